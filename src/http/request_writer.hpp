@@ -1,0 +1,32 @@
+// Serializes HTTP/1.1 requests (RFC 9112 §3) into a caller-owned buffer; no allocation once the
+// buffer has grown to its working size. Used by the client on every request.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "http/method.hpp"
+
+namespace loadgen::http {
+
+struct Header {
+  std::string_view name;
+  std::string_view value;
+};
+
+// Appends a complete HTTP/1.1 request to `out` (does not clear it):
+//   METHOD SP target SP HTTP/1.1, Host, the given headers in order, Content-Length, empty line, body.
+// The Host line is left out when `headers` already holds a Host field (caller's override).
+// "Content-Length: N" is added when the body is non-empty or the method is POST/PUT/PATCH
+// (RFC 9110 §8.6), unless `headers` already holds Content-Length or Transfer-Encoding.
+// Names and values must already be valid (see below); they are not checked here.
+void write_request(std::string& out, Method method, std::string_view target, std::string_view host,
+                   std::span<const Header> headers, std::string_view body);
+
+// RFC 9110 §5.1: field-name = token (1*tchar).
+bool is_valid_header_name(std::string_view name);
+// RFC 9110 §5.5: no CR, LF or NUL in a field value.
+bool is_valid_header_value(std::string_view value);
+
+}  // namespace loadgen::http

@@ -1,0 +1,456 @@
+// HTTP/1.1 response head parsing (RFC 9112 §4 status line, §5 field lines, §6.3 message body
+// length) and body decoding (RFC 9112 §6, §7.1 chunked coding). Single pass over the caller's
+// bytes; results are views into them.
+#include "http/response_parser.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "http/char_class.hpp"
+
+namespace loadgen::http {
+
+namespace {
+
+constexpr std::uint64_t kMaxChunkSize = std::uint64_t{1} << 62;
+constexpr std::size_t kMaxChunkLine = 4 * 1024;
+constexpr std::size_t kMaxTrailer = 64 * 1024;
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_ows(char c) { return c == ' ' || c == '\t'; }
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Calls fn(element) for each non-empty, OWS-trimmed element of a comma-separated list
+// (RFC 9110 §5.6.1: recipients accept and ignore empty elements).
+template <class Fn>
+void for_each_element(std::string_view list, Fn&& fn) {
+  while (true) {
+    const std::size_t comma = list.find(',');
+    const std::string_view elem = trim_ows(list.substr(0, comma));
+    if (!elem.empty()) fn(elem);
+    if (comma == std::string_view::npos) return;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+// What the framing-relevant fields said, gathered while the field lines are parsed.
+struct Framing {
+  bool has_cl = false;
+  bool cl_bad = false;
+  std::uint64_t cl = 0;
+  bool has_te = false;
+  bool te_bad = false;
+  bool te_final_chunked = false;
+  int te_chunked_count = 0;
+  bool conn_close = false;
+  bool conn_keep_alive = false;
+
+  // RFC 9110 §8.6: Content-Length = 1*DIGIT; a list of identical values may be accepted.
+  void content_length(std::string_view value) {
+    bool any = false;
+    for_each_element(value, [this, &any](std::string_view elem) {
+      any = true;
+      std::uint64_t v = 0;
+      for (char c : elem) {
+        if (!is_digit(c) || v > (UINT64_MAX - 9) / 10) {
+          cl_bad = true;
+          return;
+        }
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+      }
+      if (has_cl && v != cl) cl_bad = true;
+      has_cl = true;
+      cl = v;
+    });
+    if (!any) {
+      has_cl = true;
+      cl_bad = true;
+    }
+  }
+
+  // RFC 9112 §6.1: Transfer-Encoding = #transfer-coding; only the final coding decides framing.
+  void transfer_encoding(std::string_view value) {
+    has_te = true;
+    bool any = false;
+    for_each_element(value, [this, &any](std::string_view elem) {
+      any = true;
+      const std::string_view coding = trim_ows(elem.substr(0, elem.find(';')));
+      if (coding.empty()) te_bad = true;
+      for (char c : coding) {
+        if (!detail::is_tchar(c)) te_bad = true;
+      }
+      te_final_chunked = detail::iequals(coding, "chunked");
+      if (te_final_chunked) ++te_chunked_count;
+    });
+    if (!any) te_bad = true;
+  }
+
+  // RFC 9112 §9.3, §9.6: connection options "close" and (HTTP/1.0) "keep-alive".
+  void connection(std::string_view value) {
+    for_each_element(value, [this](std::string_view elem) {
+      if (detail::iequals(elem, "close")) conn_close = true;
+      if (detail::iequals(elem, "keep-alive")) conn_keep_alive = true;
+    });
+  }
+
+  void field(std::string_view name, std::string_view value) {
+    switch (name.size()) {
+      case 10:
+        if (detail::iequals(name, "connection")) connection(value);
+        break;
+      case 14:
+        if (detail::iequals(name, "content-length")) content_length(value);
+        break;
+      case 17:
+        if (detail::iequals(name, "transfer-encoding")) transfer_encoding(value);
+        break;
+      default:
+        break;
+    }
+  }
+};
+
+HeadResult head_error(ParseError e) { return {HeadResult::Kind::kError, 0, e}; }
+
+// RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ]
+// HTTP-version = "HTTP/" DIGIT "." DIGIT. A missing SP after the code is tolerated.
+ParseError parse_status_line(std::string_view line, ResponseHead& out) {
+  if (line.size() < 8 || line[6] != '.' || !is_digit(line[5]) || !is_digit(line[7])) {
+    return ParseError::kBadVersion;
+  }
+  if (line[5] != '1') return ParseError::kBadVersion;
+  out.version_minor = line[7] - '0';
+  if (line.size() < 12 || line[8] != ' ' || !is_digit(line[9]) || !is_digit(line[10]) ||
+      !is_digit(line[11]) || line[9] == '0') {
+    return ParseError::kBadStatusLine;
+  }
+  out.status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+  if (line.size() > 12) {
+    if (line[12] != ' ') return ParseError::kBadStatusLine;
+    // reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )
+    const std::string_view reason = line.substr(13);
+    for (char c : reason) {
+      const auto u = static_cast<unsigned char>(c);
+      if ((u < 0x20 && c != '\t') || u == 0x7f) return ParseError::kBadStatusLine;
+    }
+    out.reason = reason;
+  }
+  return ParseError::kNone;
+}
+
+}  // namespace
+
+std::string_view to_string(ParseError e) {
+  switch (e) {
+    case ParseError::kNone: return "no error";
+    case ParseError::kBadStatusLine: return "malformed status line";
+    case ParseError::kBadVersion: return "unsupported HTTP version";
+    case ParseError::kBadHeader: return "malformed header field";
+    case ParseError::kHeadTooLarge: return "response head too large";
+    case ParseError::kBadContentLength: return "invalid Content-Length";
+    case ParseError::kBadTransferEncoding: return "invalid Transfer-Encoding";
+    case ParseError::kBadChunk: return "malformed chunked body";
+    case ParseError::kIncomplete: return "connection closed before the response ended";
+  }
+  return "unknown parse error";
+}
+
+std::string_view ResponseHead::find(std::string_view name) const {
+  for (const HeaderField& f : fields) {
+    if (detail::iequals(f.name, name)) return f.value;
+  }
+  return {};
+}
+
+HeadResult parse_response_head(const char* data, std::size_t len, bool request_was_head,
+                               ResponseHead& out, std::size_t max_head) {
+  out.status = 0;
+  out.version_minor = 1;
+  out.reason = {};
+  out.fields.clear();
+  out.body_mode = BodyMode::kNone;
+  out.content_length = 0;
+  out.keep_alive = true;
+
+  const std::size_t limit = std::min(len, max_head);
+  const auto need_more = [len, max_head] {
+    return len >= max_head ? head_error(ParseError::kHeadTooLarge)
+                           : HeadResult{HeadResult::Kind::kNeedMore, 0, ParseError::kNone};
+  };
+
+  // Reject non-HTTP bytes early rather than waiting for a line end that may never come.
+  constexpr std::string_view kPrefix = "HTTP/";
+  if (std::memcmp(data, kPrefix.data(), std::min(limit, kPrefix.size())) != 0) {
+    return head_error(ParseError::kBadStatusLine);
+  }
+
+  const char* const end = data + limit;
+  const char* lf = static_cast<const char*>(std::memchr(data, '\n', limit));
+  if (lf == nullptr) return need_more();
+  {
+    std::string_view line(data, static_cast<std::size_t>(lf - data));
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const ParseError e = parse_status_line(line, out);
+    if (e != ParseError::kNone) return head_error(e);
+  }
+
+  // RFC 9112 §5: field-line = field-name ":" OWS field-value OWS, then CRLF (or bare LF, §2.2).
+  Framing framing;
+  const char* p = lf + 1;
+  while (true) {
+    if (p == end) return need_more();
+    if (*p == '\n') {
+      ++p;
+      break;
+    }
+    if (*p == '\r') {
+      if (p + 1 == end) return need_more();
+      if (p[1] != '\n') return head_error(ParseError::kBadHeader);
+      p += 2;
+      break;
+    }
+    // A line starting with whitespace is obs-fold (RFC 9112 §5.2): rejected.
+    const char* q = p;
+    while (q != end && detail::is_tchar(*q)) ++q;
+    if (q == end) return need_more();
+    // Also rejects whitespace between name and colon (RFC 9112 §5.1) and NUL.
+    if (*q != ':' || q == p) return head_error(ParseError::kBadHeader);
+    const std::string_view name(p, static_cast<std::size_t>(q - p));
+    const char* v = q + 1;
+    lf = static_cast<const char*>(std::memchr(v, '\n', static_cast<std::size_t>(end - v)));
+    if (lf == nullptr) return need_more();
+    const char* value_end = lf;
+    if (value_end != v && value_end[-1] == '\r') --value_end;
+    // RFC 9110 §5.5: CR, LF and NUL are invalid in field values.
+    for (const char* s = v; s != value_end; ++s) {
+      if (*s == '\0' || *s == '\r') return head_error(ParseError::kBadHeader);
+    }
+    const std::string_view value =
+        trim_ows(std::string_view(v, static_cast<std::size_t>(value_end - v)));
+    out.fields.push_back(HeaderField{name, value});
+    framing.field(name, value);
+    p = lf + 1;
+  }
+  const HeadResult done{HeadResult::Kind::kDone, static_cast<std::size_t>(p - data),
+                        ParseError::kNone};
+
+  // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive".
+  out.keep_alive = !framing.conn_close && (out.version_minor >= 1 || framing.conn_keep_alive);
+
+  // RFC 9112 §6.3 rules 1-7, in order.
+  if (request_was_head || out.status < 200 || out.status == 204 || out.status == 304) {
+    out.body_mode = BodyMode::kNone;
+    return done;
+  }
+  if (framing.has_te) {
+    if (framing.te_bad || framing.te_chunked_count > 1) {
+      return head_error(ParseError::kBadTransferEncoding);
+    }
+    if (framing.te_final_chunked) {
+      out.body_mode = BodyMode::kChunked;
+    } else {
+      out.body_mode = BodyMode::kUntilClose;
+      out.keep_alive = false;
+    }
+    // §6.1/§6.3: TE with CL, or TE in HTTP/1.0, means faulty framing: close after this one.
+    if (framing.has_cl || out.version_minor == 0) out.keep_alive = false;
+    return done;
+  }
+  if (framing.has_cl) {
+    if (framing.cl_bad) return head_error(ParseError::kBadContentLength);
+    out.body_mode = BodyMode::kLength;
+    out.content_length = framing.cl;
+    return done;
+  }
+  out.body_mode = BodyMode::kUntilClose;
+  out.keep_alive = false;
+  return done;
+}
+
+void BodyDecoder::start(BodyMode mode, std::uint64_t content_length) {
+  error_ = ParseError::kNone;
+  remaining_ = 0;
+  decoded_ = 0;
+  line_bytes_ = 0;
+  trailer_bytes_ = 0;
+  size_digits_ = false;
+  saw_cr_ = false;
+  switch (mode) {
+    case BodyMode::kNone:
+      state_ = State::kDone;
+      break;
+    case BodyMode::kLength:
+      remaining_ = content_length;
+      state_ = content_length == 0 ? State::kDone : State::kLength;
+      break;
+    case BodyMode::kChunked:
+      state_ = State::kChunkSize;
+      break;
+    case BodyMode::kUntilClose:
+      state_ = State::kUntilClose;
+      break;
+  }
+}
+
+std::size_t BodyDecoder::feed(const char* data, std::size_t len, std::string* out) {
+  switch (state_) {
+    case State::kDone:
+    case State::kFailed:
+      return 0;
+    case State::kLength: {
+      const std::size_t n =
+          static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, len));
+      if (out != nullptr) out->append(data, n);
+      decoded_ += n;
+      remaining_ -= n;
+      if (remaining_ == 0) state_ = State::kDone;
+      return n;
+    }
+    case State::kUntilClose:
+      if (out != nullptr) out->append(data, len);
+      decoded_ += len;
+      return len;
+    default:
+      return feed_chunked(data, len, out);
+  }
+}
+
+// RFC 9112 §7.1: chunked-body = *chunk last-chunk trailer-section CRLF
+//   chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF; last-chunk = 1*("0") [ chunk-ext ] CRLF
+// Extensions are skipped; trailer fields are skipped (RFC 9112 §7.1.2), bounded in size.
+std::size_t BodyDecoder::feed_chunked(const char* data, std::size_t len, std::string* out) {
+  std::size_t i = 0;
+  while (i < len) {
+    const char c = data[i];
+    switch (state_) {
+      case State::kChunkSize: {
+        const int h = hex_value(c);
+        if (h >= 0) {
+          if (remaining_ > (kMaxChunkSize - static_cast<std::uint64_t>(h)) / 16) {
+            fail(ParseError::kBadChunk);
+            return i;
+          }
+          remaining_ = remaining_ * 16 + static_cast<std::uint64_t>(h);
+          size_digits_ = true;
+          ++i;
+          if (++line_bytes_ > kMaxChunkLine) {
+            fail(ParseError::kBadChunk);
+            return i;
+          }
+          break;
+        }
+        if (!size_digits_ || !(c == ';' || c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
+          fail(ParseError::kBadChunk);
+          return i;
+        }
+        state_ = State::kChunkExt;  // c is handled there
+        break;
+      }
+      case State::kChunkExt: {
+        ++i;
+        if (++line_bytes_ > kMaxChunkLine || c == '\0' || (saw_cr_ && c != '\n')) {
+          fail(ParseError::kBadChunk);
+          return i - 1;
+        }
+        if (c == '\r') {
+          saw_cr_ = true;
+          break;
+        }
+        if (c != '\n') break;
+        saw_cr_ = false;
+        line_bytes_ = 0;
+        size_digits_ = false;
+        state_ = remaining_ == 0 ? State::kTrailerStart : State::kChunkData;
+        break;
+      }
+      case State::kChunkData: {
+        const std::size_t n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, len - i));
+        if (out != nullptr) out->append(data + i, n);
+        decoded_ += n;
+        remaining_ -= n;
+        i += n;
+        if (remaining_ == 0) state_ = State::kChunkDataCr;
+        break;
+      }
+      case State::kChunkDataCr:
+        if (c == '\r') {
+          state_ = State::kChunkDataLf;
+        } else if (c == '\n') {
+          state_ = State::kChunkSize;
+        } else {
+          fail(ParseError::kBadChunk);
+          return i;
+        }
+        ++i;
+        break;
+      case State::kChunkDataLf:
+        if (c != '\n') {
+          fail(ParseError::kBadChunk);
+          return i;
+        }
+        ++i;
+        state_ = State::kChunkSize;
+        break;
+      case State::kTrailerStart:
+        if (c == '\n') {
+          state_ = State::kDone;
+          return i + 1;
+        }
+        if (c == '\r') {
+          ++i;
+          state_ = State::kTrailerEndLf;
+        } else {
+          state_ = State::kTrailerLine;  // c is handled there
+        }
+        break;
+      case State::kTrailerLine: {
+        const auto* lf = static_cast<const char*>(std::memchr(data + i, '\n', len - i));
+        const std::size_t n = lf == nullptr ? len - i : static_cast<std::size_t>(lf - data) + 1 - i;
+        trailer_bytes_ += n;
+        if (trailer_bytes_ > kMaxTrailer) {
+          fail(ParseError::kBadChunk);
+          return i;
+        }
+        i += n;
+        if (lf != nullptr) state_ = State::kTrailerStart;
+        break;
+      }
+      case State::kTrailerEndLf:
+        if (c != '\n') {
+          fail(ParseError::kBadChunk);
+          return i;
+        }
+        state_ = State::kDone;
+        return i + 1;
+      case State::kDone:
+      case State::kFailed:
+      case State::kLength:
+      case State::kUntilClose:
+        return i;
+    }
+  }
+  return i;
+}
+
+void BodyDecoder::finish_on_eof() {
+  if (state_ == State::kUntilClose) {
+    state_ = State::kDone;
+  } else if (state_ != State::kDone && state_ != State::kFailed) {
+    fail(ParseError::kIncomplete);
+  }
+}
+
+}  // namespace loadgen::http
