@@ -1,0 +1,98 @@
+// Aggregate: merging shard deltas and Locust's rate computations (see aggregate.hpp).
+#include "stats/aggregate.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace loadgen::stats {
+
+Aggregate::Aggregate(double now_wall, std::size_t max_names) : max_names_(max_names) {
+  total_.name = std::string(kTotalName);
+  total_.start_time = now_wall;
+}
+
+void Aggregate::merge(Snapshot&& delta) {
+  std::vector<Entry*> touched;
+  touched.reserve(delta.entries.size());
+  for (Entry& d : delta.entries) {
+    auto key = std::make_pair(d.name, d.method);
+    auto it = entries_.find(key);
+    if (it == entries_.end() && entries_.size() >= max_names_) {
+      key.first = std::string(Shard::kOverflowName);
+      it = entries_.find(key);
+    }
+    if (it == entries_.end()) {
+      Entry fresh;
+      fresh.name = key.first;
+      fresh.method = key.second;
+      it = entries_.emplace(std::move(key), std::move(fresh)).first;
+    }
+    it->second.merge(d);
+    total_.merge(d);
+    touched.push_back(&it->second);
+  }
+
+  // Errors: an entry folded above keeps its original name here; fold it the same way.
+  for (const ErrorRow& r : delta.errors.rows()) {
+    const bool known = entries_.count({r.name, r.method}) != 0;
+    errors_.add(r.method, known ? std::string_view(r.name) : Shard::kOverflowName, r.error,
+                r.occurrences);
+  }
+
+  if (total_.last_request_timestamp != 0) {
+    const auto keep_from =
+        static_cast<std::int64_t>(std::floor(total_.last_request_timestamp)) - kPerSecondWindow;
+    for (Entry* e : touched) {
+      e->reqs_per_sec.trim_before(keep_from);
+      e->fails_per_sec.trim_before(keep_from);
+    }
+    total_.reqs_per_sec.trim_before(keep_from);
+    total_.fails_per_sec.trim_before(keep_from);
+  }
+}
+
+void Aggregate::reset(double now_wall) {
+  total_.reset(now_wall);
+  for (auto& [key, e] : entries_) e.reset(now_wall);
+  errors_.clear();
+}
+
+std::vector<const Entry*> Aggregate::entries() const {
+  std::vector<const Entry*> out;
+  out.reserve(entries_.size());
+  for (const auto& [key, e] : entries_) out.push_back(&e);
+  return out;
+}
+
+double Aggregate::per_second_mean(const PerSecondCounts& counts) const {
+  if (total_.last_request_timestamp == 0) return 0;
+  const auto last = static_cast<std::int64_t>(std::floor(total_.last_request_timestamp));
+  const auto start = static_cast<std::int64_t>(std::floor(total_.start_time));
+  const std::int64_t from = std::max(last - 12, start);
+  const std::int64_t to = last - 2;  // exclusive: the two newest seconds are incomplete
+  if (to <= from) return 0;
+  std::uint64_t sum = 0;
+  for (std::int64_t t = from; t < to; ++t) sum += counts.at(t);
+  return static_cast<double>(sum) / static_cast<double>(to - from);
+}
+
+double Aggregate::current_rps(const Entry& e) const { return per_second_mean(e.reqs_per_sec); }
+
+double Aggregate::current_fail_per_sec(const Entry& e) const {
+  return per_second_mean(e.fails_per_sec);
+}
+
+double Aggregate::per_total_span(std::uint64_t n) const {
+  if (total_.last_request_timestamp == 0 || total_.start_time == 0) return 0;
+  const double span = total_.last_request_timestamp - total_.start_time;
+  if (span <= 0) return 0;
+  return static_cast<double>(n) / span;
+}
+
+double Aggregate::total_rps(const Entry& e) const { return per_total_span(e.num_requests); }
+
+double Aggregate::total_fail_per_sec(const Entry& e) const {
+  return per_total_span(e.num_failures);
+}
+
+}  // namespace loadgen::stats

@@ -1,0 +1,57 @@
+// Aggregate: the main thread's merged view of all shards, Locust's RequestStats (stats.py
+// L200-300): per-(method, name) entries, the "Aggregated" total and the errors table.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "stats/entry.hpp"
+#include "stats/errors.hpp"
+#include "stats/shard.hpp"
+
+namespace loadgen::stats {
+
+class Aggregate {
+ public:
+  static constexpr std::string_view kTotalName = "Aggregated";
+  // Seconds of per-second counts kept behind the newest request; current_rps needs 12.
+  static constexpr std::int64_t kPerSecondWindow = 20;
+
+  // max_names bounds the entries across all shards; overflow folds into Shard::kOverflowName.
+  explicit Aggregate(double now_wall = 0, std::size_t max_names = 1000);
+
+  // Merges a shard's delta into its entries and into the total (method "", name "Aggregated").
+  // Per-second counts older than kPerSecondWindow seconds before the newest request are
+  // dropped (Locust keeps them forever).
+  void merge(Snapshot&& delta);
+  // Locust reset_all: every entry and the total zeroed with start_time = now_wall (entries
+  // stay listed), errors cleared.
+  void reset(double now_wall);
+
+  const Entry& total() const { return total_; }
+  std::vector<const Entry*> entries() const;  // sorted by (name, method)
+  const ErrorTable& errors() const { return errors_; }
+
+  // Locust current_rps: the mean of per-second counts over
+  // [max(int(total.last_ts) - 12, int(total.start_time)), int(total.last_ts) - 2); 0 when the
+  // total has no request yet or the range is empty.
+  double current_rps(const Entry& e) const;
+  double current_fail_per_sec(const Entry& e) const;
+  // num_requests / (total.last_request_timestamp - total.start_time), 0 if no span.
+  double total_rps(const Entry& e) const;
+  double total_fail_per_sec(const Entry& e) const;
+
+ private:
+  double per_second_mean(const PerSecondCounts& counts) const;
+  double per_total_span(std::uint64_t n) const;
+
+  std::size_t max_names_;
+  std::map<std::pair<std::string, std::string>, Entry> entries_;  // key (name, method)
+  Entry total_;
+  ErrorTable errors_;
+};
+
+}  // namespace loadgen::stats
