@@ -62,6 +62,8 @@ struct Framing {
     bool any = false;
     for_each_element(value, [this, &any](std::string_view elem) {
       any = true;
+      const bool first = !has_cl;
+      has_cl = true;
       std::uint64_t v = 0;
       for (char c : elem) {
         if (!is_digit(c) || v > (UINT64_MAX - 9) / 10) {
@@ -70,8 +72,7 @@ struct Framing {
         }
         v = v * 10 + static_cast<std::uint64_t>(c - '0');
       }
-      if (has_cl && v != cl) cl_bad = true;
-      has_cl = true;
+      if (!first && v != cl) cl_bad = true;
       cl = v;
     });
     if (!any) {
@@ -342,13 +343,13 @@ std::size_t BodyDecoder::feed_chunked(const char* data, std::size_t len, std::st
             fail(ParseError::kBadChunk);
             return i;
           }
-          remaining_ = remaining_ * 16 + static_cast<std::uint64_t>(h);
-          size_digits_ = true;
-          ++i;
           if (++line_bytes_ > kMaxChunkLine) {
             fail(ParseError::kBadChunk);
             return i;
           }
+          remaining_ = remaining_ * 16 + static_cast<std::uint64_t>(h);
+          size_digits_ = true;
+          ++i;
           break;
         }
         if (!size_digits_ || !(c == ';' || c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
@@ -419,11 +420,11 @@ std::size_t BodyDecoder::feed_chunked(const char* data, std::size_t len, std::st
       case State::kTrailerLine: {
         const auto* lf = static_cast<const char*>(std::memchr(data + i, '\n', len - i));
         const std::size_t n = lf == nullptr ? len - i : static_cast<std::size_t>(lf - data) + 1 - i;
-        trailer_bytes_ += n;
-        if (trailer_bytes_ > kMaxTrailer) {
+        if (trailer_bytes_ + n > kMaxTrailer) {
           fail(ParseError::kBadChunk);
-          return i;
+          return i + (kMaxTrailer - trailer_bytes_);  // up to the first byte over the limit
         }
+        trailer_bytes_ += n;
         i += n;
         if (lf != nullptr) state_ = State::kTrailerStart;
         break;

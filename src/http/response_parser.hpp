@@ -73,7 +73,8 @@ class BodyDecoder {
   void start(BodyMode mode, std::uint64_t content_length);
   // Consumes bytes of [data, data+len) belonging to the body; appends decoded payload to *out
   // when out != nullptr. Returns the number of bytes consumed: bytes beyond the end of this
-  // message (a pipelined next response) are left unconsumed. Consumes nothing once done or failed.
+  // message (a pipelined next response) are left unconsumed. On a malformed byte, the bytes
+  // before it count as consumed. Consumes nothing once done or failed.
   std::size_t feed(const char* data, std::size_t len, std::string* out);
   // The peer closed the connection: completes kUntilClose; otherwise, if not done, error becomes
   // kIncomplete.
