@@ -53,7 +53,7 @@ void Entry::log(std::uint64_t response_time_us, std::uint64_t content_length, do
   }
   ++num_requests;
   reqs_per_sec.add(epoch_second(now));
-  last_request_timestamp = now;
+  if (now > last_request_timestamp) last_request_timestamp = now;  // robust to reordering
   total_response_time_us += response_time_us;
   histogram.record(response_time_us);
   total_content_length += content_length;
