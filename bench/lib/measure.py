@@ -1,0 +1,119 @@
+#!/usr/bin/python3
+"""Run one command and record its resource use as JSON (stdlib only).
+
+  measure.py --out R.json [--stdout F] [--stderr F] [--timeout S]
+             [--rss-pattern REGEX --rss-delay S] [--rss-fallback S] -- CMD...
+
+Records user/sys CPU seconds and peak RSS of CMD (os.wait4 rusage of the
+child, the same numbers as /usr/bin/time's %U %S %M), its exit code and wall
+time. With --rss-pattern or --rss-fallback it also samples VmRSS from
+/proc/PID/status once: --rss-delay seconds after REGEX first appears in the
+command's stdout or stderr, or at --rss-fallback seconds, whichever is first.
+A command still running at --timeout is killed (by its PID).
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+
+def vm_rss_kb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def tail_has(path, pattern, state):
+    """Incrementally scan path for pattern; state keeps the read offset."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(state.get(path, 0))
+            data = f.read()
+    except OSError:
+        return False
+    if not data:
+        return False
+    text = state.get(path + ":carry", b"") + data
+    state[path] = state.get(path, 0) + len(data)
+    state[path + ":carry"] = text[-4096:]
+    return re.search(pattern.encode(), text) is not None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--stdout", default=os.devnull)
+    ap.add_argument("--stderr", default=os.devnull)
+    ap.add_argument("--timeout", type=float, default=600.0)
+    ap.add_argument("--rss-pattern")
+    ap.add_argument("--rss-delay", type=float, default=2.0)
+    ap.add_argument("--rss-fallback", type=float)
+    ap.add_argument("cmd", nargs=argparse.REMAINDER)
+    args = ap.parse_args()
+    cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
+    if not cmd:
+        ap.error("no command")
+
+    out = open(args.stdout, "wb")
+    err = open(args.stderr, "wb")
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+    sample_at = start + args.rss_fallback if args.rss_fallback else None
+    pattern_seen_at = None
+    rss_sample = None
+    sampled_after = None
+    scan_state = {}
+    status = rusage = None
+    timed_out = False
+    while True:
+        pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
+        if pid != 0:
+            break
+        now = time.monotonic()
+        if now - start > args.timeout:
+            timed_out = True
+            os.kill(proc.pid, signal.SIGKILL)
+            _, status, rusage = os.wait4(proc.pid, 0)
+            break
+        if rss_sample is None and args.rss_pattern and pattern_seen_at is None:
+            if (tail_has(args.stdout, args.rss_pattern, scan_state)
+                    or tail_has(args.stderr, args.rss_pattern, scan_state)):
+                pattern_seen_at = now
+                due = now + args.rss_delay
+                sample_at = due if sample_at is None else min(sample_at, due)
+        if rss_sample is None and sample_at is not None and now >= sample_at:
+            rss_sample = vm_rss_kb(proc.pid)
+            sampled_after = now - start
+        time.sleep(0.05)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    out.close()
+    err.close()
+    result = {
+        "cmd": cmd,
+        "rc": proc.returncode,
+        "timed_out": timed_out,
+        "wall_s": time.monotonic() - start,
+        "user_s": rusage.ru_utime,
+        "sys_s": rusage.ru_stime,
+        "maxrss_kb": rusage.ru_maxrss,
+        "rss_sample_kb": rss_sample,
+        "rss_sampled_after_s": sampled_after,
+        "rss_pattern_seen_after_s": (pattern_seen_at - start) if pattern_seen_at else None,
+    }
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
