@@ -73,12 +73,23 @@ Result<std::chrono::seconds> parse_timespan(std::string_view text, std::string_v
     int unit = 0;
     std::int64_t scale = 1;
     switch (s[pos]) {
-      case 'h': unit = 0; scale = 3600; break;
-      case 'm': unit = 1; scale = 60; break;
-      case 's': unit = 2; scale = 1; break;
-      default: return timespan_error(text, what, "not a valid timespan");
+      case 'h':
+        unit = 0;
+        scale = 3600;
+        break;
+      case 'm':
+        unit = 1;
+        scale = 60;
+        break;
+      case 's':
+        unit = 2;
+        scale = 1;
+        break;
+      default:
+        return timespan_error(text, what, "not a valid timespan");
     }
-    if (unit < next_unit) return timespan_error(text, what, "not a valid timespan (order is h, m, s)");
+    if (unit < next_unit)
+      return timespan_error(text, what, "not a valid timespan (order is h, m, s)");
     next_unit = unit + 1;
     ++pos;
     total += n * scale;
@@ -99,7 +110,10 @@ Result<std::chrono::nanoseconds> parse_duration(std::string_view text, std::stri
   bool digits = false;
   bool dot = false;
   while (pos < s.size() && (is_digit(s[pos]) || (s[pos] == '.' && !dot))) {
-    if (s[pos] == '.') dot = true; else digits = true;
+    if (s[pos] == '.')
+      dot = true;
+    else
+      digits = true;
     ++pos;
   }
   if (!digits) return duration_error(text, what, "not a valid duration");
@@ -120,7 +134,8 @@ Result<std::chrono::nanoseconds> parse_duration(std::string_view text, std::stri
   } else if (unit == "h") {
     scale = 3600e9;
   } else {
-    return duration_error(text, what, fmt::format("not a valid duration (unknown unit '{}')", unit));
+    return duration_error(text, what,
+                          fmt::format("not a valid duration (unknown unit '{}')", unit));
   }
   const double ns = std::round(value * scale);
   if (!(ns < static_cast<double>(kMaxSeconds) * 1e9)) return duration_error(text, what, "too long");

@@ -43,10 +43,11 @@ struct Gate {
 TEST(Task, ChainOfIntTasks) {
   int out = 0;
   bool done = false;
-  spawn([](int& o) -> Task<void> { o = co_await middle(3); }(out), [&](std::exception_ptr e) {
-    EXPECT_FALSE(e);
-    done = true;
-  });
+  spawn([](int& o) -> Task<void> { o = co_await middle(3); }(out),
+        [&](std::exception_ptr e) {
+          EXPECT_FALSE(e);
+          done = true;
+        });
   EXPECT_TRUE(done);
   EXPECT_EQ(out, 6 + 12);
 }
@@ -59,16 +60,15 @@ TEST(Task, ExceptionPropagatesToAwaiter) {
 
 TEST(Task, EscapingExceptionReachesOnDone) {
   std::string what;
-  spawn([]() -> Task<void> {
-    co_await thrower();
-  }(), [&](std::exception_ptr e) {
-    ASSERT_TRUE(e);
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::runtime_error& err) {
-      what = err.what();
-    }
-  });
+  spawn([]() -> Task<void> { co_await thrower(); }(),
+        [&](std::exception_ptr e) {
+          ASSERT_TRUE(e);
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::runtime_error& err) {
+            what = err.what();
+          }
+        });
   EXPECT_EQ(what, "boom");
 }
 
@@ -76,14 +76,16 @@ TEST(Task, SpawnIsDetachedUntilResumed) {
   Gate gate;
   int stage = 0;
   bool done = false;
-  spawn([](Gate& g, int& s) -> Task<void> {
-    s = 1;
-    co_await g;
-    s = co_await leaf(1);
-  }(gate, stage), [&](std::exception_ptr e) {
-    EXPECT_FALSE(e);
-    done = true;
-  });
+  spawn(
+      [](Gate& g, int& s) -> Task<void> {
+        s = 1;
+        co_await g;
+        s = co_await leaf(1);
+      }(gate, stage),
+      [&](std::exception_ptr e) {
+        EXPECT_FALSE(e);
+        done = true;
+      });
   EXPECT_EQ(stage, 1);
   EXPECT_FALSE(done);
   gate.open();

@@ -63,8 +63,8 @@ TEST(ParseDuration, Units) {
 }
 
 TEST(ParseDuration, Rejects) {
-  for (std::string_view bad : {"", "-1s", "-5", "abc", "1.2.3s", "1e3", "inf", "nan", "5d", "s",
-                               "1sx", ".", "1e400"}) {
+  for (std::string_view bad :
+       {"", "-1s", "-5", "abc", "1.2.3s", "1e3", "inf", "nan", "5d", "s", "1sx", ".", "1e400"}) {
     auto r = parse_duration(bad, "--timeout");
     ASSERT_FALSE(r.ok()) << "'" << bad << "'";
     EXPECT_EQ(r.error().code, "bad_duration");

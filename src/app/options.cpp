@@ -1,0 +1,714 @@
+// Command line, environment and config-file parsing (see options.hpp). CLI11 only tokenizes the
+// command line into raw strings; every source then goes through the same conversion and
+// validation below, so messages name the source and all problems are reported together.
+#include "app/options.hpp"
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "app/options_help.hpp"
+#include "core/timespan.hpp"
+#include "http/url.hpp"
+
+namespace loadgen::app {
+namespace {
+
+// Where a setting came from; later enumerators take precedence (Locust: CLI > env > file).
+enum class SourceKind { kConfigFile, kEnv, kCli };
+
+struct Setting {
+  SourceKind kind = SourceKind::kCli;
+  std::vector<std::string> values;  // exactly one for kValue/kFlag; any number for kList
+  std::string origin;               // "--users", "LOCUST_USERS" or the config file's path
+  int line = 0;                     // config files: 1-based line
+  std::string key;                  // config files: the key as written
+};
+
+using Settings = std::map<OptionId, Setting>;
+
+constexpr std::string_view kUsageHint = "Run with --help for usage.";
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) s.remove_suffix(1);
+  return s;
+}
+
+std::string to_upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+class Problems {
+ public:
+  void add(std::string message) { messages_.push_back(std::move(message)); }
+
+  // "<where>: '<value>' is <phrase>", in the shape that fits the source.
+  void bad_value(const Setting& s, std::string_view value, std::string_view phrase) {
+    switch (s.kind) {
+      case SourceKind::kCli:
+        add(fmt::format("{}: '{}' is {}", s.origin, value, phrase));
+        return;
+      case SourceKind::kEnv:
+        add(fmt::format("{}='{}' (environment): {}", s.origin, value, phrase));
+        return;
+      case SourceKind::kConfigFile:
+        add(fmt::format("{}:{}: {}: '{}' is {}", s.origin, s.line, s.key, value, phrase));
+        return;
+    }
+  }
+
+  bool empty() const { return messages_.empty(); }
+  std::string text() const {
+    std::string out;
+    for (const std::string& m : messages_) out += m + "\n";
+    return out + std::string(kUsageHint) + "\n";
+  }
+
+ private:
+  std::vector<std::string> messages_;
+};
+
+// How a setting is named in cross-option messages.
+std::string describe(const Setting& s) {
+  switch (s.kind) {
+    case SourceKind::kCli:
+      return s.origin;
+    case SourceKind::kEnv:
+      return fmt::format("{} (environment)", s.origin);
+    case SourceKind::kConfigFile:
+      return fmt::format("{}:{} ({})", s.origin, s.line, s.key);
+  }
+  return s.origin;
+}
+
+const OptionSpec* find_spec(std::string_view long_name) {
+  for (const OptionSpec& spec : option_specs()) {
+    if (spec.long_name == long_name) return &spec;
+  }
+  return nullptr;
+}
+
+// configargparse's list syntax "[a, b]" (it tries JSON first, so quoted items are unquoted).
+bool is_list_syntax(std::string_view v) {
+  return v.size() >= 2 && v.front() == '[' && v.back() == ']';
+}
+
+std::string_view unquote(std::string_view v) {
+  if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) {
+    return v.substr(1, v.size() - 2);
+  }
+  return v;
+}
+
+std::vector<std::string> split_list(std::string_view v) {
+  std::vector<std::string> out;
+  std::string_view inner = trim(v.substr(1, v.size() - 2));
+  if (inner.empty()) return out;
+  while (true) {
+    const std::size_t comma = inner.find(',');
+    out.emplace_back(unquote(trim(inner.substr(0, comma))));
+    if (comma == std::string_view::npos) break;
+    inner.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+// The reason in a core error message of the form "<what>: '<text>' is <reason>", plus its hint.
+std::string reason_of(const core::Error& e, std::string_view what, std::string_view text) {
+  const std::string prefix = fmt::format("{}: '{}' is ", what, text);
+  std::string reason = e.message.compare(0, prefix.size(), prefix) == 0
+                           ? e.message.substr(prefix.size())
+                           : e.message;
+  if (!e.hint.empty()) reason += "; " + e.hint;
+  return reason;
+}
+
+// ---- value conversion ------------------------------------------------------------------------
+
+// configargparse (1.5.3, convert_item_to_command_line_arg) accepts exactly these, case-insensitive,
+// for flags in env vars and config files; anything else is an error there too. Unlike
+// configargparse, an explicit false also overrides a true from a lower-precedence source.
+std::optional<bool> parse_bool(std::string_view v) {
+  const std::string l = to_lower(trim(v));
+  if (l == "true" || l == "yes" || l == "1") return true;
+  if (l == "false" || l == "no" || l == "0") return false;
+  return std::nullopt;
+}
+
+template <class Int>
+bool parse_integer(std::string_view v, Int& out) {
+  v = trim(v);
+  if (!v.empty() && v.front() == '+') v.remove_prefix(1);
+  const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  return !v.empty() && ec == std::errc() && ptr == v.data() + v.size();
+}
+
+// An int in [lo, hi]; reports "not an integer", "negative" or "out of range (lo..hi)".
+void convert_int(const Setting& s, Problems& p, int lo, int hi, int& out) {
+  const std::string& v = s.values.back();
+  long long n = 0;
+  if (!parse_integer(v, n)) {
+    p.bad_value(s, v, "not an integer");
+  } else if (n < lo) {
+    p.bad_value(s, v, lo == 0 ? "negative" : fmt::format("out of range ({}..{})", lo, hi));
+  } else if (n > hi) {
+    p.bad_value(s, v, fmt::format("out of range ({}..{})", lo, hi));
+  } else {
+    out = static_cast<int>(n);
+  }
+}
+
+void convert_bool(const Setting& s, Problems& p, bool& out) {
+  const std::string& v = s.values.back();
+  if (auto b = parse_bool(v)) {
+    out = *b;
+  } else {
+    p.bad_value(s, v, "not a boolean (true/false, yes/no, 1/0)");
+  }
+}
+
+void convert_timespan(const Setting& s, Problems& p, std::optional<std::chrono::seconds>& out) {
+  const std::string& v = s.values.back();
+  auto r = core::parse_timespan(v, s.origin);
+  if (r) {
+    out = *r;
+  } else {
+    p.bad_value(s, v, reason_of(r.error(), s.origin, v));
+  }
+}
+
+void convert_duration(const Setting& s, Problems& p, std::chrono::milliseconds& out) {
+  const std::string& v = s.values.back();
+  auto r = core::parse_duration(v, s.origin);
+  if (!r) {
+    p.bad_value(s, v, reason_of(r.error(), s.origin, v));
+  } else if (r->count() == 0) {
+    p.bad_value(s, v, "zero (must be > 0)");
+  } else {
+    out = std::chrono::ceil<std::chrono::milliseconds>(*r);
+  }
+}
+
+// Light URL check through http::parse_url; the reason is the tail of its message.
+void convert_host(const Setting& s, Problems& p, std::string& out) {
+  const std::string& v = s.values.back();
+  if (v.empty()) {
+    out.clear();
+    return;
+  }
+  auto r = http::parse_url(v);
+  if (r) {
+    out = v;
+    return;
+  }
+  const std::string& m = r.error().message;
+  const std::size_t at = m.rfind("': ");
+  const std::string reason = at == std::string::npos ? m : m.substr(at + 3);
+  p.bad_value(s, v, fmt::format("not an http:// or https:// URL: {}", reason));
+}
+
+bool is_tchar(char c) {
+  // RFC 9110 §5.6.2 token characters.
+  if (std::isalnum(static_cast<unsigned char>(c)) != 0) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool has_ctl(std::string_view v, bool allow_tab) {
+  return std::any_of(v.begin(), v.end(), [&](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && !(allow_tab && c == '\t')) || u == 0x7f;
+  });
+}
+
+// "Name: value": a token, a colon, then a field value without CR, LF or NUL (RFC 9110 §5.5).
+bool valid_header(std::string_view h) {
+  const std::size_t colon = h.find(':');
+  if (colon == 0 || colon == std::string_view::npos) return false;
+  const std::string_view name = h.substr(0, colon);
+  if (!std::all_of(name.begin(), name.end(), is_tchar)) return false;
+  return !has_ctl(h.substr(colon + 1), /*allow_tab=*/true);
+}
+
+// A path for the request line (RFC 9112 §3.2.1 origin-form): starts with '/', no spaces or CTLs.
+bool valid_path(std::string_view v) {
+  return !v.empty() && v.front() == '/' && v.find(' ') == std::string_view::npos &&
+         !has_ctl(v, /*allow_tab=*/false);
+}
+
+bool valid_scenario(std::string_view v) {
+  return !v.empty() && std::all_of(v.begin(), v.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+constexpr std::array<std::string_view, 5> kLogLevels = {"DEBUG", "INFO", "WARNING", "ERROR",
+                                                        "CRITICAL"};
+constexpr std::array<std::string_view, 7> kMethods = {"GET",   "POST", "PUT",    "DELETE",
+                                                      "PATCH", "HEAD", "OPTIONS"};
+
+template <std::size_t N>
+bool one_of(const std::array<std::string_view, N>& set, std::string_view v) {
+  return std::find(set.begin(), set.end(), v) != set.end();
+}
+
+std::optional<std::string> read_file(const std::string& path, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::error_code ec;
+    error = std::filesystem::exists(path, ec) ? "cannot be read" : "no such file";
+    return std::nullopt;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) {
+    error = "read error";
+    return std::nullopt;
+  }
+  return std::move(ss).str();
+}
+
+// Applies one setting to `o`. Exhaustive over OptionId: a new option fails to compile (-Wswitch)
+// until it is handled here.
+void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
+  const std::string& v = s.values.empty() ? std::string() : s.values.back();
+  switch (id) {
+    case OptionId::kHost:
+      convert_host(s, p, o.host);
+      return;
+    case OptionId::kUsers:
+      convert_int(s, p, 0, 1'000'000'000, o.users);
+      return;
+    case OptionId::kSpawnRate: {
+      double d = 0;
+      const std::string_view t = trim(v);
+      const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), d);
+      if (t.empty() || ec != std::errc() || ptr != t.data() + t.size() || !std::isfinite(d)) {
+        p.bad_value(s, v, "not a number");
+      } else if (d <= 0) {
+        p.bad_value(s, v, "not greater than 0");
+      } else {
+        o.spawn_rate = d;
+      }
+      return;
+    }
+    case OptionId::kRunTime:
+      convert_timespan(s, p, o.run_time);
+      return;
+    case OptionId::kHeadless:
+      convert_bool(s, p, o.headless);
+      return;
+    case OptionId::kAutostart:
+      convert_bool(s, p, o.autostart);
+      return;
+    case OptionId::kStopTimeout:
+      convert_timespan(s, p, o.stop_timeout);
+      return;
+    case OptionId::kLoglevel: {
+      const std::string up = to_upper(trim(v));
+      if (one_of(kLogLevels, up)) {
+        o.loglevel = up;
+      } else {
+        p.bad_value(s, v, "not a log level (DEBUG, INFO, WARNING, ERROR, CRITICAL)");
+      }
+      return;
+    }
+    case OptionId::kLogfile:
+      o.logfile = v;
+      return;
+    case OptionId::kCsv:
+      o.csv_prefix = v;
+      return;
+    case OptionId::kCsvFullHistory:
+      convert_bool(s, p, o.csv_full_history);
+      return;
+    case OptionId::kPrintStats:
+      convert_bool(s, p, o.print_stats);
+      return;
+    case OptionId::kOnlySummary:
+      convert_bool(s, p, o.only_summary);
+      return;
+    case OptionId::kJson:
+      convert_bool(s, p, o.json);
+      return;
+    case OptionId::kExitCodeOnError:
+      convert_int(s, p, 0, 255, o.exit_code_on_error);
+      return;
+    case OptionId::kWebHost:
+      o.web_host = v;
+      return;
+    case OptionId::kWebPort:
+      convert_int(s, p, 0, 65535, o.web_port);
+      return;
+    case OptionId::kResetStats:
+      convert_bool(s, p, o.reset_stats);
+      return;
+    case OptionId::kThreads:
+      convert_int(s, p, 0, 4096, o.threads);
+      return;
+    case OptionId::kScenario:
+      if (valid_scenario(v)) {
+        o.scenario = v;
+      } else {
+        p.bad_value(s, v, "not a scenario name (lowercase letters, digits and '-')");
+      }
+      return;
+    case OptionId::kPath:
+      o.paths.clear();
+      for (const std::string& path : s.values) {
+        if (valid_path(path)) {
+          o.paths.push_back(path);
+        } else {
+          p.bad_value(s, path, "not a path (must start with '/', without spaces)");
+        }
+      }
+      return;
+    case OptionId::kMethod: {
+      const std::string up = to_upper(trim(v));
+      if (one_of(kMethods, up)) {
+        o.method = up;
+      } else {
+        p.bad_value(s, v, "not a supported method (GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS)");
+      }
+      return;
+    }
+    case OptionId::kBody:
+      o.body = v;
+      return;
+    case OptionId::kBodyFile: {
+      std::string error;
+      if (auto content = read_file(v, error)) {
+        o.body = std::move(*content);
+      } else {
+        p.bad_value(s, v, fmt::format("not a readable file ({})", error));
+      }
+      return;
+    }
+    case OptionId::kHeader:
+      o.headers.clear();
+      for (const std::string& h : s.values) {
+        if (valid_header(h)) {
+          o.headers.push_back(h);
+        } else {
+          p.bad_value(s, h, "not a header of the form 'Name: value'");
+        }
+      }
+      return;
+    case OptionId::kWaitTime: {
+      auto r = parse_wait_time(v, s.origin);
+      if (!r) {
+        p.bad_value(s, v, reason_of(r.error(), s.origin, v));
+        return;
+      }
+      o.wait_time.clear();
+      for (char c : v) {
+        if (!std::isspace(static_cast<unsigned char>(c))) o.wait_time += c;
+      }
+      return;
+    }
+    case OptionId::kConnectTimeout:
+      convert_duration(s, p, o.connect_timeout);
+      return;
+    case OptionId::kTimeout:
+      convert_duration(s, p, o.timeout);
+      return;
+    case OptionId::kInsecure:
+      convert_bool(s, p, o.insecure);
+      return;
+    case OptionId::kMaxRedirects:
+      convert_int(s, p, 0, 1000, o.max_redirects);
+      return;
+    case OptionId::kSeed:
+      if (!parse_integer(v, o.seed)) p.bad_value(s, v, "not an unsigned 64-bit integer");
+      return;
+  }
+}
+
+// ---- config files ----------------------------------------------------------------------------
+
+// One file in configargparse's DefaultConfigFileParser syntax (the one Locust uses):
+//   key = value | key: value | key value | --key = value | key (bare: true) | key = [a, b]
+//   blank lines and lines starting with '#', ';', '[' or '---' are skipped;
+//   " # comment" or " ; comment" after a value is dropped; matching quotes around a value go.
+void parse_config_text(std::string_view text, const std::string& path, Settings& out, Problems& p) {
+  int line_no = 0;
+  while (!text.empty()) {
+    const std::size_t nl = text.find('\n');
+    const std::string_view raw = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    ++line_no;
+    const std::string_view line = trim(raw);
+    if (line.empty() || line.front() == '#' || line.front() == ';' || line.front() == '[' ||
+        line.substr(0, 3) == "---") {
+      continue;
+    }
+    std::size_t k = 0;
+    while (k < line.size() && std::string_view(":=;#").find(line[k]) == std::string_view::npos &&
+           std::isspace(static_cast<unsigned char>(line[k])) == 0) {
+      ++k;
+    }
+    const std::string_view key = line.substr(0, k);
+    std::string_view rest = trim(line.substr(k));
+    bool explicit_sep = false;
+    if (!rest.empty() && (rest.front() == '=' || rest.front() == ':')) {
+      explicit_sep = true;
+      rest = trim(rest.substr(1));
+    }
+    // An inline comment needs whitespace before its '#' or ';'.
+    for (std::size_t i = 1; i < rest.size(); ++i) {
+      if ((rest[i] == '#' || rest[i] == ';') &&
+          std::isspace(static_cast<unsigned char>(rest[i - 1]))) {
+        rest = trim(rest.substr(0, i));
+        break;
+      }
+    }
+    if (key.empty() ||
+        (!rest.empty() && (rest.front() == '#' || rest.front() == ';') && !explicit_sep)) {
+      p.add(fmt::format("{}:{}: cannot parse '{}' (expected 'key = value')", path, line_no, line));
+      continue;
+    }
+    std::string_view value = unquote(rest);
+    const bool bare = rest.empty() && !explicit_sep;
+
+    std::string_view name = key;
+    if (name.substr(0, 2) == "--") name.remove_prefix(2);
+    if (name == "config") {
+      p.add(fmt::format("{}:{}: 'config' cannot be set in a config file", path, line_no));
+      continue;
+    }
+    const OptionSpec* spec = find_spec(name);
+    if (spec == nullptr) {
+      p.add(fmt::format("{}:{}: unknown option '{}'", path, line_no, key));
+      continue;
+    }
+    Setting s{SourceKind::kConfigFile, {}, path, line_no, std::string(key)};
+    if (bare) {
+      s.values.emplace_back("true");
+    } else if (is_list_syntax(value)) {
+      if (spec->kind != OptionKind::kList) {
+        p.add(fmt::format("{}:{}: {}: a list is only allowed for a repeatable option", path,
+                          line_no, key));
+        continue;
+      }
+      s.values = split_list(value);
+    } else {
+      s.values.emplace_back(value);
+    }
+    out.insert_or_assign(spec->id, std::move(s));
+  }
+}
+
+// Reads one config file into `out` (overriding what earlier files set). A missing optional file
+// is skipped; a missing --config file is an error.
+void read_config_file(const std::string& path, bool required, Settings& out, Problems& p) {
+  std::error_code ec;
+  if (!required && !std::filesystem::exists(path, ec)) return;
+  std::string error;
+  auto text = read_file(path, error);
+  if (!text) {
+    p.add(fmt::format("--config: '{}' is not a readable file ({})", path, error));
+    return;
+  }
+  parse_config_text(*text, path, out, p);
+}
+
+// ---- environment -----------------------------------------------------------------------------
+
+// LOCUST_* / LOADGEN_* variables. An empty variable counts as unset (configargparse would pass
+// the empty string on; treating it as unset suits `docker run -e LOCUST_HOST=` style setups).
+void read_env(const std::map<std::string, std::string>& env, Settings& out) {
+  for (const OptionSpec& spec : option_specs()) {
+    auto it = env.find(std::string(spec.env_var));
+    if (it == env.end() || it->second.empty()) continue;
+    Setting s{SourceKind::kEnv, {}, it->first, 0, {}};
+    if (spec.kind == OptionKind::kList && is_list_syntax(it->second)) {
+      s.values = split_list(it->second);
+    } else {
+      s.values.push_back(it->second);
+    }
+    out.insert_or_assign(spec.id, std::move(s));
+  }
+}
+
+ParseResult exit_with(int code, std::string output) {
+  ParseResult r;
+  r.action = ParseResult::Action::kExit;
+  r.exit_code = code;
+  r.output = std::move(output);
+  return r;
+}
+
+}  // namespace
+
+core::Result<WaitTime> parse_wait_time(std::string_view text, std::string_view what) {
+  constexpr std::string_view kHint =
+      "use constant(S), between(A,B), constant_pacing(S) or constant_throughput(N) with "
+      "seconds >= 0, A <= B and N > 0";
+  auto fail = [&](std::string_view why) -> core::Result<WaitTime> {
+    return core::make_error("bad_wait_time", fmt::format("{}: '{}' is {}", what, text, why),
+                            std::string(kHint));
+  };
+  std::string compact;
+  for (char c : text) {
+    if (!std::isspace(static_cast<unsigned char>(c))) compact += c;
+  }
+  const std::size_t open = compact.find('(');
+  if (open == std::string::npos || compact.empty() || compact.back() != ')')
+    return fail("not a valid wait time");
+  const std::string_view func = std::string_view(compact).substr(0, open);
+  std::string_view args = std::string_view(compact).substr(open + 1, compact.size() - open - 2);
+
+  std::vector<double> nums;
+  while (true) {
+    const std::size_t comma = args.find(',');
+    const std::string_view a = args.substr(0, comma);
+    double d = 0;
+    const auto [ptr, ec] = std::from_chars(a.data(), a.data() + a.size(), d);
+    if (a.empty() || ec != std::errc() || ptr != a.data() + a.size() || !std::isfinite(d)) {
+      return fail("not a valid wait time (bad number)");
+    }
+    if (d < 0) return fail("not a valid wait time (negative)");
+    nums.push_back(d);
+    if (comma == std::string_view::npos) break;
+    args.remove_prefix(comma + 1);
+  }
+
+  WaitTime w;
+  if (func == "between") {
+    if (nums.size() != 2) return fail("not a valid wait time (between takes 2 numbers)");
+    if (nums[0] > nums[1]) return fail("not a valid wait time (between(A,B) needs A <= B)");
+    return WaitTime{WaitTime::Kind::kBetween, nums[0], nums[1]};
+  }
+  if (nums.size() != 1) return fail("not a valid wait time (takes 1 number)");
+  if (func == "constant") {
+    w.kind = WaitTime::Kind::kConstant;
+  } else if (func == "constant_pacing") {
+    w.kind = WaitTime::Kind::kConstantPacing;
+  } else if (func == "constant_throughput") {
+    if (nums[0] <= 0) return fail("not a valid wait time (throughput must be > 0)");
+    w.kind = WaitTime::Kind::kConstantThroughput;
+  } else {
+    return fail("not a valid wait time (unknown function)");
+  }
+  w.a = w.b = nums[0];
+  return w;
+}
+
+ParseResult parse_options(int argc, const char* const* argv,
+                          const std::map<std::string, std::string>& env) {
+  // 1. Tokenize the command line. Values stay raw strings; conversion happens below.
+  CLI::App cli{"loadgen", "loadgen"};
+  cli.set_help_flag();
+  cli.allow_extras();
+  CLI::Option* help = cli.add_flag("-h,--help");
+  CLI::Option* version = cli.add_flag("-V,--version");
+  CLI::Option* config =
+      cli.add_option("--config")->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  std::vector<std::pair<const OptionSpec*, CLI::Option*>> cli_options;
+  for (const OptionSpec& spec : option_specs()) {
+    std::string names = spec.short_name.empty()
+                            ? fmt::format("--{}", spec.long_name)
+                            : fmt::format("-{},--{}", spec.short_name, spec.long_name);
+    CLI::Option* opt = nullptr;
+    switch (spec.kind) {
+      case OptionKind::kFlag:
+        opt = cli.add_flag(names);
+        break;
+      case OptionKind::kValue:
+        opt = cli.add_option(names)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+        break;
+      case OptionKind::kList:
+        opt = cli.add_option(names)->expected(1)->allow_extra_args(false)->multi_option_policy(
+            CLI::MultiOptionPolicy::TakeAll);
+        break;
+    }
+    cli_options.emplace_back(&spec, opt);
+  }
+  try {
+    cli.parse(argc, const_cast<char**>(argv));  // CLI11 2.1 takes char**; it does not write.
+  } catch (const CLI::ParseError& e) {
+    // CLI11 only fails on structure here (values are checked below): an option without its value.
+    std::string message = e.what();
+    if (e.get_name() == "ArgumentMismatch")
+      message = message.substr(0, message.find(':')) + ": missing value";
+    return exit_with(kUsageExitCode, fmt::format("{}\n{}\n", message, kUsageHint));
+  }
+  if (help->count() > 0) return exit_with(0, help_text());
+  if (version->count() > 0) return exit_with(0, std::string(kVersionText) + "\n");
+
+  Problems problems;
+  // Leftovers: unknown options, and positional words (Locust's user-class names; we have none).
+  // A word right after an unknown option is most likely its value: one message, not two.
+  bool after_unknown = false;
+  for (const std::string& arg : cli.remaining()) {
+    if (arg.size() > 1 && arg.front() == '-' && arg != "--") {
+      problems.add(fmt::format("unknown option '{}'", arg.substr(0, arg.find('='))));
+      after_unknown = arg.find('=') == std::string::npos;
+    } else if (arg != "--") {
+      if (!after_unknown) problems.add(fmt::format("unexpected argument '{}'", arg));
+      after_unknown = false;
+    }
+  }
+
+  // 2. Config files, lowest precedence first: ~/.locust.conf, ./locust.conf, --config FILE.
+  Settings settings;
+  if (auto home = env.find("HOME"); home != env.end() && !home->second.empty()) {
+    read_config_file(home->second + "/.locust.conf", false, settings, problems);
+  }
+  read_config_file("locust.conf", false, settings, problems);
+  std::string config_file;
+  if (config->count() > 0) {
+    config_file = config->results().back();
+    read_config_file(config_file, true, settings, problems);
+  }
+
+  // 3. Environment, then 4. the command line, each overriding what came before.
+  read_env(env, settings);
+  for (const auto& [spec, opt] : cli_options) {
+    if (opt->count() == 0) continue;
+    settings.insert_or_assign(
+        spec->id,
+        Setting{SourceKind::kCli, opt->results(), fmt::format("--{}", spec->long_name), 0, {}});
+  }
+
+  // 5. Convert and validate every setting, collecting all problems.
+  ParseResult result;
+  Options& o = result.options;
+  o.config_file = config_file;
+  for (const auto& [id, setting] : settings) apply(id, setting, o, problems);
+  if (o.paths.empty()) o.paths.emplace_back("/");
+
+  // Cross-option rules.
+  auto body = settings.find(OptionId::kBody);
+  auto body_file = settings.find(OptionId::kBodyFile);
+  if (body != settings.end() && body_file != settings.end()) {
+    problems.add(fmt::format("{} and {} cannot be used together", describe(body->second),
+                             describe(body_file->second)));
+  }
+  auto full_history = settings.find(OptionId::kCsvFullHistory);
+  if (o.csv_full_history && o.csv_prefix.empty() && full_history != settings.end()) {
+    problems.add(fmt::format("{} requires --csv", describe(full_history->second)));
+  }
+
+  if (!problems.empty()) return exit_with(kUsageExitCode, problems.text());
+  return result;
+}
+
+}  // namespace loadgen::app

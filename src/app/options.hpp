@@ -1,0 +1,88 @@
+// Options: everything loadgen's command line, environment (LOCUST_*, LOADGEN_*) and config files
+// (locust.conf) can set, with Locust 2.12's names and precedence. Used by main() only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace loadgen::app {
+
+struct Options {
+  // Locust-compatible (argument_parser.py of Locust 2.12; env vars LOCUST_<NAME>).
+  std::string host;                                  // -H/--host, LOCUST_HOST
+  int users = 1;                                     // -u/--users, LOCUST_USERS (>= 0)
+  double spawn_rate = 1;                             // -r/--spawn-rate, LOCUST_SPAWN_RATE (> 0)
+  std::optional<std::chrono::seconds> run_time;      // -t/--run-time, LOCUST_RUN_TIME
+  bool headless = false;                             // --headless, LOCUST_HEADLESS
+  bool autostart = false;                            // --autostart, LOCUST_AUTOSTART
+  std::optional<std::chrono::seconds> stop_timeout;  // -s/--stop-timeout, LOCUST_STOP_TIMEOUT
+  std::string loglevel = "INFO";                     // -L/--loglevel, LOCUST_LOGLEVEL (uppercase)
+  std::string logfile;                               // --logfile, LOCUST_LOGFILE
+  std::string csv_prefix;                            // --csv, LOCUST_CSV
+  bool csv_full_history = false;                     // --csv-full-history (requires --csv)
+  bool print_stats = false;                          // --print-stats, LOCUST_PRINT_STATS
+  bool only_summary = false;                         // --only-summary, LOCUST_ONLY_SUMMARY
+  bool json = false;                                 // --json, LOCUST_JSON (newer Locust)
+  int exit_code_on_error = 1;                        // --exit-code-on-error (0..255)
+  std::string web_host;                              // --web-host, LOCUST_WEB_HOST
+  int web_port = 8089;                               // -P/--web-port, LOCUST_WEB_PORT (0..65535)
+  bool reset_stats = false;                          // --reset-stats, LOCUST_RESET_STATS
+  // loadgen's own (env vars LOADGEN_<NAME>, e.g. LOADGEN_THREADS).
+  int threads = 0;                                   // --threads N (0 = one per core)
+  std::string scenario = "get";                      // --scenario NAME ([a-z0-9-]+; main validates)
+  std::vector<std::string> paths;                    // --path P, repeatable; default {"/"}
+  std::string method = "GET";                        // --method (uppercase)
+  std::string body;                                  // --body STRING or --body-file FILE
+  std::vector<std::string> headers;                  // --header "Name: value", repeatable
+  std::string wait_time = "constant(0)";             // --wait-time (canonical, no spaces)
+  std::chrono::milliseconds connect_timeout{60000};  // --connect-timeout (duration syntax)
+  std::chrono::milliseconds timeout{60000};          // --timeout (response timeout)
+  bool insecure = false;                             // --insecure (no TLS verification)
+  int max_redirects = 30;                            // --max-redirects (>= 0)
+  std::uint64_t seed = 0;                            // --seed (0 = random)
+  std::string config_file;                           // --config FILE (informational)
+};
+
+struct ParseResult {
+  enum class Action { kRun, kExit } action = Action::kRun;
+  int exit_code = 0;  // for kExit: 0 for --help/--version, 2 for usage errors
+  std::string
+      output;  // what to print: help text, version, or errors + "Run with --help for usage."
+  Options options;
+};
+
+// Exit code for usage errors (argparse's, which Locust inherits).
+inline constexpr int kUsageExitCode = 2;
+
+// Parses argv (as given to main), then `env` (the process environment), then config files
+// (--config FILE, ./locust.conf relative to the process cwd, ~/.locust.conf with HOME from `env`).
+// Precedence is CLI > env > --config > ./locust.conf > ~/.locust.conf > default, as in Locust.
+// Every problem is reported at once in `output`, one per line, naming the option and its source.
+ParseResult parse_options(int argc, const char* const* argv,
+                          const std::map<std::string, std::string>& env);
+
+// A parsed --wait-time, for the scenario that applies it (Locust's wait_time functions).
+struct WaitTime {
+  enum class Kind {
+    kConstant,            // constant(S): wait S seconds after each task
+    kBetween,             // between(A,B): uniform in [A, B] seconds
+    kConstantPacing,      // constant_pacing(S): each task+wait cycle takes S seconds
+    kConstantThroughput,  // constant_throughput(N): N task runs per second (pacing 1/N)
+  };
+  Kind kind = Kind::kConstant;
+  double a = 0;  // S, A or N
+  double b = 0;  // B for kBetween, else equal to a
+};
+
+// Parses "constant(0)", "between(1, 2.5)", "constant_pacing(1)", "constant_throughput(10)".
+// Numbers must be finite and >= 0, A <= B, N > 0. The error message names `what`.
+core::Result<WaitTime> parse_wait_time(std::string_view text, std::string_view what);
+
+}  // namespace loadgen::app

@@ -1,0 +1,144 @@
+// Option table and --help text (see options_help.hpp).
+#include "app/options_help.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+
+namespace loadgen::app {
+namespace {
+
+using G = OptionGroup;
+using K = OptionKind;
+
+// Locust 2.12 argument_parser.py names and env vars; loadgen's own use LOADGEN_<NAME>.
+constexpr std::array kSpecs = {
+    OptionSpec{OptionId::kHost, "host", "H", "LOCUST_HOST", K::kValue, G::kCommon, "URL",
+               "Host to load test, with scheme: http://host[:port] or https://..."},
+    OptionSpec{OptionId::kUsers, "users", "u", "LOCUST_USERS", K::kValue, G::kCommon, "N",
+               "Peak number of concurrent users (default 1)"},
+    OptionSpec{OptionId::kSpawnRate, "spawn-rate", "r", "LOCUST_SPAWN_RATE", K::kValue, G::kCommon,
+               "RATE", "Users started per second, > 0 (default 1)"},
+    OptionSpec{OptionId::kRunTime, "run-time", "t", "LOCUST_RUN_TIME", K::kValue, G::kCommon,
+               "TIME", "Stop after this long: 20, 20s, 3m, 2h, 1h30m (default: run until stopped)"},
+    OptionSpec{OptionId::kHeadless, "headless", "", "LOCUST_HEADLESS", K::kFlag, G::kCommon, "",
+               "Run without the web UI and start the test immediately"},
+    OptionSpec{OptionId::kAutostart, "autostart", "", "LOCUST_AUTOSTART", K::kFlag, G::kCommon, "",
+               "Start the test immediately, keeping the web UI"},
+    OptionSpec{OptionId::kStopTimeout, "stop-timeout", "s", "LOCUST_STOP_TIMEOUT", K::kValue,
+               G::kCommon, "TIME",
+               "Let users finish their task for this long when stopping (default: stop at once)"},
+    OptionSpec{OptionId::kLoglevel, "loglevel", "L", "LOCUST_LOGLEVEL", K::kValue, G::kCommon,
+               "LEVEL", "DEBUG, INFO, WARNING, ERROR or CRITICAL (default INFO)"},
+    OptionSpec{OptionId::kLogfile, "logfile", "", "LOCUST_LOGFILE", K::kValue, G::kCommon, "FILE",
+               "Write the log to FILE instead of stderr"},
+    OptionSpec{OptionId::kCsv, "csv", "", "LOCUST_CSV", K::kValue, G::kCommon, "PREFIX",
+               "Write Locust-format CSV stats to PREFIX_stats.csv, PREFIX_failures.csv, ..."},
+    OptionSpec{OptionId::kCsvFullHistory, "csv-full-history", "", "LOCUST_CSV_FULL_HISTORY",
+               K::kFlag, G::kCommon, "", "Also write every stats row to PREFIX_stats_history.csv"},
+    OptionSpec{OptionId::kPrintStats, "print-stats", "", "LOCUST_PRINT_STATS", K::kFlag, G::kCommon,
+               "", "Print the stats table periodically"},
+    OptionSpec{OptionId::kOnlySummary, "only-summary", "", "LOCUST_ONLY_SUMMARY", K::kFlag,
+               G::kCommon, "", "Only print the final summary"},
+    OptionSpec{OptionId::kJson, "json", "", "LOCUST_JSON", K::kFlag, G::kCommon, "",
+               "Print the final stats as JSON to stdout"},
+    OptionSpec{OptionId::kExitCodeOnError, "exit-code-on-error", "", "LOCUST_EXIT_CODE_ON_ERROR",
+               K::kValue, G::kCommon, "CODE", "Exit code when a request failed (default 1)"},
+    OptionSpec{OptionId::kWebHost, "web-host", "", "LOCUST_WEB_HOST", K::kValue, G::kCommon, "ADDR",
+               "Interface the web UI binds to (default: all)"},
+    OptionSpec{OptionId::kWebPort, "web-port", "P", "LOCUST_WEB_PORT", K::kValue, G::kCommon,
+               "PORT", "Port of the web UI (default 8089)"},
+    OptionSpec{OptionId::kResetStats, "reset-stats", "", "LOCUST_RESET_STATS", K::kFlag, G::kCommon,
+               "", "Reset the stats once all users have been spawned"},
+
+    OptionSpec{OptionId::kScenario, "scenario", "", "LOADGEN_SCENARIO", K::kValue, G::kRequest,
+               "NAME", "What each user does (default get: request --path in a loop)"},
+    OptionSpec{OptionId::kPath, "path", "", "LOADGEN_PATH", K::kList, G::kRequest, "PATH",
+               "Request path starting with '/', repeatable (default /)"},
+    OptionSpec{OptionId::kMethod, "method", "", "LOADGEN_METHOD", K::kValue, G::kRequest, "METHOD",
+               "GET, POST, PUT, DELETE, PATCH, HEAD or OPTIONS (default GET)"},
+    OptionSpec{OptionId::kBody, "body", "", "LOADGEN_BODY", K::kValue, G::kRequest, "STRING",
+               "Request body"},
+    OptionSpec{OptionId::kBodyFile, "body-file", "", "LOADGEN_BODY_FILE", K::kValue, G::kRequest,
+               "FILE", "Read the request body from FILE"},
+    OptionSpec{OptionId::kHeader, "header", "", "LOADGEN_HEADER", K::kList, G::kRequest,
+               "'NAME: VALUE'", "Extra request header, repeatable"},
+    OptionSpec{OptionId::kWaitTime, "wait-time", "", "LOADGEN_WAIT_TIME", K::kValue, G::kRequest,
+               "FUNC",
+               "constant(S), between(A,B), constant_pacing(S) or constant_throughput(N) "
+               "(default constant(0))"},
+    OptionSpec{OptionId::kConnectTimeout, "connect-timeout", "", "LOADGEN_CONNECT_TIMEOUT",
+               K::kValue, G::kRequest, "DURATION",
+               "Connect timeout: 500ms, 1.5s, 2m (default 60s)"},
+    OptionSpec{OptionId::kTimeout, "timeout", "", "LOADGEN_TIMEOUT", K::kValue, G::kRequest,
+               "DURATION", "Response timeout (default 60s)"},
+    OptionSpec{OptionId::kInsecure, "insecure", "", "LOADGEN_INSECURE", K::kFlag, G::kRequest, "",
+               "Do not verify TLS certificates"},
+    OptionSpec{OptionId::kMaxRedirects, "max-redirects", "", "LOADGEN_MAX_REDIRECTS", K::kValue,
+               G::kRequest, "N", "Redirects followed per request, 0 = none (default 30)"},
+
+    OptionSpec{OptionId::kThreads, "threads", "", "LOADGEN_THREADS", K::kValue, G::kLoadgen, "N",
+               "Worker threads (default 0 = one per CPU core)"},
+    OptionSpec{OptionId::kSeed, "seed", "", "LOADGEN_SEED", K::kValue, G::kLoadgen, "N",
+               "Random seed for reproducible runs (default 0 = random)"},
+};
+
+constexpr std::size_t kHelpColumn = 32;
+
+void append_row(std::string& out, std::string_view left, std::string_view help,
+                std::string_view env) {
+  std::string line = fmt::format("  {}", left);
+  if (line.size() + 2 > kHelpColumn) {
+    out += line + "\n";
+    line.clear();
+  }
+  line.resize(kHelpColumn, ' ');
+  out += line + std::string(help) + "\n";
+  if (!env.empty()) out += fmt::format("{:{}}[env: {}]\n", "", kHelpColumn, env);
+}
+
+std::string_view group_title(OptionGroup g) {
+  switch (g) {
+    case OptionGroup::kCommon:
+      return "Common options (Locust-compatible)";
+    case OptionGroup::kRequest:
+      return "Request options";
+    case OptionGroup::kLoadgen:
+      return "loadgen options";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::span<const OptionSpec> option_specs() { return kSpecs; }
+
+std::string help_text() {
+  std::string out =
+      "Usage: loadgen [OPTIONS]\n\n"
+      "An OpenTelemetry-native HTTP load generator with Locust-compatible options.\n";
+  for (OptionGroup g : {OptionGroup::kCommon, OptionGroup::kRequest, OptionGroup::kLoadgen}) {
+    out += fmt::format("\n{}:\n", group_title(g));
+    if (g == OptionGroup::kCommon) {
+      append_row(out, "-h, --help", "Show this help and exit", "");
+      append_row(out, "-V, --version", "Show the version and exit", "");
+      append_row(out, "--config FILE", "Read options from FILE (locust.conf syntax)", "");
+    }
+    for (const OptionSpec& s : kSpecs) {
+      if (s.group != g) continue;
+      std::string left = s.short_name.empty() ? "    " : fmt::format("-{}, ", s.short_name);
+      left += fmt::format("--{}", s.long_name);
+      if (!s.value_name.empty()) left += fmt::format(" {}", s.value_name);
+      append_row(out, left, s.help, s.env_var);
+    }
+  }
+  out +=
+      "\nPrecedence: command line > environment > config files > defaults.\n"
+      "Config files, later ones winning: ~/.locust.conf, ./locust.conf, --config FILE.\n"
+      "Config syntax: one 'key = value' per line, key = long option name (e.g. spawn-rate = 5);\n"
+      "a bare key means true; booleans true/false, yes/no, 1/0; lists [a, b]; '#' comments.\n"
+      "In the environment, a flag is true with true/yes/1 and a list may be written [a, b].\n";
+  return out;
+}
+
+}  // namespace loadgen::app

@@ -1,0 +1,72 @@
+// The table of loadgen's options (names, env vars, groups, help) that the parser in options.cpp
+// and the --help text are both generated from, so the two cannot drift apart.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace loadgen::app {
+
+enum class OptionId {
+  kHost,
+  kUsers,
+  kSpawnRate,
+  kRunTime,
+  kHeadless,
+  kAutostart,
+  kStopTimeout,
+  kLoglevel,
+  kLogfile,
+  kCsv,
+  kCsvFullHistory,
+  kPrintStats,
+  kOnlySummary,
+  kJson,
+  kExitCodeOnError,
+  kWebHost,
+  kWebPort,
+  kResetStats,
+  kThreads,
+  kScenario,
+  kPath,
+  kMethod,
+  kBody,
+  kBodyFile,
+  kHeader,
+  kWaitTime,
+  kConnectTimeout,
+  kTimeout,
+  kInsecure,
+  kMaxRedirects,
+  kSeed,
+};
+
+enum class OptionKind {
+  kFlag,   // boolean: bare on the CLI; true/false, yes/no, 1/0 in env and config files
+  kValue,  // one value; the last one given on the CLI wins
+  kList,   // repeatable; "[a, b]" in env and config files
+};
+
+enum class OptionGroup { kCommon, kRequest, kLoadgen };
+
+struct OptionSpec {
+  OptionId id;
+  std::string_view long_name;   // without dashes; also the config-file key
+  std::string_view short_name;  // one letter without the dash, or empty
+  std::string_view env_var;     // LOCUST_* for Locust's options, LOADGEN_* for ours
+  OptionKind kind;
+  OptionGroup group;
+  std::string_view value_name;  // metavar for --help; empty for flags
+  std::string_view help;
+};
+
+// Every option, in --help order.
+std::span<const OptionSpec> option_specs();
+
+// The full --help text (grouped, with env var names and the config-file rules).
+std::string help_text();
+
+inline constexpr std::string_view kVersionText = "loadgen 0.1.0";
+
+}  // namespace loadgen::app

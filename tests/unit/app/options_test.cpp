@@ -1,0 +1,499 @@
+// Tests for app/options: CLI, env vars and config files with Locust's names and precedence,
+// errors reported all at once with their source, help and version.
+#include "app/options.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <initializer_list>
+#include <random>
+
+#include "app/options_help.hpp"
+
+namespace loadgen::app {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using Env = std::map<std::string, std::string>;
+
+// Runs each test in a fresh temporary directory (./locust.conf is read from the cwd) with a
+// fresh fake HOME inside it.
+class OptionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    old_cwd_ = std::filesystem::current_path();
+    std::random_device rd;
+    dir_ = std::filesystem::temp_directory_path() /
+           ("loadgen_options_test_" + std::to_string(rd()) + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_ / "home");
+    std::filesystem::current_path(dir_);
+  }
+  void TearDown() override {
+    std::filesystem::current_path(old_cwd_);
+    std::filesystem::remove_all(dir_);
+  }
+
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+  }
+
+  Env env(std::initializer_list<std::pair<const std::string, std::string>> vars = {}) {
+    Env e(vars);
+    e.emplace("HOME", (dir_ / "home").string());
+    return e;
+  }
+
+  ParseResult parse(std::vector<std::string> args, const Env& e) {
+    args.insert(args.begin(), "loadgen");
+    std::vector<const char*> argv;
+    for (const std::string& a : args) argv.push_back(a.c_str());
+    argv.push_back(nullptr);
+    return parse_options(static_cast<int>(args.size()), argv.data(), e);
+  }
+  ParseResult parse(std::vector<std::string> args) { return parse(std::move(args), env()); }
+
+  Options ok(std::vector<std::string> args, const Env& e) {
+    ParseResult r = parse(std::move(args), e);
+    EXPECT_EQ(r.action, ParseResult::Action::kRun) << r.output;
+    return r.options;
+  }
+  Options ok(std::vector<std::string> args) { return ok(std::move(args), env()); }
+
+  // Expects a usage error and returns its output.
+  std::string fails(std::vector<std::string> args, const Env& e) {
+    ParseResult r = parse(std::move(args), e);
+    EXPECT_EQ(r.action, ParseResult::Action::kExit);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_THAT(r.output, HasSubstr("Run with --help for usage."));
+    return r.output;
+  }
+  std::string fails(std::vector<std::string> args) { return fails(std::move(args), env()); }
+
+  std::filesystem::path old_cwd_;
+  std::filesystem::path dir_;
+};
+
+TEST_F(OptionsTest, Defaults) {
+  const Options o = ok({});
+  EXPECT_EQ(o.host, "");
+  EXPECT_EQ(o.users, 1);
+  EXPECT_EQ(o.spawn_rate, 1.0);
+  EXPECT_FALSE(o.run_time);
+  EXPECT_FALSE(o.headless);
+  EXPECT_FALSE(o.stop_timeout);
+  EXPECT_EQ(o.loglevel, "INFO");
+  EXPECT_EQ(o.exit_code_on_error, 1);
+  EXPECT_EQ(o.web_port, 8089);
+  EXPECT_EQ(o.threads, 0);
+  EXPECT_EQ(o.scenario, "get");
+  EXPECT_EQ(o.paths, std::vector<std::string>{"/"});
+  EXPECT_EQ(o.method, "GET");
+  EXPECT_TRUE(o.headers.empty());
+  EXPECT_EQ(o.wait_time, "constant(0)");
+  EXPECT_EQ(o.connect_timeout, 60s);
+  EXPECT_EQ(o.timeout, 60s);
+  EXPECT_EQ(o.max_redirects, 30);
+  EXPECT_EQ(o.seed, 0u);
+  EXPECT_EQ(o.config_file, "");
+}
+
+TEST_F(OptionsTest, EveryOptionOnTheCommandLine) {
+  const Options o = ok({"--host",
+                        "http://localhost:8080",
+                        "--users",
+                        "10",
+                        "--spawn-rate",
+                        "2.5",
+                        "--run-time",
+                        "1h30m",
+                        "--headless",
+                        "--autostart",
+                        "--stop-timeout",
+                        "5",
+                        "--loglevel",
+                        "debug",
+                        "--logfile",
+                        "l.log",
+                        "--csv",
+                        "out",
+                        "--csv-full-history",
+                        "--print-stats",
+                        "--only-summary",
+                        "--json",
+                        "--exit-code-on-error",
+                        "3",
+                        "--web-host",
+                        "127.0.0.1",
+                        "--web-port",
+                        "9000",
+                        "--reset-stats",
+                        "--threads",
+                        "4",
+                        "--scenario",
+                        "shop-1",
+                        "--path",
+                        "/a",
+                        "--path",
+                        "/b?x=1",
+                        "--method",
+                        "post",
+                        "--body",
+                        "{}",
+                        "--header",
+                        "X-A: 1",
+                        "--header",
+                        "Accept:text/plain",
+                        "--wait-time",
+                        "between(1, 2.5)",
+                        "--connect-timeout",
+                        "500ms",
+                        "--timeout",
+                        "1.5s",
+                        "--insecure",
+                        "--max-redirects",
+                        "0",
+                        "--seed",
+                        "18446744073709551615"});
+  EXPECT_EQ(o.host, "http://localhost:8080");
+  EXPECT_EQ(o.users, 10);
+  EXPECT_EQ(o.spawn_rate, 2.5);
+  EXPECT_EQ(o.run_time, 5400s);
+  EXPECT_TRUE(o.headless);
+  EXPECT_TRUE(o.autostart);
+  EXPECT_EQ(o.stop_timeout, 5s);
+  EXPECT_EQ(o.loglevel, "DEBUG");
+  EXPECT_EQ(o.logfile, "l.log");
+  EXPECT_EQ(o.csv_prefix, "out");
+  EXPECT_TRUE(o.csv_full_history);
+  EXPECT_TRUE(o.print_stats);
+  EXPECT_TRUE(o.only_summary);
+  EXPECT_TRUE(o.json);
+  EXPECT_EQ(o.exit_code_on_error, 3);
+  EXPECT_EQ(o.web_host, "127.0.0.1");
+  EXPECT_EQ(o.web_port, 9000);
+  EXPECT_TRUE(o.reset_stats);
+  EXPECT_EQ(o.threads, 4);
+  EXPECT_EQ(o.scenario, "shop-1");
+  EXPECT_EQ(o.paths, (std::vector<std::string>{"/a", "/b?x=1"}));
+  EXPECT_EQ(o.method, "POST");
+  EXPECT_EQ(o.body, "{}");
+  EXPECT_EQ(o.headers, (std::vector<std::string>{"X-A: 1", "Accept:text/plain"}));
+  EXPECT_EQ(o.wait_time, "between(1,2.5)");
+  EXPECT_EQ(o.connect_timeout, 500ms);
+  EXPECT_EQ(o.timeout, 1500ms);
+  EXPECT_TRUE(o.insecure);
+  EXPECT_EQ(o.max_redirects, 0);
+  EXPECT_EQ(o.seed, 18446744073709551615u);
+}
+
+TEST_F(OptionsTest, ShortOptionsAndEqualsForm) {
+  const Options o = ok({"-H", "https://example.com", "-u", "7", "-r", "3", "-t", "20s", "-s", "1m",
+                        "-L", "warning", "-P", "0", "--users=8"});
+  EXPECT_EQ(o.host, "https://example.com");
+  EXPECT_EQ(o.users, 8);  // the last one given wins, as with argparse
+  EXPECT_EQ(o.spawn_rate, 3.0);
+  EXPECT_EQ(o.run_time, 20s);
+  EXPECT_EQ(o.stop_timeout, 60s);
+  EXPECT_EQ(o.loglevel, "WARNING");
+  EXPECT_EQ(o.web_port, 0);
+}
+
+TEST_F(OptionsTest, HelpIsGroupedAndNamesEnvVars) {
+  for (const char* flag : {"--help", "-h"}) {
+    ParseResult r = parse({"-u", "notanumber", flag});
+    EXPECT_EQ(r.action, ParseResult::Action::kExit);
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_THAT(r.output, HasSubstr("Usage: loadgen"));
+    EXPECT_THAT(r.output, HasSubstr("Common options"));
+    EXPECT_THAT(r.output, HasSubstr("Request options"));
+    EXPECT_THAT(r.output, HasSubstr("loadgen options"));
+    EXPECT_THAT(r.output, HasSubstr("--config FILE"));
+    EXPECT_THAT(r.output, HasSubstr("~/.locust.conf"));
+    for (const OptionSpec& s : option_specs()) {
+      EXPECT_THAT(r.output, HasSubstr("--" + std::string(s.long_name)));
+      EXPECT_THAT(r.output, HasSubstr(std::string(s.env_var)));
+    }
+  }
+}
+
+TEST_F(OptionsTest, Version) {
+  for (const char* flag : {"--version", "-V"}) {
+    ParseResult r = parse({flag});
+    EXPECT_EQ(r.action, ParseResult::Action::kExit);
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.output, "loadgen 0.1.0\n");
+  }
+}
+
+// Each env var, with a value different from the default, and the field it sets.
+TEST_F(OptionsTest, EachEnvVar) {
+  struct Case {
+    const char* var;
+    const char* value;
+    std::function<bool(const Options&)> check;
+  };
+  const std::vector<Case> cases = {
+      {"LOCUST_HOST", "http://h:1", [](const Options& o) { return o.host == "http://h:1"; }},
+      {"LOCUST_USERS", "12", [](const Options& o) { return o.users == 12; }},
+      {"LOCUST_SPAWN_RATE", "0.5", [](const Options& o) { return o.spawn_rate == 0.5; }},
+      {"LOCUST_RUN_TIME", "2m", [](const Options& o) { return o.run_time == 120s; }},
+      {"LOCUST_HEADLESS", "true", [](const Options& o) { return o.headless; }},
+      {"LOCUST_AUTOSTART", "1", [](const Options& o) { return o.autostart; }},
+      {"LOCUST_STOP_TIMEOUT", "10", [](const Options& o) { return o.stop_timeout == 10s; }},
+      {"LOCUST_LOGLEVEL", "Error", [](const Options& o) { return o.loglevel == "ERROR"; }},
+      {"LOCUST_LOGFILE", "x.log", [](const Options& o) { return o.logfile == "x.log"; }},
+      {"LOCUST_CSV", "pre", [](const Options& o) { return o.csv_prefix == "pre"; }},
+      {"LOCUST_PRINT_STATS", "yes", [](const Options& o) { return o.print_stats; }},
+      {"LOCUST_ONLY_SUMMARY", "TRUE", [](const Options& o) { return o.only_summary; }},
+      {"LOCUST_JSON", "true", [](const Options& o) { return o.json; }},
+      {"LOCUST_EXIT_CODE_ON_ERROR", "0",
+       [](const Options& o) { return o.exit_code_on_error == 0; }},
+      {"LOCUST_WEB_HOST", "::1", [](const Options& o) { return o.web_host == "::1"; }},
+      {"LOCUST_WEB_PORT", "8090", [](const Options& o) { return o.web_port == 8090; }},
+      {"LOCUST_RESET_STATS", "true", [](const Options& o) { return o.reset_stats; }},
+      {"LOADGEN_THREADS", "2", [](const Options& o) { return o.threads == 2; }},
+      {"LOADGEN_SCENARIO", "shop", [](const Options& o) { return o.scenario == "shop"; }},
+      {"LOADGEN_PATH", "/p",
+       [](const Options& o) { return o.paths == std::vector<std::string>{"/p"}; }},
+      {"LOADGEN_METHOD", "put", [](const Options& o) { return o.method == "PUT"; }},
+      {"LOADGEN_BODY", "b", [](const Options& o) { return o.body == "b"; }},
+      {"LOADGEN_HEADER", "X: y",
+       [](const Options& o) { return o.headers == std::vector<std::string>{"X: y"}; }},
+      {"LOADGEN_WAIT_TIME", "constant_pacing(2)",
+       [](const Options& o) { return o.wait_time == "constant_pacing(2)"; }},
+      {"LOADGEN_CONNECT_TIMEOUT", "2", [](const Options& o) { return o.connect_timeout == 2s; }},
+      {"LOADGEN_TIMEOUT", "250ms", [](const Options& o) { return o.timeout == 250ms; }},
+      {"LOADGEN_INSECURE", "yes", [](const Options& o) { return o.insecure; }},
+      {"LOADGEN_MAX_REDIRECTS", "5", [](const Options& o) { return o.max_redirects == 5; }},
+      {"LOADGEN_SEED", "42", [](const Options& o) { return o.seed == 42; }},
+  };
+  for (const Case& c : cases) {
+    const Options o = ok({}, env({{c.var, c.value}}));
+    EXPECT_TRUE(c.check(o)) << c.var << "=" << c.value;
+  }
+  // Flags that need a companion.
+  const Options o = ok({}, env({{"LOCUST_CSV", "p"}, {"LOCUST_CSV_FULL_HISTORY", "true"}}));
+  EXPECT_TRUE(o.csv_full_history);
+  write("body.txt", "file body");
+  EXPECT_EQ(ok({}, env({{"LOADGEN_BODY_FILE", "body.txt"}})).body, "file body");
+  // Every option in the table has an env var, and the table covers every case above.
+  EXPECT_EQ(option_specs().size(), cases.size() + 2);
+}
+
+TEST_F(OptionsTest, PrecedenceCliBeatsEnvBeatsFile) {
+  write("locust.conf", "users = 3\nspawn-rate = 3\nrun-time = 3m\n");
+  const Env e = env({{"LOCUST_USERS", "4"}, {"LOCUST_SPAWN_RATE", "4"}});
+  const Options o = ok({"-u", "5"}, e);
+  EXPECT_EQ(o.users, 5);         // CLI
+  EXPECT_EQ(o.spawn_rate, 4.0);  // env
+  EXPECT_EQ(o.run_time, 180s);   // file
+  EXPECT_EQ(ok({}, e).users, 4);
+  EXPECT_EQ(ok({}).users, 3);
+}
+
+TEST_F(OptionsTest, ConfigFileOrderHomeThenCwdThenConfigFlag) {
+  write("home/.locust.conf", "users = 1\nspawn-rate = 1\nrun-time = 1s\nthreads = 1\n");
+  write("locust.conf", "users = 2\nspawn-rate = 2\nrun-time = 2s\n");
+  write("extra.conf", "users = 3\n");
+  Options o = ok({"--config", "extra.conf"});
+  EXPECT_EQ(o.users, 3);
+  EXPECT_EQ(o.spawn_rate, 2.0);
+  EXPECT_EQ(o.run_time, 2s);
+  EXPECT_EQ(o.threads, 1);
+  EXPECT_EQ(o.config_file, "extra.conf");
+  o = ok({});
+  EXPECT_EQ(o.users, 2);
+  EXPECT_EQ(o.config_file, "");
+}
+
+TEST_F(OptionsTest, ConfigFileSyntax) {
+  write("c.conf",
+        "# a comment\n"
+        "; another\n"
+        "[locust]\n"
+        "---\n"
+        "\n"
+        "headless\n"
+        "--host = http://example.com:8080\n"
+        "users: 9\n"
+        "spawn-rate 2\n"
+        "run-time = \"1h 30m\"\n"
+        "loglevel = debug   # trailing comment\n"
+        "print-stats = yes\n"
+        "reset-stats = 0\n"
+        "insecure = TRUE\n"
+        "path = [/a, /b]\n"
+        "header = [\"X-A: 1\", X-B: two]\n"
+        "logfile =\n"
+        "csv = 'out'\n");
+  const Options o = ok({"--config", "c.conf"});
+  EXPECT_TRUE(o.headless);
+  EXPECT_EQ(o.host, "http://example.com:8080");
+  EXPECT_EQ(o.users, 9);
+  EXPECT_EQ(o.spawn_rate, 2.0);
+  EXPECT_EQ(o.run_time, 5400s);
+  EXPECT_EQ(o.loglevel, "DEBUG");
+  EXPECT_TRUE(o.print_stats);
+  EXPECT_FALSE(o.reset_stats);
+  EXPECT_TRUE(o.insecure);
+  EXPECT_EQ(o.paths, (std::vector<std::string>{"/a", "/b"}));
+  EXPECT_EQ(o.headers, (std::vector<std::string>{"X-A: 1", "X-B: two"}));
+  EXPECT_EQ(o.logfile, "");
+  EXPECT_EQ(o.csv_prefix, "out");
+}
+
+TEST_F(OptionsTest, ConfigFileErrorsNameFileAndLine) {
+  write("locust.conf", "users = 2\n\nuserz = 3\nspawn-rate = x\nusers = [1, 2]\nconfig = a\n");
+  const std::string out = fails({});
+  EXPECT_THAT(out, HasSubstr("locust.conf:3: unknown option 'userz'"));
+  EXPECT_THAT(out, HasSubstr("locust.conf:4: spawn-rate: 'x' is not a number"));
+  EXPECT_THAT(out,
+              HasSubstr("locust.conf:5: users: a list is only allowed for a repeatable option"));
+  EXPECT_THAT(out, HasSubstr("locust.conf:6: 'config' cannot be set in a config file"));
+}
+
+TEST_F(OptionsTest, MissingConfigFlagFileIsAnErrorDefaultsAreOptional) {
+  EXPECT_THAT(fails({"--config", "nope.conf"}),
+              HasSubstr("--config: 'nope.conf' is not a readable file"));
+  ok({});  // neither ./locust.conf nor ~/.locust.conf exists
+}
+
+TEST_F(OptionsTest, EnvBooleans) {
+  for (const char* t : {"true", "True", "YES", "1"}) {
+    EXPECT_TRUE(ok({}, env({{"LOCUST_HEADLESS", t}})).headless) << t;
+  }
+  write("locust.conf", "headless = true\n");
+  for (const char* f : {"false", "No", "0"}) {
+    EXPECT_FALSE(ok({}, env({{"LOCUST_HEADLESS", f}})).headless) << f;
+  }
+  EXPECT_THAT(fails({}, env({{"LOCUST_HEADLESS", "maybe"}})),
+              HasSubstr("LOCUST_HEADLESS='maybe' (environment): not a boolean"));
+  // The CLI can turn a flag off again.
+  EXPECT_FALSE(ok({"--headless=false"}).headless);
+  // An empty variable counts as unset.
+  EXPECT_TRUE(ok({}, env({{"LOCUST_HEADLESS", ""}})).headless);
+}
+
+TEST_F(OptionsTest, EnvLists) {
+  Options o = ok({}, env({{"LOADGEN_PATH", "[/a, /b]"}, {"LOADGEN_HEADER", "[X-A: 1, X-B: 2]"}}));
+  EXPECT_EQ(o.paths, (std::vector<std::string>{"/a", "/b"}));
+  EXPECT_EQ(o.headers, (std::vector<std::string>{"X-A: 1", "X-B: 2"}));
+  // Without brackets the whole value is one item (Locust: LOCUST_TAGS="a b" gives ['a b']).
+  EXPECT_THAT(fails({}, env({{"LOADGEN_PATH", "/a /b"}})),
+              HasSubstr("LOADGEN_PATH='/a /b' (environment): not a path"));
+  // The CLI list replaces the env list as a whole.
+  o = ok({"--path", "/c"}, env({{"LOADGEN_PATH", "[/a, /b]"}}));
+  EXPECT_EQ(o.paths, std::vector<std::string>{"/c"});
+}
+
+TEST_F(OptionsTest, AllErrorsReportedAtOnce) {
+  const std::string out =
+      fails({"--users", "abc", "--run-time", "1x", "--path", "nope", "--header", "bad",
+             "--wait-time", "between(3,1)", "--frobnicate", "--timeout", "-1s"},
+            env({{"LOCUST_SPAWN_RATE", "x"}}));
+  EXPECT_THAT(out, HasSubstr("--users: 'abc' is not an integer\n"));
+  EXPECT_THAT(out, HasSubstr("LOCUST_SPAWN_RATE='x' (environment): not a number\n"));
+  EXPECT_THAT(out, HasSubstr("--run-time: '1x' is not a valid timespan"));
+  EXPECT_THAT(out, HasSubstr("--path: 'nope' is not a path"));
+  EXPECT_THAT(out, HasSubstr("--header: 'bad' is not a header of the form 'Name: value'"));
+  EXPECT_THAT(out, HasSubstr("--wait-time: 'between(3,1)' is not a valid wait time"));
+  EXPECT_THAT(out, HasSubstr("unknown option '--frobnicate'"));
+  EXPECT_THAT(out, HasSubstr("--timeout: '-1s' is negative; use a number and a unit"));
+  EXPECT_THAT(out, testing::EndsWith("Run with --help for usage.\n"));
+}
+
+TEST_F(OptionsTest, UnknownOptionsAndPositionals) {
+  std::string out = fails({"--userz", "5"});
+  EXPECT_THAT(out, HasSubstr("unknown option '--userz'"));
+  EXPECT_THAT(out, Not(HasSubstr("unexpected argument")));
+  EXPECT_THAT(fails({"--nope=1"}), HasSubstr("unknown option '--nope'"));
+  EXPECT_THAT(fails({"MyUser"}), HasSubstr("unexpected argument 'MyUser'"));
+  EXPECT_THAT(fails({"--users"}), HasSubstr("--users: missing value"));
+}
+
+TEST_F(OptionsTest, RangeChecks) {
+  EXPECT_THAT(fails({"-u", "-1"}), HasSubstr("--users: '-1' is negative"));
+  EXPECT_THAT(fails({"-r", "0"}), HasSubstr("--spawn-rate: '0' is not greater than 0"));
+  EXPECT_THAT(fails({"-r", "-2"}), HasSubstr("--spawn-rate: '-2' is not greater than 0"));
+  EXPECT_THAT(fails({"-r", "nan"}), HasSubstr("not a number"));
+  EXPECT_THAT(fails({"-t", "-5"}), HasSubstr("--run-time: '-5' is negative; valid formats"));
+  EXPECT_THAT(fails({"-s", "soon"}), HasSubstr("--stop-timeout: 'soon' is not a valid timespan"));
+  EXPECT_THAT(fails({"-P", "70000"}), HasSubstr("--web-port: '70000' is out of range (0..65535)"));
+  EXPECT_THAT(fails({"-L", "verbose"}), HasSubstr("--loglevel: 'verbose' is not a log level"));
+  EXPECT_THAT(fails({"--method", "FETCH"}),
+              HasSubstr("--method: 'FETCH' is not a supported method"));
+  EXPECT_THAT(fails({"--scenario", "Shop!"}),
+              HasSubstr("--scenario: 'Shop!' is not a scenario name"));
+  EXPECT_THAT(fails({"--threads", "1.5"}), HasSubstr("--threads: '1.5' is not an integer"));
+  EXPECT_THAT(fails({"--timeout", "0"}), HasSubstr("--timeout: '0' is zero"));
+  EXPECT_THAT(fails({"--seed", "-1"}), HasSubstr("--seed: '-1' is not an unsigned 64-bit integer"));
+  EXPECT_THAT(fails({"--exit-code-on-error", "256"}), HasSubstr("out of range (0..255)"));
+  EXPECT_THAT(fails({"--header", "Bad Name: x"}), HasSubstr("not a header"));
+  EXPECT_THAT(fails({"--header", ": x"}), HasSubstr("not a header"));
+  EXPECT_THAT(fails({"--path", "/a b"}), HasSubstr("not a path"));
+}
+
+TEST_F(OptionsTest, Host) {
+  EXPECT_EQ(ok({"-H", "HTTPS://Example.com/base"}).host, "HTTPS://Example.com/base");
+  EXPECT_THAT(fails({"-H", "localhost:8080"}),
+              HasSubstr("--host: 'localhost:8080' is not an http:// or https:// URL"));
+  EXPECT_THAT(fails({"-H", "http://"}), HasSubstr("is not an http:// or https:// URL"));
+  EXPECT_THAT(fails({"-H", "ftp://x"}), HasSubstr("is not an http:// or https:// URL"));
+}
+
+TEST_F(OptionsTest, CrossOptionRules) {
+  EXPECT_THAT(fails({"--csv-full-history"}), HasSubstr("--csv-full-history requires --csv"));
+  EXPECT_THAT(fails({}, env({{"LOCUST_CSV_FULL_HISTORY", "1"}})),
+              HasSubstr("LOCUST_CSV_FULL_HISTORY (environment) requires --csv"));
+  write("b.txt", "x");
+  EXPECT_THAT(fails({"--body", "a", "--body-file", "b.txt"}),
+              HasSubstr("--body and --body-file cannot be used together"));
+  EXPECT_THAT(fails({"--body-file", "missing.txt"}),
+              HasSubstr("--body-file: 'missing.txt' is not a readable file (no such file)"));
+}
+
+TEST_F(OptionsTest, BodyFileIsReadVerbatim) {
+  write("body.json", "{\"a\": 1}\n\x01");
+  EXPECT_EQ(ok({"--body-file", "body.json"}).body, "{\"a\": 1}\n\x01");
+}
+
+TEST(ParseWaitTime, Forms) {
+  auto w = parse_wait_time("constant(0)", "x");
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->kind, WaitTime::Kind::kConstant);
+  EXPECT_EQ(w->a, 0);
+  w = parse_wait_time(" between( 0.5 , 2 ) ", "x");
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->kind, WaitTime::Kind::kBetween);
+  EXPECT_EQ(w->a, 0.5);
+  EXPECT_EQ(w->b, 2);
+  w = parse_wait_time("constant_pacing(1.5)", "x");
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->kind, WaitTime::Kind::kConstantPacing);
+  w = parse_wait_time("constant_throughput(10)", "x");
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->kind, WaitTime::Kind::kConstantThroughput);
+  EXPECT_EQ(w->a, 10);
+  EXPECT_TRUE(parse_wait_time("between(1,1)", "x").ok());
+}
+
+TEST(ParseWaitTime, Rejects) {
+  for (std::string_view bad :
+       {"", "constant", "constant()", "constant(-1)", "constant(1,2)", "between(1)", "between(2,1)",
+        "between(1,2,3)", "constant_throughput(0)", "sleep(1)", "constant(x)", "constant(inf)",
+        "constant(1)x", "(1)"}) {
+    auto r = parse_wait_time(bad, "--wait-time");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, "bad_wait_time");
+    EXPECT_THAT(r.error().message, HasSubstr("--wait-time"));
+  }
+}
+
+}  // namespace
+}  // namespace loadgen::app
