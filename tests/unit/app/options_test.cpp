@@ -415,6 +415,14 @@ TEST_F(OptionsTest, UnknownOptionsAndPositionals) {
   EXPECT_THAT(fails({"--nope=1"}), HasSubstr("unknown option '--nope'"));
   EXPECT_THAT(fails({"MyUser"}), HasSubstr("unexpected argument 'MyUser'"));
   EXPECT_THAT(fails({"--users"}), HasSubstr("--users: missing value"));
+  // Locust options loadgen does not implement are named as such.
+  out = fails({"--master", "-f", "locustfile.py"});
+  EXPECT_THAT(out, HasSubstr("'--master' is a Locust option that loadgen does not support"));
+  EXPECT_THAT(out, HasSubstr("'-f' is a Locust option that loadgen does not support"));
+  write("locust.conf", "locustfile = locustfile.py\n");
+  EXPECT_THAT(
+      fails({}),
+      HasSubstr("locust.conf:1: 'locustfile' is a Locust option that loadgen does not support"));
 }
 
 TEST_F(OptionsTest, RangeChecks) {
