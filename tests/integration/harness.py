@@ -285,6 +285,15 @@ class LoadgenProcess:
                 del full_env[k]
         full_env.update(extra_env or {})
         self.args = list(wrapper) + [binary] + [str(a) for a in args]
+        if cwd is None:
+            # loadgen reads ./locust.conf and ~/.locust.conf (as Locust does):
+            # run it in an empty directory that is also its HOME.
+            self._home = tempfile.mkdtemp(prefix="loadgen-home-")
+            cwd = self._home
+            if "HOME" not in (extra_env or {}):
+                full_env["HOME"] = self._home
+        else:
+            self._home = None
         self._out = tempfile.NamedTemporaryFile(prefix="loadgen-out-", delete=False)
         self._err = tempfile.NamedTemporaryFile(prefix="loadgen-err-", delete=False)
         self.started = time.monotonic()
@@ -343,6 +352,8 @@ class LoadgenProcess:
                 os.unlink(f.name)
             except OSError:
                 pass
+        if self._home:
+            shutil.rmtree(self._home, ignore_errors=True)
 
 
 def run_loadgen(args, timeout=30.0, **kw):
