@@ -4,7 +4,7 @@
 add_library(loadgen_warnings INTERFACE)
 target_compile_options(loadgen_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
-  -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Wnull-dereference
+  -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual
   -Wimplicit-fallthrough -Wformat=2)
 if(LOADGEN_WERROR)
   target_compile_options(loadgen_warnings INTERFACE -Werror)

@@ -31,7 +31,8 @@ class Rng {
   double uniform(double lo, double hi) { return lo + uniform() * (hi - lo); }
   // Uniform integer in [0, n); n > 0. Lemire's multiply-shift (bias negligible for small n).
   std::uint64_t below(std::uint64_t n) {
-    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(next()) * n) >> 64);
+    __extension__ using U128 = unsigned __int128;
+    return static_cast<std::uint64_t>((static_cast<U128>(next()) * n) >> 64);
   }
 
  private:

@@ -1,0 +1,32 @@
+// Settings every simulated user's HTTP client shares (from the CLI; see app/options.hpp).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "http/url.hpp"
+
+namespace loadgen::client {
+
+struct ClientConfig {
+  // --host: relative request paths are appended to it (Locust: base_url + path).
+  // Empty host = no base URL; relative requests then fail with a clear error.
+  http::Url base;
+  std::string base_origin;       // derived: base.origin()
+  std::string base_host_header;  // derived: base.host_header()
+  void set_base(http::Url url) {
+    base = std::move(url);
+    base_origin = base.host.empty() ? std::string() : base.origin();
+    base_host_header = base.host.empty() ? std::string() : base.host_header();
+  }
+  std::chrono::nanoseconds connect_timeout = std::chrono::seconds(60);
+  // Response timeout: from the start of writing the request to the last body byte.
+  std::chrono::nanoseconds timeout = std::chrono::seconds(60);
+  int max_redirects = 30;  // requests' default
+  std::string user_agent = "loadgen/0.1";
+  std::vector<std::pair<std::string, std::string>> default_headers;  // --header, on every request
+};
+
+}  // namespace loadgen::client

@@ -1,0 +1,86 @@
+// Private to the client module: one TCP (optionally TLS) connection and its read buffer.
+// Awaitable primitives with deadlines enforced by the loop's sweep (DeadlineHook).
+// Invariant: a Connection is destroyed only when no operation is in flight.
+#pragma once
+
+#include <asio/ip/tcp.hpp>
+#include <asio/ssl/stream.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <cstring>
+#include <string>
+
+#include "client/event_loop_impl.hpp"
+#include "client/outcome.hpp"
+#include "core/task.hpp"
+#include "http/response_parser.hpp"
+
+namespace loadgen::client {
+
+struct IoResult {
+  asio::error_code ec;
+  std::size_t n = 0;
+};
+
+struct ConnectResult {
+  Outcome outcome = Outcome::kOk;
+  std::string detail;
+};
+
+class Connection final : public DeadlineHook {
+ public:
+  static constexpr std::size_t kReadChunk = 16 * 1024;
+
+  Connection(LoopImpl& loop, std::string_view scheme, std::string_view host, std::uint16_t port);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  bool matches(std::string_view scheme, std::string_view host, std::uint16_t port) const {
+    return port_ == port && host_ == host && tls_ == (scheme == "https");
+  }
+  bool is_open() const { return open_; }
+  std::uint64_t uses() const { return uses_; }
+  void count_use() { ++uses_; }
+
+  // Resolve, TCP connect, TLS handshake. deadline_ns on the monotonic clock.
+  core::Task<ConnectResult> connect(std::int64_t deadline);
+  core::Task<IoResult> write_all(std::string_view data, std::int64_t deadline);
+  // Reads into the read buffer after its `len` valid bytes; grows the buffer up to max_size.
+  core::Task<IoResult> read_more(std::int64_t deadline, std::size_t max_size);
+
+  void close();
+  // Kill: close now; operations in flight complete with operation_aborted.
+  void abort();
+  bool deadline_expired() const { return expired; }
+  void clear_deadline() { deadline_ns = 0; expired = false; }
+
+  // Read buffer: bytes [pos, len) are unconsumed.
+  std::string rbuf;
+  std::size_t rpos = 0;
+  std::size_t rlen = 0;
+  void compact();        // moves unconsumed bytes to the front
+  void release_buffer();  // returns the buffer to the per-thread pool when empty
+
+  http::ResponseHead head;
+  http::BodyDecoder body;
+
+ private:
+  void on_deadline() override;
+  void set_deadline(std::int64_t d) {
+    deadline_ns = d;
+    expired = false;
+  }
+
+  LoopImpl& loop_;
+  std::string host_;
+  std::uint16_t port_;
+  bool tls_;
+  bool open_ = false;
+  std::uint64_t uses_ = 0;
+  asio::ip::tcp::socket sock_;
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> ssl_;
+};
+
+}  // namespace loadgen::client

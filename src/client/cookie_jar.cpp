@@ -1,0 +1,168 @@
+#include "client/cookie_jar.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+
+#include "http/url.hpp"
+
+namespace loadgen::client {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return (x | 0x20) == (y | 0x20);
+         });
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>((c >= 'A' && c <= 'Z') ? c + 32 : c);
+  return out;
+}
+
+std::string_view path_of(const http::Url& url) {
+  std::string_view t = url.target;
+  if (auto q = t.find('?'); q != std::string_view::npos) t = t.substr(0, q);
+  return t.empty() ? "/" : t;
+}
+
+// RFC 6265 §5.1.4 default-path.
+std::string default_path(const http::Url& url) {
+  std::string_view p = path_of(url);
+  auto slash = p.rfind('/');
+  if (slash == 0 || slash == std::string_view::npos) return "/";
+  return std::string(p.substr(0, slash));
+}
+
+bool domain_matches(std::string_view host, std::string_view domain) {
+  if (host == domain) return true;
+  return host.size() > domain.size() && host.ends_with(domain) &&
+         host[host.size() - domain.size() - 1] == '.';
+}
+
+bool path_matches(std::string_view req, std::string_view cookie) {
+  if (req == cookie) return true;
+  if (!req.starts_with(cookie)) return false;
+  return cookie.back() == '/' || req[cookie.size()] == '/';
+}
+
+// RFC 1123 dates as sent in Expires (the common form only; others make it a session cookie).
+std::int64_t parse_http_date(std::string_view s) {
+  std::string buf(s);
+  std::tm tm{};
+  if (const char* end = strptime(buf.c_str(), "%a, %d %b %Y %H:%M:%S", &tm); end == nullptr) {
+    if (strptime(buf.c_str(), "%a, %d-%b-%Y %H:%M:%S", &tm) == nullptr) return 0;
+  }
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+}  // namespace
+
+void CookieJar::store(std::string_view set_cookie, const http::Url& url, std::int64_t now_s) {
+  std::string_view rest = set_cookie;
+  auto semi = rest.find(';');
+  std::string_view pair = trim(rest.substr(0, semi));
+  rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+  auto eq = pair.find('=');
+  if (eq == std::string_view::npos) return;  // §5.2 step 2: no '=' → ignore
+  Cookie c;
+  c.name = std::string(trim(pair.substr(0, eq)));
+  c.value = std::string(trim(pair.substr(eq + 1)));
+  if (c.name.empty()) return;
+  c.domain = url.host;
+  c.path = default_path(url);
+  bool have_max_age = false;
+  bool expired = false;
+  while (!rest.empty()) {
+    semi = rest.find(';');
+    std::string_view attr = trim(rest.substr(0, semi));
+    rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+    auto aeq = attr.find('=');
+    std::string_view key = trim(attr.substr(0, aeq));
+    std::string_view val = aeq == std::string_view::npos ? std::string_view{} : trim(attr.substr(aeq + 1));
+    if (iequals(key, "domain") && !val.empty()) {
+      if (val.front() == '.') val.remove_prefix(1);
+      std::string d = lower(val);
+      if (!domain_matches(url.host, d)) return;  // §5.3 step 6: reject foreign domains
+      c.domain = std::move(d);
+      c.host_only = false;
+    } else if (iequals(key, "path") && !val.empty() && val.front() == '/') {
+      c.path = std::string(val);
+    } else if (iequals(key, "secure")) {
+      c.secure = true;
+    } else if (iequals(key, "max-age")) {
+      std::int64_t secs = 0;
+      auto [p, ec] = std::from_chars(val.data(), val.data() + val.size(), secs);
+      if (ec == std::errc() && p == val.data() + val.size()) {
+        have_max_age = true;
+        if (secs <= 0) expired = true; else c.expires_s = now_s + secs;
+      }
+    } else if (iequals(key, "expires") && !have_max_age) {
+      std::int64_t at = parse_http_date(val);
+      if (at != 0) {
+        if (at <= now_s) expired = true; else c.expires_s = at;
+      }
+    }
+  }
+  if (expired) {
+    std::erase_if(cookies_, [&](const Cookie& o) {
+      return o.name == c.name && o.domain == c.domain && o.path == c.path;
+    });
+    return;
+  }
+  put(std::move(c));
+}
+
+void CookieJar::put(Cookie c) {
+  for (auto& o : cookies_) {
+    if (o.name == c.name && o.domain == c.domain && o.path == c.path) {
+      o = std::move(c);
+      return;
+    }
+  }
+  cookies_.push_back(std::move(c));
+}
+
+bool CookieJar::header_for(const http::Url& url, std::int64_t now_s, std::string& out) const {
+  bool any = false;
+  const std::string_view path = path_of(url);
+  for (const auto& c : cookies_) {
+    if (c.expires_s != 0 && c.expires_s <= now_s) continue;
+    if (c.secure && !url.tls()) continue;
+    if (c.host_only ? url.host != c.domain : !domain_matches(url.host, c.domain)) continue;
+    if (!path_matches(path, c.path)) continue;
+    if (any) out += "; ";
+    out += c.name;
+    out += '=';
+    out += c.value;
+    any = true;
+  }
+  return any;
+}
+
+void CookieJar::set(std::string_view name, std::string_view value, std::string_view host,
+                    std::string_view path) {
+  Cookie c;
+  c.name = std::string(name);
+  c.value = std::string(value);
+  c.domain = lower(host);
+  c.path = std::string(path);
+  put(std::move(c));
+}
+
+std::string_view CookieJar::get(std::string_view name) const {
+  for (const auto& c : cookies_) {
+    if (c.name == name) return c.value;
+  }
+  return {};
+}
+
+}  // namespace loadgen::client

@@ -1,0 +1,42 @@
+// CookieJar: the cookies one simulated user keeps (RFC 6265 §5: Set-Cookie parsing, domain and
+// path matching, Secure, Max-Age/Expires). No public-suffix list: a load generator talks to
+// the hosts it is pointed at.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace loadgen::http {
+struct Url;
+}
+
+namespace loadgen::client {
+
+class CookieJar {
+ public:
+  // Stores one Set-Cookie field value received from `url`. Malformed values are ignored.
+  void store(std::string_view set_cookie, const http::Url& url, std::int64_t now_s);
+  // Appends the Cookie header value for a request to `url` ("a=1; b=2"); false if none match.
+  bool header_for(const http::Url& url, std::int64_t now_s, std::string& out) const;
+  // Sets a cookie directly (for scenarios), host-only for `host`.
+  void set(std::string_view name, std::string_view value, std::string_view host,
+           std::string_view path = "/");
+  // The value of the first cookie named `name`, empty if none.
+  std::string_view get(std::string_view name) const;
+  void clear() { cookies_.clear(); }
+  std::size_t size() const { return cookies_.size(); }
+
+ private:
+  struct Cookie {
+    std::string name, value, domain, path;
+    bool host_only = true;
+    bool secure = false;
+    std::int64_t expires_s = 0;  // 0 = session cookie
+  };
+  void put(Cookie c);
+  std::vector<Cookie> cookies_;
+};
+
+}  // namespace loadgen::client

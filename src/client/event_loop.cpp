@@ -1,0 +1,158 @@
+#include "client/event_loop.hpp"
+
+#include <asio/post.hpp>
+#include <asio/ssl.hpp>
+
+#include "client/event_loop_impl.hpp"
+#include "core/clock.hpp"
+
+namespace loadgen::client {
+
+namespace {
+constexpr std::int64_t kDnsTtlNs = 30'000'000'000;
+}
+
+LoopImpl::LoopImpl(TlsOptions tls)
+    : tls_(tls),
+      io_(1),  // one thread runs this context: lets Asio skip internal locking
+      work_(asio::make_work_guard(io_)),
+      timer_(io_),
+      sweep_timer_(io_),
+      resolver_(io_) {
+  arm_sweep();
+}
+
+LoopImpl::~LoopImpl() = default;
+
+asio::ssl::context& LoopImpl::tls_context() {
+  if (!ssl_) {
+    ssl_.emplace(asio::ssl::context::tls_client);
+    ssl_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                      asio::ssl::context::no_tlsv1_1);
+    if (tls_.verify) {
+      asio::error_code ec;
+      ssl_->set_default_verify_paths(ec);
+      ssl_->set_verify_mode(asio::ssl::verify_peer);
+    } else {
+      ssl_->set_verify_mode(asio::ssl::verify_none);
+    }
+  }
+  return *ssl_;
+}
+
+void LoopImpl::add_sleeper(Sleeper& s, std::int64_t deadline_ns) {
+  sleepers_.push(TimerEntry{deadline_ns, &s, s.generation});
+  if (armed_for_ns_ == 0 || deadline_ns < armed_for_ns_) arm_timer();
+}
+
+void LoopImpl::wake(Sleeper& s) {
+  if (!s.waiter) return;
+  ++s.generation;  // the heap entry becomes stale
+  s.woken_early = true;
+  auto h = std::exchange(s.waiter, {});
+  // Resume from the loop, never inside the caller's iteration over users.
+  asio::post(io_, [h] { h.resume(); });
+}
+
+void LoopImpl::arm_timer() {
+  if (sleepers_.empty()) {
+    armed_for_ns_ = 0;
+    return;
+  }
+  const std::int64_t at = sleepers_.top().deadline_ns;
+  armed_for_ns_ = at;
+  const auto delay = std::chrono::nanoseconds(std::max<std::int64_t>(0, at - core::mono_ns()));
+  timer_.expires_after(delay);
+  timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec == asio::error::operation_aborted) return;
+    on_timer();
+  });
+}
+
+void LoopImpl::on_timer() {
+  armed_for_ns_ = 0;
+  const std::int64_t now = core::mono_ns();
+  // Collect first: resuming may push new sleepers.
+  std::vector<std::coroutine_handle<>> ready;
+  while (!sleepers_.empty() && sleepers_.top().deadline_ns <= now) {
+    TimerEntry e = sleepers_.top();
+    sleepers_.pop();
+    if (e.sleeper->generation != e.generation || !e.sleeper->waiter) continue;
+    ++e.sleeper->generation;
+    e.sleeper->woken_early = false;
+    ready.push_back(std::exchange(e.sleeper->waiter, {}));
+  }
+  // Drop stale entries at the top so the timer is armed for a live one.
+  arm_timer();
+  for (auto h : ready) h.resume();
+}
+
+void LoopImpl::link(DeadlineHook& h) {
+  h.prev = nullptr;
+  h.next = hooks_;
+  if (hooks_) hooks_->prev = &h;
+  hooks_ = &h;
+}
+
+void LoopImpl::unlink(DeadlineHook& h) {
+  if (h.prev) h.prev->next = h.next; else if (hooks_ == &h) hooks_ = h.next;
+  if (h.next) h.next->prev = h.prev;
+  h.prev = h.next = nullptr;
+}
+
+void LoopImpl::arm_sweep() {
+  sweep_timer_.expires_after(std::chrono::nanoseconds(kSweepIntervalNs));
+  sweep_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec == asio::error::operation_aborted) return;
+    sweep();
+    arm_sweep();
+  });
+}
+
+void LoopImpl::sweep() {
+  const std::int64_t now = core::mono_ns();
+  for (DeadlineHook* h = hooks_; h != nullptr;) {
+    DeadlineHook* next = h->next;  // on_deadline only cancels I/O; it never unlinks synchronously
+    if (h->deadline_ns != 0 && !h->expired && h->deadline_ns <= now) {
+      h->expired = true;
+      h->on_deadline();
+    }
+    h = next;
+  }
+}
+
+const std::vector<asio::ip::tcp::endpoint>* LoopImpl::cached_endpoints(const std::string& host,
+                                                                       std::uint16_t port) {
+  auto it = dns_.find(host + ':' + std::to_string(port));
+  if (it == dns_.end() || it->second.expires_ns < core::mono_ns()) return nullptr;
+  return &it->second.endpoints;
+}
+
+void LoopImpl::cache_endpoints(const std::string& host, std::uint16_t port,
+                               std::vector<asio::ip::tcp::endpoint> eps) {
+  dns_[host + ':' + std::to_string(port)] = DnsEntry{std::move(eps), core::mono_ns() + kDnsTtlNs};
+}
+
+// ---- EventLoop ----
+
+EventLoop::EventLoop(TlsOptions tls) : impl_(std::make_unique<LoopImpl>(tls)) {}
+EventLoop::~EventLoop() = default;
+
+void EventLoop::run() { impl_->io().run(); }
+void EventLoop::stop() { impl_->io().stop(); }
+void EventLoop::post(std::function<void()> fn) { asio::post(impl_->io(), std::move(fn)); }
+
+EventLoop::SleepAwaiter EventLoop::sleep(Sleeper& s, std::chrono::nanoseconds d) {
+  return SleepAwaiter{this, &s, core::mono_ns() + d.count()};
+}
+
+void EventLoop::SleepAwaiter::await_suspend(std::coroutine_handle<> h) {
+  sleeper->waiter = h;
+  sleeper->woken_early = false;
+  loop->impl().add_sleeper(*sleeper, deadline_ns);
+}
+
+void EventLoop::wake(Sleeper& s) { impl_->wake(s); }
+
+}  // namespace loadgen::client

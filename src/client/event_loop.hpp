@@ -1,0 +1,62 @@
+// EventLoop: one per worker thread. Runs Asio underneath (kept out of this header) and gives
+// simulated users what they wait on: sleeps that can be woken early, and the per-thread
+// shared state of their HTTP clients (DNS cache, TLS context, deadline sweep).
+// Contract: everything but post() and stop() is called on the loop's own thread.
+#pragma once
+
+#include <chrono>
+#include <coroutine>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+namespace loadgen::client {
+
+class LoopImpl;  // event_loop_impl.hpp (Asio), private to the client module
+
+// A sleeping coroutine's slot; owned by whoever sleeps (one per simulated user).
+struct Sleeper {
+  std::coroutine_handle<> waiter;
+  std::uint64_t generation = 0;
+  bool woken_early = false;
+};
+
+struct TlsOptions {
+  bool verify = true;  // --insecure turns it off
+};
+
+class EventLoop {
+ public:
+  EventLoop() : EventLoop(TlsOptions{}) {}
+  explicit EventLoop(TlsOptions tls);
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // Runs handlers until stop() is called. Call from the owning thread.
+  void run();
+  // Thread-safe.
+  void stop();
+  // Thread-safe: runs fn on the loop's thread.
+  void post(std::function<void()> fn);
+
+  // co_await loop.sleep(s, d): resumes after d, or earlier on wake(s). Returns true when woken early.
+  struct SleepAwaiter {
+    EventLoop* loop;
+    Sleeper* sleeper;
+    std::int64_t deadline_ns;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h);
+    bool await_resume() const noexcept { return sleeper->woken_early; }
+  };
+  SleepAwaiter sleep(Sleeper& s, std::chrono::nanoseconds d);
+  // Wakes a sleeping coroutine now (no-op if it is not sleeping).
+  void wake(Sleeper& s);
+
+  LoopImpl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<LoopImpl> impl_;
+};
+
+}  // namespace loadgen::client

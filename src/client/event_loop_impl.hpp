@@ -1,0 +1,88 @@
+// Private to the client module: the Asio side of EventLoop. Includes Asio; include it only
+// from client .cpp files.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "client/event_loop.hpp"
+
+namespace loadgen::client {
+
+class Connection;
+
+// A connection with an operation in flight registers here; the loop's sweep closes those whose
+// deadline passed (cheaper than arming a timer per request; precision is kSweepInterval).
+struct DeadlineHook {
+  DeadlineHook* prev = nullptr;
+  DeadlineHook* next = nullptr;
+  std::int64_t deadline_ns = 0;  // 0 = none
+  bool expired = false;
+  virtual void on_deadline() = 0;  // called once when the deadline passes
+ protected:
+  ~DeadlineHook() = default;
+};
+
+class LoopImpl {
+ public:
+  static constexpr std::int64_t kSweepIntervalNs = 20'000'000;  // 20 ms
+
+  explicit LoopImpl(TlsOptions tls);
+  ~LoopImpl();
+
+  asio::io_context& io() { return io_; }
+  asio::ssl::context& tls_context();
+  bool tls_verify() const { return tls_.verify; }
+
+  void add_sleeper(Sleeper& s, std::int64_t deadline_ns);
+  void wake(Sleeper& s);
+
+  void link(DeadlineHook& h);
+  void unlink(DeadlineHook& h);
+
+  // DNS cache (per loop, 30 s). nullptr when unknown or stale.
+  const std::vector<asio::ip::tcp::endpoint>* cached_endpoints(const std::string& host,
+                                                               std::uint16_t port);
+  void cache_endpoints(const std::string& host, std::uint16_t port,
+                       std::vector<asio::ip::tcp::endpoint> eps);
+  asio::ip::tcp::resolver& resolver() { return resolver_; }
+
+ private:
+  struct TimerEntry {
+    std::int64_t deadline_ns;
+    Sleeper* sleeper;
+    std::uint64_t generation;
+    bool operator>(const TimerEntry& o) const { return deadline_ns > o.deadline_ns; }
+  };
+  void arm_timer();
+  void on_timer();
+  void arm_sweep();
+  void sweep();
+
+  TlsOptions tls_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  asio::steady_timer timer_;
+  std::int64_t armed_for_ns_ = 0;  // 0 = not armed
+  std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> sleepers_;
+  asio::steady_timer sweep_timer_;
+  DeadlineHook* hooks_ = nullptr;
+  std::optional<asio::ssl::context> ssl_;
+  asio::ip::tcp::resolver resolver_;
+  struct DnsEntry {
+    std::vector<asio::ip::tcp::endpoint> endpoints;
+    std::int64_t expires_ns;
+  };
+  std::unordered_map<std::string, DnsEntry> dns_;
+};
+
+}  // namespace loadgen::client

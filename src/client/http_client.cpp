@@ -1,0 +1,381 @@
+#include "client/http_client.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "client/connection.hpp"
+#include "client/content_decoding.hpp"
+#include "client/event_loop.hpp"
+#include "client/request_observer.hpp"
+#include "client/string_pool.hpp"
+#include "core/base64.hpp"
+#include "core/cancel.hpp"
+#include "core/clock.hpp"
+#include "http/response_parser.hpp"
+
+namespace loadgen::client {
+
+namespace {
+
+constexpr std::size_t kMaxHead = 64 * 1024;       // RFC 9112 leaves it to us; Locust/nginx use less
+constexpr std::size_t kMaxReadBuffer = kMaxHead + 1024;
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return (x | 0x20) == (y | 0x20);
+         });
+}
+
+bool is_redirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+std::string format_duration(std::chrono::nanoseconds d) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
+  return fmt::format("{}ms", ms);
+}
+
+}  // namespace
+
+struct HttpClient::Attempt {
+  http::Method method;
+  const http::Url* url;
+  std::string_view target;
+  std::string_view body;
+  bool json;
+  std::span<const http::Header> user_headers;
+  Response* resp;
+  std::string location;  // Location of a redirect response
+  std::string wbuf;      // serialized request
+};
+
+HttpClient::HttpClient(EventLoop& loop, const ClientConfig& config, RequestObserver* observer)
+    : loop_(loop), config_(config), observer_(observer) {}
+
+HttpClient::~HttpClient() = default;
+
+void HttpClient::cancel() {
+  cancelled_ = true;
+  if (primary_) primary_->abort();
+  if (secondary_) secondary_->abort();
+}
+
+void HttpClient::close_connections() {
+  if (primary_) primary_->close();
+  if (secondary_) secondary_->close();
+}
+
+Connection& HttpClient::connection_for(const std::string& scheme, const std::string& host,
+                                       std::uint16_t port) {
+  const http::Url& b = config_.base;
+  if (b.host == host && b.port == port && b.scheme == scheme) {
+    if (!primary_) primary_ = std::make_unique<Connection>(loop_.impl(), scheme, host, port);
+    return *primary_;
+  }
+  if (!secondary_ || !secondary_->matches(scheme, host, port)) {
+    secondary_ = std::make_unique<Connection>(loop_.impl(), scheme, host, port);
+  }
+  return *secondary_;
+}
+
+void HttpClient::set_failure(Response& r, Outcome o, std::string_view detail) {
+  r.outcome_ = o;
+  r.error_.assign(to_string(o));
+  r.error_.append(": ");
+  r.error_.append(detail);
+}
+
+void HttpClient::serialize(Attempt& a) {
+  thread_local std::vector<http::Header> headers;
+  thread_local std::string cookie;
+  thread_local std::string auth;
+  headers.clear();
+  auto overridden = [&](std::string_view name) {
+    return std::any_of(a.user_headers.begin(), a.user_headers.end(),
+                       [&](const http::Header& h) { return iequals(h.name, name); });
+  };
+  auto add_default = [&](std::string_view name, std::string_view value) {
+    if (!overridden(name)) headers.push_back(http::Header{name, value});
+  };
+  add_default("User-Agent", config_.user_agent);
+  add_default("Accept-Encoding", "gzip, deflate");
+  add_default("Accept", "*/*");
+  add_default("Connection", "keep-alive");
+  if (a.json) add_default("Content-Type", "application/json");
+  if (!a.url->userinfo.empty()) {
+    auth = "Basic " + core::base64_encode(a.url->userinfo);
+    add_default("Authorization", auth);
+  }
+  if (cookies_.size() != 0) {
+    cookie.clear();
+    const auto now_s = static_cast<std::int64_t>(core::wall_seconds());
+    if (cookies_.header_for(*a.url, now_s, cookie)) add_default("Cookie", cookie);
+  }
+  for (const auto& [name, value] : config_.default_headers) add_default(name, value);
+  headers.insert(headers.end(), a.user_headers.begin(), a.user_headers.end());
+  a.wbuf.clear();
+  const std::string& host = a.url == &config_.base ? config_.base_host_header : a.url->host_header();
+  http::write_request(a.wbuf, a.method, a.target, host, headers, a.body);
+}
+
+core::Task<void> HttpClient::exchange(Attempt& a) {
+  Response& r = *a.resp;
+  Connection& c = connection_for(a.url->scheme, a.url->host, a.url->port);
+  serialize(a);
+  const std::int64_t deadline = core::mono_ns() + config_.timeout.count();
+  for (int round = 0;; ++round) {
+    const bool reused = c.is_open();
+    if (!reused) {
+      ConnectResult cr = co_await c.connect(core::mono_ns() + config_.connect_timeout.count());
+      if (cancelled_) throw core::Cancelled{};
+      if (cr.outcome != Outcome::kOk) {
+        set_failure(r, cr.outcome, cr.detail);
+        co_return;
+      }
+    }
+    c.count_use();
+    const IoResult w = co_await c.write_all(a.wbuf, deadline);
+    if (cancelled_) throw core::Cancelled{};
+    if (w.ec) {
+      const bool timed_out = c.deadline_expired();
+      c.close();
+      if (timed_out) {
+        set_failure(r, Outcome::kReadTimeout,
+                    fmt::format("request not sent within {}", format_duration(config_.timeout)));
+        co_return;
+      }
+      if (reused && round == 0) continue;  // stale keep-alive connection: retry once
+      set_failure(r, Outcome::kReset, w.ec.message());
+      co_return;
+    }
+
+    // Response head (RFC 9112 §2.1), skipping interim 1xx responses.
+    bool got_any = false;
+    bool retry = false;
+    for (;;) {
+      if (c.rlen > c.rpos) {
+        got_any = true;
+        const auto hr = http::parse_response_head(c.rbuf.data() + c.rpos, c.rlen - c.rpos,
+                                                  a.method == http::Method::kHead, c.head, kMaxHead);
+        if (hr.kind == http::HeadResult::Kind::kDone) {
+          if (c.head.status >= 100 && c.head.status < 200 && c.head.status != 101) {
+            c.rpos += hr.consumed;
+            continue;
+          }
+          r.head_.assign(c.rbuf.data() + c.rpos, hr.consumed);
+          c.rpos += hr.consumed;
+          break;
+        }
+        if (hr.kind == http::HeadResult::Kind::kError) {
+          c.close();
+          set_failure(r, Outcome::kMalformed, http::to_string(hr.error));
+          co_return;
+        }
+      }
+      const IoResult rd = co_await c.read_more(deadline, kMaxReadBuffer);
+      if (cancelled_) throw core::Cancelled{};
+      if (rd.ec) {
+        const bool timed_out = c.deadline_expired();
+        c.close();
+        if (timed_out) {
+          set_failure(r, Outcome::kReadTimeout,
+                      fmt::format("no response within {}", format_duration(config_.timeout)));
+        } else if (rd.ec == asio::error::message_size) {
+          set_failure(r, Outcome::kMalformed, http::to_string(http::ParseError::kHeadTooLarge));
+        } else if (!got_any && reused && round == 0) {
+          retry = true;  // closed by the server while idle: retry once on a new connection
+        } else if (!got_any) {
+          set_failure(r, Outcome::kReset,
+                      rd.ec == asio::error::eof ? "connection closed before any response byte"
+                                                : rd.ec.message());
+        } else if (rd.ec == asio::error::eof) {
+          set_failure(r, Outcome::kIncomplete, "connection closed inside the response head");
+        } else {
+          set_failure(r, Outcome::kReset, rd.ec.message());
+        }
+        if (!retry) co_return;
+        break;
+      }
+    }
+    if (retry) continue;
+
+    // What we need from the fields, taken now: the read buffer is reused for the body.
+    r.status_ = c.head.status;
+    Coding coding = Coding::kIdentity;
+    a.location.clear();
+    for (const auto& f : c.head.fields) {
+      if (iequals(f.name, "content-encoding")) {
+        coding = parse_content_encoding(f.value);
+      } else if (iequals(f.name, "location")) {
+        a.location.assign(f.value);
+      } else if (iequals(f.name, "set-cookie")) {
+        cookies_.store(f.value, *a.url, static_cast<std::int64_t>(core::wall_seconds()));
+      }
+    }
+    if (c.head.status >= 400) {
+      r.outcome_ = Outcome::kHttpStatus;
+      r.error_ = fmt::format("http_status: {} {}", c.head.status, c.head.reason);
+    } else {
+      r.outcome_ = Outcome::kOk;
+    }
+    const bool keep_alive = c.head.keep_alive;
+
+    // Body (RFC 9112 §6, §7.1).
+    std::string encoded;
+    if (coding != Coding::kIdentity) encoded = StringPool::local().take();
+    std::string* sink = coding == Coding::kIdentity ? &r.body_ : &encoded;
+    c.body.start(c.head.body_mode, c.head.content_length);
+    for (;;) {
+      if (c.rlen > c.rpos) c.rpos += c.body.feed(c.rbuf.data() + c.rpos, c.rlen - c.rpos, sink);
+      if (c.body.error() != http::ParseError::kNone) {
+        c.close();
+        set_failure(r, Outcome::kMalformed, http::to_string(c.body.error()));
+        StringPool::local().give(std::move(encoded));
+        co_return;
+      }
+      if (c.body.done()) break;
+      if (c.rpos == c.rlen) c.rpos = c.rlen = 0;
+      const IoResult rd = co_await c.read_more(deadline, kMaxReadBuffer);
+      if (cancelled_) throw core::Cancelled{};
+      if (rd.ec) {
+        const bool timed_out = c.deadline_expired();
+        if (rd.ec == asio::error::eof && !timed_out) {
+          c.body.finish_on_eof();
+          if (c.body.done() && c.body.error() == http::ParseError::kNone) break;
+        }
+        c.close();
+        if (timed_out) {
+          set_failure(r, Outcome::kReadTimeout,
+                      fmt::format("response body not complete within {}",
+                                  format_duration(config_.timeout)));
+        } else if (rd.ec == asio::error::eof) {
+          set_failure(r, Outcome::kIncomplete,
+                      fmt::format("connection closed after {} body bytes",
+                                  c.body.decoded_bytes()));
+        } else {
+          set_failure(r, Outcome::kReset, rd.ec.message());
+        }
+        StringPool::local().give(std::move(encoded));
+        co_return;
+      }
+    }
+    if (!keep_alive || c.rpos != c.rlen) {
+      c.close();
+    } else {
+      c.rpos = c.rlen = 0;
+      c.release_buffer();
+    }
+    if (coding != Coding::kIdentity) {
+      if (!inflate_body(coding, encoded, r.body_)) {
+        set_failure(r, Outcome::kMalformed, "cannot decode the Content-Encoding of the body");
+      }
+      StringPool::local().give(std::move(encoded));
+    }
+    co_return;
+  }
+}
+
+core::Task<Response> HttpClient::request(http::Method method, std::string_view url,
+                                         RequestOptions opts) {
+  if (cancelled_) throw core::Cancelled{};
+  Response r;
+  auto& pool = StringPool::local();
+  r.url_ = pool.take();
+  r.error_ = pool.take();
+  r.head_ = pool.take();
+  r.body_ = pool.take();
+  r.method_ = method;
+  r.start_wall_ns_ = core::wall_ns();
+  const std::int64_t t0 = core::mono_ns();
+
+  Attempt a{method, &config_.base, {}, opts.json.empty() ? opts.body : opts.json,
+            !opts.json.empty(), opts.headers, &r, {}, pool.take()};
+  http::Url hop_url;
+  std::string joined;  // base path prefix + path
+  bool usable = true;
+  if (!url.empty() && url.front() == '/') {
+    if (config_.base.host.empty()) {
+      set_failure(r, Outcome::kMalformed,
+                  fmt::format("relative URL '{}' but no host: pass --host", url));
+      usable = false;
+    } else if (config_.base.target == "/" || config_.base.target.empty()) {
+      a.target = url;
+    } else {
+      // Locust joins base_url + path; drop a duplicate slash.
+      std::string_view prefix = config_.base.target;
+      if (prefix.back() == '/') prefix.remove_suffix(1);
+      joined.assign(prefix).append(url);
+      a.target = joined;
+    }
+  } else {
+    auto parsed = http::parse_url(url);
+    if (!parsed) {
+      set_failure(r, Outcome::kMalformed, parsed.error().message);
+      usable = false;
+    } else {
+      hop_url = std::move(*parsed);
+      a.url = &hop_url;
+      a.target = hop_url.target;
+    }
+  }
+
+  if (usable) {
+    for (int hops = 0;; ++hops) {
+      r.head_.clear();
+      r.body_.clear();
+      r.error_.clear();
+      r.status_ = 0;
+      co_await exchange(a);
+      if (r.outcome_ != Outcome::kOk || !opts.allow_redirects || !is_redirect(r.status_) ||
+          a.location.empty()) {
+        break;
+      }
+      if (hops >= config_.max_redirects) {
+        set_failure(r, Outcome::kTooManyRedirects,
+                    fmt::format("more than {} redirects", config_.max_redirects));
+        break;
+      }
+      auto next = http::resolve_reference(*a.url, a.location);
+      if (!next) {
+        set_failure(r, Outcome::kMalformed,
+                    fmt::format("bad Location '{}': {}", a.location, next.error().message));
+        break;
+      }
+      // RFC 9110 §15.4: 303 → GET; 301/302 after POST → GET (what browsers and requests do).
+      const int st = r.status_;
+      if (a.method != http::Method::kHead &&
+          (st == 303 || ((st == 301 || st == 302) && a.method == http::Method::kPost))) {
+        a.method = http::Method::kGet;
+        a.body = {};
+        a.json = false;
+      }
+      hop_url = std::move(*next);
+      a.url = &hop_url;
+      a.target = hop_url.target;
+    }
+  }
+
+  r.duration_ns_ = core::mono_ns() - t0;
+  r.bytes_ = r.body_.size();
+  r.url_.clear();
+  if (a.url == &config_.base) {
+    r.url_.append(config_.base_origin);
+  } else {
+    r.url_.append(a.url->origin());
+  }
+  r.url_.append(a.target);
+  pool.give(std::move(a.wbuf));
+  const std::string_view name = opts.name.empty() ? url : opts.name;
+  if (opts.catch_response) {
+    r.name_.assign(name);
+    r.pending_observer_ = observer_;
+  } else if (observer_) {
+    observer_->on_request(RequestRecord{r.method_, name, r.url_, r.status_, r.outcome_, r.error_,
+                                        r.start_wall_ns_, r.duration_ns_, r.bytes_});
+  }
+  co_return r;
+}
+
+}  // namespace loadgen::client

@@ -1,0 +1,94 @@
+// HttpClient: the HTTP/1.1 session one simulated user holds (Locust's HttpUser.client).
+// One keep-alive connection per origin, cookies kept per user, redirects followed, gzip
+// decoded, connect and response timeouts, TLS with verification. Every request ends in a
+// Response with an Outcome (never an exception), and is reported to the RequestObserver.
+// Thread: all calls on the owning EventLoop's thread. Kill: cancel() makes in-flight and later
+// requests throw core::Cancelled, so the user's coroutines unwind.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "client/config.hpp"
+#include "client/cookie_jar.hpp"
+#include "client/response.hpp"
+#include "core/task.hpp"
+#include "http/method.hpp"
+#include "http/request_writer.hpp"
+
+namespace loadgen::client {
+
+class EventLoop;
+class Connection;
+class RequestObserver;
+
+struct RequestOptions {
+  // Stats name (Locust's name=); default: the URL as requested (path and query).
+  std::string_view name = {};
+  std::span<const http::Header> headers = {};
+  std::string_view body = {};
+  // A JSON document: sent as the body with Content-Type: application/json.
+  std::string_view json = {};
+  bool catch_response = false;
+  bool allow_redirects = true;
+};
+
+class HttpClient {
+ public:
+  HttpClient(EventLoop& loop, const ClientConfig& config, RequestObserver* observer);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // `url` is a path ("/cart?x=1", resolved against the base URL) or an absolute URL.
+  // The string arguments must outlive the co_await (true for temporaries in the same
+  // full expression: `auto r = co_await client.get("/a/" + id);`).
+  core::Task<Response> request(http::Method method, std::string_view url, RequestOptions opts = {});
+  core::Task<Response> get(std::string_view url, RequestOptions opts = {}) {
+    return request(http::Method::kGet, url, opts);
+  }
+  core::Task<Response> post(std::string_view url, RequestOptions opts = {}) {
+    return request(http::Method::kPost, url, opts);
+  }
+  core::Task<Response> put(std::string_view url, RequestOptions opts = {}) {
+    return request(http::Method::kPut, url, opts);
+  }
+  core::Task<Response> patch(std::string_view url, RequestOptions opts = {}) {
+    return request(http::Method::kPatch, url, opts);
+  }
+  core::Task<Response> del(std::string_view url, RequestOptions opts = {}) {
+    return request(http::Method::kDelete, url, opts);
+  }
+  core::Task<Response> head(std::string_view url, RequestOptions opts = {}) {
+    return request(http::Method::kHead, url, opts);
+  }
+
+  CookieJar& cookies() { return cookies_; }
+  // Stops this client for good: in-flight and later requests throw core::Cancelled.
+  void cancel();
+  bool cancelled() const { return cancelled_; }
+  // Closes idle connections (frees their buffers).
+  void close_connections();
+
+ private:
+  struct Attempt;
+  core::Task<void> exchange(Attempt& a);
+  void serialize(Attempt& a);
+  static void set_failure(Response& r, Outcome o, std::string_view detail);
+  Connection& connection_for(const std::string& scheme, const std::string& host,
+                             std::uint16_t port);
+
+  EventLoop& loop_;
+  const ClientConfig& config_;
+  RequestObserver* observer_;
+  CookieJar cookies_;
+  std::unique_ptr<Connection> primary_;    // the base host's connection
+  std::unique_ptr<Connection> secondary_;  // the latest other origin (redirects, absolute URLs)
+  bool cancelled_ = false;
+};
+
+}  // namespace loadgen::client

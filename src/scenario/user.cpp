@@ -1,0 +1,106 @@
+#include "scenario/user.hpp"
+
+#include <cassert>
+
+#include "core/cancel.hpp"
+#include "core/clock.hpp"
+
+namespace loadgen::scenario {
+
+void User::attach(const Runtime& rt) {
+  loop_ = rt.loop;
+  events_ = rt.events;
+  class_ = rt.cls;
+  id_ = rt.id;
+  rng_.reseed(rt.seed);
+  client_.emplace(*rt.loop, *rt.client_config, rt.observer);
+  last_wait_end_ns_ = core::mono_ns();
+}
+
+void User::request_stop() {
+  stopping_ = true;
+  loop_->wake(sleeper_);
+}
+
+void User::kill() {
+  if (killed_) return;
+  killed_ = true;
+  stopping_ = true;
+  if (client_) client_->cancel();
+  loop_->wake(sleeper_);
+}
+
+core::Task<> User::sleep(std::chrono::nanoseconds d) {
+  if (killed_) throw core::Cancelled{};
+  if (d.count() > 0 && !stopping_) co_await loop_->sleep(sleeper_, d);
+  if (killed_) throw core::Cancelled{};
+}
+
+unsigned UserClass::total_task_weight() const {
+  unsigned total = 0;
+  for (const auto& t : tasks) total += t.weight;
+  return total;
+}
+
+const TaskDef& UserClass::pick(core::Rng& rng) const {
+  assert(!tasks.empty());
+  const unsigned total = total_task_weight();
+  if (total == 0) return tasks.front();
+  auto r = static_cast<unsigned>(rng.below(total));
+  for (const auto& t : tasks) {
+    if (r < t.weight) return t;
+    r -= t.weight;
+  }
+  return tasks.back();
+}
+
+core::Task<> run_user(User& u) {
+  const UserClass& cls = *u.class_;
+  bool cancelled = false;
+  try {
+    try {
+      co_await u.on_start();
+    } catch (const StopUser&) {
+      u.stopping_ = true;
+    } catch (const RescheduleTask&) {
+    } catch (const core::Cancelled&) {
+      throw;
+    } catch (const std::exception& e) {
+      u.events_->on_task_exception(cls, "on_start", e.what());
+    }
+    while (!u.stopping_) {
+      const TaskDef& t = cls.pick(u.rng_);
+      bool reschedule = false;
+      try {
+        co_await t.fn(u);
+      } catch (const StopUser&) {
+        break;
+      } catch (const RescheduleTask&) {
+        reschedule = true;
+      } catch (const core::Cancelled&) {
+        throw;
+      } catch (const std::exception& e) {
+        u.events_->on_task_exception(cls, t.name, e.what());
+      }
+      if (u.stopping_) break;
+      if (!reschedule) {
+        const auto now = core::mono_ns();
+        const auto wait = cls.wait_time.next(u.rng_, std::chrono::nanoseconds(now - u.last_wait_end_ns_));
+        co_await u.sleep(wait);
+        u.last_wait_end_ns_ = core::mono_ns();
+      }
+    }
+  } catch (const core::Cancelled&) {
+    cancelled = true;
+  }
+  // Locust runs on_stop also when the user is killed (GreenletExit); a killed user's client
+  // refuses new requests, so on_stop can only do local work then.
+  try {
+    co_await u.on_stop();
+  } catch (const core::Cancelled&) {
+  } catch (const std::exception& e) {
+    if (!cancelled) u.events_->on_task_exception(cls, "on_stop", e.what());
+  }
+}
+
+}  // namespace loadgen::scenario

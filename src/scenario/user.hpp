@@ -1,0 +1,135 @@
+// The user model scenarios are written in (Locust's User/HttpUser): a User subclass with
+// coroutine tasks, registered with weights in a UserClass; on_start/on_stop hooks; a wait time
+// between tasks; an HTTP client with cookies per user. The engine owns users and runs them
+// (run_user) on a worker's event loop; everything here happens on that one thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "client/event_loop.hpp"
+#include "client/http_client.hpp"
+#include "core/random.hpp"
+#include "core/task.hpp"
+#include "scenario/wait_time.hpp"
+
+namespace loadgen::scenario {
+
+class User;
+struct UserClass;
+
+// Thrown by a task to stop this user for good (Locust's StopUser).
+struct StopUser : std::exception {
+  const char* what() const noexcept override { return "StopUser"; }
+};
+// Thrown by a task to skip the wait and run the next task now (Locust's RescheduleTask).
+struct RescheduleTask : std::exception {
+  const char* what() const noexcept override { return "RescheduleTask"; }
+};
+
+// Receives what a running user reports besides requests. Called on the worker thread.
+class UserEvents {
+ public:
+  // A task threw (other than StopUser/RescheduleTask): Locust's user_error / exceptions table.
+  virtual void on_task_exception(const UserClass& cls, std::string_view task,
+                                 std::string_view what) = 0;
+
+ protected:
+  ~UserEvents() = default;
+};
+
+class User {
+ public:
+  User() = default;
+  virtual ~User() = default;
+  User(const User&) = delete;
+  User& operator=(const User&) = delete;
+
+  virtual core::Task<> on_start() { co_return; }
+  virtual core::Task<> on_stop() { co_return; }
+
+  client::HttpClient& client() { return *client_; }
+  core::Rng& rng() { return rng_; }
+  std::uint64_t id() const { return id_; }
+  const UserClass& user_class() const { return *class_; }
+  // True once the engine asked this user to stop after its current task.
+  bool stopping() const { return stopping_; }
+
+  // Sleeps for d; returns early when the user is asked to stop; throws core::Cancelled
+  // when the user is killed.
+  core::Task<> sleep(std::chrono::nanoseconds d);
+
+  // ---- engine side ----
+  struct Runtime {
+    client::EventLoop* loop;
+    const client::ClientConfig* client_config;
+    client::RequestObserver* observer;
+    UserEvents* events;
+    const UserClass* cls;
+    std::uint64_t id;
+    std::uint64_t seed;
+  };
+  void attach(const Runtime& rt);
+  // Graceful: finish the current task, skip the wait, run on_stop.
+  void request_stop();
+  // Immediate: in-flight requests and sleeps throw core::Cancelled.
+  void kill();
+  bool killed() const { return killed_; }
+
+ private:
+  friend core::Task<> run_user(User& u);
+
+  client::EventLoop* loop_ = nullptr;
+  UserEvents* events_ = nullptr;
+  const UserClass* class_ = nullptr;
+  std::optional<client::HttpClient> client_;
+  core::Rng rng_;
+  client::Sleeper sleeper_;
+  std::uint64_t id_ = 0;
+  std::int64_t last_wait_end_ns_ = 0;
+  bool stopping_ = false;
+  bool killed_ = false;
+};
+
+struct TaskDef {
+  std::string name;
+  unsigned weight = 1;
+  std::function<core::Task<>(User&)> fn;
+};
+
+// `task<MyUser>("browse", 10, &MyUser::browse)`.
+template <class U>
+TaskDef task(std::string name, unsigned weight, core::Task<> (U::*fn)()) {
+  return TaskDef{std::move(name), weight, [fn](User& u) { return (static_cast<U&>(u).*fn)(); }};
+}
+
+struct UserClass {
+  std::string name;
+  unsigned weight = 1;       // share of users (Locust's weight)
+  unsigned fixed_count = 0;  // > 0: exactly this many users, spawned first
+  WaitTime wait_time;
+  std::vector<TaskDef> tasks;
+  std::function<std::unique_ptr<User>()> make;
+
+  // Picks a task by weight (Locust repeats a task `weight` times and picks uniformly).
+  const TaskDef& pick(core::Rng& rng) const;
+  unsigned total_task_weight() const;
+};
+
+template <class U>
+UserClass user_class(std::string name, unsigned weight, WaitTime wait, std::vector<TaskDef> tasks) {
+  return UserClass{std::move(name), weight, 0, wait, std::move(tasks),
+                   [] { return std::make_unique<U>(); }};
+}
+
+// A user's whole life: on_start, then tasks and waits until stopped, then on_stop.
+// Exceptions from tasks are reported to UserEvents; core::Cancelled ends it.
+core::Task<> run_user(User& u);
+
+}  // namespace loadgen::scenario
