@@ -32,6 +32,7 @@ class PerSecondCounts {
   bool empty() const { return counts_.empty(); }
   std::size_t size() const { return counts_.size(); }
   void clear() { counts_.clear(); }  // keeps capacity
+  void reserve(std::size_t seconds) { counts_.reserve(seconds); }
   // f(sec, count) for each key, ascending.
   template <class F>
   void for_each(F&& f) const {

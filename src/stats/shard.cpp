@@ -4,6 +4,9 @@
 #include <string>
 
 namespace loadgen::stats {
+namespace {
+constexpr std::size_t kSecondsPerTake = 4;
+}  // namespace
 
 Shard::Shard(std::size_t max_names) : max_names_(max_names) {}
 
@@ -18,6 +21,9 @@ Entry& Shard::entry_for(std::string_view method, std::string_view name) {
   Entry& e = entries_.emplace_back();
   e.method = std::string(view.parts[0]);
   e.name = std::string(view.parts[1]);
+  // A take() interval (~1 s) spans two or three epoch seconds; reserve so record() never grows.
+  e.reqs_per_sec.reserve(kSecondsPerTake);
+  e.fails_per_sec.reserve(kSecondsPerTake);
   return e;
 }
 
