@@ -19,6 +19,7 @@
 #include "app/options_help.hpp"
 #include "core/timespan.hpp"
 #include "http/url.hpp"
+#include "scenario/wait_time.hpp"
 
 namespace loadgen::app {
 namespace {
@@ -454,9 +455,14 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
       }
       return;
     case OptionId::kWaitTime: {
-      auto r = parse_wait_time(v, s.origin);
+      // The scenario module owns the syntax; its reasons read "<what>: '<text>' <verb ...>".
+      auto r = scenario::parse_wait_time(v, s.origin);
       if (!r) {
-        p.bad_value(s, v, reason_of(r.error(), s.origin, v));
+        const std::string prefix = fmt::format("{}: '{}' ", s.origin, v);
+        const std::string& m = r.error().message;
+        const std::string why =
+            m.compare(0, prefix.size(), prefix) == 0 ? m.substr(prefix.size()) : m;
+        p.bad_value(s, v, fmt::format("not a valid wait time: it {}; {}", why, r.error().hint));
         return;
       }
       o.wait_time.clear();
@@ -598,60 +604,6 @@ ParseResult exit_with(int code, std::string output) {
 }
 
 }  // namespace
-
-core::Result<WaitTime> parse_wait_time(std::string_view text, std::string_view what) {
-  constexpr std::string_view kHint =
-      "use constant(S), between(A,B), constant_pacing(S) or constant_throughput(N) with "
-      "seconds >= 0, A <= B and N > 0";
-  auto fail = [&](std::string_view why) -> core::Result<WaitTime> {
-    return core::make_error("bad_wait_time", fmt::format("{}: '{}' is {}", what, text, why),
-                            std::string(kHint));
-  };
-  std::string compact;
-  for (char c : text) {
-    if (!std::isspace(static_cast<unsigned char>(c))) compact += c;
-  }
-  const std::size_t open = compact.find('(');
-  if (open == std::string::npos || compact.empty() || compact.back() != ')')
-    return fail("not a valid wait time");
-  const std::string_view func = std::string_view(compact).substr(0, open);
-  std::string_view args = std::string_view(compact).substr(open + 1, compact.size() - open - 2);
-
-  std::vector<double> nums;
-  while (true) {
-    const std::size_t comma = args.find(',');
-    const std::string_view a = args.substr(0, comma);
-    double d = 0;
-    const auto [ptr, ec] = std::from_chars(a.data(), a.data() + a.size(), d);
-    if (a.empty() || ec != std::errc() || ptr != a.data() + a.size() || !std::isfinite(d)) {
-      return fail("not a valid wait time (bad number)");
-    }
-    if (d < 0) return fail("not a valid wait time (negative)");
-    nums.push_back(d);
-    if (comma == std::string_view::npos) break;
-    args.remove_prefix(comma + 1);
-  }
-
-  WaitTime w;
-  if (func == "between") {
-    if (nums.size() != 2) return fail("not a valid wait time (between takes 2 numbers)");
-    if (nums[0] > nums[1]) return fail("not a valid wait time (between(A,B) needs A <= B)");
-    return WaitTime{WaitTime::Kind::kBetween, nums[0], nums[1]};
-  }
-  if (nums.size() != 1) return fail("not a valid wait time (takes 1 number)");
-  if (func == "constant") {
-    w.kind = WaitTime::Kind::kConstant;
-  } else if (func == "constant_pacing") {
-    w.kind = WaitTime::Kind::kConstantPacing;
-  } else if (func == "constant_throughput") {
-    if (nums[0] <= 0) return fail("not a valid wait time (throughput must be > 0)");
-    w.kind = WaitTime::Kind::kConstantThroughput;
-  } else {
-    return fail("not a valid wait time (unknown function)");
-  }
-  w.a = w.b = nums[0];
-  return w;
-}
 
 ParseResult parse_options(int argc, const char* const* argv,
                           const std::map<std::string, std::string>& env) {

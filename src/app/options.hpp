@@ -7,10 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
-
-#include "core/result.hpp"
 
 namespace loadgen::app {
 
@@ -35,13 +32,13 @@ struct Options {
   int web_port = 8089;                               // -P/--web-port, LOCUST_WEB_PORT (0..65535)
   bool reset_stats = false;                          // --reset-stats, LOCUST_RESET_STATS
   // loadgen's own (env vars LOADGEN_<NAME>, e.g. LOADGEN_THREADS).
-  int threads = 0;                                   // --threads N (0 = one per core)
-  std::string scenario = "get";                      // --scenario NAME ([a-z0-9-]+; main validates)
-  std::vector<std::string> paths;                    // --path P, repeatable; default {"/"}
-  std::string method = "GET";                        // --method (uppercase)
-  std::string body;                                  // --body STRING or --body-file FILE
-  std::vector<std::string> headers;                  // --header "Name: value", repeatable
-  std::string wait_time = "constant(0)";             // --wait-time (canonical, no spaces)
+  int threads = 0;                        // --threads N (0 = one per core)
+  std::string scenario = "get";           // --scenario NAME ([a-z0-9-]+; main validates)
+  std::vector<std::string> paths;         // --path P, repeatable; default {"/"}
+  std::string method = "GET";             // --method (uppercase)
+  std::string body;                       // --body STRING or --body-file FILE
+  std::vector<std::string> headers;       // --header "Name: value", repeatable
+  std::string wait_time = "constant(0)";  // --wait-time, valid for scenario::parse_wait_time
   std::chrono::milliseconds connect_timeout{60000};  // --connect-timeout (duration syntax)
   std::chrono::milliseconds timeout{60000};          // --timeout (response timeout)
   bool insecure = false;                             // --insecure (no TLS verification)
@@ -67,22 +64,5 @@ inline constexpr int kUsageExitCode = 2;
 // Every problem is reported at once in `output`, one per line, naming the option and its source.
 ParseResult parse_options(int argc, const char* const* argv,
                           const std::map<std::string, std::string>& env);
-
-// A parsed --wait-time, for the scenario that applies it (Locust's wait_time functions).
-struct WaitTime {
-  enum class Kind {
-    kConstant,            // constant(S): wait S seconds after each task
-    kBetween,             // between(A,B): uniform in [A, B] seconds
-    kConstantPacing,      // constant_pacing(S): each task+wait cycle takes S seconds
-    kConstantThroughput,  // constant_throughput(N): N task runs per second (pacing 1/N)
-  };
-  Kind kind = Kind::kConstant;
-  double a = 0;  // S, A or N
-  double b = 0;  // B for kBetween, else equal to a
-};
-
-// Parses "constant(0)", "between(1, 2.5)", "constant_pacing(1)", "constant_throughput(10)".
-// Numbers must be finite and >= 0, A <= B, N > 0. The error message names `what`.
-core::Result<WaitTime> parse_wait_time(std::string_view text, std::string_view what);
 
 }  // namespace loadgen::app

@@ -445,6 +445,10 @@ TEST_F(OptionsTest, RangeChecks) {
   EXPECT_THAT(fails({"--header", "Bad Name: x"}), HasSubstr("not a header"));
   EXPECT_THAT(fails({"--header", ": x"}), HasSubstr("not a header"));
   EXPECT_THAT(fails({"--path", "/a b"}), HasSubstr("not a path"));
+  EXPECT_THAT(fails({"--wait-time", "constant_throughput(0)"}),
+              HasSubstr("--wait-time: 'constant_throughput(0)' is not a valid wait time: it "));
+  EXPECT_THAT(fails({}, env({{"LOADGEN_WAIT_TIME", "sleep(1)"}})),
+              HasSubstr("LOADGEN_WAIT_TIME='sleep(1)' (environment): not a valid wait time: it "));
 }
 
 TEST_F(OptionsTest, Host) {
@@ -469,38 +473,6 @@ TEST_F(OptionsTest, CrossOptionRules) {
 TEST_F(OptionsTest, BodyFileIsReadVerbatim) {
   write("body.json", "{\"a\": 1}\n\x01");
   EXPECT_EQ(ok({"--body-file", "body.json"}).body, "{\"a\": 1}\n\x01");
-}
-
-TEST(ParseWaitTime, Forms) {
-  auto w = parse_wait_time("constant(0)", "x");
-  ASSERT_TRUE(w.ok());
-  EXPECT_EQ(w->kind, WaitTime::Kind::kConstant);
-  EXPECT_EQ(w->a, 0);
-  w = parse_wait_time(" between( 0.5 , 2 ) ", "x");
-  ASSERT_TRUE(w.ok());
-  EXPECT_EQ(w->kind, WaitTime::Kind::kBetween);
-  EXPECT_EQ(w->a, 0.5);
-  EXPECT_EQ(w->b, 2);
-  w = parse_wait_time("constant_pacing(1.5)", "x");
-  ASSERT_TRUE(w.ok());
-  EXPECT_EQ(w->kind, WaitTime::Kind::kConstantPacing);
-  w = parse_wait_time("constant_throughput(10)", "x");
-  ASSERT_TRUE(w.ok());
-  EXPECT_EQ(w->kind, WaitTime::Kind::kConstantThroughput);
-  EXPECT_EQ(w->a, 10);
-  EXPECT_TRUE(parse_wait_time("between(1,1)", "x").ok());
-}
-
-TEST(ParseWaitTime, Rejects) {
-  for (std::string_view bad :
-       {"", "constant", "constant()", "constant(-1)", "constant(1,2)", "between(1)", "between(2,1)",
-        "between(1,2,3)", "constant_throughput(0)", "sleep(1)", "constant(x)", "constant(inf)",
-        "constant(1)x", "(1)"}) {
-    auto r = parse_wait_time(bad, "--wait-time");
-    ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_EQ(r.error().code, "bad_wait_time");
-    EXPECT_THAT(r.error().message, HasSubstr("--wait-time"));
-  }
 }
 
 }  // namespace
