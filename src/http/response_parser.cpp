@@ -191,6 +191,8 @@ HeadResult parse_response_head(const char* data, std::size_t len, bool request_w
                            : HeadResult{HeadResult::Kind::kNeedMore, 0, ParseError::kNone};
   };
 
+  if (limit == 0) return need_more();
+
   // Reject non-HTTP bytes early rather than waiting for a line end that may never come.
   constexpr std::string_view kPrefix = "HTTP/";
   if (std::memcmp(data, kPrefix.data(), std::min(limit, kPrefix.size())) != 0) {

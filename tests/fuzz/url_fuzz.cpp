@@ -70,6 +70,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto base = url.ok() ? url : loadgen::http::parse_url("http://a/b/c/d;p?q");
   check(base.ok(), "fallback base");
   auto resolved = loadgen::http::resolve_reference(*base, ref);
-  if (resolved.ok()) check_url(*resolved, true);
+  // RFC 3986 §5.2.2: an empty reference path keeps the base path as is, dot segments included.
+  const bool ref_has_path = !ref.substr(0, ref.find_first_of("?#")).empty();
+  if (resolved.ok()) check_url(*resolved, ref_has_path);
   return 0;
 }
