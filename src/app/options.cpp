@@ -391,6 +391,9 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
     case OptionId::kJson:
       convert_bool(s, p, o.json);
       return;
+    case OptionId::kJsonFile:
+      o.json_file = v;
+      return;
     case OptionId::kExitCodeOnError:
       convert_int(s, p, 0, 255, o.exit_code_on_error);
       return;

@@ -26,6 +26,7 @@ struct Options {
   bool csv_full_history = false;                     // --csv-full-history (requires --csv)
   bool print_stats = false;                          // --print-stats, LOCUST_PRINT_STATS
   bool only_summary = false;                         // --only-summary, LOCUST_ONLY_SUMMARY
+  std::string json_file;                             // --json-file, LOCUST_JSON_FILE (newer Locust)
   bool json = false;                                 // --json, LOCUST_JSON (newer Locust)
   int exit_code_on_error = 1;                        // --exit-code-on-error (0..255)
   std::string web_host;                              // --web-host, LOCUST_WEB_HOST

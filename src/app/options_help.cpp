@@ -42,6 +42,8 @@ constexpr std::array kSpecs = {
                G::kCommon, "", "Only print the final summary"},
     OptionSpec{OptionId::kJson, "json", "", "LOCUST_JSON", K::kFlag, G::kCommon, "",
                "Print the final stats as JSON to stdout"},
+    OptionSpec{OptionId::kJsonFile, "json-file", "", "LOCUST_JSON_FILE", K::kValue, G::kCommon,
+               "FILE", "Write the final stats as JSON to FILE"},
     OptionSpec{OptionId::kExitCodeOnError, "exit-code-on-error", "", "LOCUST_EXIT_CODE_ON_ERROR",
                K::kValue, G::kCommon, "CODE", "Exit code when a request failed (default 1)"},
     OptionSpec{OptionId::kWebHost, "web-host", "", "LOCUST_WEB_HOST", K::kValue, G::kCommon, "ADDR",

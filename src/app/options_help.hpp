@@ -23,6 +23,7 @@ enum class OptionId {
   kPrintStats,
   kOnlySummary,
   kJson,
+  kJsonFile,
   kExitCodeOnError,
   kWebHost,
   kWebPort,

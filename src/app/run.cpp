@@ -1,0 +1,263 @@
+#include "app/run.hpp"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "core/clock.hpp"
+#include "engine/engine.hpp"
+#include "http/url.hpp"
+#include "report/console.hpp"
+#include "report/csv.hpp"
+#include "report/json.hpp"
+#include "scenario/scenario.hpp"
+
+namespace loadgen::app {
+
+namespace {
+
+double mono_s() { return static_cast<double>(core::mono_ns()) * 1e-9; }
+
+int terminal_name_width() {
+  winsize ws{};
+  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+    return std::max(report::stats_name_width_for_terminal(ws.ws_col), 40);
+  }
+  return report::kStatsNameWidth;
+}
+
+// Raises the soft open-files limit to the hard one (each user holds a connection).
+void raise_nofile_limit(const Options& o, Log& log) {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  if (rl.rlim_cur < rl.rlim_max) {
+    const rlim_t old = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) == 0) {
+      log.debug("raised the open-files limit from {} to {}", old, rl.rlim_max);
+    }
+  }
+  const auto needed = static_cast<rlim_t>(o.users) + 64;
+  if (needed > rl.rlim_cur) {
+    log.warning(
+        "--users {} needs about {} open files (one connection per user) but the limit is {} "
+        "(hard limit {}); users beyond it will fail to connect. Raise it with `ulimit -Hn` as root "
+        "or run fewer users per process.",
+        o.users, needed, rl.rlim_cur, rl.rlim_max);
+  }
+}
+
+std::string classes_summary(const engine::Engine& e) {
+  std::string out = "{";
+  const auto& counts = e.class_counts();
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    if (i) out += ", ";
+    out += fmt::format("\"{}\": {}", e.scenario().user_classes[i].name, counts[i]);
+  }
+  out += "}";
+  return out;
+}
+
+std::string exception_report(const engine::Engine& e) {
+  if (e.exceptions().empty()) return {};
+  std::string out = "Exception report\n";
+  out += fmt::format("{:>12} | {}\n", "# occurrences", "Exception");
+  for (const auto& [key, n] : e.exceptions()) {
+    const auto& [cls, task, msg] = key;
+    out += fmt::format("{:>12} | {}.{}: {}\n", n, cls, task, msg);
+  }
+  return out;
+}
+
+bool write_file(const std::string& path, const std::string& content) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << content;
+  return static_cast<bool>(f);
+}
+
+}  // namespace
+
+int run_headless(const Options& o, Log& log) {
+  // ---- build the run from the options (errors here are usage errors, exit 2) ----
+  auto wait = scenario::parse_wait_time(o.wait_time);
+  auto method = http::parse_method(o.method);
+  scenario::BuiltinSettings bs;
+  if (!o.paths.empty()) bs.get.paths = o.paths;
+  bs.get.method = method.value_or(http::Method::kGet);
+  bs.get.body = o.body;
+  bs.get.json_body = !o.body.empty() && (o.body.front() == '{' || o.body.front() == '[');
+  if (wait) bs.get.wait_time = *wait;
+  auto sc = scenario::make_builtin_scenario(o.scenario, bs);
+  std::vector<std::string> problems;
+  if (!wait) problems.push_back(wait.error().message);
+  if (!sc) problems.push_back(sc.error().message + " (" + sc.error().hint + ")");
+
+  engine::EngineConfig cfg;
+  if (o.host.empty()) {
+    if (sc && sc->needs_host) {
+      problems.push_back("--host: no host given; pass -H http://HOST:PORT or set LOCUST_HOST");
+    }
+  } else {
+    auto url = http::parse_url(o.host);
+    if (!url) {
+      problems.push_back("--host: " + url.error().message);
+    } else {
+      cfg.client.set_base(std::move(*url));
+    }
+  }
+  if (!problems.empty()) {
+    for (const auto& p : problems) std::fprintf(stderr, "loadgen: error: %s\n", p.c_str());
+    std::fprintf(stderr, "Run with --help for usage.\n");
+    return kUsageExitCode;
+  }
+
+  cfg.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  cfg.client.connect_timeout = o.connect_timeout;
+  cfg.client.timeout = o.timeout;
+  cfg.client.max_redirects = o.max_redirects;
+  for (const auto& h : o.headers) {
+    const auto colon = h.find(':');
+    std::string value = h.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
+    cfg.client.default_headers.emplace_back(h.substr(0, colon), std::move(value));
+  }
+  cfg.tls.verify = !o.insecure;
+  cfg.seed = o.seed;
+  if (o.stop_timeout) cfg.stop_timeout = *o.stop_timeout;
+
+  raise_nofile_limit(o, log);
+
+  // SIGINT/SIGTERM are taken synchronously by this thread (sigtimedwait); the workers,
+  // started below, inherit the blocked mask and never see them.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::unique_ptr<report::CsvWriter> csv;
+  if (!o.csv_prefix.empty()) csv = std::make_unique<report::CsvWriter>(o.csv_prefix, o.csv_full_history);
+
+  const double t0 = mono_s();
+  engine::Engine eng(std::move(cfg), std::move(*sc), t0, core::wall_seconds());
+  const int name_width = terminal_name_width();
+  const bool periodic_tables = !o.only_summary;
+
+  log.info("Starting loadgen 0.1.0 ({} threads)", std::max(1, o.threads > 0 ? o.threads : static_cast<int>(std::thread::hardware_concurrency())));
+  log.info("Ramping to {} users at a rate of {:.2f} per second", o.users, o.spawn_rate);
+  eng.set_target(o.users, o.spawn_rate, t0);
+  if (o.run_time) log.info("Run time limit set to {} seconds", o.run_time->count());
+
+  bool announced_spawned = false;
+  double next_collect = t0 + 1.0;
+  double next_print = t0 + 2.0;
+  const double deadline = o.run_time ? t0 + static_cast<double>(o.run_time->count()) : 0;
+  int stop_signal = 0;
+  bool csv_error_reported = false;
+  auto write_csv = [&](bool history) {
+    if (!csv) return;
+    core::Status st = csv->write_all(eng.stats());
+    if (st && history) st = csv->append_history(eng.stats(), static_cast<int>(eng.alive()), core::wall_seconds());
+    if (!st && !csv_error_reported) {
+      log.error("{}", st.error().message);
+      csv_error_reported = true;
+    }
+  };
+
+  // ---- main loop: ramp, stats, run time, signals ----
+  for (;;) {
+    const double now = mono_s();
+    eng.tick(now);
+    if (!announced_spawned && eng.state() == engine::RunState::kRunning) {
+      announced_spawned = true;
+      log.info("All users spawned: {} ({} total users)", classes_summary(eng), eng.spawned());
+      if (o.reset_stats) {
+        log.info("Resetting stats");
+        eng.reset_stats(core::wall_seconds());
+      }
+    }
+    if (now >= next_collect) {
+      eng.collect();
+      write_csv(true);
+      next_collect += 1.0;
+    }
+    if (now >= next_print) {
+      if (periodic_tables) {
+        std::string table = report::format_stats_table(eng.stats(), true, name_width);
+        std::fwrite(table.data(), 1, table.size(), stdout);
+        std::fputc('\n', stdout);
+        std::fflush(stdout);
+      }
+      next_print += 2.0;
+    }
+    if (o.run_time && now >= deadline) {
+      log.info("--run-time limit reached, shutting down");
+      break;
+    }
+    double wake = std::min(next_collect, next_print);
+    if (o.run_time) wake = std::min(wake, deadline);
+    const double wait_s = std::clamp(wake - mono_s(), 0.0, 0.1);
+    timespec ts{0, static_cast<long>(wait_s * 1e9)};
+    siginfo_t info{};
+    const int sig = sigtimedwait(&sigs, &info, &ts);
+    if (sig == SIGINT || sig == SIGTERM) {
+      stop_signal = sig;
+      log.info("Received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      break;
+    }
+  }
+
+  // ---- stop: graceful within --stop-timeout, then kill; a second signal kills at once ----
+  const double stop_start = mono_s();
+  eng.stop_all(stop_start);
+  const double grace = o.stop_timeout ? static_cast<double>(o.stop_timeout->count()) : 0.0;
+  const double give_up = stop_start + grace + 5.0;  // killed users unwind within milliseconds
+  while (!eng.idle() && mono_s() < give_up) {
+    eng.tick(mono_s());
+    timespec ts{0, 20'000'000};
+    siginfo_t info{};
+    const int sig = sigtimedwait(&sigs, &info, &ts);
+    if (sig == SIGINT || sig == SIGTERM) {
+      log.info("Received another signal, stopping users now");
+      eng.kill_all_now();
+    }
+  }
+  if (!eng.idle()) log.warning("{} users did not stop in time; abandoning them", eng.alive());
+  eng.collect();
+  eng.shutdown();
+  write_csv(true);
+
+  // ---- summary ----
+  std::string summary = report::format_stats_table(eng.stats(), false, name_width);
+  summary += '\n';
+  summary += report::format_percentiles_table(eng.stats(), name_width);
+  summary += '\n';
+  summary += report::format_error_report(eng.stats(), name_width);
+  summary += exception_report(eng);
+  std::fwrite(summary.data(), 1, summary.size(), stdout);
+  std::fflush(stdout);
+
+  if (o.json) {
+    const std::string js = report::format_json_summary(eng.stats());
+    std::fwrite(js.data(), 1, js.size(), stdout);
+    std::fflush(stdout);
+  }
+  if (!o.json_file.empty() && !write_file(o.json_file, report::format_json_summary(eng.stats()))) {
+    log.error("--json-file: cannot write '{}'", o.json_file);
+  }
+
+  const bool failed = eng.stats().total().num_failures > 0 || eng.exception_count() > 0;
+  const int code = failed ? o.exit_code_on_error : kExitOk;
+  (void)stop_signal;
+  log.info("Shutting down (exit code {})", code);
+  return code;
+}
+
+}  // namespace loadgen::app

@@ -1,0 +1,173 @@
+#include "engine/engine.hpp"
+
+#include <random>
+
+namespace loadgen::engine {
+
+std::string_view to_string(RunState s) {
+  switch (s) {
+    case RunState::kReady: return "ready";
+    case RunState::kSpawning: return "spawning";
+    case RunState::kRunning: return "running";
+    case RunState::kStopping: return "stopping";
+    case RunState::kStopped: return "stopped";
+  }
+  return "unknown";
+}
+
+namespace {
+
+std::vector<ClassPicker::ClassInfo> class_infos(const scenario::Scenario& sc) {
+  std::vector<ClassPicker::ClassInfo> out;
+  for (const auto& c : sc.user_classes) out.push_back({c.weight, c.fixed_count});
+  return out;
+}
+
+std::uint64_t mix(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+Engine::Engine(EngineConfig cfg, scenario::Scenario scenario, double now_s, double now_wall)
+    : cfg_(std::move(cfg)),
+      scenario_(std::move(scenario)),
+      picker_(class_infos(scenario_)),
+      class_counts_(scenario_.user_classes.size(), 0),
+      seed_(cfg_.seed != 0 ? cfg_.seed : (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()),
+      stats_(now_wall, cfg_.max_names) {
+  ramp_.start_s = now_s;
+  const int n = std::max(1, cfg_.threads);
+  for (int i = 0; i < n; ++i) {
+    WorkerConfig wc{&cfg_.client, cfg_.tls, cfg_.max_names};
+    workers_.push_back(std::make_unique<Worker>(i, wc));
+  }
+  for (auto& w : workers_) w->start();
+}
+
+Engine::~Engine() { shutdown(); }
+
+std::uint64_t Engine::seed_for(std::uint64_t id) const { return mix(seed_ + id * 0x9E3779B97F4A7C15ull); }
+
+std::int64_t Engine::alive() const {
+  std::int64_t n = 0;
+  for (const auto& w : workers_) n += w->alive();
+  return n;
+}
+
+void Engine::set_target(std::int64_t users, double spawn_rate, double now_s) {
+  if (state_ == RunState::kStopping || state_ == RunState::kStopped) return;
+  target_ = std::max<std::int64_t>(0, users);
+  ramp_ = Ramp{spawned(), target_, spawn_rate > 0 ? spawn_rate : 1.0, now_s};
+  state_ = spawned() == target_ ? RunState::kRunning : RunState::kSpawning;
+  tick(now_s);
+}
+
+void Engine::tick(double now_s) {
+  if (state_ == RunState::kSpawning) {
+    const std::int64_t want = ramp_.desired(now_s);
+    const std::int64_t have = spawned();
+    if (want > have) spawn_n(want - have);
+    if (want < have) stop_newest(have - want, now_s);
+    if (spawned() == target_) state_ = RunState::kRunning;
+  }
+  // Users stopped gracefully get killed when the stop timeout expires.
+  for (auto it = pending_kills_.begin(); it != pending_kills_.end();) {
+    if (it->at_s <= now_s) {
+      workers_[it->worker]->stop_users(std::move(it->ids), /*graceful=*/false);
+      it = pending_kills_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (kill_all_at_ && *kill_all_at_ <= now_s) {
+    kill_all_at_.reset();
+    for (auto& w : workers_) w->stop_all(/*graceful=*/false);
+  }
+}
+
+void Engine::spawn_n(std::int64_t n) {
+  std::vector<std::vector<SpawnOrder>> batches(workers_.size());
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::size_t cls = picker_.next(class_counts_);
+    if (cls >= scenario_.user_classes.size()) break;
+    const std::uint32_t w = next_worker_;
+    next_worker_ = (next_worker_ + 1) % static_cast<std::uint32_t>(workers_.size());
+    const std::uint64_t id = next_id_++;
+    batches[w].push_back(SpawnOrder{&scenario_.user_classes[cls], id, seed_for(id)});
+    live_.push_back(LiveUser{id, w, static_cast<std::uint32_t>(cls)});
+    ++class_counts_[cls];
+  }
+  for (std::size_t w = 0; w < workers_.size(); ++w) {
+    if (!batches[w].empty()) workers_[w]->spawn(std::move(batches[w]));
+  }
+}
+
+void Engine::stop_newest(std::int64_t n, double now_s) {
+  const bool graceful = cfg_.stop_timeout.has_value();
+  std::vector<std::vector<std::uint64_t>> ids(workers_.size());
+  for (std::int64_t i = 0; i < n && !live_.empty(); ++i) {
+    const LiveUser u = live_.back();
+    live_.pop_back();
+    --class_counts_[u.cls];
+    ids[u.worker].push_back(u.id);
+  }
+  for (std::size_t w = 0; w < workers_.size(); ++w) {
+    if (ids[w].empty()) continue;
+    if (graceful) {
+      const double at = now_s + std::chrono::duration<double>(*cfg_.stop_timeout).count();
+      pending_kills_.push_back(PendingKill{at, static_cast<std::uint32_t>(w), ids[w]});
+    }
+    workers_[w]->stop_users(std::move(ids[w]), graceful);
+  }
+}
+
+void Engine::stop_all(double now_s) {
+  if (state_ == RunState::kStopping || state_ == RunState::kStopped) return;
+  state_ = RunState::kStopping;
+  const bool graceful = cfg_.stop_timeout.has_value();
+  live_.clear();
+  std::fill(class_counts_.begin(), class_counts_.end(), 0);
+  pending_kills_.clear();
+  for (auto& w : workers_) w->stop_all(graceful);
+  if (graceful) kill_all_at_ = now_s + std::chrono::duration<double>(*cfg_.stop_timeout).count();
+}
+
+void Engine::kill_all_now() {
+  kill_all_at_.reset();
+  pending_kills_.clear();
+  for (auto& w : workers_) w->stop_all(/*graceful=*/false);
+}
+
+void Engine::collect(std::chrono::milliseconds timeout) {
+  std::vector<std::future<WorkerReport>> futures;
+  futures.reserve(workers_.size());
+  for (auto& w : workers_) futures.push_back(w->report());
+  for (auto& f : futures) {
+    if (f.wait_for(timeout) != std::future_status::ready) continue;
+    WorkerReport r = f.get();
+    stats_.merge(std::move(r.stats));
+    for (auto& [key, n] : r.exceptions) exceptions_[key] += n;
+  }
+}
+
+void Engine::reset_stats(double now_wall) {
+  collect();  // drop what the workers hold too
+  stats_.reset(now_wall);
+  exceptions_.clear();
+}
+
+std::uint64_t Engine::exception_count() const {
+  std::uint64_t n = 0;
+  for (const auto& [k, v] : exceptions_) n += v;
+  return n;
+}
+
+void Engine::shutdown() {
+  if (state_ != RunState::kStopped) state_ = RunState::kStopped;
+  for (auto& w : workers_) w->shutdown();
+}
+
+}  // namespace loadgen::engine

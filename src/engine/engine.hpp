@@ -1,0 +1,106 @@
+// Engine: the run's workers (one thread each), spawning and stopping users at a rate across
+// them, live changes of the user count, and merging the workers' stats off the hot path.
+// Contract: every method is called from one controlling thread (the app's main loop).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "client/config.hpp"
+#include "client/event_loop.hpp"
+#include "engine/class_picker.hpp"
+#include "engine/ramp.hpp"
+#include "engine/worker.hpp"
+#include "scenario/scenario.hpp"
+#include "stats/aggregate.hpp"
+
+namespace loadgen::engine {
+
+struct EngineConfig {
+  int threads = 1;
+  client::ClientConfig client;
+  client::TlsOptions tls;
+  std::uint64_t seed = 0;  // 0 = random
+  std::size_t max_names = 1000;
+  // Locust --stop-timeout: users being stopped finish their task first, up to this long.
+  // Unset: users are killed at once.
+  std::optional<std::chrono::nanoseconds> stop_timeout;
+};
+
+enum class RunState { kReady, kSpawning, kRunning, kStopping, kStopped };
+std::string_view to_string(RunState s);
+
+class Engine {
+ public:
+  Engine(EngineConfig cfg, scenario::Scenario scenario, double now_s, double now_wall);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Moves toward `users` at `spawn_rate` users/s (up or down; may be called while running).
+  void set_target(std::int64_t users, double spawn_rate, double now_s);
+  // Applies the ramp and due kills. Call often (every ≤ 100 ms).
+  void tick(double now_s);
+
+  // Begins stopping every user (graceful when a stop timeout is set) and stops spawning.
+  void stop_all(double now_s);
+  // Kills every user now (a second Ctrl-C, or the stop timeout).
+  void kill_all_now();
+  // True once every user has ended.
+  bool idle() const { return alive() == 0; }
+
+  // Merges the workers' deltas into stats(); waits at most `timeout` per worker.
+  void collect(std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+  void reset_stats(double now_wall);
+
+  // Stops the worker threads. Call after the final collect().
+  void shutdown();
+
+  RunState state() const { return state_; }
+  std::int64_t target() const { return target_; }
+  std::int64_t spawned() const { return static_cast<std::int64_t>(live_.size()); }
+  std::int64_t alive() const;
+  const stats::Aggregate& stats() const { return stats_; }
+  const ExceptionCounts& exceptions() const { return exceptions_; }
+  std::uint64_t exception_count() const;
+  const scenario::Scenario& scenario() const { return scenario_; }
+  // Users per class, as spawned and not yet told to stop.
+  const std::vector<std::int64_t>& class_counts() const { return class_counts_; }
+
+ private:
+  struct LiveUser {
+    std::uint64_t id;
+    std::uint32_t worker;
+    std::uint32_t cls;
+  };
+  void spawn_n(std::int64_t n);
+  void stop_newest(std::int64_t n, double now_s);
+  std::uint64_t seed_for(std::uint64_t id) const;
+
+  EngineConfig cfg_;
+  scenario::Scenario scenario_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  ClassPicker picker_;
+  std::vector<std::int64_t> class_counts_;
+  std::vector<LiveUser> live_;  // in spawn order: stopping takes from the back (newest first)
+  std::uint64_t next_id_ = 1;
+  std::uint32_t next_worker_ = 0;
+  std::uint64_t seed_;
+  Ramp ramp_;
+  std::int64_t target_ = 0;
+  RunState state_ = RunState::kReady;
+  struct PendingKill {
+    double at_s;
+    std::uint32_t worker;
+    std::vector<std::uint64_t> ids;
+  };
+  std::vector<PendingKill> pending_kills_;
+  std::optional<double> kill_all_at_;
+  stats::Aggregate stats_;
+  ExceptionCounts exceptions_;
+};
+
+}  // namespace loadgen::engine

@@ -1,0 +1,84 @@
+// Worker: one thread with its own event loop, users, connections and stats shard
+// (shared-nothing). Other threads talk to it only by posting commands; results come back
+// through futures. Implements the client's RequestObserver: the hot path ends in Shard::record.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <future>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "client/config.hpp"
+#include "client/event_loop.hpp"
+#include "client/request_observer.hpp"
+#include "scenario/user.hpp"
+#include "stats/shard.hpp"
+
+namespace loadgen::engine {
+
+struct SpawnOrder {
+  const scenario::UserClass* cls;
+  std::uint64_t id;
+  std::uint64_t seed;
+};
+
+// Task exceptions (Locust's exceptions table), keyed by (user class, task, message).
+using ExceptionCounts = std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t>;
+
+struct WorkerReport {
+  stats::Snapshot stats;
+  ExceptionCounts exceptions;
+};
+
+struct WorkerConfig {
+  const client::ClientConfig* client = nullptr;
+  client::TlsOptions tls;
+  std::size_t max_names = 1000;
+};
+
+class Worker final : public client::RequestObserver, public scenario::UserEvents {
+ public:
+  Worker(int index, WorkerConfig cfg);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void start();
+  // All thread-safe (they post to the worker's loop).
+  void spawn(std::vector<SpawnOrder> orders);
+  void stop_users(std::vector<std::uint64_t> ids, bool graceful);
+  void stop_all(bool graceful);
+  std::future<WorkerReport> report();
+  // Stops the loop and joins the thread. Users still alive are abandoned (process exit).
+  void shutdown();
+
+  std::int64_t alive() const { return alive_.load(std::memory_order_relaxed); }
+  int index() const { return index_; }
+
+  // client::RequestObserver — worker thread.
+  void on_request(const client::RequestRecord& r) override;
+  // scenario::UserEvents — worker thread.
+  void on_task_exception(const scenario::UserClass& cls, std::string_view task,
+                         std::string_view what) override;
+
+ private:
+  void start_user(const SpawnOrder& o);
+  void stop_user(std::uint64_t id, bool graceful);
+
+  int index_;
+  WorkerConfig cfg_;
+  client::EventLoop loop_;
+  std::thread thread_;
+  stats::Shard shard_;
+  ExceptionCounts exceptions_;
+  std::unordered_map<std::uint64_t, std::unique_ptr<scenario::User>> users_;
+  std::atomic<std::int64_t> alive_{0};
+};
+
+}  // namespace loadgen::engine
