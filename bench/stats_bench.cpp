@@ -105,7 +105,8 @@ void BM_AggregateMerge(benchmark::State& state) {
   double now = 1'700'000'000.0;
   for (auto _ : state) {
     state.PauseTiming();
-    for (std::size_t i = 0; i < 5000; ++i) shard.record("GET", nm[i % 20], lat[i & 4095], 1, "", now);
+    for (std::size_t i = 0; i < 5000; ++i)
+      shard.record("GET", nm[i % 20], lat[i & 4095], 1, "", now);
     auto delta = shard.take();
     now += 1.0;
     state.ResumeTiming();

@@ -1,6 +1,8 @@
 // Locust-compatible CSV formatting and files (see csv.hpp).
 #include "report/csv.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cerrno>
 #include <cmath>
@@ -8,14 +10,12 @@
 #include <cstring>
 #include <utility>
 
-#include <fmt/format.h>
-
 #include "report/number_format.hpp"
 
 namespace loadgen::report {
 namespace {
 
-constexpr std::array<double, 11> kPercentiles = {0.50, 0.66, 0.75, 0.80, 0.90, 0.95,
+constexpr std::array<double, 11> kPercentiles = {0.50, 0.66, 0.75,  0.80,   0.90, 0.95,
                                                  0.98, 0.99, 0.999, 0.9999, 1.0};
 constexpr std::array<const char*, 11> kPercentileLabels = {
     "50%", "66%", "75%", "80%", "90%", "95%", "98%", "99%", "99.9%", "99.99%", "100%"};
@@ -191,8 +191,7 @@ core::Status CsvWriter::write_all(const stats::Aggregate& a) {
   return write_exceptions();
 }
 
-core::Status CsvWriter::append_history(const stats::Aggregate& a, int user_count,
-                                       double now_wall) {
+core::Status CsvWriter::append_history(const stats::Aggregate& a, int user_count, double now_wall) {
   std::string text;
   if (!history_.is_open()) {
     history_.open(history_path(), std::ios::binary | std::ios::trunc);

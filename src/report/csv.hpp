@@ -32,8 +32,8 @@ std::string format_exceptions_csv();
 // then Aggregated. Requests/s and Failures/s are current (10 s window). Percentiles are
 // cumulative; Locust uses the last-10-s percentiles when full_history is on (a deviation).
 std::string stats_history_csv_header();
-std::string format_stats_history_rows(const stats::Aggregate& a, int user_count,
-                                      double now_wall, bool full_history);
+std::string format_stats_history_rows(const stats::Aggregate& a, int user_count, double now_wall,
+                                      bool full_history);
 
 class CsvWriter {
  public:

@@ -2,11 +2,11 @@
 // JSON files read the same as Locust 2.12's.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdint>
 #include <string>
-
-#include <fmt/format.h>
 
 namespace loadgen::report::detail {
 

@@ -107,8 +107,7 @@ void Entry::reset(double now) {
 
 double Entry::avg_response_time_ms() const {
   if (num_requests == 0) return 0;
-  return static_cast<double>(total_response_time_us) / static_cast<double>(num_requests) /
-         kUsPerMs;
+  return static_cast<double>(total_response_time_us) / static_cast<double>(num_requests) / kUsPerMs;
 }
 
 double Entry::min_response_time_ms() const {

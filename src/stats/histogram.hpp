@@ -1,5 +1,6 @@
 // Histogram: a log-linear (HDR-style) latency histogram in microseconds, bounded relative error,
-// mergeable. Owned by one thread (a worker's shard or the main thread's aggregate); not thread-safe.
+// mergeable. Owned by one thread (a worker's shard or the main thread's aggregate); not
+// thread-safe.
 #pragma once
 
 #include <bit>
@@ -20,7 +21,7 @@ class Histogram {
  public:
   static constexpr unsigned kSubBucketBits = 7;
   static constexpr std::uint64_t kExactBelow = std::uint64_t{1} << kSubBucketBits;  // 128 µs
-  static constexpr std::uint64_t kHalfSubBuckets = kExactBelow / 2;                  // 64
+  static constexpr std::uint64_t kHalfSubBuckets = kExactBelow / 2;                 // 64
   static constexpr unsigned kMaxMagnitude = 36;  // 2^36 µs ≈ 19.1 h
   static constexpr std::size_t kBucketCount =
       kExactBelow + (kMaxMagnitude - kSubBucketBits) * kHalfSubBuckets;

@@ -27,9 +27,8 @@ Entry& Shard::entry_for(std::string_view method, std::string_view name) {
   return e;
 }
 
-void Shard::record(std::string_view method, std::string_view name,
-                   std::uint64_t response_time_us, std::uint64_t content_length,
-                   std::string_view error, double now_wall) {
+void Shard::record(std::string_view method, std::string_view name, std::uint64_t response_time_us,
+                   std::uint64_t content_length, std::string_view error, double now_wall) {
   Entry& e = entry_for(method, name);
   e.log(response_time_us, content_length, now_wall);
   if (!error.empty()) {

@@ -31,8 +31,9 @@ TEST(Console, EmptyAggregate) {
   stats::Aggregate a(10.0);
   const std::string table = format_stats_table(a);
   EXPECT_NE(table.find("         Aggregated "), std::string::npos);
-  EXPECT_NE(table.find("      0     0(0.00%) |      0       0       0      0 |    0.00        0.00"),
-            std::string::npos);
+  EXPECT_NE(
+      table.find("      0     0(0.00%) |      0       0       0      0 |    0.00        0.00"),
+      std::string::npos);
   const std::string pct = format_percentiles_table(a);
   EXPECT_EQ(std::count(pct.begin(), pct.end(), '\n'), 5);  // title, header, 2 separators, blank
   EXPECT_EQ(format_error_report(a), "");

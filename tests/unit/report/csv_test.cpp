@@ -66,8 +66,9 @@ TEST(Csv, SubMillisecondValuesKeepTheirDigits) {
 }
 
 TEST(Csv, WriterWritesFilesAndAppendsHistory) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("loadgen_csv_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+  const auto dir =
+      std::filesystem::temp_directory_path() /
+      ("loadgen_csv_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
   std::filesystem::create_directories(dir);
   const std::string prefix = (dir / "run").string();
   CsvWriter w(prefix, /*full_history=*/true);

@@ -18,7 +18,7 @@ TEST(Json, EscapesStrings) {
             "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\x80\"");  // valid UTF-8 passes
   EXPECT_EQ(json_string("bad\xff\xc3"), "\"bad\\ufffd\\ufffd\"");
   EXPECT_EQ(json_string("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");  // a surrogate
-  EXPECT_EQ(json_string("\xc0\xaf"), "\"\\ufffd\\ufffd\"");              // overlong '/'
+  EXPECT_EQ(json_string("\xc0\xaf"), "\"\\ufffd\\ufffd\"");             // overlong '/'
 }
 
 TEST(Json, EmptyAggregateHasOnlyTheTotal) {
@@ -51,8 +51,10 @@ TEST(Json, ScenarioStructure) {
   for (std::size_t i = 0; i < json.size(); ++i) {
     const char c = json[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     if (c == '"') in_string = true;
