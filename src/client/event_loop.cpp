@@ -14,7 +14,9 @@ constexpr std::int64_t kDnsTtlNs = 30'000'000'000;
 
 LoopImpl::LoopImpl(TlsOptions tls)
     : tls_(tls),
-      io_(1),  // one thread runs this context: lets Asio skip internal locking
+      // One thread runs all I/O of this context: the reactor needs no locks. post() still
+      // comes from other threads, so the scheduler keeps its lock.
+      io_(ASIO_CONCURRENCY_HINT_UNSAFE_IO),
       work_(asio::make_work_guard(io_)),
       timer_(io_),
       sweep_timer_(io_),
