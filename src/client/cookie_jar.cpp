@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <ctime>
+#include <optional>
 
 #include "http/url.hpp"
 
@@ -28,15 +29,14 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string_view path_of(const http::Url& url) {
-  std::string_view t = url.target;
+std::string_view path_of(std::string_view t) {
   if (auto q = t.find('?'); q != std::string_view::npos) t = t.substr(0, q);
   return t.empty() ? "/" : t;
 }
 
 // RFC 6265 §5.1.4 default-path.
-std::string default_path(const http::Url& url) {
-  std::string_view p = path_of(url);
+std::string default_path(std::string_view target) {
+  std::string_view p = path_of(target);
   auto slash = p.rfind('/');
   if (slash == 0 || slash == std::string_view::npos) return "/";
   return std::string(p.substr(0, slash));
@@ -55,11 +55,12 @@ bool path_matches(std::string_view req, std::string_view cookie) {
 }
 
 // RFC 1123 dates as sent in Expires (the common form only; others make it a session cookie).
-std::int64_t parse_http_date(std::string_view s) {
+// nullopt when unparsable (1970-01-01 00:00:00, the usual "delete" date, is 0 and valid).
+std::optional<std::int64_t> parse_http_date(std::string_view s) {
   std::string buf(s);
   std::tm tm{};
   if (const char* end = strptime(buf.c_str(), "%a, %d %b %Y %H:%M:%S", &tm); end == nullptr) {
-    if (strptime(buf.c_str(), "%a, %d-%b-%Y %H:%M:%S", &tm) == nullptr) return 0;
+    if (strptime(buf.c_str(), "%a, %d-%b-%Y %H:%M:%S", &tm) == nullptr) return std::nullopt;
   }
   return static_cast<std::int64_t>(timegm(&tm));
 }
@@ -67,6 +68,11 @@ std::int64_t parse_http_date(std::string_view s) {
 }  // namespace
 
 void CookieJar::store(std::string_view set_cookie, const http::Url& url, std::int64_t now_s) {
+  store(set_cookie, url, url.target, now_s);
+}
+
+void CookieJar::store(std::string_view set_cookie, const http::Url& url, std::string_view target,
+                      std::int64_t now_s) {
   std::string_view rest = set_cookie;
   auto semi = rest.find(';');
   std::string_view pair = trim(rest.substr(0, semi));
@@ -78,7 +84,7 @@ void CookieJar::store(std::string_view set_cookie, const http::Url& url, std::in
   c.value = std::string(trim(pair.substr(eq + 1)));
   if (c.name.empty()) return;
   c.domain = url.host;
-  c.path = default_path(url);
+  c.path = default_path(target);
   bool have_max_age = false;
   bool expired = false;
   while (!rest.empty()) {
@@ -102,13 +108,15 @@ void CookieJar::store(std::string_view set_cookie, const http::Url& url, std::in
       std::int64_t secs = 0;
       auto [p, ec] = std::from_chars(val.data(), val.data() + val.size(), secs);
       if (ec == std::errc() && p == val.data() + val.size()) {
+        // §5.3 step 3: Max-Age wins over Expires, whichever comes first.
         have_max_age = true;
-        if (secs <= 0) expired = true; else c.expires_s = now_s + secs;
+        expired = secs <= 0;
+        c.expires_s = expired ? 0 : now_s + secs;
       }
     } else if (iequals(key, "expires") && !have_max_age) {
-      std::int64_t at = parse_http_date(val);
-      if (at != 0) {
-        if (at <= now_s) expired = true; else c.expires_s = at;
+      if (const auto at = parse_http_date(val)) {
+        expired = *at <= now_s;
+        c.expires_s = expired ? 0 : *at;
       }
     }
   }
@@ -132,8 +140,13 @@ void CookieJar::put(Cookie c) {
 }
 
 bool CookieJar::header_for(const http::Url& url, std::int64_t now_s, std::string& out) const {
+  return header_for(url, url.target, now_s, out);
+}
+
+bool CookieJar::header_for(const http::Url& url, std::string_view target, std::int64_t now_s,
+                           std::string& out) const {
   bool any = false;
-  const std::string_view path = path_of(url);
+  const std::string_view path = path_of(target);
   for (const auto& c : cookies_) {
     if (c.expires_s != 0 && c.expires_s <= now_s) continue;
     if (c.secure && !url.tls()) continue;

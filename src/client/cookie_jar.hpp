@@ -18,8 +18,14 @@ class CookieJar {
  public:
   // Stores one Set-Cookie field value received from `url`. Malformed values are ignored.
   void store(std::string_view set_cookie, const http::Url& url, std::int64_t now_s);
+  // Same, for a request to `target` (origin-form path and query) on url's origin: the path
+  // that §5.1.4 default-path and §5.4 path-match use is the request's, not url.target.
+  void store(std::string_view set_cookie, const http::Url& url, std::string_view target,
+             std::int64_t now_s);
   // Appends the Cookie header value for a request to `url` ("a=1; b=2"); false if none match.
   bool header_for(const http::Url& url, std::int64_t now_s, std::string& out) const;
+  bool header_for(const http::Url& url, std::string_view target, std::int64_t now_s,
+                  std::string& out) const;
   // Sets a cookie directly (for scenarios), host-only for `host`.
   void set(std::string_view name, std::string_view value, std::string_view host,
            std::string_view path = "/");

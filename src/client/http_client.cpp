@@ -111,7 +111,7 @@ void HttpClient::serialize(Attempt& a) {
   if (cookies_.size() != 0) {
     cookie.clear();
     const auto now_s = static_cast<std::int64_t>(core::wall_seconds());
-    if (cookies_.header_for(*a.url, now_s, cookie)) add_default("Cookie", cookie);
+    if (cookies_.header_for(*a.url, a.target, now_s, cookie)) add_default("Cookie", cookie);
   }
   for (const auto& [name, value] : config_.default_headers) add_default(name, value);
   headers.insert(headers.end(), a.user_headers.begin(), a.user_headers.end());
@@ -211,7 +211,7 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
       } else if (iequals(f.name, "location")) {
         a.location.assign(f.value);
       } else if (iequals(f.name, "set-cookie")) {
-        cookies_.store(f.value, *a.url, static_cast<std::int64_t>(core::wall_seconds()));
+        cookies_.store(f.value, *a.url, a.target, static_cast<std::int64_t>(core::wall_seconds()));
       }
     }
     if (c.head.status >= 400) {
