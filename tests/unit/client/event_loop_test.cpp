@@ -1,0 +1,129 @@
+// Tests for client/event_loop: sleeps, early wake-ups, deadline order, posting across threads.
+#include "client/event_loop.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "loop_runner.hpp"
+
+namespace loadgen::client {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::run_on_loop;
+
+TEST(EventLoop, SleepResumesAfterTheDuration) {
+  EventLoop loop;
+  Sleeper s;
+  std::int64_t elapsed = 0;
+  bool woken = true;
+  ASSERT_TRUE(run_on_loop(loop, [&]() -> core::Task<> {
+    const auto t0 = core::mono_ns();
+    woken = co_await loop.sleep(s, 50ms);
+    elapsed = core::mono_ns() - t0;
+  }));
+  EXPECT_GE(elapsed, 50'000'000);
+  EXPECT_LT(elapsed, 5'000'000'000);
+  EXPECT_FALSE(woken);
+  EXPECT_FALSE(s.waiter);
+}
+
+TEST(EventLoop, WakeResumesEarly) {
+  EventLoop loop;
+  Sleeper s;
+  std::int64_t elapsed = 0;
+  bool woken = false;
+  loop.post([&] { loop.wake(s); });  // runs once the coroutine sleeps
+  ASSERT_TRUE(run_on_loop(loop, [&]() -> core::Task<> {
+    const auto t0 = core::mono_ns();
+    woken = co_await loop.sleep(s, 60s);
+    elapsed = core::mono_ns() - t0;
+  }));
+  EXPECT_TRUE(woken);
+  EXPECT_LT(elapsed, 5'000'000'000);
+}
+
+TEST(EventLoop, WakeWhenNotSleepingIsANoOp) {
+  EventLoop loop;
+  Sleeper s;
+  loop.wake(s);
+  EXPECT_FALSE(s.woken_early);
+  bool woken = true;
+  ASSERT_TRUE(run_on_loop(loop, [&]() -> core::Task<> { woken = co_await loop.sleep(s, 1ms); }));
+  EXPECT_FALSE(woken);
+}
+
+TEST(EventLoop, StaleDeadlineOfAWokenSleepDoesNotEndTheNextSleep) {
+  EventLoop loop;
+  Sleeper s;
+  std::int64_t second = 0;
+  bool first_woken = false;
+  bool second_woken = true;
+  loop.post([&] { loop.wake(s); });
+  ASSERT_TRUE(run_on_loop(loop, [&]() -> core::Task<> {
+    first_woken = co_await loop.sleep(s, 20ms);  // its heap entry stays behind, stale
+    const auto t0 = core::mono_ns();
+    second_woken = co_await loop.sleep(s, 150ms);
+    second = core::mono_ns() - t0;
+  }));
+  EXPECT_TRUE(first_woken);
+  EXPECT_FALSE(second_woken);
+  EXPECT_GE(second, 150'000'000);
+}
+
+TEST(EventLoop, ManySleepersResumeInDeadlineOrder) {
+  EventLoop loop;
+  constexpr int kN = 24;
+  std::vector<Sleeper> sleepers(kN);
+  Sleeper main_sleeper;
+  std::vector<int> order;
+  int remaining = kN;
+  auto sleeper = [&](int i, std::chrono::milliseconds d) -> core::Task<> {
+    co_await loop.sleep(sleepers[static_cast<std::size_t>(i)], d);
+    order.push_back(i);
+    if (--remaining == 0) loop.wake(main_sleeper);
+  };
+  // Deadlines 4 ms apart, started in a scrambled order (7 is coprime with 24).
+  std::vector<std::chrono::milliseconds> delay(kN);
+  for (int i = 0; i < kN; ++i) {
+    delay[static_cast<std::size_t>(i)] = std::chrono::milliseconds(5 + 4 * ((i * 7) % kN));
+  }
+  bool woken = false;
+  ASSERT_TRUE(run_on_loop(loop, [&]() -> core::Task<> {
+    for (int i = 0; i < kN; ++i) core::spawn(sleeper(i, delay[static_cast<std::size_t>(i)]));
+    woken = co_await loop.sleep(main_sleeper, 30s);  // the last sleeper wakes it
+  }));
+  EXPECT_TRUE(woken);
+  ASSERT_EQ(order.size(), static_cast<std::size_t>(kN));
+  for (std::size_t k = 1; k < order.size(); ++k) {
+    EXPECT_LT(delay[static_cast<std::size_t>(order[k - 1])], delay[static_cast<std::size_t>(order[k])])
+        << "position " << k;
+  }
+}
+
+TEST(EventLoop, PostFromAnotherThreadRunsOnTheLoop) {
+  EventLoop loop;
+  Sleeper s;
+  std::thread::id ran_on;
+  const auto loop_thread = std::this_thread::get_id();
+  std::thread other;
+  ASSERT_TRUE(run_on_loop(loop, [&]() -> core::Task<> {
+    other = std::thread([&] {
+      loop.post([&] {
+        ran_on = std::this_thread::get_id();
+        loop.wake(s);
+      });
+    });
+    co_await loop.sleep(s, 30s);
+  }));
+  other.join();
+  EXPECT_EQ(ran_on, loop_thread);
+}
+
+}  // namespace
+}  // namespace loadgen::client

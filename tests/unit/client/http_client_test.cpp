@@ -1,0 +1,585 @@
+// Tests for client/http_client against a scripted HTTP/1.1 server on 127.0.0.1: keep-alive,
+// framing, gzip, redirects, cookies, outcome classification, catch_response, cancel.
+#include "client/http_client.hpp"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/event_loop.hpp"
+#include "client/request_observer.hpp"
+#include "core/cancel.hpp"
+#include "core/clock.hpp"
+#include "http/url.hpp"
+#include "loop_runner.hpp"
+#include "test_server.hpp"
+
+namespace loadgen::client {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::http_reply;
+using testing::ReceivedRequest;
+using testing::Reply;
+using testing::run_on_loop;
+using testing::TestServer;
+
+struct Recorded {
+  http::Method method;
+  std::string name, url;
+  int status;
+  Outcome outcome;
+  std::string error;
+  std::uint64_t bytes;
+};
+
+class RecordingObserver final : public RequestObserver {
+ public:
+  void on_request(const RequestRecord& r) override {
+    records.push_back(Recorded{r.method, std::string(r.name), std::string(r.url), r.status,
+                               r.outcome, std::string(r.error), r.response_bytes});
+  }
+  std::vector<Recorded> records;
+};
+
+std::string gzip(std::string_view in) {
+  z_stream zs{};
+  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&zs, static_cast<uLong>(in.size())) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+// The loop, the config, the observer and a client (destroyed before the loop).
+class HttpClientTest : public ::testing::Test {
+ protected:
+  void use(const std::string& base) {
+    auto u = http::parse_url(base);
+    ASSERT_TRUE(u.ok()) << base;
+    cfg.set_base(*u);
+    client = std::make_unique<HttpClient>(loop, cfg, &obs);
+  }
+  template <class MakeTask>
+  void run(MakeTask&& make) {
+    ASSERT_TRUE(run_on_loop(loop, std::forward<MakeTask>(make))) << "the test coroutine hung";
+  }
+
+  EventLoop loop;
+  ClientConfig cfg;
+  RecordingObserver obs;
+  std::unique_ptr<HttpClient> client;
+};
+
+TEST_F(HttpClientTest, KeepAliveReusesOneConnection) {
+  TestServer server([](const ReceivedRequest& r) { return http_reply(200, "hello " + r.target); });
+  use(server.base_url());
+  std::vector<std::string> bodies;
+  run([&]() -> core::Task<> {
+    for (int i = 0; i < 3; ++i) {
+      Response r = co_await client->get("/p" + std::to_string(i));
+      EXPECT_EQ(r.outcome(), Outcome::kOk) << r.error();
+      EXPECT_EQ(r.status_code(), 200);
+      bodies.emplace_back(r.text());
+    }
+  });
+  EXPECT_EQ(bodies, (std::vector<std::string>{"hello /p0", "hello /p1", "hello /p2"}));
+  EXPECT_EQ(server.connections(), 1);
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_EQ(reqs[0].method, "GET");
+  EXPECT_EQ(reqs[0].header("host"), "127.0.0.1:" + std::to_string(server.port()));
+  EXPECT_EQ(reqs[0].header("user-agent"), cfg.user_agent);
+  ASSERT_EQ(obs.records.size(), 3u);
+  EXPECT_EQ(obs.records[1].name, "/p1");
+  EXPECT_EQ(obs.records[1].url, server.base_url() + "/p1");
+  EXPECT_EQ(obs.records[1].outcome, Outcome::kOk);
+  EXPECT_EQ(obs.records[1].bytes, 9u);
+}
+
+TEST_F(HttpClientTest, ContentLengthAndChunkedBodies) {
+  TestServer server([](const ReceivedRequest& r) {
+    if (r.target == "/chunked") {
+      return Reply{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer: x\r\n\r\n"};
+    }
+    return http_reply(200, "fixed length body");
+  });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    Response a = co_await client->get("/cl");
+    EXPECT_EQ(a.outcome(), Outcome::kOk) << a.error();
+    EXPECT_EQ(a.text(), "fixed length body");
+    Response b = co_await client->get("/chunked");
+    EXPECT_EQ(b.outcome(), Outcome::kOk) << b.error();
+    EXPECT_EQ(b.text(), "hello world");
+    Response c = co_await client->get("/cl");
+    EXPECT_EQ(c.text(), "fixed length body");
+  });
+  EXPECT_EQ(server.connections(), 1);  // the chunked framing left the connection reusable
+}
+
+TEST_F(HttpClientTest, GzipBodyIsDecoded) {
+  std::string original;
+  for (int i = 0; i < 500; ++i) original += "compressible text ";
+  const std::string compressed = gzip(original);
+  TestServer server([&](const ReceivedRequest&) {
+    return http_reply(200, compressed, "Content-Encoding: gzip\r\n");
+  });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    Response r = co_await client->get("/z");
+    EXPECT_EQ(r.outcome(), Outcome::kOk) << r.error();
+    EXPECT_EQ(r.text(), original);
+    EXPECT_EQ(r.header("content-encoding"), "gzip");
+  });
+  EXPECT_NE(server.requests().at(0).header("accept-encoding").find("gzip"), std::string::npos);
+  ASSERT_EQ(obs.records.size(), 1u);
+  EXPECT_EQ(obs.records[0].bytes, original.size());  // Locust counts the decoded size
+}
+
+TEST_F(HttpClientTest, CorruptGzipIsMalformed) {
+  TestServer server([](const ReceivedRequest&) {
+    return http_reply(200, "definitely not gzip", "Content-Encoding: gzip\r\n");
+  });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    Response r = co_await client->get("/z");
+    EXPECT_EQ(r.outcome(), Outcome::kMalformed);
+  });
+}
+
+TEST_F(HttpClientTest, RedirectIsFollowed) {
+  TestServer server([](const ReceivedRequest& r) {
+    if (r.target == "/old") return http_reply(302, "", "Location: /new\r\n");
+    return http_reply(200, "new place");
+  });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    Response r = co_await client->get("/old");
+    EXPECT_EQ(r.outcome(), Outcome::kOk) << r.error();
+    EXPECT_EQ(r.status_code(), 200);
+    EXPECT_EQ(r.text(), "new place");
+    EXPECT_EQ(r.url(), server.base_url() + "/new");
+  });
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[1].target, "/new");
+  EXPECT_EQ(server.connections(), 1);
+  ASSERT_EQ(obs.records.size(), 1u);  // one record for the whole chain, under the first name
+  EXPECT_EQ(obs.records[0].name, "/old");
+}
+
+TEST_F(HttpClientTest, RedirectsCanBeTurnedOff) {
+  TestServer server([](const ReceivedRequest&) { return http_reply(302, "", "Location: /new\r\n"); });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    RequestOptions o;
+    o.allow_redirects = false;
+    Response r = co_await client->get("/old", o);
+    EXPECT_EQ(r.outcome(), Outcome::kOk);
+    EXPECT_EQ(r.status_code(), 302);
+    EXPECT_EQ(r.header("location"), "/new");
+  });
+  EXPECT_EQ(server.request_count(), 1u);
+}
+
+TEST_F(HttpClientTest, RedirectToAnotherOrigin) {
+  TestServer other([](const ReceivedRequest&) { return http_reply(200, "other origin"); });
+  TestServer server([&](const ReceivedRequest&) {
+    return http_reply(302, "", "Location: " + other.base_url() + "/there\r\n");
+  });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    Response r = co_await client->get("/here");
+    EXPECT_EQ(r.outcome(), Outcome::kOk) << r.error();
+    EXPECT_EQ(r.text(), "other origin");
+    EXPECT_EQ(r.url(), other.base_url() + "/there");
+  });
+  ASSERT_EQ(other.request_count(), 1u);
+  EXPECT_EQ(other.requests()[0].header("host"), "127.0.0.1:" + std::to_string(other.port()));
+}
+
+TEST_F(HttpClientTest, SeeOtherTurnsPostIntoGet) {
+  TestServer server([](const ReceivedRequest& r) {
+    if (r.target == "/form") return http_reply(303, "", "Location: /done\r\n");
+    return http_reply(200, "done");
+  });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    RequestOptions o;
+    o.body = "x=1";
+    Response r = co_await client->post("/form", o);
+    EXPECT_EQ(r.outcome(), Outcome::kOk) << r.error();
+    EXPECT_EQ(r.text(), "done");
+  });
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].method, "POST");
+  EXPECT_EQ(reqs[0].body, "x=1");
+  EXPECT_EQ(reqs[1].method, "GET");  // RFC 9110 §15.4.4
+  EXPECT_EQ(reqs[1].body, "");
+  EXPECT_EQ(reqs[1].header("content-length"), "");
+  ASSERT_EQ(obs.records.size(), 1u);
+  EXPECT_EQ(obs.records[0].method, http::Method::kPost);  // recorded as requested
+}
+
+TEST_F(HttpClientTest, TemporaryRedirectKeepsPostAndBody) {
+  TestServer server([](const ReceivedRequest& r) {
+    if (r.target == "/a") return http_reply(307, "", "Location: /b\r\n");
+    return http_reply(200, "ok");
+  });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    RequestOptions o;
+    o.json = R"({"k":1})";
+    Response r = co_await client->post("/a", o);
+    EXPECT_EQ(r.outcome(), Outcome::kOk) << r.error();
+  });
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[1].method, "POST");  // RFC 9110 §15.4.8
+  EXPECT_EQ(reqs[1].body, R"({"k":1})");
+  EXPECT_EQ(reqs[1].header("content-type"), "application/json");
+}
+
+TEST_F(HttpClientTest, TooManyRedirects) {
+  TestServer server([](const ReceivedRequest&) { return http_reply(302, "", "Location: /loop\r\n"); });
+  cfg.max_redirects = 2;
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    Response r = co_await client->get("/loop");
+    EXPECT_EQ(r.outcome(), Outcome::kTooManyRedirects);
+    EXPECT_EQ(r.error(), "too_many_redirects: more than 2 redirects");
+  });
+  EXPECT_EQ(server.request_count(), 3u);
+}
+
+TEST_F(HttpClientTest, SetCookieThenCookieSentBack) {
+  TestServer server([](const ReceivedRequest& r) {
+    if (r.target == "/login") return http_reply(200, "in", "Set-Cookie: sid=abc123; Path=/\r\n");
+    return http_reply(200, "page");
+  });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    co_await client->get("/login");
+    co_await client->get("/home");
+  });
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].header("cookie"), "");
+  EXPECT_EQ(reqs[1].header("cookie"), "sid=abc123");
+  EXPECT_EQ(client->cookies().get("sid"), "abc123");
+}
+
+TEST_F(HttpClientTest, CookiePathsFollowTheRequestPathNotTheBaseUrl) {
+  // RFC 6265 §5.1.4 default-path and §5.4 path-match use the path of the request URI.
+  TestServer server([](const ReceivedRequest& r) {
+    if (r.target == "/account/login") {
+      return http_reply(200, "", "Set-Cookie: acc=1; Path=/account\r\nSet-Cookie: dflt=1\r\n");
+    }
+    return http_reply(200, "page");
+  });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    co_await client->get("/account/login");
+    co_await client->get("/account/home");
+    co_await client->get("/other");
+  });
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_EQ(reqs[1].header("cookie"), "acc=1; dflt=1");
+  EXPECT_EQ(reqs[2].header("cookie"), "");
+}
+
+TEST_F(HttpClientTest, ConnectionRefused) {
+  use("http://127.0.0.1:" + std::to_string(testing::unused_port()));
+  run([&]() -> core::Task<> {
+    Response r = co_await client->get("/");
+    EXPECT_EQ(r.outcome(), Outcome::kConnectRefused);
+    EXPECT_EQ(r.status_code(), 0);
+    EXPECT_TRUE(r.error().starts_with("connect_refused: ")) << r.error();
+  });
+  ASSERT_EQ(obs.records.size(), 1u);
+  EXPECT_EQ(obs.records[0].outcome, Outcome::kConnectRefused);
+}
+
+TEST_F(HttpClientTest, IdleKeepAliveConnectionClosedByServerIsRetried) {
+  TestServer server([](const ReceivedRequest&) {
+    // Looks keep-alive (HTTP/1.1, no Connection: close), but the server closes it afterwards.
+    return http_reply(200, "once", {}, Reply::After::kClose);
+  });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    Response a = co_await client->get("/1");
+    EXPECT_EQ(a.outcome(), Outcome::kOk) << a.error();
+    // Let the close happen while the connection is idle (blocking the loop thread is fine:
+    // nothing else runs on it).
+    EXPECT_TRUE(server.wait_for([&] { return server.closed_connections() == 1; }));
+    Response b = co_await client->get("/2");
+    EXPECT_EQ(b.outcome(), Outcome::kOk) << b.error();
+    EXPECT_EQ(b.text(), "once");
+  });
+  EXPECT_EQ(server.connections(), 2);
+  ASSERT_EQ(obs.records.size(), 2u);
+  EXPECT_EQ(obs.records[1].outcome, Outcome::kOk);
+}
+
+TEST_F(HttpClientTest, ConnectionCloseHeaderIsHonoured) {
+  TestServer server([](const ReceivedRequest&) {
+    return http_reply(200, "bye", "Connection: close\r\n", Reply::After::kClose);
+  });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    for (int i = 0; i < 2; ++i) {
+      Response r = co_await client->get("/");
+      EXPECT_EQ(r.outcome(), Outcome::kOk) << r.error();
+    }
+  });
+  EXPECT_EQ(server.connections(), 2);
+}
+
+TEST_F(HttpClientTest, SlowResponseIsAReadTimeout) {
+  TestServer server([](const ReceivedRequest&) { return Reply{"", Reply::After::kHang}; });
+  cfg.timeout = 200ms;
+  use(server.base_url());
+  std::int64_t elapsed = 0;
+  run([&]() -> core::Task<> {
+    const auto t0 = core::mono_ns();
+    Response r = co_await client->get("/slow");
+    elapsed = core::mono_ns() - t0;
+    EXPECT_EQ(r.outcome(), Outcome::kReadTimeout);
+    EXPECT_EQ(r.error(), "read_timeout: no response within 200ms");
+  });
+  EXPECT_GE(elapsed, 200'000'000);
+  EXPECT_LT(elapsed, 3'000'000'000);
+  // The client closed the connection it gave up on.
+  EXPECT_TRUE(server.wait_for([&] { return server.closed_connections() == 1; }));
+}
+
+TEST_F(HttpClientTest, SlowBodyIsAReadTimeout) {
+  TestServer server([](const ReceivedRequest&) {
+    return Reply{"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial", Reply::After::kHang};
+  });
+  cfg.timeout = 200ms;
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    Response r = co_await client->get("/slow");
+    EXPECT_EQ(r.outcome(), Outcome::kReadTimeout) << r.error();
+  });
+}
+
+TEST_F(HttpClientTest, MalformedStatusLine) {
+  TestServer server([](const ReceivedRequest&) {
+    return Reply{"HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n", Reply::After::kClose};
+  });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    Response r = co_await client->get("/");
+    EXPECT_EQ(r.outcome(), Outcome::kMalformed);
+    EXPECT_TRUE(r.error().starts_with("malformed: ")) << r.error();
+  });
+}
+
+TEST_F(HttpClientTest, ShortBodyThenCloseIsIncomplete) {
+  TestServer server([](const ReceivedRequest&) {
+    return Reply{"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", Reply::After::kClose};
+  });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    Response r = co_await client->get("/");
+    EXPECT_EQ(r.outcome(), Outcome::kIncomplete);
+    EXPECT_EQ(r.error(), "incomplete: connection closed after 3 body bytes");
+  });
+}
+
+TEST_F(HttpClientTest, CloseBeforeAnyResponseByteIsReset) {
+  TestServer server([](const ReceivedRequest&) { return Reply{"", Reply::After::kClose}; });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    Response r = co_await client->get("/");
+    EXPECT_EQ(r.outcome(), Outcome::kReset) << r.error();
+  });
+}
+
+TEST_F(HttpClientTest, BodyUntilCloseIsComplete) {
+  TestServer server([](const ReceivedRequest&) {
+    return Reply{"HTTP/1.1 200 OK\r\n\r\nall of it", Reply::After::kClose};
+  });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    Response r = co_await client->get("/");
+    EXPECT_EQ(r.outcome(), Outcome::kOk) << r.error();
+    EXPECT_EQ(r.text(), "all of it");
+  });
+}
+
+TEST_F(HttpClientTest, NotFoundIsAnHttpStatusFailure) {
+  TestServer server([](const ReceivedRequest&) { return http_reply(404, "nope"); });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    Response r = co_await client->get("/missing");
+    EXPECT_EQ(r.outcome(), Outcome::kHttpStatus);
+    EXPECT_EQ(r.status_code(), 404);
+    EXPECT_EQ(r.error(), "http_status: 404 Not Found");
+    EXPECT_EQ(r.text(), "nope");
+  });
+  ASSERT_EQ(obs.records.size(), 1u);
+  EXPECT_EQ(obs.records[0].outcome, Outcome::kHttpStatus);
+  EXPECT_EQ(obs.records[0].error, "http_status: 404 Not Found");
+  EXPECT_EQ(obs.records[0].status, 404);
+}
+
+TEST_F(HttpClientTest, InterimResponsesAreSkipped) {
+  TestServer server([](const ReceivedRequest&) {
+    Reply r = http_reply(200, "final");
+    r.bytes = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n" + r.bytes;
+    return r;
+  });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    Response r = co_await client->get("/");
+    EXPECT_EQ(r.status_code(), 200);
+    EXPECT_EQ(r.text(), "final");
+  });
+}
+
+TEST_F(HttpClientTest, HeadResponseHasNoBody) {
+  TestServer server([](const ReceivedRequest&) {
+    return Reply{"HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n"};
+  });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    Response a = co_await client->head("/");
+    EXPECT_EQ(a.outcome(), Outcome::kOk) << a.error();
+    EXPECT_EQ(a.text(), "");
+    Response b = co_await client->head("/");  // the connection is still in sync
+    EXPECT_EQ(b.outcome(), Outcome::kOk) << b.error();
+  });
+  EXPECT_EQ(server.connections(), 1);
+}
+
+TEST_F(HttpClientTest, RequestNameAndHeaders) {
+  TestServer server([](const ReceivedRequest&) { return http_reply(200, "x"); });
+  cfg.default_headers = {{"X-Default", "d"}, {"User-Agent", "overridden-by-request"}};
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    const http::Header hs[] = {{"X-Trace", "t1"}, {"User-Agent", "custom-agent"}};
+    RequestOptions o;
+    o.name = "/item/[id]";
+    o.headers = hs;
+    co_await client->get("/item/42", o);
+  });
+  ASSERT_EQ(obs.records.size(), 1u);
+  EXPECT_EQ(obs.records[0].name, "/item/[id]");
+  const auto req = server.requests().at(0);
+  EXPECT_EQ(req.header("x-trace"), "t1");
+  EXPECT_EQ(req.header("x-default"), "d");
+  EXPECT_EQ(req.header("user-agent"), "custom-agent");
+  EXPECT_EQ(req.head.find("loadgen/"), std::string::npos);  // the default agent is not sent too
+}
+
+TEST_F(HttpClientTest, RelativeUrlWithoutHostIsMalformed) {
+  client = std::make_unique<HttpClient>(loop, cfg, &obs);
+  run([&]() -> core::Task<> {
+    Response r = co_await client->get("/x");
+    EXPECT_EQ(r.outcome(), Outcome::kMalformed);
+    EXPECT_NE(r.error().find("--host"), std::string_view::npos) << r.error();
+  });
+}
+
+TEST_F(HttpClientTest, CatchResponseFailureIsRecordedWhenTheResponseIsDestroyed) {
+  TestServer server([](const ReceivedRequest&) { return http_reply(200, "fine"); });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    RequestOptions o;
+    o.catch_response = true;
+    {
+      Response r = co_await client->get("/c", o);
+      EXPECT_EQ(r.outcome(), Outcome::kOk);
+      EXPECT_TRUE(obs.records.empty());  // pending until the verdict
+      r.failure("x");
+      EXPECT_EQ(r.outcome(), Outcome::kCheckFailed);
+      Response moved = std::move(r);  // moving does not report
+      EXPECT_TRUE(obs.records.empty());
+    }
+    EXPECT_EQ(obs.records.size(), 1u);
+  });
+  ASSERT_EQ(obs.records.size(), 1u);
+  EXPECT_EQ(obs.records[0].outcome, Outcome::kCheckFailed);
+  EXPECT_EQ(obs.records[0].error, "check_failed: x");
+  EXPECT_EQ(obs.records[0].name, "/c");
+  EXPECT_EQ(obs.records[0].status, 200);
+}
+
+TEST_F(HttpClientTest, CatchResponseSuccessOverridesAnHttpError) {
+  TestServer server([](const ReceivedRequest&) { return http_reply(404, "expected"); });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    RequestOptions o;
+    o.catch_response = true;
+    {
+      Response r = co_await client->get("/a", o);
+      r.success();
+    }
+    {
+      Response r = co_await client->get("/b", o);  // no verdict: the status decides
+    }
+  });
+  ASSERT_EQ(obs.records.size(), 2u);
+  EXPECT_EQ(obs.records[0].outcome, Outcome::kOk);
+  EXPECT_EQ(obs.records[0].error, "");
+  EXPECT_EQ(obs.records[1].outcome, Outcome::kHttpStatus);
+}
+
+TEST_F(HttpClientTest, VerdictsWithoutCatchResponseAreIgnored) {
+  TestServer server([](const ReceivedRequest&) { return http_reply(200, "fine"); });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    Response r = co_await client->get("/a");
+    r.failure("ignored");
+    EXPECT_EQ(r.outcome(), Outcome::kOk);
+  });
+  ASSERT_EQ(obs.records.size(), 1u);
+  EXPECT_EQ(obs.records[0].outcome, Outcome::kOk);
+}
+
+TEST_F(HttpClientTest, CancelDuringARequestThrowsCancelled) {
+  std::unique_ptr<TestServer> server;
+  server = std::make_unique<TestServer>([&](const ReceivedRequest&) {
+    // The request has arrived: cancel the client from its loop, then never answer.
+    loop.post([&] { client->cancel(); });
+    return Reply{"", Reply::After::kHang};
+  });
+  use(server->base_url());
+  bool cancelled = false;
+  bool later_cancelled = false;
+  run([&]() -> core::Task<> {
+    try {
+      co_await client->get("/hang");
+    } catch (const core::Cancelled&) {
+      cancelled = true;
+    }
+    try {
+      co_await client->get("/after");
+    } catch (const core::Cancelled&) {
+      later_cancelled = true;
+    }
+  });
+  EXPECT_TRUE(cancelled);
+  EXPECT_TRUE(later_cancelled);
+  EXPECT_TRUE(client->cancelled());
+  EXPECT_TRUE(obs.records.empty());  // a cancelled request is not recorded
+}
+
+}  // namespace
+}  // namespace loadgen::client
