@@ -1,0 +1,291 @@
+// Tests for scenario/user: task picking by weight and run_user's life cycle (on_start, tasks,
+// waits, StopUser, RescheduleTask, task exceptions, graceful stop and kill, on_stop).
+#include "scenario/user.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/cancel.hpp"
+#include "core/clock.hpp"
+#include "loop_runner.hpp"
+#include "test_server.hpp"
+
+namespace loadgen::scenario {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct TaskError {
+  std::string cls, task, what;
+};
+
+class RecordingEvents final : public UserEvents {
+ public:
+  void on_task_exception(const UserClass& cls, std::string_view task,
+                         std::string_view what) override {
+    errors.push_back({cls.name, std::string(task), std::string(what)});
+  }
+  std::vector<TaskError> errors;
+};
+
+// What a ScriptUser did.
+struct Script {
+  int starts = 0;
+  int tasks = 0;           // task bodies entered
+  int tasks_finished = 0;  // task bodies that returned normally
+  int stops = 0;
+  bool killed_at_stop = false;
+  bool throw_in_start = false;
+  bool stop_in_start = false;
+  bool throw_in_stop = false;
+};
+
+class ScriptUser final : public User {
+ public:
+  Script* s = nullptr;
+  core::Task<> on_start() override {
+    ++s->starts;
+    if (s->stop_in_start) throw StopUser{};
+    if (s->throw_in_start) throw std::runtime_error("start failed");
+    co_return;
+  }
+  core::Task<> on_stop() override {
+    ++s->stops;
+    s->killed_at_stop = killed();
+    if (s->throw_in_stop) throw std::runtime_error("stop failed");
+    co_return;
+  }
+};
+
+Script& script_of(User& u) { return *static_cast<ScriptUser&>(u).s; }
+
+// One user on its own loop, run by run_user on the test thread.
+class RunUserTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cls.name = "ScriptUser";
+    cls.wait_time = WaitTime::constant(0);
+  }
+  void add_task(std::string name, std::function<core::Task<>(User&)> fn, unsigned weight = 1) {
+    cls.tasks.push_back(TaskDef{std::move(name), weight, std::move(fn)});
+  }
+  // Runs the user to its end; returns the elapsed time.
+  std::chrono::nanoseconds run() {
+    user.s = &script;
+    user.attach(User::Runtime{&loop, &cfg, nullptr, &events, &cls, 7, 42});
+    const auto t0 = core::mono_ns();
+    EXPECT_TRUE(testing::run_on_loop(loop, [&] { return run_user(user); })) << "user hung";
+    return std::chrono::nanoseconds(core::mono_ns() - t0);
+  }
+
+  client::EventLoop loop;
+  client::ClientConfig cfg;
+  RecordingEvents events;
+  UserClass cls;
+  Script script;
+  ScriptUser user;  // after the loop: destroyed first
+};
+
+core::Task<> count_then_stop_at_5(User& u) {
+  Script& s = script_of(u);
+  if (++s.tasks == 5) throw StopUser{};
+  ++s.tasks_finished;
+  co_return;
+}
+
+TEST_F(RunUserTest, OnStartOnceThenTasksUntilStopUserThenOnStop) {
+  add_task("count", count_then_stop_at_5);
+  run();
+  EXPECT_EQ(script.starts, 1);
+  EXPECT_EQ(script.tasks, 5);
+  EXPECT_EQ(script.tasks_finished, 4);
+  EXPECT_EQ(script.stops, 1);
+  EXPECT_FALSE(script.killed_at_stop);
+  EXPECT_TRUE(events.errors.empty());
+}
+
+TEST_F(RunUserTest, TaskExceptionIsReportedAndTheUserContinues) {
+  add_task("flaky", [](User& u) -> core::Task<> {
+    Script& s = script_of(u);
+    if (++s.tasks <= 2) throw std::runtime_error("bad thing");
+    throw StopUser{};
+    co_return;
+  });
+  run();
+  EXPECT_EQ(script.tasks, 3);
+  ASSERT_EQ(events.errors.size(), 2u);
+  EXPECT_EQ(events.errors[0].cls, "ScriptUser");
+  EXPECT_EQ(events.errors[0].task, "flaky");
+  EXPECT_EQ(events.errors[0].what, "bad thing");
+  EXPECT_EQ(script.stops, 1);
+}
+
+TEST_F(RunUserTest, OnStartExceptionIsReportedAndTasksStillRun) {
+  script.throw_in_start = true;
+  add_task("count", count_then_stop_at_5);
+  run();
+  ASSERT_EQ(events.errors.size(), 1u);
+  EXPECT_EQ(events.errors[0].task, "on_start");
+  EXPECT_EQ(events.errors[0].what, "start failed");
+  EXPECT_EQ(script.tasks, 5);
+  EXPECT_EQ(script.stops, 1);
+}
+
+TEST_F(RunUserTest, StopUserInOnStartSkipsTasks) {
+  script.stop_in_start = true;
+  add_task("count", count_then_stop_at_5);
+  run();
+  EXPECT_EQ(script.tasks, 0);
+  EXPECT_EQ(script.stops, 1);
+  EXPECT_TRUE(events.errors.empty());
+}
+
+TEST_F(RunUserTest, OnStopExceptionIsReported) {
+  script.throw_in_stop = true;
+  add_task("count", count_then_stop_at_5);
+  run();
+  ASSERT_EQ(events.errors.size(), 1u);
+  EXPECT_EQ(events.errors[0].task, "on_stop");
+}
+
+TEST_F(RunUserTest, WaitsBetweenTasks) {
+  cls.wait_time = WaitTime::constant(0.03);
+  add_task("count", [](User& u) -> core::Task<> {
+    if (++script_of(u).tasks == 3) throw StopUser{};
+    co_return;
+  });
+  const auto elapsed = run();
+  EXPECT_EQ(script.tasks, 3);
+  EXPECT_GE(elapsed, 60ms);  // two waits: after task 1 and task 2
+}
+
+TEST_F(RunUserTest, RescheduleTaskSkipsTheWait) {
+  cls.wait_time = WaitTime::constant(60);
+  add_task("again", [](User& u) -> core::Task<> {
+    if (++script_of(u).tasks <= 3) throw RescheduleTask{};
+    throw StopUser{};
+    co_return;
+  });
+  const auto elapsed = run();
+  EXPECT_EQ(script.tasks, 4);
+  EXPECT_LT(elapsed, 5s);
+  EXPECT_TRUE(events.errors.empty());
+}
+
+TEST_F(RunUserTest, KillDuringTheWaitEndsPromptlyAndRunsOnStop) {
+  cls.wait_time = WaitTime::constant(60);
+  add_task("count", [](User& u) -> core::Task<> {
+    ++script_of(u).tasks;
+    co_return;
+  });
+  loop.post([&] { user.kill(); });  // runs once the user waits
+  const auto elapsed = run();
+  EXPECT_LT(elapsed, 5s);
+  EXPECT_EQ(script.tasks, 1);
+  EXPECT_EQ(script.stops, 1);
+  EXPECT_TRUE(script.killed_at_stop);
+  EXPECT_TRUE(user.killed());
+  EXPECT_TRUE(user.client().cancelled());
+  EXPECT_TRUE(events.errors.empty());  // being killed is not a task error
+}
+
+TEST_F(RunUserTest, KillDuringASleepInsideATaskUnwindsTheTask) {
+  add_task("sleepy", [](User& u) -> core::Task<> {
+    ++script_of(u).tasks;
+    co_await u.sleep(60s);
+    ++script_of(u).tasks_finished;  // never reached
+  });
+  loop.post([&] { user.kill(); });
+  const auto elapsed = run();
+  EXPECT_LT(elapsed, 5s);
+  EXPECT_EQ(script.tasks, 1);
+  EXPECT_EQ(script.tasks_finished, 0);
+  EXPECT_EQ(script.stops, 1);
+  EXPECT_TRUE(events.errors.empty());
+}
+
+TEST_F(RunUserTest, RequestStopDuringTheWaitEndsGracefully) {
+  cls.wait_time = WaitTime::constant(60);
+  add_task("count", [](User& u) -> core::Task<> {
+    ++script_of(u).tasks;
+    co_return;
+  });
+  loop.post([&] { user.request_stop(); });
+  const auto elapsed = run();
+  EXPECT_LT(elapsed, 5s);
+  EXPECT_EQ(script.tasks, 1);
+  EXPECT_EQ(script.stops, 1);
+  EXPECT_FALSE(script.killed_at_stop);
+  EXPECT_TRUE(user.stopping());
+}
+
+TEST_F(RunUserTest, RequestStopLetsTheCurrentTaskFinish) {
+  add_task("sleepy", [](User& u) -> core::Task<> {
+    ++script_of(u).tasks;
+    co_await u.sleep(60s);  // returns early on request_stop
+    ++script_of(u).tasks_finished;
+  });
+  loop.post([&] { user.request_stop(); });
+  const auto elapsed = run();
+  EXPECT_LT(elapsed, 5s);
+  EXPECT_EQ(script.tasks, 1);
+  EXPECT_EQ(script.tasks_finished, 1);
+  EXPECT_EQ(script.stops, 1);
+}
+
+TEST_F(RunUserTest, TasksUseTheUsersHttpClient) {
+  testing::TestServer server(
+      [](const testing::ReceivedRequest&) { return testing::http_reply(200, "hi"); });
+  cfg.set_base(*http::parse_url(server.base_url()));
+  add_task("get", [](User& u) -> core::Task<> {
+    client::Response r = co_await u.client().get("/from-user");
+    EXPECT_EQ(r.text(), "hi");
+    if (++script_of(u).tasks == 2) throw StopUser{};
+  });
+  run();
+  EXPECT_EQ(server.request_count(), 2u);
+  EXPECT_EQ(server.connections(), 1);
+}
+
+TEST(UserClass, PickFollowsTheWeights) {
+  UserClass cls;
+  const unsigned weights[] = {1, 2, 7, 0};
+  for (unsigned w : weights) cls.tasks.push_back(TaskDef{std::to_string(w), w, {}});
+  EXPECT_EQ(cls.total_task_weight(), 10u);
+  core::Rng rng(12345);
+  constexpr int kN = 100000;
+  int counts[4] = {};
+  for (int i = 0; i < kN; ++i) {
+    const TaskDef& t = cls.pick(rng);
+    counts[&t - cls.tasks.data()]++;
+  }
+  EXPECT_EQ(counts[3], 0);  // weight 0 is never picked
+  double chi2 = 0;
+  for (int i = 0; i < 3; ++i) {
+    const double expected = kN * weights[i] / 10.0;
+    chi2 += (counts[i] - expected) * (counts[i] - expected) / expected;
+  }
+  EXPECT_LT(chi2, 13.8) << counts[0] << " " << counts[1] << " " << counts[2];  // 2 dof, p=0.001
+}
+
+TEST(UserClass, PickIsDeterministicForASeed) {
+  UserClass cls;
+  for (unsigned w : {3u, 1u, 4u}) cls.tasks.push_back(TaskDef{std::to_string(w), w, {}});
+  core::Rng a(99), b(99);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(&cls.pick(a), &cls.pick(b));
+}
+
+TEST(UserClass, AllZeroWeightsPickTheFirst) {
+  UserClass cls;
+  cls.tasks.push_back(TaskDef{"a", 0, {}});
+  cls.tasks.push_back(TaskDef{"b", 0, {}});
+  core::Rng rng(1);
+  EXPECT_EQ(cls.pick(rng).name, "a");
+}
+
+}  // namespace
+}  // namespace loadgen::scenario
