@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -156,6 +157,9 @@ int run_headless(const Options& o, Log& log) {
   if (o.run_time) log.info("Run time limit set to {} seconds", o.run_time->count());
 
   bool announced_spawned = false;
+  // Starting thousands of users at once leaves their first requests' memory free in the
+  // allocator; hand it back to the system once the ramp is over.
+  std::optional<double> trim_at;
   double next_collect = t0 + 1.0;
   double next_print = t0 + 2.0;
   const double deadline = o.run_time ? t0 + static_cast<double>(o.run_time->count()) : 0;
@@ -178,10 +182,15 @@ int run_headless(const Options& o, Log& log) {
     if (!announced_spawned && eng.state() == engine::RunState::kRunning) {
       announced_spawned = true;
       log.info("All users spawned: {} ({} total users)", classes_summary(eng), eng.spawned());
+      trim_at = now + 2.0;
       if (o.reset_stats) {
         log.info("Resetting stats");
         eng.reset_stats(core::wall_seconds());
       }
+    }
+    if (trim_at && now >= *trim_at) {
+      trim_at.reset();
+      malloc_trim(0);
     }
     if (now >= next_collect) {
       eng.collect();

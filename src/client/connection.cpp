@@ -116,7 +116,8 @@ void Connection::release_buffer() {
   if (rpos != rlen || rbuf.empty()) return;
   rpos = rlen = 0;
   auto& pool = read_buffers();
-  if (rbuf.size() == kReadChunk && pool.size() < 4096) {
+  // A few spare buffers per loop; an idle user holds none.
+  if (rbuf.size() == kReadChunk && pool.size() < 64) {
     pool.push_back(std::move(rbuf));
   }
   std::string().swap(rbuf);

@@ -30,7 +30,7 @@ struct ConnectResult {
 
 class Connection final : public DeadlineHook {
  public:
-  static constexpr std::size_t kReadChunk = 16 * 1024;
+  static constexpr std::size_t kReadChunk = 8 * 1024;  // as wrk's RECVBUF
 
   Connection(LoopImpl& loop, std::string_view scheme, std::string_view host, std::uint16_t port);
   ~Connection();
@@ -63,7 +63,6 @@ class Connection final : public DeadlineHook {
   void compact();        // moves unconsumed bytes to the front
   void release_buffer();  // returns the buffer to the per-thread pool when empty
 
-  http::ResponseHead head;
   http::BodyDecoder body;
 
  private:

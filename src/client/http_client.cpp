@@ -123,6 +123,9 @@ void HttpClient::serialize(Attempt& a) {
 core::Task<void> HttpClient::exchange(Attempt& a) {
   Response& r = *a.resp;
   Connection& c = connection_for(a.url->scheme, a.url->host, a.url->port);
+  // Parsed fields point into the read buffer and are used before the next suspension, so
+  // one head per thread serves every connection (idle connections hold no field storage).
+  thread_local http::ResponseHead head;
   serialize(a);
   const std::int64_t deadline = core::mono_ns() + config_.timeout.count();
   for (int round = 0;; ++round) {
@@ -158,9 +161,9 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
       if (c.rlen > c.rpos) {
         got_any = true;
         const auto hr = http::parse_response_head(c.rbuf.data() + c.rpos, c.rlen - c.rpos,
-                                                  a.method == http::Method::kHead, c.head, kMaxHead);
+                                                  a.method == http::Method::kHead, head, kMaxHead);
         if (hr.kind == http::HeadResult::Kind::kDone) {
-          if (c.head.status >= 100 && c.head.status < 200 && c.head.status != 101) {
+          if (head.status >= 100 && head.status < 200 && head.status != 101) {
             c.rpos += hr.consumed;
             continue;
           }
@@ -202,10 +205,10 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
     if (retry) continue;
 
     // What we need from the fields, taken now: the read buffer is reused for the body.
-    r.status_ = c.head.status;
+    r.status_ = head.status;
     Coding coding = Coding::kIdentity;
     a.location.clear();
-    for (const auto& f : c.head.fields) {
+    for (const auto& f : head.fields) {
       if (iequals(f.name, "content-encoding")) {
         coding = parse_content_encoding(f.value);
       } else if (iequals(f.name, "location")) {
@@ -214,19 +217,19 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
         cookies_.store(f.value, *a.url, a.target, static_cast<std::int64_t>(core::wall_seconds()));
       }
     }
-    if (c.head.status >= 400) {
+    if (head.status >= 400) {
       r.outcome_ = Outcome::kHttpStatus;
-      r.error_ = fmt::format("http_status: {} {}", c.head.status, c.head.reason);
+      r.error_ = fmt::format("http_status: {} {}", head.status, head.reason);
     } else {
       r.outcome_ = Outcome::kOk;
     }
-    const bool keep_alive = c.head.keep_alive;
+    const bool keep_alive = head.keep_alive;
 
     // Body (RFC 9112 §6, §7.1).
     std::string encoded;
     if (coding != Coding::kIdentity) encoded = StringPool::local().take();
     std::string* sink = coding == Coding::kIdentity ? &r.body_ : &encoded;
-    c.body.start(c.head.body_mode, c.head.content_length);
+    c.body.start(head.body_mode, head.content_length);
     for (;;) {
       if (c.rlen > c.rpos) c.rpos += c.body.feed(c.rbuf.data() + c.rpos, c.rlen - c.rpos, sink);
       if (c.body.error() != http::ParseError::kNone) {

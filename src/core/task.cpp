@@ -11,10 +11,15 @@ namespace {
 constexpr std::size_t kGranule = 64;
 constexpr std::size_t kClasses = 64;
 
+// Each class keeps at most kKeepBytes of freed frames: enough for steady state, while a burst
+// (thousands of users starting at once) hands its memory back to malloc afterwards.
+constexpr std::size_t kKeepBytes = 256 * 1024;
+
 struct FreeNode { FreeNode* next; };
 
 struct FramePool {
   FreeNode* heads[kClasses] = {};
+  std::size_t counts[kClasses] = {};
   ~FramePool() {
     for (auto*& head : heads) {
       while (head) { FreeNode* n = head->next; std::free(head); head = n; }
@@ -33,6 +38,7 @@ void* frame_alloc(std::size_t n) {
   if (c < kClasses) {
     if (FreeNode* node = pool.heads[c]) {
       pool.heads[c] = node->next;
+      --pool.counts[c];
       return node;
     }
     void* p = std::malloc(c * kGranule);
@@ -46,10 +52,11 @@ void* frame_alloc(std::size_t n) {
 
 void frame_free(void* p, std::size_t n) noexcept {
   const std::size_t c = size_class(n);
-  if (c < kClasses) {
+  if (c < kClasses && pool.counts[c] * c * kGranule < kKeepBytes) {
     auto* node = static_cast<FreeNode*>(p);
     node->next = pool.heads[c];
     pool.heads[c] = node;
+    ++pool.counts[c];
     return;
   }
   std::free(p);

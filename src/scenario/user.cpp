@@ -86,7 +86,9 @@ core::Task<> run_user(User& u) {
       if (!reschedule) {
         const auto now = core::mono_ns();
         const auto wait = cls.wait_time.next(u.rng_, std::chrono::nanoseconds(now - u.last_wait_end_ns_));
-        co_await u.sleep(wait);
+        // Awaited directly (not through User::sleep) so a waiting user holds no extra frame.
+        if (wait.count() > 0 && !u.stopping_) co_await u.loop_->sleep(u.sleeper_, wait);
+        if (u.killed_) throw core::Cancelled{};
         u.last_wait_end_ns_ = core::mono_ns();
       }
     }
