@@ -65,7 +65,9 @@ bench_cleanup() {
     fi
   done
   BENCH_PIDS=()
-  if [ -n "$BENCH_WORKDIR" ] && [ -z "${BENCH_KEEP:-}" ]; then rm -rf "$BENCH_WORKDIR"; fi
+  if [ -n "$BENCH_WORKDIR" ]; then
+    if [ -z "${BENCH_KEEP:-}" ]; then rm -rf "$BENCH_WORKDIR"; else echo "kept $BENCH_WORKDIR" >&2; fi
+  fi
 }
 
 # bench_start_nginx CPU: one worker, no master, pinned to CPU, serving

@@ -4,9 +4,10 @@
   measure.py --out R.json [--stdout F] [--stderr F] [--timeout S]
              [--rss-pattern REGEX --rss-delay S] [--rss-fallback S] -- CMD...
 
-Records user/sys CPU seconds and peak RSS of CMD (os.wait4 rusage of the
-child, the same numbers as /usr/bin/time's %U %S %M), its exit code and wall
-time. With --rss-pattern or --rss-fallback it also samples VmRSS from
+Records user/sys CPU seconds of CMD (os.wait4 rusage of the child, as
+/usr/bin/time's %U %S), its peak RSS (VmHWM from /proc/PID/status, polled
+every 50 ms: ru_maxrss would include this Python process's RSS, inherited
+by the forked child before exec), its exit code and wall time. With --rss-pattern or --rss-fallback it also samples VmRSS from
 /proc/PID/status once: --rss-delay seconds after REGEX first appears in the
 command's stdout or stderr, or at --rss-fallback seconds, whichever is first.
 A command still running at --timeout is killed (by its PID).
@@ -22,11 +23,11 @@ import sys
 import time
 
 
-def vm_rss_kb(pid):
+def vm_kb(pid, field="VmRSS"):
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1])
     except OSError:
         pass
@@ -75,7 +76,12 @@ def main():
     scan_state = {}
     status = rusage = None
     timed_out = False
+    peak_kb = 0
     while True:
+        # Read VmHWM before reaping: it is gone once the process is.
+        hwm = vm_kb(proc.pid, "VmHWM")
+        if hwm is not None:
+            peak_kb = max(peak_kb, hwm)
         pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
         if pid != 0:
             break
@@ -92,7 +98,7 @@ def main():
                 due = now + args.rss_delay
                 sample_at = due if sample_at is None else min(sample_at, due)
         if rss_sample is None and sample_at is not None and now >= sample_at:
-            rss_sample = vm_rss_kb(proc.pid)
+            rss_sample = vm_kb(proc.pid)
             sampled_after = now - start
         time.sleep(0.05)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -105,7 +111,8 @@ def main():
         "wall_s": time.monotonic() - start,
         "user_s": rusage.ru_utime,
         "sys_s": rusage.ru_stime,
-        "maxrss_kb": rusage.ru_maxrss,
+        "maxrss_kb": peak_kb,
+        "ru_maxrss_kb": rusage.ru_maxrss,
         "rss_sample_kb": rss_sample,
         "rss_sampled_after_s": sampled_after,
         "rss_pattern_seen_after_s": (pattern_seen_at - start) if pattern_seen_at else None,
