@@ -252,6 +252,7 @@ TEST_F(OptionsTest, EachEnvVar) {
       {"LOCUST_PRINT_STATS", "yes", [](const Options& o) { return o.print_stats; }},
       {"LOCUST_ONLY_SUMMARY", "TRUE", [](const Options& o) { return o.only_summary; }},
       {"LOCUST_JSON", "true", [](const Options& o) { return o.json; }},
+      {"LOCUST_JSON_FILE", "out.json", [](const Options& o) { return o.json_file == "out.json"; }},
       {"LOCUST_EXIT_CODE_ON_ERROR", "0",
        [](const Options& o) { return o.exit_code_on_error == 0; }},
       {"LOCUST_WEB_HOST", "::1", [](const Options& o) { return o.web_host == "::1"; }},
