@@ -340,7 +340,16 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
                     fmt::format("more than {} redirects", config_.max_redirects));
         break;
       }
-      auto next = http::resolve_reference(*a.url, a.location);
+      // RFC 3986 §5.2: the base is the URI just requested; for a path under --host that is
+      // the base origin with this request's target, not the base URL itself.
+      http::Url requested;
+      const http::Url* ref_base = a.url;
+      if (a.url == &config_.base && a.target != config_.base.target) {
+        requested = config_.base;
+        requested.target.assign(a.target);
+        ref_base = &requested;
+      }
+      auto next = http::resolve_reference(*ref_base, a.location);
       if (!next) {
         set_failure(r, Outcome::kMalformed,
                     fmt::format("bad Location '{}': {}", a.location, next.error().message));
