@@ -179,6 +179,21 @@ TEST_F(HttpClientTest, RedirectIsFollowed) {
   EXPECT_EQ(obs.records[0].name, "/old");
 }
 
+TEST_F(HttpClientTest, RelativeLocationResolvesAgainstTheRequestUrl) {
+  // RFC 9110 §10.2.2 / RFC 3986 §5.2: the base of a relative Location is the request's URI.
+  TestServer server([](const ReceivedRequest& r) {
+    if (r.target == "/shop/cart/view") return http_reply(302, "", "Location: ../checkout?x=1\r\n");
+    return http_reply(200, r.target);
+  });
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    Response r = co_await client->get("/shop/cart/view");
+    EXPECT_EQ(r.outcome(), Outcome::kOk) << r.error();
+    EXPECT_EQ(r.text(), "/shop/checkout?x=1");
+    EXPECT_EQ(r.url(), server.base_url() + "/shop/checkout?x=1");
+  });
+}
+
 TEST_F(HttpClientTest, RedirectsCanBeTurnedOff) {
   TestServer server([](const ReceivedRequest&) { return http_reply(302, "", "Location: /new\r\n"); });
   use(server.base_url());
