@@ -77,7 +77,7 @@ std::string tls_error_detail(const asio::error_code& ec) {
 
 Connection::Connection(LoopImpl& loop, std::string_view scheme, std::string_view host,
                        std::uint16_t port)
-    : loop_(loop), host_(host), port_(port), tls_(scheme == "https"), sock_(loop.io()) {
+    : loop_(loop), host_(host), port_(port), tls_(scheme == "https"), sock_(loop.io().get_executor()) {
   loop_.link(*this);
 }
 
@@ -193,7 +193,7 @@ core::Task<ConnectResult> Connection::connect(std::int64_t deadline) {
   sock_.non_blocking(true, ec);
 
   if (tls_) {
-    ssl_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(sock_, loop_.tls_context());
+    ssl_ = std::make_unique<asio::ssl::stream<TcpSocket&>>(sock_, loop_.tls_context());
     if (asio::ip::make_address(host_, ec); ec) {
       // SNI (RFC 6066 §3) only for names, never for IP literals.
       SSL_ctrl(ssl_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,

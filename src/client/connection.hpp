@@ -28,6 +28,9 @@ struct ConnectResult {
   std::string detail;
 };
 
+// A socket bound to the io_context's own executor: smaller and faster than any_io_executor.
+using TcpSocket = asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type>;
+
 class Connection final : public DeadlineHook {
  public:
   static constexpr std::size_t kReadChunk = 8 * 1024;  // as wrk's RECVBUF
@@ -63,7 +66,6 @@ class Connection final : public DeadlineHook {
   void compact();        // moves unconsumed bytes to the front
   void release_buffer();  // returns the buffer to the per-thread pool when empty
 
-  http::BodyDecoder body;
 
  private:
   void on_deadline() override;
@@ -78,8 +80,8 @@ class Connection final : public DeadlineHook {
   bool tls_;
   bool open_ = false;
   std::uint64_t uses_ = 0;
-  asio::ip::tcp::socket sock_;
-  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> ssl_;
+  TcpSocket sock_;
+  std::unique_ptr<asio::ssl::stream<TcpSocket&>> ssl_;
 };
 
 }  // namespace loadgen::client

@@ -229,24 +229,25 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
     std::string encoded;
     if (coding != Coding::kIdentity) encoded = StringPool::local().take();
     std::string* sink = coding == Coding::kIdentity ? &r.body_ : &encoded;
-    c.body.start(head.body_mode, head.content_length);
+    http::BodyDecoder body;
+    body.start(head.body_mode, head.content_length);
     for (;;) {
-      if (c.rlen > c.rpos) c.rpos += c.body.feed(c.rbuf.data() + c.rpos, c.rlen - c.rpos, sink);
-      if (c.body.error() != http::ParseError::kNone) {
+      if (c.rlen > c.rpos) c.rpos += body.feed(c.rbuf.data() + c.rpos, c.rlen - c.rpos, sink);
+      if (body.error() != http::ParseError::kNone) {
         c.close();
-        set_failure(r, Outcome::kMalformed, http::to_string(c.body.error()));
+        set_failure(r, Outcome::kMalformed, http::to_string(body.error()));
         StringPool::local().give(std::move(encoded));
         co_return;
       }
-      if (c.body.done()) break;
+      if (body.done()) break;
       if (c.rpos == c.rlen) c.rpos = c.rlen = 0;
       const IoResult rd = co_await c.read_more(deadline, kMaxReadBuffer);
       if (cancelled_) throw core::Cancelled{};
       if (rd.ec) {
         const bool timed_out = c.deadline_expired();
         if (rd.ec == asio::error::eof && !timed_out) {
-          c.body.finish_on_eof();
-          if (c.body.done() && c.body.error() == http::ParseError::kNone) break;
+          body.finish_on_eof();
+          if (body.done() && body.error() == http::ParseError::kNone) break;
         }
         c.close();
         if (timed_out) {
@@ -256,7 +257,7 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
         } else if (rd.ec == asio::error::eof) {
           set_failure(r, Outcome::kIncomplete,
                       fmt::format("connection closed after {} body bytes",
-                                  c.body.decoded_bytes()));
+                                  body.decoded_bytes()));
         } else {
           set_failure(r, Outcome::kReset, rd.ec.message());
         }
