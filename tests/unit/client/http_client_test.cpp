@@ -503,6 +503,17 @@ TEST_F(HttpClientTest, RequestNameAndHeaders) {
   EXPECT_EQ(req.head.find("loadgen/"), std::string::npos);  // the default agent is not sent too
 }
 
+TEST_F(HttpClientTest, BaseUrlPathIsAPrefix) {
+  // Locust joins base_url + path.
+  TestServer server([](const ReceivedRequest& r) { return http_reply(200, r.target); });
+  use(server.base_url() + "/api/");
+  run([&]() -> core::Task<> {
+    Response r = co_await client->get("/items?x=1");
+    EXPECT_EQ(r.text(), "/api/items?x=1");
+    EXPECT_EQ(r.url(), server.base_url() + "/api/items?x=1");
+  });
+}
+
 TEST_F(HttpClientTest, RelativeUrlWithoutHostIsMalformed) {
   client = std::make_unique<HttpClient>(loop, cfg, &obs);
   run([&]() -> core::Task<> {
