@@ -43,18 +43,72 @@ asio::ssl::context& LoopImpl::tls_context() {
   return *ssl_;
 }
 
+void LoopImpl::heap_place(std::size_t i, Sleeper* s) {
+  sleepers_[i] = s;
+  s->heap_index = static_cast<std::uint32_t>(i);
+}
+
+void LoopImpl::sift_up(std::size_t i) {
+  Sleeper* s = sleepers_[i];
+  while (i > 0) {
+    const std::size_t parent = (i - 1) / 2;
+    if (sleepers_[parent]->deadline_ns <= s->deadline_ns) break;
+    heap_place(i, sleepers_[parent]);
+    i = parent;
+  }
+  heap_place(i, s);
+}
+
+void LoopImpl::sift_down(std::size_t i) {
+  Sleeper* s = sleepers_[i];
+  const std::size_t n = sleepers_.size();
+  for (;;) {
+    std::size_t child = 2 * i + 1;
+    if (child >= n) break;
+    if (child + 1 < n && sleepers_[child + 1]->deadline_ns < sleepers_[child]->deadline_ns) ++child;
+    if (s->deadline_ns <= sleepers_[child]->deadline_ns) break;
+    heap_place(i, sleepers_[child]);
+    i = child;
+  }
+  heap_place(i, s);
+}
+
+void LoopImpl::heap_push(Sleeper* s) {
+  sleepers_.push_back(s);
+  sift_up(sleepers_.size() - 1);
+}
+
+void LoopImpl::heap_remove(Sleeper* s) {
+  const std::size_t i = s->heap_index;
+  if (i == Sleeper::kNotQueued) return;
+  s->heap_index = Sleeper::kNotQueued;
+  Sleeper* last = sleepers_.back();
+  sleepers_.pop_back();
+  if (last == s) return;
+  heap_place(i, last);
+  sift_down(i);
+  sift_up(last->heap_index);
+}
+
 void LoopImpl::add_sleeper(Sleeper& s, std::int64_t deadline_ns) {
-  sleepers_.push(TimerEntry{deadline_ns, &s, s.generation});
+  heap_remove(&s);
+  s.deadline_ns = deadline_ns;
+  heap_push(&s);
   if (armed_for_ns_ == 0 || deadline_ns < armed_for_ns_) arm_timer();
 }
 
 void LoopImpl::wake(Sleeper& s) {
   if (!s.waiter) return;
-  ++s.generation;  // the heap entry becomes stale
+  heap_remove(&s);
   s.woken_early = true;
   auto h = std::exchange(s.waiter, {});
   // Resume from the loop, never inside the caller's iteration over users.
   asio::post(io_, [h] { h.resume(); });
+}
+
+void LoopImpl::forget(Sleeper& s) {
+  heap_remove(&s);
+  s.waiter = {};
 }
 
 void LoopImpl::arm_timer() {
@@ -62,7 +116,8 @@ void LoopImpl::arm_timer() {
     armed_for_ns_ = 0;
     return;
   }
-  const std::int64_t at = sleepers_.top().deadline_ns;
+  const std::int64_t at = sleepers_.front()->deadline_ns;
+  if (at == armed_for_ns_) return;
   armed_for_ns_ = at;
   const auto delay = std::chrono::nanoseconds(std::max<std::int64_t>(0, at - core::mono_ns()));
   timer_.expires_after(delay);
@@ -75,19 +130,18 @@ void LoopImpl::arm_timer() {
 void LoopImpl::on_timer() {
   armed_for_ns_ = 0;
   const std::int64_t now = core::mono_ns();
-  // Collect first: resuming may push new sleepers.
-  std::vector<std::coroutine_handle<>> ready;
-  while (!sleepers_.empty() && sleepers_.top().deadline_ns <= now) {
-    TimerEntry e = sleepers_.top();
-    sleepers_.pop();
-    if (e.sleeper->generation != e.generation || !e.sleeper->waiter) continue;
-    ++e.sleeper->generation;
-    e.sleeper->woken_early = false;
-    ready.push_back(std::exchange(e.sleeper->waiter, {}));
+  // Collect first, then resume: a resumed coroutine may add or remove sleepers (on_timer
+  // itself only runs from the io_context, never nested).
+  ready_.clear();
+  while (!sleepers_.empty() && sleepers_.front()->deadline_ns <= now) {
+    Sleeper* s = sleepers_.front();
+    heap_remove(s);
+    s->woken_early = false;
+    if (s->waiter) ready_.push_back(std::exchange(s->waiter, {}));
   }
-  // Drop stale entries at the top so the timer is armed for a live one.
   arm_timer();
-  for (auto h : ready) h.resume();
+  for (std::size_t i = 0; i < ready_.size(); ++i) ready_[i].resume();
+  ready_.clear();
 }
 
 void LoopImpl::link(DeadlineHook& h) {
@@ -156,5 +210,6 @@ void EventLoop::SleepAwaiter::await_suspend(std::coroutine_handle<> h) {
 }
 
 void EventLoop::wake(Sleeper& s) { impl_->wake(s); }
+void EventLoop::forget(Sleeper& s) { impl_->forget(s); }
 
 }  // namespace loadgen::client

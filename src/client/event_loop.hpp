@@ -14,10 +14,14 @@ namespace loadgen::client {
 
 class LoopImpl;  // event_loop_impl.hpp (Asio), private to the client module
 
-// A sleeping coroutine's slot; owned by whoever sleeps (one per simulated user).
+// A sleeping coroutine's slot; owned by whoever sleeps (one per simulated user). While it
+// sleeps, the loop's timer heap points at it: the owner must call forget() before destroying
+// a Sleeper that may still be queued.
 struct Sleeper {
+  static constexpr std::uint32_t kNotQueued = 0xFFFFFFFFu;
   std::coroutine_handle<> waiter;
-  std::uint64_t generation = 0;
+  std::int64_t deadline_ns = 0;
+  std::uint32_t heap_index = kNotQueued;
   bool woken_early = false;
 };
 
@@ -52,6 +56,8 @@ class EventLoop {
   SleepAwaiter sleep(Sleeper& s, std::chrono::nanoseconds d);
   // Wakes a sleeping coroutine now (no-op if it is not sleeping).
   void wake(Sleeper& s);
+  // Removes a sleeper from the timer heap without resuming it (its owner is going away).
+  void forget(Sleeper& s);
 
   LoopImpl& impl() { return *impl_; }
 

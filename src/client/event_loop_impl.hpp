@@ -9,7 +9,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <queue>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -45,6 +44,7 @@ class LoopImpl {
 
   void add_sleeper(Sleeper& s, std::int64_t deadline_ns);
   void wake(Sleeper& s);
+  void forget(Sleeper& s);
 
   void link(DeadlineHook& h);
   void unlink(DeadlineHook& h);
@@ -57,12 +57,13 @@ class LoopImpl {
   asio::ip::tcp::resolver& resolver() { return resolver_; }
 
  private:
-  struct TimerEntry {
-    std::int64_t deadline_ns;
-    Sleeper* sleeper;
-    std::uint64_t generation;
-    bool operator>(const TimerEntry& o) const { return deadline_ns > o.deadline_ns; }
-  };
+  // Indexed binary min-heap of sleepers by deadline: each Sleeper knows its slot, so an early
+  // wake removes it in O(log n) and nothing stale is left behind.
+  void heap_push(Sleeper* s);
+  void heap_remove(Sleeper* s);
+  void heap_place(std::size_t i, Sleeper* s);
+  void sift_up(std::size_t i);
+  void sift_down(std::size_t i);
   void arm_timer();
   void on_timer();
   void arm_sweep();
@@ -73,7 +74,8 @@ class LoopImpl {
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   asio::steady_timer timer_;
   std::int64_t armed_for_ns_ = 0;  // 0 = not armed
-  std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> sleepers_;
+  std::vector<Sleeper*> sleepers_;
+  std::vector<std::coroutine_handle<>> ready_;  // reused by on_timer
   asio::steady_timer sweep_timer_;
   DeadlineHook* hooks_ = nullptr;
   std::optional<asio::ssl::context> ssl_;

@@ -84,7 +84,10 @@ std::string format_percentiles_table(const stats::Aggregate& a, int name_width) 
   append_line(out, header);
   std::string separator =
       fmt::format("{}|{}|{}", dashes(kTypeWidth), dashes(name_width), dashes(8));
-  for (std::size_t i = 0; i < kPercentiles.size(); ++i) separator += "|" + dashes(6);
+  for (std::size_t i = 0; i < kPercentiles.size(); ++i) {
+    separator += '|';
+    separator += dashes(6);
+  }
   append_line(out, separator);
   for (const stats::Entry* e : a.entries()) {
     if (e->histogram.count() != 0) append_line(out, percentile_row(*e, name_width));

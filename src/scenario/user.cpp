@@ -7,6 +7,11 @@
 
 namespace loadgen::scenario {
 
+User::~User() {
+  // A user abandoned while asleep (process shutdown) must leave the loop's timer heap.
+  if (loop_) loop_->forget(sleeper_);
+}
+
 void User::attach(const Runtime& rt) {
   loop_ = rt.loop;
   events_ = rt.events;

@@ -47,7 +47,7 @@ class UserEvents {
 class User {
  public:
   User() = default;
-  virtual ~User() = default;
+  virtual ~User();
   User(const User&) = delete;
   User& operator=(const User&) = delete;
 

@@ -81,7 +81,7 @@ TEST(EventLoop, StaleDeadlineOfAWokenSleepDoesNotEndTheNextSleep) {
 // dereferences it at the old deadline. A Sleeper destroyed after an early wake-up (a killed
 // user) is then read after free. Under ASan this test fails deterministically; enable it with
 // the fix (e.g. an intrusive heap whose wake() removes the entry).
-TEST(EventLoop, DISABLED_SleeperMayBeDestroyedAfterAnEarlyWake) {
+TEST(EventLoop, SleeperMayBeDestroyedAfterAnEarlyWake) {
   EventLoop loop;
   auto doomed = std::make_unique<Sleeper>();
   Sleeper other;
