@@ -7,7 +7,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <thread>
 
@@ -258,12 +260,15 @@ int run_headless(const Options& o, Log& log) {
     std::fwrite(js.data(), 1, js.size(), stdout);
     std::fflush(stdout);
   }
+  bool report_lost = csv_error_reported;
   if (!o.json_file.empty() && !write_file(o.json_file, report::format_json_summary(eng.stats()))) {
-    log.error("--json-file: cannot write '{}'", o.json_file);
+    log.error("--json-file: cannot write '{}': {}", o.json_file, std::strerror(errno));
+    report_lost = true;
   }
 
   const bool failed = eng.stats().total().num_failures > 0 || eng.exception_count() > 0;
-  const int code = failed ? o.exit_code_on_error : kExitOk;
+  // A report that could not be written is lost data: that outranks failed requests.
+  const int code = report_lost ? kExitFatal : failed ? o.exit_code_on_error : kExitOk;
   (void)stop_signal;
   log.info("Shutting down (exit code {})", code);
   return code;
