@@ -1,0 +1,318 @@
+// HTTP/1.1 request head parsing (RFC 9112 §3 request line, §5 field lines, §6.3 message body
+// length for requests). Single pass over the caller's bytes; results are views into them.
+#include "http/request_parser.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "http/char_class.hpp"
+
+namespace loadgen::http {
+
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_ows(char c) { return c == ' ' || c == '\t'; }
+bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Calls fn(element) for each non-empty, OWS-trimmed element of a comma-separated list
+// (RFC 9110 §5.6.1: recipients accept and ignore empty elements).
+template <class Fn>
+void for_each_element(std::string_view list, Fn&& fn) {
+  while (true) {
+    const std::size_t comma = list.find(',');
+    const std::string_view elem = trim_ows(list.substr(0, comma));
+    if (!elem.empty()) fn(elem);
+    if (comma == std::string_view::npos) return;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+// What the framing-relevant fields said (same rules as the response parser's).
+struct RequestFraming {
+  bool has_cl = false;
+  bool cl_bad = false;
+  std::uint64_t cl = 0;
+  bool has_te = false;
+  bool te_bad = false;
+  bool te_final_chunked = false;
+  int te_chunked_count = 0;
+  bool conn_close = false;
+  bool conn_keep_alive = false;
+  int host_count = 0;
+  bool host_bad = false;
+
+  // RFC 9110 §8.6: Content-Length = 1*DIGIT; a list of identical values may be accepted.
+  void content_length(std::string_view value) {
+    bool any = false;
+    for_each_element(value, [this, &any](std::string_view elem) {
+      any = true;
+      const bool first = !has_cl;
+      has_cl = true;
+      std::uint64_t v = 0;
+      for (char c : elem) {
+        if (!is_digit(c) || v > (UINT64_MAX - 9) / 10) {
+          cl_bad = true;
+          return;
+        }
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+      }
+      if (!first && v != cl) cl_bad = true;
+      cl = v;
+    });
+    if (!any) {
+      has_cl = true;
+      cl_bad = true;
+    }
+  }
+
+  // RFC 9112 §6.1: Transfer-Encoding = #transfer-coding; only the final coding decides framing.
+  void transfer_encoding(std::string_view value) {
+    has_te = true;
+    bool any = false;
+    for_each_element(value, [this, &any](std::string_view elem) {
+      any = true;
+      const std::string_view coding = trim_ows(elem.substr(0, elem.find(';')));
+      if (coding.empty()) te_bad = true;
+      for (char c : coding) {
+        if (!detail::is_tchar(c)) te_bad = true;
+      }
+      te_final_chunked = detail::iequals(coding, "chunked");
+      if (te_final_chunked) ++te_chunked_count;
+    });
+    if (!any) te_bad = true;
+  }
+
+  // RFC 9112 §9.3, §9.6: connection options "close" and (HTTP/1.0) "keep-alive".
+  void connection(std::string_view value) {
+    for_each_element(value, [this](std::string_view elem) {
+      if (detail::iequals(elem, "close")) conn_close = true;
+      if (detail::iequals(elem, "keep-alive")) conn_keep_alive = true;
+    });
+  }
+
+  // RFC 9110 §7.2: Host = uri-host [ ":" port ]; we only reject what cannot be a host:
+  // whitespace, commas (a list), '/', '@' and controls.
+  void host(std::string_view value) {
+    ++host_count;
+    for (char c : value) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u <= 0x20 || u == 0x7f || c == ',' || c == '/' || c == '@') host_bad = true;
+    }
+  }
+
+  void field(std::string_view name, std::string_view value) {
+    switch (name.size()) {
+      case 4:
+        if (detail::iequals(name, "host")) host(value);
+        break;
+      case 10:
+        if (detail::iequals(name, "connection")) connection(value);
+        break;
+      case 14:
+        if (detail::iequals(name, "content-length")) content_length(value);
+        break;
+      case 17:
+        if (detail::iequals(name, "transfer-encoding")) transfer_encoding(value);
+        break;
+      default:
+        break;
+    }
+  }
+};
+
+HeadResult head_error(ParseError e) { return {HeadResult::Kind::kError, 0, e}; }
+
+// RFC 9112 §3.2: the request-target is visible ASCII (no SP, CTL, '#' fragment or obs-text).
+bool target_chars_ok(std::string_view t) {
+  for (char c : t) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || c == '#') return false;
+  }
+  return true;
+}
+
+// RFC 3986 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then ":".
+bool is_absolute_form(std::string_view t) {
+  const std::size_t colon = t.find(':');
+  if (colon == 0 || colon == std::string_view::npos || !is_alpha(t[0])) return false;
+  for (std::size_t i = 1; i < colon; ++i) {
+    const char c = t[i];
+    if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
+// RFC 9112 §3: request-line = method SP request-target SP HTTP-version
+ParseError parse_request_line(std::string_view line, RequestHead& out) {
+  std::size_t i = 0;
+  while (i < line.size() && detail::is_tchar(line[i])) ++i;
+  if (i == 0 || i == line.size() || line[i] != ' ') return ParseError::kBadStatusLine;
+  out.method = line.substr(0, i);
+  const std::size_t target_start = i + 1;
+  const std::size_t sp = line.find(' ', target_start);
+  if (sp == std::string_view::npos || sp == target_start) return ParseError::kBadStatusLine;
+  out.target = line.substr(target_start, sp - target_start);
+  const std::string_view version = line.substr(sp + 1);
+  if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || !is_digit(version[5]) ||
+      version[6] != '.' || !is_digit(version[7])) {
+    // A second SP inside the target, or trailing bytes, land here too.
+    return version.find(' ') != std::string_view::npos || version.substr(0, 5) != "HTTP/"
+               ? ParseError::kBadStatusLine
+               : ParseError::kBadVersion;
+  }
+  if (version[5] != '1') return ParseError::kBadVersion;
+  out.version_minor = version[7] - '0';
+
+  if (!target_chars_ok(out.target)) return ParseError::kBadStatusLine;
+  const bool is_options = out.method == "OPTIONS";
+  const bool is_connect = out.method == "CONNECT";
+  if (out.target.front() == '/') {
+    // origin-form
+  } else if (out.target == "*") {
+    if (!is_options) return ParseError::kBadStatusLine;  // §3.2.4 asterisk-form
+  } else if (is_connect) {
+    // §3.2.3 authority-form: host ":" port, no scheme, path or userinfo.
+    const std::size_t colon = out.target.rfind(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == out.target.size() ||
+        out.target.find_first_of("/?@") != std::string_view::npos) {
+      return ParseError::kBadStatusLine;
+    }
+  } else if (!is_absolute_form(out.target)) {
+    return ParseError::kBadStatusLine;
+  }
+
+  if (const auto m = parse_method(out.method); m && to_string(*m) == out.method) {
+    out.known_method = m;  // methods are case-sensitive (RFC 9110 §9.1)
+  }
+  return ParseError::kNone;
+}
+
+}  // namespace
+
+std::string_view RequestHead::find(std::string_view name) const {
+  for (const HeaderField& f : fields) {
+    if (detail::iequals(f.name, name)) return f.value;
+  }
+  return {};
+}
+
+HeadResult parse_request_head(const char* data, std::size_t len, RequestHead& out,
+                              std::size_t max_head) {
+  out.method = {};
+  out.known_method.reset();
+  out.target = {};
+  out.version_minor = 1;
+  out.fields.clear();
+  out.body_mode = BodyMode::kNone;
+  out.content_length = 0;
+  out.keep_alive = true;
+
+  const std::size_t limit = std::min(len, max_head);
+  const auto need_more = [len, max_head] {
+    return len >= max_head ? head_error(ParseError::kHeadTooLarge)
+                           : HeadResult{HeadResult::Kind::kNeedMore, 0, ParseError::kNone};
+  };
+
+  const char* const end = data + limit;
+  const char* p = data;
+  // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request-line.
+  while (p != end && (*p == '\r' || *p == '\n')) {
+    if (*p == '\r' && p + 1 != end && p[1] != '\n') return head_error(ParseError::kBadStatusLine);
+    ++p;
+  }
+  if (p == end) return need_more();
+  // Reject non-token bytes early rather than waiting for a line end that may never come.
+  if (!detail::is_tchar(*p)) return head_error(ParseError::kBadStatusLine);
+
+  const char* lf = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+  if (lf == nullptr) return need_more();
+  {
+    std::string_view line(p, static_cast<std::size_t>(lf - p));
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const ParseError e = parse_request_line(line, out);
+    if (e != ParseError::kNone) {
+      out.method = {};
+      out.target = {};
+      out.known_method.reset();
+      return head_error(e);
+    }
+  }
+
+  // RFC 9112 §5: field-line = field-name ":" OWS field-value OWS, then CRLF (or bare LF, §2.2).
+  RequestFraming framing;
+  p = lf + 1;
+  while (true) {
+    if (p == end) return need_more();
+    if (*p == '\n') {
+      ++p;
+      break;
+    }
+    if (*p == '\r') {
+      if (p + 1 == end) return need_more();
+      if (p[1] != '\n') return head_error(ParseError::kBadHeader);
+      p += 2;
+      break;
+    }
+    // A line starting with whitespace is obs-fold (RFC 9112 §5.2): rejected with 400.
+    const char* q = p;
+    while (q != end && detail::is_tchar(*q)) ++q;
+    if (q == end) return need_more();
+    // Also rejects whitespace between name and colon (RFC 9112 §5.1: MUST reject) and NUL.
+    if (*q != ':' || q == p) return head_error(ParseError::kBadHeader);
+    const std::string_view name(p, static_cast<std::size_t>(q - p));
+    const char* v = q + 1;
+    lf = static_cast<const char*>(std::memchr(v, '\n', static_cast<std::size_t>(end - v)));
+    if (lf == nullptr) return need_more();
+    const char* value_end = lf;
+    if (value_end != v && value_end[-1] == '\r') --value_end;
+    // RFC 9110 §5.5: CR, LF and NUL are invalid in field values.
+    for (const char* s = v; s != value_end; ++s) {
+      if (*s == '\0' || *s == '\r') return head_error(ParseError::kBadHeader);
+    }
+    const std::string_view value =
+        trim_ows(std::string_view(v, static_cast<std::size_t>(value_end - v)));
+    out.fields.push_back(HeaderField{name, value});
+    framing.field(name, value);
+    p = lf + 1;
+  }
+  const HeadResult done{HeadResult::Kind::kDone, static_cast<std::size_t>(p - data),
+                        ParseError::kNone};
+
+  // RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host, with several, or an invalid one.
+  if (framing.host_count > 1 || framing.host_bad ||
+      (framing.host_count == 0 && out.version_minor >= 1)) {
+    return head_error(ParseError::kBadHeader);
+  }
+
+  // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive".
+  out.keep_alive = !framing.conn_close && (out.version_minor >= 1 || framing.conn_keep_alive);
+
+  // RFC 9112 §6.3 for requests: rule 3 (TE chunked final), 4 (TE otherwise → 400, close),
+  // 5 (invalid CL → 400), 6 (CL), 7 (neither → no body).
+  if (framing.has_te) {
+    if (framing.te_bad || framing.te_chunked_count > 1 || !framing.te_final_chunked) {
+      return head_error(ParseError::kBadTransferEncoding);
+    }
+    out.body_mode = BodyMode::kChunked;
+    // §6.1: TE with CL, or TE in HTTP/1.0, is faulty framing: close after responding.
+    if (framing.has_cl || out.version_minor == 0) out.keep_alive = false;
+    return done;
+  }
+  if (framing.has_cl) {
+    if (framing.cl_bad) return head_error(ParseError::kBadContentLength);
+    out.body_mode = BodyMode::kLength;
+    out.content_length = framing.cl;
+    return done;
+  }
+  out.body_mode = BodyMode::kNone;
+  return done;
+}
+
+}  // namespace loadgen::http
