@@ -181,20 +181,91 @@ http {{
     scgi_temp_path {dir}/scgi;
     default_type text/html;
     server {{
-        listen 127.0.0.1:{port};
-        root {dir}/www;
+        listen 127.0.0.1:{port}{listen_opts};
+        root {dir}/www;{server_extra}
     }}
 }}
 """
 
 
-class Nginx:
-    """A private nginx (one worker, no master) serving {dir}/www."""
+# Added to the server block when Nginx(tls=True): HTTPS on the same port.
+NGINX_TLS_CONF = """
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        ssl_protocols TLSv1.2 TLSv1.3;"""
 
-    def __init__(self):
+
+def _openssl(args, cwd):
+    """Run the openssl CLI (bounded); raise SkipTest when it is missing."""
+    exe = shutil.which("openssl")
+    if exe is None:
+        raise unittest.SkipTest("openssl CLI not installed")
+    subprocess.run([exe] + args, cwd=cwd, check=True, timeout=60,
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _san(names, ips):
+    return "subjectAltName=" + ",".join([f"DNS:{n}" for n in names] + [f"IP:{i}" for i in ips])
+
+
+def make_self_signed_cert(directory, names=("localhost",), ips=("127.0.0.1",), stem="server"):
+    """A self-signed server certificate; returns (cert_path, key_path)."""
+    cert = os.path.join(directory, stem + ".pem")
+    key = os.path.join(directory, stem + ".key")
+    _openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+              "-subj", "/CN=" + (names[0] if names else ips[0]),
+              "-addext", _san(names, ips), "-keyout", key, "-out", cert], directory)
+    return cert, key
+
+
+def make_ca(directory, stem="ca"):
+    """A throwaway CA (basicConstraints CA:TRUE); returns (cert_path, key_path)."""
+    cert = os.path.join(directory, stem + ".pem")
+    key = os.path.join(directory, stem + ".key")
+    _openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+              "-subj", "/CN=loadgen test CA",
+              "-addext", "basicConstraints=critical,CA:TRUE",
+              "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+              "-keyout", key, "-out", cert], directory)
+    return cert, key
+
+
+def make_ca_signed_cert(directory, ca, names=("localhost",), ips=("127.0.0.1",),
+                        stem="server"):
+    """A server certificate signed by ca=(cert, key); returns (cert_path, key_path)."""
+    ca_cert, ca_key = ca
+    cert = os.path.join(directory, stem + ".pem")
+    key = os.path.join(directory, stem + ".key")
+    csr = os.path.join(directory, stem + ".csr")
+    ext = os.path.join(directory, stem + ".ext")
+    with open(ext, "w") as f:
+        f.write("basicConstraints=CA:FALSE\n"
+                "keyUsage=digitalSignature,keyEncipherment\n"
+                "extendedKeyUsage=serverAuth\n" + _san(names, ips) + "\n")
+    _openssl(["req", "-new", "-newkey", "rsa:2048", "-nodes",
+              "-subj", "/CN=" + (names[0] if names else ips[0]),
+              "-keyout", key, "-out", csr], directory)
+    _openssl(["x509", "-req", "-in", csr, "-CA", ca_cert, "-CAkey", ca_key,
+              "-CAcreateserial", "-days", "2", "-sha256", "-extfile", ext, "-out", cert],
+             directory)
+    return cert, key
+
+
+class Nginx:
+    """A private nginx (one worker, no master) serving {dir}/www.
+
+    tls=True serves HTTPS instead, with cert=(cert_path, key_path) or, when
+    cert is None, a self-signed certificate for localhost and 127.0.0.1
+    generated into the temp dir (self.cert afterwards).
+    """
+
+    def __init__(self, tls=False, cert=None):
         self.proc = None
         self.dir = None
         self.port = None
+        self.tls = tls
+        self.cert = cert
+        self._own_cert = False
 
     def start(self, timeout=10.0):
         if not os.access(NGINX, os.X_OK):
@@ -203,12 +274,20 @@ class Nginx:
         os.makedirs(os.path.join(self.dir, "www"))
         with open(os.path.join(self.dir, "www", "index.html"), "w") as f:
             f.write("<html><body>loadgen test page</body></html>\n")
+        listen_opts, server_extra = "", ""
+        if self.tls:
+            if self.cert is None:
+                self.cert = make_self_signed_cert(self.dir)
+                self._own_cert = True
+            listen_opts = " ssl"
+            server_extra = NGINX_TLS_CONF.format(cert=self.cert[0], key=self.cert[1])
         last_err = ""
         for _ in range(3):  # free_port() can race with another process
             self.port = free_port()
             conf = os.path.join(self.dir, "nginx.conf")
             with open(conf, "w") as f:
-                f.write(NGINX_CONF.format(dir=self.dir, port=self.port))
+                f.write(NGINX_CONF.format(dir=self.dir, port=self.port, listen_opts=listen_opts,
+                                          server_extra=server_extra))
             self.proc = subprocess.Popen(
                 [NGINX, "-p", self.dir, "-c", conf, "-e", os.path.join(self.dir, "error.log")],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -228,8 +307,9 @@ class Nginx:
         self.stop()
         raise RuntimeError(f"nginx did not start: {last_err}")
 
-    def url(self, path=""):
-        return f"http://127.0.0.1:{self.port}{path}"
+    def url(self, path="", host="127.0.0.1"):
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{host}:{self.port}{path}"
 
     @property
     def host(self):
@@ -239,6 +319,8 @@ class Nginx:
         if self.proc is not None:
             _stop_pid(self.proc, signal.SIGQUIT)
             self.proc = None
+        if self._own_cert:  # it lived in self.dir
+            self.cert, self._own_cert = None, False
         if self.dir:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None

@@ -1,5 +1,7 @@
-"""Exit codes: 0 clean, 1 (or --exit-code-on-error N) failures, 2 usage."""
+"""Exit codes: 0 clean, 1 (or --exit-code-on-error N) failures, 2 usage,
+3 a report (--csv, --json-file) that could not be written."""
 
+import os
 import unittest
 
 from harness import FaultServer, LoadgenTestCase, headless_args, run_loadgen
@@ -61,6 +63,68 @@ class ExitCodeTest(LoadgenTestCase):
         self.assertExit(res, 2)
         err = res.stderr.lower()
         self.assertTrue("host" in err or "-h" in err, res.describe())
+
+
+    # ---- exit code 3: the run happened but a report was lost ----
+
+    def missing_dir(self):
+        out = self.outputs()
+        return os.path.join(out.dir, "no-such-dir")
+
+    def assertSummaryPrinted(self, res):
+        # The final summary reaches stdout before the report files are written.
+        self.assertIn("Response time percentiles (approximated)", res.stdout, res.describe())
+        self.assertIn("Aggregated", res.stdout, res.describe())
+
+    def test_json_file_unwritable(self):
+        path = os.path.join(self.missing_dir(), "x.json")
+        res = self.lg(["/ok"], extra=["--json-file", path])
+        self.assertNoCrash(res)
+        self.assertExit(res, 3)
+        self.assertIn(path, res.stderr, res.describe())
+        self.assertSummaryPrinted(res)
+        self.assertFalse(os.path.exists(path))
+
+    def test_json_file_unwritable_outranks_failures(self):
+        path = os.path.join(self.missing_dir(), "x.json")
+        res = self.lg(["/status/500"], extra=["--json-file", path, "--exit-code-on-error", "7"])
+        self.assertExit(res, 3)
+        self.assertIn(path, res.stderr, res.describe())
+        self.assertSummaryPrinted(res)
+
+    def test_json_file_is_a_directory(self):
+        out = self.outputs()
+        res = self.lg(["/ok"], extra=["--json-file", out.dir])
+        self.assertNoCrash(res)
+        self.assertExit(res, 3)
+        self.assertIn(out.dir, res.stderr, res.describe())
+        self.assertSummaryPrinted(res)
+
+    def test_csv_prefix_unwritable(self):
+        prefix = os.path.join(self.missing_dir(), "prefix")
+        res = self.lg(["/ok"], extra=["--csv", prefix])
+        self.assertNoCrash(res)
+        self.assertExit(res, 3)
+        self.assertIn(prefix, res.stderr, res.describe())
+        self.assertSummaryPrinted(res)
+
+    def test_csv_unwritable_json_still_written(self):
+        # One lost report does not stop the others from being written.
+        out = self.outputs()
+        prefix = os.path.join(self.missing_dir(), "prefix")
+        res = self.lg(["/ok"], extra=["--csv", prefix, "--json-file", out.json_path])
+        self.assertExit(res, 3)
+        entries = out.json()
+        self.assertEqual(entries[-1]["name"], "Aggregated")
+        self.assertGreater(entries[-1]["num_requests"], 0)
+
+    def test_json_unwritable_csv_still_written(self):
+        out = self.outputs()
+        path = os.path.join(self.missing_dir(), "x.json")
+        res = self.lg(["/ok"], extra=["--csv", out.prefix, "--json-file", path])
+        self.assertExit(res, 3)
+        by_name = out.stats_by_name()
+        self.assertGreater(int(by_name["Aggregated"]["Request Count"]), 0)
 
 
 if __name__ == "__main__":
