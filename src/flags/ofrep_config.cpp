@@ -29,10 +29,10 @@ core::Result<http::Url> base_url_for(std::string_view host_in, std::uint16_t por
   const bool ipv6 = host.find(':') != std::string_view::npos;
   const bool bad_char = host.find_first_of("/?#@[] ") != std::string_view::npos;
   if (host.empty() || bad_char) {
-    return core::make_error("bad_value",
-                            std::string(what) + "='" + std::string(host_in) +
-                                "' is not a host name or IP address",
-                            kHostHint);
+    return core::make_error(
+        "bad_value",
+        std::string(what) + "='" + std::string(host_in) + "' is not a host name or IP address",
+        kHostHint);
   }
   std::string text = "http://";
   if (ipv6) text += '[';
@@ -64,11 +64,11 @@ core::Result<OfrepConfig> ofrep_config_from_env(const std::map<std::string, std:
       if (ok) value = value * 10 + static_cast<unsigned>(c - '0');
     }
     if (!ok || value == 0 || value > 65535) {
-      return core::make_error("bad_value",
-                              "FLAGD_OFREP_PORT='" + std::string(port) +
-                                  "' is not a port number (1-65535)",
-                              "flagd serves OFREP on 8016 by default; FLAGD_PORT (8013) is "
-                              "its gRPC port and is not used");
+      return core::make_error(
+          "bad_value",
+          "FLAGD_OFREP_PORT='" + std::string(port) + "' is not a port number (1-65535)",
+          "flagd serves OFREP on 8016 by default; FLAGD_PORT (8013) is "
+          "its gRPC port and is not used");
     }
     cfg.port = static_cast<std::uint16_t>(value);
   }

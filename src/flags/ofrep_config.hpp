@@ -13,8 +13,8 @@
 namespace loadgen::flags {
 
 struct OfrepConfig {
-  std::string host = "localhost";            // FLAGD_HOST (name or IP literal, no port)
-  std::uint16_t port = 8016;                 // FLAGD_OFREP_PORT
+  std::string host = "localhost";             // FLAGD_HOST (name or IP literal, no port)
+  std::uint16_t port = 8016;                  // FLAGD_OFREP_PORT
   std::chrono::milliseconds cache_ttl{1000};  // how long an evaluated value is reused
   std::chrono::milliseconds timeout{1000};    // per evaluation request (connect and response)
   std::chrono::seconds warn_interval{30};     // rate limit of warnings per flag + error kind

@@ -87,7 +87,7 @@ std::string with_details(std::string_view code, std::string_view details) {
 
 struct OfrepFlagSource::Entry {
   std::string key;
-  std::string path;  // /ofrep/v1/evaluate/flags/<key, percent-encoded>
+  std::string path;                            // /ofrep/v1/evaluate/flags/<key, percent-encoded>
   std::unique_ptr<client::HttpClient> client;  // one per key: one fetch per key in flight
   bool in_flight = false;
   bool has_result = false;
@@ -190,12 +190,13 @@ core::Task<void> OfrepFlagSource::refresh(Entry& e) {
                               result.error_details);
         break;
       case EvalError::kHttpStatus:
-        message = fmt::format("flag '{}': flagd at {} answered {}", e.key, origin_,
-                              result.error_details);
+        message =
+            fmt::format("flag '{}': flagd at {} answered {}", e.key, origin_, result.error_details);
         break;
       case EvalError::kMalformed:
-        message = fmt::format("flag '{}': the answer of flagd at {} is not an OFREP evaluation ({})",
-                              e.key, origin_, result.error_details);
+        message =
+            fmt::format("flag '{}': the answer of flagd at {} is not an OFREP evaluation ({})",
+                        e.key, origin_, result.error_details);
         break;
       case EvalError::kFlagNotFound:
         message = fmt::format("flag '{}' is not defined in flagd at {} ({})", e.key, origin_,
@@ -265,7 +266,7 @@ core::Task<std::int64_t> OfrepFlagSource::int_value(std::string_view key,
   if (e.has_result && e.result.ok()) c = to_int(e.result.value, value);
   const bool ok =
       settle(e, from_cache, c != Conversion::kMismatch, "an integer", OfrepValue(default_value));
-  co_return ok && c == Conversion::kValue ? value : default_value;
+  co_return ok&& c == Conversion::kValue ? value : default_value;
 }
 
 core::Task<bool> OfrepFlagSource::bool_value(std::string_view key, bool default_value) {
@@ -280,7 +281,7 @@ core::Task<bool> OfrepFlagSource::bool_value(std::string_view key, bool default_
   if (e.has_result && e.result.ok()) c = to_bool(e.result.value, value);
   const bool ok = settle(e, from_cache, c != Conversion::kMismatch, "a boolean (or 0/1)",
                          OfrepValue(default_value));
-  co_return ok && c == Conversion::kValue ? value : default_value;
+  co_return ok&& c == Conversion::kValue ? value : default_value;
 }
 
 }  // namespace loadgen::flags

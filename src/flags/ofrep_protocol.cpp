@@ -1,10 +1,9 @@
 #include "flags/ofrep_protocol.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
 #include <exception>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 namespace loadgen::flags {
 
@@ -156,15 +155,24 @@ OfrepResult parse_checked(int http_status, std::string_view body) {
 
 std::string_view to_string(EvalError e) {
   switch (e) {
-    case EvalError::kNone: return "none";
-    case EvalError::kTransport: return "transport";
-    case EvalError::kTimeout: return "timeout";
-    case EvalError::kHttpStatus: return "http_status";
-    case EvalError::kMalformed: return "malformed";
-    case EvalError::kFlagNotFound: return "flag_not_found";
-    case EvalError::kFlagError: return "flag_error";
-    case EvalError::kTypeMismatch: return "type_mismatch";
-    case EvalError::kConfig: return "config";
+    case EvalError::kNone:
+      return "none";
+    case EvalError::kTransport:
+      return "transport";
+    case EvalError::kTimeout:
+      return "timeout";
+    case EvalError::kHttpStatus:
+      return "http_status";
+    case EvalError::kMalformed:
+      return "malformed";
+    case EvalError::kFlagNotFound:
+      return "flag_not_found";
+    case EvalError::kFlagError:
+      return "flag_error";
+    case EvalError::kTypeMismatch:
+      return "type_mismatch";
+    case EvalError::kConfig:
+      return "config";
   }
   return "unknown";
 }
@@ -187,8 +195,7 @@ std::string ofrep_evaluate_path(std::string_view key) {
   for (const char c : key) {
     const auto b = static_cast<unsigned char>(c);
     const bool unreserved = (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') ||
-                            (b >= '0' && b <= '9') || c == '-' || c == '.' || c == '_' ||
-                            c == '~';
+                            (b >= '0' && b <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
     if (unreserved && !dots_only) {
       out += c;
     } else {

@@ -18,7 +18,8 @@ enum class EvalError : std::uint8_t {
   kHttpStatus,    // non-2xx without an OFREP error body (401, 403, 429, 5xx, 3xx)
   kMalformed,     // body is not the OFREP shape (not JSON, wrong field types, no errorCode)
   kFlagNotFound,  // errorCode FLAG_NOT_FOUND (404)
-  kFlagError,     // another OFREP errorCode: PARSE_ERROR, TARGETING_KEY_MISSING, INVALID_CONTEXT, GENERAL
+  kFlagError,     // another OFREP errorCode: PARSE_ERROR, TARGETING_KEY_MISSING, INVALID_CONTEXT,
+                  // GENERAL
   kTypeMismatch,  // the value's JSON type is not the requested one
   kConfig,        // the flagd address in the configuration is not usable
 };
