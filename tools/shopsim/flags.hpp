@@ -1,0 +1,57 @@
+// flagd stand-in: flags in flagd's file format, evaluated over OFREP
+// (POST /ofrep/v1/evaluate/flags/{key}) on shopsim's second port, reloaded when the flag file's
+// mtime changes (polled every 200 ms). Targeting rules are out of scope: an ENABLED flag always
+// resolves to its defaultVariant (reason STATIC).
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "http_server.hpp"
+
+namespace loadgen::shopsim {
+
+class FlagService {
+ public:
+  static constexpr std::chrono::milliseconds kPollInterval{200};
+
+  // `path` may be empty (flags only from POST /__flags).
+  FlagService(asio::io_context& io, std::string path);
+
+  // Loads the file once (an unreadable or malformed file is an error at start-up) and starts
+  // polling it.
+  core::Status start();
+  void stop();
+
+  // The OFREP port's handler: OFREP evaluation, POST /__flags, GET /__stats, POST /__reset.
+  Response handle(const Request& req);
+
+ private:
+  // Checks a flagd-format document; empty string when valid, else the problem.
+  static std::string check_flags(const nlohmann::json& doc);
+  void poll();
+  void reload_if_changed(bool initial, std::string* problem);
+  Response evaluate(const std::string& key, const std::string& body);
+  Response evaluate_all(const std::string& body);
+
+  asio::steady_timer timer_;
+  std::string path_;
+  std::mutex mu_;
+  nlohmann::json flags_ = nlohmann::json::object();  // the "flags" object
+  std::int64_t mtime_ns_ = -1;
+  std::int64_t size_ = -1;
+  std::map<std::string, std::uint64_t> evaluations_;  // bounded by the flag keys asked for
+  std::uint64_t requests_total_ = 0;
+  std::uint64_t reloads_ = 0;
+  std::uint64_t reload_errors_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace loadgen::shopsim
