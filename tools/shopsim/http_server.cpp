@@ -188,13 +188,32 @@ class Session : public std::enable_shared_from_this<Session> {
   void write() {
     asio::async_write(socket_, asio::buffer(out_),
                       [self = shared_from_this()](const asio::error_code& ec, std::size_t) {
-                        if (ec || !self->keep_alive_) {
-                          asio::error_code ignored;
-                          self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
-                          return self->close();
-                        }
+                        if (ec) return self->close();
+                        if (!self->keep_alive_) return self->linger();
                         self->process();
                       });
+  }
+
+  // Lingering close (RFC 9112 §9.6): send FIN, then read and discard what the client is still
+  // sending (bounded in time and bytes) so that its unread data does not turn our close into a
+  // reset that destroys the response before the client reads it (e.g. a 413).
+  void linger() {
+    asio::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    idle_timer_.expires_after(std::chrono::seconds(2));
+    idle_timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
+      if (!ec) self->close();
+    });
+    drain();
+  }
+
+  void drain() {
+    socket_.async_read_some(
+        asio::buffer(chunk_), [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+          self->drained_ += n;
+          if (ec || self->drained_ > kMaxDrain) return self->close();
+          self->drain();
+        });
   }
 
   void close() {
@@ -212,6 +231,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string buf_;
   std::size_t pos_ = 0;
   std::uint64_t read_gen_ = 0;
+  std::size_t drained_ = 0;
+  static constexpr std::size_t kMaxDrain = 4 * 1024 * 1024;
   http::RequestHead head_;
   http::BodyDecoder decoder_;
   bool in_body_ = false;
