@@ -231,7 +231,8 @@ HeadResult parse_request_head(const char* data, std::size_t len, RequestHead& ou
   // Reject non-token bytes early rather than waiting for a line end that may never come.
   if (!detail::is_tchar(*p)) return head_error(ParseError::kBadStatusLine);
 
-  const char* lf = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+  const char* lf =
+      static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
   if (lf == nullptr) return need_more();
   {
     std::string_view line(p, static_cast<std::size_t>(lf - p));

@@ -14,11 +14,11 @@
 namespace loadgen::http {
 
 struct RequestHead {
-  std::string_view method;           // the method token as received (case-sensitive, §9.1)
+  std::string_view method;             // the method token as received (case-sensitive, §9.1)
   std::optional<Method> known_method;  // set only for an exact uppercase standard method
-  std::string_view target;           // request-target as received (origin-, absolute-, ... form)
-  int version_minor = 1;             // HTTP/1.x
-  std::vector<HeaderField> fields;   // cleared and refilled by the parser (capacity reused)
+  std::string_view target;             // request-target as received (origin-, absolute-, ... form)
+  int version_minor = 1;               // HTTP/1.x
+  std::vector<HeaderField> fields;     // cleared and refilled by the parser (capacity reused)
   BodyMode body_mode = BodyMode::kNone;  // never kUntilClose for requests (RFC 9112 §6.3 rule 7)
   std::uint64_t content_length = 0;      // when body_mode == kLength
   // false for "Connection: close", HTTP/1.0 without keep-alive, or framing that RFC 9112

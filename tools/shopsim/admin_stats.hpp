@@ -7,12 +7,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <unordered_set>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "routes_table.hpp"
 #include "trace_headers.hpp"
@@ -30,7 +29,10 @@ class AdminStats {
   // One shop request's trace headers (`traceparent_values`/`baggage_values`: every field line).
   void record_headers(const std::vector<std::string_view>& traceparent_values,
                       const std::vector<std::string_view>& baggage_values);
-  void record_request(Route r) { ++routes_[index(r)].requests; ++requests_total_; }
+  void record_request(Route r) {
+    ++routes_[index(r)].requests;
+    ++requests_total_;
+  }
   // A 4xx answer with its reason.
   void record_rejection(Route r, int status, std::string_view method, std::string_view target,
                         std::string_view reason, std::string_view body);
@@ -41,8 +43,8 @@ class AdminStats {
   //  "baggage":{"present","valid","synthetic","session_id"},"sessions","trace_ids",
   //  "requests_total"}
   nlohmann::json stats_json() const;
-  nlohmann::json trace_ids_json() const;    // first kMaxListedTraceIds ids seen, in order
-  nlohmann::json rejections_json() const;   // newest last
+  nlohmann::json trace_ids_json() const;   // first kMaxListedTraceIds ids seen, in order
+  nlohmann::json rejections_json() const;  // newest last
 
  private:
   struct RouteCounters {

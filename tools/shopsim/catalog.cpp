@@ -92,13 +92,12 @@ struct Rate {
 
 // The currencies the demo's currency service lists (ECB reference set plus USD).
 constexpr std::array<Rate, 33> kRates = {{
-    {"USD", 1.0},      {"EUR", 0.92},     {"JPY", 150.0},   {"BGN", 1.80},   {"CZK", 23.0},
-    {"DKK", 6.86},     {"GBP", 0.79},     {"HUF", 360.0},   {"PLN", 3.98},   {"RON", 4.58},
-    {"SEK", 10.4},     {"CHF", 0.88},     {"ISK", 137.0},   {"NOK", 10.6},   {"HRK", 6.93},
-    {"RUB", 91.0},     {"TRY", 32.0},     {"AUD", 1.52},    {"BRL", 5.0},    {"CAD", 1.35},
-    {"CNY", 7.2},      {"HKD", 7.8},      {"IDR", 15600.0}, {"ILS", 3.65},   {"INR", 83.0},
-    {"KRW", 1330.0},   {"MXN", 17.0},     {"MYR", 4.7},     {"NZD", 1.63},   {"PHP", 56.0},
-    {"SGD", 1.34},     {"THB", 35.8},     {"ZAR", 18.7},
+    {"USD", 1.0},   {"EUR", 0.92},   {"JPY", 150.0}, {"BGN", 1.80}, {"CZK", 23.0},    {"DKK", 6.86},
+    {"GBP", 0.79},  {"HUF", 360.0},  {"PLN", 3.98},  {"RON", 4.58}, {"SEK", 10.4},    {"CHF", 0.88},
+    {"ISK", 137.0}, {"NOK", 10.6},   {"HRK", 6.93},  {"RUB", 91.0}, {"TRY", 32.0},    {"AUD", 1.52},
+    {"BRL", 5.0},   {"CAD", 1.35},   {"CNY", 7.2},   {"HKD", 7.8},  {"IDR", 15600.0}, {"ILS", 3.65},
+    {"INR", 83.0},  {"KRW", 1330.0}, {"MXN", 17.0},  {"MYR", 4.7},  {"NZD", 1.63},    {"PHP", 56.0},
+    {"SGD", 1.34},  {"THB", 35.8},   {"ZAR", 18.7},
 }};
 
 constexpr std::int64_t kNano = 1'000'000'000;

@@ -3,11 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace loadgen::shopsim {
 

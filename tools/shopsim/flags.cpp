@@ -96,8 +96,7 @@ std::string FlagService::check_flags(const json& doc) {
       return "flag " + key + ": variants must be a non-empty object";
     }
     const auto def = flag.find("defaultVariant");
-    if (def == flag.end() || !def->is_string() ||
-        !variants->contains(def->get<std::string>())) {
+    if (def == flag.end() || !def->is_string() || !variants->contains(def->get<std::string>())) {
       return "flag " + key + ": defaultVariant must name one of the variants";
     }
   }
@@ -110,8 +109,8 @@ void FlagService::reload_if_changed(bool initial, std::string* problem) {
     if (problem != nullptr) *problem = "cannot read the file";
     return;
   }
-  const std::int64_t mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
-                             st.st_mtim.tv_nsec;
+  const std::int64_t mtime =
+      static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
   const auto size = static_cast<std::int64_t>(st.st_size);
   {
     std::lock_guard lock(mu_);
@@ -140,18 +139,20 @@ void FlagService::reload_if_changed(bool initial, std::string* problem) {
 Response FlagService::evaluate(const std::string& key, const std::string& body) {
   std::string problem;
   if (!valid_request(body, problem)) {
-    return json_response(400, {{"key", key}, {"errorCode", "INVALID_CONTEXT"},
-                               {"errorDetails", problem}});
+    return json_response(
+        400, {{"key", key}, {"errorCode", "INVALID_CONTEXT"}, {"errorDetails", problem}});
   }
   std::lock_guard lock(mu_);
   if (evaluations_.size() < kMaxCountedKeys || evaluations_.count(key) != 0) ++evaluations_[key];
   const auto it = flags_.find(key);
   if (it == flags_.end()) {
-    return json_response(404, {{"key", key}, {"errorCode", "FLAG_NOT_FOUND"},
+    return json_response(404, {{"key", key},
+                               {"errorCode", "FLAG_NOT_FOUND"},
                                {"errorDetails", "flag: " + key + " not found"}});
   }
   if ((*it)["state"] == "DISABLED") {
-    return json_response(404, {{"key", key}, {"errorCode", "FLAG_NOT_FOUND"},
+    return json_response(404, {{"key", key},
+                               {"errorCode", "FLAG_NOT_FOUND"},
                                {"errorDetails", "flag: " + key + " is disabled"}});
   }
   const std::string variant = (*it)["defaultVariant"].get<std::string>();

@@ -3,11 +3,10 @@
 // close the connection (RFC 9112 §3, §6.3).
 #include "http_server.hpp"
 
+#include <array>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
 #include <asio/write.hpp>
-
-#include <array>
 #include <cstdio>
 #include <exception>
 
@@ -33,19 +32,32 @@ bool iequals(std::string_view a, std::string_view b) {
 
 std::string_view reason_phrase(int status) {
   switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Content Too Large";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Unknown";
   }
 }
 
@@ -79,25 +91,24 @@ class Session : public std::enable_shared_from_this<Session> {
     idle_timer_.async_wait([self = shared_from_this(), gen](const asio::error_code& ec) {
       if (!ec && gen == self->read_gen_) self->close();
     });
-    socket_.async_read_some(
-        asio::buffer(chunk_), [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
-          ++self->read_gen_;
-          self->idle_timer_.cancel();
-          if (ec) {
-            self->close();
-            return;
-          }
-          self->buf_.append(self->chunk_.data(), n);
-          self->process();
-        });
+    socket_.async_read_some(asio::buffer(chunk_),
+                            [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+                              ++self->read_gen_;
+                              self->idle_timer_.cancel();
+                              if (ec) {
+                                self->close();
+                                return;
+                              }
+                              self->buf_.append(self->chunk_.data(), n);
+                              self->process();
+                            });
   }
 
   void process() {
     if (!in_body_) {
       if (pos_ == buf_.size()) return read_more();
-      const http::HeadResult r =
-          http::parse_request_head(buf_.data() + pos_, buf_.size() - pos_, head_,
-                                   shared_->limits.max_head);
+      const http::HeadResult r = http::parse_request_head(buf_.data() + pos_, buf_.size() - pos_,
+                                                          head_, shared_->limits.max_head);
       switch (r.kind) {
         case http::HeadResult::Kind::kNeedMore:
           return read_more();
@@ -208,12 +219,12 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void drain() {
-    socket_.async_read_some(
-        asio::buffer(chunk_), [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
-          self->drained_ += n;
-          if (ec || self->drained_ > kMaxDrain) return self->close();
-          self->drain();
-        });
+    socket_.async_read_some(asio::buffer(chunk_),
+                            [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > kMaxDrain) return self->close();
+                              self->drain();
+                            });
   }
 
   void close() {
@@ -280,10 +291,10 @@ core::Result<std::uint16_t> HttpServer::listen(const std::string& host, std::uin
   if (!ec) acceptor_.bind(ep, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return core::make_error("listen_failed",
-                            "cannot listen on " + host + ":" + std::to_string(port) + ": " +
-                                ec.message(),
-                            "choose another port, or 0 for a free one");
+    return core::make_error(
+        "listen_failed",
+        "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message(),
+        "choose another port, or 0 for a free one");
   }
   const std::uint16_t bound = acceptor_.local_endpoint(ec).port();
   accept();
@@ -296,22 +307,22 @@ void HttpServer::close() {
 }
 
 void HttpServer::accept() {
-  acceptor_.async_accept(asio::make_strand(io_), [this](const asio::error_code& ec,
-                                                        tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) {
-      if (shared_->connections.load() >= shared_->limits.max_connections) {
-        asio::error_code ignored;
-        socket.close(ignored);
-      } else {
-        ++shared_->connections;
-        asio::error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<Session>(std::move(socket), shared_)->start();
-      }
-    }
-    accept();
-  });
+  acceptor_.async_accept(asio::make_strand(io_),
+                         [this](const asio::error_code& ec, tcp::socket socket) {
+                           if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+                           if (!ec) {
+                             if (shared_->connections.load() >= shared_->limits.max_connections) {
+                               asio::error_code ignored;
+                               socket.close(ignored);
+                             } else {
+                               ++shared_->connections;
+                               asio::error_code ignored;
+                               socket.set_option(tcp::no_delay(true), ignored);
+                               std::make_shared<Session>(std::move(socket), shared_)->start();
+                             }
+                           }
+                           accept();
+                         });
 }
 
 }  // namespace loadgen::shopsim

@@ -6,7 +6,6 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <cstddef>

@@ -3,7 +3,6 @@
 // Exit codes: 0 clean stop, 1 start-up failure (bad flag file, port in use), 2 bad usage.
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
-
 #include <csignal>
 #include <cstdio>
 #include <fstream>

@@ -3,7 +3,6 @@
 #include "options.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <cstdlib>
 #include <vector>
 
@@ -48,7 +47,8 @@ core::Result<Options> parse_options(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--flags", o.flags_file, "flagd-format flag file, re-read when it changes");
   app.add_option("--port-file", o.port_file, "also write the PORT/OFREP_PORT lines here");
-  app.add_option("--threads", o.threads, "I/O threads")->check(CLI::Range(1u, 64u))
+  app.add_option("--threads", o.threads, "I/O threads")
+      ->check(CLI::Range(1u, 64u))
       ->capture_default_str();
   app.add_option("--latency", latencies, "ROUTE=DURATION added before answering (repeatable)");
   app.add_option("--error-rate", error_rates, "ROUTE=FRACTION answered 500 (repeatable)");

@@ -26,8 +26,8 @@ enum class Route {
 inline constexpr std::size_t kRouteCount = 10;
 
 inline constexpr std::array<std::string_view, kRouteCount> kRouteNames = {
-    "index",     "products",  "product",     "recommendations", "ads",
-    "cart_get",  "cart_post", "cart_delete", "checkout",        "other"};
+    "index",    "products",  "product",     "recommendations", "ads",
+    "cart_get", "cart_post", "cart_delete", "checkout",        "other"};
 
 inline std::string_view route_name(Route r) { return kRouteNames[static_cast<std::size_t>(r)]; }
 

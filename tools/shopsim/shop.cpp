@@ -35,13 +35,12 @@ struct Match {
 };
 
 Match match(std::string_view method, std::string_view path) {
-  const auto one = [&](Route r, std::string_view m) {
-    return Match{r, true, method == m, m};
-  };
+  const auto one = [&](Route r, std::string_view m) { return Match{r, true, method == m, m}; };
   if (path == "/") return one(Route::kIndex, "GET");
   if (path == "/api/products") return one(Route::kProducts, "GET");
   constexpr std::string_view kProductPrefix = "/api/products/";
-  if (path.size() > kProductPrefix.size() && path.substr(0, kProductPrefix.size()) == kProductPrefix &&
+  if (path.size() > kProductPrefix.size() &&
+      path.substr(0, kProductPrefix.size()) == kProductPrefix &&
       path.find('/', kProductPrefix.size()) == std::string_view::npos) {
     return one(Route::kProduct, "GET");
   }
@@ -162,16 +161,35 @@ Response Shop::handle(const Request& req) {
     resp = rejection(400, "query: malformed percent-encoding", reason);
   } else {
     switch (route) {
-      case Route::kIndex: resp = index(); break;
-      case Route::kProducts: resp = list_products(*q, reason); break;
-      case Route::kProduct: resp = get_product(req.path, *q, reason); break;
-      case Route::kRecommendations: resp = recommendations(*q, reason); break;
-      case Route::kAds: resp = ads(*q, reason); break;
-      case Route::kCartGet: resp = cart_get(*q, reason); break;
-      case Route::kCartPost: resp = cart_post(req, *q, reason); break;
-      case Route::kCartDelete: resp = cart_delete(req, reason); break;
-      case Route::kCheckout: resp = checkout(req, *q, reason); break;
-      case Route::kOther: break;
+      case Route::kIndex:
+        resp = index();
+        break;
+      case Route::kProducts:
+        resp = list_products(*q, reason);
+        break;
+      case Route::kProduct:
+        resp = get_product(req.path, *q, reason);
+        break;
+      case Route::kRecommendations:
+        resp = recommendations(*q, reason);
+        break;
+      case Route::kAds:
+        resp = ads(*q, reason);
+        break;
+      case Route::kCartGet:
+        resp = cart_get(*q, reason);
+        break;
+      case Route::kCartPost:
+        resp = cart_post(req, *q, reason);
+        break;
+      case Route::kCartDelete:
+        resp = cart_delete(req, reason);
+        break;
+      case Route::kCheckout:
+        resp = checkout(req, *q, reason);
+        break;
+      case Route::kOther:
+        break;
     }
   }
   if (resp.status >= 400 && resp.status < 500) {
@@ -332,9 +350,9 @@ std::string Shop::uuid4() {
   hi = (hi & ~std::uint64_t{0xf000}) | 0x4000;
   lo = (lo & ~(std::uint64_t{3} << 62)) | (std::uint64_t{2} << 62);
   char buf[37];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xffff),
-                static_cast<unsigned>(hi & 0xffff), static_cast<unsigned>(lo >> 48),
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
+                static_cast<unsigned>(lo >> 48),
                 static_cast<unsigned long long>(lo & 0xffffffffffffULL));
   return buf;
 }

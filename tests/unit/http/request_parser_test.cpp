@@ -1,10 +1,10 @@
 // Tests for parse_request_head: request line forms, fields, Host rules, every body framing
 // (RFC 9112 §3, §5, §6.3) and body decoding of requests with BodyDecoder.
+#include "http/request_parser.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
-
-#include "http/request_parser.hpp"
 
 namespace loadgen::http {
 namespace {
@@ -21,8 +21,9 @@ ParseError parse_error(std::string_view s) {
 }
 
 TEST(RequestHead, SimpleGet) {
-  const std::string msg = "GET /api/products/0PUK6V6EV0?currencyCode=EUR HTTP/1.1\r\n"
-                          "Host: shop:8080\r\nAccept:  */* \r\n\r\nNEXT";
+  const std::string msg =
+      "GET /api/products/0PUK6V6EV0?currencyCode=EUR HTTP/1.1\r\n"
+      "Host: shop:8080\r\nAccept:  */* \r\n\r\nNEXT";
   RequestHead h;
   const HeadResult r = parse(msg, h);
   ASSERT_EQ(r.kind, HeadResult::Kind::kDone);
@@ -44,8 +45,7 @@ TEST(RequestHead, NeedMoreUntilEmptyLine) {
   const std::string msg = "POST /api/cart HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n";
   for (std::size_t n = 0; n < msg.size(); ++n) {
     RequestHead h;
-    EXPECT_EQ(parse(std::string_view(msg).substr(0, n), h).kind, HeadResult::Kind::kNeedMore)
-        << n;
+    EXPECT_EQ(parse(std::string_view(msg).substr(0, n), h).kind, HeadResult::Kind::kNeedMore) << n;
   }
   RequestHead h;
   const HeadResult r = parse(msg, h);
@@ -155,7 +155,9 @@ TEST(RequestHead, Framing) {
   EXPECT_TRUE(h.keep_alive);
   // §6.1: TE and CL together → TE wins, close after.
   ASSERT_EQ(parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
-                  "Transfer-Encoding: chunked\r\n\r\n", h).kind,
+                  "Transfer-Encoding: chunked\r\n\r\n",
+                  h)
+                .kind,
             HeadResult::Kind::kDone);
   EXPECT_EQ(h.body_mode, BodyMode::kChunked);
   EXPECT_FALSE(h.keep_alive);
@@ -164,19 +166,22 @@ TEST(RequestHead, Framing) {
   EXPECT_EQ(h.content_length, 7u);
   EXPECT_EQ(parse_error("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n"),
             ParseError::kBadTransferEncoding);
-  EXPECT_EQ(parse_error("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n"),
-            ParseError::kBadTransferEncoding);
+  EXPECT_EQ(
+      parse_error("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n"),
+      ParseError::kBadTransferEncoding);
   EXPECT_EQ(parse_error("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\n\r\n"),
             ParseError::kBadContentLength);
   EXPECT_EQ(parse_error("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n"),
             ParseError::kBadContentLength);
-  EXPECT_EQ(parse_error("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n"),
-            ParseError::kBadContentLength);
+  EXPECT_EQ(
+      parse_error("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n"),
+      ParseError::kBadContentLength);
 }
 
 TEST(RequestHead, ChunkedBodyWithBodyDecoder) {
-  const std::string msg = "POST /api/cart HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                          "4\r\n{\"a\"\r\n2;ext=1\r\n:1\r\n1\r\n}\r\n0\r\nTrailer: t\r\n\r\nGET";
+  const std::string msg =
+      "POST /api/cart HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "4\r\n{\"a\"\r\n2;ext=1\r\n:1\r\n1\r\n}\r\n0\r\nTrailer: t\r\n\r\nGET";
   RequestHead h;
   const HeadResult r = parse(msg, h);
   ASSERT_EQ(r.kind, HeadResult::Kind::kDone);
