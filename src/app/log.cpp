@@ -39,8 +39,18 @@ bool Log::configure(std::string_view level, const std::string& logfile) {
   return true;
 }
 
+void Log::log(core::LogLevel level, std::string_view message) {
+  switch (level) {
+    case core::LogLevel::kDebug: write(Level::kDebug, message); return;
+    case core::LogLevel::kInfo: write(Level::kInfo, message); return;
+    case core::LogLevel::kWarning: write(Level::kWarning, message); return;
+    case core::LogLevel::kError: write(Level::kError, message); return;
+  }
+}
+
 void Log::write(Level level, std::string_view message) {
   if (level < level_) return;
+  std::lock_guard lock(mu_);
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   std::tm tm{};

@@ -1,19 +1,22 @@
 // Log: loadgen's operational messages, in Locust's format
 // "[2026-11-27 15:00:00,123] host/INFO/loadgen.main: message", to stderr or --logfile,
-// filtered by --loglevel. Main thread only.
+// filtered by --loglevel. Thread-safe (workers report through core::LogSink).
 #pragma once
 
 #include <cstdio>
+#include <mutex>
 #include <string>
 #include <string_view>
 
 #include <fmt/format.h>
 
+#include "core/log_sink.hpp"
+
 namespace loadgen::app {
 
 enum class Level { kDebug = 10, kInfo = 20, kWarning = 30, kError = 40, kCritical = 50 };
 
-class Log {
+class Log final : public core::LogSink {
  public:
   Log() = default;
   ~Log();
@@ -36,11 +39,13 @@ class Log {
   }
 
   void write(Level level, std::string_view message);
+  void log(core::LogLevel level, std::string_view message) override;
 
  private:
   Level level_ = Level::kInfo;
   std::FILE* out_ = stderr;
   std::string hostname_;
+  std::mutex mu_;
 };
 
 }  // namespace loadgen::app

@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
     if (!parsed.options.headless) {
       log.warning("the web UI is not available yet; running headless");
     }
-    return run_headless(parsed.options, log);
+    return run_headless(parsed.options, env, log);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "loadgen: fatal error: %s\n", e.what());
     return kExitFatal;

@@ -435,6 +435,9 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
       }
       return;
     }
+    case OptionId::kPeople:
+      o.people_file = v;
+      return;
     case OptionId::kBody:
       o.body = v;
       return;

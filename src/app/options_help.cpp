@@ -54,7 +54,11 @@ constexpr std::array kSpecs = {
                "", "Reset the stats once all users have been spawned"},
 
     OptionSpec{OptionId::kScenario, "scenario", "", "LOADGEN_SCENARIO", K::kValue, G::kRequest,
-               "NAME", "What each user does (default get: request --path in a loop)"},
+               "NAME",
+               "What each user does: astronomy-shop (default: the OpenTelemetry Demo's shop "
+               "users) or get (request --path in a loop)"},
+    OptionSpec{OptionId::kPeople, "people", "", "LOADGEN_PEOPLE", K::kValue, G::kRequest, "FILE",
+               "astronomy-shop: JSON file of checkout customers (default: built-in)"},
     OptionSpec{OptionId::kPath, "path", "", "LOADGEN_PATH", K::kList, G::kRequest, "PATH",
                "Request path starting with '/', repeatable (default /)"},
     OptionSpec{OptionId::kMethod, "method", "", "LOADGEN_METHOD", K::kValue, G::kRequest, "METHOD",
@@ -68,7 +72,7 @@ constexpr std::array kSpecs = {
     OptionSpec{OptionId::kWaitTime, "wait-time", "", "LOADGEN_WAIT_TIME", K::kValue, G::kRequest,
                "FUNC",
                "constant(S), between(A,B), constant_pacing(S) or constant_throughput(N) "
-               "(default constant(0))"},
+               "(default: astronomy-shop between(1,10), get constant(0))"},
     OptionSpec{OptionId::kConnectTimeout, "connect-timeout", "", "LOADGEN_CONNECT_TIMEOUT",
                K::kValue, G::kRequest, "DURATION",
                "Connect timeout: 500ms, 1.5s, 2m (default 60s)"},

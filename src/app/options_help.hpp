@@ -34,6 +34,7 @@ enum class OptionId {
   kMethod,
   kBody,
   kBodyFile,
+  kPeople,
   kHeader,
   kWaitTime,
   kConnectTimeout,

@@ -9,12 +9,14 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <thread>
 
 #include "core/clock.hpp"
 #include "engine/engine.hpp"
+#include "flags/ofrep_config.hpp"
 #include "http/url.hpp"
 #include "report/console.hpp"
 #include "report/csv.hpp"
@@ -86,7 +88,7 @@ bool write_file(const std::string& path, const std::string& content) {
 
 }  // namespace
 
-int run_headless(const Options& o, Log& log) {
+int run_headless(const Options& o, const std::map<std::string, std::string>& env, Log& log) {
   // ---- build the run from the options (errors here are usage errors, exit 2) ----
   auto wait = scenario::parse_wait_time(o.wait_time);
   auto method = http::parse_method(o.method);
@@ -95,13 +97,42 @@ int run_headless(const Options& o, Log& log) {
   bs.get.method = method.value_or(http::Method::kGet);
   bs.get.body = o.body;
   bs.get.json_body = !o.body.empty() && (o.body.front() == '{' || o.body.front() == '[');
-  if (wait) bs.get.wait_time = *wait;
-  auto sc = scenario::make_builtin_scenario(o.scenario, bs);
   std::vector<std::string> problems;
-  if (!wait) problems.push_back(wait.error().message);
-  if (!sc) problems.push_back(sc.error().message + " (" + sc.error().hint + ")");
-
+  if (!o.wait_time.empty()) {
+    if (wait) {
+      bs.get.wait_time = *wait;
+      bs.shop_wait_time = *wait;
+    } else {
+      problems.push_back(wait.error().message);
+    }
+  }
+  if (auto it = env.find("LOCUST_HTTP_USER_WEIGHT"); it != env.end() && !it->second.empty()) {
+    // The demo's weight of its HTTP user class (its browser user class has the rest).
+    char* end = nullptr;
+    const long w = std::strtol(it->second.c_str(), &end, 10);
+    if (end == it->second.c_str() || *end != '\0' || w < 1 || w > 1000) {
+      problems.push_back(fmt::format("LOCUST_HTTP_USER_WEIGHT='{}' (environment): not an integer in 1..1000", it->second));
+    } else {
+      bs.shop_user_weight = static_cast<unsigned>(w);
+    }
+  }
+  bs.people_file = o.people_file;
+  auto sc = scenario::make_builtin_scenario(o.scenario, bs);
+  if (!sc) {
+    problems.push_back(sc.error().hint.empty() ? sc.error().message
+                                               : sc.error().message + " (" + sc.error().hint + ")");
+  }
   engine::EngineConfig cfg;
+  if (sc && sc->uses_flags) {
+    auto flags_cfg = flags::ofrep_config_from_env(env);
+    if (flags_cfg) {
+      cfg.flags = *flags_cfg;
+    } else {
+      problems.push_back(flags_cfg.error().message);
+    }
+  }
+  cfg.log = &log;
+
   if (o.host.empty()) {
     if (sc && sc->needs_host) {
       problems.push_back("--host: no host given; pass -H http://HOST:PORT or set LOCUST_HOST");

@@ -2,6 +2,9 @@
 // table and CSV, --run-time, signals, graceful stop, final summary, exit code).
 #pragma once
 
+#include <map>
+#include <string>
+
 #include "app/log.hpp"
 #include "app/options.hpp"
 
@@ -12,6 +15,6 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFatal = 3;
 
 // Runs a whole headless test. Returns the process exit code.
-int run_headless(const Options& options, Log& log);
+int run_headless(const Options& options, const std::map<std::string, std::string>& env, Log& log);
 
 }  // namespace loadgen::app

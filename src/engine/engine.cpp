@@ -1,5 +1,7 @@
 #include "engine/engine.hpp"
 
+#include <fmt/format.h>
+
 #include <random>
 
 namespace loadgen::engine {
@@ -41,10 +43,14 @@ Engine::Engine(EngineConfig cfg, scenario::Scenario scenario, double now_s, doub
   ramp_.start_s = now_s;
   const int n = std::max(1, cfg_.threads);
   for (int i = 0; i < n; ++i) {
-    WorkerConfig wc{&cfg_.client, cfg_.tls, cfg_.max_names};
+    WorkerConfig wc{&cfg_.client, cfg_.tls, cfg_.max_names,
+                    cfg_.flags ? &*cfg_.flags : nullptr, cfg_.log};
     workers_.push_back(std::make_unique<Worker>(i, wc));
   }
   for (auto& w : workers_) w->start();
+  if (cfg_.flags && !scenario_.users_flag.empty()) {
+    workers_.front()->watch_flag(scenario_.users_flag, &flag_users_);
+  }
 }
 
 Engine::~Engine() { shutdown(); }
@@ -65,7 +71,30 @@ void Engine::set_target(std::int64_t users, double spawn_rate, double now_s) {
   tick(now_s);
 }
 
+bool Engine::idle() const {
+  if (alive() != 0) return false;
+  for (const auto& w : workers_) {
+    if (w->watching()) return false;
+  }
+  return true;
+}
+
 void Engine::tick(double now_s) {
+  // The scenario's users flag (the demo's loadGeneratorVUs) sets the live user count.
+  if (const std::int64_t want = flag_users_.load(std::memory_order_relaxed);
+      want > 0 && want != applied_flag_users_ &&
+      (state_ == RunState::kSpawning || state_ == RunState::kRunning)) {
+    applied_flag_users_ = want;
+    if (want != target_) {
+      if (cfg_.log) {
+        cfg_.log->log(core::LogLevel::kInfo,
+                      fmt::format("flag {} = {}: changing the user count from {} to {}",
+                                  scenario_.users_flag, want, target_, want));
+      }
+      set_target(want, ramp_.rate, now_s);
+      return;  // set_target ticks
+    }
+  }
   if (state_ == RunState::kSpawning) {
     const std::int64_t want = ramp_.desired(now_s);
     const std::int64_t have = spawned();
@@ -131,7 +160,10 @@ void Engine::stop_all(double now_s) {
   live_.clear();
   std::fill(class_counts_.begin(), class_counts_.end(), 0);
   pending_kills_.clear();
-  for (auto& w : workers_) w->stop_all(graceful);
+  for (auto& w : workers_) {
+    w->stop_all(graceful);
+    w->stop_watches();
+  }
   if (graceful) kill_all_at_ = now_s + std::chrono::duration<double>(*cfg_.stop_timeout).count();
 }
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "engine/class_picker.hpp"
 #include "engine/ramp.hpp"
 #include "engine/worker.hpp"
+#include "flags/ofrep_config.hpp"
 #include "scenario/scenario.hpp"
 #include "stats/aggregate.hpp"
 
@@ -28,6 +30,9 @@ struct EngineConfig {
   // Locust --stop-timeout: users being stopped finish their task first, up to this long.
   // Unset: users are killed at once.
   std::optional<std::chrono::nanoseconds> stop_timeout;
+  // flagd (OFREP) for scenarios that evaluate flags; unset: every flag has its default.
+  std::optional<flags::OfrepConfig> flags;
+  core::LogSink* log = nullptr;  // thread-safe; may be null
 };
 
 enum class RunState { kReady, kSpawning, kRunning, kStopping, kStopped };
@@ -50,7 +55,7 @@ class Engine {
   // Kills every user now (a second Ctrl-C, or the stop timeout).
   void kill_all_now();
   // True once every user has ended.
-  bool idle() const { return alive() == 0; }
+  bool idle() const;
 
   // Merges the workers' deltas into stats(); waits at most `timeout` per worker.
   void collect(std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
@@ -99,6 +104,9 @@ class Engine {
   };
   std::vector<PendingKill> pending_kills_;
   std::optional<double> kill_all_at_;
+  // The scenario's users flag (loadGeneratorVUs), watched by worker 0; 0 = no override.
+  std::atomic<std::int64_t> flag_users_{0};
+  std::int64_t applied_flag_users_ = 0;
   stats::Aggregate stats_;
   ExceptionCounts exceptions_;
 };

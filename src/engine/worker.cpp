@@ -9,13 +9,18 @@
 namespace loadgen::engine {
 
 Worker::Worker(int index, WorkerConfig cfg)
-    : index_(index), cfg_(cfg), loop_(cfg.tls), shard_(cfg.max_names) {}
+    : index_(index), cfg_(cfg), loop_(cfg.tls), shard_(cfg.max_names) {
+  // Built before the thread starts and destroyed after it stops: never touched concurrently.
+  if (cfg_.flags) flags_ = std::make_unique<flags::OfrepFlagSource>(loop_, *cfg_.flags, cfg_.log, nullptr);
+}
 
 Worker::~Worker() {
   shutdown();
   // Users are destroyed before the loop (member order): their sockets close while the
   // io_context is still alive; handlers still queued are destroyed without running.
   users_.clear();
+  loop_.forget(watch_sleeper_);
+  flags_.reset();
 }
 
 void Worker::start() {
@@ -40,7 +45,8 @@ void Worker::spawn(std::vector<SpawnOrder> orders) {
 
 void Worker::start_user(const SpawnOrder& o) {
   auto user = o.cls->make();
-  user->attach(scenario::User::Runtime{&loop_, cfg_.client, this, this, o.cls, o.id, o.seed});
+  user->attach(scenario::User::Runtime{&loop_, cfg_.client, this, this, flags_.get(), o.cls, o.id,
+                                      o.seed});
   scenario::User* u = user.get();
   users_.emplace(o.id, std::move(user));
   alive_.fetch_add(1, std::memory_order_relaxed);
@@ -83,6 +89,31 @@ std::future<WorkerReport> Worker::report() {
     promise->set_value(std::move(r));
   });
   return fut;
+}
+
+void Worker::watch_flag(std::string key, std::atomic<std::int64_t>* out) {
+  if (!flags_) return;
+  watchers_.fetch_add(1, std::memory_order_relaxed);
+  loop_.post([this, key = std::move(key), out]() mutable {
+    core::spawn(watch_loop(std::move(key), out), [this](std::exception_ptr) {
+      watchers_.fetch_sub(1, std::memory_order_relaxed);
+    });
+  });
+}
+
+void Worker::stop_watches() {
+  loop_.post([this] {
+    watch_stop_ = true;
+    loop_.wake(watch_sleeper_);
+  });
+}
+
+core::Task<> Worker::watch_loop(std::string key, std::atomic<std::int64_t>* out) {
+  while (!watch_stop_) {
+    out->store(co_await flags_->int_value(key, 0), std::memory_order_relaxed);
+    if (watch_stop_) break;
+    co_await loop_.sleep(watch_sleeper_, std::chrono::seconds(1));
+  }
 }
 
 void Worker::on_request(const client::RequestRecord& r) {

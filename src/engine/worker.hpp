@@ -17,6 +17,8 @@
 #include "client/config.hpp"
 #include "client/event_loop.hpp"
 #include "client/request_observer.hpp"
+#include "core/log_sink.hpp"
+#include "flags/ofrep_flag_source.hpp"
 #include "scenario/user.hpp"
 #include "stats/shard.hpp"
 
@@ -40,6 +42,8 @@ struct WorkerConfig {
   const client::ClientConfig* client = nullptr;
   client::TlsOptions tls;
   std::size_t max_names = 1000;
+  const flags::OfrepConfig* flags = nullptr;  // null: every flag has its default
+  core::LogSink* log = nullptr;
 };
 
 class Worker final : public client::RequestObserver, public scenario::UserEvents {
@@ -55,6 +59,11 @@ class Worker final : public client::RequestObserver, public scenario::UserEvents
   void stop_users(std::vector<std::uint64_t> ids, bool graceful);
   void stop_all(bool graceful);
   std::future<WorkerReport> report();
+  // Evaluates integer flag `key` about once a second and stores it in *out (0 when unset or on
+  // error) until stop_watches(). Needs a flag source.
+  void watch_flag(std::string key, std::atomic<std::int64_t>* out);
+  void stop_watches();
+  bool watching() const { return watchers_.load(std::memory_order_relaxed) > 0; }
   // Stops the loop and joins the thread. Users still alive are abandoned (process exit).
   void shutdown();
 
@@ -69,6 +78,7 @@ class Worker final : public client::RequestObserver, public scenario::UserEvents
 
  private:
   void start_user(const SpawnOrder& o);
+  core::Task<> watch_loop(std::string key, std::atomic<std::int64_t>* out);
   void stop_user(std::uint64_t id, bool graceful);
 
   int index_;
@@ -79,6 +89,10 @@ class Worker final : public client::RequestObserver, public scenario::UserEvents
   ExceptionCounts exceptions_;
   std::unordered_map<std::uint64_t, std::unique_ptr<scenario::User>> users_;
   std::atomic<std::int64_t> alive_{0};
+  std::unique_ptr<flags::OfrepFlagSource> flags_;
+  client::Sleeper watch_sleeper_;
+  bool watch_stop_ = false;
+  std::atomic<int> watchers_{0};
 };
 
 }  // namespace loadgen::engine

@@ -2,6 +2,7 @@
 // by an explicit switch (no registries filled by static initializers).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,10 @@ struct Scenario {
   std::string name;
   std::vector<UserClass> user_classes;
   bool needs_host = true;  // relative URLs need --host
+  // A flag whose integer value, when > 0, sets the live user count (the demo's
+  // loadGeneratorVUs); empty: none.
+  std::string users_flag;
+  bool uses_flags = false;  // evaluates feature flags: the engine connects a flag provider
 };
 
 // Settings for the generic `get` scenario (benchmarks and smoke tests).
@@ -27,8 +32,14 @@ struct GetScenarioSettings {
   WaitTime wait_time = WaitTime::constant(0);
 };
 
+struct ShopSettings;
+
 struct BuiltinSettings {
   GetScenarioSettings get;
+  // Astronomy Shop: user class weight, wait time (unset: between(1, 10)), people file.
+  unsigned shop_user_weight = 9;
+  std::optional<WaitTime> shop_wait_time;
+  std::string people_file;  // empty: the built-in people
 };
 
 // Names of the built-in scenarios, for --help and error messages.

@@ -7,6 +7,19 @@
 
 namespace loadgen::scenario {
 
+namespace {
+// Every flag at its default: for runs without a flag provider.
+class DefaultFlags final : public FlagSource {
+ public:
+  core::Task<std::int64_t> int_value(std::string_view, std::int64_t d) override { co_return d; }
+  core::Task<bool> bool_value(std::string_view, bool d) override { co_return d; }
+};
+DefaultFlags& default_flags() {
+  static DefaultFlags flags;
+  return flags;
+}
+}  // namespace
+
 User::~User() {
   // A user abandoned while asleep (process shutdown) must leave the loop's timer heap.
   if (loop_) loop_->forget(sleeper_);
@@ -15,6 +28,7 @@ User::~User() {
 void User::attach(const Runtime& rt) {
   loop_ = rt.loop;
   events_ = rt.events;
+  flags_ = rt.flags ? rt.flags : &default_flags();
   class_ = rt.cls;
   id_ = rt.id;
   rng_.reseed(rt.seed);

@@ -17,6 +17,7 @@
 #include "client/http_client.hpp"
 #include "core/random.hpp"
 #include "core/task.hpp"
+#include "scenario/flag_source.hpp"
 #include "scenario/wait_time.hpp"
 
 namespace loadgen::scenario {
@@ -55,6 +56,8 @@ class User {
   virtual core::Task<> on_stop() { co_return; }
 
   client::HttpClient& client() { return *client_; }
+  // Feature flags (flagd over OFREP when configured; otherwise every flag has its default).
+  FlagSource& flags() { return *flags_; }
   core::Rng& rng() { return rng_; }
   std::uint64_t id() const { return id_; }
   const UserClass& user_class() const { return *class_; }
@@ -71,6 +74,7 @@ class User {
     const client::ClientConfig* client_config;
     client::RequestObserver* observer;
     UserEvents* events;
+    FlagSource* flags;  // may be null: defaults only
     const UserClass* cls;
     std::uint64_t id;
     std::uint64_t seed;
@@ -87,6 +91,7 @@ class User {
 
   client::EventLoop* loop_ = nullptr;
   UserEvents* events_ = nullptr;
+  FlagSource* flags_ = nullptr;
   const UserClass* class_ = nullptr;
   std::optional<client::HttpClient> client_;
   core::Rng rng_;

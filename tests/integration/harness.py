@@ -527,7 +527,7 @@ class LoadgenTestCase(unittest.TestCase):
 
 def headless_args(host, users=2, spawn_rate=100, run_time="2s", paths=("/ok",),
                   wait_time="constant(0)", extra=()):
-    args = ["--headless", "-H", host, "-u", str(users), "-r", str(spawn_rate),
+    args = ["--headless", "--scenario", "get", "-H", host, "-u", str(users), "-r", str(spawn_rate),
             "-t", run_time, "--wait-time", wait_time]
     for p in paths:
         args += ["--path", p]

@@ -17,7 +17,7 @@ class ConfigTest(LoadgenTestCase):
 
     def run_and_check(self, args, env=None, users=None):
         out = self.outputs()
-        res = run_loadgen(args + ["--path", "/ok", "--wait-time", "constant(0.1)"] + out.args(),
+        res = run_loadgen(args + ["--scenario", "get", "--path", "/ok", "--wait-time", "constant(0.1)"] + out.args(),
                           extra_env=env or {}, timeout=30)
         self.assertNoCrash(res)
         self.assertExit(res, 0)

@@ -91,11 +91,11 @@ TEST_F(OptionsTest, Defaults) {
   EXPECT_EQ(o.exit_code_on_error, 1);
   EXPECT_EQ(o.web_port, 8089);
   EXPECT_EQ(o.threads, 0);
-  EXPECT_EQ(o.scenario, "get");
+  EXPECT_EQ(o.scenario, "astronomy-shop");
   EXPECT_EQ(o.paths, std::vector<std::string>{"/"});
   EXPECT_EQ(o.method, "GET");
   EXPECT_TRUE(o.headers.empty());
-  EXPECT_EQ(o.wait_time, "constant(0)");
+  EXPECT_TRUE(o.wait_time.empty());
   EXPECT_EQ(o.connect_timeout, 60s);
   EXPECT_EQ(o.timeout, 60s);
   EXPECT_EQ(o.max_redirects, 30);
@@ -260,6 +260,7 @@ TEST_F(OptionsTest, EachEnvVar) {
       {"LOCUST_RESET_STATS", "true", [](const Options& o) { return o.reset_stats; }},
       {"LOADGEN_THREADS", "2", [](const Options& o) { return o.threads == 2; }},
       {"LOADGEN_SCENARIO", "shop", [](const Options& o) { return o.scenario == "shop"; }},
+      {"LOADGEN_PEOPLE", "p.json", [](const Options& o) { return o.people_file == "p.json"; }},
       {"LOADGEN_PATH", "/p",
        [](const Options& o) { return o.paths == std::vector<std::string>{"/p"}; }},
       {"LOADGEN_METHOD", "put", [](const Options& o) { return o.method == "PUT"; }},

@@ -76,7 +76,7 @@ class RunUserTest : public ::testing::Test {
   // Runs the user to its end; returns the elapsed time.
   std::chrono::nanoseconds run() {
     user.s = &script;
-    user.attach(User::Runtime{&loop, &cfg, nullptr, &events, &cls, 7, 42});
+    user.attach(User::Runtime{&loop, &cfg, nullptr, &events, nullptr, &cls, 7, 42});
     const auto t0 = core::mono_ns();
     EXPECT_TRUE(testing::run_on_loop(loop, [&] { return run_user(user); })) << "user hung";
     return std::chrono::nanoseconds(core::mono_ns() - t0);

@@ -1,0 +1,156 @@
+// The Astronomy Shop scenario: the OpenTelemetry Demo load generator's WebsiteUser, task for
+// task (see ../shared/reference/demo.md). Request names are the URLs as Locust shows them
+// (path and query, no grouping). Each task function is named like the span the demo opens
+// for it (user_index, user_browse_product, ...): the tracing issue wraps them in spans.
+#include <array>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "core/uuid.hpp"
+#include "scenario/astronomy_shop.hpp"
+
+namespace loadgen::scenario {
+
+namespace {
+
+constexpr std::array<std::string_view, 10> kProducts = {
+    "0PUK6V6EV0", "1YMWWN1N4O", "2ZYFJ3GM2N", "66VCHSJNUP", "6E92ZMYYFZ",
+    "9SIQT8TOJO", "L9ECAV7KIM", "LS4PSXUNUM", "OLJCESPC7Z", "HQTGWGPNH4"};
+// The demo draws from these and Python's None, which goes on the wire as "None".
+constexpr std::array<std::string_view, 7> kAdCategories = {
+    "binoculars", "telescopes", "accessories", "assembly", "travel", "books", "None"};
+constexpr std::array<int, 6> kQuantities = {1, 2, 3, 4, 5, 10};
+
+class WebsiteUser final : public User {
+ public:
+  explicit WebsiteUser(std::shared_ptr<const ShopSettings> s) : s_(std::move(s)) {}
+
+  const std::string& session_id() const { return session_id_; }
+
+  // on_start: a new session.id, then the index task (the demo's user_session_start).
+  core::Task<> on_start() override {
+    session_id_ = core::uuid4(rng());
+    co_await index();
+  }
+
+  core::Task<> index() {
+    co_await traffic_gate();
+    co_await client().get("/");
+  }
+
+  core::Task<> browse_product() {
+    co_await traffic_gate();
+    const std::string_view product = pick(kProducts);
+    co_await client().get(fmt::format("/api/products/{}", product));
+  }
+
+  core::Task<> get_recommendations() {
+    co_await traffic_gate();
+    const std::string_view product = pick(kProducts);
+    co_await client().get(fmt::format("/api/recommendations?productIds={}", product));
+  }
+
+  core::Task<> get_ads() {
+    co_await traffic_gate();
+    const std::string_view category = pick(kAdCategories);
+    co_await client().get(fmt::format("/api/data/?contextKeys={}", category));
+  }
+
+  core::Task<> view_cart() {
+    co_await traffic_gate();
+    co_await client().get("/api/cart");
+  }
+
+  // As a task: a fresh user id each time (the demo's add_to_cart(user="")).
+  core::Task<> add_to_cart_task() {
+    co_await traffic_gate();
+    co_await add_to_cart(core::uuid4(rng()));
+  }
+
+  core::Task<> add_to_cart(std::string user) {
+    const std::string_view product = pick(kProducts);
+    const int quantity = pick(kQuantities);
+    co_await client().get(fmt::format("/api/products/{}", product));
+    const std::string body = fmt::format(
+        R"({{"item":{{"productId":"{}","quantity":{}}},"userId":"{}"}})", product, quantity, user);
+    co_await client().post("/api/cart", {.json = body});
+  }
+
+  core::Task<> checkout_single() {
+    co_await traffic_gate();
+    const std::string user = core::uuid4(rng());
+    co_await add_to_cart(user);
+    co_await checkout(user);
+  }
+
+  core::Task<> checkout_multi() {
+    co_await traffic_gate();
+    const std::string user = core::uuid4(rng());
+    const auto items = 2 + static_cast<int>(rng().below(3));  // 2, 3 or 4
+    for (int i = 0; i < items; ++i) co_await add_to_cart(user);
+    co_await checkout(user);
+  }
+
+  core::Task<> flood_home() {
+    co_await traffic_gate();
+    const std::int64_t count = co_await flags().int_value(kFloodFlag, 0);
+    for (std::int64_t i = 0; i < count && !stopping(); ++i) co_await client().get("/");
+  }
+
+ private:
+  core::Task<> checkout(const std::string& user) {
+    const People& people = *s_->people;
+    const std::size_t who = rng().below(people.open_objects.size());
+    const std::string body = people.checkout_body(who, user);
+    co_await client().post("/api/checkout", {.json = body});
+  }
+
+  // loadGeneratorTraffic = 0 pauses every user's shop traffic until it is 1 again: a paused
+  // user waits a second and lets the loop pick again, without its task's requests.
+  core::Task<> traffic_gate() {
+    // The result goes through a variable: GCC 12 miscompiles co_await inside an if condition.
+    const bool traffic_on = co_await flags().bool_value(kTrafficFlag, true);
+    if (traffic_on) co_return;
+    co_await sleep(std::chrono::seconds(1));
+    throw RescheduleTask{};
+  }
+
+  template <class A>
+  typename A::value_type pick(const A& a) {
+    return a[rng().below(a.size())];
+  }
+
+  std::shared_ptr<const ShopSettings> s_;
+  std::string session_id_;
+};
+
+}  // namespace
+
+Scenario make_astronomy_shop_scenario(const ShopSettings& settings) {
+  auto s = std::make_shared<const ShopSettings>(settings);
+  UserClass cls;
+  cls.name = "WebsiteUser";
+  cls.weight = settings.user_weight;
+  cls.wait_time = settings.wait_time;
+  cls.tasks = {
+      task<WebsiteUser>("index", 1, &WebsiteUser::index),
+      task<WebsiteUser>("browse_product", 10, &WebsiteUser::browse_product),
+      task<WebsiteUser>("get_recommendations", 3, &WebsiteUser::get_recommendations),
+      task<WebsiteUser>("get_ads", 3, &WebsiteUser::get_ads),
+      task<WebsiteUser>("view_cart", 3, &WebsiteUser::view_cart),
+      task<WebsiteUser>("add_to_cart", 2, &WebsiteUser::add_to_cart_task),
+      task<WebsiteUser>("checkout", 1, &WebsiteUser::checkout_single),
+      task<WebsiteUser>("checkout_multi", 1, &WebsiteUser::checkout_multi),
+      task<WebsiteUser>("flood_home", 5, &WebsiteUser::flood_home),
+  };
+  cls.make = [s] { return std::make_unique<WebsiteUser>(s); };
+  Scenario sc;
+  sc.name = "astronomy-shop";
+  sc.user_classes.push_back(std::move(cls));
+  sc.users_flag = std::string(kUsersFlag);
+  sc.uses_flags = true;
+  return sc;
+}
+
+}  // namespace loadgen::scenario
