@@ -1,30 +1,65 @@
 #!/usr/bin/env bash
-# `make demo`: starts a local server on a free loopback port, runs loadgen headless against
-# it with live stats and a final summary, and stops everything it started (also on Ctrl-C).
-# Knobs (environment): DEMO_USERS (20), DEMO_SPAWN_RATE (10), DEMO_RUN_TIME (30s),
-# DEMO_WAIT_TIME ("between(0.5, 2)"), LOADGEN_BIN.
+# `make demo`: the Astronomy Shop scenario against the project's own shop simulator on
+# loopback. Starts shopsim (shop API + flagd OFREP) on free ports, runs loadgen headless with
+# live stats and a final summary, prints what shopsim saw, and stops everything it started
+# (also on Ctrl-C: loadgen then prints its summary first).
+# Knobs (environment): DEMO_USERS (50), DEMO_SPAWN_RATE (10), DEMO_RUN_TIME (30s),
+# DEMO_WAIT_TIME (between(0.5, 2.5); the demo's own users wait between(1, 10)), LOADGEN_BIN,
+# SHOPSIM_BIN.
 set -euo pipefail
-. "$(dirname "$0")/../bench/lib/common.sh"
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+loadgen="${LOADGEN_BIN:-$repo/build/release/src/app/loadgen}"
+shopsim="${SHOPSIM_BIN:-$repo/build/release/tools/shopsim/shopsim}"
+for b in "$loadgen" "$shopsim"; do
+  [ -x "$b" ] || { echo "demo: $b not found; run 'make build' first" >&2; exit 1; }
+done
 
-LOADGEN="$(bench_find_loadgen)"
-bench_init
-bench_start_nginx 0
-mkdir -p "$BENCH_WORKDIR/nginx/www/api"
-echo '{"status":"ok"}' > "$BENCH_WORKDIR/nginx/www/api/health.json"
+work="$(mktemp -d "${TMPDIR:-/tmp}/loadgen-demo.XXXXXX")"
+shop_pid=""
+lg_pid=""
+cleanup() {
+  [ -n "$lg_pid" ] && kill -TERM "$lg_pid" 2>/dev/null || true
+  if [ -n "$shop_pid" ]; then
+    kill -TERM "$shop_pid" 2>/dev/null || true
+    wait "$shop_pid" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' TERM
 
-echo "demo: nginx on http://127.0.0.1:$NGINX_PORT (pid $NGINX_PID); output in $BENCH_WORKDIR"
+cp "$repo/tools/shopsim/flags.json" "$work/flags.json"
+"$shopsim" --port 0 --ofrep-port 0 --flags "$work/flags.json" --port-file "$work/ports" \
+  >"$work/shopsim.out" 2>"$work/shopsim.err" &
+shop_pid=$!
+for _ in $(seq 1 100); do
+  [ -s "$work/ports" ] && break
+  kill -0 "$shop_pid" 2>/dev/null || { cat "$work/shopsim.err" >&2; exit 1; }
+  sleep 0.05
+done
+port="$(awk '$1 == "PORT" {print $2}' "$work/ports")"
+ofrep_port="$(awk '$1 == "OFREP_PORT" {print $2}' "$work/ports")"
+echo "demo: shop simulator on http://127.0.0.1:$port (flagd OFREP on port $ofrep_port), pid $shop_pid"
+echo "demo: flags in $work/flags.json (edit it while the demo runs: loadGeneratorFloodHomepage," \
+     "loadGeneratorTraffic, loadGeneratorVUs); reports in $work"
+
 set +e
-"$LOADGEN" --headless \
-  -H "http://127.0.0.1:$NGINX_PORT" \
-  -u "${DEMO_USERS:-20}" -r "${DEMO_SPAWN_RATE:-10}" -t "${DEMO_RUN_TIME:-30s}" \
-  --wait-time "${DEMO_WAIT_TIME:-between(0.5, 2)}" \
-  --path / --path /api/health.json --path /missing \
-  --csv "$BENCH_WORKDIR/demo" &
-LG_PID=$!
-trap 'kill -INT $LG_PID 2>/dev/null' INT
-wait $LG_PID
+FLAGD_HOST=127.0.0.1 FLAGD_OFREP_PORT="$ofrep_port" \
+  "$loadgen" --headless --scenario astronomy-shop \
+  -H "http://127.0.0.1:$port" \
+  -u "${DEMO_USERS:-50}" -r "${DEMO_SPAWN_RATE:-10}" -t "${DEMO_RUN_TIME:-30s}" \
+  --wait-time "${DEMO_WAIT_TIME:-between(0.5, 2.5)}" \
+  --csv "$work/demo" --json-file "$work/demo.json" &
+lg_pid=$!
+trap 'kill -INT $lg_pid 2>/dev/null' INT
+wait "$lg_pid"
 rc=$?
+if kill -0 "$lg_pid" 2>/dev/null; then wait "$lg_pid"; rc=$?; fi
+lg_pid=""
 trap 'exit 130' INT
-wait $LG_PID 2>/dev/null
-echo "demo: loadgen exited with code $rc (1 = some requests failed: /missing answers 404 on purpose)"
-exit 0
+set -e
+
+echo
+echo "demo: what the shop simulator saw (GET /__stats):"
+curl -s "http://127.0.0.1:$port/__stats" || true
+echo
+echo "demo: loadgen exited with code $rc (see docs/exit-codes.md)"
