@@ -41,10 +41,14 @@ Engine::Engine(EngineConfig cfg, scenario::Scenario scenario, double now_s, doub
       seed_(cfg_.seed != 0 ? cfg_.seed : (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()),
       stats_(now_wall, cfg_.max_names) {
   ramp_.start_s = now_s;
+  if (cfg_.flags) {
+    flag_warnings_ = std::make_unique<core::RateLimitedWarning>(
+        cfg_.log, std::chrono::nanoseconds(cfg_.flags->warn_interval));
+  }
   const int n = std::max(1, cfg_.threads);
   for (int i = 0; i < n; ++i) {
     WorkerConfig wc{&cfg_.client, cfg_.tls, cfg_.max_names,
-                    cfg_.flags ? &*cfg_.flags : nullptr, cfg_.log};
+                    cfg_.flags ? &*cfg_.flags : nullptr, cfg_.log, flag_warnings_.get()};
     workers_.push_back(std::make_unique<Worker>(i, wc));
   }
   for (auto& w : workers_) w->start();

@@ -87,6 +87,7 @@ class Engine {
 
   EngineConfig cfg_;
   scenario::Scenario scenario_;
+  std::unique_ptr<core::RateLimitedWarning> flag_warnings_;
   std::vector<std::unique_ptr<Worker>> workers_;
   ClassPicker picker_;
   std::vector<std::int64_t> class_counts_;

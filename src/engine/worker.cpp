@@ -11,7 +11,10 @@ namespace loadgen::engine {
 Worker::Worker(int index, WorkerConfig cfg)
     : index_(index), cfg_(cfg), loop_(cfg.tls), shard_(cfg.max_names) {
   // Built before the thread starts and destroyed after it stops: never touched concurrently.
-  if (cfg_.flags) flags_ = std::make_unique<flags::OfrepFlagSource>(loop_, *cfg_.flags, cfg_.log, nullptr);
+  if (cfg_.flags) {
+    flags_ = std::make_unique<flags::OfrepFlagSource>(loop_, *cfg_.flags, cfg_.log, nullptr,
+                                                      cfg_.flag_warnings);
+  }
 }
 
 Worker::~Worker() {

@@ -44,6 +44,7 @@ struct WorkerConfig {
   std::size_t max_names = 1000;
   const flags::OfrepConfig* flags = nullptr;  // null: every flag has its default
   core::LogSink* log = nullptr;
+  core::RateLimitedWarning* flag_warnings = nullptr;  // shared by every worker's flag source
 };
 
 class Worker final : public client::RequestObserver, public scenario::UserEvents {

@@ -97,12 +97,14 @@ struct OfrepFlagSource::Entry {
 };
 
 OfrepFlagSource::OfrepFlagSource(client::EventLoop& loop, const OfrepConfig& cfg,
-                                 core::LogSink* log, client::RequestObserver* observer)
+                                 core::LogSink* log, client::RequestObserver* observer,
+                                 core::RateLimitedWarning* shared_warnings)
     : loop_(loop),
       cfg_(cfg),
       body_(ofrep_request_body(cfg.targeting_key)),
       observer_(observer),
-      warnings_(log, cfg.warn_interval) {
+      own_warnings_(log, cfg.warn_interval),
+      warnings_(shared_warnings ? shared_warnings : &own_warnings_) {
   auto base = ofrep_base_url(cfg_);
   if (base) {
     client_cfg_.set_base(std::move(*base));
@@ -249,7 +251,7 @@ bool OfrepFlagSource::settle(const Entry& e, bool from_cache, bool value_usable,
     message = e.message;
   }
   message += fmt::format("; using the default value {}", describe(default_value));
-  warnings_.warn(fmt::format("flag:{}:{}", e.key, to_string(error)), message, core::mono_ns());
+  warnings_->warn(fmt::format("flag:{}:{}", e.key, to_string(error)), message, core::mono_ns());
   return false;
 }
 

@@ -31,8 +31,11 @@ class OfrepFlagSource final : public scenario::FlagSource {
  public:
   // `log` may be null (warnings dropped). `observer` may be null: flag requests are then not
   // recorded in the load stats (the demo's Locust did not count them either).
+  // `shared_warnings` (optional) rate-limits warnings across every worker's source, so a dead
+  // flagd prints one line per interval for the whole process; null: this source's own limiter.
   OfrepFlagSource(client::EventLoop& loop, const OfrepConfig& cfg, core::LogSink* log,
-                  client::RequestObserver* observer);
+                  client::RequestObserver* observer,
+                  core::RateLimitedWarning* shared_warnings = nullptr);
   ~OfrepFlagSource();
   OfrepFlagSource(const OfrepFlagSource&) = delete;
   OfrepFlagSource& operator=(const OfrepFlagSource&) = delete;
@@ -79,7 +82,8 @@ class OfrepFlagSource final : public scenario::FlagSource {
   std::string origin_;      // http://host:port, for messages
   std::string body_;        // the evaluationRequest body, the same for every flag
   client::RequestObserver* observer_;
-  core::RateLimitedWarning warnings_;
+  core::RateLimitedWarning own_warnings_;
+  core::RateLimitedWarning* warnings_;
   std::unordered_map<std::string, std::unique_ptr<Entry>, KeyHash, std::equal_to<>> entries_;
   Evaluation last_;
 };
