@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -78,6 +79,16 @@ std::string exception_report(const engine::Engine& e) {
     out += fmt::format("{:>12} | {}.{}: {}\n", n, cls, task, msg);
   }
   return out;
+}
+
+std::vector<report::ExceptionRow> exception_rows(const engine::Engine& e) {
+  std::vector<report::ExceptionRow> rows;
+  for (const auto& [key, n] : e.exceptions()) {
+    const auto& [cls, task, msg] = key;
+    rows.push_back(report::ExceptionRow{n, msg, fmt::format("in task {} of user class {}", task, cls), "local"});
+  }
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.count > b.count; });
+  return rows;
 }
 
 bool write_file(const std::string& path, const std::string& content) {
@@ -200,7 +211,7 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   bool csv_error_reported = false;
   auto write_csv = [&](bool history) {
     if (!csv) return;
-    core::Status st = csv->write_all(eng.stats());
+    core::Status st = csv->write_all(eng.stats(), exception_rows(eng));
     if (st && history) st = csv->append_history(eng.stats(), static_cast<int>(eng.alive()), core::wall_seconds());
     if (!st && !csv_error_reported) {
       log.error("{}", st.error().message);

@@ -146,7 +146,13 @@ std::string format_failures_csv(const stats::Aggregate& a) {
   return out;
 }
 
-std::string format_exceptions_csv() { return csv_row({"Count", "Message", "Traceback", "Nodes"}); }
+std::string format_exceptions_csv(const std::vector<ExceptionRow>& rows) {
+  std::string out = csv_row({"Count", "Message", "Traceback", "Nodes"});
+  for (const auto& r : rows) {
+    out += csv_row({std::to_string(r.count), r.message, r.traceback, r.nodes});
+  }
+  return out;
+}
 
 std::string stats_history_csv_header() {
   std::vector<std::string> header = {"Timestamp", "User Count", "Type",
@@ -181,14 +187,15 @@ core::Status CsvWriter::write_failures(const stats::Aggregate& a) {
   return write_file_atomically(failures_path(), format_failures_csv(a));
 }
 
-core::Status CsvWriter::write_exceptions() {
-  return write_file_atomically(exceptions_path(), format_exceptions_csv());
+core::Status CsvWriter::write_exceptions(const std::vector<ExceptionRow>& rows) {
+  return write_file_atomically(exceptions_path(), format_exceptions_csv(rows));
 }
 
-core::Status CsvWriter::write_all(const stats::Aggregate& a) {
+core::Status CsvWriter::write_all(const stats::Aggregate& a,
+                                  const std::vector<ExceptionRow>& exceptions) {
   if (auto s = write_stats(a); !s) return s;
   if (auto s = write_failures(a); !s) return s;
-  return write_exceptions();
+  return write_exceptions(exceptions);
 }
 
 core::Status CsvWriter::append_history(const stats::Aggregate& a, int user_count, double now_wall) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <fstream>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,9 +26,16 @@ std::string format_stats_csv(const stats::Aggregate& a);
 // <prefix>_failures.csv: Method, Name, Error, Occurrences; most frequent first (Locust's order
 // is by sha256 of the key, i.e. arbitrary).
 std::string format_failures_csv(const stats::Aggregate& a);
-// <prefix>_exceptions.csv: Count, Message, Traceback, Nodes — header only (no Python
-// exceptions here).
-std::string format_exceptions_csv();
+// One row of Locust's exceptions table: a task that threw (C++ has no traceback; we give the
+// user class and task instead). Nodes is "local" for a single process.
+struct ExceptionRow {
+  std::uint64_t count = 0;
+  std::string message;
+  std::string traceback;
+  std::string nodes = "local";
+};
+// <prefix>_exceptions.csv: Count, Message, Traceback, Nodes.
+std::string format_exceptions_csv(const std::vector<ExceptionRow>& rows = {});
 // <prefix>_stats_history.csv header, and the rows for one tick: the entries (if full_history)
 // then Aggregated. Requests/s and Failures/s are current (10 s window). Percentiles are
 // cumulative; Locust uses the last-10-s percentiles when full_history is on (a deviation).
@@ -42,9 +50,9 @@ class CsvWriter {
   // Rewrite the file whole, through "<file>.tmp" and rename, so readers never see half a file.
   core::Status write_stats(const stats::Aggregate& a);
   core::Status write_failures(const stats::Aggregate& a);
-  core::Status write_exceptions();
+  core::Status write_exceptions(const std::vector<ExceptionRow>& rows = {});
   // write_stats + write_failures + write_exceptions: Locust's once-a-second tick.
-  core::Status write_all(const stats::Aggregate& a);
+  core::Status write_all(const stats::Aggregate& a, const std::vector<ExceptionRow>& exceptions = {});
   // The first call truncates the file and writes the header; each call appends rows and
   // flushes (Locust flushes every 10 s and can lose the tail; we do not).
   core::Status append_history(const stats::Aggregate& a, int user_count, double now_wall);
