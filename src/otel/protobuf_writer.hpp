@@ -1,0 +1,139 @@
+// A minimal protobuf wire-format writer (https://protobuf.dev/programming-guides/encoding/) for
+// the OTLP encoders, appending into one caller-owned, reusable std::string; plus UTF-8 checks.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace loadgen::otel {
+
+// Wire types (encoding guide, "Message Structure").
+enum class WireType : std::uint8_t { kVarint = 0, kI64 = 1, kLen = 2, kSGroup = 3, kEGroup = 4, kI32 = 5 };
+
+// Number of bytes the base-128 varint encoding of v takes (1..10).
+constexpr std::size_t varint_size(std::uint64_t v) {
+  std::size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+constexpr std::uint64_t zigzag64(std::int64_t v) {
+  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+constexpr std::uint32_t zigzag32(std::int32_t v) {
+  return (static_cast<std::uint32_t>(v) << 1) ^ static_cast<std::uint32_t>(v >> 31);
+}
+
+// Appends fields to `out` (never clears it). Nested messages are written with a reserved length
+// prefix that end_message() back-patches; a prefix of the wrong size costs one memmove of the
+// message body, so callers pass a good guess (1 byte < 128 B, 2 bytes < 16 KiB, 3 bytes < 2 MiB).
+// Single-threaded; holds a reference to `out` for its lifetime.
+class ProtobufWriter {
+ public:
+  explicit ProtobufWriter(std::string& out) : out_(out) {}
+
+  // Position of a nested message's reserved length prefix (opaque to callers).
+  struct Mark {
+    std::size_t prefix_pos;
+    std::size_t reserved;
+  };
+
+  void tag(std::uint32_t field, WireType wt) {
+    varint((static_cast<std::uint64_t>(field) << 3) | static_cast<std::uint64_t>(wt));
+  }
+
+  void varint(std::uint64_t v) {
+    char buf[10];
+    std::size_t n = 0;
+    while (v >= 0x80) {
+      buf[n++] = static_cast<char>(static_cast<std::uint8_t>(v) | 0x80);
+      v >>= 7;
+    }
+    buf[n++] = static_cast<char>(v);
+    out_.append(buf, n);
+  }
+
+  // Scalar fields (proto3 types named as in .proto files).
+  void uint64_field(std::uint32_t field, std::uint64_t v) {
+    tag(field, WireType::kVarint);
+    varint(v);
+  }
+  void uint32_field(std::uint32_t field, std::uint32_t v) { uint64_field(field, v); }
+  // int32/int64/enum: two's complement as a 64-bit varint (negatives take 10 bytes).
+  void int64_field(std::uint32_t field, std::int64_t v) {
+    uint64_field(field, static_cast<std::uint64_t>(v));
+  }
+  void bool_field(std::uint32_t field, bool v) { uint64_field(field, v ? 1U : 0U); }
+  void sint64_field(std::uint32_t field, std::int64_t v) { uint64_field(field, zigzag64(v)); }
+  void sint32_field(std::uint32_t field, std::int32_t v) { uint64_field(field, zigzag32(v)); }
+
+  void fixed64_field(std::uint32_t field, std::uint64_t v) {
+    tag(field, WireType::kI64);
+    fixed64(v);
+  }
+  void fixed32_field(std::uint32_t field, std::uint32_t v) {
+    tag(field, WireType::kI32);
+    fixed32(v);
+  }
+  void double_field(std::uint32_t field, double v) {
+    std::uint64_t bits = 0;
+    static_assert(sizeof bits == sizeof v);
+    std::memcpy(&bits, &v, sizeof bits);
+    fixed64_field(field, bits);
+  }
+  void fixed64(std::uint64_t v) {  // little-endian, portable
+    char buf[8];
+    for (std::size_t i = 0; i < 8; ++i) buf[i] = static_cast<char>(static_cast<std::uint8_t>(v >> (8 * i)));
+    out_.append(buf, 8);
+  }
+  void fixed32(std::uint32_t v) {
+    char buf[4];
+    for (std::size_t i = 0; i < 4; ++i) buf[i] = static_cast<char>(static_cast<std::uint8_t>(v >> (8 * i)));
+    out_.append(buf, 4);
+  }
+
+  // bytes: written as given.
+  void bytes_field(std::uint32_t field, std::string_view v) {
+    tag(field, WireType::kLen);
+    varint(v.size());
+    out_.append(v.data(), v.size());
+  }
+  void bytes_field(std::uint32_t field, const std::uint8_t* data, std::size_t n) {
+    bytes_field(field, std::string_view(reinterpret_cast<const char*>(data), n));
+  }
+  // string: proto3 requires valid UTF-8 (receivers such as libprotobuf reject the message
+  // otherwise), so ill-formed sequences are replaced with U+FFFD.
+  void string_field(std::uint32_t field, std::string_view v);
+
+  // Nested message: begin_message(), write its fields, end_message(mark).
+  Mark begin_message(std::uint32_t field, std::size_t reserve = 1) {
+    tag(field, WireType::kLen);
+    Mark m{out_.size(), reserve};
+    out_.append(reserve, '\0');
+    return m;
+  }
+  void end_message(Mark m);
+
+  std::string& out() { return out_; }
+
+ private:
+  std::string& out_;
+};
+
+// UTF-8 well-formedness (Unicode 15, Table 3-7), shared by the protobuf and JSON encoders.
+// Length of the longest prefix of s that is well-formed UTF-8.
+std::size_t utf8_valid_prefix(std::string_view s);
+// The UTF-8 sequence starting at s[i] (i < s.size()): returns its length and sets `valid`; if
+// it is not well-formed, returns the length of its maximal subpart (>= 1), which is replaced by
+// exactly one U+FFFD (Unicode "substitution of maximal subparts", the W3C/WHATWG practice).
+std::size_t utf8_sequence(std::string_view s, std::size_t i, bool& valid);
+// Appends s with every maximal ill-formed subpart replaced by U+FFFD (EF BF BD).
+void append_utf8_sanitized(std::string& out, std::string_view s);
+
+}  // namespace loadgen::otel
