@@ -103,7 +103,17 @@ void Connection::close() {
   rpos = rlen = 0;
 }
 
-void Connection::abort() { close(); }
+// Kill: close the socket so pending operations complete (operation_aborted), but keep the TLS
+// stream: an in-flight TLS operation still uses it when it completes. It goes in close() or
+// the destructor, once nothing is in flight.
+void Connection::abort() {
+  if (sock_.is_open()) {
+    asio::error_code ignored;
+    sock_.close(ignored);
+  }
+  open_ = false;
+  rpos = rlen = 0;
+}
 
 void Connection::compact() {
   if (rpos == 0) return;

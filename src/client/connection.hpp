@@ -54,7 +54,8 @@ class Connection final : public DeadlineHook {
   core::Task<IoResult> read_more(std::int64_t deadline, std::size_t max_size);
 
   void close();
-  // Kill: close now; operations in flight complete with operation_aborted.
+  // Kill: close the socket now; operations in flight complete with operation_aborted. Safe
+  // while an operation is in flight (close() is not: it frees the TLS stream).
   void abort();
   bool deadline_expired() const { return expired; }
   void clear_deadline() { deadline_ns = 0; expired = false; }
