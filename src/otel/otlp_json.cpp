@@ -71,6 +71,8 @@ void json_double(std::string& o, double v) {
     o += "\"NaN\"";
   } else if (std::isinf(v)) {
     o += v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+  } else if (v == 0 && std::signbit(v)) {
+    o += "-0.0";  // "-0" would read back as integer 0 in parsers that keep integers apart
   } else {
     char buf[32];
     auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest round-trip form
