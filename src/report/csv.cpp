@@ -81,10 +81,10 @@ core::Status write_file_atomically(const std::string& path, const std::string& c
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return file_error(tmp, errno);
+    if (!out) return file_error(path, errno);
     out.write(content.data(), static_cast<std::streamsize>(content.size()));
     out.flush();
-    if (!out) return file_error(tmp, errno);
+    if (!out) return file_error(path, errno);
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     const int err = errno;
