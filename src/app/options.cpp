@@ -19,6 +19,7 @@
 #include "app/options_help.hpp"
 #include "core/timespan.hpp"
 #include "http/url.hpp"
+#include "core/strings.hpp"
 #include "scenario/wait_time.hpp"
 
 namespace loadgen::app {
@@ -39,11 +40,7 @@ using Settings = std::map<OptionId, Setting>;
 
 constexpr std::string_view kUsageHint = "Run with --help for usage.";
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) s.remove_suffix(1);
-  return s;
-}
+std::string_view trim(std::string_view s) { return core::trim_space(s); }
 
 std::string to_upper(std::string_view s) {
   std::string out(s);

@@ -5,15 +5,13 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/strings.hpp"
+
 namespace loadgen::client {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);
-         });
-}
+using core::iequals;
 
 struct Inflater {
   z_stream zs{};
@@ -54,8 +52,7 @@ bool run(Inflater& inf, std::string_view in, std::string& out, std::size_t max_o
 }  // namespace
 
 Coding parse_content_encoding(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  v = core::trim_ows(v);
   if (v.empty() || iequals(v, "identity")) return Coding::kIdentity;
   if (iequals(v, "gzip") || iequals(v, "x-gzip")) return Coding::kGzip;
   if (iequals(v, "deflate")) return Coding::kDeflate;

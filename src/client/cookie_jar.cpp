@@ -5,29 +5,17 @@
 #include <ctime>
 #include <optional>
 
+#include "core/strings.hpp"
 #include "http/url.hpp"
 
 namespace loadgen::client {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using core::iequals;
+using core::trim_ows;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);
-         });
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>((c >= 'A' && c <= 'Z') ? c + 32 : c);
-  return out;
-}
+std::string lower(std::string_view s) { return core::ascii_lowercase(s); }
 
 std::string_view path_of(std::string_view t) {
   if (auto q = t.find('?'); q != std::string_view::npos) t = t.substr(0, q);
@@ -75,13 +63,13 @@ void CookieJar::store(std::string_view set_cookie, const http::Url& url, std::st
                       std::int64_t now_s) {
   std::string_view rest = set_cookie;
   auto semi = rest.find(';');
-  std::string_view pair = trim(rest.substr(0, semi));
+  std::string_view pair = trim_ows(rest.substr(0, semi));
   rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
   auto eq = pair.find('=');
   if (eq == std::string_view::npos) return;  // §5.2 step 2: no '=' → ignore
   Cookie c;
-  c.name = std::string(trim(pair.substr(0, eq)));
-  c.value = std::string(trim(pair.substr(eq + 1)));
+  c.name = std::string(trim_ows(pair.substr(0, eq)));
+  c.value = std::string(trim_ows(pair.substr(eq + 1)));
   if (c.name.empty()) return;
   c.domain = url.host;
   c.path = default_path(target);
@@ -89,11 +77,11 @@ void CookieJar::store(std::string_view set_cookie, const http::Url& url, std::st
   bool expired = false;
   while (!rest.empty()) {
     semi = rest.find(';');
-    std::string_view attr = trim(rest.substr(0, semi));
+    std::string_view attr = trim_ows(rest.substr(0, semi));
     rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
     auto aeq = attr.find('=');
-    std::string_view key = trim(attr.substr(0, aeq));
-    std::string_view val = aeq == std::string_view::npos ? std::string_view{} : trim(attr.substr(aeq + 1));
+    std::string_view key = trim_ows(attr.substr(0, aeq));
+    std::string_view val = aeq == std::string_view::npos ? std::string_view{} : trim_ows(attr.substr(aeq + 1));
     if (iequals(key, "domain") && !val.empty()) {
       if (val.front() == '.') val.remove_prefix(1);
       std::string d = lower(val);

@@ -12,6 +12,7 @@
 #include "core/base64.hpp"
 #include "core/cancel.hpp"
 #include "core/clock.hpp"
+#include "core/strings.hpp"
 #include "http/response_parser.hpp"
 
 namespace loadgen::client {
@@ -21,11 +22,7 @@ namespace {
 constexpr std::size_t kMaxHead = 64 * 1024;       // RFC 9112 leaves it to us; Locust/nginx use less
 constexpr std::size_t kMaxReadBuffer = kMaxHead + 1024;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);
-         });
-}
+using core::iequals;
 
 bool is_redirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;

@@ -6,20 +6,14 @@
 #include "client/request_observer.hpp"
 #include "client/string_pool.hpp"
 #include "core/clock.hpp"
+#include "core/strings.hpp"
 
 namespace loadgen::client {
 
 namespace {
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);
-         });
-}
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
+using core::iequals;
+// Header lines in the raw head end in "\r\n" or "\n": drop the CR with the OWS.
+std::string_view trim(std::string_view s) { return core::trim_ows(core::trim_space(s)); }
 }  // namespace
 
 Response::Response(Response&& o) noexcept { *this = std::move(o); }

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include "core/strings.hpp"
+
 namespace loadgen::http::detail {
 
 // RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
@@ -22,16 +24,7 @@ inline constexpr std::array<bool, 256> kTchar = make_tchar_table();
 
 inline bool is_tchar(char c) { return kTchar[static_cast<unsigned char>(c)]; }
 
-inline char to_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-inline bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (to_lower(a[i]) != to_lower(b[i])) return false;
-  }
-  return true;
-}
+using core::iequals;
+inline char to_lower(char c) { return core::ascii_lower(c); }
 
 }  // namespace loadgen::http::detail

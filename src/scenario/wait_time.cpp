@@ -1,5 +1,7 @@
 #include "scenario/wait_time.hpp"
 
+#include "core/strings.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -29,14 +31,10 @@ std::chrono::nanoseconds WaitTime::next(core::Rng& rng, std::chrono::nanoseconds
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
+using core::trim_space;
 
 bool parse_number(std::string_view s, double& out) {
-  s = trim(s);
+  s = trim_space(s);
   if (s.empty()) return false;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && p == s.data() + s.size() && std::isfinite(out);
@@ -45,7 +43,7 @@ bool parse_number(std::string_view s, double& out) {
 }  // namespace
 
 core::Result<WaitTime> parse_wait_time(std::string_view text, std::string_view what) {
-  const std::string_view t = trim(text);
+  const std::string_view t = trim_space(text);
   auto bad = [&](std::string_view why) {
     return core::make_error("bad_value", fmt::format("{}: '{}' {}", what, text, why),
                             "use constant(S), between(MIN, MAX), constant_pacing(S) or "
@@ -53,7 +51,7 @@ core::Result<WaitTime> parse_wait_time(std::string_view text, std::string_view w
   };
   const auto open = t.find('(');
   if (open == std::string_view::npos || t.back() != ')') return bad("is not of the form name(args)");
-  const std::string_view name = trim(t.substr(0, open));
+  const std::string_view name = trim_space(t.substr(0, open));
   std::string_view args = t.substr(open + 1, t.size() - open - 2);
   std::vector<double> nums;
   while (true) {
