@@ -133,8 +133,8 @@ std::optional<std::chrono::milliseconds> EnvReader::duration(std::string_view na
   return std::chrono::milliseconds(*n);
 }
 
-std::optional<std::string> EnvReader::choice(std::string_view name,
-                                             std::initializer_list<std::string_view> choices) const {
+std::optional<std::string> EnvReader::choice(
+    std::string_view name, std::initializer_list<std::string_view> choices) const {
   const auto v = get(name);
   if (!v) return std::nullopt;
   std::string l = lower(*v);
@@ -226,8 +226,7 @@ core::Result<OtlpExporterConfig> otlp_exporter_config_from_env(const Env& env, S
   // Per-signal wins; a per-signal value that is invalid is ignored, as if unset.
   auto per = [&](std::string_view option) { return signal_var(signal, option); };
 
-  const std::initializer_list<std::string_view> kProtocols = {"grpc", "http/protobuf",
-                                                                   "http/json"};
+  const std::initializer_list<std::string_view> kProtocols = {"grpc", "http/protobuf", "http/json"};
   auto protocol = r.choice(per("PROTOCOL"), kProtocols);
   if (!protocol) protocol = r.choice(generic_var("PROTOCOL"), kProtocols);
   if (protocol == "grpc") c.protocol = OtlpProtocol::kGrpc;
@@ -235,7 +234,8 @@ core::Result<OtlpExporterConfig> otlp_exporter_config_from_env(const Env& env, S
   const bool grpc = c.protocol == OtlpProtocol::kGrpc;
 
   std::optional<bool> insecure = r.boolean(per("INSECURE"));
-  if (!insecure && signal == Signal::kTraces) insecure = r.boolean("OTEL_EXPORTER_OTLP_SPAN_INSECURE");
+  if (!insecure && signal == Signal::kTraces)
+    insecure = r.boolean("OTEL_EXPORTER_OTLP_SPAN_INSECURE");
   if (!insecure && signal == Signal::kMetrics) {
     insecure = r.boolean("OTEL_EXPORTER_OTLP_METRIC_INSECURE");
   }
@@ -250,16 +250,16 @@ core::Result<OtlpExporterConfig> otlp_exporter_config_from_env(const Env& env, S
   const std::string_view var = per_ep ? std::string_view(per_var) : std::string_view(gen_var);
   std::string url = per_ep ? std::string(*per_ep) : gen_ep ? std::string(*gen_ep) : std::string();
   if (url.empty()) {
-    url = grpc ? "http://localhost:4317" : std::string("http://localhost:4318/") +
-                                               std::string(signal_http_path(signal));
+    url = grpc ? "http://localhost:4317"
+               : std::string("http://localhost:4318/") + std::string(signal_http_path(signal));
   } else if (grpc && url.find("://") == std::string::npos) {
     url = (c.insecure ? "http://" : "https://") + url;  // INSECURE only matters here
   }
   UrlParts parts;
   if (!split_url(url, parts)) {
-    return core::make_error(
-        "bad_value", quoted(var, url) + ": not an http:// or https:// URL with a host",
-        grpc ? "e.g. http://collector:4317" : "e.g. http://collector:4318");
+    return core::make_error("bad_value",
+                            quoted(var, url) + ": not an http:// or https:// URL with a host",
+                            grpc ? "e.g. http://collector:4317" : "e.g. http://collector:4318");
   }
   if (!grpc && !per_ep && gen_ep) {
     // Generic endpoint: a base URL; append v1/<signal> with exactly one '/' between.
@@ -322,9 +322,9 @@ BatchConfig batch_config_from_env(const Env& env, std::string_view prefix,
   positive(p + "MAX_QUEUE_SIZE", c.max_queue_size);
   positive(p + "MAX_EXPORT_BATCH_SIZE", c.max_export_batch_size);
   if (c.max_export_batch_size > c.max_queue_size) {
-    r.warn(p + "MAX_EXPORT_BATCH_SIZE (" + std::to_string(c.max_export_batch_size) +
-           ") is above " + p + "MAX_QUEUE_SIZE (" + std::to_string(c.max_queue_size) +
-           "); using " + std::to_string(c.max_queue_size));
+    r.warn(p + "MAX_EXPORT_BATCH_SIZE (" + std::to_string(c.max_export_batch_size) + ") is above " +
+           p + "MAX_QUEUE_SIZE (" + std::to_string(c.max_queue_size) + "); using " +
+           std::to_string(c.max_queue_size));
     c.max_export_batch_size = c.max_queue_size;
   }
   return c;
@@ -445,10 +445,10 @@ ExporterSelection exporters_from_env(const Env& env, Signal signal,
 Sampler sampler_from_env(const Env& env, std::vector<std::string>* warnings) {
   const EnvReader r(env, warnings);
   Sampler s;
-  const auto name = r.choice("OTEL_TRACES_SAMPLER",
-                             {"always_on", "always_off", "traceidratio", "parentbased_always_on",
-                              "parentbased_always_off", "parentbased_traceidratio",
-                              "jaeger_remote", "parentbased_jaeger_remote", "xray"});
+  const auto name = r.choice(
+      "OTEL_TRACES_SAMPLER",
+      {"always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off",
+       "parentbased_traceidratio", "jaeger_remote", "parentbased_jaeger_remote", "xray"});
   if (!name) return s;
   if (*name == "always_on") s.kind = SamplerKind::kAlwaysOn;
   if (*name == "always_off") s.kind = SamplerKind::kAlwaysOff;
@@ -482,8 +482,9 @@ core::Result<TracesConfig> traces_config_from_env(const Env& env,
   const EnvReader r(env, warnings);
   for (const char* name : {"OTEL_CONFIG_FILE", "OTEL_EXPERIMENTAL_CONFIG_FILE"}) {
     if (const auto v = r.get(name)) {
-      r.warn(quoted(name, *v) + ": declarative configuration is not supported; using OTEL_* "
-                                "environment variables");
+      r.warn(quoted(name, *v) +
+             ": declarative configuration is not supported; using OTEL_* "
+             "environment variables");
     }
   }
   TracesConfig c;
@@ -497,9 +498,9 @@ core::Result<TracesConfig> traces_config_from_env(const Env& env,
   if (otlp.ok()) {
     c.otlp = std::move(*otlp);
   } else {
-    const bool used = !c.sdk_disabled &&
-                      std::find(c.exporters.kinds.begin(), c.exporters.kinds.end(),
-                                ExporterKind::kOtlp) != c.exporters.kinds.end();
+    const bool used =
+        !c.sdk_disabled && std::find(c.exporters.kinds.begin(), c.exporters.kinds.end(),
+                                     ExporterKind::kOtlp) != c.exporters.kinds.end();
     if (used) return otlp.error();
     r.warn(otlp.error().message + " (ignored: the OTLP trace exporter is not in use)");
   }

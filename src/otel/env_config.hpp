@@ -46,7 +46,7 @@ class EnvReader {
 };
 
 enum class Signal : std::uint8_t { kTraces, kMetrics, kLogs };
-std::string_view signal_env_name(Signal s);  // "TRACES", "METRICS", "LOGS"
+std::string_view signal_env_name(Signal s);   // "TRACES", "METRICS", "LOGS"
 std::string_view signal_http_path(Signal s);  // "v1/traces", "v1/metrics", "v1/logs"
 
 // ---- OTLP exporter (every OTEL_EXPORTER_OTLP_* and OTEL_EXPORTER_OTLP_<SIGNAL>_*) ----
@@ -88,8 +88,8 @@ std::vector<std::pair<std::string, std::string>> parse_otlp_headers(
 struct BatchConfig {
   std::chrono::milliseconds schedule_delay{5000};
   std::chrono::milliseconds export_timeout{30000};  // 0 = no limit
-  std::uint32_t max_queue_size = 2048;               // > 0
-  std::uint32_t max_export_batch_size = 512;         // > 0, <= max_queue_size
+  std::uint32_t max_queue_size = 2048;              // > 0
+  std::uint32_t max_export_batch_size = 512;        // > 0, <= max_queue_size
 };
 inline constexpr BatchConfig kBspDefaults{};
 inline constexpr BatchConfig kBlrpDefaults{std::chrono::milliseconds(1000),

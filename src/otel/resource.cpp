@@ -48,9 +48,11 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_resource_a
     std::string key;
     std::string val;
     if (!decode_part(trim_ows(member.substr(0, eq)), key)) return fail("bad encoding of the key");
-    if (!decode_part(trim_ows(member.substr(eq + 1)), val)) return fail("bad encoding of the value");
+    if (!decode_part(trim_ows(member.substr(eq + 1)), val))
+      return fail("bad encoding of the value");
     if (key.empty()) return fail("empty key");
-    const auto it = std::find_if(out.begin(), out.end(), [&](const auto& kv) { return kv.first == key; });
+    const auto it =
+        std::find_if(out.begin(), out.end(), [&](const auto& kv) { return kv.first == key; });
     if (it != out.end()) {
       it->second = std::move(val);
     } else {

@@ -109,9 +109,9 @@ bool is_valid_tracestate_key(std::string_view key) {
   }
   const std::string_view tenant = key.substr(0, at);
   const std::string_view system = key.substr(at + 1);
-  return !tenant.empty() && tenant.size() <= 241 && (is_lcalpha(tenant[0]) || is_digit(tenant[0])) &&
-         all_key_chars(tenant) && !system.empty() && system.size() <= 14 && is_lcalpha(system[0]) &&
-         all_key_chars(system);
+  return !tenant.empty() && tenant.size() <= 241 &&
+         (is_lcalpha(tenant[0]) || is_digit(tenant[0])) && all_key_chars(tenant) &&
+         !system.empty() && system.size() <= 14 && is_lcalpha(system[0]) && all_key_chars(system);
 }
 
 bool is_valid_tracestate_value(std::string_view value) {

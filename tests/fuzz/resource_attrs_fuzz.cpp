@@ -49,8 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(!error.empty(), "error without a message");
   }
   std::vector<std::string> warnings;
-  const Resource r = make_resource({{"OTEL_RESOURCE_ATTRIBUTES", input}}, "loadgen",
-                                   ResourceFacts{}, &warnings);
+  const Resource r =
+      make_resource({{"OTEL_RESOURCE_ATTRIBUTES", input}}, "loadgen", ResourceFacts{}, &warnings);
   check(warnings.size() == (kv || input.empty() ? 0u : 1u), "warnings");
   check(!r.attributes.empty() && r.attributes[0].key == "service.name", "service.name first");
   bool sdk = false;

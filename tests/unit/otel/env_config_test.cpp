@@ -18,9 +18,9 @@ OtlpExporterConfig otlp(const Env& env, Signal s = Signal::kTraces,
 
 TEST(EnvReader, GeneralRules) {
   std::vector<std::string> w;
-  const Env env{{"EMPTY", ""},       {"T", "TRUE"},     {"F", "false"},    {"JUNK", "yes"},
-                {"N", "42"},         {"NEG", "-1"},     {"BIG", "2147483648"},
-                {"MAX", "2147483647"}, {"TXT", "12ms"}, {"E", " Gzip "}};
+  const Env env{{"EMPTY", ""},   {"T", "TRUE"},  {"F", "false"},        {"JUNK", "yes"},
+                {"N", "42"},     {"NEG", "-1"},  {"BIG", "2147483648"}, {"MAX", "2147483647"},
+                {"TXT", "12ms"}, {"E", " Gzip "}};
   const EnvReader r(env, &w);
   EXPECT_FALSE(r.get("EMPTY"));
   EXPECT_FALSE(r.get("MISSING"));
@@ -80,9 +80,9 @@ TEST(OtlpEndpoint, PerSignalUsedAsIs) {
   // Only the traces variable counts for traces.
   EXPECT_EQ(otlp({{"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://m:1/x"}}).endpoint,
             "http://localhost:4318/v1/traces");
-  EXPECT_EQ(otlp({{"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://m:1/x"}}, Signal::kMetrics)
-                .endpoint,
-            "http://m:1/x");
+  EXPECT_EQ(
+      otlp({{"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://m:1/x"}}, Signal::kMetrics).endpoint,
+      "http://m:1/x");
 }
 
 TEST(OtlpEndpoint, GrpcNoPathAndInsecure) {
@@ -90,8 +90,8 @@ TEST(OtlpEndpoint, GrpcNoPathAndInsecure) {
                   {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"}})
                 .endpoint,
             "http://c:4317");
-  const auto tls = otlp({{"OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"},
-                         {"OTEL_EXPORTER_OTLP_ENDPOINT", "c:4317"}});
+  const auto tls =
+      otlp({{"OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"}, {"OTEL_EXPORTER_OTLP_ENDPOINT", "c:4317"}});
   EXPECT_EQ(tls.endpoint, "https://c:4317");
   EXPECT_TRUE(tls.tls);
   const auto plain = otlp({{"OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"},
@@ -114,8 +114,8 @@ TEST(OtlpEndpoint, GrpcNoPathAndInsecure) {
 
 TEST(OtlpEndpoint, InvalidIsAnError) {
   for (const char* bad : {"localhost:4318", "ftp://c", "http://", "http:// c"}) {
-    auto c = otlp_exporter_config_from_env({{"OTEL_EXPORTER_OTLP_ENDPOINT", bad}},
-                                           Signal::kTraces, nullptr);
+    auto c = otlp_exporter_config_from_env({{"OTEL_EXPORTER_OTLP_ENDPOINT", bad}}, Signal::kTraces,
+                                           nullptr);
     ASSERT_FALSE(c.ok()) << bad;
     EXPECT_EQ(c.error().code, "bad_value");
     EXPECT_NE(c.error().message.find("OTEL_EXPORTER_OTLP_ENDPOINT"), std::string::npos);
@@ -127,8 +127,8 @@ TEST(OtlpHeaders, ParseAndMerge) {
   const auto c = otlp({{"OTEL_EXPORTER_OTLP_HEADERS", "api-key=gen, x-team = a%20b ,Shared=g"},
                        {"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "shared=t,trace-only=1"}},
                       Signal::kTraces, &w);
-  EXPECT_EQ(c.headers, (Headers{{"api-key", "gen"}, {"x-team", "a b"}, {"shared", "t"},
-                                {"trace-only", "1"}}));
+  EXPECT_EQ(c.headers,
+            (Headers{{"api-key", "gen"}, {"x-team", "a b"}, {"shared", "t"}, {"trace-only", "1"}}));
   EXPECT_TRUE(w.empty());
   const auto m = otlp({{"OTEL_EXPORTER_OTLP_HEADERS", "api-key=gen"},
                        {"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "shared=t"}},
@@ -158,7 +158,7 @@ TEST(OtlpOptions, TimeoutCompressionCertificates) {
                        {"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "/key.pem"},
                        {"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/cert.pem"}},
                       Signal::kTraces, &w);
-  EXPECT_EQ(c.timeout.count(), 0);  // 0 = no limit; per-signal wins
+  EXPECT_EQ(c.timeout.count(), 0);                   // 0 = no limit; per-signal wins
   EXPECT_EQ(c.compression, OtlpCompression::kGzip);  // invalid per-signal ignored → generic
   EXPECT_EQ(c.certificate_file, "/ca.pem");
   EXPECT_EQ(c.client_key_file, "/key.pem");
@@ -219,9 +219,9 @@ TEST(Limits, Precedence) {
   EXPECT_EQ(s.link_count_limit, 6u);
   EXPECT_EQ(s.event_attribute_count_limit, 7u);
   EXPECT_EQ(s.link_attribute_count_limit, 8u);
-  const auto l = log_record_limits_from_env({{"OTEL_ATTRIBUTE_COUNT_LIMIT", "10"},
-                                             {"OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT", "3"}},
-                                            nullptr);
+  const auto l = log_record_limits_from_env(
+      {{"OTEL_ATTRIBUTE_COUNT_LIMIT", "10"}, {"OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT", "3"}},
+      nullptr);
   EXPECT_EQ(l.attribute_count_limit, 10u);
   EXPECT_EQ(l.attribute_value_length_limit, 3u);
 }
@@ -231,9 +231,10 @@ TEST(Propagators, ListRules) {
   EXPECT_EQ(propagators_from_env({}, &w),
             (std::vector<Propagator>{Propagator::kTraceContext, Propagator::kBaggage}));
   EXPECT_EQ(propagators_from_env({{"OTEL_PROPAGATORS", ""}}, &w).size(), 2u);
-  EXPECT_EQ(propagators_from_env({{"OTEL_PROPAGATORS", " B3 ,tracecontext,b3,b3multi,baggage"}}, &w),
-            (std::vector<Propagator>{Propagator::kB3, Propagator::kTraceContext,
-                                     Propagator::kB3Multi, Propagator::kBaggage}));
+  EXPECT_EQ(
+      propagators_from_env({{"OTEL_PROPAGATORS", " B3 ,tracecontext,b3,b3multi,baggage"}}, &w),
+      (std::vector<Propagator>{Propagator::kB3, Propagator::kTraceContext, Propagator::kB3Multi,
+                               Propagator::kBaggage}));
   EXPECT_TRUE(w.empty());
   EXPECT_TRUE(propagators_from_env({{"OTEL_PROPAGATORS", "none"}}, &w).empty());
   EXPECT_EQ(propagators_from_env({{"OTEL_PROPAGATORS", "xray,bogus,baggage"}}, &w),
@@ -245,8 +246,8 @@ TEST(Exporters, Selection) {
   std::vector<std::string> w;
   EXPECT_EQ(exporters_from_env({}, Signal::kTraces, &w).kinds,
             (std::vector<ExporterKind>{ExporterKind::kOtlp}));
-  EXPECT_TRUE(exporters_from_env({{"OTEL_TRACES_EXPORTER", "none"}}, Signal::kTraces, &w)
-                  .kinds.empty());
+  EXPECT_TRUE(
+      exporters_from_env({{"OTEL_TRACES_EXPORTER", "none"}}, Signal::kTraces, &w).kinds.empty());
   EXPECT_EQ(exporters_from_env({{"OTEL_TRACES_EXPORTER", "otlp,Console,logging,otlp"}},
                                Signal::kTraces, &w)
                 .kinds,
@@ -257,11 +258,12 @@ TEST(Exporters, Selection) {
                 .kinds,
             (std::vector<ExporterKind>{ExporterKind::kOtlpStdout}));
   EXPECT_EQ(w.size(), 2u);
-  EXPECT_EQ(exporters_from_env({{"OTEL_METRICS_EXPORTER", "prometheus"}}, Signal::kMetrics, &w)
-                .kinds,
-            (std::vector<ExporterKind>{ExporterKind::kPrometheus}));
+  EXPECT_EQ(
+      exporters_from_env({{"OTEL_METRICS_EXPORTER", "prometheus"}}, Signal::kMetrics, &w).kinds,
+      (std::vector<ExporterKind>{ExporterKind::kPrometheus}));
   // loadgen's file exporter replaces the default otlp, adds to an explicit list.
-  const auto file = exporters_from_env({{"LOADGEN_OTLP_FILE", "/tmp/t.jsonl"}}, Signal::kTraces, &w);
+  const auto file =
+      exporters_from_env({{"LOADGEN_OTLP_FILE", "/tmp/t.jsonl"}}, Signal::kTraces, &w);
   EXPECT_EQ(file.kinds, (std::vector<ExporterKind>{ExporterKind::kOtlpFile}));
   EXPECT_EQ(file.otlp_file_path, "/tmp/t.jsonl");
   const auto both = exporters_from_env({{"LOADGEN_OTLP_FILE", "/tmp/all.jsonl"},
@@ -276,8 +278,8 @@ TEST(SamplerEnv, Parsing) {
   std::vector<std::string> w;
   auto s = sampler_from_env({}, &w);
   EXPECT_EQ(s.kind, SamplerKind::kParentBasedAlwaysOn);
-  s = sampler_from_env({{"OTEL_TRACES_SAMPLER", "TraceIdRatio"}, {"OTEL_TRACES_SAMPLER_ARG", "0.25"}},
-                       &w);
+  s = sampler_from_env(
+      {{"OTEL_TRACES_SAMPLER", "TraceIdRatio"}, {"OTEL_TRACES_SAMPLER_ARG", "0.25"}}, &w);
   EXPECT_EQ(s.kind, SamplerKind::kTraceIdRatio);
   EXPECT_DOUBLE_EQ(s.ratio, 0.25);
   s = sampler_from_env({{"OTEL_TRACES_SAMPLER", "parentbased_traceidratio"}}, &w);
@@ -287,15 +289,14 @@ TEST(SamplerEnv, Parsing) {
             SamplerKind::kAlwaysOff);
   EXPECT_EQ(sampler_from_env({{"OTEL_TRACES_SAMPLER", "parentbased_always_off"}}, &w).kind,
             SamplerKind::kParentBasedAlwaysOff);
-  EXPECT_EQ(sampler_from_env({{"OTEL_TRACES_SAMPLER", "always_on"},
-                              {"OTEL_TRACES_SAMPLER_ARG", "junk"}},
-                             &w)
+  EXPECT_EQ(sampler_from_env(
+                {{"OTEL_TRACES_SAMPLER", "always_on"}, {"OTEL_TRACES_SAMPLER_ARG", "junk"}}, &w)
                 .kind,
             SamplerKind::kAlwaysOn);
   EXPECT_TRUE(w.empty());  // the argument only matters to ratio samplers
   for (const char* bad : {"1.5", "-0.1", "abc", "0.5x", "nan"}) {
-    s = sampler_from_env({{"OTEL_TRACES_SAMPLER", "traceidratio"}, {"OTEL_TRACES_SAMPLER_ARG", bad}},
-                         &w);
+    s = sampler_from_env(
+        {{"OTEL_TRACES_SAMPLER", "traceidratio"}, {"OTEL_TRACES_SAMPLER_ARG", bad}}, &w);
     EXPECT_DOUBLE_EQ(s.ratio, 1.0) << bad;
   }
   EXPECT_EQ(w.size(), 5u);

@@ -91,7 +91,7 @@ TEST(Traceparent, ToleratesOws) {
 TEST(Traceparent, FormatsOnlyKnownFlags) {
   auto ctx = parse_traceparent("00-12345678901234567890123456789012-1234567890123456-ff");
   ASSERT_TRUE(ctx);
-  EXPECT_EQ(ctx->flags, 0xff);  // kept as received...
+  EXPECT_EQ(ctx->flags, 0xff);                    // kept as received...
   EXPECT_EQ(traceparent(*ctx).substr(53), "03");  // ...but only sampled|random are sent
   SpanContext unsampled = *ctx;
   unsampled.flags = 0;
@@ -115,8 +115,8 @@ TEST(Extract, TracestateOnlyWithValidTraceparent) {
   auto ctx = extract_trace_context(kValid, "foo=1 \t , \t bar=2, \t baz=3");
   ASSERT_TRUE(ctx);
   EXPECT_EQ(ctx->trace_state, "foo=1,bar=2,baz=3");
-  EXPECT_FALSE(extract_trace_context("00-00000000000000000000000000000000-1234567890123456-01",
-                                     "foo=1"));
+  EXPECT_FALSE(
+      extract_trace_context("00-00000000000000000000000000000000-1234567890123456-01", "foo=1"));
   auto dropped = extract_trace_context(kValid, "foo=1,foo=2");
   ASSERT_TRUE(dropped);
   EXPECT_EQ(dropped->trace_state, "");
@@ -126,8 +126,8 @@ TEST(Tracestate, EmptyAndOws) {
   auto empty = TraceState::parse("");
   ASSERT_TRUE(empty);
   EXPECT_TRUE(empty->empty());
-  for (const char* h : {" foo=1", "\tfoo=1", "foo=1 ", "foo=1\t", "\t foo=1 \t", ",foo=1,,",
-                        "foo=1, ,"}) {
+  for (const char* h :
+       {" foo=1", "\tfoo=1", "foo=1 ", "foo=1\t", "\t foo=1 \t", ",foo=1,,", "foo=1, ,"}) {
     auto ts = TraceState::parse(h);
     ASSERT_TRUE(ts) << h;
     ASSERT_EQ(ts->size(), 1u) << h;
@@ -155,14 +155,17 @@ TEST(Tracestate, AllAllowedCharacters) {
 
 TEST(Tracestate, InvalidHeadersAreDiscarded) {
   const std::string z256(256, 'z');
-  const char* bad[] = {"foo=1,foo=1", "foo=1,foo=2", "foo =1", "FOO=1", "foo.bar=1",
-                       "foo@=1,bar=2", "@foo=1,bar=2", "foo@@bar=1,bar=2",
-                       "foo@bar@baz=1,bar=2", "foo=bar=baz", "foo=,bar=3", "foo", "=1",
-                       "1foo=1", "foo=a\x7f", "foo=\x01"};
+  const char* bad[] = {"foo=1,foo=1",  "foo=1,foo=2",      "foo =1",
+                       "FOO=1",        "foo.bar=1",        "foo@=1,bar=2",
+                       "@foo=1,bar=2", "foo@@bar=1,bar=2", "foo@bar@baz=1,bar=2",
+                       "foo=bar=baz",  "foo=,bar=3",       "foo",
+                       "=1",           "1foo=1",           "foo=a\x7f",
+                       "foo=\x01"};
   for (const char* h : bad) EXPECT_FALSE(TraceState::parse(h)) << h;
   EXPECT_TRUE(TraceState::parse("foo=1," + z256 + "=1"));
   EXPECT_FALSE(TraceState::parse("foo=1," + z256 + "z=1"));
-  EXPECT_TRUE(TraceState::parse("foo=1," + std::string(241, 't') + "@" + std::string(14, 'v') + "=1"));
+  EXPECT_TRUE(
+      TraceState::parse("foo=1," + std::string(241, 't') + "@" + std::string(14, 'v') + "=1"));
   EXPECT_FALSE(TraceState::parse("foo=1," + std::string(242, 't') + "@v=1"));
   EXPECT_FALSE(TraceState::parse("foo=1,t@" + std::string(15, 'v') + "=1"));
   EXPECT_TRUE(TraceState::parse("1tenant@vendor=1"));  // a tenant may start with a digit
@@ -217,8 +220,8 @@ TEST(Tracestate, TruncationRemovesLargeMembersFirstThenFromTheRight) {
   const std::string cut = ts.header();
   EXPECT_LE(cut.size(), 512u);
   // Without big2 (the right-most large member) it is 205+3*103+3 = 517 > 512: big1 goes too.
-  EXPECT_EQ(cut, "s1=" + std::string(100, 'a') + ",s2=" + std::string(100, 'b') + ",s3=" +
-                     std::string(100, 'c'));
+  EXPECT_EQ(cut, "s1=" + std::string(100, 'a') + ",s2=" + std::string(100, 'b') +
+                     ",s3=" + std::string(100, 'c'));
   // With a tighter limit, small members go from the right.
   EXPECT_EQ(ts.header(220), "s1=" + std::string(100, 'a') + ",s2=" + std::string(100, 'b'));
   EXPECT_EQ(ts.header(10), "");
