@@ -30,29 +30,37 @@ AttrValue i(std::int64_t v) { return AttrValue{v}; }
 std::vector<ResourceSpans> http_client_batch() {
   std::vector<ResourceSpans> batch(1);
   batch[0].resource.attributes = {
-      {"service.name", s("loadgen")},           {"service.instance.id", s("6b0a6c0e-5b1f-4bd2-9a37-0e0f4f5f3a11")},
-      {"telemetry.sdk.name", s("loadgen")},     {"telemetry.sdk.language", s("cpp")},
-      {"telemetry.sdk.version", s("0.1.0")},    {"host.name", s("bench-host")},
-      {"process.pid", i(4242)},                 {"process.executable.name", s("loadgen")}};
+      {"service.name", s("loadgen")},
+      {"service.instance.id", s("6b0a6c0e-5b1f-4bd2-9a37-0e0f4f5f3a11")},
+      {"telemetry.sdk.name", s("loadgen")},
+      {"telemetry.sdk.language", s("cpp")},
+      {"telemetry.sdk.version", s("0.1.0")},
+      {"host.name", s("bench-host")},
+      {"process.pid", i(4242)},
+      {"process.executable.name", s("loadgen")}};
   batch[0].scope_spans.resize(1);
   batch[0].scope_spans[0].scope = {"loadgen", "0.1.0", {}};
   auto& spans = batch[0].scope_spans[0].spans;
   for (std::size_t n = 0; n < kBatch; ++n) {
     SpanData sp;
-    for (std::size_t b = 0; b < 16; ++b) sp.trace_id[b] = static_cast<std::uint8_t>(n * 31 + b * 7 + 1);
-    for (std::size_t b = 0; b < 8; ++b) sp.span_id[b] = static_cast<std::uint8_t>(n * 13 + b * 5 + 1);
-    for (std::size_t b = 0; b < 8; ++b) sp.parent_span_id[b] = static_cast<std::uint8_t>(n * 11 + b * 3 + 2);
+    for (std::size_t b = 0; b < 16; ++b)
+      sp.trace_id[b] = static_cast<std::uint8_t>(n * 31 + b * 7 + 1);
+    for (std::size_t b = 0; b < 8; ++b)
+      sp.span_id[b] = static_cast<std::uint8_t>(n * 13 + b * 5 + 1);
+    for (std::size_t b = 0; b < 8; ++b)
+      sp.parent_span_id[b] = static_cast<std::uint8_t>(n * 11 + b * 3 + 2);
     sp.name = "GET";
     sp.kind = SpanKind::kClient;
     sp.start_time_unix_nano = 1'754'000'000'000'000'000ULL + n * 1'000'000;
     sp.end_time_unix_nano = sp.start_time_unix_nano + 850'000 + n;
-    sp.attributes = {{"http.request.method", s("GET")},
-                     {"url.full", s("http://shop.local:8080/api/products/OLJCESPC7Z?currencyCode=EUR")},
-                     {"server.address", s("shop.local")},
-                     {"server.port", i(8080)},
-                     {"network.protocol.version", s("1.1")},
-                     {"http.response.status_code", i(200)},
-                     {"user_agent.original", s("loadgen/0.1.0 (+synthetic)")}};
+    sp.attributes = {
+        {"http.request.method", s("GET")},
+        {"url.full", s("http://shop.local:8080/api/products/OLJCESPC7Z?currencyCode=EUR")},
+        {"server.address", s("shop.local")},
+        {"server.port", i(8080)},
+        {"network.protocol.version", s("1.1")},
+        {"http.response.status_code", i(200)},
+        {"user_agent.original", s("loadgen/0.1.0 (+synthetic)")}};
     sp.flags = 0x101;
     spans.push_back(std::move(sp));
   }
@@ -113,7 +121,8 @@ void BM_PeerLibprotobuf(benchmark::State& state) {
     req.Clear();
     for (const ResourceSpans& rs : batch) {
       auto* prs = req.add_resource_spans();
-      for (const Attribute& a : rs.resource.attributes) fill(prs->mutable_resource()->add_attributes(), a);
+      for (const Attribute& a : rs.resource.attributes)
+        fill(prs->mutable_resource()->add_attributes(), a);
       for (const ScopeSpans& ss : rs.scope_spans) {
         auto* pss = prs->add_scope_spans();
         pss->mutable_scope()->set_name(ss.scope.name);

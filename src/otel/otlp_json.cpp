@@ -8,9 +8,8 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <type_traits>
-
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "otel/protobuf_writer.hpp"
 
@@ -288,8 +287,10 @@ bool json_duration(const Json& j, std::chrono::nanoseconds& out) {
   }
   const auto dot = s.find('.');
   const std::string_view whole = s.substr(0, dot);
-  const std::string_view frac = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
-  if (whole.empty() || frac.size() > 9 || (dot != std::string_view::npos && frac.empty())) return false;
+  const std::string_view frac =
+      dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
+  if (whole.empty() || frac.size() > 9 || (dot != std::string_view::npos && frac.empty()))
+    return false;
   std::uint64_t seconds = 0;
   auto r = std::from_chars(whole.data(), whole.data() + whole.size(), seconds);
   if (r.ec != std::errc() || r.ptr != whole.data() + whole.size()) return false;
@@ -306,7 +307,8 @@ bool json_duration(const Json& j, std::chrono::nanoseconds& out) {
     out = std::chrono::nanoseconds(0);
     return true;
   }
-  constexpr std::uint64_t kMaxSeconds = std::numeric_limits<std::int64_t>::max() / 1'000'000'000 - 1;
+  constexpr std::uint64_t kMaxSeconds =
+      std::numeric_limits<std::int64_t>::max() / 1'000'000'000 - 1;
   seconds = std::min(seconds, kMaxSeconds);
   out = std::chrono::nanoseconds(static_cast<std::int64_t>(seconds * 1'000'000'000 + nanos));
   return true;
@@ -335,10 +337,12 @@ core::Result<PartialSuccess> decode_response(std::string_view body) {
   const Json* p = member(j, "partialSuccess", "partial_success");
   if (p == nullptr) return ps;
   if (!p->is_object()) return malformed("ExportTracePartialSuccess");
-  if (const Json* r = member(*p, "rejectedSpans", "rejected_spans"); r != nullptr && !json_int64(*r, ps.rejected)) {
+  if (const Json* r = member(*p, "rejectedSpans", "rejected_spans");
+      r != nullptr && !json_int64(*r, ps.rejected)) {
     return malformed("rejectedSpans");
   }
-  if (const Json* m = member(*p, "errorMessage", "error_message"); m != nullptr && !json_string(*m, ps.error_message)) {
+  if (const Json* m = member(*p, "errorMessage", "error_message");
+      m != nullptr && !json_string(*m, ps.error_message)) {
     return malformed("errorMessage");
   }
   return ps;
@@ -351,10 +355,11 @@ core::Result<RpcStatus> decode_status(std::string_view body) {
   if (const Json* c = member(j, "code", "code"); c != nullptr) {
     std::int64_t code = 0;
     if (!json_int64(*c, code)) return malformed("google.rpc.Status code");
-    st.code = static_cast<std::int32_t>(std::clamp<std::int64_t>(code, std::numeric_limits<std::int32_t>::min(),
-                                                                 std::numeric_limits<std::int32_t>::max()));
+    st.code = static_cast<std::int32_t>(std::clamp<std::int64_t>(
+        code, std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max()));
   }
-  if (const Json* m = member(j, "message", "message"); m != nullptr && !json_string(*m, st.message)) {
+  if (const Json* m = member(j, "message", "message");
+      m != nullptr && !json_string(*m, st.message)) {
     return malformed("google.rpc.Status message");
   }
   if (const Json* d = member(j, "details", "details"); d != nullptr) {
@@ -362,7 +367,9 @@ core::Result<RpcStatus> decode_status(std::string_view body) {
     for (const Json& any : *d) {
       if (!any.is_object()) return malformed("google.rpc.Status details");
       const Json* type = member(any, "@type", "@type");
-      if (type == nullptr || !type->is_string() || !is_retry_info(type->get_ref<const std::string&>())) continue;
+      if (type == nullptr || !type->is_string() ||
+          !is_retry_info(type->get_ref<const std::string&>()))
+        continue;
       if (const Json* delay = member(any, "retryDelay", "retry_delay"); delay != nullptr) {
         std::chrono::nanoseconds ns{};
         if (!json_duration(*delay, ns)) return malformed("RetryInfo retryDelay");
@@ -400,13 +407,27 @@ void append_json_string(std::string& o, std::string_view s) {
     }
     o.append(s.data() + run, i - run);
     switch (c) {  // RFC 8259 §7: quotation mark, reverse solidus and controls must be escaped
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\b': o += "\\b"; break;
-      case '\f': o += "\\f"; break;
-      case '\n': o += "\\n"; break;
-      case '\r': o += "\\r"; break;
-      case '\t': o += "\\t"; break;
+      case '"':
+        o += "\\\"";
+        break;
+      case '\\':
+        o += "\\\\";
+        break;
+      case '\b':
+        o += "\\b";
+        break;
+      case '\f':
+        o += "\\f";
+        break;
+      case '\n':
+        o += "\\n";
+        break;
+      case '\r':
+        o += "\\r";
+        break;
+      case '\t':
+        o += "\\t";
+        break;
       default: {
         const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
         o.append(esc, sizeof esc);

@@ -100,7 +100,8 @@ void write_span(ProtobufWriter& w, const SpanData& s) {
   w.bytes_field(1, s.trace_id.data(), s.trace_id.size());
   w.bytes_field(2, s.span_id.data(), s.span_id.size());
   write_string_if(w, 3, s.trace_state);
-  if (!all_zero(s.parent_span_id)) w.bytes_field(4, s.parent_span_id.data(), s.parent_span_id.size());
+  if (!all_zero(s.parent_span_id))
+    w.bytes_field(4, s.parent_span_id.data(), s.parent_span_id.size());
   write_string_if(w, 5, s.name);
   if (s.kind != SpanKind::kUnspecified) w.uint32_field(6, static_cast<std::uint32_t>(s.kind));
   write_fixed64_if(w, 7, s.start_time_unix_nano);
@@ -114,7 +115,8 @@ void write_span(ProtobufWriter& w, const SpanData& s) {
   if (s.status_code != StatusCode::kUnset || !s.status_message.empty()) {
     const auto st = w.begin_message(15);  // Status {2 message, 3 code} (1 reserved)
     write_string_if(w, 2, s.status_message);
-    if (s.status_code != StatusCode::kUnset) w.uint32_field(3, static_cast<std::uint32_t>(s.status_code));
+    if (s.status_code != StatusCode::kUnset)
+      w.uint32_field(3, static_cast<std::uint32_t>(s.status_code));
     w.end_message(st);
   }
   if (s.flags != 0) w.fixed32_field(16, s.flags);
@@ -209,10 +211,14 @@ class Reader {
     std::uint64_t v = 0;
     std::string_view s;
     switch (wt) {
-      case WireType::kVarint: return varint(v);
-      case WireType::kI64: return skip_n(8);
-      case WireType::kI32: return skip_n(4);
-      case WireType::kLen: return bytes(s);
+      case WireType::kVarint:
+        return varint(v);
+      case WireType::kI64:
+        return skip_n(8);
+      case WireType::kI32:
+        return skip_n(4);
+      case WireType::kLen:
+        return bytes(s);
       case WireType::kSGroup: {  // deprecated groups: skip to the matching end-group tag
         if (depth >= kMaxGroupDepth) return false;
         for (;;) {
@@ -223,7 +229,8 @@ class Reader {
           if (!skip(f, w, depth + 1)) return false;
         }
       }
-      case WireType::kEGroup: return false;  // unbalanced
+      case WireType::kEGroup:
+        return false;  // unbalanced
     }
     return false;
   }
@@ -293,7 +300,8 @@ bool decode_duration(std::string_view in, std::chrono::nanoseconds& out) {
 // The type URL names a message by the part after its last '/' (google/protobuf/any.proto).
 bool is_retry_info(std::string_view type_url) {
   const auto slash = type_url.rfind('/');
-  const std::string_view name = slash == std::string_view::npos ? type_url : type_url.substr(slash + 1);
+  const std::string_view name =
+      slash == std::string_view::npos ? type_url : type_url.substr(slash + 1);
   return name == "google.rpc.RetryInfo";
 }
 
@@ -350,7 +358,8 @@ core::Result<PartialSuccess> decode_export_trace_response(std::string_view bytes
     if (!r.tag(field, wt)) return malformed("ExportTraceServiceResponse");
     if (field == 1 && wt == WireType::kLen) {  // partial_success (sub-messages merge)
       std::string_view s;
-      if (!r.bytes(s) || !decode_partial_success(s, ps)) return malformed("ExportTracePartialSuccess");
+      if (!r.bytes(s) || !decode_partial_success(s, ps))
+        return malformed("ExportTracePartialSuccess");
     } else if (!r.skip(field, wt)) {
       return malformed("ExportTraceServiceResponse");
     }

@@ -11,7 +11,14 @@
 namespace loadgen::otel {
 
 // Wire types (encoding guide, "Message Structure").
-enum class WireType : std::uint8_t { kVarint = 0, kI64 = 1, kLen = 2, kSGroup = 3, kEGroup = 4, kI32 = 5 };
+enum class WireType : std::uint8_t {
+  kVarint = 0,
+  kI64 = 1,
+  kLen = 2,
+  kSGroup = 3,
+  kEGroup = 4,
+  kI32 = 5
+};
 
 // Number of bytes the base-128 varint encoding of v takes (1..10).
 constexpr std::size_t varint_size(std::uint64_t v) {
@@ -89,12 +96,14 @@ class ProtobufWriter {
   }
   void fixed64(std::uint64_t v) {  // little-endian, portable
     char buf[8];
-    for (std::size_t i = 0; i < 8; ++i) buf[i] = static_cast<char>(static_cast<std::uint8_t>(v >> (8 * i)));
+    for (std::size_t i = 0; i < 8; ++i)
+      buf[i] = static_cast<char>(static_cast<std::uint8_t>(v >> (8 * i)));
     out_.append(buf, 8);
   }
   void fixed32(std::uint32_t v) {
     char buf[4];
-    for (std::size_t i = 0; i < 4; ++i) buf[i] = static_cast<char>(static_cast<std::uint8_t>(v >> (8 * i)));
+    for (std::size_t i = 0; i < 4; ++i)
+      buf[i] = static_cast<char>(static_cast<std::uint8_t>(v >> (8 * i)));
     out_.append(buf, 4);
   }
 

@@ -31,7 +31,8 @@ bool utf8(std::string_view s) { return utf8_valid_prefix(s) == s.size(); }
 
 template <class T>
 void check_error(const loadgen::core::Result<T>& r) {
-  if (!r.ok()) check(r.error().code == "bad_response" && !r.error().message.empty(), "error code/message");
+  if (!r.ok())
+    check(r.error().code == "bad_response" && !r.error().message.empty(), "error code/message");
 }
 
 void partial_success(std::string_view in, bool json) {
@@ -78,7 +79,8 @@ void encoders(std::string_view in) {
   std::string out;
   encode_export_trace_request_json(batch, out);
   check(utf8(out), "JSON output is UTF-8");
-  for (char c : out) check(static_cast<unsigned char>(c) >= 0x20, "no raw control characters in JSON");
+  for (char c : out)
+    check(static_cast<unsigned char>(c) >= 0x20, "no raw control characters in JSON");
   encode_export_trace_request(batch, out);
   check(!out.empty(), "protobuf output");
 }

@@ -1,16 +1,17 @@
 // OTLP/JSON encoder checked by an independent parser (nlohmann_json): every field of the sample
 // batch and every OTLP/JSON type rule (hex ids, enums as integers, 64-bit ints as strings,
 // lowerCamelCase keys, NaN/Infinity strings, escaping, U+FFFD). Also the JSON response decoders.
+#include "otel/otlp_json.hpp"
+
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
-#include "otel/otlp_json.hpp"
 #include "otel/protobuf_writer.hpp"
 #include "otlp_test_batch.hpp"
 
@@ -106,7 +107,8 @@ void expect_value(const AttrValue& want, const Json& got, const std::string& whe
           const Json& av = got["arrayValue"];
           const std::size_t n = av.contains("values") ? av["values"].size() : 0;
           ASSERT_EQ(n, v.size());
-          for (std::size_t i = 0; i < n; ++i) expect_value(v[i], av["values"][i], where + "[" + std::to_string(i) + "]");
+          for (std::size_t i = 0; i < n; ++i)
+            expect_value(v[i], av["values"][i], where + "[" + std::to_string(i) + "]");
         }
       },
       want.v);
@@ -178,14 +180,15 @@ TEST(OtlpJson, EveryFieldAndTypeRule) {
   std::string out = "stale";
   encode_export_trace_request_json(batch, out);
   EXPECT_EQ(out.find('\n'), std::string::npos);  // one line: usable as a JSON-lines record
-  const Json j = Json::parse(out);  // throws (fails the test) on invalid JSON or UTF-8
+  const Json j = Json::parse(out);               // throws (fails the test) on invalid JSON or UTF-8
   expect_camel_case_keys(j);
   const auto want = without_empty_envelopes(batch);
   ASSERT_EQ(j["resourceSpans"].size(), want.size());
   for (std::size_t r = 0; r < want.size(); ++r) {
     const Json& rs = j["resourceSpans"][r];
     expect_attributes(want[r].resource.attributes, rs["resource"], "resource");
-    EXPECT_EQ(u32_number(rs["resource"], "droppedAttributesCount"), want[r].resource.dropped_attributes_count);
+    EXPECT_EQ(u32_number(rs["resource"], "droppedAttributesCount"),
+              want[r].resource.dropped_attributes_count);
     EXPECT_EQ(str_or_empty(rs, "schemaUrl"), want[r].resource.schema_url);
     ASSERT_EQ(rs["scopeSpans"].size(), want[r].scope_spans.size());
     for (std::size_t s = 0; s < want[r].scope_spans.size(); ++s) {
@@ -207,24 +210,27 @@ TEST(OtlpJson, ExactTextOfASmallSpan) {
   batch[0].scope_spans.resize(1);
   batch[0].scope_spans[0].scope.name = "loadgen";
   SpanData s = bare_span(SpanKind::kClient);
-  s.trace_id = {0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36};
+  s.trace_id = {0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6,
+                0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36};
   s.span_id = {0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7};
   s.name = "GET";
   s.start_time_unix_nano = 1544712660000000000ULL;
   s.end_time_unix_nano = 1544712661000000000ULL;
-  s.attributes = {{"http.response.status_code", i64(503)}, {"ratio", dbl(0.25)}, {"ok", boolean(false)}};
+  s.attributes = {
+      {"http.response.status_code", i64(503)}, {"ratio", dbl(0.25)}, {"ok", boolean(false)}};
   s.status_code = StatusCode::kError;
   s.flags = 0x101;
   batch[0].scope_spans[0].spans = {s};
   std::string out;
   encode_export_trace_request_json(batch, out);
-  EXPECT_EQ(out,
-            R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"loadgen"}}]},)"
-            R"("scopeSpans":[{"scope":{"name":"loadgen"},"spans":[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736",)"
-            R"("spanId":"00f067aa0ba902b7","name":"GET","kind":3,"startTimeUnixNano":"1544712660000000000",)"
-            R"("endTimeUnixNano":"1544712661000000000","attributes":[{"key":"http.response.status_code",)"
-            R"("value":{"intValue":"503"}},{"key":"ratio","value":{"doubleValue":0.25}},{"key":"ok",)"
-            R"("value":{"boolValue":false}}],"status":{"code":2},"flags":257}]}]}]})");
+  EXPECT_EQ(
+      out,
+      R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"loadgen"}}]},)"
+      R"("scopeSpans":[{"scope":{"name":"loadgen"},"spans":[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736",)"
+      R"("spanId":"00f067aa0ba902b7","name":"GET","kind":3,"startTimeUnixNano":"1544712660000000000",)"
+      R"("endTimeUnixNano":"1544712661000000000","attributes":[{"key":"http.response.status_code",)"
+      R"("value":{"intValue":"503"}},{"key":"ratio","value":{"doubleValue":0.25}},{"key":"ok",)"
+      R"("value":{"boolValue":false}}],"status":{"code":2},"flags":257}]}]}]})");
 }
 
 TEST(OtlpJson, EmptyBatch) {
@@ -236,11 +242,14 @@ TEST(OtlpJson, EmptyBatch) {
 TEST(OtlpJson, StringEscapingAndInvalidUtf8) {
   std::string out;
   append_json_string(out, std::string("q\" b\\ /\b\f\n\r\t\x01\x1f\x7f") + std::string(1, '\0'));
-  EXPECT_EQ(out, R"("q\" b\\ /\b\f\n\r\t\u0001\u001f)" "\x7f" R"(\u0000")");
+  EXPECT_EQ(out, R"("q\" b\\ /\b\f\n\r\t\u0001\u001f)"
+                 "\x7f"
+                 R"(\u0000")");
   out.clear();
   append_json_string(out, "ok \xC3\xA9 \xF0\x9F\x9A\x80 bad \xFF\xC3 \xED\xA0\x80");
-  EXPECT_EQ(out, "\"ok \xC3\xA9 \xF0\x9F\x9A\x80 bad \xEF\xBF\xBD\xEF\xBF\xBD "
-                 "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
+  EXPECT_EQ(out,
+            "\"ok \xC3\xA9 \xF0\x9F\x9A\x80 bad \xEF\xBF\xBD\xEF\xBF\xBD "
+            "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
   EXPECT_TRUE(Json::accept(out));
 }
 
@@ -253,11 +262,13 @@ TEST(OtlpJsonResponse, SuccessAndPartialSuccess) {
     EXPECT_EQ(r->rejected, 0);
     EXPECT_EQ(r->error_message, "");
   }
-  auto r = decode_export_trace_response_json(R"({"partialSuccess":{"rejectedSpans":"12","errorMessage":"too old"}})");
+  auto r = decode_export_trace_response_json(
+      R"({"partialSuccess":{"rejectedSpans":"12","errorMessage":"too old"}})");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->rejected, 12);
   EXPECT_EQ(r->error_message, "too old");
-  r = decode_export_trace_response_json(R"({"partial_success":{"rejected_spans":3}})");  // numbers, snake_case
+  r = decode_export_trace_response_json(
+      R"({"partial_success":{"rejected_spans":3}})");  // numbers, snake_case
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->rejected, 3);
   r = decode_export_trace_response_json(R"({"partialSuccess":{"errorMessage":"warning only"}})");
@@ -267,10 +278,12 @@ TEST(OtlpJsonResponse, SuccessAndPartialSuccess) {
 }
 
 TEST(OtlpJsonResponse, Malformed) {
-  for (const char* bad : {"{", "[]", "null", "42", R"({"partialSuccess":[]})",
-                          R"({"partialSuccess":{"rejectedSpans":"x"}})", R"({"partialSuccess":{"rejectedSpans":"1x"}})",
-                          R"({"partialSuccess":{"rejectedSpans":1.5}})", R"({"partialSuccess":{"errorMessage":7}})",
-                          "{\"partialSuccess\":{\"errorMessage\":\"\xFF\"}}"}) {
+  for (const char* bad :
+       {"{", "[]", "null", "42", R"({"partialSuccess":[]})",
+        R"({"partialSuccess":{"rejectedSpans":"x"}})",
+        R"({"partialSuccess":{"rejectedSpans":"1x"}})",
+        R"({"partialSuccess":{"rejectedSpans":1.5}})", R"({"partialSuccess":{"errorMessage":7}})",
+        "{\"partialSuccess\":{\"errorMessage\":\"\xFF\"}}"}) {
     auto r = decode_export_trace_response_json(bad);
     EXPECT_FALSE(r.ok()) << bad;
     if (!r.ok()) {
@@ -294,18 +307,22 @@ TEST(OtlpJsonStatus, CodeMessageRetryDelay) {
   EXPECT_EQ(r->code, 0);
   EXPECT_FALSE(r->retry_delay.has_value());
 
-  r = decode_rpc_status_json(R"({"details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"-2s"}]})");
+  r = decode_rpc_status_json(
+      R"({"details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"-2s"}]})");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->retry_delay, std::chrono::nanoseconds(0));
 
-  r = decode_rpc_status_json(R"({"details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"3s"}]})");
+  r = decode_rpc_status_json(
+      R"({"details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"3s"}]})");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->retry_delay, std::chrono::seconds(3));
 
-  for (const char* bad : {"", "[]", R"({"code":"x"})", R"({"details":{}})",
-                          R"({"details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"1.s"}]})",
-                          R"({"details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"5"}]})",
-                          R"({"details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"1.0000000001s"}]})"}) {
+  for (
+      const char* bad :
+      {"", "[]", R"({"code":"x"})", R"({"details":{}})",
+       R"({"details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"1.s"}]})",
+       R"({"details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"5"}]})",
+       R"({"details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"1.0000000001s"}]})"}) {
     EXPECT_FALSE(decode_rpc_status_json(bad).ok()) << bad;
   }
 }

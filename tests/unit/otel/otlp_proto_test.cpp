@@ -1,14 +1,15 @@
 // OTLP/protobuf encoder checked by an independent decoder: Debian's libprotobuf with our own
 // .proto files (tests/unit/otel/proto/, written from the OTLP field tables). Also the wire
 // writer's edge cases and the response / google.rpc.Status decoders.
+#include "otel/otlp_proto.hpp"
+
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <string>
 
-#include <gtest/gtest.h>
-
-#include "otel/otlp_proto.hpp"
 #include "otel/protobuf_writer.hpp"
 #include "otlp_test_batch.hpp"
 #include "otlp_trace_service.pb.h"
@@ -60,7 +61,8 @@ void expect_value(const AttrValue& want, const pb_common::AnyValue& got, const s
           ASSERT_EQ(got.value_case(), pb_common::AnyValue::kArrayValue);
           ASSERT_EQ(static_cast<std::size_t>(got.array_value().values_size()), v.size());
           for (std::size_t i = 0; i < v.size(); ++i) {
-            expect_value(v[i], got.array_value().values(static_cast<int>(i)), where + "[" + std::to_string(i) + "]");
+            expect_value(v[i], got.array_value().values(static_cast<int>(i)),
+                         where + "[" + std::to_string(i) + "]");
           }
         }
       },
@@ -139,7 +141,8 @@ void expect_batch(const std::vector<ResourceSpans>& want_all,
       expect_attributes(wss.scope.attributes, ss.scope().attributes(), "scope");
       EXPECT_EQ(ss.schema_url(), wss.schema_url);
       ASSERT_EQ(static_cast<std::size_t>(ss.spans_size()), wss.spans.size());
-      for (std::size_t i = 0; i < wss.spans.size(); ++i) expect_span(wss.spans[i], ss.spans(static_cast<int>(i)));
+      for (std::size_t i = 0; i < wss.spans.size(); ++i)
+        expect_span(wss.spans[i], ss.spans(static_cast<int>(i)));
     }
   }
 }
@@ -153,7 +156,8 @@ void expect_no_unknown_fields(const google::protobuf::Message& m) {
   for (const auto* f : fields) {
     if (f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
     if (f->is_repeated()) {
-      for (int i = 0; i < refl->FieldSize(m, f); ++i) expect_no_unknown_fields(refl->GetRepeatedMessage(m, f, i));
+      for (int i = 0; i < refl->FieldSize(m, f); ++i)
+        expect_no_unknown_fields(refl->GetRepeatedMessage(m, f, i));
     } else {
       expect_no_unknown_fields(refl->GetMessage(m, f));
     }
@@ -209,7 +213,8 @@ TEST(OtlpProto, LengthPrefixesOfEverySize) {
   std::vector<ResourceSpans> batch(1);
   batch[0].scope_spans.resize(1);
   auto& spans = batch[0].scope_spans[0].spans;
-  for (std::size_t n : {0UL, 1UL, 100UL, 120UL, 127UL, 128UL, 200UL, 16'300UL, 16'383UL, 16'384UL, 70'000UL}) {
+  for (std::size_t n :
+       {0UL, 1UL, 100UL, 120UL, 127UL, 128UL, 200UL, 16'300UL, 16'383UL, 16'384UL, 70'000UL}) {
     SpanData s = task_span();
     s.attributes = {{"v", str(std::string(n, 'x'))}, {"a", arr({str(std::string(n, 'y'))})}};
     spans.push_back(std::move(s));
@@ -236,7 +241,8 @@ TEST(OtlpProto, InvalidUtf8BecomesReplacementCharacter) {
   batch[0].scope_spans.resize(1);
   SpanData s = task_span();
   s.name = "bad\xFF name\xC3";
-  s.attributes = {{"k\x80", str("\xED\xA0\x80 surrogate, \xF0\x9F\x98 truncated, \xC0\xAF overlong")}};
+  s.attributes = {
+      {"k\x80", str("\xED\xA0\x80 surrogate, \xF0\x9F\x98 truncated, \xC0\xAF overlong")}};
   batch[0].scope_spans[0].spans = {s};
   std::string out;
   encode_export_trace_request(batch, out);
@@ -259,7 +265,9 @@ TEST(ProtobufWriter, ScalarEncodings) {
   w.uint64_field(1, 127);
   w.uint64_field(1, 128);
   w.uint64_field(1, std::numeric_limits<std::uint64_t>::max());
-  EXPECT_EQ(out, std::string("\x08\x00\x08\x7F\x08\x80\x01\x08\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\x01", 18));
+  EXPECT_EQ(
+      out,
+      std::string("\x08\x00\x08\x7F\x08\x80\x01\x08\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\x01", 18));
   out.clear();
   w.int64_field(2, -1);  // 10 bytes, two's complement
   EXPECT_EQ(out, std::string("\x10\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\x01", 11));
@@ -279,7 +287,8 @@ TEST(ProtobufWriter, ScalarEncodings) {
   out.clear();
   w.tag(536'870'911, WireType::kVarint);  // largest field number: 5-byte tag
   EXPECT_EQ(out, std::string("\xF8\xFF\xFF\xFF\x0F", 5));
-  EXPECT_EQ(zigzag64(std::numeric_limits<std::int64_t>::min()), std::numeric_limits<std::uint64_t>::max());
+  EXPECT_EQ(zigzag64(std::numeric_limits<std::int64_t>::min()),
+            std::numeric_limits<std::uint64_t>::max());
   EXPECT_EQ(varint_size(0), 1U);
   EXPECT_EQ(varint_size(std::numeric_limits<std::uint64_t>::max()), 10U);
 }
@@ -305,8 +314,8 @@ TEST(ProtobufWriter, NestedLengthsShrinkAndGrow) {
 TEST(Utf8, ValidPrefixAndSequences) {
   EXPECT_EQ(utf8_valid_prefix(""), 0U);
   EXPECT_EQ(utf8_valid_prefix("plain ascii text, long enough for the fast path"), 47U);
-  EXPECT_EQ(utf8_valid_prefix("\xF4\x8F\xBF\xBF"), 4U);   // U+10FFFF
-  EXPECT_EQ(utf8_valid_prefix("ab\xF4\x90\x80\x80"), 2U);  // > U+10FFFF
+  EXPECT_EQ(utf8_valid_prefix("\xF4\x8F\xBF\xBF"), 4U);      // U+10FFFF
+  EXPECT_EQ(utf8_valid_prefix("ab\xF4\x90\x80\x80"), 2U);    // > U+10FFFF
   EXPECT_EQ(utf8_valid_prefix("12345678\xE0\x80\x80"), 8U);  // overlong 3-byte
   bool valid = false;
   EXPECT_EQ(utf8_sequence("\xE2\x82\xAC", 0, valid), 3U);
@@ -352,7 +361,8 @@ TEST(OtlpProtoResponse, UnknownFieldsOfEveryWireTypeAreSkipped) {
   const std::string bytes(
       "\x48\x96\x01"
       "\x51\x01\x02\x03\x04\x05\x06\x07\x08"
-      "\x5A\x03" "abc"
+      "\x5A\x03"
+      "abc"
       "\x63\x08\x01\x64"
       "\x6D\x01\x02\x03\x04"
       "\x0A\x04\x08\x03\x78\x01",
@@ -364,17 +374,17 @@ TEST(OtlpProtoResponse, UnknownFieldsOfEveryWireTypeAreSkipped) {
 
 TEST(OtlpProtoResponse, MalformedInputIsAnError) {
   for (const std::string& bad : {
-           std::string("\x0A", 1),                          // length missing
-           std::string("\x0A\x05\x08", 3),                  // length past the end
-           std::string("\x00\x01", 2),                      // field 0
-           std::string("\x0E", 1),                          // wire type 6
-           std::string("\x0F", 1),                          // wire type 7
-           std::string("\x0C", 1),                          // stray end-group
-           std::string("\x0B\x08\x01", 3),                  // group never closed
-           std::string("\x0B\x14", 2),                      // group closed by another field
+           std::string("\x0A", 1),          // length missing
+           std::string("\x0A\x05\x08", 3),  // length past the end
+           std::string("\x00\x01", 2),      // field 0
+           std::string("\x0E", 1),          // wire type 6
+           std::string("\x0F", 1),          // wire type 7
+           std::string("\x0C", 1),          // stray end-group
+           std::string("\x0B\x08\x01", 3),  // group never closed
+           std::string("\x0B\x14", 2),      // group closed by another field
            std::string("\x08\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\x01", 12),  // 11-byte varint
-           std::string("\x0A\x02\x08\xFF", 4),              // truncated varint inside
-           std::string("\x09\x01\x02", 3),                  // truncated fixed64
+           std::string("\x0A\x02\x08\xFF", 4),  // truncated varint inside
+           std::string("\x09\x01\x02", 3),      // truncated fixed64
        }) {
     auto r = decode_export_trace_response(bad);
     EXPECT_FALSE(r.ok()) << ::testing::PrintToString(bad);

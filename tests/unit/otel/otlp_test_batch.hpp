@@ -29,10 +29,12 @@ inline Attributes all_kinds_attributes() {
   const double inf = std::numeric_limits<double>::infinity();
   return {
       {"http.request.method", str("GET")},
-      {"url.full", str("http://shop.local:8080/api/products/OLJCESPC7Z?currencyCode=EUR&q=\"x\"\\y")},
+      {"url.full",
+       str("http://shop.local:8080/api/products/OLJCESPC7Z?currencyCode=EUR&q=\"x\"\\y")},
       {"server.port", i64(8080)},
       {"unicode", str("h\xC3\xA9llo \xE2\x9C\x93 \xF0\x9F\x9A\x80 \xE4\xB8\xAD")},
-      {"controls", str(std::string("tab\tnl\ncr\rbs\bff\fnul\x01\x1f\x7f") + std::string(1, '\0') + "end")},
+      {"controls",
+       str(std::string("tab\tnl\ncr\rbs\bff\fnul\x01\x1f\x7f") + std::string(1, '\0') + "end")},
       {"empty.string", str("")},
       {"", str("empty key")},
       {"bool.true", boolean(true)},
@@ -84,8 +86,11 @@ inline SpanData client_span(const SpanData& parent) {
   s.attributes = all_kinds_attributes();
   s.dropped_attributes_count = 3;
   s.events = {
-      SpanEvent{1'754'000'000'200'000'000ULL, "feature_flag.evaluation",
-                {{"feature_flag.key", str("adFailure")}, {"feature_flag.result.variant", str("off")}}, 2},
+      SpanEvent{
+          1'754'000'000'200'000'000ULL,
+          "feature_flag.evaluation",
+          {{"feature_flag.key", str("adFailure")}, {"feature_flag.result.variant", str("off")}},
+          2},
       SpanEvent{0, "", {}, 0},
       SpanEvent{42, "exception \xE2\x9C\x97", {{"exception.message", str("boom \"quoted\"")}}, 0},
   };
@@ -134,8 +139,12 @@ inline std::vector<ResourceSpans> sample_batch() {
   rs.scope_spans[0].scope = {"loadgen", "0.1.0", {{"scope.attr", i64(7)}}};
   rs.scope_spans[0].schema_url = "https://opentelemetry.io/schemas/1.44.0";
   const SpanData task = task_span();
-  rs.scope_spans[0].spans = {task, client_span(task), server_span(), bare_span(SpanKind::kUnspecified),
-                             bare_span(SpanKind::kProducer), bare_span(SpanKind::kConsumer)};
+  rs.scope_spans[0].spans = {task,
+                             client_span(task),
+                             server_span(),
+                             bare_span(SpanKind::kUnspecified),
+                             bare_span(SpanKind::kProducer),
+                             bare_span(SpanKind::kConsumer)};
   rs.scope_spans[1].scope = {"empty-scope", "", {}};  // no spans: skipped
   rs.scope_spans[2].scope = {"", "", {}};
   rs.scope_spans[2].spans = {bare_span(SpanKind::kInternal)};
