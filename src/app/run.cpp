@@ -201,6 +201,7 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   if (o.run_time) log.info("Run time limit set to {} seconds", o.run_time->count());
 
   bool announced_spawned = false;
+  std::uint64_t announced_ramp = 0;
   // Starting thousands of users at once leaves their first requests' memory free in the
   // allocator; hand it back to the system once the ramp is over.
   std::optional<double> trim_at;
@@ -223,10 +224,14 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   for (;;) {
     const double now = mono_s();
     eng.tick(now);
+    if (eng.state() == engine::RunState::kRunning && announced_ramp != eng.ramp_generation()) {
+      // Like Locust, after every ramp (the first, and each change of the user count).
+      announced_ramp = eng.ramp_generation();
+      log.info("All users spawned: {} ({} total users)", classes_summary(eng), eng.spawned());
+      trim_at = now + 1.0;
+    }
     if (!announced_spawned && eng.state() == engine::RunState::kRunning) {
       announced_spawned = true;
-      log.info("All users spawned: {} ({} total users)", classes_summary(eng), eng.spawned());
-      trim_at = now + 2.0;
       if (o.reset_stats) {
         log.info("Resetting stats");
         eng.reset_stats(core::wall_seconds());

@@ -127,7 +127,7 @@ void Connection::release_buffer() {
   rpos = rlen = 0;
   auto& pool = read_buffers();
   // A few spare buffers per loop; an idle user holds none.
-  if (rbuf.size() == kReadChunk && pool.size() < 64) {
+  if (rbuf.size() == kReadChunk && pool.size() < 16) {
     pool.push_back(std::move(rbuf));
   }
   std::string().swap(rbuf);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <new>
 
 #include "client/connection.hpp"
 #include "client/content_decoding.hpp"
@@ -51,7 +52,9 @@ struct HttpClient::Attempt {
 HttpClient::HttpClient(EventLoop& loop, const ClientConfig& config, RequestObserver* observer)
     : loop_(loop), config_(config), observer_(observer) {}
 
-HttpClient::~HttpClient() = default;
+HttpClient::~HttpClient() {
+  if (primary_) primary_->~Connection();
+}
 
 void HttpClient::cancel() {
   cancelled_ = true;
@@ -68,7 +71,9 @@ Connection& HttpClient::connection_for(const std::string& scheme, const std::str
                                        std::uint16_t port) {
   const http::Url& b = config_.base;
   if (b.host == host && b.port == port && b.scheme == scheme) {
-    if (!primary_) primary_ = std::make_unique<Connection>(loop_.impl(), scheme, host, port);
+    static_assert(sizeof(Connection) <= kConnectionSize, "raise HttpClient::kConnectionSize");
+    static_assert(alignof(Connection) <= 16);
+    if (!primary_) primary_ = new (primary_storage_) Connection(loop_.impl(), scheme, host, port);
     return *primary_;
   }
   if (!secondary_ || !secondary_->matches(scheme, host, port)) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <span>
@@ -86,7 +87,12 @@ class HttpClient {
   const ClientConfig& config_;
   RequestObserver* observer_;
   CookieJar cookies_;
-  std::unique_ptr<Connection> primary_;    // the base host's connection
+  // The base host's connection lives inside the client (placement-new in http_client.cpp;
+  // size checked there), so a user's long-lived state is one allocation and Asio stays out of
+  // this header.
+  static constexpr std::size_t kConnectionSize = 256;
+  Connection* primary_ = nullptr;
+  alignas(16) std::byte primary_storage_[kConnectionSize];
   std::unique_ptr<Connection> secondary_;  // the latest other origin (redirects, absolute URLs)
   bool cancelled_ = false;
 };

@@ -13,7 +13,7 @@ constexpr std::size_t kClasses = 64;
 
 // Each class keeps at most kKeepBytes of freed frames: enough for steady state, while a burst
 // (thousands of users starting at once) hands its memory back to malloc afterwards.
-constexpr std::size_t kKeepBytes = 256 * 1024;
+constexpr std::size_t kKeepBytes = 64 * 1024;
 
 struct FreeNode { FreeNode* next; };
 

@@ -70,6 +70,7 @@ std::int64_t Engine::alive() const {
 void Engine::set_target(std::int64_t users, double spawn_rate, double now_s) {
   if (state_ == RunState::kStopping || state_ == RunState::kStopped) return;
   target_ = std::max<std::int64_t>(0, users);
+  ++ramp_generation_;
   ramp_ = Ramp{spawned(), target_, spawn_rate > 0 ? spawn_rate : 1.0, now_s};
   state_ = spawned() == target_ ? RunState::kRunning : RunState::kSpawning;
   tick(now_s);
@@ -129,7 +130,10 @@ void Engine::spawn_n(std::int64_t n) {
     const std::uint32_t w = next_worker_;
     next_worker_ = (next_worker_ + 1) % static_cast<std::uint32_t>(workers_.size());
     const std::uint64_t id = next_id_++;
-    batches[w].push_back(SpawnOrder{&scenario_.user_classes[cls], id, seed_for(id)});
+    // Locust starts a step's users at once; we spread them over the step so that users really
+    // start at the spawn rate (no burst of simultaneous first requests).
+    const auto delay_ns = static_cast<std::int64_t>(static_cast<double>(i) / ramp_.rate * 1e9);
+    batches[w].push_back(SpawnOrder{&scenario_.user_classes[cls], id, seed_for(id), delay_ns});
     live_.push_back(LiveUser{id, w, static_cast<std::uint32_t>(cls)});
     ++class_counts_[cls];
   }

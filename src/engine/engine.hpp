@@ -65,6 +65,8 @@ class Engine {
   void shutdown();
 
   RunState state() const { return state_; }
+  // Increases with every set_target (a new ramp), so callers can announce each ramp's end.
+  std::uint64_t ramp_generation() const { return ramp_generation_; }
   std::int64_t target() const { return target_; }
   std::int64_t spawned() const { return static_cast<std::int64_t>(live_.size()); }
   std::int64_t alive() const;
@@ -97,6 +99,7 @@ class Engine {
   std::uint64_t seed_;
   Ramp ramp_;
   std::int64_t target_ = 0;
+  std::uint64_t ramp_generation_ = 0;
   RunState state_ = RunState::kReady;
   struct PendingKill {
     double at_s;

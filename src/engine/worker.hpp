@@ -28,6 +28,7 @@ struct SpawnOrder {
   const scenario::UserClass* cls;
   std::uint64_t id;
   std::uint64_t seed;
+  std::int64_t start_delay_ns = 0;  // spreads a batch over its step at the spawn rate
 };
 
 // Task exceptions (Locust's exceptions table), keyed by (user class, task, message).

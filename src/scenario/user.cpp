@@ -31,6 +31,7 @@ void User::attach(const Runtime& rt) {
   flags_ = rt.flags ? rt.flags : &default_flags();
   class_ = rt.cls;
   id_ = rt.id;
+  start_delay_ns_ = rt.start_delay_ns;
   rng_.reseed(rt.seed);
   client_.emplace(*rt.loop, *rt.client_config, rt.observer);
   last_wait_end_ns_ = core::mono_ns();
@@ -75,6 +76,11 @@ const TaskDef& UserClass::pick(core::Rng& rng) const {
 
 core::Task<> run_user(User& u) {
   const UserClass& cls = *u.class_;
+  if (u.start_delay_ns_ > 0) {
+    co_await u.loop_->sleep(u.sleeper_, std::chrono::nanoseconds(u.start_delay_ns_));
+    if (u.stopping_) co_return;  // stopped before it started: no on_start, no on_stop
+    u.last_wait_end_ns_ = core::mono_ns();
+  }
   bool cancelled = false;
   try {
     try {

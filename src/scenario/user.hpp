@@ -78,6 +78,7 @@ class User {
     const UserClass* cls;
     std::uint64_t id;
     std::uint64_t seed;
+    std::int64_t start_delay_ns = 0;  // wait this long before on_start
   };
   void attach(const Runtime& rt);
   // Graceful: finish the current task, skip the wait, run on_stop.
@@ -98,6 +99,7 @@ class User {
   client::Sleeper sleeper_;
   std::uint64_t id_ = 0;
   std::int64_t last_wait_end_ns_ = 0;
+  std::int64_t start_delay_ns_ = 0;
   bool stopping_ = false;
   bool killed_ = false;
 };
