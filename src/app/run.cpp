@@ -18,6 +18,7 @@
 #include "core/clock.hpp"
 #include "engine/engine.hpp"
 #include "flags/ofrep_config.hpp"
+#include "otel/env_config.hpp"
 #include "http/url.hpp"
 #include "report/console.hpp"
 #include "report/csv.hpp"
@@ -143,6 +144,25 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
     }
   }
   cfg.log = &log;
+  {
+    // OTEL_* configuration of traces: propagators and sampler now; exporting comes with the
+    // tracing work (issue 4). Problems are warnings with the spec's fallback.
+    std::vector<std::string> warnings;
+    scenario::TraceSettings ts;
+    ts.sampler = otel::sampler_from_env(env, &warnings);
+    ts.sdk_disabled = otel::EnvReader(env, &warnings).boolean("OTEL_SDK_DISABLED").value_or(false);
+    ts.propagation = client::Propagation{false, false, false, false};
+    for (auto p : otel::propagators_from_env(env, &warnings)) {
+      switch (p) {
+        case otel::Propagator::kTraceContext: ts.propagation.tracecontext = true; break;
+        case otel::Propagator::kBaggage: ts.propagation.baggage = true; break;
+        case otel::Propagator::kB3: ts.propagation.b3 = true; break;
+        case otel::Propagator::kB3Multi: ts.propagation.b3multi = true; break;
+      }
+    }
+    for (const auto& w : warnings) log.warning("{}", w);
+    cfg.trace = ts;
+  }
 
   if (o.host.empty()) {
     if (sc && sc->needs_host) {

@@ -15,6 +15,9 @@
 #include "core/clock.hpp"
 #include "core/strings.hpp"
 #include "http/response_parser.hpp"
+#include "otel/baggage.hpp"
+#include "otel/ids.hpp"
+#include "otel/trace_context.hpp"
 
 namespace loadgen::client {
 
@@ -89,6 +92,40 @@ void HttpClient::set_failure(Response& r, Outcome o, std::string_view detail) {
   r.error_.append(detail);
 }
 
+namespace {
+
+// Injects the propagators' headers for a new client span (W3C Trace Context §3.2: a new
+// parent-id per outgoing request; the trace id and flags of the active trace).
+template <class Add>
+void add_trace_headers(RequestTrace& t, Add&& add) {
+  thread_local char traceparent[otel::kTraceparentLen];
+  thread_local char b3[otel::kB3SingleLen];
+  thread_local otel::B3MultiValues b3multi;
+  otel::SpanContext ctx;
+  ctx.trace_id = otel::is_valid(t.trace_id) ? t.trace_id : otel::random_trace_id(*t.rng);
+  ctx.span_id = otel::random_span_id(*t.rng);
+  ctx.flags = t.trace_flags;
+  t.last_span_id = ctx.span_id;
+  const Propagation& p = *t.propagation;
+  if (p.tracecontext) {
+    otel::format_traceparent(ctx, traceparent);
+    add(otel::kTraceparentHeader, std::string_view(traceparent, sizeof traceparent));
+  }
+  if (p.baggage && !t.baggage_header.empty()) add(otel::kBaggageHeader, t.baggage_header);
+  if (p.b3) {
+    otel::format_b3_single(ctx, b3);
+    add(otel::kB3SingleHeader, std::string_view(b3, sizeof b3));
+  }
+  if (p.b3multi) {
+    b3multi = otel::format_b3_multi(ctx);
+    add(otel::kB3TraceIdHeader, b3multi.trace_id_view());
+    add(otel::kB3SpanIdHeader, b3multi.span_id_view());
+    add(otel::kB3SampledHeader, b3multi.sampled_view());
+  }
+}
+
+}  // namespace
+
 void HttpClient::serialize(Attempt& a) {
   thread_local std::vector<http::Header> headers;
   thread_local std::string cookie;
@@ -116,6 +153,7 @@ void HttpClient::serialize(Attempt& a) {
     if (cookies_.header_for(*a.url, a.target, now_s, cookie)) add_default("Cookie", cookie);
   }
   for (const auto& [name, value] : config_.default_headers) add_default(name, value);
+  if (trace_ && trace_->propagation) add_trace_headers(*trace_, add_default);
   headers.insert(headers.end(), a.user_headers.begin(), a.user_headers.end());
   a.wbuf.clear();
   const std::string& host = a.url == &config_.base ? config_.base_host_header : a.url->host_header();

@@ -16,6 +16,7 @@
 
 #include "client/config.hpp"
 #include "client/cookie_jar.hpp"
+#include "client/propagation.hpp"
 #include "client/response.hpp"
 #include "core/task.hpp"
 #include "http/method.hpp"
@@ -69,6 +70,8 @@ class HttpClient {
   }
 
   CookieJar& cookies() { return cookies_; }
+  // The user's trace context, injected into every request; null: no trace headers.
+  void set_trace(RequestTrace* trace) { trace_ = trace; }
   // Stops this client for good: in-flight and later requests throw core::Cancelled.
   void cancel();
   bool cancelled() const { return cancelled_; }
@@ -86,6 +89,7 @@ class HttpClient {
   EventLoop& loop_;
   const ClientConfig& config_;
   RequestObserver* observer_;
+  RequestTrace* trace_ = nullptr;
   CookieJar cookies_;
   // The base host's connection lives inside the client (placement-new in http_client.cpp;
   // size checked there), so a user's long-lived state is one allocation and Asio stays out of

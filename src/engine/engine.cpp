@@ -48,7 +48,8 @@ Engine::Engine(EngineConfig cfg, scenario::Scenario scenario, double now_s, doub
   const int n = std::max(1, cfg_.threads);
   for (int i = 0; i < n; ++i) {
     WorkerConfig wc{&cfg_.client, cfg_.tls, cfg_.max_names,
-                    cfg_.flags ? &*cfg_.flags : nullptr, cfg_.log, flag_warnings_.get()};
+                    cfg_.flags ? &*cfg_.flags : nullptr, cfg_.log, flag_warnings_.get(),
+                    cfg_.trace ? &*cfg_.trace : nullptr};
     workers_.push_back(std::make_unique<Worker>(i, wc));
   }
   for (auto& w : workers_) w->start();

@@ -33,6 +33,8 @@ struct EngineConfig {
   // flagd (OFREP) for scenarios that evaluate flags; unset: every flag has its default.
   std::optional<flags::OfrepConfig> flags;
   core::LogSink* log = nullptr;  // thread-safe; may be null
+  // Trace headers on the wire (OTEL_PROPAGATORS) and sampling; unset: none.
+  std::optional<scenario::TraceSettings> trace;
 };
 
 enum class RunState { kReady, kSpawning, kRunning, kStopping, kStopped };

@@ -49,7 +49,7 @@ void Worker::spawn(std::vector<SpawnOrder> orders) {
 void Worker::start_user(const SpawnOrder& o) {
   auto user = o.cls->make();
   user->attach(scenario::User::Runtime{&loop_, cfg_.client, this, this, flags_.get(), o.cls, o.id,
-                                      o.seed, o.start_delay_ns});
+                                      o.seed, o.start_delay_ns, cfg_.trace});
   scenario::User* u = user.get();
   users_.emplace(o.id, std::move(user));
   alive_.fetch_add(1, std::memory_order_relaxed);

@@ -46,6 +46,7 @@ struct WorkerConfig {
   const flags::OfrepConfig* flags = nullptr;  // null: every flag has its default
   core::LogSink* log = nullptr;
   core::RateLimitedWarning* flag_warnings = nullptr;  // shared by every worker's flag source
+  const scenario::TraceSettings* trace = nullptr;     // null: no trace headers
 };
 
 class Worker final : public client::RequestObserver, public scenario::UserEvents {

@@ -26,13 +26,9 @@ class WebsiteUser final : public User {
  public:
   explicit WebsiteUser(std::shared_ptr<const ShopSettings> s) : s_(std::move(s)) {}
 
-  const std::string& session_id() const { return session_id_; }
-
-  // on_start: a new session.id, then the index task (the demo's user_session_start).
-  core::Task<> on_start() override {
-    session_id_ = core::uuid4(rng());
-    co_await index();
-  }
+  // on_start: the index task (the demo's user_session_start). The user's session.id (a new
+  // UUID per user, in every request's baggage) comes from User.
+  core::Task<> on_start() override { co_await index(); }
 
   core::Task<> index() {
     co_await traffic_gate();
@@ -122,7 +118,6 @@ class WebsiteUser final : public User {
   }
 
   std::shared_ptr<const ShopSettings> s_;
-  std::string session_id_;
 };
 
 }  // namespace

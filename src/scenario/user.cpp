@@ -4,6 +4,9 @@
 
 #include "core/cancel.hpp"
 #include "core/clock.hpp"
+#include "core/uuid.hpp"
+#include "otel/baggage.hpp"
+#include "otel/ids.hpp"
 
 namespace loadgen::scenario {
 
@@ -34,7 +37,36 @@ void User::attach(const Runtime& rt) {
   start_delay_ns_ = rt.start_delay_ns;
   rng_.reseed(rt.seed);
   client_.emplace(*rt.loop, *rt.client_config, rt.observer);
+  session_id_ = core::uuid4(rng_);
+  trace_settings_ = rt.trace;
+  if (trace_settings_) {
+    trace_.propagation = &trace_settings_->propagation;
+    trace_.rng = &rng_;
+    // W3C Baggage: every request is marked synthetic and carries the user's session.
+    otel::Baggage b;
+    b.set("synthetic_request", "true");
+    b.set("session.id", session_id_);
+    trace_.baggage_header = b.header();
+    client_->set_trace(&trace_);
+  }
   last_wait_end_ns_ = core::mono_ns();
+}
+
+void User::set_baggage(std::string_view key, std::string_view value) {
+  if (!trace_settings_) return;
+  otel::Baggage b = otel::Baggage::parse(trace_.baggage_header);
+  b.set(key, value);
+  trace_.baggage_header = b.header();
+}
+
+void User::begin_trace() {
+  if (!trace_settings_) return;
+  trace_.trace_id = otel::random_trace_id(rng_);
+  trace_.parent_span_id = otel::random_span_id(rng_);
+  const bool sampled =
+      !trace_settings_->sdk_disabled && trace_settings_->sampler.should_sample(trace_.trace_id, nullptr);
+  // Our trace ids are fully random: W3C Trace Context Level 2's random flag (0x02) holds.
+  trace_.trace_flags = static_cast<std::uint8_t>((sampled ? 0x01 : 0x00) | 0x02);
 }
 
 void User::request_stop() {
@@ -84,6 +116,7 @@ core::Task<> run_user(User& u) {
   bool cancelled = false;
   try {
     try {
+      u.begin_trace();
       co_await u.on_start();
     } catch (const StopUser&) {
       u.stopping_ = true;
@@ -96,6 +129,7 @@ core::Task<> run_user(User& u) {
     while (!u.stopping_) {
       const TaskDef& t = cls.pick(u.rng_);
       bool reschedule = false;
+      u.begin_trace();  // each top-level task starts a new trace
       try {
         co_await t.fn(u);
       } catch (const StopUser&) {

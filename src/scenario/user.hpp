@@ -15,15 +15,25 @@
 
 #include "client/event_loop.hpp"
 #include "client/http_client.hpp"
+#include "client/propagation.hpp"
 #include "core/random.hpp"
 #include "core/task.hpp"
 #include "scenario/flag_source.hpp"
 #include "scenario/wait_time.hpp"
+#include "otel/sampler.hpp"
 
 namespace loadgen::scenario {
 
 class User;
 struct UserClass;
+
+// How users' traffic is traced (from the OTEL_* environment): which headers go on the wire and
+// which traces are sampled. Shared and read-only during a run.
+struct TraceSettings {
+  client::Propagation propagation;
+  otel::Sampler sampler{otel::SamplerKind::kParentBasedAlwaysOn, 1.0};
+  bool sdk_disabled = false;  // OTEL_SDK_DISABLED: nothing sampled; propagators still apply
+};
 
 // Thrown by a task to stop this user for good (Locust's StopUser).
 struct StopUser : std::exception {
@@ -64,6 +74,16 @@ class User {
   // True once the engine asked this user to stop after its current task.
   bool stopping() const { return stopping_; }
 
+  // The user's session id (a UUID v4), carried as baggage `session.id` on every request,
+  // like the demo's load generator does.
+  const std::string& session_id() const { return session_id_; }
+  // Adds or replaces a W3C baggage entry carried on this user's requests (next to
+  // synthetic_request=true and session.id).
+  void set_baggage(std::string_view key, std::string_view value);
+  // Starts a new trace for the next task (a new trace id and task span id; sampled per the
+  // sampler). run_user calls it before on_start and before every task.
+  void begin_trace();
+
   // Sleeps for d; returns early when the user is asked to stop; throws core::Cancelled
   // when the user is killed.
   core::Task<> sleep(std::chrono::nanoseconds d);
@@ -79,6 +99,7 @@ class User {
     std::uint64_t id;
     std::uint64_t seed;
     std::int64_t start_delay_ns = 0;  // wait this long before on_start
+    const TraceSettings* trace = nullptr;  // null: no trace headers
   };
   void attach(const Runtime& rt);
   // Graceful: finish the current task, skip the wait, run on_stop.
@@ -100,6 +121,9 @@ class User {
   std::uint64_t id_ = 0;
   std::int64_t last_wait_end_ns_ = 0;
   std::int64_t start_delay_ns_ = 0;
+  const TraceSettings* trace_settings_ = nullptr;
+  client::RequestTrace trace_;
+  std::string session_id_;
   bool stopping_ = false;
   bool killed_ = false;
 };
