@@ -1,0 +1,178 @@
+#include "telemetry/otlp_http_exporter.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <exception>
+#include <utility>
+
+#include "core/clock.hpp"
+#include "otel/otlp_json.hpp"
+#include "otel/otlp_proto.hpp"
+#include "telemetry/gzip.hpp"
+
+namespace loadgen::telemetry {
+
+std::string_view to_string(ExportResult::Code c) {
+  switch (c) {
+    case ExportResult::Code::kSuccess: return "success";
+    case ExportResult::Code::kRetryableFailure: return "retryable_failure";
+    case ExportResult::Code::kFailure: return "failure";
+  }
+  return "unknown";
+}
+
+namespace {
+
+bool is_json(const otel::OtlpExporterConfig& c) {
+  return c.protocol == otel::OtlpProtocol::kHttpJson;
+}
+
+std::string clip(std::string_view s, std::size_t n = 200) {
+  return s.size() <= n ? std::string(s) : std::string(s.substr(0, n)) + "...";
+}
+
+}  // namespace
+
+OtlpHttpSpanExporter::OtlpHttpSpanExporter(client::EventLoop& loop,
+                                           const otel::OtlpExporterConfig& config,
+                                           core::LogSink* log, RetryPolicy retry)
+    : loop_(loop),
+      config_(config),
+      log_(log),
+      retry_(retry),
+      rng_(static_cast<std::uint64_t>(core::wall_ns()) ^ 0xA5A5A5A5ull),
+      name_(is_json(config) ? "otlp http/json" : "otlp http/protobuf") {
+  client_config_.user_agent = std::string(kExporterUserAgent);
+  client_config_.max_redirects = 0;
+  // Content-Type for request and response (OTLP/HTTP "Binary/JSON Protobuf Encoding").
+  headers_.push_back({"Content-Type", is_json(config_) ? "application/json"
+                                                       : "application/x-protobuf"});
+  if (config_.compression == otel::OtlpCompression::kGzip)
+    headers_.push_back({"Content-Encoding", "gzip"});
+  for (const auto& [k, v] : config_.headers) headers_.push_back({k, v});
+  client_ = std::make_unique<client::HttpClient>(loop_, client_config_, nullptr);
+}
+
+OtlpHttpSpanExporter::~OtlpHttpSpanExporter() {
+  if (sleeper_.heap_index != client::Sleeper::kNotQueued) loop_.forget(sleeper_);
+}
+
+void OtlpHttpSpanExporter::shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  client_->close_connections();
+}
+
+ExportResult OtlpHttpSpanExporter::on_response(const client::Response& r) {
+  ExportResult res;
+  const int status = r.status_code();
+  if (status >= 200 && status < 300) {
+    // 200 with ExportTraceServiceResponse; partial_success is never retried.
+    auto ps = is_json(config_) ? otel::decode_export_trace_response_json(r.text())
+                               : otel::decode_export_trace_response(r.text());
+    if (!ps) {
+      // The data was accepted; an unreadable answer is only worth a warning.
+      if (log_)
+        log_->log(core::LogLevel::kWarning,
+                  fmt::format("OTLP exporter: undecodable success response from {}: {}",
+                              config_.endpoint, ps.error().message));
+      return res;
+    }
+    if (ps->rejected > 0 || !ps->error_message.empty()) {
+      res.rejected = ps->rejected;
+      if (log_)
+        log_->log(core::LogLevel::kWarning,
+                  fmt::format("OTLP exporter: partial success from {}: {} spans rejected: {}",
+                              config_.endpoint, ps->rejected, clip(ps->error_message)));
+    }
+    return res;
+  }
+  if (status == 0) {
+    res.code = ExportResult::Code::kRetryableFailure;
+    res.message = fmt::format("{}: {}", config_.endpoint, r.error());
+    return res;
+  }
+  res.code = is_retryable_http_status(status) ? ExportResult::Code::kRetryableFailure
+                                              : ExportResult::Code::kFailure;
+  // The failure body is a google.rpc.Status in the request's encoding.
+  std::string detail;
+  if (!r.text().empty()) {
+    auto st = is_json(config_) ? otel::decode_rpc_status_json(r.text())
+                               : otel::decode_rpc_status(r.text());
+    detail = st && !st->message.empty() ? st->message : clip(r.text());
+  }
+  res.message = detail.empty() ? fmt::format("{}: HTTP {}", config_.endpoint, status)
+                               : fmt::format("{}: HTTP {}: {}", config_.endpoint, status, detail);
+  return res;
+}
+
+core::Task<ExportResult> OtlpHttpSpanExporter::export_batch(
+    const std::vector<otel::ResourceSpans>& batch, Clock::time_point deadline) {
+  ExportResult res;
+  if (shut_down_) {
+    res.code = ExportResult::Code::kFailure;
+    res.message = "exporter is shut down";
+    co_return res;
+  }
+  if (config_.timeout.count() > 0) deadline = std::min(deadline, Clock::now() + config_.timeout);
+  if (is_json(config_)) {
+    otel::encode_export_trace_request_json(batch, body_);
+  } else {
+    otel::encode_export_trace_request(batch, body_);
+  }
+  std::string_view payload = body_;
+  if (config_.compression == otel::OtlpCompression::kGzip) {
+    if (!gzip_compress(body_, compressed_)) {
+      res.code = ExportResult::Code::kFailure;
+      res.message = "gzip compression failed";
+      co_return res;
+    }
+    payload = compressed_;
+  }
+  for (std::uint32_t attempt = 0;; ++attempt) {
+    const auto remaining = deadline - Clock::now();
+    if (remaining <= Clock::duration::zero()) {
+      res.code = ExportResult::Code::kRetryableFailure;
+      if (res.message.empty()) res.message = fmt::format("{}: export timed out", config_.endpoint);
+      co_return res;
+    }
+    // The client reads its timeouts when a request starts: one request may use what is left.
+    client_config_.timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(remaining);
+    client_config_.connect_timeout = client_config_.timeout;
+    client::RequestOptions opts;
+    opts.headers = headers_;
+    opts.body = payload;
+    opts.allow_redirects = false;
+    std::optional<std::chrono::nanoseconds> retry_after;
+    ExportResult one;
+    try {
+      client::Response r = co_await client_->post(config_.endpoint, opts);
+      one = on_response(r);
+      if (one.code == ExportResult::Code::kRetryableFailure) {
+        const std::string_view ra = r.header("Retry-After");
+        if (!ra.empty()) retry_after = parse_retry_after(ra, core::wall_ns() / 1'000'000'000);
+      }
+    } catch (const std::exception& e) {
+      one.code = ExportResult::Code::kFailure;
+      one.message = fmt::format("{}: {}", config_.endpoint, e.what());
+    } catch (...) {
+      one.code = ExportResult::Code::kFailure;
+      one.message = fmt::format("{}: export cancelled", config_.endpoint);
+    }
+    one.retries = res.retries;
+    if (one.code != ExportResult::Code::kRetryableFailure || attempt >= retry_.max_retries)
+      co_return one;
+    // A server-given delay replaces the computed one (JS SDK; OTLP/HTTP "Throttling").
+    const auto delay = retry_after ? *retry_after : backoff_delay(retry_, attempt, rng_);
+    if (Clock::now() + delay >= deadline) {
+      one.message += " (no time left to retry)";
+      co_return one;
+    }
+    res.message = one.message;
+    co_await loop_.sleep(sleeper_, delay);
+    ++res.retries;
+  }
+}
+
+}  // namespace loadgen::telemetry

@@ -1,0 +1,55 @@
+// OtlpHttpSpanExporter: OTLP/HTTP (protocol/exporter.md, otlp.md "OTLP/HTTP") over our own
+// HTTP client, binary protobuf or JSON, optional gzip, retries with back-off on 429/502/503/504
+// and transport errors (honouring Retry-After), partial success logged and never retried.
+// Thread: constructed, used and destroyed on the EventLoop's thread (the pipeline's exporter
+// thread).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/config.hpp"
+#include "client/event_loop.hpp"
+#include "client/http_client.hpp"
+#include "core/log_sink.hpp"
+#include "core/random.hpp"
+#include "otel/env_config.hpp"
+#include "telemetry/retry_policy.hpp"
+#include "telemetry/span_exporter.hpp"
+
+namespace loadgen::telemetry {
+
+inline constexpr std::string_view kExporterUserAgent = "loadgen-otlp-exporter/0.1";
+
+class OtlpHttpSpanExporter final : public SpanExporter {
+ public:
+  // config.protocol must be kHttpProtobuf or kHttpJson. `log` may be null.
+  OtlpHttpSpanExporter(client::EventLoop& loop, const otel::OtlpExporterConfig& config,
+                       core::LogSink* log, RetryPolicy retry = {});
+  ~OtlpHttpSpanExporter() override;
+
+  core::Task<ExportResult> export_batch(const std::vector<otel::ResourceSpans>& batch,
+                                        Clock::time_point deadline) override;
+  void shutdown() override;
+  std::string_view name() const override { return name_; }
+
+ private:
+  ExportResult on_response(const client::Response& r);
+
+  client::EventLoop& loop_;
+  otel::OtlpExporterConfig config_;
+  core::LogSink* log_;
+  RetryPolicy retry_;
+  core::Rng rng_;
+  client::ClientConfig client_config_;
+  std::unique_ptr<client::HttpClient> client_;
+  std::string name_;
+  std::vector<http::Header> headers_;  // point into config_.headers and string literals
+  std::string body_;
+  std::string compressed_;
+  client::Sleeper sleeper_;
+  bool shut_down_ = false;
+};
+
+}  // namespace loadgen::telemetry

@@ -1,0 +1,46 @@
+// SpanExporter: the seam between the trace pipeline and where batches go (OTLP/HTTP, an
+// OTLP JSON-lines file, the console). Modelled on the SDK spec's SpanExporter (Export,
+// Shutdown). Called by TracePipeline on its exporter thread only, one export at a time; the
+// pipeline owns the exporters and the batch (borrowed for the duration of the export).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/task.hpp"
+#include "otel/span_data.hpp"
+
+namespace loadgen::telemetry {
+
+using Clock = std::chrono::steady_clock;
+
+// ExportResult (trace/sdk.md "Export"): success, or failure; we also say whether a retry could
+// have helped (the exporter already retried within the deadline when it was allowed to).
+struct ExportResult {
+  enum class Code : std::uint8_t { kSuccess, kRetryableFailure, kFailure };
+  Code code = Code::kSuccess;
+  std::string message;       // empty on success
+  std::int64_t rejected = 0;  // spans the receiver refused in a partial success (OTLP)
+  std::uint32_t retries = 0;  // attempts after the first
+  bool ok() const { return code == Code::kSuccess; }
+};
+
+std::string_view to_string(ExportResult::Code c);
+
+class SpanExporter {
+ public:
+  virtual ~SpanExporter() = default;
+  // Exports one batch; must finish by `deadline` (give up with kRetryableFailure when it would
+  // not). Never throws; the batch is only read.
+  virtual core::Task<ExportResult> export_batch(const std::vector<otel::ResourceSpans>& batch,
+                                                Clock::time_point deadline) = 0;
+  // Releases what the exporter holds (connections, files). No export follows.
+  virtual void shutdown() = 0;
+  // Short name for logs and counters, e.g. "otlp http/protobuf".
+  virtual std::string_view name() const = 0;
+};
+
+}  // namespace loadgen::telemetry
