@@ -85,6 +85,23 @@ Connection& HttpClient::connection_for(const std::string& scheme, const std::str
   return *secondary_;
 }
 
+void HttpClient::report_attempt(const Attempt& a, const Response& r, std::int64_t start_wall_ns,
+                                int hops) {
+  thread_local std::string url;
+  url.clear();
+  url.append(a.url == &config_.base ? config_.base_origin : a.url->origin());
+  url.append(a.target);
+  AttemptRecord rec{a.method, url, a.url->host, a.url->port, r.status_, r.outcome_, r.error_,
+                    start_wall_ns, core::wall_ns(), hops, {}, {}, {}, 0};
+  if (trace_ && trace_->propagation) {
+    rec.trace_id = trace_->last_trace_id;
+    rec.span_id = trace_->last_span_id;
+    rec.parent_span_id = trace_->parent_span_id;
+    rec.trace_flags = trace_->trace_flags;
+  }
+  observer_->on_attempt(rec);
+}
+
 void HttpClient::set_failure(Response& r, Outcome o, std::string_view detail) {
   r.outcome_ = o;
   r.error_.assign(to_string(o));
@@ -105,6 +122,7 @@ void add_trace_headers(RequestTrace& t, Add&& add) {
   ctx.trace_id = otel::is_valid(t.trace_id) ? t.trace_id : otel::random_trace_id(*t.rng);
   ctx.span_id = otel::random_span_id(*t.rng);
   ctx.flags = t.trace_flags;
+  t.last_trace_id = ctx.trace_id;
   t.last_span_id = ctx.span_id;
   const Propagation& p = *t.propagation;
   if (p.tracecontext) {
@@ -371,7 +389,9 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
       r.body_.clear();
       r.error_.clear();
       r.status_ = 0;
+      const std::int64_t attempt_start = core::wall_ns();
       co_await exchange(a);
+      if (observer_) report_attempt(a, r, attempt_start, hops);
       if (r.outcome_ != Outcome::kOk || !opts.allow_redirects || !is_redirect(r.status_) ||
           a.location.empty()) {
         break;

@@ -28,6 +28,7 @@ struct RequestTrace {
   otel::SpanId parent_span_id{};             // the active task span
   std::uint8_t trace_flags = 0;              // W3C flags of the active trace (0x01 sampled)
   std::string baggage_header;                // pre-encoded W3C baggage; empty: no header
+  otel::TraceId last_trace_id{};             // trace id injected into the latest request
   otel::SpanId last_span_id{};               // span id injected into the latest request
 };
 

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "client/outcome.hpp"
+#include "otel/span_data.hpp"
 #include "http/method.hpp"
 
 namespace loadgen::client {
@@ -23,9 +24,30 @@ struct RequestRecord {
   std::uint64_t response_bytes;  // decoded body size (Locust's content size)
 };
 
+// One physical HTTP exchange (each redirect hop is its own), with the trace context injected
+// into it: what a CLIENT span is made of (OTel HTTP client semantic conventions).
+struct AttemptRecord {
+  http::Method method;
+  std::string_view url;             // url.full of this attempt
+  std::string_view server_address;  // server.address
+  std::uint16_t server_port;        // server.port
+  int status;                       // 0 when no response
+  Outcome outcome;
+  std::string_view error;           // "<kind>: <detail>" on failure
+  std::int64_t start_wall_ns;
+  std::int64_t end_wall_ns;
+  int resend_count;                 // http.request.resend_count: redirect hops before this one
+  otel::TraceId trace_id;           // all zero when no trace context was injected
+  otel::SpanId span_id;
+  otel::SpanId parent_span_id;
+  std::uint8_t trace_flags;
+};
+
 class RequestObserver {
  public:
   virtual void on_request(const RequestRecord& r) = 0;
+  // Each physical attempt; called before on_request. Default: ignored.
+  virtual void on_attempt(const AttemptRecord& a) { (void)a; }
 
  protected:
   ~RequestObserver() = default;

@@ -49,7 +49,7 @@ Engine::Engine(EngineConfig cfg, scenario::Scenario scenario, double now_s, doub
   for (int i = 0; i < n; ++i) {
     WorkerConfig wc{&cfg_.client, cfg_.tls, cfg_.max_names,
                     cfg_.flags ? &*cfg_.flags : nullptr, cfg_.log, flag_warnings_.get(),
-                    cfg_.trace ? &*cfg_.trace : nullptr};
+                    cfg_.trace ? &*cfg_.trace : nullptr, cfg_.span_capacity_per_worker};
     workers_.push_back(std::make_unique<Worker>(i, wc));
   }
   for (auto& w : workers_) w->start();
@@ -191,6 +191,23 @@ void Engine::collect(std::chrono::milliseconds timeout) {
     WorkerReport r = f.get();
     stats_.merge(std::move(r.stats));
     for (auto& [key, n] : r.exceptions) exceptions_[key] += n;
+  }
+}
+
+void Engine::drain(std::vector<otel::SpanData>& out, std::uint64_t& dropped) {
+  std::vector<std::future<std::pair<std::vector<otel::SpanData>, std::uint64_t>>> futures;
+  futures.reserve(workers_.size());
+  for (auto& w : workers_) futures.push_back(w->take_spans());
+  for (auto& f : futures) {
+    if (f.wait_for(std::chrono::seconds(1)) != std::future_status::ready) continue;
+    auto [spans, n] = f.get();
+    dropped += n;
+    if (out.empty()) {
+      out = std::move(spans);
+    } else {
+      out.insert(out.end(), std::make_move_iterator(spans.begin()),
+                 std::make_move_iterator(spans.end()));
+    }
   }
 }
 

@@ -16,6 +16,7 @@
 #include "engine/ramp.hpp"
 #include "engine/worker.hpp"
 #include "flags/ofrep_config.hpp"
+#include "otel/span_source.hpp"
 #include "scenario/scenario.hpp"
 #include "stats/aggregate.hpp"
 
@@ -35,12 +36,15 @@ struct EngineConfig {
   core::LogSink* log = nullptr;  // thread-safe; may be null
   // Trace headers on the wire (OTEL_PROPAGATORS) and sampling; unset: none.
   std::optional<scenario::TraceSettings> trace;
+  // Finished spans each worker buffers between two drains (OTEL_BSP_MAX_QUEUE_SIZE split over
+  // the workers); 0: spans are not recorded.
+  std::size_t span_capacity_per_worker = 0;
 };
 
 enum class RunState { kReady, kSpawning, kRunning, kStopping, kStopped };
 std::string_view to_string(RunState s);
 
-class Engine {
+class Engine final : public otel::SpanSource {
  public:
   Engine(EngineConfig cfg, scenario::Scenario scenario, double now_s, double now_wall);
   ~Engine();
@@ -63,7 +67,10 @@ class Engine {
   void collect(std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
   void reset_stats(double now_wall);
 
-  // Stops the worker threads. Call after the final collect().
+  // otel::SpanSource, for the exporter thread (thread-safe; waits at most 1 s per worker).
+  void drain(std::vector<otel::SpanData>& out, std::uint64_t& dropped) override;
+
+  // Stops the worker threads. Call after the final collect() and the last drain().
   void shutdown();
 
   RunState state() const { return state_; }

@@ -49,7 +49,8 @@ void Worker::spawn(std::vector<SpawnOrder> orders) {
 void Worker::start_user(const SpawnOrder& o) {
   auto user = o.cls->make();
   user->attach(scenario::User::Runtime{&loop_, cfg_.client, this, this, flags_.get(), o.cls, o.id,
-                                      o.seed, o.start_delay_ns, cfg_.trace});
+                                      o.seed, o.start_delay_ns, cfg_.trace,
+                                      cfg_.span_capacity > 0 ? this : nullptr});
   scenario::User* u = user.get();
   users_.emplace(o.id, std::move(user));
   alive_.fetch_add(1, std::memory_order_relaxed);
@@ -117,6 +118,65 @@ core::Task<> Worker::watch_loop(std::string key, std::atomic<std::int64_t>* out)
     if (watch_stop_) break;
     co_await loop_.sleep(watch_sleeper_, std::chrono::seconds(1));
   }
+}
+
+std::future<std::pair<std::vector<otel::SpanData>, std::uint64_t>> Worker::take_spans() {
+  auto promise =
+      std::make_shared<std::promise<std::pair<std::vector<otel::SpanData>, std::uint64_t>>>();
+  auto fut = promise->get_future();
+  loop_.post([this, promise] {
+    std::vector<otel::SpanData> out;
+    out.swap(spans_);
+    promise->set_value({std::move(out), std::exchange(spans_dropped_, 0)});
+  });
+  return fut;
+}
+
+void Worker::record(otel::SpanData&& span) {
+  if (spans_.size() >= cfg_.span_capacity) {
+    ++spans_dropped_;
+    return;
+  }
+  spans_.push_back(std::move(span));
+}
+
+// A CLIENT span per physical request, per the stable HTTP client semantic conventions.
+void Worker::on_attempt(const client::AttemptRecord& a) {
+  if (cfg_.span_capacity == 0 || (a.trace_flags & 0x01) == 0 || a.outcome == client::Outcome::kCancelled) {
+    return;
+  }
+  if (spans_.size() >= cfg_.span_capacity) {
+    ++spans_dropped_;
+    return;
+  }
+  otel::SpanData s;
+  s.trace_id = a.trace_id;
+  s.span_id = a.span_id;
+  s.parent_span_id = a.parent_span_id;
+  s.name.assign(http::to_string(a.method));  // "{method}": we have no url.template
+  s.kind = otel::SpanKind::kClient;
+  s.start_time_unix_nano = static_cast<std::uint64_t>(a.start_wall_ns);
+  s.end_time_unix_nano = static_cast<std::uint64_t>(a.end_wall_ns);
+  s.flags = a.trace_flags | 0x100u;  // SpanFlags: has is_remote, parent local
+  auto& at = s.attributes;
+  at.reserve(9);
+  at.push_back({"http.request.method", {std::string(http::to_string(a.method))}});
+  at.push_back({"url.full", {std::string(a.url)}});
+  at.push_back({"server.address", {std::string(a.server_address)}});
+  at.push_back({"server.port", {std::int64_t{a.server_port}}});
+  at.push_back({"network.protocol.version", {std::string("1.1")}});
+  if (a.status > 0) at.push_back({"http.response.status_code", {std::int64_t{a.status}}});
+  if (a.resend_count > 0) at.push_back({"http.request.resend_count", {std::int64_t{a.resend_count}}});
+  if (cfg_.client) at.push_back({"user_agent.original", {cfg_.client->user_agent}});
+  if (a.outcome != client::Outcome::kOk) {
+    // error.type: the status code when it is an error, else the transport outcome kind.
+    std::string type = a.outcome == client::Outcome::kHttpStatus ? std::to_string(a.status)
+                                                                  : std::string(client::to_string(a.outcome));
+    at.push_back({"error.type", {std::move(type)}});
+    s.status_code = otel::StatusCode::kError;
+    if (a.outcome != client::Outcome::kHttpStatus) s.status_message.assign(a.error);
+  }
+  spans_.push_back(std::move(s));
 }
 
 void Worker::on_request(const client::RequestRecord& r) {

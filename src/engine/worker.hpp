@@ -19,6 +19,7 @@
 #include "client/request_observer.hpp"
 #include "core/log_sink.hpp"
 #include "flags/ofrep_flag_source.hpp"
+#include "otel/span_sink.hpp"
 #include "scenario/user.hpp"
 #include "stats/shard.hpp"
 
@@ -47,9 +48,12 @@ struct WorkerConfig {
   core::LogSink* log = nullptr;
   core::RateLimitedWarning* flag_warnings = nullptr;  // shared by every worker's flag source
   const scenario::TraceSettings* trace = nullptr;     // null: no trace headers
+  std::size_t span_capacity = 0;  // finished spans buffered between drains; 0: no spans
 };
 
-class Worker final : public client::RequestObserver, public scenario::UserEvents {
+class Worker final : public client::RequestObserver,
+                     public scenario::UserEvents,
+                     public otel::SpanSink {
  public:
   Worker(int index, WorkerConfig cfg);
   ~Worker();
@@ -66,6 +70,8 @@ class Worker final : public client::RequestObserver, public scenario::UserEvents
   // error) until stop_watches(). Needs a flag source.
   void watch_flag(std::string key, std::atomic<std::int64_t>* out);
   void stop_watches();
+  // Thread-safe: the spans finished since the last call, and how many were dropped.
+  std::future<std::pair<std::vector<otel::SpanData>, std::uint64_t>> take_spans();
   bool watching() const { return watchers_.load(std::memory_order_relaxed) > 0; }
   // Stops the loop and joins the thread. Users still alive are abandoned (process exit).
   void shutdown();
@@ -75,6 +81,9 @@ class Worker final : public client::RequestObserver, public scenario::UserEvents
 
   // client::RequestObserver — worker thread.
   void on_request(const client::RequestRecord& r) override;
+  void on_attempt(const client::AttemptRecord& a) override;
+  // otel::SpanSink — worker thread.
+  void record(otel::SpanData&& span) override;
   // scenario::UserEvents — worker thread.
   void on_task_exception(const scenario::UserClass& cls, std::string_view task,
                          std::string_view what) override;
@@ -93,6 +102,8 @@ class Worker final : public client::RequestObserver, public scenario::UserEvents
   std::unordered_map<std::uint64_t, std::unique_ptr<scenario::User>> users_;
   std::atomic<std::int64_t> alive_{0};
   std::unique_ptr<flags::OfrepFlagSource> flags_;
+  std::vector<otel::SpanData> spans_;
+  std::uint64_t spans_dropped_ = 0;
   client::Sleeper watch_sleeper_;
   bool watch_stop_ = false;
   std::atomic<int> watchers_{0};

@@ -1,7 +1,7 @@
 // The Astronomy Shop scenario: the OpenTelemetry Demo load generator's WebsiteUser, task for
 // task (see ../shared/reference/demo.md). Request names are the URLs as Locust shows them
-// (path and query, no grouping). Each task function is named like the span the demo opens
-// for it (user_index, user_browse_product, ...): the tracing issue wraps them in spans.
+// (path and query, no grouping). Each task opens the span the demo opens for it (user_index,
+// user_browse_product, ...) with the same attributes; its requests are child CLIENT spans.
 #include <array>
 #include <memory>
 
@@ -28,33 +28,44 @@ class WebsiteUser final : public User {
 
   // on_start: the index task (the demo's user_session_start). The user's session.id (a new
   // UUID per user, in every request's baggage) comes from User.
-  core::Task<> on_start() override { co_await index(); }
+  core::Task<> on_start() override {
+    auto span = start_span("user_session_start");
+    co_await index();
+  }
 
   core::Task<> index() {
     co_await traffic_gate();
+    auto span = start_span("user_index");
     co_await client().get("/");
   }
 
   core::Task<> browse_product() {
     co_await traffic_gate();
     const std::string_view product = pick(kProducts);
+    auto span = start_span("user_browse_product");
+    span.set("product.id", product);
     co_await client().get(fmt::format("/api/products/{}", product));
   }
 
   core::Task<> get_recommendations() {
     co_await traffic_gate();
     const std::string_view product = pick(kProducts);
+    auto span = start_span("user_get_recommendations");
+    span.set("product.id", product);
     co_await client().get(fmt::format("/api/recommendations?productIds={}", product));
   }
 
   core::Task<> get_ads() {
     co_await traffic_gate();
     const std::string_view category = pick(kAdCategories);
+    auto span = start_span("user_get_ads");
+    span.set("category", category);
     co_await client().get(fmt::format("/api/data/?contextKeys={}", category));
   }
 
   core::Task<> view_cart() {
     co_await traffic_gate();
+    auto span = start_span("user_view_cart");
     co_await client().get("/api/cart");
   }
 
@@ -67,6 +78,8 @@ class WebsiteUser final : public User {
   core::Task<> add_to_cart(std::string user) {
     const std::string_view product = pick(kProducts);
     const int quantity = pick(kQuantities);
+    auto span = start_span("user_add_to_cart");
+    span.set("user.id", user).set("product.id", product).set("quantity", quantity);
     co_await client().get(fmt::format("/api/products/{}", product));
     const std::string body = fmt::format(
         R"({{"item":{{"productId":"{}","quantity":{}}},"userId":"{}"}})", product, quantity, user);
@@ -76,6 +89,8 @@ class WebsiteUser final : public User {
   core::Task<> checkout_single() {
     co_await traffic_gate();
     const std::string user = core::uuid4(rng());
+    auto span = start_span("user_checkout_single");
+    span.set("user.id", user);
     co_await add_to_cart(user);
     co_await checkout(user);
   }
@@ -84,6 +99,8 @@ class WebsiteUser final : public User {
     co_await traffic_gate();
     const std::string user = core::uuid4(rng());
     const auto items = 2 + static_cast<int>(rng().below(3));  // 2, 3 or 4
+    auto span = start_span("user_checkout_multi");
+    span.set("user.id", user).set("item.count", items);
     for (int i = 0; i < items; ++i) co_await add_to_cart(user);
     co_await checkout(user);
   }
@@ -91,6 +108,9 @@ class WebsiteUser final : public User {
   core::Task<> flood_home() {
     co_await traffic_gate();
     const std::int64_t count = co_await flags().int_value(kFloodFlag, 0);
+    if (count <= 0) co_return;  // the demo opens its span only when it floods
+    auto span = start_span("user_flood_home");
+    span.set("flood.count", count);
     for (std::int64_t i = 0; i < count && !stopping(); ++i) co_await client().get("/");
   }
 

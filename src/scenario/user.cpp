@@ -39,6 +39,7 @@ void User::attach(const Runtime& rt) {
   client_.emplace(*rt.loop, *rt.client_config, rt.observer);
   session_id_ = core::uuid4(rng_);
   trace_settings_ = rt.trace;
+  spans_ = rt.spans;
   if (trace_settings_) {
     trace_.propagation = &trace_settings_->propagation;
     trace_.rng = &rng_;
@@ -62,7 +63,7 @@ void User::set_baggage(std::string_view key, std::string_view value) {
 void User::begin_trace() {
   if (!trace_settings_) return;
   trace_.trace_id = otel::random_trace_id(rng_);
-  trace_.parent_span_id = otel::random_span_id(rng_);
+  trace_.parent_span_id = {};  // the task's first span is the root
   const bool sampled =
       !trace_settings_->sdk_disabled && trace_settings_->sampler.should_sample(trace_.trace_id, nullptr);
   // Our trace ids are fully random: W3C Trace Context Level 2's random flag (0x02) holds.

@@ -21,6 +21,8 @@
 #include "scenario/flag_source.hpp"
 #include "scenario/wait_time.hpp"
 #include "otel/sampler.hpp"
+#include "otel/span_sink.hpp"
+#include "scenario/span_scope.hpp"
 
 namespace loadgen::scenario {
 
@@ -83,6 +85,8 @@ class User {
   // Starts a new trace for the next task (a new trace id and task span id; sampled per the
   // sampler). run_user calls it before on_start and before every task.
   void begin_trace();
+  // Opens a span around a block of work (see span_scope.hpp).
+  SpanScope start_span(std::string_view name) { return SpanScope(*this, name); }
 
   // Sleeps for d; returns early when the user is asked to stop; throws core::Cancelled
   // when the user is killed.
@@ -100,6 +104,7 @@ class User {
     std::uint64_t seed;
     std::int64_t start_delay_ns = 0;  // wait this long before on_start
     const TraceSettings* trace = nullptr;  // null: no trace headers
+    otel::SpanSink* spans = nullptr;       // null: spans are not recorded
   };
   void attach(const Runtime& rt);
   // Graceful: finish the current task, skip the wait, run on_stop.
@@ -123,6 +128,8 @@ class User {
   std::int64_t start_delay_ns_ = 0;
   const TraceSettings* trace_settings_ = nullptr;
   client::RequestTrace trace_;
+  otel::SpanSink* spans_ = nullptr;
+  friend class SpanScope;
   std::string session_id_;
   bool stopping_ = false;
   bool killed_ = false;

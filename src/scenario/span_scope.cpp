@@ -1,0 +1,67 @@
+#include "scenario/span_scope.hpp"
+
+#include <exception>
+#include <string>
+
+#include "core/clock.hpp"
+#include "otel/ids.hpp"
+#include "scenario/user.hpp"
+
+namespace loadgen::scenario {
+
+SpanScope::SpanScope(User& user, std::string_view name)
+    : user_(&user),
+      exceptions_at_start_(std::uncaught_exceptions()),
+      recording_(user.trace_settings_ != nullptr && user.spans_ != nullptr &&
+                 (user.trace_.trace_flags & 0x01) != 0) {
+  if (!user.trace_settings_) return;
+  client::RequestTrace& t = user.trace_;
+  if (!otel::is_valid(t.trace_id)) user.begin_trace();
+  saved_parent_ = t.parent_span_id;
+  data_.trace_id = t.trace_id;
+  data_.span_id = otel::random_span_id(user.rng_);
+  data_.parent_span_id = saved_parent_;
+  t.parent_span_id = data_.span_id;  // requests and spans inside are its children
+  if (!recording_) return;
+  data_.name.assign(name);
+  data_.kind = otel::SpanKind::kInternal;
+  data_.flags = t.trace_flags | 0x100u;  // SpanFlags: has is_remote, parent is local
+  data_.start_time_unix_nano = static_cast<std::uint64_t>(core::wall_ns());
+}
+
+SpanScope::~SpanScope() {
+  if (!user_->trace_settings_) return;
+  user_->trace_.parent_span_id = saved_parent_;
+  if (!recording_) return;
+  data_.end_time_unix_nano = static_cast<std::uint64_t>(core::wall_ns());
+  if (std::uncaught_exceptions() > exceptions_at_start_ && data_.status_code == otel::StatusCode::kUnset) {
+    data_.status_code = otel::StatusCode::kError;
+    data_.status_message = "task ended by an exception";
+  }
+  user_->spans_->record(std::move(data_));
+}
+
+SpanScope& SpanScope::set(std::string_view key, std::string_view value) {
+  if (recording_) data_.attributes.push_back({std::string(key), {std::string(value)}});
+  return *this;
+}
+SpanScope& SpanScope::set(std::string_view key, std::int64_t value) {
+  if (recording_) data_.attributes.push_back({std::string(key), {value}});
+  return *this;
+}
+SpanScope& SpanScope::set(std::string_view key, double value) {
+  if (recording_) data_.attributes.push_back({std::string(key), {value}});
+  return *this;
+}
+SpanScope& SpanScope::set(std::string_view key, bool value) {
+  if (recording_) data_.attributes.push_back({std::string(key), {value}});
+  return *this;
+}
+
+void SpanScope::set_error(std::string_view description) {
+  if (!recording_) return;
+  data_.status_code = otel::StatusCode::kError;
+  data_.status_message.assign(description);
+}
+
+}  // namespace loadgen::scenario

@@ -1,0 +1,43 @@
+// SpanScope: the scenario API's way to trace a block of work, e.g.
+//   auto span = start_span("user_browse_product");
+//   span.set("product.id", product);
+//   co_await client().get(...);          // requests inside become child CLIENT spans
+// The span starts when created and ends when the scope ends (also by exception: status ERROR).
+// Spans nest; the first one of a task is the root of the task's trace. Worker thread only.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "otel/span_data.hpp"
+
+namespace loadgen::scenario {
+
+class User;
+
+class SpanScope {
+ public:
+  SpanScope(User& user, std::string_view name);
+  ~SpanScope();
+  SpanScope(const SpanScope&) = delete;
+  SpanScope& operator=(const SpanScope&) = delete;
+
+  SpanScope& set(std::string_view key, std::string_view value);
+  SpanScope& set(std::string_view key, const char* value) { return set(key, std::string_view(value)); }
+  SpanScope& set(std::string_view key, std::int64_t value);
+  SpanScope& set(std::string_view key, int value) { return set(key, std::int64_t{value}); }
+  SpanScope& set(std::string_view key, double value);
+  SpanScope& set(std::string_view key, bool value);
+  // Marks the span failed (status ERROR with this description).
+  void set_error(std::string_view description);
+  bool recording() const { return recording_; }
+
+ private:
+  User* user_;
+  otel::SpanData data_;
+  otel::SpanId saved_parent_{};
+  int exceptions_at_start_;
+  bool recording_;
+};
+
+}  // namespace loadgen::scenario
