@@ -50,7 +50,6 @@ import contextlib
 import gzip
 import importlib
 import json
-import math
 import os
 import shutil
 import signal
