@@ -64,6 +64,13 @@ void OtlpHttpSpanExporter::shutdown() {
   client_->close_connections();
 }
 
+void OtlpHttpSpanExporter::cancel() {
+  if (cancelled_) return;
+  cancelled_ = true;
+  client_->cancel();  // an in-flight request throws core::Cancelled
+  loop_.wake(sleeper_);  // a back-off sleep ends now
+}
+
 ExportResult OtlpHttpSpanExporter::on_response(const client::Response& r) {
   ExportResult res;
   const int status = r.status_code();
@@ -110,9 +117,9 @@ ExportResult OtlpHttpSpanExporter::on_response(const client::Response& r) {
 core::Task<ExportResult> OtlpHttpSpanExporter::export_batch(
     const std::vector<otel::ResourceSpans>& batch, Clock::time_point deadline) {
   ExportResult res;
-  if (shut_down_) {
+  if (shut_down_ || cancelled_) {
     res.code = ExportResult::Code::kFailure;
-    res.message = "exporter is shut down";
+    res.message = shut_down_ ? "exporter is shut down" : "export cancelled at shutdown";
     co_return res;
   }
   if (config_.timeout.count() > 0) deadline = std::min(deadline, Clock::now() + config_.timeout);
@@ -171,6 +178,10 @@ core::Task<ExportResult> OtlpHttpSpanExporter::export_batch(
     }
     res.message = one.message;
     co_await loop_.sleep(sleeper_, delay);
+    if (cancelled_) {
+      one.message += " (cancelled at shutdown)";
+      co_return one;
+    }
     ++res.retries;
   }
 }

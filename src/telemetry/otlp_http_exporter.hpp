@@ -32,6 +32,7 @@ class OtlpHttpSpanExporter final : public SpanExporter {
   core::Task<ExportResult> export_batch(const std::vector<otel::ResourceSpans>& batch,
                                         Clock::time_point deadline) override;
   void shutdown() override;
+  void cancel() override;
   std::string_view name() const override { return name_; }
 
  private:
@@ -50,6 +51,7 @@ class OtlpHttpSpanExporter final : public SpanExporter {
   std::string compressed_;
   client::Sleeper sleeper_;
   bool shut_down_ = false;
+  bool cancelled_ = false;
 };
 
 }  // namespace loadgen::telemetry

@@ -39,6 +39,9 @@ class SpanExporter {
                                                 Clock::time_point deadline) = 0;
   // Releases what the exporter holds (connections, files). No export follows.
   virtual void shutdown() = 0;
+  // Makes an in-flight export end now (as a failure), and later ones fail at once; the
+  // pipeline calls it when its shutdown deadline passes. Exporters that never wait ignore it.
+  virtual void cancel() {}
   // Short name for logs and counters, e.g. "otlp http/protobuf".
   virtual std::string_view name() const = 0;
 };

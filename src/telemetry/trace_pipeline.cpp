@@ -129,14 +129,21 @@ void TracePipeline::shutdown(std::chrono::milliseconds deadline) {
     final_deadline_ = final_deadline;
     loop->wake(drain_sleeper_);
   });
-  {
-    std::unique_lock lk(done_mu_);
-    // Exports are bounded by the final deadline themselves; the grace covers a drain() call.
+  std::unique_lock lk(done_mu_);
+  if (!done_cv_.wait_until(lk, final_deadline, [&] { return done_; })) {
+    // An export that began before shutdown still runs with its own, later deadline: cancel it
+    // (the spans left are counted as dropped by the export loop).
+    loop->post([this] {
+      for (auto& e : exporters_) e->cancel();
+    });
+    // The grace covers a SpanSource::drain call or an exporter that ignores cancel().
     if (!done_cv_.wait_until(lk, final_deadline + std::chrono::seconds(1), [&] { return done_; })) {
       lk.unlock();
       loop->stop();
+      if (log_) log_->log(core::LogLevel::kWarning, "trace pipeline: stopped with an export in flight");
     }
   }
+  if (lk.owns_lock()) lk.unlock();
   thread_.join();
 }
 

@@ -1,0 +1,245 @@
+// TracePipeline: batching from a SpanSource, the queue bound and its drop count, flush on
+// shutdown, and a dead or hanging collector that costs drops, not memory or time.
+#include "telemetry/trace_pipeline.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "telemetry/file_exporter.hpp"
+#include "telemetry_test_util.hpp"
+#include "test_server.hpp"
+
+namespace loadgen::telemetry {
+namespace {
+
+using loadgen::testing::http_reply;
+using loadgen::testing::ReceivedRequest;
+using loadgen::testing::Reply;
+using loadgen::testing::TestServer;
+using std::chrono::milliseconds;
+
+// What RecordingExporter saw; owned by the test (the pipeline destroys its exporters).
+struct Record {
+  std::mutex mu;
+  std::vector<std::string> names;
+  std::size_t batches = 0;
+  std::size_t largest = 0;
+  std::atomic<bool> shut_down{false};
+};
+
+// Records what it is given; optionally fails.
+class RecordingExporter final : public SpanExporter {
+ public:
+  RecordingExporter(Record& rec, bool fail) : rec_(rec), fail_(fail) {}
+  core::Task<ExportResult> export_batch(const std::vector<otel::ResourceSpans>& batch,
+                                        Clock::time_point) override {
+    std::lock_guard lk(rec_.mu);
+    ++rec_.batches;
+    for (const auto& rs : batch) {
+      EXPECT_EQ(rs.resource.attributes.at(0).key, "service.name");
+      for (const auto& ss : rs.scope_spans) {
+        EXPECT_EQ(ss.scope.name, kScopeName);
+        EXPECT_EQ(ss.scope.version, kScopeVersion);
+        rec_.largest = std::max(rec_.largest, ss.spans.size());
+        for (const auto& s : ss.spans) rec_.names.push_back(s.name);
+      }
+    }
+    if (fail_) co_return ExportResult{ExportResult::Code::kFailure, "nope", 0, 0};
+    co_return ExportResult{};
+  }
+  void shutdown() override { rec_.shut_down = true; }
+  std::string_view name() const override { return "recording"; }
+
+ private:
+  Record& rec_;
+  bool fail_;
+};
+
+otel::TracesConfig config(milliseconds delay, std::uint32_t queue, std::uint32_t batch) {
+  otel::TracesConfig c;
+  c.batch.schedule_delay = delay;
+  c.batch.max_queue_size = queue;
+  c.batch.max_export_batch_size = batch;
+  c.batch.export_timeout = milliseconds(2000);
+  return c;
+}
+
+ExporterFactory hand_over(Record& rec, bool fail = false) {
+  return [&rec, fail](client::EventLoop&) {
+    Exporters v;
+    v.push_back(std::make_unique<RecordingExporter>(rec, fail));
+    return v;
+  };
+}
+
+template <class Pred>
+bool eventually(Pred pred, milliseconds limit = milliseconds(5000)) {
+  const auto end = Clock::now() + limit;
+  while (Clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(milliseconds(5));  // polling a counter; no ordering implied
+  }
+  return pred();
+}
+
+TEST(TracePipeline, ExportsInBatchesWithResourceAndScope) {
+  testing::FakeSpanSource source;
+  testing::RecordingLog log;
+  Record rec;
+  TracePipeline p(config(milliseconds(20), 100, 4), testing::make_resource(), source, &log,
+                  hand_over(rec));
+  source.push(0, 10);
+  p.start();
+  ASSERT_TRUE(eventually([&] { return p.counters().exported == 10; }));
+  p.shutdown(milliseconds(1000));
+  EXPECT_EQ(rec.names.size(), 10u);
+  EXPECT_EQ(rec.largest, 4u);
+  EXPECT_EQ(rec.batches, 3u);  // 4 + 4 + 2
+  EXPECT_EQ(rec.names.front(), "span-0");
+  EXPECT_EQ(rec.names.back(), "span-9");
+  EXPECT_TRUE(rec.shut_down);
+  EXPECT_EQ(p.counters().dropped, 0u);
+}
+
+TEST(TracePipeline, ShutdownFlushesPendingSpansWithoutWaitingForTheSchedule) {
+  testing::FakeSpanSource source;
+  Record rec;
+  TracePipeline p(config(milliseconds(60000), 100, 50), testing::make_resource(), source, nullptr,
+                  hand_over(rec));
+  p.start();
+  source.push(0, 7);
+  const auto t0 = Clock::now();
+  p.shutdown(milliseconds(2000));
+  EXPECT_LT(Clock::now() - t0, milliseconds(1000));
+  EXPECT_EQ(p.counters().exported, 7u);
+  EXPECT_EQ(rec.names.size(), 7u);
+}
+
+TEST(TracePipeline, AFullQueueDropsAndCountsWithTheBuffersDrops) {
+  testing::FakeSpanSource source;
+  Record rec;
+  TracePipeline p(config(milliseconds(60000), 20, 10), testing::make_resource(), source, nullptr,
+                  hand_over(rec));
+  p.start();
+  source.push(0, 50);
+  source.add_buffer_drops(5);
+  p.shutdown(milliseconds(2000));
+  const auto c = p.counters();
+  EXPECT_EQ(c.exported, 20u);
+  EXPECT_EQ(c.dropped, 30u + 5u);
+}
+
+TEST(TracePipeline, FailedExportsAreCountedAndLogged) {
+  testing::FakeSpanSource source;
+  testing::RecordingLog log;
+  Record rec;
+  TracePipeline p(config(milliseconds(20), 100, 5), testing::make_resource(), source, &log,
+                  hand_over(rec, /*fail=*/true));
+  source.push(0, 10);
+  p.start();
+  ASSERT_TRUE(eventually([&] { return p.counters().failed_exports == 2; }));
+  p.shutdown(milliseconds(1000));
+  EXPECT_EQ(p.counters().exported, 0u);
+  EXPECT_EQ(p.counters().failed_spans, 10u);
+  EXPECT_TRUE(log.contains("nope"));
+}
+
+TEST(TracePipeline, ShutdownWithoutStartAndTwiceIsHarmless) {
+  testing::FakeSpanSource source;
+  TracePipeline p(config(milliseconds(20), 10, 5), testing::make_resource(), source, nullptr);
+  p.shutdown(milliseconds(10));
+  p.shutdown(milliseconds(10));
+  TracePipeline q(config(milliseconds(20), 10, 5), testing::make_resource(), source, nullptr,
+                  [](client::EventLoop&) { return Exporters{}; });
+  q.start();
+  q.shutdown(milliseconds(100));
+  q.shutdown(milliseconds(100));
+}
+
+TEST(TracePipeline, CollectorDownCostsCountedDropsNotMemoryOrTime) {
+  testing::FakeSpanSource source;
+  source.set_per_drain(500);  // a busy engine: 500 new spans every 20 ms
+  testing::RecordingLog log;
+  auto c = config(milliseconds(20), 100, 20);
+  c.exporters.kinds = {otel::ExporterKind::kOtlp};
+  c.otlp.protocol = otel::OtlpProtocol::kHttpProtobuf;
+  c.otlp.endpoint =
+      "http://127.0.0.1:" + std::to_string(loadgen::testing::unused_port()) + "/v1/traces";
+  c.otlp.timeout = milliseconds(300);
+  TracePipeline p(c, testing::make_resource(), source, &log);
+  p.start();
+  std::size_t max_queued = 0;
+  const auto end = Clock::now() + milliseconds(1500);
+  while (Clock::now() < end) {
+    max_queued = std::max(max_queued, p.queued());
+    std::this_thread::sleep_for(milliseconds(2));
+  }
+  // The drain keeps its pace while exports fail (the engine's buffers are emptied).
+  EXPECT_GE(source.drains(), 20u);
+  EXPECT_LE(max_queued, 100u);
+  const auto t0 = Clock::now();
+  p.shutdown(milliseconds(500));
+  EXPECT_LT(Clock::now() - t0, milliseconds(1600));
+  const auto k = p.counters();
+  EXPECT_GT(k.dropped, 1000u);
+  EXPECT_GE(k.failed_exports, 1u);
+  EXPECT_EQ(k.exported, 0u);
+  EXPECT_TRUE(log.contains("trace export failed")) << ::testing::PrintToString(log.lines());
+}
+
+TEST(TracePipeline, HangingCollectorStillShutsDownWithinTheDeadline) {
+  TestServer server([](const ReceivedRequest&) { return Reply{"", Reply::After::kHang}; });
+  testing::FakeSpanSource source;
+  auto c = config(milliseconds(20), 50, 10);
+  c.exporters.kinds = {otel::ExporterKind::kOtlp};
+  c.otlp.endpoint = server.base_url() + "/v1/traces";
+  c.otlp.timeout = milliseconds(60000);
+  c.batch.export_timeout = milliseconds(60000);
+  TracePipeline p(c, testing::make_resource(), source, nullptr);
+  source.push(0, 30);
+  p.start();
+  ASSERT_TRUE(server.wait_for([&] { return server.request_count() >= 1; }));
+  const auto t0 = Clock::now();
+  p.shutdown(milliseconds(500));
+  EXPECT_LT(Clock::now() - t0, milliseconds(1600));
+  const auto k = p.counters();
+  EXPECT_EQ(k.exported, 0u);
+  EXPECT_EQ(k.failed_spans + k.dropped, 30u);
+}
+
+TEST(TracePipeline, EndToEndOverHttpJsonWithGzip) {
+  std::mutex mu;
+  std::vector<std::string> names;
+  TestServer server([&](const ReceivedRequest& r) {
+    std::string body = r.body;
+    if (r.header("Content-Encoding") == "gzip") testing::gunzip(r.body, body);
+    const auto j = nlohmann::json::parse(body);
+    std::lock_guard lk(mu);
+    for (const auto& s : j.at("resourceSpans").at(0).at("scopeSpans").at(0).at("spans"))
+      names.push_back(s.at("name").get<std::string>());
+    return http_reply(200, "{}", "Content-Type: application/json\r\n");
+  });
+  testing::FakeSpanSource source;
+  auto c = config(milliseconds(20), 100, 8);
+  c.exporters.kinds = {otel::ExporterKind::kOtlp};
+  c.otlp.protocol = otel::OtlpProtocol::kHttpJson;
+  c.otlp.compression = otel::OtlpCompression::kGzip;
+  c.otlp.endpoint = server.base_url() + "/v1/traces";
+  TracePipeline p(c, testing::make_resource(), source, nullptr);
+  p.start();
+  source.push(0, 20);
+  p.shutdown(milliseconds(3000));
+  EXPECT_EQ(p.counters().exported, 20u);
+  std::lock_guard lk(mu);
+  EXPECT_EQ(names.size(), 20u);
+  EXPECT_EQ(server.request_count(), 3u);  // 8 + 8 + 4
+}
+
+}  // namespace
+}  // namespace loadgen::telemetry
