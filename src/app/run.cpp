@@ -5,6 +5,7 @@
 #include <sys/ioctl.h>
 #include <malloc.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,6 +20,10 @@
 #include "engine/engine.hpp"
 #include "flags/ofrep_config.hpp"
 #include "otel/env_config.hpp"
+#include "otel/resource.hpp"
+#include "telemetry/trace_pipeline.hpp"
+#include "core/uuid.hpp"
+#include "core/random.hpp"
 #include "http/url.hpp"
 #include "report/console.hpp"
 #include "report/csv.hpp"
@@ -92,6 +97,34 @@ std::vector<report::ExceptionRow> exception_rows(const engine::Engine& e) {
   return rows;
 }
 
+// Host and process facts for the OTel resource (gathered here: app is where the process's
+// environment is read).
+otel::ResourceFacts process_facts() {
+  otel::ResourceFacts f;
+  f.sdk_version = "0.1.0";
+  f.service_version = "0.1.0";
+  core::Rng rng(static_cast<std::uint64_t>(core::wall_ns()) ^ static_cast<std::uint64_t>(getpid()));
+  f.service_instance_id = core::uuid4(rng);
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) == 0) f.host_name = host;
+  utsname u{};
+  if (uname(&u) == 0) {
+    f.os_type = "linux";
+    f.os_description = fmt::format("{} {} {}", u.sysname, u.release, u.version);
+    f.host_arch = std::string_view(u.machine) == "x86_64" ? "amd64" : u.machine;
+  }
+  f.process_pid = getpid();
+  char exe[4096] = {};
+  if (const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1); n > 0) {
+    f.executable_path.assign(exe, static_cast<std::size_t>(n));
+    f.executable_name = f.executable_path.substr(f.executable_path.rfind('/') + 1);
+  }
+  f.runtime_name = "libstdc++";
+  f.runtime_version = std::to_string(__GLIBCXX__);
+  f.runtime_description = "GCC " __VERSION__;
+  return f;
+}
+
 bool write_file(const std::string& path, const std::string& content) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f << content;
@@ -144,24 +177,31 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
     }
   }
   cfg.log = &log;
+  // OTEL_* configuration of traces: propagators, sampler, exporters. Problems are warnings
+  // with the spec's fallback, except an unusable OTLP endpoint (a configuration error).
+  std::optional<otel::TracesConfig> traces;
   {
-    // OTEL_* configuration of traces: propagators and sampler now; exporting comes with the
-    // tracing work (issue 4). Problems are warnings with the spec's fallback.
     std::vector<std::string> warnings;
-    scenario::TraceSettings ts;
-    ts.sampler = otel::sampler_from_env(env, &warnings);
-    ts.sdk_disabled = otel::EnvReader(env, &warnings).boolean("OTEL_SDK_DISABLED").value_or(false);
-    ts.propagation = client::Propagation{false, false, false, false};
-    for (auto p : otel::propagators_from_env(env, &warnings)) {
-      switch (p) {
-        case otel::Propagator::kTraceContext: ts.propagation.tracecontext = true; break;
-        case otel::Propagator::kBaggage: ts.propagation.baggage = true; break;
-        case otel::Propagator::kB3: ts.propagation.b3 = true; break;
-        case otel::Propagator::kB3Multi: ts.propagation.b3multi = true; break;
-      }
-    }
+    auto tc = otel::traces_config_from_env(env, &warnings);
     for (const auto& w : warnings) log.warning("{}", w);
-    cfg.trace = ts;
+    if (!tc) {
+      problems.push_back(tc.error().message);
+    } else {
+      traces = std::move(*tc);
+      scenario::TraceSettings ts;
+      ts.sampler = traces->sampler;
+      ts.sdk_disabled = traces->sdk_disabled;
+      ts.propagation = client::Propagation{false, false, false, false};
+      for (auto p : traces->propagators) {
+        switch (p) {
+          case otel::Propagator::kTraceContext: ts.propagation.tracecontext = true; break;
+          case otel::Propagator::kBaggage: ts.propagation.baggage = true; break;
+          case otel::Propagator::kB3: ts.propagation.b3 = true; break;
+          case otel::Propagator::kB3Multi: ts.propagation.b3multi = true; break;
+        }
+      }
+      cfg.trace = ts;
+    }
   }
 
   if (o.host.empty()) {
@@ -198,6 +238,13 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
 
   raise_nofile_limit(o, log);
 
+  // Spans are recorded only when something exports them.
+  const bool export_spans = traces && !traces->sdk_disabled && !traces->exporters.kinds.empty();
+  if (export_spans) {
+    cfg.span_capacity_per_worker =
+        std::max<std::size_t>(64, traces->batch.max_queue_size / static_cast<std::size_t>(cfg.threads));
+  }
+
   // SIGINT/SIGTERM are taken synchronously by this thread (sigtimedwait); the workers,
   // started below, inherit the blocked mask and never see them.
   sigset_t sigs;
@@ -212,6 +259,14 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
 
   const double t0 = mono_s();
   engine::Engine eng(std::move(cfg), std::move(*sc), t0, core::wall_seconds());
+  std::unique_ptr<telemetry::TracePipeline> spans;
+  if (export_spans) {
+    std::vector<std::string> warnings;
+    otel::Resource resource = otel::make_resource(env, "loadgen", process_facts(), &warnings);
+    for (const auto& w : warnings) log.warning("{}", w);
+    spans = std::make_unique<telemetry::TracePipeline>(*traces, std::move(resource), eng, &log);
+    spans->start();
+  }
   const int name_width = terminal_name_width();
   const bool periodic_tables = !o.only_summary;
 
@@ -309,6 +364,12 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   }
   if (!eng.idle()) log.warning("{} users did not stop in time; abandoning them", eng.alive());
   eng.collect();
+  if (spans) {
+    // Flush pending spans within the export timeout (every exit path comes through here).
+    const auto timeout = traces->batch.export_timeout.count() > 0 ? traces->batch.export_timeout
+                                                                   : std::chrono::milliseconds(30000);
+    spans->shutdown(timeout);
+  }
   eng.shutdown();
   write_csv(true);
 
@@ -319,6 +380,11 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   summary += '\n';
   summary += report::format_error_report(eng.stats(), name_width);
   summary += exception_report(eng);
+  if (spans) {
+    const auto c = spans->counters();
+    summary += fmt::format("Spans: {} exported, {} dropped, {} in failed exports ({} failed exports, {} retries)\n",
+                           c.exported, c.dropped, c.failed_spans, c.failed_exports, c.retries);
+  }
   std::fwrite(summary.data(), 1, summary.size(), stdout);
   std::fflush(stdout);
 
