@@ -1,0 +1,137 @@
+"""Traces exported over OTLP/HTTP (protobuf and JSON, gzip on and off) decoded by the
+independent collector (otlp_collector.py: python3-protobuf from our .proto files, strict
+OTLP/JSON checks): names, kinds, parent links, attributes, status, resource; the trace ids the
+shop saw are the exported ones; faults of the collector do not stop the run."""
+import json
+import os
+import tempfile
+import unittest
+import urllib.request
+
+import otlp_collector as oc
+from harness import LoadgenTestCase
+from shop_harness import Shop, shopsim_bin
+
+USERS = 5
+TASK_SPANS = {"user_session_start", "user_index", "user_browse_product", "user_get_recommendations",
+              "user_get_ads", "user_view_cart", "user_add_to_cart", "user_checkout_single",
+              "user_checkout_multi", "user_flood_home"}
+
+
+def shop_trace_ids(shop):
+    with urllib.request.urlopen(shop.url + "/__trace_ids", timeout=5) as r:
+        return set(json.load(r))
+
+
+@unittest.skipIf(shopsim_bin() is None, "shopsim not built (set SHOPSIM_BIN)")
+class Traces(LoadgenTestCase):
+    def run_shop(self, shop, env, run_time="3s"):
+        env = dict(env)
+        env.setdefault("OTEL_BSP_SCHEDULE_DELAY", "300")
+        res = shop.loadgen(USERS, run_time, wait_time="between(0, 0.1)", extra_env=env).wait(60)
+        self.assertExit(res, 0)
+        return res
+
+    def check_traces(self, protocol, compression):
+        with oc.start_collector(grpc_enabled=False) as col, Shop() as shop:
+            self.run_shop(shop, col.env(protocol=protocol, compression=compression))
+            self.assertEqual(col.errors(), [])
+            spans = col.spans()
+            stats = shop.stats()
+            by_id = {s["span_id"]: s for s in spans}
+            client = [s for s in spans if s["kind"] == 3]
+            internal = [s for s in spans if s["kind"] == 1]
+            # A CLIENT span for every request the shop received, a task span for every task.
+            self.assertEqual(len(client), stats["requests_total"], (len(client), stats))
+            self.assertTrue(internal)
+            self.assertLessEqual({s["name"] for s in internal}, TASK_SPANS)
+            self.assertLessEqual({s["name"] for s in client}, {"GET", "POST"})
+            for s in client:
+                a = s["attributes"]
+                self.assertEqual(a["http.request.method"], s["name"])
+                self.assertTrue(a["url.full"].startswith(shop.url + "/"), a)
+                self.assertEqual(a["server.address"], "127.0.0.1")
+                self.assertIsInstance(a["server.port"], int)
+                self.assertEqual(a["http.response.status_code"], 200)
+                self.assertEqual(s["status"]["code"], 0)
+                # Parent: the task span of the same trace (all shop requests run inside one).
+                parent = by_id.get(s["parent_span_id"])
+                self.assertIsNotNone(parent, s)
+                self.assertEqual(parent["trace_id"], s["trace_id"])
+                self.assertEqual(parent["kind"], 1)
+                self.assertLessEqual(parent["start"], s["start"])
+                self.assertGreaterEqual(parent["end"], s["end"])
+            for s in internal:
+                if s["name"] == "user_browse_product":
+                    self.assertIn("product.id", s["attributes"])
+                if s["name"] == "user_add_to_cart":
+                    self.assertLessEqual({"user.id", "product.id", "quantity"}, set(s["attributes"]))
+                if s["parent_span_id"]:  # nested tasks: add_to_cart inside checkout, index in session start
+                    self.assertIn(s["parent_span_id"], by_id)
+            res = spans[0]["resource"]
+            self.assertEqual(res["service.name"], "loadgen")
+            self.assertEqual(res["telemetry.sdk.name"], "loadgen")
+            self.assertEqual(res["telemetry.sdk.language"], "cpp")
+            self.assertIn("service.instance.id", res)
+            self.assertEqual(spans[0]["scope"]["name"], "loadgen")
+            # The trace ids on the wire are the exported ones.
+            self.assertLessEqual(shop_trace_ids(shop), {s["trace_id"] for s in spans})
+            if compression == "gzip":
+                self.assertTrue(all(r.content_encoding == "gzip" for r in col.requests("traces")))
+
+    def test_http_protobuf(self):
+        self.check_traces("http/protobuf", None)
+
+    def test_http_protobuf_gzip(self):
+        self.check_traces("http/protobuf", "gzip")
+
+    def test_http_json(self):
+        self.check_traces("http/json", None)
+
+    def test_http_json_gzip(self):
+        self.check_traces("http/json", "gzip")
+
+    def test_service_name_and_resource_attributes(self):
+        with oc.start_collector(grpc_enabled=False) as col, Shop() as shop:
+            env = col.env(protocol="http/protobuf")
+            env["OTEL_SERVICE_NAME"] = "load-generator"
+            env["OTEL_RESOURCE_ATTRIBUTES"] = "service.criticality=low,deployment.environment=test"
+            self.run_shop(shop, env, run_time="2s")
+            res = col.spans()[0]["resource"]
+            self.assertEqual(res["service.name"], "load-generator")
+            self.assertEqual(res["service.criticality"], "low")
+            self.assertEqual(res["deployment.environment"], "test")
+
+    def test_collector_down_does_not_stop_the_run(self):
+        with Shop() as shop:
+            env = {"OTEL_EXPORTER_OTLP_ENDPOINT": oc.refused_endpoint(),
+                   "OTEL_EXPORTER_OTLP_TIMEOUT": "1000", "OTEL_BSP_EXPORT_TIMEOUT": "2000"}
+            res = self.run_shop(shop, env)
+            self.assertGreater(shop.stats()["requests_total"], 50)
+            self.assertIn("Spans:", res.stdout)
+            self.assertNotIn("Spans: 0 exported, 0 dropped, 0 in failed", res.stdout)
+
+    def test_503_with_retry_after_is_retried(self):
+        with oc.start_collector(grpc_enabled=False) as col, Shop() as shop:
+            col.fail_next(1, status=503, retry_after=1)
+            self.run_shop(shop, col.env(protocol="http/protobuf"), run_time="3s")
+            reqs = col.requests("traces")
+            self.assertEqual(reqs[0].status, 503)
+            self.assertTrue(any(r.status == 200 for r in reqs[1:]), [r.status for r in reqs])
+            self.assertTrue(col.spans())
+
+    def test_file_exporter_writes_otlp_json_lines(self):
+        with Shop() as shop, tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "traces.jsonl")
+            self.run_shop(shop, {"LOADGEN_OTLP_FILE": path}, run_time="2s")
+            with open(path) as f:
+                lines = [json.loads(line) for line in f if line.strip()]
+            self.assertTrue(lines)
+            names = {s["name"] for line in lines for rs in line["resourceSpans"]
+                     for ss in rs["scopeSpans"] for s in ss["spans"]}
+            self.assertIn("GET", names)
+            self.assertIn("user_index", names)
+
+
+if __name__ == "__main__":
+    unittest.main()
