@@ -3,6 +3,7 @@
 # loopback. Starts shopsim (shop API + flagd OFREP) on free ports, runs loadgen headless with
 # live stats and a final summary, prints what shopsim saw, and stops everything it started
 # (also on Ctrl-C: loadgen then prints its summary first).
+# Traces go to a local file (LOADGEN_OTLP_FILE, OTLP/JSON lines).
 # Knobs (environment): DEMO_USERS (50), DEMO_SPAWN_RATE (10), DEMO_RUN_TIME (30s),
 # DEMO_WAIT_TIME (between(0.5, 2.5); the demo's own users wait between(1, 10)), LOADGEN_BIN,
 # SHOPSIM_BIN.
@@ -43,7 +44,9 @@ echo "demo: flags in $work/flags.json (edit it while the demo runs: loadGenerato
      "loadGeneratorTraffic, loadGeneratorVUs); reports in $work"
 
 set +e
-FLAGD_HOST=127.0.0.1 FLAGD_OFREP_PORT="$ofrep_port" \
+# Telemetry written locally: traces as OTLP/JSON lines (one batch per line), no collector needed.
+FLAGD_HOST=127.0.0.1 FLAGD_OFREP_PORT="$ofrep_port" LOADGEN_OTLP_FILE="$work/traces.jsonl" \
+  OTEL_BSP_SCHEDULE_DELAY="${OTEL_BSP_SCHEDULE_DELAY:-1000}" OTEL_BSP_MAX_QUEUE_SIZE="${OTEL_BSP_MAX_QUEUE_SIZE:-65536}" \
   "$loadgen" --headless --scenario astronomy-shop \
   -H "http://127.0.0.1:$port" \
   -u "${DEMO_USERS:-50}" -r "${DEMO_SPAWN_RATE:-10}" -t "${DEMO_RUN_TIME:-30s}" \
@@ -62,4 +65,8 @@ echo
 echo "demo: what the shop simulator saw (GET /__stats):"
 curl -s "http://127.0.0.1:$port/__stats" || true
 echo
+if [ -s "$work/traces.jsonl" ]; then
+  echo "demo: traces (OTLP/JSON lines) in $work/traces.jsonl: $(wc -l <"$work/traces.jsonl") batches;" \
+       "span names: $(grep -o '"name":"[a-zA-Z_]*"' "$work/traces.jsonl" | sort | uniq -c | sort -rn | head -6 | awk '{printf "%s %s  ", $1, $2}')"
+fi
 echo "demo: loadgen exited with code $rc (see docs/exit-codes.md)"
