@@ -128,6 +128,12 @@ core::Task<ExportResult> OtlpHttpSpanExporter::export_batch(
   } else {
     otel::encode_export_trace_request(batch, body_);
   }
+  // OTLP: a client MUST NOT send a request larger than 64 MiB before compression.
+  if (body_.size() > kMaxRequestBytes) {
+    res.code = ExportResult::Code::kFailure;
+    res.message = fmt::format("batch of {} bytes exceeds the 64 MiB OTLP request limit", body_.size());
+    co_return res;
+  }
   std::string_view payload = body_;
   if (config_.compression == otel::OtlpCompression::kGzip) {
     if (!gzip_compress(body_, compressed_)) {

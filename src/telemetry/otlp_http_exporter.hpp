@@ -5,6 +5,7 @@
 // thread).
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 namespace loadgen::telemetry {
 
 inline constexpr std::string_view kExporterUserAgent = "loadgen-otlp-exporter/0.1";
+inline constexpr std::size_t kMaxRequestBytes = std::size_t{64} << 20;  // protocol/exporter.md
 
 class OtlpHttpSpanExporter final : public SpanExporter {
  public:

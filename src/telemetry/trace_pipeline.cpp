@@ -25,6 +25,11 @@ Exporters make_exporters(const otel::TracesConfig& config, client::EventLoop& lo
                      "or http/json (spans are not exported over OTLP)");
           break;
         }
+        if (log && (!config.otlp.certificate_file.empty() || !config.otlp.client_key_file.empty() ||
+                    !config.otlp.client_certificate_file.empty()))
+          log->log(core::LogLevel::kWarning,
+                   "OTEL_EXPORTER_OTLP_CERTIFICATE / CLIENT_KEY / CLIENT_CERTIFICATE are not "
+                   "supported yet; https endpoints are verified against the system CAs");
         out.push_back(std::make_unique<OtlpHttpSpanExporter>(loop, config.otlp, log));
         break;
       case otel::ExporterKind::kConsole:
