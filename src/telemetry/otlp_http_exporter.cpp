@@ -64,6 +64,11 @@ void OtlpHttpSpanExporter::shutdown() {
   client_->close_connections();
 }
 
+void OtlpHttpSpanExporter::final_flush() {
+  final_ = true;
+  loop_.wake(sleeper_);  // a retry waiting for its backoff goes now, once
+}
+
 void OtlpHttpSpanExporter::cancel() {
   if (cancelled_) return;
   cancelled_ = true;
@@ -174,8 +179,10 @@ core::Task<ExportResult> OtlpHttpSpanExporter::export_batch(
       one.message = fmt::format("{}: export cancelled", config_.endpoint);
     }
     one.retries = res.retries;
-    if (one.code != ExportResult::Code::kRetryableFailure || attempt >= retry_.max_retries)
+    if (one.code != ExportResult::Code::kRetryableFailure || attempt >= retry_.max_retries ||
+        final_) {
       co_return one;
+    }
     // A server-given delay replaces the computed one (JS SDK; OTLP/HTTP "Throttling").
     const auto delay = retry_after ? *retry_after : backoff_delay(retry_, attempt, rng_);
     if (Clock::now() + delay >= deadline) {

@@ -35,6 +35,7 @@ class OtlpHttpSpanExporter final : public SpanExporter {
                                         Clock::time_point deadline) override;
   void shutdown() override;
   void cancel() override;
+  void final_flush() override;
   std::string_view name() const override { return name_; }
 
  private:
@@ -54,6 +55,7 @@ class OtlpHttpSpanExporter final : public SpanExporter {
   client::Sleeper sleeper_;
   bool shut_down_ = false;
   bool cancelled_ = false;
+  bool final_ = false;  // final_flush(): no more retries
 };
 
 }  // namespace loadgen::telemetry

@@ -42,6 +42,9 @@ class SpanExporter {
   // Makes an in-flight export end now (as a failure), and later ones fail at once; the
   // pipeline calls it when its shutdown deadline passes. Exporters that never wait ignore it.
   virtual void cancel() {}
+  // The process is exiting: from now on each export makes one attempt, without retries, so a
+  // dead collector cannot hold the exit for the whole export timeout. Exporter thread.
+  virtual void final_flush() {}
   // Short name for logs and counters, e.g. "otlp http/protobuf".
   virtual std::string_view name() const = 0;
 };

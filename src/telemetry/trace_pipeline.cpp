@@ -132,6 +132,7 @@ void TracePipeline::shutdown(std::chrono::milliseconds deadline) {
   loop->post([this, final_deadline, loop] {
     stopping_ = true;
     final_deadline_ = final_deadline;
+    for (auto& e : exporters_) e->final_flush();
     loop->wake(drain_sleeper_);
   });
   std::unique_lock lk(done_mu_);
