@@ -6,99 +6,22 @@
 #include <cstring>
 
 #include "http/char_class.hpp"
+#include "http/framing.hpp"
 
 namespace loadgen::http {
 
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// Calls fn(element) for each non-empty, OWS-trimmed element of a comma-separated list
-// (RFC 9110 §5.6.1: recipients accept and ignore empty elements).
-template <class Fn>
-void for_each_element(std::string_view list, Fn&& fn) {
-  while (true) {
-    const std::size_t comma = list.find(',');
-    const std::string_view elem = trim_ows(list.substr(0, comma));
-    if (!elem.empty()) fn(elem);
-    if (comma == std::string_view::npos) return;
-    list.remove_prefix(comma + 1);
-  }
-}
-
-// What the framing-relevant fields said (same rules as the response parser's).
-struct RequestFraming {
-  bool has_cl = false;
-  bool cl_bad = false;
-  std::uint64_t cl = 0;
-  bool has_te = false;
-  bool te_bad = false;
-  bool te_final_chunked = false;
-  int te_chunked_count = 0;
-  bool conn_close = false;
-  bool conn_keep_alive = false;
+// The response parser's framing rules plus Host (RFC 9110 §7.2).
+struct RequestFraming : detail::Framing {
   int host_count = 0;
   bool host_bad = false;
 
-  // RFC 9110 §8.6: Content-Length = 1*DIGIT; a list of identical values may be accepted.
-  void content_length(std::string_view value) {
-    bool any = false;
-    for_each_element(value, [this, &any](std::string_view elem) {
-      any = true;
-      const bool first = !has_cl;
-      has_cl = true;
-      std::uint64_t v = 0;
-      for (char c : elem) {
-        if (!is_digit(c) || v > (UINT64_MAX - 9) / 10) {
-          cl_bad = true;
-          return;
-        }
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
-      }
-      if (!first && v != cl) cl_bad = true;
-      cl = v;
-    });
-    if (!any) {
-      has_cl = true;
-      cl_bad = true;
-    }
-  }
-
-  // RFC 9112 §6.1: Transfer-Encoding = #transfer-coding; only the final coding decides framing.
-  void transfer_encoding(std::string_view value) {
-    has_te = true;
-    bool any = false;
-    for_each_element(value, [this, &any](std::string_view elem) {
-      any = true;
-      const std::string_view coding = trim_ows(elem.substr(0, elem.find(';')));
-      if (coding.empty()) te_bad = true;
-      for (char c : coding) {
-        if (!detail::is_tchar(c)) te_bad = true;
-      }
-      te_final_chunked = detail::iequals(coding, "chunked");
-      if (te_final_chunked) ++te_chunked_count;
-    });
-    if (!any) te_bad = true;
-  }
-
-  // RFC 9112 §9.3, §9.6: connection options "close" and (HTTP/1.0) "keep-alive".
-  void connection(std::string_view value) {
-    for_each_element(value, [this](std::string_view elem) {
-      if (detail::iequals(elem, "close")) conn_close = true;
-      if (detail::iequals(elem, "keep-alive")) conn_keep_alive = true;
-    });
-  }
-
-  // RFC 9110 §7.2: Host = uri-host [ ":" port ]; we only reject what cannot be a host:
-  // whitespace, commas (a list), '/', '@' and controls.
+  // Host = uri-host [ ":" port ]; we only reject what cannot be a host: whitespace, commas
+  // (a list), '/', '@' and controls.
   void host(std::string_view value) {
     ++host_count;
     for (char c : value) {
@@ -108,22 +31,11 @@ struct RequestFraming {
   }
 
   void field(std::string_view name, std::string_view value) {
-    switch (name.size()) {
-      case 4:
-        if (detail::iequals(name, "host")) host(value);
-        break;
-      case 10:
-        if (detail::iequals(name, "connection")) connection(value);
-        break;
-      case 14:
-        if (detail::iequals(name, "content-length")) content_length(value);
-        break;
-      case 17:
-        if (detail::iequals(name, "transfer-encoding")) transfer_encoding(value);
-        break;
-      default:
-        break;
+    if (name.size() == 4 && detail::iequals(name, "host")) {
+      host(value);
+      return;
     }
+    detail::Framing::field(name, value);
   }
 };
 
@@ -278,7 +190,7 @@ HeadResult parse_request_head(const char* data, std::size_t len, RequestHead& ou
       if (*s == '\0' || *s == '\r') return head_error(ParseError::kBadHeader);
     }
     const std::string_view value =
-        trim_ows(std::string_view(v, static_cast<std::size_t>(value_end - v)));
+        core::trim_ows(std::string_view(v, static_cast<std::size_t>(value_end - v)));
     out.fields.push_back(HeaderField{name, value});
     framing.field(name, value);
     p = lf + 1;

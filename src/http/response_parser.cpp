@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "http/char_class.hpp"
+#include "http/framing.hpp"
 
 namespace loadgen::http {
 
@@ -19,12 +20,6 @@ constexpr std::size_t kMaxTrailer = 64 * 1024;
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_ows(char c) { return c == ' ' || c == '\t'; }
 
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -32,96 +27,7 @@ int hex_value(char c) {
   return -1;
 }
 
-// Calls fn(element) for each non-empty, OWS-trimmed element of a comma-separated list
-// (RFC 9110 §5.6.1: recipients accept and ignore empty elements).
-template <class Fn>
-void for_each_element(std::string_view list, Fn&& fn) {
-  while (true) {
-    const std::size_t comma = list.find(',');
-    const std::string_view elem = trim_ows(list.substr(0, comma));
-    if (!elem.empty()) fn(elem);
-    if (comma == std::string_view::npos) return;
-    list.remove_prefix(comma + 1);
-  }
-}
-
-// What the framing-relevant fields said, gathered while the field lines are parsed.
-struct Framing {
-  bool has_cl = false;
-  bool cl_bad = false;
-  std::uint64_t cl = 0;
-  bool has_te = false;
-  bool te_bad = false;
-  bool te_final_chunked = false;
-  int te_chunked_count = 0;
-  bool conn_close = false;
-  bool conn_keep_alive = false;
-
-  // RFC 9110 §8.6: Content-Length = 1*DIGIT; a list of identical values may be accepted.
-  void content_length(std::string_view value) {
-    bool any = false;
-    for_each_element(value, [this, &any](std::string_view elem) {
-      any = true;
-      const bool first = !has_cl;
-      has_cl = true;
-      std::uint64_t v = 0;
-      for (char c : elem) {
-        if (!is_digit(c) || v > (UINT64_MAX - 9) / 10) {
-          cl_bad = true;
-          return;
-        }
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
-      }
-      if (!first && v != cl) cl_bad = true;
-      cl = v;
-    });
-    if (!any) {
-      has_cl = true;
-      cl_bad = true;
-    }
-  }
-
-  // RFC 9112 §6.1: Transfer-Encoding = #transfer-coding; only the final coding decides framing.
-  void transfer_encoding(std::string_view value) {
-    has_te = true;
-    bool any = false;
-    for_each_element(value, [this, &any](std::string_view elem) {
-      any = true;
-      const std::string_view coding = trim_ows(elem.substr(0, elem.find(';')));
-      if (coding.empty()) te_bad = true;
-      for (char c : coding) {
-        if (!detail::is_tchar(c)) te_bad = true;
-      }
-      te_final_chunked = detail::iequals(coding, "chunked");
-      if (te_final_chunked) ++te_chunked_count;
-    });
-    if (!any) te_bad = true;
-  }
-
-  // RFC 9112 §9.3, §9.6: connection options "close" and (HTTP/1.0) "keep-alive".
-  void connection(std::string_view value) {
-    for_each_element(value, [this](std::string_view elem) {
-      if (detail::iequals(elem, "close")) conn_close = true;
-      if (detail::iequals(elem, "keep-alive")) conn_keep_alive = true;
-    });
-  }
-
-  void field(std::string_view name, std::string_view value) {
-    switch (name.size()) {
-      case 10:
-        if (detail::iequals(name, "connection")) connection(value);
-        break;
-      case 14:
-        if (detail::iequals(name, "content-length")) content_length(value);
-        break;
-      case 17:
-        if (detail::iequals(name, "transfer-encoding")) transfer_encoding(value);
-        break;
-      default:
-        break;
-    }
-  }
-};
+using detail::Framing;
 
 HeadResult head_error(ParseError e) { return {HeadResult::Kind::kError, 0, e}; }
 
@@ -241,7 +147,7 @@ HeadResult parse_response_head(const char* data, std::size_t len, bool request_w
       if (*s == '\0' || *s == '\r') return head_error(ParseError::kBadHeader);
     }
     const std::string_view value =
-        trim_ows(std::string_view(v, static_cast<std::size_t>(value_end - v)));
+        core::trim_ows(std::string_view(v, static_cast<std::size_t>(value_end - v)));
     out.fields.push_back(HeaderField{name, value});
     framing.field(name, value);
     p = lf + 1;
