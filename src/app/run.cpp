@@ -275,7 +275,7 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   eng.set_target(o.users, o.spawn_rate, t0);
   if (o.run_time) log.info("Run time limit set to {} seconds", o.run_time->count());
 
-  bool announced_spawned = false;
+  bool reset_done = false;
   std::uint64_t announced_ramp = 0;
   // Starting thousands of users at once leaves their first requests' memory free in the
   // allocator; hand it back to the system once the ramp is over.
@@ -283,7 +283,6 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   double next_collect = t0 + 1.0;
   double next_print = t0 + 2.0;
   const double deadline = o.run_time ? t0 + static_cast<double>(o.run_time->count()) : 0;
-  int stop_signal = 0;
   bool csv_error_reported = false;
   auto write_csv = [&](bool history) {
     if (!csv) return;
@@ -305,8 +304,8 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
       log.info("All users spawned: {} ({} total users)", classes_summary(eng), eng.spawned());
       trim_at = now + 1.0;
     }
-    if (!announced_spawned && eng.state() == engine::RunState::kRunning) {
-      announced_spawned = true;
+    if (!reset_done && eng.state() == engine::RunState::kRunning) {
+      reset_done = true;  // --reset-stats: once, when the first ramp completes (Locust)
       if (o.reset_stats) {
         log.info("Resetting stats");
         eng.reset_stats(core::wall_seconds());
@@ -341,7 +340,6 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
     siginfo_t info{};
     const int sig = sigtimedwait(&sigs, &info, &ts);
     if (sig == SIGINT || sig == SIGTERM) {
-      stop_signal = sig;
       log.info("Received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
       break;
     }
@@ -402,7 +400,6 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   const bool failed = eng.stats().total().num_failures > 0 || eng.exception_count() > 0;
   // A report that could not be written is lost data: that outranks failed requests.
   const int code = report_lost ? kExitFatal : failed ? o.exit_code_on_error : kExitOk;
-  (void)stop_signal;
   log.info("Shutting down (exit code {})", code);
   return code;
 }
