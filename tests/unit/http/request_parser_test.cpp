@@ -126,8 +126,8 @@ TEST(RequestHead, KeepAlive) {
 TEST(RequestHead, FieldErrors) {
   EXPECT_EQ(parse_error("GET / HTTP/1.1\r\nHost : x\r\n\r\n"), ParseError::kBadHeader);
   EXPECT_EQ(parse_error("GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n"), ParseError::kBadHeader);
-  EXPECT_EQ(parse_error(std::string("GET / HTTP/1.1\r\nHost: x\r\nA: b\0c\r\n\r\n", 38)),
-            ParseError::kBadHeader);
+  static constexpr char kNul[] = "GET / HTTP/1.1\r\nHost: x\r\nA: b\0c\r\n\r\n";
+  EXPECT_EQ(parse_error(std::string(kNul, sizeof kNul - 1)), ParseError::kBadHeader);
   EXPECT_EQ(parse_error("GET / HTTP/1.1\r\nHost: x\r\n: empty\r\n\r\n"), ParseError::kBadHeader);
   EXPECT_EQ(parse_error("GET / HTTP/1.1\r\nHost: x\r\nA: b\rc\r\n\r\n"), ParseError::kBadHeader);
 }
