@@ -18,7 +18,6 @@ constexpr std::size_t kMaxChunkLine = 4 * 1024;
 constexpr std::size_t kMaxTrailer = 64 * 1024;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
