@@ -41,8 +41,10 @@ class Traces(LoadgenTestCase):
             by_id = {s["span_id"]: s for s in spans}
             client = [s for s in spans if s["kind"] == 3]
             internal = [s for s in spans if s["kind"] == 1]
-            # A CLIENT span for every request the shop received, a task span for every task.
-            self.assertEqual(len(client), stats["requests_total"], (len(client), stats))
+            # A CLIENT span for every request the shop received, but for the requests in flight
+            # when the run stopped (users are killed: their requests end cancelled, unrecorded).
+            self.assertLessEqual(len(client), stats["requests_total"], (len(client), stats))
+            self.assertLessEqual(stats["requests_total"] - len(client), USERS, (len(client), stats))
             self.assertTrue(internal)
             self.assertLessEqual({s["name"] for s in internal}, TASK_SPANS)
             self.assertLessEqual({s["name"] for s in client}, {"GET", "POST"})
@@ -74,8 +76,10 @@ class Traces(LoadgenTestCase):
             self.assertEqual(res["telemetry.sdk.language"], "cpp")
             self.assertIn("service.instance.id", res)
             self.assertEqual(spans[0]["scope"]["name"], "loadgen")
-            # The trace ids on the wire are the exported ones.
-            self.assertLessEqual(shop_trace_ids(shop), {s["trace_id"] for s in spans})
+            # The trace ids on the wire are the exported ones (a task cut short by the stop may
+            # have sent a request whose spans were never recorded).
+            missing = shop_trace_ids(shop) - {s["trace_id"] for s in spans}
+            self.assertLessEqual(len(missing), USERS, missing)
             if compression == "gzip":
                 self.assertTrue(all(r.content_encoding == "gzip" for r in col.requests("traces")))
 
