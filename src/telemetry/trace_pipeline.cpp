@@ -9,6 +9,7 @@
 #include "core/clock.hpp"
 #include "telemetry/file_exporter.hpp"
 #include "telemetry/otlp_http_exporter.hpp"
+#include "telemetry/otlp_tls.hpp"
 
 namespace loadgen::telemetry {
 
@@ -25,11 +26,6 @@ Exporters make_exporters(const otel::TracesConfig& config, client::EventLoop& lo
                      "or http/json (spans are not exported over OTLP)");
           break;
         }
-        if (log && (!config.otlp.certificate_file.empty() || !config.otlp.client_key_file.empty() ||
-                    !config.otlp.client_certificate_file.empty()))
-          log->log(core::LogLevel::kWarning,
-                   "OTEL_EXPORTER_OTLP_CERTIFICATE / CLIENT_KEY / CLIENT_CERTIFICATE are not "
-                   "supported yet; https endpoints are verified against the system CAs");
         out.push_back(std::make_unique<OtlpHttpSpanExporter>(loop, config.otlp, log));
         break;
       case otel::ExporterKind::kConsole:
@@ -86,7 +82,7 @@ TracePipeline::~TracePipeline() {
 void TracePipeline::start() {
   if (started_) return;
   started_ = true;
-  loop_ = std::make_unique<client::EventLoop>();
+  loop_ = std::make_unique<client::EventLoop>(otlp_tls_options(config_.otlp, log_));
   thread_ = std::thread([this] { thread_main(); });
 }
 

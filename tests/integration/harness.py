@@ -231,8 +231,9 @@ def make_ca(directory, stem="ca"):
 
 
 def make_ca_signed_cert(directory, ca, names=("localhost",), ips=("127.0.0.1",),
-                        stem="server"):
-    """A server certificate signed by ca=(cert, key); returns (cert_path, key_path)."""
+                        stem="server", usage="serverAuth"):
+    """A certificate signed by ca=(cert, key) for `usage` (extendedKeyUsage: serverAuth or
+    clientAuth); returns (cert_path, key_path)."""
     ca_cert, ca_key = ca
     cert = os.path.join(directory, stem + ".pem")
     key = os.path.join(directory, stem + ".key")
@@ -241,7 +242,7 @@ def make_ca_signed_cert(directory, ca, names=("localhost",), ips=("127.0.0.1",),
     with open(ext, "w") as f:
         f.write("basicConstraints=CA:FALSE\n"
                 "keyUsage=digitalSignature,keyEncipherment\n"
-                "extendedKeyUsage=serverAuth\n" + _san(names, ips) + "\n")
+                f"extendedKeyUsage={usage}\n" + _san(names, ips) + "\n")
     _openssl(["req", "-new", "-newkey", "rsa:2048", "-nodes",
               "-subj", "/CN=" + (names[0] if names else ips[0]),
               "-keyout", key, "-out", csr], directory)

@@ -603,14 +603,19 @@ class OtlpCollector:
         self._threads = []
         self.port = None
         self.grpc_port = None
+        self.http_tls = False
         self.grpc_enabled = (grpc is not None) if grpc_enabled is None else grpc_enabled
         if self.grpc_enabled and grpc is None:
             raise RuntimeError("python3-grpcio is not installed")
 
     # -- lifecycle --------------------------------------------------------
-    def start(self, port=0, grpc_port=0):
+    def start(self, port=0, grpc_port=0, http_tls=None):
+        """http_tls: an ssl.SSLContext (server side) to serve OTLP/HTTP over TLS."""
         self._http = _HttpServer(("127.0.0.1", port), _Handler)
         self._http.collector = self
+        self.http_tls = http_tls is not None
+        if http_tls is not None:
+            self._http.socket = http_tls.wrap_socket(self._http.socket, server_side=True)
         self.port = self._http.server_address[1]
         t = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05},
                              name="otlp-http", daemon=True)
@@ -659,7 +664,7 @@ class OtlpCollector:
     @property
     def endpoint(self):
         """OTLP/HTTP base endpoint (no /v1/... suffix)."""
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.http_tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def grpc_endpoint(self):
