@@ -191,6 +191,7 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
       scenario::TraceSettings ts;
       ts.sampler = traces->sampler;
       ts.sdk_disabled = traces->sdk_disabled;
+      ts.limits = traces->limits;
       ts.propagation = client::Propagation{false, false, false, false};
       for (auto p : traces->propagators) {
         switch (p) {

@@ -390,7 +390,17 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
       r.error_.clear();
       r.status_ = 0;
       const std::int64_t attempt_start = core::wall_ns();
-      co_await exchange(a);
+      try {
+        co_await exchange(a);
+      } catch (const core::Cancelled&) {
+        // The user was killed mid-request: the attempt still ends (its span, without an
+        // error), the request itself is not counted.
+        if (observer_) {
+          r.outcome_ = Outcome::kCancelled;
+          report_attempt(a, r, attempt_start, hops);
+        }
+        throw;
+      }
       if (observer_) report_attempt(a, r, attempt_start, hops);
       if (r.outcome_ != Outcome::kOk || !opts.allow_redirects || !is_redirect(r.status_) ||
           a.location.empty()) {

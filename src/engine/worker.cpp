@@ -5,6 +5,7 @@
 #include <string>
 
 #include "http/method.hpp"
+#include "otel/attribute_limits.hpp"
 
 namespace loadgen::engine {
 
@@ -12,8 +13,8 @@ Worker::Worker(int index, WorkerConfig cfg)
     : index_(index), cfg_(cfg), loop_(cfg.tls), shard_(cfg.max_names) {
   // Built before the thread starts and destroyed after it stops: never touched concurrently.
   if (cfg_.flags) {
-    flags_ = std::make_unique<flags::OfrepFlagSource>(loop_, *cfg_.flags, cfg_.log, nullptr,
-                                                      cfg_.flag_warnings);
+    flags_ = std::make_unique<flags::OfrepFlagSource>(loop_, *cfg_.flags, cfg_.log,
+                                                      &flag_requests_, cfg_.flag_warnings);
   }
 }
 
@@ -114,7 +115,7 @@ void Worker::stop_watches() {
 
 core::Task<> Worker::watch_loop(std::string key, std::atomic<std::int64_t>* out) {
   while (!watch_stop_) {
-    out->store(co_await flags_->int_value(key, 0), std::memory_order_relaxed);
+    out->store(co_await flags_->int_value(key, 0, nullptr), std::memory_order_relaxed);
     if (watch_stop_) break;
     co_await loop_.sleep(watch_sleeper_, std::chrono::seconds(1));
   }
@@ -142,9 +143,7 @@ void Worker::record(otel::SpanData&& span) {
 
 // A CLIENT span per physical request, per the stable HTTP client semantic conventions.
 void Worker::on_attempt(const client::AttemptRecord& a) {
-  if (cfg_.span_capacity == 0 || (a.trace_flags & 0x01) == 0 || a.outcome == client::Outcome::kCancelled) {
-    return;
-  }
+  if (cfg_.span_capacity == 0 || (a.trace_flags & 0x01) == 0) return;
   if (spans_.size() >= cfg_.span_capacity) {
     ++spans_dropped_;
     return;
@@ -168,13 +167,26 @@ void Worker::on_attempt(const client::AttemptRecord& a) {
   if (a.status > 0) at.push_back({"http.response.status_code", {std::int64_t{a.status}}});
   if (a.resend_count > 0) at.push_back({"http.request.resend_count", {std::int64_t{a.resend_count}}});
   if (cfg_.client) at.push_back({"user_agent.original", {cfg_.client->user_agent}});
-  if (a.outcome != client::Outcome::kOk) {
+  if (a.outcome != client::Outcome::kOk && a.outcome != client::Outcome::kCancelled) {
+    // A request cancelled because its user was stopped is not a failure of the request: its
+    // span ends without an error status (trace/api.md: instrumentation leaves status unset
+    // unless the operation failed).
     // error.type: the status code when it is an error, else the transport outcome kind.
     std::string type = a.outcome == client::Outcome::kHttpStatus ? std::to_string(a.status)
                                                                   : std::string(client::to_string(a.outcome));
     at.push_back({"error.type", {std::move(type)}});
     s.status_code = otel::StatusCode::kError;
     if (a.outcome != client::Outcome::kHttpStatus) s.status_message.assign(a.error);
+  }
+  if (cfg_.trace) {  // span limits (the defaults never bite: 128 attributes, no length limit)
+    const otel::SpanLimits& l = cfg_.trace->limits;
+    if (at.size() > l.attribute_count_limit) {
+      s.dropped_attributes_count = static_cast<std::uint32_t>(at.size() - l.attribute_count_limit);
+      at.resize(l.attribute_count_limit);
+    }
+    if (l.attribute_value_length_limit) {
+      for (auto& attr : at) otel::truncate_value(attr.value, l.attribute_value_length_limit);
+    }
   }
   spans_.push_back(std::move(s));
 }

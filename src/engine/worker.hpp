@@ -93,8 +93,18 @@ class Worker final : public client::RequestObserver,
   core::Task<> watch_loop(std::string key, std::atomic<std::int64_t>* out);
   void stop_user(std::uint64_t id, bool graceful);
 
+  // The flag source's requests to flagd: CLIENT spans like the users' requests, but not in the
+  // load stats (the demo's Locust did not count them either).
+  struct FlagRequests final : client::RequestObserver {
+    explicit FlagRequests(Worker& w) : worker(w) {}
+    void on_request(const client::RequestRecord&) override {}
+    void on_attempt(const client::AttemptRecord& a) override { worker.on_attempt(a); }
+    Worker& worker;
+  };
+
   int index_;
   WorkerConfig cfg_;
+  FlagRequests flag_requests_{*this};
   client::EventLoop loop_;
   std::thread thread_;
   stats::Shard shard_;

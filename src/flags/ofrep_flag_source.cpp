@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <random>
 #include <type_traits>
 #include <utility>
 #include <variant>
 
 #include "client/event_loop.hpp"
 #include "client/http_client.hpp"
+#include "client/propagation.hpp"
 #include "client/request_observer.hpp"
 #include "client/response.hpp"
 #include "core/clock.hpp"
@@ -89,6 +91,7 @@ struct OfrepFlagSource::Entry {
   std::string key;
   std::string path;                            // /ofrep/v1/evaluate/flags/<key, percent-encoded>
   std::unique_ptr<client::HttpClient> client;  // one per key: one fetch per key in flight
+  client::RequestTrace trace;  // the latest caller's trace context, copied (it may go away)
   bool in_flight = false;
   bool has_result = false;
   std::int64_t fetched_ns = 0;  // monotonic time the latest fetch ended
@@ -104,7 +107,8 @@ OfrepFlagSource::OfrepFlagSource(client::EventLoop& loop, const OfrepConfig& cfg
       body_(ofrep_request_body(cfg.targeting_key)),
       observer_(observer),
       own_warnings_(log, cfg.warn_interval),
-      warnings_(shared_warnings ? shared_warnings : &own_warnings_) {
+      warnings_(shared_warnings ? shared_warnings : &own_warnings_),
+      rng_(std::random_device{}() ^ static_cast<std::uint64_t>(core::wall_ns())) {
   auto base = ofrep_base_url(cfg_);
   if (base) {
     client_cfg_.set_base(std::move(*base));
@@ -130,14 +134,25 @@ OfrepFlagSource::Entry& OfrepFlagSource::entry_for(std::string_view key) {
   return ref;
 }
 
+bool OfrepFlagSource::would_fetch(std::string_view key) const {
+  const auto it = entries_.find(key);
+  return it == entries_.end() || needs_fetch(*it->second);
+}
+
 bool OfrepFlagSource::needs_fetch(const Entry& e) const {
   if (e.in_flight) return false;
   if (!e.has_result) return true;
   return core::mono_ns() - e.fetched_ns >= std::chrono::nanoseconds(cfg_.cache_ttl).count();
 }
 
-core::Task<void> OfrepFlagSource::refresh(Entry& e) {
+core::Task<void> OfrepFlagSource::refresh(Entry& e, const client::RequestTrace* trace) {
   e.in_flight = true;
+  if (trace != nullptr && trace->propagation != nullptr) {
+    e.trace = *trace;
+    e.trace.rng = &rng_;
+  } else {
+    e.trace = client::RequestTrace{};
+  }
   OfrepResult result;
   std::string message;
   if (!base_error_.empty()) {
@@ -145,7 +160,10 @@ core::Task<void> OfrepFlagSource::refresh(Entry& e) {
     result.error_code = "PROVIDER_FATAL";
     message = fmt::format("flag '{}': {}", e.key, base_error_);
   } else {
-    if (!e.client) e.client = std::make_unique<client::HttpClient>(loop_, client_cfg_, observer_);
+    if (!e.client) {
+      e.client = std::make_unique<client::HttpClient>(loop_, client_cfg_, observer_);
+      e.client->set_trace(&e.trace);
+    }
     client::RequestOptions opts;
     opts.json = body_;
     opts.allow_redirects = false;
@@ -226,17 +244,20 @@ bool OfrepFlagSource::settle(const Entry& e, bool from_cache, bool value_usable,
   last_.key.assign(e.key);
   last_.from_cache = from_cache;
   last_.variant.clear();
+  last_.error_message.clear();
   if (!e.has_result) {
     // The first fetch of this key is in flight elsewhere: the default, without waiting.
     last_.reason.assign("ERROR");
     last_.error_code.assign("PROVIDER_NOT_READY");
+    last_.error_message.assign("the first evaluation of this flag is still waiting for flagd");
     return false;
   }
   EvalError error = e.result.error;
   if (error == EvalError::kNone && !value_usable) error = EvalError::kTypeMismatch;
   if (error == EvalError::kNone) {
     last_.variant.assign(e.result.variant);
-    last_.reason.assign(e.result.reason);
+    // OpenFeature: a value served from the provider's cache has the reason CACHED.
+    last_.reason.assign(from_cache ? std::string_view("CACHED") : std::string_view(e.result.reason));
     last_.error_code.clear();
     return true;
   }
@@ -250,18 +271,20 @@ bool OfrepFlagSource::settle(const Entry& e, bool from_cache, bool value_usable,
     last_.error_code.assign(e.result.error_code);
     message = e.message;
   }
+  last_.error_message = message;
   message += fmt::format("; using the default value {}", describe(default_value));
   warnings_->warn(fmt::format("flag:{}:{}", e.key, to_string(error)), message, core::mono_ns());
   return false;
 }
 
 core::Task<std::int64_t> OfrepFlagSource::int_value(std::string_view key,
-                                                    std::int64_t default_value) {
+                                                    std::int64_t default_value,
+                                                    const client::RequestTrace* trace) {
   Entry& e = entry_for(key);
   bool from_cache = true;
   if (needs_fetch(e)) {
     from_cache = false;
-    co_await refresh(e);
+    co_await refresh(e, trace);
   }
   std::int64_t value = default_value;
   Conversion c = Conversion::kCodeDefault;
@@ -271,12 +294,13 @@ core::Task<std::int64_t> OfrepFlagSource::int_value(std::string_view key,
   co_return ok&& c == Conversion::kValue ? value : default_value;
 }
 
-core::Task<bool> OfrepFlagSource::bool_value(std::string_view key, bool default_value) {
+core::Task<bool> OfrepFlagSource::bool_value(std::string_view key, bool default_value,
+                                             const client::RequestTrace* trace) {
   Entry& e = entry_for(key);
   bool from_cache = true;
   if (needs_fetch(e)) {
     from_cache = false;
-    co_await refresh(e);
+    co_await refresh(e, trace);
   }
   bool value = default_value;
   Conversion c = Conversion::kCodeDefault;

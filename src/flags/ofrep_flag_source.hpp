@@ -15,6 +15,7 @@
 
 #include "client/config.hpp"
 #include "core/log_sink.hpp"
+#include "core/random.hpp"
 #include "core/task.hpp"
 #include "flags/ofrep_config.hpp"
 #include "flags/ofrep_protocol.hpp"
@@ -46,20 +47,20 @@ class OfrepFlagSource final : public scenario::FlagSource {
   // cached for cache_ttl too, so an unreachable flagd costs one attempt per key per TTL.
   // int_value accepts JSON integers and floats with an integral value; bool_value accepts
   // booleans and the integers 0 and 1 (the demo's loadGeneratorTraffic flag is 0/1).
-  core::Task<std::int64_t> int_value(std::string_view key, std::int64_t default_value) override;
-  core::Task<bool> bool_value(std::string_view key, bool default_value) override;
+  // `trace`: the flagd request carries the caller's trace context and becomes a CLIENT span of
+  // it (through `observer`); copied before the first suspension, so the caller may go away.
+  core::Task<std::int64_t> int_value(std::string_view key, std::int64_t default_value,
+                                     const client::RequestTrace* trace) override;
+  core::Task<bool> bool_value(std::string_view key, bool default_value,
+                              const client::RequestTrace* trace) override;
+  bool would_fetch(std::string_view key) const override;
 
-  // Details of the latest evaluation on this worker, for tracing/telemetry (OTel semantic
-  // conventions feature_flag.*): variant, reason (OpenFeature reasons, "ERROR" on failure),
-  // error code (OpenFeature error codes, empty on success).
-  struct Evaluation {
-    std::string key;
-    std::string variant;
-    std::string reason;
-    std::string error_code;
-    bool from_cache = false;  // no request was made by this evaluation
-  };
-  const Evaluation& last() const { return last_; }
+  // Details of the latest evaluation on this worker (OTel semantic conventions feature_flag.*):
+  // variant, reason (OpenFeature reasons; CACHED when served from the cache, ERROR on failure),
+  // error code (OpenFeature error codes, empty on success) and message.
+  const scenario::FlagEvaluation& last_evaluation() const override { return last_; }
+  std::string_view provider_name() const override { return "ofrep"; }
+  std::string_view context_id() const override { return cfg_.targeting_key; }
 
  private:
   struct Entry;
@@ -70,7 +71,7 @@ class OfrepFlagSource final : public scenario::FlagSource {
 
   Entry& entry_for(std::string_view key);
   bool needs_fetch(const Entry& e) const;
-  core::Task<void> refresh(Entry& e);
+  core::Task<void> refresh(Entry& e, const client::RequestTrace* trace);
   // Fills last_; on an error, warns and returns false (the caller uses its default).
   bool settle(const Entry& e, bool from_cache, bool value_usable, std::string_view wanted,
               const OfrepValue& default_value);
@@ -85,7 +86,8 @@ class OfrepFlagSource final : public scenario::FlagSource {
   core::RateLimitedWarning own_warnings_;
   core::RateLimitedWarning* warnings_;
   std::unordered_map<std::string, std::unique_ptr<Entry>, KeyHash, std::equal_to<>> entries_;
-  Evaluation last_;
+  core::Rng rng_;  // span ids of flagd requests
+  scenario::FlagEvaluation last_;
 };
 
 }  // namespace loadgen::flags

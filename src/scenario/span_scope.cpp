@@ -2,8 +2,10 @@
 
 #include <exception>
 #include <string>
+#include <utility>
 
 #include "core/clock.hpp"
+#include "otel/attribute_limits.hpp"
 #include "otel/ids.hpp"
 #include "scenario/user.hpp"
 
@@ -22,6 +24,8 @@ SpanScope::SpanScope(User& user, std::string_view name)
   data_.span_id = otel::random_span_id(user.rng_);
   data_.parent_span_id = saved_parent_;
   t.parent_span_id = data_.span_id;  // requests and spans inside are its children
+  outer_ = user.active_span_;
+  user.active_span_ = this;
   if (!recording_) return;
   data_.name.assign(name);
   data_.kind = otel::SpanKind::kInternal;
@@ -32,6 +36,7 @@ SpanScope::SpanScope(User& user, std::string_view name)
 SpanScope::~SpanScope() {
   if (!user_->trace_settings_) return;
   user_->trace_.parent_span_id = saved_parent_;
+  user_->active_span_ = outer_;
   if (!recording_) return;
   data_.end_time_unix_nano = static_cast<std::uint64_t>(core::wall_ns());
   if (std::uncaught_exceptions() > exceptions_at_start_ && data_.status_code == otel::StatusCode::kUnset) {
@@ -41,20 +46,41 @@ SpanScope::~SpanScope() {
   user_->spans_->record(std::move(data_));
 }
 
-SpanScope& SpanScope::set(std::string_view key, std::string_view value) {
-  if (recording_) data_.attributes.push_back({std::string(key), {std::string(value)}});
+SpanScope& SpanScope::put(std::string_view key, otel::AttrValue value) {
+  const otel::SpanLimits& l = user_->trace_settings_->limits;
+  otel::put_attribute(data_.attributes, data_.dropped_attributes_count, key, std::move(value),
+                      l.attribute_count_limit, l.attribute_value_length_limit);
   return *this;
+}
+
+SpanScope& SpanScope::set(std::string_view key, std::string_view value) {
+  return recording_ ? put(key, {std::string(value)}) : *this;
 }
 SpanScope& SpanScope::set(std::string_view key, std::int64_t value) {
-  if (recording_) data_.attributes.push_back({std::string(key), {value}});
-  return *this;
+  return recording_ ? put(key, {value}) : *this;
 }
 SpanScope& SpanScope::set(std::string_view key, double value) {
-  if (recording_) data_.attributes.push_back({std::string(key), {value}});
-  return *this;
+  return recording_ ? put(key, {value}) : *this;
 }
 SpanScope& SpanScope::set(std::string_view key, bool value) {
-  if (recording_) data_.attributes.push_back({std::string(key), {value}});
+  return recording_ ? put(key, {value}) : *this;
+}
+
+SpanScope& SpanScope::add_event(std::string_view name, otel::Attributes attributes) {
+  if (!recording_) return *this;
+  const otel::SpanLimits& l = user_->trace_settings_->limits;
+  if (data_.events.size() >= l.event_count_limit) {
+    ++data_.dropped_events_count;
+    return *this;
+  }
+  otel::SpanEvent e;
+  e.time_unix_nano = static_cast<std::uint64_t>(core::wall_ns());
+  e.name.assign(name);
+  for (otel::Attribute& a : attributes) {
+    otel::put_attribute(e.attributes, e.dropped_attributes_count, a.key, std::move(a.value),
+                        l.event_attribute_count_limit, l.attribute_value_length_limit);
+  }
+  data_.events.push_back(std::move(e));
   return *this;
 }
 

@@ -3,7 +3,9 @@
 //   span.set("product.id", product);
 //   co_await client().get(...);          // requests inside become child CLIENT spans
 // The span starts when created and ends when the scope ends (also by exception: status ERROR).
-// Spans nest; the first one of a task is the root of the task's trace. Worker thread only.
+// Spans nest; the first one of a task is the root of the task's trace. The span limits of the
+// OTEL_* environment apply (attributes set again replace, extra ones and extra events are
+// dropped and counted, long strings truncated). Worker thread only.
 #pragma once
 
 #include <cstdint>
@@ -28,12 +30,17 @@ class SpanScope {
   SpanScope& set(std::string_view key, int value) { return set(key, std::int64_t{value}); }
   SpanScope& set(std::string_view key, double value);
   SpanScope& set(std::string_view key, bool value);
+  // Adds an event (time: now). Beyond the event limit it is dropped and counted.
+  SpanScope& add_event(std::string_view name, otel::Attributes attributes = {});
   // Marks the span failed (status ERROR with this description).
   void set_error(std::string_view description);
   bool recording() const { return recording_; }
 
  private:
+  SpanScope& put(std::string_view key, otel::AttrValue value);
+
   User* user_;
+  SpanScope* outer_ = nullptr;  // the span that was active before this one
   otel::SpanData data_;
   otel::SpanId saved_parent_{};
   int exceptions_at_start_;

@@ -1,9 +1,13 @@
 #include "scenario/user.hpp"
 
 #include <cassert>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include "core/cancel.hpp"
 #include "core/clock.hpp"
+#include "core/strings.hpp"
 #include "core/uuid.hpp"
 #include "otel/baggage.hpp"
 #include "otel/ids.hpp"
@@ -14,14 +18,116 @@ namespace {
 // Every flag at its default: for runs without a flag provider.
 class DefaultFlags final : public FlagSource {
  public:
-  core::Task<std::int64_t> int_value(std::string_view, std::int64_t d) override { co_return d; }
-  core::Task<bool> bool_value(std::string_view, bool d) override { co_return d; }
+  core::Task<std::int64_t> int_value(std::string_view key, std::int64_t d,
+                                     const client::RequestTrace*) override {
+    settle(key);
+    co_return d;
+  }
+  core::Task<bool> bool_value(std::string_view key, bool d, const client::RequestTrace*) override {
+    settle(key);
+    co_return d;
+  }
+  bool would_fetch(std::string_view) const override { return false; }
+  const FlagEvaluation& last_evaluation() const override { return last(); }
+  std::string_view provider_name() const override { return "none"; }
+
+ private:
+  // Shared by every worker: the latest evaluation is per thread.
+  static FlagEvaluation& last() {
+    thread_local FlagEvaluation e = [] {
+      FlagEvaluation d;
+      d.reason = "DEFAULT";
+      return d;
+    }();
+    return e;
+  }
+  static void settle(std::string_view key) { last().key.assign(key); }
 };
 DefaultFlags& default_flags() {
   static DefaultFlags flags;
   return flags;
 }
 }  // namespace
+
+// ---- feature flags, traced ----
+
+// While a flag evaluation that will call flagd runs outside any span: a span of its own
+// (`feature_flag.evaluation`) in a new trace, so the flagd request is its child; the task's
+// trace context is restored afterwards.
+class User::FlagTrace {
+ public:
+  FlagTrace(User& u, std::string_view key) : user_(u) {
+    if (!u.trace_settings_ || u.active_span_ || !u.flags_->would_fetch(key)) return;
+    saved_ = Saved{u.trace_.trace_id, u.trace_.parent_span_id, u.trace_.trace_flags};
+    u.begin_trace();
+    span_.emplace(u, "feature_flag.evaluation");
+    span_->set("feature_flag.key", key);
+  }
+  ~FlagTrace() {
+    if (!saved_) return;
+    span_.reset();
+    user_.trace_.trace_id = saved_->trace_id;
+    user_.trace_.parent_span_id = saved_->parent;
+    user_.trace_.trace_flags = saved_->flags;
+  }
+  FlagTrace(const FlagTrace&) = delete;
+  FlagTrace& operator=(const FlagTrace&) = delete;
+
+ private:
+  struct Saved {
+    otel::TraceId trace_id;
+    otel::SpanId parent;
+    std::uint8_t flags;
+  };
+  User& user_;
+  std::optional<Saved> saved_;
+  std::optional<SpanScope> span_;
+};
+
+core::Task<std::int64_t> UserFlags::int_value(std::string_view key, std::int64_t default_value) {
+  return user_->evaluate_int(key, default_value);
+}
+
+core::Task<bool> UserFlags::bool_value(std::string_view key, bool default_value) {
+  return user_->evaluate_bool(key, default_value);
+}
+
+core::Task<std::int64_t> User::evaluate_int(std::string_view key, std::int64_t default_value) {
+  FlagTrace scope(*this, key);
+  const std::int64_t v =
+      co_await flags_->int_value(key, default_value, trace_settings_ ? &trace_ : nullptr);
+  record_flag_evaluation({v});
+  co_return v;
+}
+
+core::Task<bool> User::evaluate_bool(std::string_view key, bool default_value) {
+  FlagTrace scope(*this, key);
+  const bool v =
+      co_await flags_->bool_value(key, default_value, trace_settings_ ? &trace_ : nullptr);
+  record_flag_evaluation({v});
+  co_return v;
+}
+
+// The feature_flag.evaluation event (semantic conventions, feature_flag.* registry): reasons
+// and error types are the OpenFeature codes in lower case.
+void User::record_flag_evaluation(otel::AttrValue value) {
+  if (!active_span_ || !active_span_->recording()) return;
+  const FlagEvaluation& ev = flags_->last_evaluation();
+  otel::Attributes a;
+  a.reserve(8);
+  a.push_back({"feature_flag.key", {ev.key}});
+  a.push_back({"feature_flag.provider.name", {std::string(flags_->provider_name())}});
+  a.push_back({"feature_flag.result.value", std::move(value)});
+  if (!ev.variant.empty()) a.push_back({"feature_flag.result.variant", {ev.variant}});
+  if (!ev.reason.empty()) a.push_back({"feature_flag.result.reason", {core::ascii_lowercase(ev.reason)}});
+  if (const auto ctx = flags_->context_id(); !ctx.empty())
+    a.push_back({"feature_flag.context.id", {std::string(ctx)}});
+  if (!ev.error_code.empty()) {
+    a.push_back({"error.type", {core::ascii_lowercase(ev.error_code)}});
+    if (!ev.error_message.empty()) a.push_back({"feature_flag.error.message", {ev.error_message}});
+  }
+  active_span_->add_event("feature_flag.evaluation", std::move(a));
+}
 
 User::~User() {
   // A user abandoned while asleep (process shutdown) must leave the loop's timer heap.

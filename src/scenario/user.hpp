@@ -21,6 +21,7 @@
 #include "scenario/flag_source.hpp"
 #include "scenario/wait_time.hpp"
 #include "otel/sampler.hpp"
+#include "otel/env_config.hpp"
 #include "otel/span_sink.hpp"
 #include "scenario/span_scope.hpp"
 
@@ -35,6 +36,22 @@ struct TraceSettings {
   client::Propagation propagation;
   otel::Sampler sampler{otel::SamplerKind::kParentBasedAlwaysOn, 1.0};
   bool sdk_disabled = false;  // OTEL_SDK_DISABLED: nothing sampled; propagators still apply
+  otel::SpanLimits limits;    // OTEL_SPAN_*_LIMIT, OTEL_ATTRIBUTE_*_LIMIT, applied by SpanScope
+};
+
+// Feature flags as a task sees them: `co_await flags().int_value("key", 0)`. Each evaluation
+// is traced: it is recorded as a `feature_flag.evaluation` event on the active span (OTel
+// semantic conventions, feature_flag.*); a request it makes to flagd is a CLIENT span of the
+// task's trace; an evaluation that calls flagd outside any span gets a span of its own
+// (`feature_flag.evaluation`, in a trace of its own) so that request is never an orphan.
+class UserFlags {
+ public:
+  explicit UserFlags(User& user) : user_(&user) {}
+  core::Task<std::int64_t> int_value(std::string_view key, std::int64_t default_value);
+  core::Task<bool> bool_value(std::string_view key, bool default_value);
+
+ private:
+  User* user_;
 };
 
 // Thrown by a task to stop this user for good (Locust's StopUser).
@@ -68,8 +85,9 @@ class User {
   virtual core::Task<> on_stop() { co_return; }
 
   client::HttpClient& client() { return *client_; }
-  // Feature flags (flagd over OFREP when configured; otherwise every flag has its default).
-  FlagSource& flags() { return *flags_; }
+  // Feature flags (flagd over OFREP when configured; otherwise every flag has its default),
+  // traced (see UserFlags).
+  UserFlags flags() { return UserFlags(*this); }
   core::Rng& rng() { return rng_; }
   std::uint64_t id() const { return id_; }
   const UserClass& user_class() const { return *class_; }
@@ -115,6 +133,13 @@ class User {
 
  private:
   friend core::Task<> run_user(User& u);
+  friend class UserFlags;
+  class FlagTrace;
+
+  core::Task<std::int64_t> evaluate_int(std::string_view key, std::int64_t default_value);
+  core::Task<bool> evaluate_bool(std::string_view key, bool default_value);
+  // Adds the feature_flag.evaluation event of flags_->last_evaluation() to the active span.
+  void record_flag_evaluation(otel::AttrValue value);
 
   client::EventLoop* loop_ = nullptr;
   UserEvents* events_ = nullptr;
@@ -129,6 +154,7 @@ class User {
   const TraceSettings* trace_settings_ = nullptr;
   client::RequestTrace trace_;
   otel::SpanSink* spans_ = nullptr;
+  SpanScope* active_span_ = nullptr;  // innermost open span of this user
   friend class SpanScope;
   std::string session_id_;
   bool stopping_ = false;

@@ -39,14 +39,20 @@ class Traces(LoadgenTestCase):
             spans = col.spans()
             stats = shop.stats()
             by_id = {s["span_id"]: s for s in spans}
-            client = [s for s in spans if s["kind"] == 3]
+            flagd_url = f"http://127.0.0.1:{shop.sim.ofrep_port}/"
+            all_client = [s for s in spans if s["kind"] == 3]
+            flag_client = [s for s in all_client if s["attributes"]["url.full"].startswith(flagd_url)]
+            client = [s for s in all_client if s not in flag_client]
             internal = [s for s in spans if s["kind"] == 1]
-            # A CLIENT span for every request the shop received, but for the requests in flight
-            # when the run stopped (users are killed: their requests end cancelled, unrecorded).
-            self.assertLessEqual(len(client), stats["requests_total"], (len(client), stats))
-            self.assertLessEqual(stats["requests_total"] - len(client), USERS, (len(client), stats))
+            # A CLIENT span for every request the shop received; a request in flight when the
+            # run stopped (users are killed) has one too, ended without an error status.
+            cancelled = [s for s in client if "http.response.status_code" not in s["attributes"]]
+            self.assertGreaterEqual(len(client), stats["requests_total"], (len(client), stats))
+            self.assertLessEqual(len(cancelled), USERS, cancelled)
+            self.assertLessEqual(len(client) - stats["requests_total"], USERS)
             self.assertTrue(internal)
-            self.assertLessEqual({s["name"] for s in internal}, TASK_SPANS)
+            self.assertLessEqual({s["name"] for s in internal},
+                                 TASK_SPANS | {"feature_flag.evaluation"})
             self.assertLessEqual({s["name"] for s in client}, {"GET", "POST"})
             for s in client:
                 a = s["attributes"]
@@ -54,7 +60,9 @@ class Traces(LoadgenTestCase):
                 self.assertTrue(a["url.full"].startswith(shop.url + "/"), a)
                 self.assertEqual(a["server.address"], "127.0.0.1")
                 self.assertIsInstance(a["server.port"], int)
-                self.assertEqual(a["http.response.status_code"], 200)
+                if s not in cancelled:
+                    self.assertEqual(a["http.response.status_code"], 200)
+                self.assertNotIn("error.type", a)
                 self.assertEqual(s["status"]["code"], 0)
                 # Parent: the task span of the same trace (all shop requests run inside one).
                 parent = by_id.get(s["parent_span_id"])
@@ -63,6 +71,7 @@ class Traces(LoadgenTestCase):
                 self.assertEqual(parent["kind"], 1)
                 self.assertLessEqual(parent["start"], s["start"])
                 self.assertGreaterEqual(parent["end"], s["end"])
+            self.check_flag_spans(shop, flag_client, by_id)
             for s in internal:
                 if s["name"] == "user_browse_product":
                     self.assertIn("product.id", s["attributes"])
@@ -82,6 +91,41 @@ class Traces(LoadgenTestCase):
             self.assertLessEqual(len(missing), USERS, missing)
             if compression == "gzip":
                 self.assertTrue(all(r.content_encoding == "gzip" for r in col.requests("traces")))
+
+    def check_flag_spans(self, shop, flag_client, by_id):
+        """Flag evaluations that asked flagd: a POST CLIENT span, child of a
+        feature_flag.evaluation span (root of a trace of its own: most of the shop's
+        evaluations happen before a task opens its span) or of the task span it ran in, with the
+        feature_flag.evaluation event on that parent; flagd saw traceparent on every request."""
+        flagd = shop.flag_stats()
+        self.assertGreater(flagd["requests_total"], 0)
+        self.assertEqual(flagd["traceparent"]["valid"], flagd["traceparent"]["present"])
+        self.assertGreaterEqual(flagd["traceparent"]["present"], len(flag_client))
+        self.assertTrue(flag_client)
+        for s in flag_client:
+            self.assertEqual(s["name"], "POST")
+            self.assertIn("/ofrep/v1/evaluate/flags/", s["attributes"]["url.full"])
+            parent = by_id.get(s["parent_span_id"])
+            self.assertIsNotNone(parent, s)
+            self.assertEqual(parent["trace_id"], s["trace_id"])
+            if parent["name"] == "feature_flag.evaluation":
+                self.assertEqual(parent["parent_span_id"], "")
+                key = parent["attributes"]["feature_flag.key"]
+            else:  # evaluated inside a task span (the session start's index task)
+                self.assertIn(parent["name"], TASK_SPANS)
+                key = None
+            events = [e for e in parent["events"] if e["name"] == "feature_flag.evaluation"]
+            self.assertTrue(events, parent)
+            ev = events[0]
+            if key is not None:
+                self.assertEqual(len(parent["events"]), 1, parent)
+                self.assertEqual(ev["attributes"]["feature_flag.key"], key)
+            self.assertIn(ev["attributes"]["feature_flag.key"],
+                          {"loadGeneratorTraffic", "loadGeneratorFloodHomepage"})
+            self.assertEqual(ev["attributes"]["feature_flag.provider.name"], "ofrep")
+            self.assertIn("feature_flag.result.value", ev["attributes"])
+            self.assertIn("feature_flag.result.variant", ev["attributes"])
+            self.assertIn(ev["attributes"]["feature_flag.result.reason"], {"static", "cached"})
 
     def test_http_protobuf(self):
         self.check_traces("http/protobuf", None)

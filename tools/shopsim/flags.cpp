@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "trace_headers.hpp"
+
 namespace loadgen::shopsim {
 
 namespace {
@@ -191,6 +193,15 @@ Response FlagService::handle(const Request& req) {
   const std::string& path = req.path;
   if (path.size() > kEvalPrefix.size() && path.compare(0, kEvalPrefix.size(), kEvalPrefix) == 0) {
     if (req.method != "POST") return json_response(405, {{"error", "use POST"}});
+    {
+      // Evaluations are traced requests too: count well-formed traceparent headers.
+      const auto tp = req.headers_named("traceparent");
+      std::lock_guard lock(mu_);
+      if (!tp.empty()) {
+        ++traceparent_present_;
+        if (tp.size() == 1 && check_traceparent(tp.front()).valid) ++traceparent_valid_;
+      }
+    }
     return evaluate(path.substr(kEvalPrefix.size()), req.body);
   }
   if (path == "/ofrep/v1/evaluate/flags") {
@@ -211,6 +222,8 @@ Response FlagService::handle(const Request& req) {
     std::lock_guard lock(mu_);
     return json_response(200, {{"evaluations", evaluations_},
                                {"requests_total", requests_total_},
+                               {"traceparent", {{"present", traceparent_present_},
+                                                {"valid", traceparent_valid_}}},
                                {"reloads", reloads_},
                                {"reload_errors", reload_errors_},
                                {"flags", flags_.size()}});
@@ -220,6 +233,7 @@ Response FlagService::handle(const Request& req) {
     std::lock_guard lock(mu_);
     evaluations_.clear();
     requests_total_ = 0;
+    traceparent_present_ = traceparent_valid_ = 0;
     return json_response(200, {{"reset", true}});
   }
   return json_response(404, {{"error", "not found"}});

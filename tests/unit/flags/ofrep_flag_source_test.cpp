@@ -106,13 +106,13 @@ TEST_F(OfrepFlagSourceTest, ReturnsTheEvaluatedValue) {
   });
   start(server.port());
   std::int64_t v = 0;
-  run([&]() -> core::Task<> { v = co_await source->int_value("loadGeneratorFloodHomepage", 0); });
+  run([&]() -> core::Task<> { v = co_await source->int_value("loadGeneratorFloodHomepage", 0, nullptr); });
   EXPECT_EQ(v, 100);
-  EXPECT_EQ(source->last().key, "loadGeneratorFloodHomepage");
-  EXPECT_EQ(source->last().variant, "on");
-  EXPECT_EQ(source->last().reason, "STATIC");
-  EXPECT_EQ(source->last().error_code, "");
-  EXPECT_FALSE(source->last().from_cache);
+  EXPECT_EQ(source->last_evaluation().key, "loadGeneratorFloodHomepage");
+  EXPECT_EQ(source->last_evaluation().variant, "on");
+  EXPECT_EQ(source->last_evaluation().reason, "STATIC");
+  EXPECT_EQ(source->last_evaluation().error_code, "");
+  EXPECT_FALSE(source->last_evaluation().from_cache);
   const auto reqs = server.requests();
   ASSERT_EQ(reqs.size(), 1u);
   EXPECT_EQ(reqs[0].method, "POST");
@@ -127,7 +127,7 @@ TEST_F(OfrepFlagSourceTest, SendsTheTargetingKeyAndEncodesTheKey) {
   cfg.targeting_key = "load-generator";
   start(server.port());
   bool v = false;
-  run([&]() -> core::Task<> { v = co_await source->bool_value("a b", false); });
+  run([&]() -> core::Task<> { v = co_await source->bool_value("a b", false, nullptr); });
   EXPECT_TRUE(v);
   const auto reqs = server.requests();
   ASSERT_EQ(reqs.size(), 1u);
@@ -141,10 +141,10 @@ TEST_F(OfrepFlagSourceTest, CachedWithinTheTtl) {
   start(server.port());
   std::vector<std::int64_t> values;
   run([&]() -> core::Task<> {
-    for (int i = 0; i < 50; ++i) values.push_back(co_await source->int_value("f", 0));
+    for (int i = 0; i < 50; ++i) values.push_back(co_await source->int_value("f", 0, nullptr));
   });
   EXPECT_EQ(values, std::vector<std::int64_t>(50, 5));
-  EXPECT_TRUE(source->last().from_cache);
+  EXPECT_TRUE(source->last_evaluation().from_cache);
   EXPECT_EQ(server.request_count(), 1u);
 }
 
@@ -156,9 +156,9 @@ TEST_F(OfrepFlagSourceTest, KeysAreCachedSeparately) {
   start(server.port());
   std::int64_t a = 0, b = 0;
   run([&]() -> core::Task<> {
-    a = co_await source->int_value("a", 0);
-    b = co_await source->int_value("b", 0);
-    a += co_await source->int_value("a", 0);
+    a = co_await source->int_value("a", 0, nullptr);
+    b = co_await source->int_value("b", 0, nullptr);
+    a += co_await source->int_value("a", 0, nullptr);
   });
   EXPECT_EQ(a, 2);
   EXPECT_EQ(b, 2);
@@ -175,10 +175,10 @@ TEST_F(OfrepFlagSourceTest, RefreshedAfterTheTtl) {
   start(server.port());
   std::int64_t first = 0, cached = 0, refreshed = 0;
   run([&]() -> core::Task<> {
-    first = co_await source->int_value("f", 0);
-    cached = co_await source->int_value("f", 0);
+    first = co_await source->int_value("f", 0, nullptr);
+    cached = co_await source->int_value("f", 0, nullptr);
     co_await pause(150ms);
-    refreshed = co_await source->int_value("f", 0);
+    refreshed = co_await source->int_value("f", 0, nullptr);
   });
   EXPECT_EQ(first, 1);
   EXPECT_EQ(cached, 1);
@@ -191,11 +191,11 @@ TEST_F(OfrepFlagSourceTest, ServerDownGivesTheDefaultAndOneWarning) {
   std::vector<bool> values;
   run([&]() -> core::Task<> {
     for (int i = 0; i < 20; ++i)
-      values.push_back(co_await source->bool_value("loadGeneratorTraffic", true));
+      values.push_back(co_await source->bool_value("loadGeneratorTraffic", true, nullptr));
   });
   EXPECT_EQ(values, std::vector<bool>(20, true));
-  EXPECT_EQ(source->last().reason, "ERROR");
-  EXPECT_EQ(source->last().error_code, "GENERAL");
+  EXPECT_EQ(source->last_evaluation().reason, "ERROR");
+  EXPECT_EQ(source->last_evaluation().error_code, "GENERAL");
   const auto w = warnings();
   ASSERT_EQ(w.size(), 1u);
   EXPECT_NE(w[0].find("loadGeneratorTraffic"), std::string::npos) << w[0];
@@ -208,7 +208,7 @@ TEST_F(OfrepFlagSourceTest, WarningsRepeatAfterTheInterval) {
   cfg.cache_ttl = 0ms;
   start(testing::unused_port());
   run([&]() -> core::Task<> {
-    for (int i = 0; i < 3; ++i) (void)co_await source->int_value("f", 1);
+    for (int i = 0; i < 3; ++i) (void)co_await source->int_value("f", 1, nullptr);
   });
   EXPECT_EQ(warnings().size(), 3u);
 }
@@ -220,7 +220,7 @@ TEST_F(OfrepFlagSourceTest, ErrorsAreCachedForTheTtl) {
   start(server.port());
   std::int64_t sum = 0;
   run([&]() -> core::Task<> {
-    for (int i = 0; i < 10; ++i) sum += co_await source->int_value("f", 3);
+    for (int i = 0; i < 10; ++i) sum += co_await source->int_value("f", 3, nullptr);
   });
   EXPECT_EQ(sum, 30);
   EXPECT_EQ(server.request_count(), 1u);
@@ -236,9 +236,9 @@ TEST_F(OfrepFlagSourceTest, FlagNotFoundGivesTheDefault) {
   });
   start(server.port());
   std::int64_t v = 0;
-  run([&]() -> core::Task<> { v = co_await source->int_value("missing", 7); });
+  run([&]() -> core::Task<> { v = co_await source->int_value("missing", 7, nullptr); });
   EXPECT_EQ(v, 7);
-  EXPECT_EQ(source->last().error_code, "FLAG_NOT_FOUND");
+  EXPECT_EQ(source->last_evaluation().error_code, "FLAG_NOT_FOUND");
   const auto w = warnings();
   ASSERT_EQ(w.size(), 1u);
   EXPECT_NE(w[0].find("'missing'"), std::string::npos) << w[0];
@@ -256,14 +256,14 @@ TEST_F(OfrepFlagSourceTest, WrongTypeGivesTheDefaultAndAWarning) {
   std::int64_t s = 0, f = 0;
   bool two = false;
   run([&]() -> core::Task<> {
-    s = co_await source->int_value("str", 4);
-    f = co_await source->int_value("frac", 4);
-    two = co_await source->bool_value("two", true);
+    s = co_await source->int_value("str", 4, nullptr);
+    f = co_await source->int_value("frac", 4, nullptr);
+    two = co_await source->bool_value("two", true, nullptr);
   });
   EXPECT_EQ(s, 4);
   EXPECT_EQ(f, 4);
   EXPECT_TRUE(two);
-  EXPECT_EQ(source->last().error_code, "TYPE_MISMATCH");
+  EXPECT_EQ(source->last_evaluation().error_code, "TYPE_MISMATCH");
   const auto w = warnings();
   ASSERT_EQ(w.size(), 3u);
   EXPECT_NE(w[0].find("'str'"), std::string::npos) << w[0];
@@ -281,9 +281,9 @@ TEST_F(OfrepFlagSourceTest, LenientNumericTypes) {
   bool one = false, zero = true;
   std::int64_t fl = 0;
   run([&]() -> core::Task<> {
-    one = co_await source->bool_value("one", false);
-    zero = co_await source->bool_value("zero", true);
-    fl = co_await source->int_value("float", 0);
+    one = co_await source->bool_value("one", false, nullptr);
+    zero = co_await source->bool_value("zero", true, nullptr);
+    fl = co_await source->int_value("float", 0, nullptr);
   });
   EXPECT_TRUE(one);
   EXPECT_FALSE(zero);
@@ -295,9 +295,9 @@ TEST_F(OfrepFlagSourceTest, MalformedAnswerGivesTheDefault) {
   TestServer server([](const ReceivedRequest&) { return http_reply(200, "<html>proxy</html>"); });
   start(server.port());
   std::int64_t v = 0;
-  run([&]() -> core::Task<> { v = co_await source->int_value("f", 9); });
+  run([&]() -> core::Task<> { v = co_await source->int_value("f", 9, nullptr); });
   EXPECT_EQ(v, 9);
-  EXPECT_EQ(source->last().error_code, "PARSE_ERROR");
+  EXPECT_EQ(source->last_evaluation().error_code, "PARSE_ERROR");
   const auto w = warnings();
   ASSERT_EQ(w.size(), 1u);
   EXPECT_NE(w[0].find("not an OFREP evaluation"), std::string::npos) << w[0];
@@ -309,10 +309,10 @@ TEST_F(OfrepFlagSourceTest, CodeDefaultIsNoError) {
   });
   start(server.port());
   std::int64_t v = 0;
-  run([&]() -> core::Task<> { v = co_await source->int_value("f", 11); });
+  run([&]() -> core::Task<> { v = co_await source->int_value("f", 11, nullptr); });
   EXPECT_EQ(v, 11);
-  EXPECT_EQ(source->last().reason, "DEFAULT");
-  EXPECT_EQ(source->last().error_code, "");
+  EXPECT_EQ(source->last_evaluation().reason, "DEFAULT");
+  EXPECT_EQ(source->last_evaluation().error_code, "");
   EXPECT_TRUE(warnings().empty());
 }
 
@@ -322,7 +322,7 @@ TEST_F(OfrepFlagSourceTest, TimeoutGivesTheDefault) {
   start(server.port());
   std::int64_t v = 0;
   const auto t0 = std::chrono::steady_clock::now();
-  run([&]() -> core::Task<> { v = co_await source->int_value("f", 6); });
+  run([&]() -> core::Task<> { v = co_await source->int_value("f", 6, nullptr); });
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
   EXPECT_EQ(v, 6);
   const auto w = warnings();
@@ -344,25 +344,25 @@ TEST_F(OfrepFlagSourceTest, CallersDoNotWaitForAnInFlightFetch) {
   client::Sleeper wake;
   run([&]() -> core::Task<> {
     // Named, so its captures outlive the spawned coroutine (this frame waits for it below).
-    auto fetch = [&]() -> core::Task<> { first = co_await source->int_value("f", -1); };
+    auto fetch = [&]() -> core::Task<> { first = co_await source->int_value("f", -1, nullptr); };
     core::spawn(fetch(), [&](std::exception_ptr) {
       first_done = true;
       loop.wake(wake);
     });
     // The fetch is in flight (held by the gate): this caller gets its default at once. Were it
     // to wait, the gate would never open and the test would time out.
-    for (int i = 0; i < 5; ++i) during = co_await source->int_value("f", -2);
-    during_code = source->last().error_code;
+    for (int i = 0; i < 5; ++i) during = co_await source->int_value("f", -2, nullptr);
+    during_code = source->last_evaluation().error_code;
     EXPECT_FALSE(first_done);
     gate.open();
     while (!first_done) co_await loop.sleep(wake, 5s);
-    after = co_await source->int_value("f", -3);
+    after = co_await source->int_value("f", -3, nullptr);
   });
   EXPECT_EQ(during, -2);
   EXPECT_EQ(during_code, "PROVIDER_NOT_READY");
   EXPECT_EQ(first, 42);
   EXPECT_EQ(after, 42);
-  EXPECT_TRUE(source->last().from_cache);
+  EXPECT_TRUE(source->last_evaluation().from_cache);
   EXPECT_EQ(server.request_count(), 1u);
   EXPECT_TRUE(warnings().empty());
 }
@@ -381,15 +381,15 @@ TEST_F(OfrepFlagSourceTest, StaleValueServedWhileRefreshing) {
   bool stale_from_cache = false;
   client::Sleeper wake;
   run([&]() -> core::Task<> {
-    initial = co_await source->int_value("f", 0);
+    initial = co_await source->int_value("f", 0, nullptr);
     co_await pause(80ms);
-    auto refresh = [&]() -> core::Task<> { refreshed = co_await source->int_value("f", 0); };
+    auto refresh = [&]() -> core::Task<> { refreshed = co_await source->int_value("f", 0, nullptr); };
     core::spawn(refresh(), [&](std::exception_ptr) {
       refresh_done = true;
       loop.wake(wake);
     });
-    stale = co_await source->int_value("f", 0);
-    stale_from_cache = source->last().from_cache;
+    stale = co_await source->int_value("f", 0, nullptr);
+    stale_from_cache = source->last_evaluation().from_cache;
     gate.open();
     while (!refresh_done) co_await loop.sleep(wake, 5s);
   });
