@@ -100,6 +100,13 @@ http {
     server {
         listen 127.0.0.1:$NGINX_PORT backlog=4096;
         root $dir/www;
+        # A local OTLP/HTTP receiver for the benchmarks with export on: reads and discards
+        # the request, answers 200 with an empty Export*ServiceResponse (full success).
+        location ~ ^/v1/(traces|metrics|logs)\$ {
+            client_max_body_size 64m;
+            default_type application/x-protobuf;
+            return 200 '';
+        }
     }
 }
 CONF

@@ -1,0 +1,131 @@
+"""A collector that is down, answers 503 with Retry-After, hangs past the export timeout, or
+cannot keep up (full queue) changes neither the request rate nor memory beyond a bound; drops
+and failed exports are reported in the summary, and the run ends on time.
+
+The rate is checked functionally, not as a speed goal: users run at a fixed pace
+(constant_throughput) far below what the machine can do, so a pipeline that blocked the
+workers, even briefly, would lose requests against the fault-free baseline."""
+import re
+import time
+import unittest
+
+import otlp_collector as oc
+from harness import LoadgenProcess, LoadgenTestCase, Nginx, headless_args
+
+USERS = 20
+PACE = 25          # tasks per second per user: 500 requests/s in all
+RUN_S = 4
+SPANS = re.compile(r"Spans: (\d+) exported, (\d+) dropped, (\d+) in failed exports "
+                   r"\((\d+) failed exports, (\d+) retries\)")
+
+
+class TraceFaults(LoadgenTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.nginx = Nginx().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.nginx.stop()
+
+    def run_paced(self, env):
+        env = dict(env)
+        env.setdefault("OTEL_BSP_SCHEDULE_DELAY", "200")
+        env.setdefault("OTEL_EXPORTER_OTLP_TIMEOUT", "1000")
+        env.setdefault("OTEL_BSP_EXPORT_TIMEOUT", "2000")
+        args = headless_args(self.nginx.url(), users=USERS, spawn_rate=1000, run_time=f"{RUN_S}s",
+                             paths=("/index.html",),
+                             wait_time=f"constant_throughput({PACE})")
+        proc = LoadgenProcess(args, extra_env=env)
+        # Peak memory: VmHWM sampled while it runs (rusage's maxrss would include the forked
+        # Python image before exec).
+        hwm = 0
+        deadline = time.monotonic() + RUN_S + 30
+        while proc.proc.poll() is None and time.monotonic() < deadline:
+            try:
+                with open(f"/proc/{proc.proc.pid}/status") as f:
+                    m = re.search(r"VmHWM:\s+(\d+)", f.read())
+                if m:
+                    hwm = max(hwm, int(m.group(1)))
+            except (FileNotFoundError, ProcessLookupError):
+                break
+            time.sleep(0.1)
+        res = proc.wait(10)
+        res.hwm_kb = hwm
+        self.assertExit(res, 0)
+        # The final table's Aggregated row (live tables are printed before it).
+        rows = re.findall(r"Aggregated\s+(\d+)\s+(\d+)\(", res.stdout)
+        self.assertTrue(rows, res.describe())
+        m = rows[-1]
+        spans = SPANS.search(res.stdout)
+        return res, int(m[0]), spans
+
+    def assert_same_rate(self, requests, baseline, what):
+        # Same rate: within 8 % of the fault-free run (both are paced to PACE * USERS / s).
+        self.assertGreaterEqual(requests, 0.92 * baseline, f"{what}: {requests} vs {baseline}")
+
+    @classmethod
+    def baseline(cls):
+        return cls._baseline
+
+    def setUp(self):
+        if not hasattr(type(self), "_baseline"):
+            res, n, _ = self.run_paced({"OTEL_TRACES_EXPORTER": "none"})
+            type(self)._baseline = (n, res.hwm_kb)
+            # Paced, not saturated: close to the nominal rate.
+            self.assertGreater(n, 0.8 * USERS * PACE * RUN_S, res.stdout)
+
+    def test_collector_refusing_connections(self):
+        res, n, spans = self.run_paced({"OTEL_EXPORTER_OTLP_ENDPOINT": oc.refused_endpoint()})
+        self.assert_same_rate(n, self._baseline[0], "refused")
+        self.assertIsNotNone(spans, res.stdout)
+        self.assertEqual(int(spans.group(1)), 0)
+        self.assertGreater(int(spans.group(3)) + int(spans.group(2)), 0)  # failed or dropped
+        self.assertGreater(int(spans.group(4)), 0)
+        self.assertLess(res.wall, RUN_S + 8, res.describe())
+
+    def test_503_with_retry_after(self):
+        with oc.start_collector(grpc_enabled=False) as col:
+            col.fail_next(10_000, status=503, retry_after=1)
+            # A timeout with room for a retry after the 1 s the collector asks for.
+            res, n, spans = self.run_paced(dict(col.env(protocol="http/protobuf"),
+                                                OTEL_EXPORTER_OTLP_TIMEOUT="2500"))
+            self.assert_same_rate(n, self._baseline[0], "503")
+            self.assertEqual(int(spans.group(1)), 0)
+            self.assertGreater(int(spans.group(5)), 0, res.stdout)  # retried
+            self.assertGreater(int(spans.group(4)), 0, res.stdout)  # then failed
+            self.assertTrue(all(r.status == 503 for r in col.requests("traces")))
+            self.assertLess(res.wall, RUN_S + 8, res.describe())
+
+    def test_collector_hanging_past_the_timeout(self):
+        with oc.start_collector(grpc_enabled=False) as col:
+            col.hang()
+            res, n, spans = self.run_paced(col.env(protocol="http/protobuf"))
+            col.release()
+            self.assert_same_rate(n, self._baseline[0], "hang")
+            self.assertEqual(int(spans.group(1)), 0)
+            self.assertGreater(int(spans.group(4)), 0, res.stdout)
+            # Exit within the run time + the export timeout bound (plus start-up slack).
+            self.assertLess(res.wall, RUN_S + 8, res.describe())
+
+    def test_full_queue_drops_and_bounds_memory(self):
+        with oc.start_collector(grpc_enabled=False) as col:
+            col.hang()
+            res, n, spans = self.run_paced(dict(col.env(protocol="http/protobuf"),
+                                                OTEL_BSP_MAX_QUEUE_SIZE="100",
+                                                OTEL_BSP_MAX_EXPORT_BATCH_SIZE="50"))
+            col.release()
+            self.assert_same_rate(n, self._baseline[0], "full queue")
+            dropped = int(spans.group(2))
+            # ~2,000 spans against a 100-span queue behind a hung collector: most are dropped.
+            self.assertGreater(dropped, n // 2, res.stdout)
+            # Memory stays near the run without export (no unbounded buffering): the pipeline's
+            # thread, its buffers and a 100-span queue cost a few MiB; 16 MiB is the bound.
+            self.assertGreater(res.hwm_kb, 0)
+            self.assertLess(res.hwm_kb, self._baseline[1] + 16 * 1024,
+                            (res.hwm_kb, self._baseline[1]))
+
+
+if __name__ == "__main__":
+    unittest.main()
