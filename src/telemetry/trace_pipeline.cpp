@@ -8,6 +8,7 @@
 
 #include "core/clock.hpp"
 #include "telemetry/file_exporter.hpp"
+#include "telemetry/otlp_grpc_exporter.hpp"
 #include "telemetry/otlp_http_exporter.hpp"
 
 namespace loadgen::telemetry {
@@ -19,17 +20,15 @@ Exporters make_exporters(const otel::TracesConfig& config, client::EventLoop& lo
     switch (kind) {
       case otel::ExporterKind::kOtlp:
         if (config.otlp.protocol == otel::OtlpProtocol::kGrpc) {
-          if (log)
-            log->log(core::LogLevel::kWarning,
-                     "OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported yet; use http/protobuf "
-                     "or http/json (spans are not exported over OTLP)");
+          out.push_back(std::make_unique<OtlpGrpcSpanExporter>(loop, config.otlp, log));
           break;
         }
         if (log && (!config.otlp.certificate_file.empty() || !config.otlp.client_key_file.empty() ||
                     !config.otlp.client_certificate_file.empty()))
           log->log(core::LogLevel::kWarning,
                    "OTEL_EXPORTER_OTLP_CERTIFICATE / CLIENT_KEY / CLIENT_CERTIFICATE are not "
-                   "supported yet; https endpoints are verified against the system CAs");
+                   "supported for OTLP/HTTP yet; https endpoints are verified against the system "
+                   "CAs");
         out.push_back(std::make_unique<OtlpHttpSpanExporter>(loop, config.otlp, log));
         break;
       case otel::ExporterKind::kConsole:
