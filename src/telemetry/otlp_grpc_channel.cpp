@@ -1,6 +1,7 @@
 // The only translation unit that includes gRPC (build time: its headers are heavy).
 #include "telemetry/otlp_grpc_channel.hpp"
 
+#include <grpc/support/log.h>
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
@@ -20,6 +21,7 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -66,6 +68,11 @@ core::Result<std::string> read_pem(const std::string& path, const otel::OtlpExpo
   ss << in.rdbuf();
   return ss.str();
 }
+
+// gRPC's own log lines (e.g. "ssl_transport_security.cc ... Handshake failed") would land on
+// the console beside ours and say what the failed call's status already says, which the
+// exporter reports, rate limited. gRPC takes a plain function pointer, process-wide.
+void drop_grpc_log(gpr_log_func_args*) {}
 
 std::string flatten(const grpc::ByteBuffer& bb) {
   std::string out;
@@ -154,6 +161,8 @@ core::Result<std::unique_ptr<OtlpGrpcChannel>> OtlpGrpcChannel::open(
     return core::make_error("bad_value", "OTLP/gRPC endpoint: " + url.error().message,
                             "e.g. http://collector:4317");
   }
+  static std::once_flag quiet;
+  std::call_once(quiet, [] { gpr_set_log_function(&drop_grpc_log); });
   auto impl = std::make_unique<Impl>(loop);
   const bool v6 = url->host.find(':') != std::string::npos;
   impl->target = (v6 ? "[" + url->host + "]" : url->host) + ":" + std::to_string(url->port);
