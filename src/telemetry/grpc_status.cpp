@@ -3,25 +3,43 @@
 namespace loadgen::telemetry {
 
 std::string_view grpc_code_name(std::int32_t code) {
-  if (code < 0 || code > static_cast<std::int32_t>(GrpcCode::kUnauthenticated)) return "UNKNOWN_CODE";
+  if (code < 0 || code > static_cast<std::int32_t>(GrpcCode::kUnauthenticated))
+    return "UNKNOWN_CODE";
   switch (static_cast<GrpcCode>(code)) {
-    case GrpcCode::kOk: return "OK";
-    case GrpcCode::kCancelled: return "CANCELLED";
-    case GrpcCode::kUnknown: return "UNKNOWN";
-    case GrpcCode::kInvalidArgument: return "INVALID_ARGUMENT";
-    case GrpcCode::kDeadlineExceeded: return "DEADLINE_EXCEEDED";
-    case GrpcCode::kNotFound: return "NOT_FOUND";
-    case GrpcCode::kAlreadyExists: return "ALREADY_EXISTS";
-    case GrpcCode::kPermissionDenied: return "PERMISSION_DENIED";
-    case GrpcCode::kResourceExhausted: return "RESOURCE_EXHAUSTED";
-    case GrpcCode::kFailedPrecondition: return "FAILED_PRECONDITION";
-    case GrpcCode::kAborted: return "ABORTED";
-    case GrpcCode::kOutOfRange: return "OUT_OF_RANGE";
-    case GrpcCode::kUnimplemented: return "UNIMPLEMENTED";
-    case GrpcCode::kInternal: return "INTERNAL";
-    case GrpcCode::kUnavailable: return "UNAVAILABLE";
-    case GrpcCode::kDataLoss: return "DATA_LOSS";
-    case GrpcCode::kUnauthenticated: return "UNAUTHENTICATED";
+    case GrpcCode::kOk:
+      return "OK";
+    case GrpcCode::kCancelled:
+      return "CANCELLED";
+    case GrpcCode::kUnknown:
+      return "UNKNOWN";
+    case GrpcCode::kInvalidArgument:
+      return "INVALID_ARGUMENT";
+    case GrpcCode::kDeadlineExceeded:
+      return "DEADLINE_EXCEEDED";
+    case GrpcCode::kNotFound:
+      return "NOT_FOUND";
+    case GrpcCode::kAlreadyExists:
+      return "ALREADY_EXISTS";
+    case GrpcCode::kPermissionDenied:
+      return "PERMISSION_DENIED";
+    case GrpcCode::kResourceExhausted:
+      return "RESOURCE_EXHAUSTED";
+    case GrpcCode::kFailedPrecondition:
+      return "FAILED_PRECONDITION";
+    case GrpcCode::kAborted:
+      return "ABORTED";
+    case GrpcCode::kOutOfRange:
+      return "OUT_OF_RANGE";
+    case GrpcCode::kUnimplemented:
+      return "UNIMPLEMENTED";
+    case GrpcCode::kInternal:
+      return "INTERNAL";
+    case GrpcCode::kUnavailable:
+      return "UNAVAILABLE";
+    case GrpcCode::kDataLoss:
+      return "DATA_LOSS";
+    case GrpcCode::kUnauthenticated:
+      return "UNAUTHENTICATED";
   }
   return "UNKNOWN_CODE";
 }

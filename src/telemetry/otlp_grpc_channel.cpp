@@ -40,9 +40,9 @@ struct CallState {
   std::string method;  // gRPC keeps a pointer to the name while it sets the call up
   grpc::ByteBuffer request;
   grpc::ByteBuffer response;
-  grpc::Status status;               // written by the callback, read after the post (ordered)
-  std::coroutine_handle<> waiter;    // loop thread
-  bool completed = false;            // loop thread
+  grpc::Status status;             // written by the callback, read after the post (ordered)
+  std::coroutine_handle<> waiter;  // loop thread
+  bool completed = false;          // loop thread
 };
 
 std::string lower(std::string_view s) {
@@ -58,11 +58,11 @@ core::Result<std::string> read_pem(const std::string& path, const otel::OtlpExpo
   if (!in) {
     const int err = errno;
     const std::string sig(otel::signal_env_name(c.signal));
-    return core::make_error(
-        "unreadable_file",
-        "OTEL_EXPORTER_OTLP_" + sig + "_" + std::string(option) + " / OTEL_EXPORTER_OTLP_" +
-            std::string(option) + "='" + path + "': cannot read: " + std::strerror(err),
-        "give the path of a readable PEM file");
+    return core::make_error("unreadable_file",
+                            "OTEL_EXPORTER_OTLP_" + sig + "_" + std::string(option) +
+                                " / OTEL_EXPORTER_OTLP_" + std::string(option) + "='" + path +
+                                "': cannot read: " + std::strerror(err),
+                            "give the path of a readable PEM file");
   }
   std::ostringstream ss;
   ss << in.rdbuf();
@@ -131,11 +131,13 @@ struct CallAwaiter {
     client::EventLoop* loop = &impl->loop;
     std::shared_ptr<CallState> s = st;
     impl->stub->UnaryCall(&s->ctx, s->method, grpc::StubOptions(), &s->request, &s->response,
-                          [i, loop, s](const grpc::Status& status) {
+                          [i, loop, s](const grpc::Status& status) mutable {
                             s->status = status;
-                            loop->post([s] {
-                              s->completed = true;
-                              if (auto w = std::exchange(s->waiter, {})) w.resume();
+                            // Our reference moves to the loop, so the call state (and its
+                            // ClientContext) is never freed on a gRPC thread inside gRPC.
+                            loop->post([st = std::move(s)] {
+                              st->completed = true;
+                              if (auto w = std::exchange(st->waiter, {})) w.resume();
                             });
                             std::lock_guard lk(i->mu);
                             --i->pending;
@@ -177,10 +179,10 @@ core::Result<std::unique_ptr<OtlpGrpcChannel>> OtlpGrpcChannel::open(
     }
     if (config.client_key_file.empty() != config.client_certificate_file.empty()) {
       const std::string sig(otel::signal_env_name(config.signal));
-      return core::make_error(
-          "bad_value",
-          "OTEL_EXPORTER_OTLP_[" + sig + "_]CLIENT_KEY and _CLIENT_CERTIFICATE must be set together",
-          "set both for mutual TLS, or neither");
+      return core::make_error("bad_value",
+                              "OTEL_EXPORTER_OTLP_[" + sig +
+                                  "_]CLIENT_KEY and _CLIENT_CERTIFICATE must be set together",
+                              "set both for mutual TLS, or neither");
     }
     if (!config.client_key_file.empty()) {
       auto key = read_pem(config.client_key_file, config, "CLIENT_KEY");
@@ -231,8 +233,7 @@ void OtlpGrpcChannel::cancel_all() {
   }
 }
 
-core::Task<GrpcCallResult> OtlpGrpcChannel::call(std::string_view method,
-                                                 std::string_view request,
+core::Task<GrpcCallResult> OtlpGrpcChannel::call(std::string_view method, std::string_view request,
                                                  GrpcCallOptions options) {
   // Forget calls that have completed.
   auto& fl = impl_->in_flight;

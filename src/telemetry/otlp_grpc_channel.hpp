@@ -50,8 +50,8 @@ class OtlpGrpcChannel {
   // config.headers become metadata (keys lowercased) on every call. Connects lazily.
   // Errors: "bad_value" (endpoint), "unreadable_file" (a PEM file; the message names the
   // variable and the path).
-  static core::Result<std::unique_ptr<OtlpGrpcChannel>> open(client::EventLoop& loop,
-                                                             const otel::OtlpExporterConfig& config);
+  static core::Result<std::unique_ptr<OtlpGrpcChannel>> open(
+      client::EventLoop& loop, const otel::OtlpExporterConfig& config);
   // Cancels calls still in flight and waits (briefly) until gRPC has let go of them. A
   // coroutine must not be suspended in call() when the channel is destroyed.
   ~OtlpGrpcChannel();

@@ -36,9 +36,9 @@ OtlpGrpcSpanExporter::OtlpGrpcSpanExporter(client::EventLoop& loop,
     open_error_ = ch.error().message;
     if (!ch.error().hint.empty()) open_error_ += " (" + ch.error().hint + ")";
     if (log_)
-      log_->log(core::LogLevel::kError,
-                fmt::format("OTLP gRPC exporter disabled, spans will not be exported: {}",
-                            open_error_));
+      log_->log(
+          core::LogLevel::kError,
+          fmt::format("OTLP gRPC exporter disabled, spans will not be exported: {}", open_error_));
   }
 }
 
@@ -61,7 +61,7 @@ void OtlpGrpcSpanExporter::cancel() {
   if (cancelled_) return;
   cancelled_ = true;
   if (channel_) channel_->cancel_all();  // the call in flight completes with CANCELLED
-  loop_.wake(sleeper_);                   // a back-off sleep ends now
+  loop_.wake(sleeper_);                  // a back-off sleep ends now
 }
 
 OtlpGrpcSpanExporter::Attempt OtlpGrpcSpanExporter::on_result(const GrpcCallResult& r) {

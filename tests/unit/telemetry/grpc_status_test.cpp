@@ -9,8 +9,10 @@ namespace {
 TEST(GrpcStatus, TransientCodesAreRetryable) {
   for (GrpcCode c : {GrpcCode::kCancelled, GrpcCode::kDeadlineExceeded, GrpcCode::kAborted,
                      GrpcCode::kOutOfRange, GrpcCode::kUnavailable, GrpcCode::kDataLoss}) {
-    EXPECT_TRUE(is_retryable_grpc_status(static_cast<std::int32_t>(c), false)) << static_cast<int>(c);
-    EXPECT_TRUE(is_retryable_grpc_status(static_cast<std::int32_t>(c), true)) << static_cast<int>(c);
+    EXPECT_TRUE(is_retryable_grpc_status(static_cast<std::int32_t>(c), false))
+        << static_cast<int>(c);
+    EXPECT_TRUE(is_retryable_grpc_status(static_cast<std::int32_t>(c), true))
+        << static_cast<int>(c);
   }
 }
 
@@ -21,11 +23,12 @@ TEST(GrpcStatus, ResourceExhaustedOnlyWithRetryInfo) {
 }
 
 TEST(GrpcStatus, PermanentCodesOkAndUnknownNumbersAreNot) {
-  for (GrpcCode c : {GrpcCode::kOk, GrpcCode::kUnknown, GrpcCode::kInvalidArgument,
-                     GrpcCode::kNotFound, GrpcCode::kAlreadyExists, GrpcCode::kPermissionDenied,
-                     GrpcCode::kFailedPrecondition, GrpcCode::kUnimplemented, GrpcCode::kInternal,
-                     GrpcCode::kUnauthenticated}) {
-    EXPECT_FALSE(is_retryable_grpc_status(static_cast<std::int32_t>(c), true)) << static_cast<int>(c);
+  for (GrpcCode c :
+       {GrpcCode::kOk, GrpcCode::kUnknown, GrpcCode::kInvalidArgument, GrpcCode::kNotFound,
+        GrpcCode::kAlreadyExists, GrpcCode::kPermissionDenied, GrpcCode::kFailedPrecondition,
+        GrpcCode::kUnimplemented, GrpcCode::kInternal, GrpcCode::kUnauthenticated}) {
+    EXPECT_FALSE(is_retryable_grpc_status(static_cast<std::int32_t>(c), true))
+        << static_cast<int>(c);
   }
   EXPECT_FALSE(is_retryable_grpc_status(-1, true));
   EXPECT_FALSE(is_retryable_grpc_status(17, true));
