@@ -8,6 +8,7 @@
 
 #include "core/clock.hpp"
 #include "telemetry/file_exporter.hpp"
+#include "telemetry/otlp_grpc_exporter.hpp"
 #include "telemetry/otlp_http_exporter.hpp"
 #include "telemetry/otlp_tls.hpp"
 
@@ -20,10 +21,7 @@ Exporters make_exporters(const otel::TracesConfig& config, client::EventLoop& lo
     switch (kind) {
       case otel::ExporterKind::kOtlp:
         if (config.otlp.protocol == otel::OtlpProtocol::kGrpc) {
-          if (log)
-            log->log(core::LogLevel::kWarning,
-                     "OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported yet; use http/protobuf "
-                     "or http/json (spans are not exported over OTLP)");
+          out.push_back(std::make_unique<OtlpGrpcSpanExporter>(loop, config.otlp, log));
           break;
         }
         out.push_back(std::make_unique<OtlpHttpSpanExporter>(loop, config.otlp, log));

@@ -36,8 +36,8 @@ using Exporters = std::vector<std::unique_ptr<SpanExporter>>;
 // Builds the exporters on the exporter thread (they may use its loop). Tests pass their own.
 using ExporterFactory = std::function<Exporters(client::EventLoop&)>;
 
-// The exporters config.exporters selects: kOtlp → OtlpHttpSpanExporter (gRPC is not supported
-// yet: warning, skipped), kConsole → ConsoleSpanExporter(stderr), kOtlpStdout →
+// The exporters config.exporters selects: kOtlp → OtlpGrpcSpanExporter for protocol grpc, else
+// OtlpHttpSpanExporter; kConsole → ConsoleSpanExporter(stderr), kOtlpStdout →
 // OtlpFileSpanExporter(stdout), kOtlpFile → OtlpFileSpanExporter(path); kPrometheus ignored.
 Exporters make_exporters(const otel::TracesConfig& config, client::EventLoop& loop,
                          core::LogSink* log);

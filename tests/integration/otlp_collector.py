@@ -18,6 +18,10 @@ Transports (otel.md §b):
     (0 bytes / "{}"), answered in the request's encoding.
   * OTLP/gRPC on 127.0.0.1:<grpc_port> (when python3-grpcio is present):
     /opentelemetry.proto.collector.{trace,metrics,logs}.v1.{Trace,Metrics,Logs}Service/Export.
+    With grpc_tls=(key_pem, cert_pem) it serves TLS (grpc_endpoint is then https://...). With
+    grpc_wire_tap=True a plaintext TCP relay in front of the gRPC server reads the HTTP/2 DATA
+    frames the client sends and records each gRPC message's compressed flag
+    (grpc_compressed_flags()), since grpcio hides grpc-encoding from handlers.
 
 How the loadgen integration tests use it::
 
@@ -587,7 +591,7 @@ class _HttpServer(ThreadingHTTPServer):
 class OtlpCollector:
     """An OTLP receiver on 127.0.0.1 that records and decodes everything it gets."""
 
-    def __init__(self, grpc_enabled=None):
+    def __init__(self, grpc_enabled=None, grpc_tls=None, grpc_wire_tap=False):
         self.pb = proto_modules()
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
@@ -604,6 +608,11 @@ class OtlpCollector:
         self.port = None
         self.grpc_port = None
         self.http_tls = False
+        self._grpc_tls = grpc_tls
+        self._grpc_tap = None
+        if grpc_wire_tap and grpc_tls is not None:
+            raise ValueError("the wire tap reads plaintext HTTP/2 only")
+        self._grpc_wire_tap = grpc_wire_tap
         self.grpc_enabled = (grpc is not None) if grpc_enabled is None else grpc_enabled
         if self.grpc_enabled and grpc is None:
             raise RuntimeError("python3-grpcio is not installed")
@@ -642,6 +651,8 @@ class OtlpCollector:
                 c.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+        if self._grpc_tap is not None:
+            self._grpc_tap.close()
         if self._grpc is not None:
             self._grpc.stop(grace=0).wait(5)
             self._grpc = None
@@ -668,7 +679,12 @@ class OtlpCollector:
 
     @property
     def grpc_endpoint(self):
-        return f"http://127.0.0.1:{self.grpc_port}"
+        scheme = "https" if self._grpc_tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.grpc_port}"
+
+    def grpc_compressed_flags(self):
+        """Compressed-flag byte of every gRPC message seen by the wire tap, in order."""
+        return self._grpc_tap.flags() if self._grpc_tap is not None else []
 
     def env(self, protocol="http/protobuf", compression=None):
         """OTEL_* variables pointing an exporter at this collector."""
@@ -834,7 +850,16 @@ class OtlpCollector:
                 response_serializer=lambda m: m.SerializeToString())
             self._grpc.add_generic_rpc_handlers(
                 (grpc.method_handlers_generic_handler(service, {"Export": handler}),))
-        self.grpc_port = self._grpc.add_insecure_port(f"127.0.0.1:{port}")
+        if self._grpc_tls is not None:
+            key, cert = self._grpc_tls
+            creds = grpc.ssl_server_credentials([(key, cert)])
+            self.grpc_port = self._grpc.add_secure_port(f"127.0.0.1:{port}", creds)
+        elif self._grpc_wire_tap:
+            inner = self._grpc.add_insecure_port("127.0.0.1:0")
+            self._grpc_tap = _Http2Tap(port, inner)
+            self.grpc_port = self._grpc_tap.port
+        else:
+            self.grpc_port = self._grpc.add_insecure_port(f"127.0.0.1:{port}")
         self._grpc.start()
 
     def _grpc_export(self, sig, service):
@@ -1026,6 +1051,105 @@ class OtlpCollector:
         return self.wait_for(lambda c: len(c.spans()) >= n, timeout)
 
 
+class _Http2Tap:
+    """TCP relay on 127.0.0.1:port to an HTTP/2 server at 127.0.0.1:upstream that parses the
+    client's frames (RFC 9113 §4.1: 24-byte preface, then 9-byte headers) and, in DATA frames,
+    the gRPC length-prefixed messages (1-byte compressed flag, 4-byte big-endian length)."""
+
+    def __init__(self, port, upstream):
+        self._upstream = upstream
+        self._lock = threading.Lock()
+        self._flags = []
+        self._socks = []
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", port))
+        self._sock.listen(16)
+        self.port = self._sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True, name="h2-tap").start()
+
+    def flags(self):
+        with self._lock:
+            return list(self._flags)
+
+    def close(self):
+        with self._lock:
+            socks, self._socks = self._socks + [self._sock], []
+        for s in socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self._sock.accept()
+            except OSError:
+                return
+            try:
+                server = socket.create_connection(("127.0.0.1", self._upstream))
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._socks += [client, server]
+            threading.Thread(target=self._pump, args=(client, server, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, False), daemon=True).start()
+
+    def _pump(self, src, dst, parse):
+        buf = b""
+        preface = 24
+        streams = {}  # stream id -> [bytes left of the current message, partial prefix]
+        while True:
+            try:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+            except OSError:
+                break
+            if not parse:
+                continue
+            buf += data
+            if preface:
+                n = min(preface, len(buf))
+                buf, preface = buf[n:], preface - n
+            while len(buf) >= 9:
+                length = int.from_bytes(buf[0:3], "big")
+                if len(buf) < 9 + length:
+                    break
+                ftype, fflags = buf[3], buf[4]
+                sid = int.from_bytes(buf[5:9], "big") & 0x7FFFFFFF
+                payload, buf = buf[9:9 + length], buf[9 + length:]
+                if ftype == 0:  # DATA
+                    if fflags & 0x8:  # PADDED
+                        payload = payload[1:len(payload) - payload[0]]
+                    self._data(streams.setdefault(sid, [0, b""]), payload)
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _data(self, st, payload):
+        while payload:
+            if st[0] > 0:
+                n = min(st[0], len(payload))
+                st[0] -= n
+                payload = payload[n:]
+                continue
+            need = 5 - len(st[1])
+            st[1] += payload[:need]
+            payload = payload[need:]
+            if len(st[1]) == 5:
+                with self._lock:
+                    self._flags.append(st[1][0])
+                st[0] = int.from_bytes(st[1][1:5], "big")
+                st[1] = b""
+
+
 def _grpc_status_code(code):
     for sc in grpc.StatusCode:
         if sc.value[0] == code:
@@ -1034,9 +1158,9 @@ def _grpc_status_code(code):
 
 
 @contextlib.contextmanager
-def start_collector(port=0, grpc_port=0, grpc_enabled=None):
+def start_collector(port=0, grpc_port=0, grpc_enabled=None, grpc_tls=None, grpc_wire_tap=False):
     """with start_collector() as col: ... — a running OtlpCollector, stopped on exit."""
-    col = OtlpCollector(grpc_enabled=grpc_enabled)
+    col = OtlpCollector(grpc_enabled=grpc_enabled, grpc_tls=grpc_tls, grpc_wire_tap=grpc_wire_tap)
     col.start(port=port, grpc_port=grpc_port)
     try:
         yield col

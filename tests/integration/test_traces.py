@@ -1,9 +1,12 @@
-"""Traces exported over OTLP/HTTP (protobuf and JSON, gzip on and off) decoded by the
-independent collector (otlp_collector.py: python3-protobuf from our .proto files, strict
+"""Traces exported over OTLP/HTTP (protobuf and JSON) and OTLP/gRPC, gzip on and off, decoded by
+the independent collector (otlp_collector.py: python3-protobuf from our .proto files, strict
 OTLP/JSON checks): names, kinds, parent links, attributes, status, resource; the trace ids the
-shop saw are the exported ones; faults of the collector do not stop the run."""
+shop saw are the exported ones; faults of the collector do not stop the run; gRPC status codes
+are retried or not as OTLP says; gRPC over TLS with OTEL_EXPORTER_OTLP_CERTIFICATE."""
 import json
 import os
+import re
+import subprocess
 import tempfile
 import unittest
 import urllib.request
@@ -33,8 +36,11 @@ class Traces(LoadgenTestCase):
         return res
 
     def check_traces(self, protocol, compression):
-        with oc.start_collector(grpc_enabled=False) as col, Shop() as shop:
-            self.run_shop(shop, col.env(protocol=protocol, compression=compression))
+        grpc = protocol == "grpc"
+        with oc.start_collector(grpc_enabled=grpc, grpc_wire_tap=grpc) as col, Shop() as shop:
+            env = col.env(protocol=protocol, compression=compression)
+            env["OTEL_EXPORTER_OTLP_HEADERS"] = "X-Api-Key=secret%20key"
+            self.run_shop(shop, env)
             self.assertEqual(col.errors(), [])
             spans = col.spans()
             stats = shop.stats()
@@ -89,8 +95,18 @@ class Traces(LoadgenTestCase):
             # have sent a request whose spans were never recorded).
             missing = shop_trace_ids(shop) - {s["trace_id"] for s in spans}
             self.assertLessEqual(len(missing), USERS, missing)
-            if compression == "gzip":
-                self.assertTrue(all(r.content_encoding == "gzip" for r in col.requests("traces")))
+            reqs = col.requests("traces")
+            self.assertTrue(all(r.header("x-api-key") == "secret key" for r in reqs))
+            if grpc:
+                self.assertTrue(all(r.transport == "grpc" for r in reqs))
+                self.assertTrue(all("loadgen-otlp-exporter" in r.header("user-agent", "")
+                                    for r in reqs))
+                # The compressed flag of each gRPC message, read off the wire (gRPC over HTTP/2).
+                flags = col.grpc_compressed_flags()
+                self.assertEqual(len(flags), len(reqs), flags)
+                self.assertEqual(set(flags), {1} if compression == "gzip" else {0}, flags)
+            elif compression == "gzip":
+                self.assertTrue(all(r.content_encoding == "gzip" for r in reqs))
 
     def check_flag_spans(self, shop, flag_client, by_id):
         """Flag evaluations that asked flagd: a POST CLIENT span, child of a
@@ -139,6 +155,12 @@ class Traces(LoadgenTestCase):
     def test_http_json_gzip(self):
         self.check_traces("http/json", "gzip")
 
+    def test_grpc(self):
+        self.check_traces("grpc", None)
+
+    def test_grpc_gzip(self):
+        self.check_traces("grpc", "gzip")
+
     def test_service_name_and_resource_attributes(self):
         with oc.start_collector(grpc_enabled=False) as col, Shop() as shop:
             env = col.env(protocol="http/protobuf")
@@ -167,6 +189,108 @@ class Traces(LoadgenTestCase):
             self.assertEqual(reqs[0].status, 503)
             self.assertTrue(any(r.status == 200 for r in reqs[1:]), [r.status for r in reqs])
             self.assertTrue(col.spans())
+
+    # ---- OTLP/gRPC faults ----
+
+    def spans_summary(self, res):
+        m = re.search(r"Spans: (\d+) exported, (\d+) dropped, (\d+) in failed exports "
+                      r"\((\d+) failed exports, (\d+) retries\)", res.stdout)
+        self.assertIsNotNone(m, res.describe())
+        return dict(zip(("exported", "dropped", "failed_spans", "failed_exports", "retries"),
+                        map(int, m.groups())))
+
+    def test_grpc_collector_refusing_connections(self):
+        with Shop() as shop:
+            env = {"OTEL_EXPORTER_OTLP_ENDPOINT": oc.refused_endpoint(),
+                   "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+                   "OTEL_EXPORTER_OTLP_TIMEOUT": "1000", "OTEL_BSP_EXPORT_TIMEOUT": "2000"}
+            res = self.run_shop(shop, env)
+            self.assertGreater(shop.stats()["requests_total"], 50)
+            summary = self.spans_summary(res)
+            self.assertEqual(summary["exported"], 0, summary)
+            self.assertGreater(summary["failed_exports"], 0, summary)
+            self.assertIn("otlp grpc", res.stderr)
+            self.assertIn("UNAVAILABLE", res.stderr)
+
+    def test_grpc_unavailable_is_retried(self):
+        with oc.start_collector() as col, Shop() as shop:
+            col.fail_next(2, status=503, grpc_code=14, message="collector warming up")
+            res = self.run_shop(shop, col.env(protocol="grpc"), run_time="4s")
+            reqs = col.requests("traces")
+            self.assertEqual([r.grpc_code for r in reqs[:3]], [14, 14, 0], reqs)
+            # The same batch, sent again.
+            self.assertEqual(reqs[0].raw_body, reqs[1].raw_body)
+            self.assertEqual(reqs[0].raw_body, reqs[2].raw_body)
+            self.assertTrue(col.spans())
+            self.assertEqual(col.errors(), [])
+            self.assertGreaterEqual(self.spans_summary(res)["retries"], 2)
+
+    def test_grpc_resource_exhausted_with_retry_info_is_retried(self):
+        with oc.start_collector() as col, Shop() as shop:
+            col.fail_next(1, status=429, grpc_code=8, retry_after=1, message="slow down")
+            self.run_shop(shop, col.env(protocol="grpc"), run_time="3s")
+            reqs = col.requests("traces")
+            self.assertEqual([r.grpc_code for r in reqs[:2]], [8, 0], reqs)
+            self.assertEqual(reqs[0].raw_body, reqs[1].raw_body)
+            # RetryInfo.retry_delay (1 s) replaced the computed back-off.
+            self.assertGreaterEqual(reqs[1].monotonic - reqs[0].monotonic, 0.9)
+
+    def test_grpc_resource_exhausted_without_retry_info_is_not_retried(self):
+        with oc.start_collector() as col, Shop() as shop:
+            col.fail_next(1, status=429, grpc_code=8, message="quota exceeded")
+            res = self.run_shop(shop, col.env(protocol="grpc"), run_time="3s")
+            reqs = col.requests("traces")
+            self.assertEqual(reqs[0].grpc_code, 8)
+            self.assertTrue(all(r.raw_body != reqs[0].raw_body for r in reqs[1:]), reqs)
+            self.assertTrue(col.spans())  # later batches arrive
+            summary = self.spans_summary(res)
+            self.assertEqual(summary["failed_exports"], 1, summary)
+            self.assertEqual(summary["retries"], 0, summary)
+            self.assertIn("RESOURCE_EXHAUSTED", res.stderr)
+
+    def self_signed(self, d):
+        key, cert = os.path.join(d, "key.pem"), os.path.join(d, "cert.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                        "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                       check=True, capture_output=True, timeout=60)
+        with open(key, "rb") as k, open(cert, "rb") as c:
+            return cert, (k.read(), c.read())
+
+    def test_grpc_tls_with_trusted_certificate(self):
+        with tempfile.TemporaryDirectory() as d:
+            cert_path, pems = self.self_signed(d)
+            with oc.start_collector(grpc_tls=pems) as col, Shop() as shop:
+                env = col.env(protocol="grpc")
+                self.assertTrue(env["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("https://"))
+                env["OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE"] = cert_path
+                res = self.run_shop(shop, env, run_time="2s")
+                self.assertTrue(col.spans())
+                self.assertEqual(col.errors(), [])
+                self.assertEqual(self.spans_summary(res)["failed_exports"], 0)
+
+    def test_grpc_tls_untrusted_certificate_fails_clearly(self):
+        with tempfile.TemporaryDirectory() as d:
+            _, pems = self.self_signed(d)
+            with oc.start_collector(grpc_tls=pems) as col, Shop() as shop:
+                env = col.env(protocol="grpc")
+                env.update({"OTEL_EXPORTER_OTLP_TIMEOUT": "1000", "OTEL_BSP_EXPORT_TIMEOUT": "2000"})
+                res = self.run_shop(shop, env, run_time="2s")
+                self.assertEqual(col.requests(), [])
+                summary = self.spans_summary(res)
+                self.assertEqual(summary["exported"], 0, summary)
+                self.assertGreater(summary["failed_exports"], 0, summary)
+                self.assertRegex(res.stderr, r"trace export failed \(otlp grpc.*https://127\.0\.0\.1")
+
+    def test_grpc_unreadable_certificate_is_named(self):
+        with oc.start_collector() as col, Shop() as shop:
+            env = col.env(protocol="grpc")
+            env["OTEL_EXPORTER_OTLP_ENDPOINT"] = env["OTEL_EXPORTER_OTLP_ENDPOINT"].replace(
+                "http://", "https://")
+            env["OTEL_EXPORTER_OTLP_CERTIFICATE"] = "/nonexistent/ca.pem"
+            res = self.run_shop(shop, env, run_time="1s")
+            self.assertIn("OTEL_EXPORTER_OTLP_CERTIFICATE", res.stderr)
+            self.assertIn("/nonexistent/ca.pem", res.stderr)
 
     def test_file_exporter_writes_otlp_json_lines(self):
         with Shop() as shop, tempfile.TemporaryDirectory() as d:

@@ -1,0 +1,63 @@
+// OtlpGrpcSpanExporter: OTLP/gRPC (protocol/exporter.md, otlp.md "OTLP/gRPC") over
+// OtlpGrpcChannel: TraceService/Export with our own protobuf encoding, optional gzip, headers as
+// metadata, TLS with OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE and mTLS; retries with back-off on
+// the retryable status codes, honouring RetryInfo; partial success logged and never retried.
+// No gRPC header here (see otlp_grpc_channel.cpp).
+// Thread: constructed, used and destroyed on the EventLoop's thread (the pipeline's exporter
+// thread).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "client/event_loop.hpp"
+#include "core/log_sink.hpp"
+#include "core/random.hpp"
+#include "otel/env_config.hpp"
+#include "telemetry/otlp_grpc_channel.hpp"
+#include "telemetry/retry_policy.hpp"
+#include "telemetry/span_exporter.hpp"
+
+namespace loadgen::telemetry {
+
+class OtlpGrpcSpanExporter final : public SpanExporter {
+ public:
+  // config.protocol is kGrpc. When the channel cannot be set up (an unreadable certificate
+  // file, ...) the problem is logged as an error and every export fails with it. `log` may be
+  // null.
+  OtlpGrpcSpanExporter(client::EventLoop& loop, const otel::OtlpExporterConfig& config,
+                       core::LogSink* log, RetryPolicy retry = {});
+  ~OtlpGrpcSpanExporter() override;
+
+  core::Task<ExportResult> export_batch(const std::vector<otel::ResourceSpans>& batch,
+                                        Clock::time_point deadline) override;
+  void shutdown() override;
+  void cancel() override;
+  void final_flush() override;
+  std::string_view name() const override { return "otlp grpc"; }
+
+ private:
+  struct Attempt {
+    ExportResult result;
+    std::optional<std::chrono::nanoseconds> retry_delay;  // RetryInfo from the server
+  };
+  Attempt on_result(const GrpcCallResult& r);
+
+  client::EventLoop& loop_;
+  otel::OtlpExporterConfig config_;
+  core::LogSink* log_;
+  RetryPolicy retry_;
+  core::Rng rng_;
+  std::unique_ptr<OtlpGrpcChannel> channel_;  // null when it could not be set up
+  std::string open_error_;
+  std::string body_;
+  client::Sleeper sleeper_;
+  bool shut_down_ = false;
+  bool cancelled_ = false;
+  bool final_ = false;  // final_flush(): no more retries
+};
+
+}  // namespace loadgen::telemetry
