@@ -9,7 +9,6 @@
 #include "core/clock.hpp"
 #include "otel/otlp_proto.hpp"
 #include "telemetry/grpc_status.hpp"
-#include "telemetry/otlp_http_exporter.hpp"  // kMaxRequestBytes
 
 namespace loadgen::telemetry {
 
@@ -21,11 +20,13 @@ std::string clip(std::string_view s, std::size_t n = 300) {
 
 }  // namespace
 
-OtlpGrpcSpanExporter::OtlpGrpcSpanExporter(client::EventLoop& loop,
-                                           const otel::OtlpExporterConfig& config,
-                                           core::LogSink* log, RetryPolicy retry)
+OtlpGrpcTransport::OtlpGrpcTransport(client::EventLoop& loop,
+                                     const otel::OtlpExporterConfig& config,
+                                     const OtlpSignalCodec& codec, core::LogSink* log,
+                                     RetryPolicy retry)
     : loop_(loop),
       config_(config),
+      codec_(codec),
       log_(log),
       retry_(retry),
       rng_(static_cast<std::uint64_t>(core::wall_ns()) ^ 0x5A5A5A5Aull) {
@@ -38,38 +39,39 @@ OtlpGrpcSpanExporter::OtlpGrpcSpanExporter(client::EventLoop& loop,
     if (log_)
       log_->log(
           core::LogLevel::kError,
-          fmt::format("OTLP gRPC exporter disabled, spans will not be exported: {}", open_error_));
+          fmt::format("OTLP gRPC exporter disabled, {} will not be exported: {}", codec_.items,
+                      open_error_));
   }
 }
 
-OtlpGrpcSpanExporter::~OtlpGrpcSpanExporter() {
+OtlpGrpcTransport::~OtlpGrpcTransport() {
   if (sleeper_.heap_index != client::Sleeper::kNotQueued) loop_.forget(sleeper_);
 }
 
-void OtlpGrpcSpanExporter::shutdown() {
+void OtlpGrpcTransport::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   channel_.reset();  // no export is in flight: the pipeline calls this after its last one
 }
 
-void OtlpGrpcSpanExporter::final_flush() {
+void OtlpGrpcTransport::final_flush() {
   final_ = true;
   loop_.wake(sleeper_);  // a retry waiting for its back-off goes now, once
 }
 
-void OtlpGrpcSpanExporter::cancel() {
+void OtlpGrpcTransport::cancel() {
   if (cancelled_) return;
   cancelled_ = true;
   if (channel_) channel_->cancel_all();  // the call in flight completes with CANCELLED
   loop_.wake(sleeper_);                  // a back-off sleep ends now
 }
 
-OtlpGrpcSpanExporter::Attempt OtlpGrpcSpanExporter::on_result(const GrpcCallResult& r) {
+OtlpGrpcTransport::Attempt OtlpGrpcTransport::on_result(const GrpcCallResult& r) {
   Attempt a;
   ExportResult& res = a.result;
   if (r.ok()) {
     // ExportTraceServiceResponse; partial_success is never retried (OTLP "Partial Success").
-    auto ps = otel::decode_export_trace_response(r.response);
+    auto ps = codec_.decode_proto(r.response);
     if (!ps) {
       if (log_)
         log_->log(core::LogLevel::kWarning,
@@ -81,8 +83,9 @@ OtlpGrpcSpanExporter::Attempt OtlpGrpcSpanExporter::on_result(const GrpcCallResu
       res.rejected = ps->rejected;
       if (log_)
         log_->log(core::LogLevel::kWarning,
-                  fmt::format("OTLP gRPC exporter: partial success from {}: {} spans rejected: {}",
-                              config_.endpoint, ps->rejected, clip(ps->error_message)));
+                  fmt::format("OTLP gRPC exporter: partial success from {}: {} {} rejected: {}",
+                              config_.endpoint, ps->rejected, codec_.items,
+                              clip(ps->error_message)));
     }
     return a;
   }
@@ -102,8 +105,8 @@ OtlpGrpcSpanExporter::Attempt OtlpGrpcSpanExporter::on_result(const GrpcCallResu
   return a;
 }
 
-core::Task<ExportResult> OtlpGrpcSpanExporter::export_batch(
-    const std::vector<otel::ResourceSpans>& batch, Clock::time_point deadline) {
+core::Task<ExportResult> OtlpGrpcTransport::send(const std::string& body,
+                                                 Clock::time_point deadline) {
   ExportResult res;
   if (shut_down_ || cancelled_ || !channel_) {
     res.code = ExportResult::Code::kFailure;
@@ -113,12 +116,11 @@ core::Task<ExportResult> OtlpGrpcSpanExporter::export_batch(
     co_return res;
   }
   if (config_.timeout.count() > 0) deadline = std::min(deadline, Clock::now() + config_.timeout);
-  otel::encode_export_trace_request(batch, body_);
   // OTLP: a client MUST NOT send a request larger than 64 MiB before compression.
-  if (body_.size() > kMaxRequestBytes) {
+  if (body.size() > kMaxRequestBytes) {
     res.code = ExportResult::Code::kFailure;
     res.message =
-        fmt::format("batch of {} bytes exceeds the 64 MiB OTLP request limit", body_.size());
+        fmt::format("batch of {} bytes exceeds the 64 MiB OTLP request limit", body.size());
     co_return res;
   }
   GrpcCallOptions opts;
@@ -132,7 +134,7 @@ core::Task<ExportResult> OtlpGrpcSpanExporter::export_batch(
     opts.deadline = deadline;
     Attempt a;
     try {
-      a = on_result(co_await channel_->call(kGrpcTraceExportMethod, body_, opts));
+      a = on_result(co_await channel_->call(codec_.grpc_method, body, opts));
     } catch (const std::exception& e) {  // allocation failure; gRPC itself does not throw
       a.result.code = ExportResult::Code::kFailure;
       a.result.message = fmt::format("{}: {}", config_.endpoint, e.what());

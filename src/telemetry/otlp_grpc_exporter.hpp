@@ -1,5 +1,5 @@
-// OtlpGrpcSpanExporter: OTLP/gRPC (protocol/exporter.md, otlp.md "OTLP/gRPC") over
-// OtlpGrpcChannel: TraceService/Export with our own protobuf encoding, optional gzip, headers as
+// OtlpGrpcTransport: OTLP/gRPC (protocol/exporter.md, otlp.md "OTLP/gRPC") over
+// OtlpGrpcChannel: <Signal>Service/Export with our own protobuf encoding, optional gzip, headers as
 // metadata, TLS with OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE and mTLS; retries with back-off on
 // the retryable status codes, honouring RetryInfo; partial success logged and never retried.
 // No gRPC header here (see otlp_grpc_channel.cpp).
@@ -19,21 +19,22 @@
 #include "otel/env_config.hpp"
 #include "telemetry/otlp_grpc_channel.hpp"
 #include "telemetry/retry_policy.hpp"
+#include "telemetry/otlp_transport.hpp"
 #include "telemetry/span_exporter.hpp"
 
 namespace loadgen::telemetry {
 
-class OtlpGrpcSpanExporter final : public SpanExporter {
+class OtlpGrpcTransport final : public OtlpTransport {
  public:
   // config.protocol is kGrpc. When the channel cannot be set up (an unreadable certificate
   // file, ...) the problem is logged as an error and every export fails with it. `log` may be
   // null.
-  OtlpGrpcSpanExporter(client::EventLoop& loop, const otel::OtlpExporterConfig& config,
-                       core::LogSink* log, RetryPolicy retry = {});
-  ~OtlpGrpcSpanExporter() override;
+  OtlpGrpcTransport(client::EventLoop& loop, const otel::OtlpExporterConfig& config,
+                    const OtlpSignalCodec& codec, core::LogSink* log, RetryPolicy retry = {});
+  ~OtlpGrpcTransport() override;
 
-  core::Task<ExportResult> export_batch(const std::vector<otel::ResourceSpans>& batch,
-                                        Clock::time_point deadline) override;
+  bool json() const override { return false; }
+  core::Task<ExportResult> send(const std::string& body, Clock::time_point deadline) override;
   void shutdown() override;
   void cancel() override;
   void final_flush() override;
@@ -48,16 +49,25 @@ class OtlpGrpcSpanExporter final : public SpanExporter {
 
   client::EventLoop& loop_;
   otel::OtlpExporterConfig config_;
+  const OtlpSignalCodec& codec_;
   core::LogSink* log_;
   RetryPolicy retry_;
   core::Rng rng_;
   std::unique_ptr<OtlpGrpcChannel> channel_;  // null when it could not be set up
   std::string open_error_;
-  std::string body_;
   client::Sleeper sleeper_;
   bool shut_down_ = false;
   bool cancelled_ = false;
   bool final_ = false;  // final_flush(): no more retries
+};
+
+// Spans over OTLP/gRPC.
+class OtlpGrpcSpanExporter final : public OtlpSpanExporter {
+ public:
+  OtlpGrpcSpanExporter(client::EventLoop& loop, const otel::OtlpExporterConfig& config,
+                       core::LogSink* log, RetryPolicy retry = {})
+      : OtlpSpanExporter(
+            std::make_unique<OtlpGrpcTransport>(loop, config, kTracesCodec, log, retry)) {}
 };
 
 }  // namespace loadgen::telemetry

@@ -8,7 +8,6 @@
 
 #include "core/clock.hpp"
 #include "otel/otlp_json.hpp"
-#include "otel/otlp_proto.hpp"
 #include "telemetry/gzip.hpp"
 
 namespace loadgen::telemetry {
@@ -34,11 +33,13 @@ std::string clip(std::string_view s, std::size_t n = 200) {
 
 }  // namespace
 
-OtlpHttpSpanExporter::OtlpHttpSpanExporter(client::EventLoop& loop,
-                                           const otel::OtlpExporterConfig& config,
-                                           core::LogSink* log, RetryPolicy retry)
+OtlpHttpTransport::OtlpHttpTransport(client::EventLoop& loop,
+                                     const otel::OtlpExporterConfig& config,
+                                     const OtlpSignalCodec& codec, core::LogSink* log,
+                                     RetryPolicy retry)
     : loop_(loop),
       config_(config),
+      codec_(codec),
       log_(log),
       retry_(retry),
       rng_(static_cast<std::uint64_t>(core::wall_ns()) ^ 0xA5A5A5A5ull),
@@ -54,35 +55,34 @@ OtlpHttpSpanExporter::OtlpHttpSpanExporter(client::EventLoop& loop,
   client_ = std::make_unique<client::HttpClient>(loop_, client_config_, nullptr);
 }
 
-OtlpHttpSpanExporter::~OtlpHttpSpanExporter() {
+OtlpHttpTransport::~OtlpHttpTransport() {
   if (sleeper_.heap_index != client::Sleeper::kNotQueued) loop_.forget(sleeper_);
 }
 
-void OtlpHttpSpanExporter::shutdown() {
+void OtlpHttpTransport::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   client_->close_connections();
 }
 
-void OtlpHttpSpanExporter::final_flush() {
+void OtlpHttpTransport::final_flush() {
   final_ = true;
   loop_.wake(sleeper_);  // a retry waiting for its backoff goes now, once
 }
 
-void OtlpHttpSpanExporter::cancel() {
+void OtlpHttpTransport::cancel() {
   if (cancelled_) return;
   cancelled_ = true;
   client_->cancel();  // an in-flight request throws core::Cancelled
   loop_.wake(sleeper_);  // a back-off sleep ends now
 }
 
-ExportResult OtlpHttpSpanExporter::on_response(const client::Response& r) {
+ExportResult OtlpHttpTransport::on_response(const client::Response& r) {
   ExportResult res;
   const int status = r.status_code();
   if (status >= 200 && status < 300) {
     // 200 with ExportTraceServiceResponse; partial_success is never retried.
-    auto ps = is_json(config_) ? otel::decode_export_trace_response_json(r.text())
-                               : otel::decode_export_trace_response(r.text());
+    auto ps = is_json(config_) ? codec_.decode_json(r.text()) : codec_.decode_proto(r.text());
     if (!ps) {
       // The data was accepted; an unreadable answer is only worth a warning.
       if (log_)
@@ -95,8 +95,9 @@ ExportResult OtlpHttpSpanExporter::on_response(const client::Response& r) {
       res.rejected = ps->rejected;
       if (log_)
         log_->log(core::LogLevel::kWarning,
-                  fmt::format("OTLP exporter: partial success from {}: {} spans rejected: {}",
-                              config_.endpoint, ps->rejected, clip(ps->error_message)));
+                  fmt::format("OTLP exporter: partial success from {}: {} {} rejected: {}",
+                              config_.endpoint, ps->rejected, codec_.items,
+                              clip(ps->error_message)));
     }
     return res;
   }
@@ -119,8 +120,8 @@ ExportResult OtlpHttpSpanExporter::on_response(const client::Response& r) {
   return res;
 }
 
-core::Task<ExportResult> OtlpHttpSpanExporter::export_batch(
-    const std::vector<otel::ResourceSpans>& batch, Clock::time_point deadline) {
+core::Task<ExportResult> OtlpHttpTransport::send(const std::string& body,
+                                                 Clock::time_point deadline) {
   ExportResult res;
   if (shut_down_ || cancelled_) {
     res.code = ExportResult::Code::kFailure;
@@ -128,20 +129,15 @@ core::Task<ExportResult> OtlpHttpSpanExporter::export_batch(
     co_return res;
   }
   if (config_.timeout.count() > 0) deadline = std::min(deadline, Clock::now() + config_.timeout);
-  if (is_json(config_)) {
-    otel::encode_export_trace_request_json(batch, body_);
-  } else {
-    otel::encode_export_trace_request(batch, body_);
-  }
   // OTLP: a client MUST NOT send a request larger than 64 MiB before compression.
-  if (body_.size() > kMaxRequestBytes) {
+  if (body.size() > kMaxRequestBytes) {
     res.code = ExportResult::Code::kFailure;
-    res.message = fmt::format("batch of {} bytes exceeds the 64 MiB OTLP request limit", body_.size());
+    res.message = fmt::format("batch of {} bytes exceeds the 64 MiB OTLP request limit", body.size());
     co_return res;
   }
-  std::string_view payload = body_;
+  std::string_view payload = body;
   if (config_.compression == otel::OtlpCompression::kGzip) {
-    if (!gzip_compress(body_, compressed_)) {
+    if (!gzip_compress(body, compressed_)) {
       res.code = ExportResult::Code::kFailure;
       res.message = "gzip compression failed";
       co_return res;

@@ -1,4 +1,4 @@
-// OtlpHttpSpanExporter: OTLP/HTTP (protocol/exporter.md, otlp.md "OTLP/HTTP") over our own
+// OtlpHttpTransport: OTLP/HTTP (protocol/exporter.md, otlp.md "OTLP/HTTP") over our own
 // HTTP client, binary protobuf or JSON, optional gzip, retries with back-off on 429/502/503/504
 // and transport errors (honouring Retry-After), partial success logged and never retried.
 // Thread: constructed, used and destroyed on the EventLoop's thread (the pipeline's exporter
@@ -17,22 +17,22 @@
 #include "core/random.hpp"
 #include "otel/env_config.hpp"
 #include "telemetry/retry_policy.hpp"
+#include "telemetry/otlp_transport.hpp"
 #include "telemetry/span_exporter.hpp"
 
 namespace loadgen::telemetry {
 
 inline constexpr std::string_view kExporterUserAgent = "loadgen-otlp-exporter/0.1";
-inline constexpr std::size_t kMaxRequestBytes = std::size_t{64} << 20;  // protocol/exporter.md
 
-class OtlpHttpSpanExporter final : public SpanExporter {
+class OtlpHttpTransport final : public OtlpTransport {
  public:
   // config.protocol must be kHttpProtobuf or kHttpJson. `log` may be null.
-  OtlpHttpSpanExporter(client::EventLoop& loop, const otel::OtlpExporterConfig& config,
-                       core::LogSink* log, RetryPolicy retry = {});
-  ~OtlpHttpSpanExporter() override;
+  OtlpHttpTransport(client::EventLoop& loop, const otel::OtlpExporterConfig& config,
+                    const OtlpSignalCodec& codec, core::LogSink* log, RetryPolicy retry = {});
+  ~OtlpHttpTransport() override;
 
-  core::Task<ExportResult> export_batch(const std::vector<otel::ResourceSpans>& batch,
-                                        Clock::time_point deadline) override;
+  bool json() const override { return config_.protocol == otel::OtlpProtocol::kHttpJson; }
+  core::Task<ExportResult> send(const std::string& body, Clock::time_point deadline) override;
   void shutdown() override;
   void cancel() override;
   void final_flush() override;
@@ -43,6 +43,7 @@ class OtlpHttpSpanExporter final : public SpanExporter {
 
   client::EventLoop& loop_;
   otel::OtlpExporterConfig config_;
+  const OtlpSignalCodec& codec_;
   core::LogSink* log_;
   RetryPolicy retry_;
   core::Rng rng_;
@@ -50,12 +51,20 @@ class OtlpHttpSpanExporter final : public SpanExporter {
   std::unique_ptr<client::HttpClient> client_;
   std::string name_;
   std::vector<http::Header> headers_;  // point into config_.headers and string literals
-  std::string body_;
   std::string compressed_;
   client::Sleeper sleeper_;
   bool shut_down_ = false;
   bool cancelled_ = false;
   bool final_ = false;  // final_flush(): no more retries
+};
+
+// Spans over OTLP/HTTP.
+class OtlpHttpSpanExporter final : public OtlpSpanExporter {
+ public:
+  OtlpHttpSpanExporter(client::EventLoop& loop, const otel::OtlpExporterConfig& config,
+                       core::LogSink* log, RetryPolicy retry = {})
+      : OtlpSpanExporter(
+            std::make_unique<OtlpHttpTransport>(loop, config, kTracesCodec, log, retry)) {}
 };
 
 }  // namespace loadgen::telemetry

@@ -1,0 +1,72 @@
+// OtlpTransport: one OTLP export request, already encoded, sent with the OTLP rules (timeout,
+// retries with back-off on the retryable answers, Retry-After / RetryInfo, partial success
+// read and never retried). OTLP/HTTP and OTLP/gRPC implement it; each signal's exporter
+// (spans now; metrics and logs later) encodes its batch and hands the bytes to a transport.
+// Thread: constructed, used and destroyed on the EventLoop's thread (a pipeline's exporter
+// thread).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "client/event_loop.hpp"
+#include "core/log_sink.hpp"
+#include "core/result.hpp"
+#include "core/task.hpp"
+#include "otel/env_config.hpp"
+#include "otel/otlp_proto.hpp"
+#include "telemetry/retry_policy.hpp"
+#include "telemetry/span_exporter.hpp"
+
+namespace loadgen::telemetry {
+
+inline constexpr std::size_t kMaxRequestBytes = std::size_t{64} << 20;  // protocol/exporter.md
+
+// What differs between the signals on the wire.
+struct OtlpSignalCodec {
+  otel::Signal signal;
+  std::string_view items;        // what a partial success rejects: "spans", "data points", ...
+  std::string_view grpc_method;  // e.g. /opentelemetry.proto.collector.trace.v1.TraceService/Export
+  core::Result<otel::PartialSuccess> (*decode_proto)(std::string_view);
+  core::Result<otel::PartialSuccess> (*decode_json)(std::string_view);
+};
+extern const OtlpSignalCodec kTracesCodec;
+
+class OtlpTransport {
+ public:
+  virtual ~OtlpTransport() = default;
+  // Whether send() expects OTLP/JSON (http/json) rather than binary protobuf.
+  virtual bool json() const = 0;
+  // Sends `body`; must finish by `deadline`. Bodies above 64 MiB fail without being sent.
+  virtual core::Task<ExportResult> send(const std::string& body, Clock::time_point deadline) = 0;
+  virtual void shutdown() = 0;
+  virtual void cancel() = 0;       // see SpanExporter::cancel
+  virtual void final_flush() = 0;  // see SpanExporter::final_flush
+  virtual std::string_view name() const = 0;
+};
+
+// The transport config.protocol selects (grpc, http/protobuf, http/json).
+std::unique_ptr<OtlpTransport> make_otlp_transport(client::EventLoop& loop,
+                                                   const otel::OtlpExporterConfig& config,
+                                                   const OtlpSignalCodec& codec,
+                                                   core::LogSink* log, RetryPolicy retry = {});
+
+// OTLP span exporter: encodes a batch (ExportTraceServiceRequest) for its transport.
+class OtlpSpanExporter : public SpanExporter {
+ public:
+  explicit OtlpSpanExporter(std::unique_ptr<OtlpTransport> transport);
+  core::Task<ExportResult> export_batch(const std::vector<otel::ResourceSpans>& batch,
+                                        Clock::time_point deadline) override;
+  void shutdown() override { transport_->shutdown(); }
+  void cancel() override { transport_->cancel(); }
+  void final_flush() override { transport_->final_flush(); }
+  std::string_view name() const override { return transport_->name(); }
+
+ private:
+  std::unique_ptr<OtlpTransport> transport_;
+  std::string body_;
+};
+
+}  // namespace loadgen::telemetry
