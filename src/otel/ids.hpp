@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "core/random.hpp"
-#include "otel/span_data.hpp"
+#include "otel/common.hpp"
 
 namespace loadgen::otel {
 

@@ -9,217 +9,59 @@
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <type_traits>
 
+#include "otel/otlp_json_common.hpp"
 #include "otel/protobuf_writer.hpp"
 
 namespace loadgen::otel {
 
 namespace {
 
-constexpr char kHex[] = "0123456789abcdef";
+using namespace json_enc;  // NOLINT(google-build-using-namespace): this file's vocabulary
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
-// Emits `,"name":` (or `"name":` for an object's first member); `first` belongs to the object.
-void key(std::string& o, bool& first, std::string_view name) {
-  if (!first) o += ',';
-  first = false;
-  o += '"';
-  o += name;
-  o += "\":";
+// Span.Event {timeUnixNano, name, attributes, droppedAttributesCount}
+void event_members(std::string& o, bool& f, const SpanEvent& e) {
+  uint64_member(o, f, "timeUnixNano", e.time_unix_nano);
+  string_member(o, f, "name", e.name);
+  attributes(o, f, "attributes", e.attributes);
+  number_member(o, f, "droppedAttributesCount", e.dropped_attributes_count);
 }
 
-template <std::size_t N>
-void hex_id(std::string& o, const std::array<std::uint8_t, N>& id) {
-  char buf[2 * N + 2];
-  buf[0] = '"';
-  for (std::size_t i = 0; i < N; ++i) {
-    buf[1 + 2 * i] = kHex[id[i] >> 4];
-    buf[2 + 2 * i] = kHex[id[i] & 0xF];
-  }
-  buf[2 * N + 1] = '"';
-  o.append(buf, sizeof buf);
+// Span.Link {traceId, spanId, traceState, attributes, droppedAttributesCount, flags}
+void link_members(std::string& o, bool& f, const SpanLink& l) {
+  id_member(o, f, "traceId", l.trace_id);
+  id_member(o, f, "spanId", l.span_id);
+  string_member(o, f, "traceState", l.trace_state);
+  attributes(o, f, "attributes", l.attributes);
+  number_member(o, f, "droppedAttributesCount", l.dropped_attributes_count);
+  number_member(o, f, "flags", l.flags);
 }
 
-template <std::size_t N>
-bool all_zero(const std::array<std::uint8_t, N>& id) {
-  return std::all_of(id.begin(), id.end(), [](std::uint8_t b) { return b == 0; });
-}
-
-// 64-bit integers are decimal strings in OTLP/JSON.
-template <class Int>
-void quoted_int(std::string& o, Int v) {
-  char buf[24];
-  buf[0] = '"';
-  auto r = std::to_chars(buf + 1, buf + sizeof buf - 1, v);
-  *r.ptr++ = '"';
-  o.append(buf, static_cast<std::size_t>(r.ptr - buf));
-}
-
-template <class Int>
-void plain_int(std::string& o, Int v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  o.append(buf, static_cast<std::size_t>(r.ptr - buf));
-}
-
-void json_double(std::string& o, double v) {
-  if (std::isnan(v)) {
-    o += "\"NaN\"";
-  } else if (std::isinf(v)) {
-    o += v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
-  } else if (v == 0 && std::signbit(v)) {
-    o += "-0.0";  // "-0" would read back as integer 0 in parsers that keep integers apart
-  } else {
-    char buf[32];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest round-trip form
-    o.append(buf, static_cast<std::size_t>(r.ptr - buf));
-  }
-}
-
-void any_value(std::string& o, const AttrValue& value);
-
-void attributes(std::string& o, bool& first, std::string_view name, const Attributes& attrs) {
-  if (attrs.empty()) return;
-  key(o, first, name);
-  o += '[';
-  bool first_kv = true;
-  for (const Attribute& a : attrs) {
-    if (!first_kv) o += ',';
-    first_kv = false;
-    o += "{\"key\":";
-    append_json_string(o, a.key);
-    o += ",\"value\":";
-    any_value(o, a.value);
-    o += '}';
-  }
-  o += ']';
-}
-
-void any_value(std::string& o, const AttrValue& value) {
-  std::visit(
-      [&o](const auto& v) {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          o += "{\"stringValue\":";
-          append_json_string(o, v);
-        } else if constexpr (std::is_same_v<T, bool>) {
-          o += v ? "{\"boolValue\":true" : "{\"boolValue\":false";
-        } else if constexpr (std::is_same_v<T, std::int64_t>) {
-          o += "{\"intValue\":";
-          quoted_int(o, v);
-        } else if constexpr (std::is_same_v<T, double>) {
-          o += "{\"doubleValue\":";
-          json_double(o, v);
-        } else {
-          static_assert(std::is_same_v<T, AttrArray>);
-          o += "{\"arrayValue\":{";
-          if (!v.empty()) {
-            o += "\"values\":[";
-            for (std::size_t i = 0; i < v.size(); ++i) {
-              if (i != 0) o += ',';
-              any_value(o, v[i]);
-            }
-            o += ']';
-          }
-          o += '}';
-        }
-        o += '}';
-      },
-      value.v);
-}
-
-void string_member(std::string& o, bool& first, std::string_view name, const std::string& s) {
-  if (s.empty()) return;
-  key(o, first, name);
-  append_json_string(o, s);
-}
-
-void uint32_member(std::string& o, bool& first, std::string_view name, std::uint32_t v) {
-  if (v == 0) return;
-  key(o, first, name);
-  plain_int(o, v);
-}
-
-void time_member(std::string& o, bool& first, std::string_view name, std::uint64_t v) {
-  if (v == 0) return;
-  key(o, first, name);
-  quoted_int(o, v);
-}
-
-void span(std::string& o, const SpanData& s) {
-  o += '{';
-  bool first = true;
-  key(o, first, "traceId");
-  hex_id(o, s.trace_id);
-  key(o, first, "spanId");
-  hex_id(o, s.span_id);
+void span_members(std::string& o, bool& first, const SpanData& s) {
+  id_member(o, first, "traceId", s.trace_id);
+  id_member(o, first, "spanId", s.span_id);
   string_member(o, first, "traceState", s.trace_state);
-  if (!all_zero(s.parent_span_id)) {
-    key(o, first, "parentSpanId");
-    hex_id(o, s.parent_span_id);
-  }
+  id_member_if_valid(o, first, "parentSpanId", s.parent_span_id);
   string_member(o, first, "name", s.name);
-  uint32_member(o, first, "kind", static_cast<std::uint32_t>(s.kind));
-  time_member(o, first, "startTimeUnixNano", s.start_time_unix_nano);
-  time_member(o, first, "endTimeUnixNano", s.end_time_unix_nano);
+  number_member(o, first, "kind", static_cast<std::uint32_t>(s.kind));
+  uint64_member(o, first, "startTimeUnixNano", s.start_time_unix_nano);
+  uint64_member(o, first, "endTimeUnixNano", s.end_time_unix_nano);
   attributes(o, first, "attributes", s.attributes);
-  uint32_member(o, first, "droppedAttributesCount", s.dropped_attributes_count);
-  if (!s.events.empty()) {
-    key(o, first, "events");
-    o += '[';
-    for (std::size_t i = 0; i < s.events.size(); ++i) {
-      const SpanEvent& e = s.events[i];
-      if (i != 0) o += ',';
-      o += '{';
-      bool f = true;
-      time_member(o, f, "timeUnixNano", e.time_unix_nano);
-      string_member(o, f, "name", e.name);
-      attributes(o, f, "attributes", e.attributes);
-      uint32_member(o, f, "droppedAttributesCount", e.dropped_attributes_count);
-      o += '}';
-    }
-    o += ']';
-  }
-  uint32_member(o, first, "droppedEventsCount", s.dropped_events_count);
-  if (!s.links.empty()) {
-    key(o, first, "links");
-    o += '[';
-    for (std::size_t i = 0; i < s.links.size(); ++i) {
-      const SpanLink& l = s.links[i];
-      if (i != 0) o += ',';
-      o += '{';
-      bool f = true;
-      key(o, f, "traceId");
-      hex_id(o, l.trace_id);
-      key(o, f, "spanId");
-      hex_id(o, l.span_id);
-      string_member(o, f, "traceState", l.trace_state);
-      attributes(o, f, "attributes", l.attributes);
-      uint32_member(o, f, "droppedAttributesCount", l.dropped_attributes_count);
-      uint32_member(o, f, "flags", l.flags);
-      o += '}';
-    }
-    o += ']';
-  }
-  uint32_member(o, first, "droppedLinksCount", s.dropped_links_count);
+  number_member(o, first, "droppedAttributesCount", s.dropped_attributes_count);
+  object_array_member(o, first, "events", s.events, event_members);
+  number_member(o, first, "droppedEventsCount", s.dropped_events_count);
+  object_array_member(o, first, "links", s.links, link_members);
+  number_member(o, first, "droppedLinksCount", s.dropped_links_count);
   if (s.status_code != StatusCode::kUnset || !s.status_message.empty()) {
-    key(o, first, "status");
-    o += '{';
-    bool f = true;
-    string_member(o, f, "message", s.status_message);
-    uint32_member(o, f, "code", static_cast<std::uint32_t>(s.status_code));
-    o += '}';
+    object_member(o, first, "status", [&s](std::string& out, bool& f) {
+      string_member(out, f, "message", s.status_message);
+      number_member(out, f, "code", static_cast<std::uint32_t>(s.status_code));
+    });
   }
-  uint32_member(o, first, "flags", s.flags);
-  o += '}';
-}
-
-bool has_spans(const ResourceSpans& rs) {
-  return std::any_of(rs.scope_spans.begin(), rs.scope_spans.end(),
-                     [](const ScopeSpans& ss) { return !ss.spans.empty(); });
+  number_member(o, first, "flags", s.flags);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -329,23 +171,47 @@ bool blank(std::string_view body) {
                      [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
 }
 
-core::Result<PartialSuccess> decode_response(std::string_view body) {
+// The names that differ between Export{Trace,Metrics,Logs}ServiceResponse in JSON: the signal
+// (for errors) and partial_success's rejected_<items> field (lowerCamelCase and proto name).
+struct ResponseNames {
+  const char* signal;
+  const char* rejected_camel;
+  const char* rejected_snake;
+};
+constexpr ResponseNames kTraceResponse{"Trace", "rejectedSpans", "rejected_spans"};
+constexpr ResponseNames kMetricsResponse{"Metrics", "rejectedDataPoints", "rejected_data_points"};
+constexpr ResponseNames kLogsResponse{"Logs", "rejectedLogRecords", "rejected_log_records"};
+
+core::Result<PartialSuccess> decode_response(std::string_view body, const ResponseNames& names) {
+  const auto name = [&names](const char* suffix) {
+    return "Export" + std::string(names.signal) + suffix;
+  };
   PartialSuccess ps;
   if (blank(body)) return ps;
   const Json j = parse(body);
-  if (!j.is_object()) return malformed("ExportTraceServiceResponse");
+  if (!j.is_object()) return malformed(name("ServiceResponse"));
   const Json* p = member(j, "partialSuccess", "partial_success");
   if (p == nullptr) return ps;
-  if (!p->is_object()) return malformed("ExportTracePartialSuccess");
-  if (const Json* r = member(*p, "rejectedSpans", "rejected_spans");
+  if (!p->is_object()) return malformed(name("PartialSuccess"));
+  if (const Json* r = member(*p, names.rejected_camel, names.rejected_snake);
       r != nullptr && !json_int64(*r, ps.rejected)) {
-    return malformed("rejectedSpans");
+    return malformed(names.rejected_camel);
   }
   if (const Json* m = member(*p, "errorMessage", "error_message");
       m != nullptr && !json_string(*m, ps.error_message)) {
     return malformed("errorMessage");
   }
   return ps;
+}
+
+// nlohmann may throw should a check above be missing; that stays inside otel.
+core::Result<PartialSuccess> decode_response_caught(std::string_view body,
+                                                    const ResponseNames& names) {
+  try {
+    return decode_response(body, names);
+  } catch (const std::exception&) {
+    return malformed("Export" + std::string(names.signal) + "ServiceResponse");
+  }
 }
 
 core::Result<RpcStatus> decode_status(std::string_view body) {
@@ -441,56 +307,19 @@ void append_json_string(std::string& o, std::string_view s) {
 }
 
 void encode_export_trace_request_json(const std::vector<ResourceSpans>& batch, std::string& o) {
-  o.clear();
-  o += "{\"resourceSpans\":[";
-  bool first_rs = true;
-  for (const ResourceSpans& rs : batch) {
-    if (!has_spans(rs)) continue;
-    if (!first_rs) o += ',';
-    first_rs = false;
-    o += "{\"resource\":{";
-    bool fr = true;
-    attributes(o, fr, "attributes", rs.resource.attributes);
-    uint32_member(o, fr, "droppedAttributesCount", rs.resource.dropped_attributes_count);
-    o += "},\"scopeSpans\":[";
-    bool first_ss = true;
-    for (const ScopeSpans& ss : rs.scope_spans) {
-      if (ss.spans.empty()) continue;
-      if (!first_ss) o += ',';
-      first_ss = false;
-      o += "{\"scope\":{";
-      bool fs = true;
-      string_member(o, fs, "name", ss.scope.name);
-      string_member(o, fs, "version", ss.scope.version);
-      attributes(o, fs, "attributes", ss.scope.attributes);
-      o += "},\"spans\":[";
-      for (std::size_t i = 0; i < ss.spans.size(); ++i) {
-        if (i != 0) o += ',';
-        span(o, ss.spans[i]);
-      }
-      o += ']';
-      if (!ss.schema_url.empty()) {
-        o += ",\"schemaUrl\":";
-        append_json_string(o, ss.schema_url);
-      }
-      o += '}';
-    }
-    o += ']';
-    if (!rs.resource.schema_url.empty()) {
-      o += ",\"schemaUrl\":";
-      append_json_string(o, rs.resource.schema_url);
-    }
-    o += '}';
-  }
-  o += "]}";
+  encode_envelopes(batch, o, span_members);
 }
 
 core::Result<PartialSuccess> decode_export_trace_response_json(std::string_view body) {
-  try {
-    return decode_response(body);
-  } catch (const std::exception&) {  // nlohmann's, should a check above be missing
-    return malformed("ExportTraceServiceResponse");
-  }
+  return decode_response_caught(body, kTraceResponse);
+}
+
+core::Result<PartialSuccess> decode_export_metrics_response_json(std::string_view body) {
+  return decode_response_caught(body, kMetricsResponse);
+}
+
+core::Result<PartialSuccess> decode_export_logs_response_json(std::string_view body) {
+  return decode_response_caught(body, kLogsResponse);
 }
 
 core::Result<RpcStatus> decode_rpc_status_json(std::string_view body) {

@@ -5,72 +5,17 @@
 
 #include <algorithm>
 #include <limits>
-#include <type_traits>
 
-#include "otel/protobuf_writer.hpp"
+#include "otel/otlp_proto_common.hpp"
 
 namespace loadgen::otel {
 
 namespace {
 
+using namespace proto_enc;  // NOLINT(google-build-using-namespace): this file's vocabulary
+
 // ---------------------------------------------------------------------------------------------
 // Encoding
-
-template <std::size_t N>
-bool all_zero(const std::array<std::uint8_t, N>& id) {
-  return std::all_of(id.begin(), id.end(), [](std::uint8_t b) { return b == 0; });
-}
-
-void write_attributes(ProtobufWriter& w, std::uint32_t field, const Attributes& attrs);
-
-// AnyValue: oneof, so the set member is written even when it holds its type's default.
-void write_any_value(ProtobufWriter& w, const AttrValue& value) {
-  std::visit(
-      [&w](const auto& v) {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          w.string_field(1, v);  // string_value
-        } else if constexpr (std::is_same_v<T, bool>) {
-          w.bool_field(2, v);  // bool_value
-        } else if constexpr (std::is_same_v<T, std::int64_t>) {
-          w.int64_field(3, v);  // int_value
-        } else if constexpr (std::is_same_v<T, double>) {
-          w.double_field(4, v);  // double_value
-        } else {
-          static_assert(std::is_same_v<T, AttrArray>);
-          const auto arr = w.begin_message(5, v.size() < 8 ? 1 : 2);  // array_value: ArrayValue
-          for (const AttrValue& element : v) {
-            const auto any = w.begin_message(1);  // ArrayValue.values
-            write_any_value(w, element);
-            w.end_message(any);
-          }
-          w.end_message(arr);
-        }
-      },
-      value.v);
-}
-
-// repeated KeyValue {1 key, 2 value: AnyValue}
-void write_attributes(ProtobufWriter& w, std::uint32_t field, const Attributes& attrs) {
-  for (const Attribute& a : attrs) {
-    const auto kv = w.begin_message(field);
-    if (!a.key.empty()) w.string_field(1, a.key);
-    const auto any = w.begin_message(2);
-    write_any_value(w, a.value);
-    w.end_message(any);
-    w.end_message(kv);
-  }
-}
-
-void write_string_if(ProtobufWriter& w, std::uint32_t field, const std::string& s) {
-  if (!s.empty()) w.string_field(field, s);
-}
-void write_uint32_if(ProtobufWriter& w, std::uint32_t field, std::uint32_t v) {
-  if (v != 0) w.uint32_field(field, v);
-}
-void write_fixed64_if(ProtobufWriter& w, std::uint32_t field, std::uint64_t v) {
-  if (v != 0) w.fixed64_field(field, v);
-}
 
 // Span.Event {1 time_unix_nano fixed64, 2 name, 3 attributes, 4 dropped_attributes_count}
 void write_event(ProtobufWriter& w, const SpanEvent& e) {
@@ -90,18 +35,16 @@ void write_link(ProtobufWriter& w, const SpanLink& l) {
   write_string_if(w, 3, l.trace_state);
   write_attributes(w, 4, l.attributes);
   write_uint32_if(w, 5, l.dropped_attributes_count);
-  if (l.flags != 0) w.fixed32_field(6, l.flags);
+  write_fixed32_if(w, 6, l.flags);
   w.end_message(m);
 }
 
 // Span (trace.proto), fields 1..16 in order.
 void write_span(ProtobufWriter& w, const SpanData& s) {
-  const auto m = w.begin_message(2, 2);  // ScopeSpans.spans
   w.bytes_field(1, s.trace_id.data(), s.trace_id.size());
   w.bytes_field(2, s.span_id.data(), s.span_id.size());
   write_string_if(w, 3, s.trace_state);
-  if (!all_zero(s.parent_span_id))
-    w.bytes_field(4, s.parent_span_id.data(), s.parent_span_id.size());
+  write_id_if_valid(w, 4, s.parent_span_id);  // empty for a root span
   write_string_if(w, 5, s.name);
   if (s.kind != SpanKind::kUnspecified) w.uint32_field(6, static_cast<std::uint32_t>(s.kind));
   write_fixed64_if(w, 7, s.start_time_unix_nano);
@@ -119,43 +62,7 @@ void write_span(ProtobufWriter& w, const SpanData& s) {
       w.uint32_field(3, static_cast<std::uint32_t>(s.status_code));
     w.end_message(st);
   }
-  if (s.flags != 0) w.fixed32_field(16, s.flags);
-  w.end_message(m);
-}
-
-bool has_spans(const ResourceSpans& rs) {
-  return std::any_of(rs.scope_spans.begin(), rs.scope_spans.end(),
-                     [](const ScopeSpans& ss) { return !ss.spans.empty(); });
-}
-
-// Shared by ExportTraceServiceRequest and TracesData: field 1 = repeated ResourceSpans.
-void encode_resource_spans_list(const std::vector<ResourceSpans>& batch, std::string& out) {
-  out.clear();
-  ProtobufWriter w(out);
-  for (const ResourceSpans& rs : batch) {
-    if (!has_spans(rs)) continue;
-    const auto rsm = w.begin_message(1, 3);
-    // ResourceSpans.resource: Resource {1 attributes, 2 dropped_attributes_count}
-    const auto res = w.begin_message(1, 2);
-    write_attributes(w, 1, rs.resource.attributes);
-    write_uint32_if(w, 2, rs.resource.dropped_attributes_count);
-    w.end_message(res);
-    for (const ScopeSpans& ss : rs.scope_spans) {
-      if (ss.spans.empty()) continue;
-      const auto ssm = w.begin_message(2, 3);  // ResourceSpans.scope_spans
-      // ScopeSpans.scope: InstrumentationScope {1 name, 2 version, 3 attributes, 4 dropped}
-      const auto scope = w.begin_message(1);
-      write_string_if(w, 1, ss.scope.name);
-      write_string_if(w, 2, ss.scope.version);
-      write_attributes(w, 3, ss.scope.attributes);
-      w.end_message(scope);
-      for (const SpanData& s : ss.spans) write_span(w, s);
-      write_string_if(w, 3, ss.schema_url);  // ScopeSpans.schema_url
-      w.end_message(ssm);
-    }
-    write_string_if(w, 3, rs.resource.schema_url);  // ResourceSpans.schema_url
-    w.end_message(rsm);
-  }
+  write_fixed32_if(w, 16, s.flags);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,7 +152,7 @@ core::Error malformed(std::string_view what) {
                           "the collector's answer is not valid protobuf for this message");
 }
 
-// ExportTracePartialSuccess {1 rejected_spans int64, 2 error_message string}
+// Export{Trace,Metrics,Logs}PartialSuccess {1 rejected_<items> int64, 2 error_message string}
 bool decode_partial_success(std::string_view in, PartialSuccess& ps) {
   Reader r(in);
   while (!r.done()) {
@@ -339,32 +246,49 @@ bool decode_detail(std::string_view in, RpcStatus& st) {
   return true;
 }
 
-}  // namespace
-
-void encode_export_trace_request(const std::vector<ResourceSpans>& batch, std::string& out) {
-  encode_resource_spans_list(batch, out);
-}
-
-void encode_traces_data(const std::vector<ResourceSpans>& batch, std::string& out) {
-  encode_resource_spans_list(batch, out);
-}
-
-core::Result<PartialSuccess> decode_export_trace_response(std::string_view bytes) {
+// Export{Trace,Metrics,Logs}ServiceResponse {1 partial_success}: one layout for the three
+// signals (collector/<signal>/v1/<signal>_service.proto); `signal` only names them in errors.
+core::Result<PartialSuccess> decode_export_response(std::string_view bytes,
+                                                    std::string_view signal) {
+  const auto name = [signal](const char* suffix) {
+    return "Export" + std::string(signal) + suffix;
+  };
   PartialSuccess ps;
   Reader r(bytes);
   while (!r.done()) {
     std::uint32_t field = 0;
     WireType wt = WireType::kVarint;
-    if (!r.tag(field, wt)) return malformed("ExportTraceServiceResponse");
+    if (!r.tag(field, wt)) return malformed(name("ServiceResponse"));
     if (field == 1 && wt == WireType::kLen) {  // partial_success (sub-messages merge)
       std::string_view s;
-      if (!r.bytes(s) || !decode_partial_success(s, ps))
-        return malformed("ExportTracePartialSuccess");
+      if (!r.bytes(s) || !decode_partial_success(s, ps)) return malformed(name("PartialSuccess"));
     } else if (!r.skip(field, wt)) {
-      return malformed("ExportTraceServiceResponse");
+      return malformed(name("ServiceResponse"));
     }
   }
   return ps;
+}
+
+}  // namespace
+
+void encode_export_trace_request(const std::vector<ResourceSpans>& batch, std::string& out) {
+  encode_envelopes(batch, out, write_span);
+}
+
+void encode_traces_data(const std::vector<ResourceSpans>& batch, std::string& out) {
+  encode_envelopes(batch, out, write_span);
+}
+
+core::Result<PartialSuccess> decode_export_trace_response(std::string_view bytes) {
+  return decode_export_response(bytes, "Trace");
+}
+
+core::Result<PartialSuccess> decode_export_metrics_response(std::string_view bytes) {
+  return decode_export_response(bytes, "Metrics");
+}
+
+core::Result<PartialSuccess> decode_export_logs_response(std::string_view bytes) {
+  return decode_export_response(bytes, "Logs");
 }
 
 core::Result<RpcStatus> decode_rpc_status(std::string_view bytes) {

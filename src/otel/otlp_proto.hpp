@@ -1,6 +1,7 @@
-// OTLP protobuf encoding of trace batches (ExportTraceServiceRequest, TracesData) and decoding of
-// what collectors answer (ExportTraceServiceResponse, google.rpc.Status). Used by the exporter
-// thread; pure functions, no shared state.
+// OTLP protobuf encoding of trace, metric and log batches (Export{Trace,Metrics,Logs}-
+// ServiceRequest, {Traces,Metrics,Logs}Data) and decoding of what collectors answer
+// (Export*ServiceResponse, google.rpc.Status). Used by the exporter thread; pure functions, no
+// shared state.
 #pragma once
 
 #include <chrono>
@@ -11,6 +12,8 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "otel/log_data.hpp"
+#include "otel/metric_data.hpp"
 #include "otel/span_data.hpp"
 
 namespace loadgen::otel {
@@ -26,17 +29,34 @@ void encode_export_trace_request(const std::vector<ResourceSpans>& batch, std::s
 // opentelemetry.proto.trace.v1.TracesData: the same layout (field 1), for files.
 void encode_traces_data(const std::vector<ResourceSpans>& batch, std::string& out);
 
-// ExportTracePartialSuccess (collector/trace/v1/trace_service.proto). All zero/empty when the
-// response had no partial_success (full success). rejected > 0 means that many spans were
+// opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest (field 1 = repeated
+// ResourceMetrics), with the same rules as encode_export_trace_request; a Metric without data
+// points is not sent either. `optional double` fields (sum, min, max) are written when set, even
+// as 0.0; oneof values (as_int / as_double) always.
+void encode_export_metrics_request(const std::vector<ResourceMetrics>& batch, std::string& out);
+// opentelemetry.proto.metrics.v1.MetricsData: the same layout, for files.
+void encode_metrics_data(const std::vector<ResourceMetrics>& batch, std::string& out);
+
+// opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest (field 1 = repeated
+// ResourceLogs), with the same rules; all-zero trace_id/span_id are left out, as is an unset body.
+void encode_export_logs_request(const std::vector<ResourceLogs>& batch, std::string& out);
+// opentelemetry.proto.logs.v1.LogsData: the same layout, for files.
+void encode_logs_data(const std::vector<ResourceLogs>& batch, std::string& out);
+
+// Export{Trace,Metrics,Logs}PartialSuccess (collector/<signal>/v1/<signal>_service.proto):
+// `rejected` is rejected_spans, rejected_data_points or rejected_log_records. All zero/empty when
+// the response had no partial_success (full success). rejected > 0 means that many items were
 // dropped; rejected == 0 with a message is a warning. Never retried (OTLP spec).
 struct PartialSuccess {
   std::int64_t rejected = 0;
   std::string error_message;
 };
 
-// Decodes an ExportTraceServiceResponse (0 bytes = success). Unknown fields are skipped.
-// Errors: code "bad_response" for malformed wire data.
+// Decode an Export{Trace,Metrics,Logs}ServiceResponse (0 bytes = success). Unknown fields are
+// skipped. Errors: code "bad_response" for malformed wire data.
 core::Result<PartialSuccess> decode_export_trace_response(std::string_view bytes);
+core::Result<PartialSuccess> decode_export_metrics_response(std::string_view bytes);
+core::Result<PartialSuccess> decode_export_logs_response(std::string_view bytes);
 
 // google.rpc.Status (google/rpc/status.proto): the body of a failed OTLP/HTTP export and the
 // content of gRPC's grpc-status-details-bin. retry_delay comes from a google.rpc.RetryInfo

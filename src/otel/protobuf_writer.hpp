@@ -2,9 +2,11 @@
 // the OTLP encoders, appending into one caller-owned, reusable std::string; plus UTF-8 checks.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -36,6 +38,10 @@ constexpr std::uint64_t zigzag64(std::int64_t v) {
 constexpr std::uint32_t zigzag32(std::int32_t v) {
   return (static_cast<std::uint32_t>(v) << 1) ^ static_cast<std::uint32_t>(v >> 31);
 }
+
+// IEEE 754 bits of a double, as the wire (and proto3's "is it the default?" test) sees them:
+// only +0.0 is all zero, so -0.0 counts as set.
+constexpr std::uint64_t double_bits(double v) { return std::bit_cast<std::uint64_t>(v); }
 
 // Appends fields to `out` (never clears it). Nested messages are written with a reserved length
 // prefix that end_message() back-patches; a prefix of the wrong size costs one memmove of the
@@ -88,12 +94,7 @@ class ProtobufWriter {
     tag(field, WireType::kI32);
     fixed32(v);
   }
-  void double_field(std::uint32_t field, double v) {
-    std::uint64_t bits = 0;
-    static_assert(sizeof bits == sizeof v);
-    std::memcpy(&bits, &v, sizeof bits);
-    fixed64_field(field, bits);
-  }
+  void double_field(std::uint32_t field, double v) { fixed64_field(field, double_bits(v)); }
   void fixed64(std::uint64_t v) {  // little-endian, portable
     char buf[8];
     for (std::size_t i = 0; i < 8; ++i)
@@ -105,6 +106,29 @@ class ProtobufWriter {
     for (std::size_t i = 0; i < 4; ++i)
       buf[i] = static_cast<char>(static_cast<std::uint8_t>(v >> (8 * i)));
     out_.append(buf, 4);
+  }
+
+  // Packed repeated scalars (proto3's default for repeated numbers): one LEN field holding the
+  // values back to back. An empty list writes nothing, as proto3 omits empty repeated fields.
+  void packed_fixed64_field(std::uint32_t field, std::span<const std::uint64_t> values) {
+    if (values.empty()) return;
+    tag(field, WireType::kLen);
+    varint(8 * values.size());
+    for (std::uint64_t v : values) fixed64(v);
+  }
+  void packed_double_field(std::uint32_t field, std::span<const double> values) {
+    if (values.empty()) return;
+    tag(field, WireType::kLen);
+    varint(8 * values.size());
+    for (double d : values) fixed64(double_bits(d));
+  }
+  void packed_uint64_field(std::uint32_t field, std::span<const std::uint64_t> values) {
+    if (values.empty()) return;
+    std::size_t n = 0;
+    for (std::uint64_t v : values) n += varint_size(v);
+    tag(field, WireType::kLen);
+    varint(n);
+    for (std::uint64_t v : values) varint(v);
   }
 
   // bytes: written as given.

@@ -3,29 +3,13 @@
 // Field meanings follow OTLP's trace.proto (opentelemetry-proto v1.x) and the SDK spec.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <string>
-#include <utility>
-#include <variant>
 #include <vector>
 
+#include "otel/common.hpp"
+
 namespace loadgen::otel {
-
-using TraceId = std::array<std::uint8_t, 16>;  // all zero = invalid
-using SpanId = std::array<std::uint8_t, 8>;    // all zero = invalid / none
-
-// OTLP AnyValue subset we emit (common.proto): string, bool, int64, double, array of those.
-struct AttrValue;
-using AttrArray = std::vector<AttrValue>;
-struct AttrValue {
-  std::variant<std::string, bool, std::int64_t, double, AttrArray> v;
-};
-struct Attribute {
-  std::string key;
-  AttrValue value;
-};
-using Attributes = std::vector<Attribute>;
 
 enum class SpanKind : std::uint8_t {  // Span.SpanKind
   kUnspecified = 0, kInternal = 1, kServer = 2, kClient = 3, kProducer = 4, kConsumer = 5
@@ -68,18 +52,6 @@ struct SpanData {
   // Span.flags: low byte W3C trace flags; bit 8 (0x100) "has is_remote", bit 9 (0x200) parent
   // is remote (SpanFlags in trace.proto).
   std::uint32_t flags = 0;
-};
-
-struct InstrumentationScope {
-  std::string name;
-  std::string version;
-  Attributes attributes;
-};
-
-struct Resource {
-  Attributes attributes;
-  std::uint32_t dropped_attributes_count = 0;
-  std::string schema_url;
 };
 
 // One export batch: a resource, and spans grouped by instrumentation scope.

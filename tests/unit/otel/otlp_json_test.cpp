@@ -13,120 +13,13 @@
 #include <string>
 
 #include "otel/protobuf_writer.hpp"
+#include "otlp_json_expect.hpp"
 #include "otlp_test_batch.hpp"
 
 namespace loadgen::otel {
 namespace {
 
-using Json = nlohmann::json;
 using namespace loadgen::otel::testing;  // NOLINT(google-build-using-namespace)
-
-template <std::size_t N>
-std::string hex(const std::array<std::uint8_t, N>& id) {
-  std::string s;
-  char buf[3];
-  for (std::uint8_t b : id) {
-    std::snprintf(buf, sizeof buf, "%02x", b);
-    s += buf;
-  }
-  return s;
-}
-
-std::string sanitized(const std::string& s) {
-  std::string out;
-  append_utf8_sanitized(out, s);
-  return out;
-}
-
-// Every key of every object is lowerCamelCase (no '_'), except attribute keys, which are data.
-void expect_camel_case_keys(const Json& j) {
-  if (j.is_object()) {
-    for (auto it = j.begin(); it != j.end(); ++it) {
-      EXPECT_EQ(it.key().find('_'), std::string::npos) << it.key();
-      if (it.key() == "key") continue;
-      expect_camel_case_keys(it.value());
-    }
-  } else if (j.is_array()) {
-    for (const Json& e : j) expect_camel_case_keys(e);
-  }
-}
-
-// Absent = the field's default (OTLP/JSON may omit defaults).
-std::string str_or_empty(const Json& obj, const char* k) {
-  if (!obj.contains(k)) return "";
-  EXPECT_TRUE(obj[k].is_string()) << k;
-  return obj[k].get<std::string>();
-}
-
-std::uint64_t u64_string(const Json& obj, const char* k) {
-  if (!obj.contains(k)) return 0;
-  EXPECT_TRUE(obj[k].is_string()) << k << " must be a decimal string";
-  return std::stoull(obj[k].get<std::string>());
-}
-
-std::uint32_t u32_number(const Json& obj, const char* k) {
-  if (!obj.contains(k)) return 0;
-  EXPECT_TRUE(obj[k].is_number_unsigned()) << k << " must be a JSON number";
-  return obj[k].get<std::uint32_t>();
-}
-
-void expect_value(const AttrValue& want, const Json& got, const std::string& where) {
-  SCOPED_TRACE(where);
-  ASSERT_TRUE(got.is_object());
-  ASSERT_EQ(got.size(), 1U) << got.dump();  // oneof: exactly one member
-  std::visit(
-      [&](const auto& v) {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          ASSERT_TRUE(got.contains("stringValue"));
-          EXPECT_EQ(got["stringValue"].get<std::string>(), sanitized(v));
-        } else if constexpr (std::is_same_v<T, bool>) {
-          ASSERT_TRUE(got.contains("boolValue") && got["boolValue"].is_boolean());
-          EXPECT_EQ(got["boolValue"].get<bool>(), v);
-        } else if constexpr (std::is_same_v<T, std::int64_t>) {
-          ASSERT_TRUE(got.contains("intValue") && got["intValue"].is_string());
-          EXPECT_EQ(got["intValue"].get<std::string>(), std::to_string(v));
-        } else if constexpr (std::is_same_v<T, double>) {
-          ASSERT_TRUE(got.contains("doubleValue"));
-          const Json& d = got["doubleValue"];
-          if (std::isnan(v)) {
-            EXPECT_EQ(d, "NaN");
-          } else if (std::isinf(v)) {
-            EXPECT_EQ(d, v > 0 ? "Infinity" : "-Infinity");
-          } else {
-            ASSERT_TRUE(d.is_number());
-            const double parsed = d.get<double>();
-            std::uint64_t a = 0;
-            std::uint64_t b = 0;
-            std::memcpy(&a, &parsed, 8);
-            std::memcpy(&b, &v, 8);
-            EXPECT_EQ(a, b) << d.dump();  // round-trips exactly, -0.0 included
-          }
-        } else {
-          ASSERT_TRUE(got.contains("arrayValue") && got["arrayValue"].is_object());
-          const Json& av = got["arrayValue"];
-          const std::size_t n = av.contains("values") ? av["values"].size() : 0;
-          ASSERT_EQ(n, v.size());
-          for (std::size_t i = 0; i < n; ++i)
-            expect_value(v[i], av["values"][i], where + "[" + std::to_string(i) + "]");
-        }
-      },
-      want.v);
-}
-
-void expect_attributes(const Attributes& want, const Json& obj, const std::string& where) {
-  if (want.empty()) {
-    EXPECT_FALSE(obj.contains("attributes")) << where;
-    return;
-  }
-  ASSERT_TRUE(obj.contains("attributes") && obj["attributes"].is_array()) << where;
-  const Json& got = obj["attributes"];
-  ASSERT_EQ(got.size(), want.size()) << where;
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    EXPECT_EQ(got[i]["key"].get<std::string>(), want[i].key) << where;
-    expect_value(want[i].value, got[i]["value"], where + "." + want[i].key);
-  }
-}
 
 void expect_span(const SpanData& want, const Json& got) {
   SCOPED_TRACE(want.name);
@@ -181,27 +74,8 @@ TEST(OtlpJson, EveryFieldAndTypeRule) {
   encode_export_trace_request_json(batch, out);
   EXPECT_EQ(out.find('\n'), std::string::npos);  // one line: usable as a JSON-lines record
   const Json j = Json::parse(out);               // throws (fails the test) on invalid JSON or UTF-8
-  expect_camel_case_keys(j);
-  const auto want = without_empty_envelopes(batch);
-  ASSERT_EQ(j["resourceSpans"].size(), want.size());
-  for (std::size_t r = 0; r < want.size(); ++r) {
-    const Json& rs = j["resourceSpans"][r];
-    expect_attributes(want[r].resource.attributes, rs["resource"], "resource");
-    EXPECT_EQ(u32_number(rs["resource"], "droppedAttributesCount"),
-              want[r].resource.dropped_attributes_count);
-    EXPECT_EQ(str_or_empty(rs, "schemaUrl"), want[r].resource.schema_url);
-    ASSERT_EQ(rs["scopeSpans"].size(), want[r].scope_spans.size());
-    for (std::size_t s = 0; s < want[r].scope_spans.size(); ++s) {
-      const Json& ss = rs["scopeSpans"][s];
-      const ScopeSpans& wss = want[r].scope_spans[s];
-      EXPECT_EQ(str_or_empty(ss["scope"], "name"), wss.scope.name);
-      EXPECT_EQ(str_or_empty(ss["scope"], "version"), wss.scope.version);
-      expect_attributes(wss.scope.attributes, ss["scope"], "scope");
-      EXPECT_EQ(str_or_empty(ss, "schemaUrl"), wss.schema_url);
-      ASSERT_EQ(ss["spans"].size(), wss.spans.size());
-      for (std::size_t i = 0; i < wss.spans.size(); ++i) expect_span(wss.spans[i], ss["spans"][i]);
-    }
-  }
+  expect_json_envelopes(without_empty_envelopes(batch), j, "resourceSpans", "scopeSpans", "spans",
+                        &ResourceSpans::scope_spans, &ScopeSpans::spans, expect_span);
 }
 
 TEST(OtlpJson, ExactTextOfASmallSpan) {

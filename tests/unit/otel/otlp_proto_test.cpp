@@ -11,6 +11,7 @@
 #include <string>
 
 #include "otel/protobuf_writer.hpp"
+#include "otlp_pb_expect.hpp"
 #include "otlp_test_batch.hpp"
 #include "otlp_trace_service.pb.h"
 #include "rpc_status.pb.h"
@@ -18,68 +19,9 @@
 namespace loadgen::otel {
 namespace {
 
-namespace pb_common = ::opentelemetry::proto::common::v1;
 namespace pb_trace = ::opentelemetry::proto::trace::v1;
 namespace pb_collector = ::opentelemetry::proto::collector::trace::v1;
 using namespace loadgen::otel::testing;  // NOLINT(google-build-using-namespace)
-
-std::string as_bytes(const std::uint8_t* p, std::size_t n) {
-  return std::string(reinterpret_cast<const char*>(p), n);
-}
-
-std::uint64_t bits(double d) {
-  std::uint64_t b = 0;
-  std::memcpy(&b, &d, sizeof b);
-  return b;
-}
-
-// Our model's strings as a conforming receiver must see them.
-std::string sanitized(const std::string& s) {
-  std::string out;
-  append_utf8_sanitized(out, s);
-  return out;
-}
-
-void expect_value(const AttrValue& want, const pb_common::AnyValue& got, const std::string& where) {
-  SCOPED_TRACE(where);
-  std::visit(
-      [&](const auto& v) {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          ASSERT_EQ(got.value_case(), pb_common::AnyValue::kStringValue);
-          EXPECT_EQ(got.string_value(), sanitized(v));
-        } else if constexpr (std::is_same_v<T, bool>) {
-          ASSERT_EQ(got.value_case(), pb_common::AnyValue::kBoolValue);
-          EXPECT_EQ(got.bool_value(), v);
-        } else if constexpr (std::is_same_v<T, std::int64_t>) {
-          ASSERT_EQ(got.value_case(), pb_common::AnyValue::kIntValue);
-          EXPECT_EQ(got.int_value(), v);
-        } else if constexpr (std::is_same_v<T, double>) {
-          ASSERT_EQ(got.value_case(), pb_common::AnyValue::kDoubleValue);
-          EXPECT_EQ(bits(got.double_value()), bits(v));  // exact, incl. -0.0 and NaN
-        } else {
-          ASSERT_EQ(got.value_case(), pb_common::AnyValue::kArrayValue);
-          ASSERT_EQ(static_cast<std::size_t>(got.array_value().values_size()), v.size());
-          for (std::size_t i = 0; i < v.size(); ++i) {
-            expect_value(v[i], got.array_value().values(static_cast<int>(i)),
-                         where + "[" + std::to_string(i) + "]");
-          }
-        }
-      },
-      want.v);
-}
-
-void expect_attributes(const Attributes& want,
-                       const google::protobuf::RepeatedPtrField<pb_common::KeyValue>& got,
-                       const std::string& where) {
-  ASSERT_EQ(static_cast<std::size_t>(got.size()), want.size()) << where;
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    const auto& kv = got.Get(static_cast<int>(i));
-    EXPECT_EQ(kv.key(), want[i].key) << where;
-    ASSERT_TRUE(kv.has_value()) << where << " " << want[i].key;
-    expect_value(want[i].value, kv.value(), where + "." + want[i].key);
-  }
-}
 
 void expect_span(const SpanData& want, const pb_trace::Span& got) {
   SCOPED_TRACE(want.name);
@@ -123,45 +65,10 @@ void expect_span(const SpanData& want, const pb_trace::Span& got) {
 
 void expect_batch(const std::vector<ResourceSpans>& want_all,
                   const google::protobuf::RepeatedPtrField<pb_trace::ResourceSpans>& got) {
-  const auto want = without_empty_envelopes(want_all);
-  ASSERT_EQ(static_cast<std::size_t>(got.size()), want.size());
-  for (std::size_t r = 0; r < want.size(); ++r) {
-    const auto& rs = got.Get(static_cast<int>(r));
-    ASSERT_TRUE(rs.has_resource());
-    expect_attributes(want[r].resource.attributes, rs.resource().attributes(), "resource");
-    EXPECT_EQ(rs.resource().dropped_attributes_count(), want[r].resource.dropped_attributes_count);
-    EXPECT_EQ(rs.schema_url(), want[r].resource.schema_url);
-    ASSERT_EQ(static_cast<std::size_t>(rs.scope_spans_size()), want[r].scope_spans.size());
-    for (std::size_t s = 0; s < want[r].scope_spans.size(); ++s) {
-      const auto& ss = rs.scope_spans(static_cast<int>(s));
-      const ScopeSpans& wss = want[r].scope_spans[s];
-      ASSERT_TRUE(ss.has_scope());
-      EXPECT_EQ(ss.scope().name(), wss.scope.name);
-      EXPECT_EQ(ss.scope().version(), wss.scope.version);
-      expect_attributes(wss.scope.attributes, ss.scope().attributes(), "scope");
-      EXPECT_EQ(ss.schema_url(), wss.schema_url);
-      ASSERT_EQ(static_cast<std::size_t>(ss.spans_size()), wss.spans.size());
-      for (std::size_t i = 0; i < wss.spans.size(); ++i)
-        expect_span(wss.spans[i], ss.spans(static_cast<int>(i)));
-    }
-  }
-}
-
-// Every byte we wrote maps to a field of the .proto (with the right wire type), recursively.
-void expect_no_unknown_fields(const google::protobuf::Message& m) {
-  const auto* refl = m.GetReflection();
-  EXPECT_EQ(refl->GetUnknownFields(m).field_count(), 0) << m.GetTypeName();
-  std::vector<const google::protobuf::FieldDescriptor*> fields;
-  refl->ListFields(m, &fields);
-  for (const auto* f : fields) {
-    if (f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
-    if (f->is_repeated()) {
-      for (int i = 0; i < refl->FieldSize(m, f); ++i)
-        expect_no_unknown_fields(refl->GetRepeatedMessage(m, f, i));
-    } else {
-      expect_no_unknown_fields(refl->GetMessage(m, f));
-    }
-  }
+  expect_envelopes(
+      without_empty_envelopes(want_all), got, &ResourceSpans::scope_spans, &ScopeSpans::spans,
+      [](const pb_trace::ResourceSpans& r) -> const auto& { return r.scope_spans(); },
+      [](const pb_trace::ScopeSpans& s) -> const auto& { return s.spans(); }, expect_span);
 }
 
 TEST(OtlpProto, ExportTraceServiceRequestDecodesWithLibprotobuf) {
@@ -175,14 +82,9 @@ TEST(OtlpProto, ExportTraceServiceRequestDecodesWithLibprotobuf) {
 }
 
 TEST(OtlpProto, OutputIsCanonical) {
-  // libprotobuf re-serializes in field order with defaults omitted: our bytes must be identical.
   std::string out;
   encode_export_trace_request(sample_batch(), out);
-  pb_collector::ExportTraceServiceRequest req;
-  ASSERT_TRUE(req.ParseFromString(out));
-  std::string again;
-  ASSERT_TRUE(req.SerializeToString(&again));
-  EXPECT_EQ(again, out);
+  expect_canonical<pb_collector::ExportTraceServiceRequest>(out);
 }
 
 TEST(OtlpProto, TracesDataHasTheSameLayout) {

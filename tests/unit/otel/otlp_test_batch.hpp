@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "otel/span_data.hpp"
+#include "otlp_test_util.hpp"
 
 namespace loadgen::otel::testing {
 
@@ -159,17 +160,8 @@ inline std::vector<ResourceSpans> sample_batch() {
 
 // What receivers should see: sample_batch() without its empty envelopes.
 inline std::vector<ResourceSpans> without_empty_envelopes(std::vector<ResourceSpans> batch) {
-  std::vector<ResourceSpans> out;
-  for (ResourceSpans& rs : batch) {
-    std::vector<ScopeSpans> kept;
-    for (ScopeSpans& ss : rs.scope_spans) {
-      if (!ss.spans.empty()) kept.push_back(std::move(ss));
-    }
-    if (kept.empty()) continue;
-    rs.scope_spans = std::move(kept);
-    out.push_back(std::move(rs));
-  }
-  return out;
+  return without_empty(std::move(batch), &ResourceSpans::scope_spans, &ScopeSpans::spans,
+                       [](const SpanData&) { return true; });
 }
 
 }  // namespace loadgen::otel::testing
