@@ -3,6 +3,7 @@
 // Mirrors OTLP's metrics.proto (opentelemetry-proto v1.x); field comments name the proto field.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
