@@ -12,6 +12,13 @@ namespace loadgen::telemetry {
 const OtlpSignalCodec kTracesCodec{otel::Signal::kTraces, "spans", kGrpcTraceExportMethod,
                                    &otel::decode_export_trace_response,
                                    &otel::decode_export_trace_response_json};
+const OtlpSignalCodec kMetricsCodec{otel::Signal::kMetrics, "data points",
+                                    kGrpcMetricsExportMethod,
+                                    &otel::decode_export_metrics_response,
+                                    &otel::decode_export_metrics_response_json};
+const OtlpSignalCodec kLogsCodec{otel::Signal::kLogs, "log records", kGrpcLogsExportMethod,
+                                 &otel::decode_export_logs_response,
+                                 &otel::decode_export_logs_response_json};
 
 std::unique_ptr<OtlpTransport> make_otlp_transport(client::EventLoop& loop,
                                                    const otel::OtlpExporterConfig& config,
@@ -23,18 +30,31 @@ std::unique_ptr<OtlpTransport> make_otlp_transport(client::EventLoop& loop,
   return std::make_unique<OtlpHttpTransport>(loop, config, codec, log, retry);
 }
 
-OtlpSpanExporter::OtlpSpanExporter(std::unique_ptr<OtlpTransport> transport)
-    : transport_(std::move(transport)) {}
-
-core::Task<ExportResult> OtlpSpanExporter::export_batch(
-    const std::vector<otel::ResourceSpans>& batch, Clock::time_point deadline) {
-  if (transport_->json()) {
-    otel::encode_export_trace_request_json(batch, body_);
+void encode_otlp_request(const std::vector<otel::ResourceSpans>& batch, bool json,
+                         std::string& out) {
+  if (json) {
+    otel::encode_export_trace_request_json(batch, out);
   } else {
-    otel::encode_export_trace_request(batch, body_);
+    otel::encode_export_trace_request(batch, out);
   }
-  ExportResult r = co_await transport_->send(body_, deadline);
-  co_return r;
+}
+
+void encode_otlp_request(const std::vector<otel::ResourceLogs>& batch, bool json,
+                         std::string& out) {
+  if (json) {
+    otel::encode_export_logs_request_json(batch, out);
+  } else {
+    otel::encode_export_logs_request(batch, out);
+  }
+}
+
+void encode_otlp_request(const std::vector<otel::ResourceMetrics>& batch, bool json,
+                         std::string& out) {
+  if (json) {
+    otel::encode_export_metrics_request_json(batch, out);
+  } else {
+    otel::encode_export_metrics_request(batch, out);
+  }
 }
 
 }  // namespace loadgen::telemetry

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "client/event_loop.hpp"
@@ -33,6 +34,8 @@ struct OtlpSignalCodec {
   core::Result<otel::PartialSuccess> (*decode_json)(std::string_view);
 };
 extern const OtlpSignalCodec kTracesCodec;
+extern const OtlpSignalCodec kMetricsCodec;
+extern const OtlpSignalCodec kLogsCodec;
 
 class OtlpTransport {
  public:
@@ -53,12 +56,26 @@ std::unique_ptr<OtlpTransport> make_otlp_transport(client::EventLoop& loop,
                                                    const OtlpSignalCodec& codec,
                                                    core::LogSink* log, RetryPolicy retry = {});
 
-// OTLP span exporter: encodes a batch (ExportTraceServiceRequest) for its transport.
-class OtlpSpanExporter : public SpanExporter {
+// Export<Signal>ServiceRequest of a batch, as OTLP/JSON or binary protobuf.
+void encode_otlp_request(const std::vector<otel::ResourceSpans>& batch, bool json,
+                         std::string& out);
+void encode_otlp_request(const std::vector<otel::ResourceLogs>& batch, bool json,
+                         std::string& out);
+void encode_otlp_request(const std::vector<otel::ResourceMetrics>& batch, bool json,
+                         std::string& out);
+
+// OTLP exporter of one signal: encodes a batch for its transport and sends it.
+template <class Batch>
+class OtlpExporter : public Exporter<Batch> {
  public:
-  explicit OtlpSpanExporter(std::unique_ptr<OtlpTransport> transport);
-  core::Task<ExportResult> export_batch(const std::vector<otel::ResourceSpans>& batch,
-                                        Clock::time_point deadline) override;
+  explicit OtlpExporter(std::unique_ptr<OtlpTransport> transport)
+      : transport_(std::move(transport)) {}
+  core::Task<ExportResult> export_batch(const std::vector<Batch>& batch,
+                                        Clock::time_point deadline) override {
+    encode_otlp_request(batch, transport_->json(), body_);
+    ExportResult r = co_await transport_->send(body_, deadline);
+    co_return r;
+  }
   void shutdown() override { transport_->shutdown(); }
   void cancel() override { transport_->cancel(); }
   void final_flush() override { transport_->final_flush(); }
@@ -68,5 +85,8 @@ class OtlpSpanExporter : public SpanExporter {
   std::unique_ptr<OtlpTransport> transport_;
   std::string body_;
 };
+using OtlpSpanExporter = OtlpExporter<otel::ResourceSpans>;
+using OtlpLogExporter = OtlpExporter<otel::ResourceLogs>;
+using OtlpMetricExporter = OtlpExporter<otel::ResourceMetrics>;
 
 }  // namespace loadgen::telemetry

@@ -1,7 +1,9 @@
-// SpanExporter: the seam between the trace pipeline and where batches go (OTLP/HTTP, an
-// OTLP JSON-lines file, the console). Modelled on the SDK spec's SpanExporter (Export,
-// Shutdown). Called by TracePipeline on its exporter thread only, one export at a time; the
-// pipeline owns the exporters and the batch (borrowed for the duration of the export).
+// Exporter<Batch>: the seam between a batch pipeline and where batches go (OTLP, an OTLP
+// JSON-lines file, the console). Modelled on the SDK spec's SpanExporter / LogRecordExporter
+// (Export, Shutdown). Called by the pipeline on its exporter thread only, one export at a
+// time; the pipeline owns the exporters and the batch (borrowed for the duration of the
+// export). SpanExporter exports ResourceSpans, LogExporter ResourceLogs, MetricExporter
+// ResourceMetrics.
 #pragma once
 
 #include <chrono>
@@ -11,6 +13,8 @@
 #include <vector>
 
 #include "core/task.hpp"
+#include "otel/log_data.hpp"
+#include "otel/metric_data.hpp"
 #include "otel/span_data.hpp"
 
 namespace loadgen::telemetry {
@@ -30,12 +34,13 @@ struct ExportResult {
 
 std::string_view to_string(ExportResult::Code c);
 
-class SpanExporter {
+template <class Batch>
+class Exporter {
  public:
-  virtual ~SpanExporter() = default;
+  virtual ~Exporter() = default;
   // Exports one batch; must finish by `deadline` (give up with kRetryableFailure when it would
   // not). Never throws; the batch is only read.
-  virtual core::Task<ExportResult> export_batch(const std::vector<otel::ResourceSpans>& batch,
+  virtual core::Task<ExportResult> export_batch(const std::vector<Batch>& batch,
                                                 Clock::time_point deadline) = 0;
   // Releases what the exporter holds (connections, files). No export follows.
   virtual void shutdown() = 0;
@@ -48,5 +53,9 @@ class SpanExporter {
   // Short name for logs and counters, e.g. "otlp http/protobuf".
   virtual std::string_view name() const = 0;
 };
+
+using SpanExporter = Exporter<otel::ResourceSpans>;
+using LogExporter = Exporter<otel::ResourceLogs>;
+using MetricExporter = Exporter<otel::ResourceMetrics>;
 
 }  // namespace loadgen::telemetry

@@ -1,40 +1,31 @@
-// TracePipeline: the batch span processor (trace/sdk.md "Batching processor") and its exporter
-// thread. Every schedule_delay it pulls finished spans from the SpanSource into a bounded
-// queue (overflow is dropped and counted), and exports them in batches of
-// max_export_batch_size, each with the resource and the "loadgen" instrumentation scope, to
-// every configured exporter. All exporting runs as coroutines on the thread's own EventLoop,
-// so a slow or dead collector costs queue drops, never memory or the load's pace.
-// Thread: construct, start(), shutdown() and counters() from any one owner thread; counters()
-// from any thread. SpanSource::drain is called on the exporter thread.
+// TracePipeline: the batch span processor (BatchPipeline over the engine's span buffers) and
+// the span exporters OTEL_TRACES_EXPORTER selects.
 #pragma once
 
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <cstdint>
-#include <deque>
-#include <functional>
 #include <memory>
-#include <mutex>
-#include <string>
-#include <thread>
 #include <vector>
 
-#include "client/event_loop.hpp"
-#include "core/log_sink.hpp"
-#include "core/task.hpp"
 #include "otel/env_config.hpp"
+#include "otel/span_data.hpp"
 #include "otel/span_source.hpp"
-#include "telemetry/span_exporter.hpp"
+#include "telemetry/batch_pipeline.hpp"
 
 namespace loadgen::telemetry {
 
-inline constexpr std::string_view kScopeName = "loadgen";
-inline constexpr std::string_view kScopeVersion = "0.1";
+struct TraceSignal {
+  using Item = otel::SpanData;
+  using Batch = otel::ResourceSpans;
+  using Source = otel::SpanSource;
+  static constexpr std::string_view kName = "trace";
+  static constexpr std::string_view kItems = "spans";
+  static Batch make_batch(otel::Resource resource, otel::InstrumentationScope scope);
+  static std::vector<Item>& items(Batch& b) { return b.scope_spans.front().spans; }
+};
 
-using Exporters = std::vector<std::unique_ptr<SpanExporter>>;
-// Builds the exporters on the exporter thread (they may use its loop). Tests pass their own.
-using ExporterFactory = std::function<Exporters(client::EventLoop&)>;
+extern template class BatchPipeline<TraceSignal>;
+
+using Exporters = ExporterList<otel::ResourceSpans>;
+using ExporterFactory = ExporterFactoryOf<otel::ResourceSpans>;
 
 // The exporters config.exporters selects: kOtlp → OtlpGrpcSpanExporter for protocol grpc, else
 // OtlpHttpSpanExporter; kConsole → ConsoleSpanExporter(stderr), kOtlpStdout →
@@ -42,71 +33,18 @@ using ExporterFactory = std::function<Exporters(client::EventLoop&)>;
 Exporters make_exporters(const otel::TracesConfig& config, client::EventLoop& loop,
                          core::LogSink* log);
 
-class TracePipeline {
+class TracePipeline : public BatchPipeline<TraceSignal> {
  public:
-  struct Counters {
-    std::uint64_t exported = 0;        // spans accepted by an exporter (summed over exporters)
-    std::uint64_t dropped = 0;         // queue full + dropped in the workers' buffers
-    std::uint64_t failed_exports = 0;  // export calls that failed (after retries)
-    std::uint64_t failed_spans = 0;    // spans in failed exports, plus partial-success rejects
-    std::uint64_t retries = 0;         // export attempts after the first
-  };
-
   TracePipeline(const otel::TracesConfig& config, otel::Resource resource,
-                otel::SpanSource& source, core::LogSink* log);
+                otel::SpanSource& source, core::LogSink* log)
+      : TracePipeline(config, std::move(resource), source, log,
+                      [config, log](client::EventLoop& loop) {
+                        return make_exporters(config, loop, log);
+                      }) {}
   TracePipeline(const otel::TracesConfig& config, otel::Resource resource,
-                otel::SpanSource& source, core::LogSink* log, ExporterFactory factory);
-  ~TracePipeline();  // shutdown(export_timeout) if still running
-  TracePipeline(const TracePipeline&) = delete;
-  TracePipeline& operator=(const TracePipeline&) = delete;
-
-  // Starts the exporter thread. Call once.
-  void start();
-  // Final drain and flush of everything queued, bounded by `deadline` from now; then exporters
-  // are shut down and the thread joined. Idempotent; safe without start().
-  void shutdown(std::chrono::milliseconds deadline);
-
-  Counters counters() const;
-  std::size_t queued() const { return queued_.load(std::memory_order_relaxed); }
-
- private:
-  void thread_main();
-  core::Task<void> drain_loop();
-  core::Task<void> export_loop();
-  void drain_once();
-  core::Task<void> export_batch(std::vector<otel::SpanData>& spans);
-
-  otel::BatchConfig batch_;
-  otel::TracesConfig config_;
-  otel::SpanSource& source_;
-  core::LogSink* log_;
-  ExporterFactory factory_;
-  core::RateLimitedWarning warn_;
-
-  std::unique_ptr<client::EventLoop> loop_;
-  std::thread thread_;
-  bool started_ = false;
-  bool joined_ = false;
-
-  // Exporter-thread state.
-  Exporters exporters_;
-  std::deque<otel::SpanData> queue_;
-  std::vector<otel::SpanData> drained_;
-  std::vector<otel::ResourceSpans> batch_buf_;
-  client::Sleeper drain_sleeper_;
-  client::Sleeper export_sleeper_;
-  bool exporting_ = false;
-  bool stopping_ = false;       // set on the loop thread by shutdown()
-  bool drain_done_ = false;     // the final drain happened
-  Clock::time_point final_deadline_{};
-
-  std::atomic<std::uint64_t> exported_{0}, dropped_{0}, failed_exports_{0}, failed_spans_{0},
-      retries_{0};
-  std::atomic<std::size_t> queued_{0};
-
-  std::mutex done_mu_;
-  std::condition_variable done_cv_;
-  bool done_ = false;
+                otel::SpanSource& source, core::LogSink* log, ExporterFactory factory)
+      : BatchPipeline<TraceSignal>(PipelineConfig{config.batch, config.otlp}, std::move(resource),
+                                   source, log, std::move(factory)) {}
 };
 
 }  // namespace loadgen::telemetry

@@ -1,0 +1,122 @@
+// BatchPipeline<S>: a batching processor (trace/sdk.md "Batching processor", logs/sdk.md
+// "Batching processor") and its exporter thread, for one signal S (TraceSignal: spans,
+// LogSignal: log records). Every schedule_delay it pulls finished items from the source into
+// a bounded queue (overflow is dropped and counted), and exports them in batches of
+// max_export_batch_size, each with the resource and the "loadgen" instrumentation scope, to
+// every configured exporter. All exporting runs as coroutines on the thread's own EventLoop,
+// so a slow or dead collector costs queue drops, never memory or the load's pace.
+// Thread: construct, start(), shutdown() and counters() from any one owner thread; counters()
+// from any thread. S::Source::drain is called on the exporter thread.
+// The member definitions are in batch_pipeline_impl.hpp, instantiated in trace_pipeline.cpp and
+// log_pipeline.cpp only.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "client/event_loop.hpp"
+#include "core/log_sink.hpp"
+#include "core/task.hpp"
+#include "otel/env_config.hpp"
+#include "otel/log_data.hpp"
+#include "otel/span_data.hpp"
+#include "telemetry/span_exporter.hpp"
+
+namespace loadgen::telemetry {
+
+inline constexpr std::string_view kScopeName = "loadgen";
+inline constexpr std::string_view kScopeVersion = "0.1";
+
+template <class Batch>
+using ExporterList = std::vector<std::unique_ptr<Exporter<Batch>>>;
+// Builds the exporters on the exporter thread (they may use its loop). Tests pass their own.
+template <class Batch>
+using ExporterFactoryOf = std::function<ExporterList<Batch>(client::EventLoop&)>;
+
+// Pipeline settings every signal has (from OTEL_BSP_* / OTEL_BLRP_* and the OTLP config).
+struct PipelineConfig {
+  otel::BatchConfig batch;
+  otel::OtlpExporterConfig otlp;  // for the TLS files of the exporter thread's loop
+};
+
+template <class S>
+class BatchPipeline {
+ public:
+  using Item = typename S::Item;
+  using Batch = typename S::Batch;
+  using Exporters = ExporterList<Batch>;
+  using ExporterFactory = ExporterFactoryOf<Batch>;
+
+  struct Counters {
+    std::uint64_t exported = 0;        // items accepted by an exporter (summed over exporters)
+    std::uint64_t dropped = 0;         // queue full + dropped in the workers' buffers
+    std::uint64_t failed_exports = 0;  // export calls that failed (after retries)
+    std::uint64_t failed_spans = 0;    // items in failed exports, plus partial-success rejects
+    std::uint64_t retries = 0;         // export attempts after the first
+  };
+
+  BatchPipeline(const PipelineConfig& config, otel::Resource resource,
+                typename S::Source& source, core::LogSink* log, ExporterFactory factory);
+  ~BatchPipeline();  // shutdown(export_timeout) if still running
+  BatchPipeline(const BatchPipeline&) = delete;
+  BatchPipeline& operator=(const BatchPipeline&) = delete;
+
+  // Starts the exporter thread. Call once.
+  void start();
+  // Final drain and flush of everything queued, bounded by `deadline` from now; then exporters
+  // are shut down and the thread joined. Idempotent; safe without start().
+  void shutdown(std::chrono::milliseconds deadline);
+
+  Counters counters() const;
+  std::size_t queued() const { return queued_.load(std::memory_order_relaxed); }
+
+ private:
+  void thread_main();
+  core::Task<void> drain_loop();
+  core::Task<void> export_loop();
+  void drain_once();
+  core::Task<void> export_batch(std::vector<Item>& items);
+
+  otel::BatchConfig batch_;
+  PipelineConfig config_;
+  typename S::Source& source_;
+  core::LogSink* log_;
+  ExporterFactory factory_;
+  core::RateLimitedWarning warn_;
+
+  std::unique_ptr<client::EventLoop> loop_;
+  std::thread thread_;
+  bool started_ = false;
+  bool joined_ = false;
+
+  // Exporter-thread state.
+  Exporters exporters_;
+  std::deque<Item> queue_;
+  std::vector<Item> drained_;
+  std::vector<Batch> batch_buf_;
+  client::Sleeper drain_sleeper_;
+  client::Sleeper export_sleeper_;
+  bool exporting_ = false;
+  bool stopping_ = false;       // set on the loop thread by shutdown()
+  bool drain_done_ = false;     // the final drain happened
+  Clock::time_point final_deadline_{};
+
+  std::atomic<std::uint64_t> exported_{0}, dropped_{0}, failed_exports_{0}, failed_spans_{0},
+      retries_{0};
+  std::atomic<std::size_t> queued_{0};
+
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  bool done_ = false;
+};
+
+}  // namespace loadgen::telemetry
