@@ -3,6 +3,9 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <variant>
+
+#include "otel/ids.hpp"
 
 namespace loadgen::app {
 
@@ -48,17 +51,72 @@ void Log::log(core::LogLevel level, std::string_view message) {
   }
 }
 
-void Log::write(Level level, std::string_view message) {
-  if (level < level_) return;
-  std::lock_guard lock(mu_);
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
+core::LogLevel Log::core_level() const {
+  switch (level_) {
+    case Level::kDebug: return core::LogLevel::kDebug;
+    case Level::kInfo: return core::LogLevel::kInfo;
+    case Level::kWarning: return core::LogLevel::kWarning;
+    case Level::kError:
+    case Level::kCritical: return core::LogLevel::kError;
+  }
+  return core::LogLevel::kInfo;
+}
+
+std::string Log::format_time(std::int64_t unix_ns) const {
+  const time_t secs = static_cast<time_t>(unix_ns / 1'000'000'000);
   std::tm tm{};
-  localtime_r(&ts.tv_sec, &tm);
+  localtime_r(&secs, &tm);
   char when[32];
   std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-  fmt::print(out_, "[{},{:03}] {}/{}/loadgen: {}\n", when, ts.tv_nsec / 1'000'000, hostname_,
-             level_name(level), message);
+  return fmt::format("{},{:03}", when, (unix_ns / 1'000'000) % 1000);
+}
+
+void Log::write(Level level, std::string_view message) {
+  if (level < level_) return;
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  const std::int64_t now_ns = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+  {
+    std::lock_guard lock(mu_);
+    fmt::print(out_, "[{}] {}/{}/loadgen: {}\n", format_time(now_ns), hostname_,
+               level_name(level), message);
+    std::fflush(out_);
+  }
+  if (hook_) {
+    otel::LogRecord r;
+    r.time_unix_nano = r.observed_time_unix_nano = static_cast<std::uint64_t>(now_ns);
+    switch (level) {
+      case Level::kDebug: r.severity_number = otel::SeverityNumber::kDebug; break;
+      case Level::kInfo: r.severity_number = otel::SeverityNumber::kInfo; break;
+      case Level::kWarning: r.severity_number = otel::SeverityNumber::kWarn; break;
+      case Level::kError: r.severity_number = otel::SeverityNumber::kError; break;
+      case Level::kCritical: r.severity_number = otel::SeverityNumber::kFatal; break;
+    }
+    r.severity_text = std::string(level_name(level));
+    r.body = otel::AttrValue{std::string(message)};
+    hook_(std::move(r));
+  }
+}
+
+void Log::write_record(const otel::LogRecord& r) {
+  Level level = Level::kInfo;
+  const auto sev = static_cast<int>(r.severity_number);
+  if (sev >= 21) level = Level::kCritical;
+  else if (sev >= 17) level = Level::kError;
+  else if (sev >= 13) level = Level::kWarning;
+  else if (sev >= 9) level = Level::kInfo;
+  else level = Level::kDebug;
+  if (level < level_) return;
+  const std::string* body = r.body ? std::get_if<std::string>(&r.body->v) : nullptr;
+  const bool traced = otel::is_valid(r.trace_id);
+  const std::string ids =
+      traced ? fmt::format("trace_id={} span_id={}", otel::to_hex(r.trace_id), otel::to_hex(r.span_id))
+             : std::string("trace_id=0 span_id=0");
+  std::lock_guard lock(mu_);
+  fmt::print(out_, "[{}] {}/{}/loadgen.user: [{} resource.service.name={} trace_sampled={}] - {}\n",
+             format_time(static_cast<std::int64_t>(r.time_unix_nano)), hostname_,
+             level_name(level), ids, service_name_, (r.flags & 0x01) != 0 ? "True" : "False",
+             body ? std::string_view(*body) : std::string_view());
   std::fflush(out_);
 }
 

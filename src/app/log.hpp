@@ -3,14 +3,18 @@
 // filtered by --loglevel. Thread-safe (workers report through core::LogSink).
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "core/log_sink.hpp"
+#include "otel/log_data.hpp"
 
 namespace loadgen::app {
 
@@ -41,8 +45,22 @@ class Log final : public core::LogSink {
   void write(Level level, std::string_view message);
   void log(core::LogLevel level, std::string_view message) override;
 
+  // A scenario's log record (from a worker, printed on the log pipeline's thread): Locust's
+  // format with the logger "loadgen.user" and, as the demo's Python logging instrumentation
+  // did, "[trace_id=… span_id=… resource.service.name=… trace_sampled=…] - " before the body.
+  void write_record(const otel::LogRecord& record);
+  void set_service_name(std::string name) { service_name_ = std::move(name); }
+  // Every message written from now on is also handed to `hook` (as an OTel log record without
+  // trace context), e.g. to export loadgen's own messages over OTLP. Set before threads start.
+  void set_record_hook(std::function<void(otel::LogRecord&&)> hook) { hook_ = std::move(hook); }
+  core::LogLevel core_level() const;
+
  private:
+  std::string format_time(std::int64_t unix_ns) const;
+
   Level level_ = Level::kInfo;
+  std::string service_name_ = "loadgen";
+  std::function<void(otel::LogRecord&&)> hook_;
   std::FILE* out_ = stderr;
   std::string hostname_;
   std::mutex mu_;

@@ -14,13 +14,17 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <thread>
+#include <utility>
+#include <variant>
 
 #include "core/clock.hpp"
 #include "engine/engine.hpp"
 #include "flags/ofrep_config.hpp"
 #include "otel/env_config.hpp"
 #include "otel/resource.hpp"
+#include "telemetry/log_pipeline.hpp"
 #include "telemetry/trace_pipeline.hpp"
 #include "core/uuid.hpp"
 #include "core/random.hpp"
@@ -131,6 +135,40 @@ bool write_file(const std::string& path, const std::string& content) {
   return static_cast<bool>(f);
 }
 
+// The log pipeline's source: the users' records from the workers, printed on the console as
+// they are drained (the workers never do I/O), plus loadgen's own messages (already printed
+// by Log) when they are exported too.
+class AppLogSource final : public otel::LogSource {
+ public:
+  static constexpr std::size_t kMaxPending = 10000;
+  explicit AppLogSource(Log& log) : log_(log) {}
+  void attach(engine::Engine* eng) { eng_ = eng; }
+  void add(otel::LogRecord&& r) {
+    std::lock_guard lock(mu_);
+    if (pending_.size() >= kMaxPending) {
+      ++dropped_;
+      return;
+    }
+    pending_.push_back(std::move(r));
+  }
+  void drain(std::vector<otel::LogRecord>& out, std::uint64_t& dropped) override {
+    const std::size_t first = out.size();
+    if (eng_) eng_->drain(out, dropped);
+    for (std::size_t i = first; i < out.size(); ++i) log_.write_record(out[i]);
+    std::lock_guard lock(mu_);
+    for (auto& r : pending_) out.push_back(std::move(r));
+    pending_.clear();
+    dropped += std::exchange(dropped_, 0);
+  }
+
+ private:
+  Log& log_;
+  engine::Engine* eng_ = nullptr;
+  std::mutex mu_;
+  std::vector<otel::LogRecord> pending_;
+  std::uint64_t dropped_ = 0;
+};
+
 }  // namespace
 
 int run_headless(const Options& o, const std::map<std::string, std::string>& env, Log& log) {
@@ -205,6 +243,19 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
     }
   }
 
+  // OTEL_* configuration of logs (OTEL_LOGS_EXPORTER, OTEL_BLRP_*, OTEL_EXPORTER_OTLP_LOGS_*).
+  std::optional<otel::LogsConfig> logs_cfg;
+  {
+    std::vector<std::string> warnings;
+    auto lc = otel::logs_config_from_env(env, &warnings);
+    for (const auto& w : warnings) log.warning("{}", w);
+    if (!lc) {
+      problems.push_back(lc.error().message);
+    } else {
+      logs_cfg = std::move(*lc);
+    }
+  }
+
   if (o.host.empty()) {
     if (sc && sc->needs_host) {
       problems.push_back("--host: no host given; pass -H http://HOST:PORT or set LOCUST_HOST");
@@ -246,6 +297,17 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
         std::max<std::size_t>(64, traces->batch.max_queue_size / static_cast<std::size_t>(cfg.threads));
   }
 
+  // Users' log lines are always recorded (the console shows them); exported when an
+  // OTEL_LOGS_EXPORTER is configured.
+  const bool export_logs =
+      logs_cfg && !logs_cfg->sdk_disabled && !logs_cfg->exporters.kinds.empty();
+  cfg.logs.min_level = log.core_level();
+  cfg.log_capacity_per_worker = std::max<std::size_t>(
+      64, (logs_cfg ? logs_cfg->batch.max_queue_size : otel::kBlrpDefaults.max_queue_size) /
+              static_cast<std::size_t>(cfg.threads));
+  AppLogSource app_logs(log);
+  if (export_logs) log.set_record_hook([&app_logs](otel::LogRecord&& r) { app_logs.add(std::move(r)); });
+
   // SIGINT/SIGTERM are taken synchronously by this thread (sigtimedwait); the workers,
   // started below, inherit the blocked mask and never see them.
   sigset_t sigs;
@@ -267,6 +329,22 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
     for (const auto& w : warnings) log.warning("{}", w);
     spans = std::make_unique<telemetry::TracePipeline>(*traces, std::move(resource), eng, &log);
     spans->start();
+  }
+  // The log pipeline runs in every run: it carries the users' log lines to the console too.
+  app_logs.attach(&eng);
+  std::unique_ptr<telemetry::LogPipeline> logs;
+  {
+    std::vector<std::string> warnings;
+    otel::Resource resource = otel::make_resource(env, "loadgen", process_facts(), &warnings);
+    for (const auto& a : resource.attributes) {
+      if (a.key == "service.name") {
+        if (const auto* name = std::get_if<std::string>(&a.value.v)) log.set_service_name(*name);
+      }
+    }
+    otel::LogsConfig lc = logs_cfg ? *logs_cfg : otel::LogsConfig{};
+    if (!export_logs) lc.exporters.kinds.clear();
+    logs = std::make_unique<telemetry::LogPipeline>(lc, std::move(resource), app_logs, &log);
+    logs->start();
   }
   const int name_width = terminal_name_width();
   const bool periodic_tables = !o.only_summary;
@@ -369,6 +447,10 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
                                                                    : std::chrono::milliseconds(30000);
     spans->shutdown(timeout);
   }
+  {
+    const auto& b = logs_cfg ? logs_cfg->batch : otel::kBlrpDefaults;
+    logs->shutdown(b.export_timeout.count() > 0 ? b.export_timeout : std::chrono::milliseconds(30000));
+  }
   eng.shutdown();
   write_csv(true);
 
@@ -382,6 +464,11 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   if (spans) {
     const auto c = spans->counters();
     summary += fmt::format("Spans: {} exported, {} dropped, {} in failed exports ({} failed exports, {} retries)\n",
+                           c.exported, c.dropped, c.failed_spans, c.failed_exports, c.retries);
+  }
+  if (export_logs) {
+    const auto c = logs->counters();
+    summary += fmt::format("Log records: {} exported, {} dropped, {} in failed exports ({} failed exports, {} retries)\n",
                            c.exported, c.dropped, c.failed_spans, c.failed_exports, c.retries);
   }
   std::fwrite(summary.data(), 1, summary.size(), stdout);
@@ -402,6 +489,7 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   // A report that could not be written is lost data: that outranks failed requests.
   const int code = report_lost ? kExitFatal : failed ? o.exit_code_on_error : kExitOk;
   log.info("Shutting down (exit code {})", code);
+  log.set_record_hook(nullptr);  // app_logs ends here; every other thread has stopped
   return code;
 }
 

@@ -49,7 +49,8 @@ Engine::Engine(EngineConfig cfg, scenario::Scenario scenario, double now_s, doub
   for (int i = 0; i < n; ++i) {
     WorkerConfig wc{&cfg_.client, cfg_.tls, cfg_.max_names,
                     cfg_.flags ? &*cfg_.flags : nullptr, cfg_.log, flag_warnings_.get(),
-                    cfg_.trace ? &*cfg_.trace : nullptr, cfg_.span_capacity_per_worker};
+                    cfg_.trace ? &*cfg_.trace : nullptr, cfg_.span_capacity_per_worker,
+                    &cfg_.logs, cfg_.log_capacity_per_worker};
     workers_.push_back(std::make_unique<Worker>(i, wc));
   }
   for (auto& w : workers_) w->start();
@@ -208,6 +209,19 @@ void Engine::drain(std::vector<otel::SpanData>& out, std::uint64_t& dropped) {
       out.insert(out.end(), std::make_move_iterator(spans.begin()),
                  std::make_move_iterator(spans.end()));
     }
+  }
+}
+
+void Engine::drain(std::vector<otel::LogRecord>& out, std::uint64_t& dropped) {
+  std::vector<std::future<std::pair<std::vector<otel::LogRecord>, std::uint64_t>>> futures;
+  futures.reserve(workers_.size());
+  for (auto& w : workers_) futures.push_back(w->take_logs());
+  for (auto& f : futures) {
+    if (f.wait_for(std::chrono::seconds(1)) != std::future_status::ready) continue;
+    auto [records, n] = f.get();
+    dropped += n;
+    out.insert(out.end(), std::make_move_iterator(records.begin()),
+               std::make_move_iterator(records.end()));
   }
 }
 

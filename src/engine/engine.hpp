@@ -16,6 +16,7 @@
 #include "engine/ramp.hpp"
 #include "engine/worker.hpp"
 #include "flags/ofrep_config.hpp"
+#include "otel/log_source.hpp"
 #include "otel/span_source.hpp"
 #include "scenario/scenario.hpp"
 #include "stats/aggregate.hpp"
@@ -39,12 +40,16 @@ struct EngineConfig {
   // Finished spans each worker buffers between two drains (OTEL_BSP_MAX_QUEUE_SIZE split over
   // the workers); 0: spans are not recorded.
   std::size_t span_capacity_per_worker = 0;
+  // Users' log lines: the level, and the records each worker buffers between two drains
+  // (OTEL_BLRP_MAX_QUEUE_SIZE split over the workers); 0: log lines are not recorded.
+  scenario::LogSettings logs;
+  std::size_t log_capacity_per_worker = 0;
 };
 
 enum class RunState { kReady, kSpawning, kRunning, kStopping, kStopped };
 std::string_view to_string(RunState s);
 
-class Engine final : public otel::SpanSource {
+class Engine final : public otel::SpanSource, public otel::LogSource {
  public:
   Engine(EngineConfig cfg, scenario::Scenario scenario, double now_s, double now_wall);
   ~Engine();
@@ -69,6 +74,8 @@ class Engine final : public otel::SpanSource {
 
   // otel::SpanSource, for the exporter thread (thread-safe; waits at most 1 s per worker).
   void drain(std::vector<otel::SpanData>& out, std::uint64_t& dropped) override;
+  // otel::LogSource: the users' log records (same contract).
+  void drain(std::vector<otel::LogRecord>& out, std::uint64_t& dropped) override;
 
   // Stops the worker threads. Call after the final collect() and the last drain().
   void shutdown();

@@ -51,7 +51,8 @@ void Worker::start_user(const SpawnOrder& o) {
   auto user = o.cls->make();
   user->attach(scenario::User::Runtime{&loop_, cfg_.client, this, this, flags_.get(), o.cls, o.id,
                                       o.seed, o.start_delay_ns, cfg_.trace,
-                                      cfg_.span_capacity > 0 ? this : nullptr});
+                                      cfg_.span_capacity > 0 ? this : nullptr, cfg_.logs,
+                                      cfg_.log_capacity > 0 ? this : nullptr});
   scenario::User* u = user.get();
   users_.emplace(o.id, std::move(user));
   alive_.fetch_add(1, std::memory_order_relaxed);
@@ -131,6 +132,26 @@ std::future<std::pair<std::vector<otel::SpanData>, std::uint64_t>> Worker::take_
     promise->set_value({std::move(out), std::exchange(spans_dropped_, 0)});
   });
   return fut;
+}
+
+std::future<std::pair<std::vector<otel::LogRecord>, std::uint64_t>> Worker::take_logs() {
+  auto promise =
+      std::make_shared<std::promise<std::pair<std::vector<otel::LogRecord>, std::uint64_t>>>();
+  auto fut = promise->get_future();
+  loop_.post([this, promise] {
+    std::vector<otel::LogRecord> out;
+    out.swap(logs_);
+    promise->set_value({std::move(out), std::exchange(logs_dropped_, 0)});
+  });
+  return fut;
+}
+
+void Worker::record(otel::LogRecord&& log) {
+  if (logs_.size() >= cfg_.log_capacity) {
+    ++logs_dropped_;
+    return;
+  }
+  logs_.push_back(std::move(log));
 }
 
 void Worker::record(otel::SpanData&& span) {

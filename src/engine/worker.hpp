@@ -49,11 +49,14 @@ struct WorkerConfig {
   core::RateLimitedWarning* flag_warnings = nullptr;  // shared by every worker's flag source
   const scenario::TraceSettings* trace = nullptr;     // null: no trace headers
   std::size_t span_capacity = 0;  // finished spans buffered between drains; 0: no spans
+  const scenario::LogSettings* logs = nullptr;
+  std::size_t log_capacity = 0;  // log records buffered between drains; 0: none
 };
 
 class Worker final : public client::RequestObserver,
                      public scenario::UserEvents,
-                     public otel::SpanSink {
+                     public otel::SpanSink,
+                     public otel::LogRecordSink {
  public:
   Worker(int index, WorkerConfig cfg);
   ~Worker();
@@ -72,6 +75,8 @@ class Worker final : public client::RequestObserver,
   void stop_watches();
   // Thread-safe: the spans finished since the last call, and how many were dropped.
   std::future<std::pair<std::vector<otel::SpanData>, std::uint64_t>> take_spans();
+  // Thread-safe: the users' log records since the last call, and how many were dropped.
+  std::future<std::pair<std::vector<otel::LogRecord>, std::uint64_t>> take_logs();
   bool watching() const { return watchers_.load(std::memory_order_relaxed) > 0; }
   // Stops the loop and joins the thread. Users still alive are abandoned (process exit).
   void shutdown();
@@ -84,6 +89,8 @@ class Worker final : public client::RequestObserver,
   void on_attempt(const client::AttemptRecord& a) override;
   // otel::SpanSink — worker thread.
   void record(otel::SpanData&& span) override;
+  // otel::LogRecordSink — worker thread.
+  void record(otel::LogRecord&& log) override;
   // scenario::UserEvents — worker thread.
   void on_task_exception(const scenario::UserClass& cls, std::string_view task,
                          std::string_view what) override;
@@ -114,6 +121,8 @@ class Worker final : public client::RequestObserver,
   std::unique_ptr<flags::OfrepFlagSource> flags_;
   std::vector<otel::SpanData> spans_;
   std::uint64_t spans_dropped_ = 0;
+  std::vector<otel::LogRecord> logs_;
+  std::uint64_t logs_dropped_ = 0;
   client::Sleeper watch_sleeper_;
   bool watch_stop_ = false;
   std::atomic<int> watchers_{0};

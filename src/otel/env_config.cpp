@@ -507,4 +507,24 @@ core::Result<TracesConfig> traces_config_from_env(const Env& env,
   return c;
 }
 
+core::Result<LogsConfig> logs_config_from_env(const Env& env, std::vector<std::string>* warnings) {
+  const EnvReader r(env, warnings);
+  LogsConfig c;
+  c.sdk_disabled = r.boolean("OTEL_SDK_DISABLED").value_or(false);
+  c.exporters = exporters_from_env(env, Signal::kLogs, warnings);
+  c.batch = batch_config_from_env(env, "OTEL_BLRP_", kBlrpDefaults, warnings);
+  c.limits = log_record_limits_from_env(env, warnings);
+  auto otlp = otlp_exporter_config_from_env(env, Signal::kLogs, warnings);
+  if (otlp.ok()) {
+    c.otlp = std::move(*otlp);
+  } else {
+    const bool used =
+        !c.sdk_disabled && std::find(c.exporters.kinds.begin(), c.exporters.kinds.end(),
+                                     ExporterKind::kOtlp) != c.exporters.kinds.end();
+    if (used) return otlp.error();
+    r.warn(otlp.error().message + " (ignored: the OTLP log exporter is not in use)");
+  }
+  return c;
+}
+
 }  // namespace loadgen::otel

@@ -163,4 +163,15 @@ struct TracesConfig {
 core::Result<TracesConfig> traces_config_from_env(const Env& env,
                                                   std::vector<std::string>* warnings);
 
+// ---- everything for logs ----
+struct LogsConfig {
+  bool sdk_disabled = false;  // OTEL_SDK_DISABLED: no log records are exported
+  ExporterSelection exporters{{ExporterKind::kOtlp}, {}};  // OTEL_LOGS_EXPORTER
+  BatchConfig batch = kBlrpDefaults;                       // OTEL_BLRP_*
+  LogRecordLimits limits;                                  // OTEL_LOGRECORD_*
+  OtlpExporterConfig otlp;                                 // OTEL_EXPORTER_OTLP_[LOGS_]*
+};
+// Same failure rule as traces_config_from_env, for the logs exporter.
+core::Result<LogsConfig> logs_config_from_env(const Env& env, std::vector<std::string>* warnings);
+
 }  // namespace loadgen::otel

@@ -30,12 +30,14 @@ class WebsiteUser final : public User {
   // UUID per user, in every request's baggage) comes from User.
   core::Task<> on_start() override {
     auto span = start_span("user_session_start");
+    log_info("Starting user session: {}", session_id());
     co_await index();
   }
 
   core::Task<> index() {
     co_await traffic_gate();
     auto span = start_span("user_index");
+    log_info("User accessing index page");
     co_await client().get("/");
   }
 
@@ -44,6 +46,7 @@ class WebsiteUser final : public User {
     const std::string_view product = pick(kProducts);
     auto span = start_span("user_browse_product");
     span.set("product.id", product);
+    log_info("User browsing product: {}", product);
     co_await client().get(fmt::format("/api/products/{}", product));
   }
 
@@ -52,6 +55,7 @@ class WebsiteUser final : public User {
     const std::string_view product = pick(kProducts);
     auto span = start_span("user_get_recommendations");
     span.set("product.id", product);
+    log_info("User getting recommendations for product: {}", product);
     co_await client().get(fmt::format("/api/recommendations?productIds={}", product));
   }
 
@@ -60,12 +64,14 @@ class WebsiteUser final : public User {
     const std::string_view category = pick(kAdCategories);
     auto span = start_span("user_get_ads");
     span.set("category", category);
+    log_info("User getting ads for category: {}", category);
     co_await client().get(fmt::format("/api/data/?contextKeys={}", category));
   }
 
   core::Task<> view_cart() {
     co_await traffic_gate();
     auto span = start_span("user_view_cart");
+    log_info("User viewing cart");
     co_await client().get("/api/cart");
   }
 
@@ -80,6 +86,7 @@ class WebsiteUser final : public User {
     const int quantity = pick(kQuantities);
     auto span = start_span("user_add_to_cart");
     span.set("user.id", user).set("product.id", product).set("quantity", quantity);
+    log_info("User {} adding {} of product {} to cart", user, quantity, product);
     co_await client().get(fmt::format("/api/products/{}", product));
     const std::string body = fmt::format(
         R"({{"item":{{"productId":"{}","quantity":{}}},"userId":"{}"}})", product, quantity, user);
@@ -93,6 +100,7 @@ class WebsiteUser final : public User {
     span.set("user.id", user);
     co_await add_to_cart(user);
     co_await checkout(user);
+    log_info("Checkout completed for user {}", user);
   }
 
   core::Task<> checkout_multi() {
@@ -103,6 +111,7 @@ class WebsiteUser final : public User {
     span.set("user.id", user).set("item.count", items);
     for (int i = 0; i < items; ++i) co_await add_to_cart(user);
     co_await checkout(user);
+    log_info("Multi-item checkout completed for user {}", user);
   }
 
   core::Task<> flood_home() {
@@ -111,6 +120,7 @@ class WebsiteUser final : public User {
     if (count <= 0) co_return;  // the demo opens its span only when it floods
     auto span = start_span("user_flood_home");
     span.set("flood.count", count);
+    log_info("User flooding homepage {} times", count);
     for (std::int64_t i = 0; i < count && !stopping(); ++i) co_await client().get("/");
   }
 

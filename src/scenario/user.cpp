@@ -129,6 +129,40 @@ void User::record_flag_evaluation(otel::AttrValue value) {
   active_span_->add_event("feature_flag.evaluation", std::move(a));
 }
 
+void User::emit_log(core::LogLevel level, std::string message) {
+  if (!logs_) return;
+  otel::LogRecord r;
+  r.time_unix_nano = static_cast<std::uint64_t>(core::wall_ns());
+  r.observed_time_unix_nano = r.time_unix_nano;
+  switch (level) {  // logs data model: the Python level names, their severity numbers
+    case core::LogLevel::kDebug:
+      r.severity_number = otel::SeverityNumber::kDebug;
+      r.severity_text = "DEBUG";
+      break;
+    case core::LogLevel::kInfo:
+      r.severity_number = otel::SeverityNumber::kInfo;
+      r.severity_text = "INFO";
+      break;
+    case core::LogLevel::kWarning:
+      r.severity_number = otel::SeverityNumber::kWarn;
+      r.severity_text = "WARNING";
+      break;
+    case core::LogLevel::kError:
+      r.severity_number = otel::SeverityNumber::kError;
+      r.severity_text = "ERROR";
+      break;
+  }
+  r.body = otel::AttrValue{std::move(message)};
+  if (active_span_ != nullptr && trace_settings_ != nullptr) {
+    // The active span: its id is the parent of whatever starts inside it.
+    r.trace_id = trace_.trace_id;
+    r.span_id = trace_.parent_span_id;
+    r.flags = trace_.trace_flags & otel::kLogRecordTraceFlagsMask;
+  }
+  r.attributes.push_back({"session.id", {session_id_}});
+  logs_->record(std::move(r));
+}
+
 User::~User() {
   // A user abandoned while asleep (process shutdown) must leave the loop's timer heap.
   if (loop_) loop_->forget(sleeper_);
@@ -141,6 +175,8 @@ void User::attach(const Runtime& rt) {
   class_ = rt.cls;
   id_ = rt.id;
   start_delay_ns_ = rt.start_delay_ns;
+  log_settings_ = rt.log_settings;
+  logs_ = rt.logs;
   rng_.reseed(rt.seed);
   client_.emplace(*rt.loop, *rt.client_config, rt.observer);
   session_id_ = core::uuid4(rng_);

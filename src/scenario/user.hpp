@@ -11,7 +11,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "client/event_loop.hpp"
 #include "client/http_client.hpp"
@@ -21,7 +24,9 @@
 #include "scenario/flag_source.hpp"
 #include "scenario/wait_time.hpp"
 #include "otel/sampler.hpp"
+#include "core/log_sink.hpp"
 #include "otel/env_config.hpp"
+#include "otel/log_source.hpp"
 #include "otel/span_sink.hpp"
 #include "scenario/span_scope.hpp"
 
@@ -37,6 +42,12 @@ struct TraceSettings {
   otel::Sampler sampler{otel::SamplerKind::kParentBasedAlwaysOn, 1.0};
   bool sdk_disabled = false;  // OTEL_SDK_DISABLED: nothing sampled; propagators still apply
   otel::SpanLimits limits;    // OTEL_SPAN_*_LIMIT, OTEL_ATTRIBUTE_*_LIMIT, applied by SpanScope
+};
+
+// Users' log lines (User::log_info & co.): the level threshold (--loglevel) and where records
+// go. Shared and read-only during a run.
+struct LogSettings {
+  core::LogLevel min_level = core::LogLevel::kInfo;
 };
 
 // Feature flags as a task sees them: `co_await flags().int_value("key", 0)`. Each evaluation
@@ -106,6 +117,35 @@ class User {
   // Opens a span around a block of work (see span_scope.hpp).
   SpanScope start_span(std::string_view name) { return SpanScope(*this, name); }
 
+  // Log lines of the scenario, e.g. log_info("User browsing product: {}", id): OTel log
+  // records with the trace and span id of the active span and the user's session.id, shown
+  // on the console (Locust's log format plus the ids) and exported with OTEL_LOGS_EXPORTER.
+  // Recorded into the worker's buffer: never blocks, never does I/O on the worker.
+  template <class... A>
+  void log_info(fmt::format_string<A...> f, A&&... a) {
+    if (log_enabled(core::LogLevel::kInfo))
+      emit_log(core::LogLevel::kInfo, fmt::format(f, std::forward<A>(a)...));
+  }
+  template <class... A>
+  void log_warning(fmt::format_string<A...> f, A&&... a) {
+    if (log_enabled(core::LogLevel::kWarning))
+      emit_log(core::LogLevel::kWarning, fmt::format(f, std::forward<A>(a)...));
+  }
+  template <class... A>
+  void log_error(fmt::format_string<A...> f, A&&... a) {
+    if (log_enabled(core::LogLevel::kError))
+      emit_log(core::LogLevel::kError, fmt::format(f, std::forward<A>(a)...));
+  }
+  template <class... A>
+  void log_debug(fmt::format_string<A...> f, A&&... a) {
+    if (log_enabled(core::LogLevel::kDebug))
+      emit_log(core::LogLevel::kDebug, fmt::format(f, std::forward<A>(a)...));
+  }
+  bool log_enabled(core::LogLevel level) const {
+    return logs_ != nullptr && log_settings_ != nullptr && level >= log_settings_->min_level;
+  }
+  void emit_log(core::LogLevel level, std::string message);
+
   // Sleeps for d; returns early when the user is asked to stop; throws core::Cancelled
   // when the user is killed.
   core::Task<> sleep(std::chrono::nanoseconds d);
@@ -123,6 +163,8 @@ class User {
     std::int64_t start_delay_ns = 0;  // wait this long before on_start
     const TraceSettings* trace = nullptr;  // null: no trace headers
     otel::SpanSink* spans = nullptr;       // null: spans are not recorded
+    const LogSettings* log_settings = nullptr;
+    otel::LogRecordSink* logs = nullptr;   // null: log lines are dropped
   };
   void attach(const Runtime& rt);
   // Graceful: finish the current task, skip the wait, run on_stop.
@@ -155,6 +197,8 @@ class User {
   client::RequestTrace trace_;
   otel::SpanSink* spans_ = nullptr;
   SpanScope* active_span_ = nullptr;  // innermost open span of this user
+  const LogSettings* log_settings_ = nullptr;
+  otel::LogRecordSink* logs_ = nullptr;
   friend class SpanScope;
   std::string session_id_;
   bool stopping_ = false;

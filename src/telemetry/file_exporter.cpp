@@ -2,31 +2,35 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <utility>
 
 #include "otel/otlp_json.hpp"
 
+
 namespace loadgen::telemetry {
 
-OtlpFileSpanExporter::OtlpFileSpanExporter(std::string path, core::LogSink* log)
+JsonLinesWriter::JsonLinesWriter(std::string path, core::LogSink* log)
     : path_(std::move(path)), log_(log) {}
 
-OtlpFileSpanExporter::OtlpFileSpanExporter(std::FILE* stream, core::LogSink* log)
-    : path_("<stream>"), file_(stream), log_(log) {}
+JsonLinesWriter::JsonLinesWriter(std::FILE* stream, core::LogSink* log)
+    : path_("<stream>"), stream_(stream), log_(log) {}
 
-OtlpFileSpanExporter::~OtlpFileSpanExporter() { shutdown(); }
+JsonLinesWriter::~JsonLinesWriter() { close(); }
 
-void OtlpFileSpanExporter::shutdown() {
-  if (shut_down_) return;
-  shut_down_ = true;
-  if (file_ && owns_file_) std::fclose(file_);
-  else if (file_) std::fflush(file_);
-  file_ = nullptr;
+void JsonLinesWriter::close() {
+  if (closed_) return;
+  closed_ = true;
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  if (stream_) std::fflush(stream_);
 }
 
-ExportResult OtlpFileSpanExporter::fail(std::string message) {
+ExportResult JsonLinesWriter::fail(std::string message) {
   if (!reported_ && log_) {
     log_->log(core::LogLevel::kError,
               fmt::format("OTLP file exporter: {} (further errors are not reported)", message));
@@ -35,21 +39,26 @@ ExportResult OtlpFileSpanExporter::fail(std::string message) {
   return ExportResult{ExportResult::Code::kFailure, std::move(message), 0, 0};
 }
 
-core::Task<ExportResult> OtlpFileSpanExporter::export_batch(
-    const std::vector<otel::ResourceSpans>& batch, Clock::time_point /*deadline*/) {
-  if (shut_down_) co_return ExportResult{ExportResult::Code::kFailure, "exporter is shut down", 0, 0};
-  if (!file_) {
-    file_ = std::fopen(path_.c_str(), "ae");  // append, close-on-exec
-    if (!file_) co_return fail(fmt::format("cannot open {}: {}", path_, std::strerror(errno)));
-    owns_file_ = true;
+ExportResult JsonLinesWriter::write(const std::string& line) {
+  if (closed_) return ExportResult{ExportResult::Code::kFailure, "exporter is shut down", 0, 0};
+  if (stream_) {
+    if (std::fwrite(line.data(), 1, line.size(), stream_) != line.size() || std::fflush(stream_) != 0)
+      return fail(fmt::format("cannot write {}: {}", path_, std::strerror(errno)));
+    return ExportResult{};
   }
-  // ExportTraceServiceRequest and TracesData share their JSON layout (resourceSpans).
-  otel::encode_export_trace_request_json(batch, line_);
-  if (line_.empty() || line_ == "{}") co_return ExportResult{};
-  line_.push_back('\n');
-  if (std::fwrite(line_.data(), 1, line_.size(), file_) != line_.size() || std::fflush(file_) != 0)
-    co_return fail(fmt::format("cannot write {}: {}", path_, std::strerror(errno)));
-  co_return ExportResult{};
+  if (fd_ < 0) {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd_ < 0) return fail(fmt::format("cannot open {}: {}", path_, std::strerror(errno)));
+  }
+  // One write(2) per line on an O_APPEND file: lines of other writers never interleave.
+  std::size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail(fmt::format("cannot write {}: {}", path_, std::strerror(errno)));
+    done += static_cast<std::size_t>(n);
+  }
+  return ExportResult{};
 }
 
 namespace {

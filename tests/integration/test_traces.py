@@ -31,6 +31,7 @@ class Traces(LoadgenTestCase):
     def run_shop(self, shop, env, run_time="3s"):
         env = dict(env)
         env.setdefault("OTEL_BSP_SCHEDULE_DELAY", "300")
+        env.setdefault("OTEL_LOGS_EXPORTER", "none")  # this suite counts trace requests only
         res = shop.loadgen(USERS, run_time, wait_time="between(0, 0.1)", extra_env=env).wait(60)
         self.assertExit(res, 0)
         return res
@@ -295,9 +296,15 @@ class Traces(LoadgenTestCase):
     def test_file_exporter_writes_otlp_json_lines(self):
         with Shop() as shop, tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "traces.jsonl")
+            # LOADGEN_OTLP_FILE adds the file exporter to every signal (also with
+            # OTEL_LOGS_EXPORTER=none, which run_shop sets).
             self.run_shop(shop, {"LOADGEN_OTLP_FILE": path}, run_time="2s")
             with open(path) as f:
-                lines = [json.loads(line) for line in f if line.strip()]
+                every = [json.loads(line) for line in f if line.strip()]
+            # The file is shared by the signals: whole lines of TracesData and LogsData.
+            lines = [line for line in every if "resourceSpans" in line]
+            self.assertTrue(any("resourceLogs" in line for line in every))
+            self.assertEqual(len(lines) + sum("resourceLogs" in line for line in every), len(every))
             self.assertTrue(lines)
             names = {s["name"] for line in lines for rs in line["resourceSpans"]
                      for ss in rs["scopeSpans"] for s in ss["spans"]}
