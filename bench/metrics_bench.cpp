@@ -99,9 +99,9 @@ void BM_Record(benchmark::State& state) {
     ++i;
     if ((i & 0xFFFFF) == 0) benchmark::DoNotOptimize(storage.take_delta(i));
   }
-  state.counters["ns/record"] = benchmark::Counter(
-      static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns/record"] =
+      benchmark::Counter(static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 // Peer: attribute-set keyed recording (Attributes built and serialized per measurement).
@@ -140,9 +140,9 @@ void BM_PeerAttributeMapRecord(benchmark::State& state) {
     it->second.record(lat[i & 4095]);
     ++i;
   }
-  state.counters["ns/record"] = benchmark::Counter(
-      static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns/record"] =
+      benchmark::Counter(static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 void args(benchmark::internal::Benchmark* b) {

@@ -172,7 +172,7 @@ inline OtlpExporterConfig metrics_otlp_defaults() {
   return c;
 }
 struct MetricsConfig {
-  bool sdk_disabled = false;  // OTEL_SDK_DISABLED: no metrics at all
+  bool sdk_disabled = false;                               // OTEL_SDK_DISABLED: no metrics at all
   ExporterSelection exporters{{ExporterKind::kOtlp}, {}};  // OTEL_METRICS_EXPORTER
   // Periodic exporting MetricReader: OTEL_METRIC_EXPORT_INTERVAL (between the starts of two
   // exports; > 0) and OTEL_METRIC_EXPORT_TIMEOUT (0 = no limit).

@@ -14,7 +14,7 @@ std::vector<double> http_duration_bounds() {
 }
 
 std::shared_ptr<const ExplicitHistogramConfig> make_explicit_config(std::vector<double> bounds,
-                                                                   bool record_min_max) {
+                                                                    bool record_min_max) {
   assert(std::adjacent_find(bounds.begin(), bounds.end(), std::greater_equal<>()) == bounds.end());
   auto c = std::make_shared<ExplicitHistogramConfig>();
   c->bounds = std::make_shared<const std::vector<double>>(std::move(bounds));

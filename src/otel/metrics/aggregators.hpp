@@ -52,7 +52,9 @@ class SumAggregator {
   T value() const { return value_; }
   void fill(NumberDataPoint& p) const { p.value = value_; }
 
-  static Reservoir make_reservoir(const Config&, bool enabled) { return Reservoir(enabled ? 1 : 0); }
+  static Reservoir make_reservoir(const Config&, bool enabled) {
+    return Reservoir(enabled ? 1 : 0);
+  }
   static void offer(Reservoir& r, T v, const MeasurementContext& ctx, core::Rng& rng) {
     r.offer(NumberValue{v}, ctx, rng);
   }
@@ -93,7 +95,9 @@ class LastValueAggregator {
   std::uint64_t time_unix_nano() const { return time_; }
   void fill(NumberDataPoint& p) const { p.value = value_; }
 
-  static Reservoir make_reservoir(const Config&, bool enabled) { return Reservoir(enabled ? 1 : 0); }
+  static Reservoir make_reservoir(const Config&, bool enabled) {
+    return Reservoir(enabled ? 1 : 0);
+  }
   static void offer(Reservoir& r, T v, const MeasurementContext& ctx, core::Rng& rng) {
     r.offer(NumberValue{v}, ctx, rng);
   }
@@ -118,7 +122,7 @@ std::vector<double> default_explicit_bounds();
 // semantic conventions: http.client.request.duration's advisory buckets (seconds).
 std::vector<double> http_duration_bounds();
 std::shared_ptr<const ExplicitHistogramConfig> make_explicit_config(std::vector<double> bounds,
-                                                                   bool record_min_max = true);
+                                                                    bool record_min_max = true);
 
 class ExplicitHistogramAggregator {
  public:
@@ -161,7 +165,9 @@ class ExplicitHistogramAggregator {
   // only for non-negative measurements); min/max when configured and count > 0.
   void fill(HistogramDataPoint& p) const;
 
-  static Reservoir make_reservoir(const Config& c, bool enabled) { return Reservoir(c.bounds, enabled); }
+  static Reservoir make_reservoir(const Config& c, bool enabled) {
+    return Reservoir(c.bounds, enabled);
+  }
   static void offer(Reservoir& r, double v, const MeasurementContext& ctx, core::Rng& rng) {
     r.offer(v, ctx, rng);
   }

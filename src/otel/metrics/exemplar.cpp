@@ -33,8 +33,7 @@ void FixedSizeExemplarReservoir::offer(NumberValue value, const MeasurementConte
   if (bucket < slots_.size()) store(slots_[bucket], value, ctx);
 }
 
-void FixedSizeExemplarReservoir::merge(const FixedSizeExemplarReservoir& other,
-                                       core::Rng& rng) {
+void FixedSizeExemplarReservoir::merge(const FixedSizeExemplarReservoir& other, core::Rng& rng) {
   if (slots_.empty() || other.seen_ == 0) return;
   const std::size_t mine = static_cast<std::size_t>(std::min<std::uint64_t>(seen_, slots_.size()));
   const std::size_t theirs =
@@ -54,9 +53,11 @@ void FixedSizeExemplarReservoir::merge(const FixedSizeExemplarReservoir& other,
   };
   std::vector<Candidate> c;
   c.reserve(mine + theirs);
-  const double w_mine = static_cast<double>(seen_) / static_cast<double>(std::max<std::size_t>(mine, 1));
+  const double w_mine =
+      static_cast<double>(seen_) / static_cast<double>(std::max<std::size_t>(mine, 1));
   const double w_theirs = static_cast<double>(other.seen_) / static_cast<double>(theirs);
-  for (std::size_t i = 0; i < mine; ++i) c.push_back({std::log(rng.uniform()) / w_mine, &slots_[i]});
+  for (std::size_t i = 0; i < mine; ++i)
+    c.push_back({std::log(rng.uniform()) / w_mine, &slots_[i]});
   for (std::size_t i = 0; i < theirs; ++i) {
     c.push_back({std::log(rng.uniform()) / w_theirs, &other.slots_[i]});
   }

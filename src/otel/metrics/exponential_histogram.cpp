@@ -8,8 +8,8 @@
 namespace loadgen::otel::metrics {
 
 std::shared_ptr<const ExponentialHistogramConfig> make_exponential_config(std::uint32_t max_size,
-                                                                         std::int32_t max_scale,
-                                                                         bool record_min_max) {
+                                                                          std::int32_t max_scale,
+                                                                          bool record_min_max) {
   auto c = std::make_shared<ExponentialHistogramConfig>();
   c->max_size = max_size;
   c->max_scale = std::clamp(max_scale, kExpoMinScale, kExpoMaxScale);
@@ -73,8 +73,8 @@ void ExponentialBucketRange::downscale(std::int32_t by) {
   const std::int32_t new_start = start_ >> by;
   // In place: the new position of old position k is <= k.
   for (std::size_t k = 0; k < counts_.size(); ++k) {
-    const auto j = static_cast<std::size_t>(((start_ + static_cast<std::int32_t>(k)) >> by) -
-                                            new_start);
+    const auto j =
+        static_cast<std::size_t>(((start_ + static_cast<std::int32_t>(k)) >> by) - new_start);
     if (j != k) {
       counts_[j] += counts_[k];
       counts_[k] = 0;
@@ -153,8 +153,8 @@ void ExponentialHistogramAggregator::merge(const ExponentialHistogramAggregator&
   const bool mine_empty = positive_.empty() && negative_.empty();
   // The common scale: the smaller one, lowered further while either range of the union is
   // wider than MaxSize.
-  const std::int32_t target = mine_empty ? std::min(d.scale_, cfg_->max_scale)
-                                         : std::min(scale_, d.scale_);
+  const std::int32_t target =
+      mine_empty ? std::min(d.scale_, cfg_->max_scale) : std::min(scale_, d.scale_);
   std::int32_t change = 0;
   auto widen = [&](const ExponentialBucketRange& a, std::int32_t a_scale,
                    const ExponentialBucketRange& b, std::int32_t b_scale) {

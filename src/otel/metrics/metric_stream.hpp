@@ -61,7 +61,8 @@ class MetricStream {
       merge_cell(into, s.cell, d.start_time_unix_nano,
                  e != nullptr ? &e->start_time_unix_nano : &overflow_start_);
     }
-    if (d.overflow) merge_cell(overflow_cell(), *d.overflow, d.start_time_unix_nano, &overflow_start_);
+    if (d.overflow)
+      merge_cell(overflow_cell(), *d.overflow, d.start_time_unix_nano, &overflow_start_);
   }
 
   // The stream's points as of now_unix_nano (the collection time = every point's time).

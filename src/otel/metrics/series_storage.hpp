@@ -51,7 +51,8 @@ struct SeriesCell {
   // Merges a delta cell; exemplars are combined as one sample of both.
   void merge(const SeriesCell& d, core::Rng& rng) {
     if (!d.touched) return;
-    if (!touched || (d.first_time_unix_nano != 0 && d.first_time_unix_nano < first_time_unix_nano)) {
+    if (!touched ||
+        (d.first_time_unix_nano != 0 && d.first_time_unix_nano < first_time_unix_nano)) {
       first_time_unix_nano = d.first_time_unix_nano;
     }
     touched = true;

@@ -387,8 +387,8 @@ TEST(MetricsEnv, Exporters) {
 }
 
 TEST(MetricsEnv, IntervalAndTimeout) {
-  const auto c = metrics({{"OTEL_METRIC_EXPORT_INTERVAL", "5000"},
-                          {"OTEL_METRIC_EXPORT_TIMEOUT", "0"}});
+  const auto c =
+      metrics({{"OTEL_METRIC_EXPORT_INTERVAL", "5000"}, {"OTEL_METRIC_EXPORT_TIMEOUT", "0"}});
   EXPECT_EQ(c.export_interval, std::chrono::milliseconds(5000));
   EXPECT_EQ(c.export_timeout, std::chrono::milliseconds(0));  // no limit
   std::vector<std::string> w;
@@ -422,7 +422,8 @@ TEST(MetricsEnv, ExemplarFilter) {
 
 TEST(MetricsEnv, TemporalityPreference) {
   const char* var = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE";
-  EXPECT_EQ(metrics({{var, "Cumulative"}}).temporality, metrics::TemporalityPreference::kCumulative);
+  EXPECT_EQ(metrics({{var, "Cumulative"}}).temporality,
+            metrics::TemporalityPreference::kCumulative);
   EXPECT_EQ(metrics({{var, "DELTA"}}).temporality, metrics::TemporalityPreference::kDelta);
   EXPECT_EQ(metrics({{var, "LowMemory"}}).temporality, metrics::TemporalityPreference::kLowMemory);
   std::vector<std::string> w;
@@ -456,8 +457,8 @@ TEST(MetricsEnv, OtlpExporterForMetrics) {
   EXPECT_EQ(metrics({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/x"}}).otlp.endpoint,
             "http://c:4318/x/v1/metrics");
   // A broken endpoint fails only when the OTLP exporter is used.
-  EXPECT_FALSE(metrics_config_from_env({{"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "c:4318"}}, nullptr)
-                   .ok());
+  EXPECT_FALSE(
+      metrics_config_from_env({{"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "c:4318"}}, nullptr).ok());
   std::vector<std::string> w;
   EXPECT_TRUE(metrics_config_from_env({{"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "c:4318"},
                                        {"OTEL_METRICS_EXPORTER", "prometheus"}},
@@ -471,8 +472,8 @@ TEST(MetricsEnv, OtlpExporterForMetrics) {
 }
 
 TEST(MetricsEnv, Prometheus) {
-  auto c = metrics({{"OTEL_EXPORTER_PROMETHEUS_HOST", "0.0.0.0"},
-                    {"OTEL_EXPORTER_PROMETHEUS_PORT", "9999"}});
+  auto c = metrics(
+      {{"OTEL_EXPORTER_PROMETHEUS_HOST", "0.0.0.0"}, {"OTEL_EXPORTER_PROMETHEUS_PORT", "9999"}});
   EXPECT_EQ(c.prometheus_host, "0.0.0.0");
   EXPECT_EQ(c.prometheus_port, 9999);
   for (const char* bad : {"70000", "0", "port"}) {

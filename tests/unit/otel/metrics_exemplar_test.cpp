@@ -107,12 +107,13 @@ TEST(MetricsExemplarReservoir, AlignedKeepsOnePerBucket) {
 TEST(MetricsExemplarReservoir, DefaultSizes) {
   EXPECT_EQ(SumAggregator<double>::make_reservoir({}, true).size(), 1u);
   EXPECT_EQ(LastValueAggregator<double>::make_reservoir({}, true).size(), 1u);
-  EXPECT_EQ(ExponentialHistogramAggregator::make_reservoir(*make_exponential_config(160), true).size(),
-            20u);
-  EXPECT_EQ(ExponentialHistogramAggregator::make_reservoir(*make_exponential_config(8), true).size(),
-            8u);
   EXPECT_EQ(
-      ExplicitHistogramAggregator::make_reservoir(*make_explicit_config({1, 2}), true).size(), 3u);
+      ExponentialHistogramAggregator::make_reservoir(*make_exponential_config(160), true).size(),
+      20u);
+  EXPECT_EQ(
+      ExponentialHistogramAggregator::make_reservoir(*make_exponential_config(8), true).size(), 8u);
+  EXPECT_EQ(ExplicitHistogramAggregator::make_reservoir(*make_explicit_config({1, 2}), true).size(),
+            3u);
   EXPECT_EQ(SumAggregator<double>::make_reservoir({}, false).size(), 0u);
 }
 

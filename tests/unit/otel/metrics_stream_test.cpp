@@ -40,8 +40,8 @@ bool is_overflow(const Attributes& a) {
 }
 
 TEST(MetricsTemporality, PreferenceMapping) {
-  const IK kinds[] = {IK::kCounter,         IK::kUpDownCounter,           IK::kHistogram,
-                      IK::kGauge,           IK::kObservableCounter,       IK::kObservableUpDownCounter,
+  const IK kinds[] = {IK::kCounter,        IK::kUpDownCounter,     IK::kHistogram,
+                      IK::kGauge,          IK::kObservableCounter, IK::kObservableUpDownCounter,
                       IK::kObservableGauge};
   for (IK k : kinds) EXPECT_EQ(temporality_for(TP::kCumulative, k), AT::kCumulative);
   EXPECT_EQ(temporality_for(TP::kDelta, IK::kCounter), AT::kDelta);
@@ -63,12 +63,13 @@ TEST(MetricsTemporality, PreferenceMapping) {
 
 TEST(MetricsStorage, CardinalityLimitOverflowsIntoOneSeries) {
   core::Rng rng(1);
-  SeriesStorage<Key, SumAggregator<std::int64_t>, KeyHash> s(nullptr, {3, ExemplarFilter::kAlwaysOff},
-                                                             rng, 0);
+  SeriesStorage<Key, SumAggregator<std::int64_t>, KeyHash> s(
+      nullptr, {3, ExemplarFilter::kAlwaysOff}, rng, 0);
   for (int i = 0; i < 10; ++i) s.record(Key{i}, 1, at(10));
   s.record(Key{0}, 5, at(11));  // an existing series still records normally
   EXPECT_EQ(s.series_count(), 3u);
-  EXPECT_EQ(s.handle(Key{7}), (SeriesStorage<Key, SumAggregator<std::int64_t>, KeyHash>::kOverflow));
+  EXPECT_EQ(s.handle(Key{7}),
+            (SeriesStorage<Key, SumAggregator<std::int64_t>, KeyHash>::kOverflow));
   auto d = s.take_delta(100);
   EXPECT_EQ(d.series.size(), 3u);
   ASSERT_TRUE(d.overflow);
@@ -96,8 +97,8 @@ TEST(MetricsStorage, CardinalityLimitOverflowsIntoOneSeries) {
 
 TEST(MetricsStorage, NoOverflowAtExactlyTheLimit) {
   core::Rng rng(1);
-  SeriesStorage<Key, SumAggregator<std::int64_t>, KeyHash> s(nullptr, {2000, ExemplarFilter::kAlwaysOff},
-                                                             rng);
+  SeriesStorage<Key, SumAggregator<std::int64_t>, KeyHash> s(
+      nullptr, {2000, ExemplarFilter::kAlwaysOff}, rng);
   for (int i = 0; i < 2000; ++i) s.record(Key{i}, 1, at(1));
   for (int i = 0; i < 2000; ++i) s.record(Key{i}, 1, at(2));
   auto d = s.take_delta(3);
@@ -141,10 +142,9 @@ TEST(MetricsStream, CollectorLimitAcrossWorkersAndCumulativeKeepsOldSeries) {
 template <AT kTemporality>
 std::vector<Metric> three_collections() {
   core::Rng rng(1);
-  SeriesStorage<Key, SumAggregator<std::int64_t>, KeyHash> worker(
-      nullptr, {}, rng, 1000);
-  MetricStream<Key, SumAggregator<std::int64_t>> stream(
-      {"c", "d", "1", IK::kCounter, kTemporality}, nullptr, key_attrs, rng, 1000);
+  SeriesStorage<Key, SumAggregator<std::int64_t>, KeyHash> worker(nullptr, {}, rng, 1000);
+  MetricStream<Key, SumAggregator<std::int64_t>> stream({"c", "d", "1", IK::kCounter, kTemporality},
+                                                        nullptr, key_attrs, rng, 1000);
   std::vector<Metric> out;
   worker.record(Key{1}, 5, at(1100));
   stream.merge(worker.take_delta(2000));
@@ -277,8 +277,8 @@ TEST(MetricsStream, GaugeLastValue) {
   core::Rng rng(4);
   SeriesStorage<Key, LastValueAggregator<double>, KeyHash> w1(nullptr, {}, rng);
   SeriesStorage<Key, LastValueAggregator<double>, KeyHash> w2(nullptr, {}, rng);
-  MetricStream<Key, LastValueAggregator<double>> stream(
-      {"g", "", "1", IK::kGauge, AT::kCumulative}, nullptr, key_attrs, rng, 0);
+  MetricStream<Key, LastValueAggregator<double>> stream({"g", "", "1", IK::kGauge, AT::kCumulative},
+                                                        nullptr, key_attrs, rng, 0);
   w1.record(Key{1}, 5.0, at(30));
   w2.record(Key{1}, 7.0, at(20));
   stream.merge(w1.take_delta(40));
