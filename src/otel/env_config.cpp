@@ -527,4 +527,62 @@ core::Result<LogsConfig> logs_config_from_env(const Env& env, std::vector<std::s
   return c;
 }
 
+// ---- metrics ----
+
+core::Result<MetricsConfig> metrics_config_from_env(const Env& env,
+                                                    std::vector<std::string>* warnings) {
+  const EnvReader r(env, warnings);
+  MetricsConfig c;
+  c.sdk_disabled = r.boolean("OTEL_SDK_DISABLED").value_or(false);
+  c.exporters = exporters_from_env(env, Signal::kMetrics, warnings);
+
+  if (const auto v = r.duration("OTEL_METRIC_EXPORT_INTERVAL")) {
+    if (v->count() == 0) {
+      r.warn("OTEL_METRIC_EXPORT_INTERVAL=\"0\": the interval must be > 0; using 60000");
+    } else {
+      c.export_interval = *v;
+    }
+  }
+  if (const auto v = r.duration("OTEL_METRIC_EXPORT_TIMEOUT")) c.export_timeout = *v;
+
+  const auto filter =
+      r.choice("OTEL_METRICS_EXEMPLAR_FILTER", {"always_on", "always_off", "trace_based"});
+  if (filter == "always_on") c.exemplar_filter = metrics::ExemplarFilter::kAlwaysOn;
+  if (filter == "always_off") c.exemplar_filter = metrics::ExemplarFilter::kAlwaysOff;
+
+  const auto temporality = r.choice("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+                                    {"cumulative", "delta", "lowmemory"});
+  if (temporality == "delta") c.temporality = metrics::TemporalityPreference::kDelta;
+  if (temporality == "lowmemory") c.temporality = metrics::TemporalityPreference::kLowMemory;
+
+  const auto histogram =
+      r.choice("OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION",
+               {"explicit_bucket_histogram", "base2_exponential_bucket_histogram"});
+  if (histogram == "base2_exponential_bucket_histogram") {
+    c.histogram_aggregation = metrics::HistogramAggregation::kBase2Exponential;
+  }
+
+  if (const auto host = r.get("OTEL_EXPORTER_PROMETHEUS_HOST")) c.prometheus_host = *host;
+  if (const auto port = r.integer("OTEL_EXPORTER_PROMETHEUS_PORT")) {
+    if (*port == 0 || *port > 65535) {
+      r.warn(quoted("OTEL_EXPORTER_PROMETHEUS_PORT", std::to_string(*port)) +
+             ": not a port in 1..65535; using 9464");
+    } else {
+      c.prometheus_port = static_cast<std::uint16_t>(*port);
+    }
+  }
+
+  auto otlp = otlp_exporter_config_from_env(env, Signal::kMetrics, warnings);
+  if (otlp.ok()) {
+    c.otlp = std::move(*otlp);
+  } else {
+    const bool used =
+        !c.sdk_disabled && std::find(c.exporters.kinds.begin(), c.exporters.kinds.end(),
+                                     ExporterKind::kOtlp) != c.exporters.kinds.end();
+    if (used) return otlp.error();
+    r.warn(otlp.error().message + " (ignored: the OTLP metric exporter is not in use)");
+  }
+  return c;
+}
+
 }  // namespace loadgen::otel

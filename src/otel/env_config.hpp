@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "otel/metrics/instrument.hpp"
 #include "otel/sampler.hpp"
 
 namespace loadgen::otel {
@@ -173,5 +174,36 @@ struct LogsConfig {
 };
 // Same failure rule as traces_config_from_env, for the logs exporter.
 core::Result<LogsConfig> logs_config_from_env(const Env& env, std::vector<std::string>* warnings);
+
+// ---- everything for metrics ----
+inline OtlpExporterConfig metrics_otlp_defaults() {
+  OtlpExporterConfig c;
+  c.signal = Signal::kMetrics;
+  c.endpoint = "http://localhost:4318/v1/metrics";
+  return c;
+}
+struct MetricsConfig {
+  bool sdk_disabled = false;                               // OTEL_SDK_DISABLED: no metrics at all
+  ExporterSelection exporters{{ExporterKind::kOtlp}, {}};  // OTEL_METRICS_EXPORTER
+  // Periodic exporting MetricReader: OTEL_METRIC_EXPORT_INTERVAL (between the starts of two
+  // exports; > 0) and OTEL_METRIC_EXPORT_TIMEOUT (0 = no limit).
+  std::chrono::milliseconds export_interval{60000};
+  std::chrono::milliseconds export_timeout{30000};
+  metrics::ExemplarFilter exemplar_filter = metrics::ExemplarFilter::kTraceBased;
+  // OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, _DEFAULT_HISTOGRAM_AGGREGATION.
+  metrics::TemporalityPreference temporality = metrics::TemporalityPreference::kCumulative;
+  metrics::HistogramAggregation histogram_aggregation =
+      metrics::HistogramAggregation::kExplicitBucket;
+  OtlpExporterConfig otlp = metrics_otlp_defaults();
+  // OTEL_EXPORTER_PROMETHEUS_HOST / _PORT: where the Prometheus exporter serves /metrics.
+  std::string prometheus_host = "localhost";
+  std::uint16_t prometheus_port = 9464;
+};
+
+// Like traces_config_from_env: fails only when the OTLP exporter is selected (and the SDK
+// enabled) and its endpoint is not a usable URL; every other problem is a warning naming the
+// variable and value, and the spec's default.
+core::Result<MetricsConfig> metrics_config_from_env(const Env& env,
+                                                    std::vector<std::string>* warnings);
 
 }  // namespace loadgen::otel

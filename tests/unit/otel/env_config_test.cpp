@@ -335,5 +335,153 @@ TEST(TracesConfig, EverythingTogether) {
   EXPECT_TRUE(c.ok());
 }
 
+// ---- metrics ----
+
+MetricsConfig metrics(const Env& env, std::vector<std::string>* warnings = nullptr) {
+  auto c = metrics_config_from_env(env, warnings);
+  EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
+  return c.ok() ? *c : MetricsConfig{};
+}
+
+bool mentions(const std::vector<std::string>& w, std::string_view var, std::string_view value) {
+  return w.size() == 1 && w[0].find(var) != std::string::npos &&
+         w[0].find(value) != std::string::npos;
+}
+
+TEST(MetricsEnv, Defaults) {
+  std::vector<std::string> w;
+  const auto c = metrics({}, &w);
+  EXPECT_TRUE(w.empty());
+  EXPECT_FALSE(c.sdk_disabled);
+  EXPECT_EQ(c.exporters.kinds, std::vector<ExporterKind>{ExporterKind::kOtlp});
+  EXPECT_EQ(c.export_interval, std::chrono::milliseconds(60000));
+  EXPECT_EQ(c.export_timeout, std::chrono::milliseconds(30000));
+  EXPECT_EQ(c.exemplar_filter, metrics::ExemplarFilter::kTraceBased);
+  EXPECT_EQ(c.temporality, metrics::TemporalityPreference::kCumulative);
+  EXPECT_EQ(c.histogram_aggregation, metrics::HistogramAggregation::kExplicitBucket);
+  EXPECT_EQ(c.otlp.signal, Signal::kMetrics);
+  EXPECT_EQ(c.otlp.endpoint, "http://localhost:4318/v1/metrics");
+  EXPECT_EQ(c.prometheus_host, "localhost");
+  EXPECT_EQ(c.prometheus_port, 9464);
+  EXPECT_EQ(MetricsConfig{}.otlp.endpoint, "http://localhost:4318/v1/metrics");
+}
+
+TEST(MetricsEnv, SdkDisabled) {
+  EXPECT_TRUE(metrics({{"OTEL_SDK_DISABLED", "TRUE"}}).sdk_disabled);
+  EXPECT_FALSE(metrics({{"OTEL_SDK_DISABLED", "false"}}).sdk_disabled);
+  std::vector<std::string> w;
+  EXPECT_FALSE(metrics({{"OTEL_SDK_DISABLED", "1"}}, &w).sdk_disabled);
+  EXPECT_TRUE(mentions(w, "OTEL_SDK_DISABLED", "1"));
+}
+
+TEST(MetricsEnv, Exporters) {
+  EXPECT_EQ(metrics({{"OTEL_METRICS_EXPORTER", "console, Prometheus"}}).exporters.kinds,
+            (std::vector<ExporterKind>{ExporterKind::kConsole, ExporterKind::kPrometheus}));
+  EXPECT_TRUE(metrics({{"OTEL_METRICS_EXPORTER", "none"}}).exporters.kinds.empty());
+  EXPECT_EQ(metrics({{"OTEL_METRICS_EXPORTER", "otlp,otlp"}}).exporters.kinds,
+            std::vector<ExporterKind>{ExporterKind::kOtlp});
+  std::vector<std::string> w;
+  EXPECT_EQ(metrics({{"OTEL_METRICS_EXPORTER", "zipkin,otlp"}}, &w).exporters.kinds,
+            std::vector<ExporterKind>{ExporterKind::kOtlp});
+  EXPECT_TRUE(mentions(w, "OTEL_METRICS_EXPORTER", "zipkin"));
+}
+
+TEST(MetricsEnv, IntervalAndTimeout) {
+  const auto c =
+      metrics({{"OTEL_METRIC_EXPORT_INTERVAL", "5000"}, {"OTEL_METRIC_EXPORT_TIMEOUT", "0"}});
+  EXPECT_EQ(c.export_interval, std::chrono::milliseconds(5000));
+  EXPECT_EQ(c.export_timeout, std::chrono::milliseconds(0));  // no limit
+  std::vector<std::string> w;
+  EXPECT_EQ(metrics({{"OTEL_METRIC_EXPORT_INTERVAL", "10s"}}, &w).export_interval,
+            std::chrono::milliseconds(60000));
+  EXPECT_TRUE(mentions(w, "OTEL_METRIC_EXPORT_INTERVAL", "10s"));
+  w.clear();
+  EXPECT_EQ(metrics({{"OTEL_METRIC_EXPORT_INTERVAL", "0"}}, &w).export_interval,
+            std::chrono::milliseconds(60000));
+  EXPECT_TRUE(mentions(w, "OTEL_METRIC_EXPORT_INTERVAL", "0"));
+  w.clear();
+  EXPECT_EQ(metrics({{"OTEL_METRIC_EXPORT_TIMEOUT", "-5"}}, &w).export_timeout,
+            std::chrono::milliseconds(30000));
+  EXPECT_TRUE(mentions(w, "OTEL_METRIC_EXPORT_TIMEOUT", "-5"));
+  EXPECT_EQ(metrics({{"OTEL_METRIC_EXPORT_INTERVAL", ""}}).export_interval,
+            std::chrono::milliseconds(60000));  // empty = unset
+}
+
+TEST(MetricsEnv, ExemplarFilter) {
+  EXPECT_EQ(metrics({{"OTEL_METRICS_EXEMPLAR_FILTER", "always_on"}}).exemplar_filter,
+            metrics::ExemplarFilter::kAlwaysOn);
+  EXPECT_EQ(metrics({{"OTEL_METRICS_EXEMPLAR_FILTER", "ALWAYS_OFF"}}).exemplar_filter,
+            metrics::ExemplarFilter::kAlwaysOff);
+  EXPECT_EQ(metrics({{"OTEL_METRICS_EXEMPLAR_FILTER", "trace_based"}}).exemplar_filter,
+            metrics::ExemplarFilter::kTraceBased);
+  std::vector<std::string> w;
+  EXPECT_EQ(metrics({{"OTEL_METRICS_EXEMPLAR_FILTER", "sometimes"}}, &w).exemplar_filter,
+            metrics::ExemplarFilter::kTraceBased);
+  EXPECT_TRUE(mentions(w, "OTEL_METRICS_EXEMPLAR_FILTER", "sometimes"));
+}
+
+TEST(MetricsEnv, TemporalityPreference) {
+  const char* var = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE";
+  EXPECT_EQ(metrics({{var, "Cumulative"}}).temporality,
+            metrics::TemporalityPreference::kCumulative);
+  EXPECT_EQ(metrics({{var, "DELTA"}}).temporality, metrics::TemporalityPreference::kDelta);
+  EXPECT_EQ(metrics({{var, "LowMemory"}}).temporality, metrics::TemporalityPreference::kLowMemory);
+  std::vector<std::string> w;
+  EXPECT_EQ(metrics({{var, "low_memory"}}, &w).temporality,
+            metrics::TemporalityPreference::kCumulative);
+  EXPECT_TRUE(mentions(w, var, "low_memory"));
+}
+
+TEST(MetricsEnv, DefaultHistogramAggregation) {
+  const char* var = "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION";
+  EXPECT_EQ(metrics({{var, "base2_exponential_bucket_histogram"}}).histogram_aggregation,
+            metrics::HistogramAggregation::kBase2Exponential);
+  EXPECT_EQ(metrics({{var, "Explicit_Bucket_Histogram"}}).histogram_aggregation,
+            metrics::HistogramAggregation::kExplicitBucket);
+  std::vector<std::string> w;
+  EXPECT_EQ(metrics({{var, "exponential"}}, &w).histogram_aggregation,
+            metrics::HistogramAggregation::kExplicitBucket);
+  EXPECT_TRUE(mentions(w, var, "exponential"));
+}
+
+TEST(MetricsEnv, OtlpExporterForMetrics) {
+  auto c = metrics({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"},
+                    {"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "grpc"},
+                    {"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://m:4317"},
+                    {"OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "2500"},
+                    {"OTEL_EXPORTER_OTLP_METRICS_HEADERS", "a=b"}});
+  EXPECT_EQ(c.otlp.protocol, OtlpProtocol::kGrpc);
+  EXPECT_EQ(c.otlp.endpoint, "http://m:4317");
+  EXPECT_EQ(c.otlp.timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(c.otlp.headers, (Headers{{"a", "b"}}));
+  EXPECT_EQ(metrics({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/x"}}).otlp.endpoint,
+            "http://c:4318/x/v1/metrics");
+  // A broken endpoint fails only when the OTLP exporter is used.
+  EXPECT_FALSE(
+      metrics_config_from_env({{"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "c:4318"}}, nullptr).ok());
+  std::vector<std::string> w;
+  EXPECT_TRUE(metrics_config_from_env({{"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "c:4318"},
+                                       {"OTEL_METRICS_EXPORTER", "prometheus"}},
+                                      &w)
+                  .ok());
+  EXPECT_TRUE(mentions(w, "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "c:4318"));
+  EXPECT_TRUE(metrics_config_from_env({{"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "c:4318"},
+                                       {"OTEL_SDK_DISABLED", "true"}},
+                                      nullptr)
+                  .ok());
+}
+
+TEST(MetricsEnv, Prometheus) {
+  auto c = metrics(
+      {{"OTEL_EXPORTER_PROMETHEUS_HOST", "0.0.0.0"}, {"OTEL_EXPORTER_PROMETHEUS_PORT", "9999"}});
+  EXPECT_EQ(c.prometheus_host, "0.0.0.0");
+  EXPECT_EQ(c.prometheus_port, 9999);
+  for (const char* bad : {"70000", "0", "port"}) {
+    std::vector<std::string> w;
+    EXPECT_EQ(metrics({{"OTEL_EXPORTER_PROMETHEUS_PORT", bad}}, &w).prometheus_port, 9464) << bad;
+    EXPECT_TRUE(mentions(w, "OTEL_EXPORTER_PROMETHEUS_PORT", bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace loadgen::otel
