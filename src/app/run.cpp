@@ -23,8 +23,10 @@
 #include "engine/engine.hpp"
 #include "flags/ofrep_config.hpp"
 #include "otel/env_config.hpp"
+#include "app/app_metrics.hpp"
 #include "otel/resource.hpp"
 #include "telemetry/log_pipeline.hpp"
+#include "telemetry/metrics_pipeline.hpp"
 #include "telemetry/trace_pipeline.hpp"
 #include "core/uuid.hpp"
 #include "core/random.hpp"
@@ -256,6 +258,19 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
     }
   }
 
+  // OTEL_* configuration of metrics (OTEL_METRICS_EXPORTER, OTEL_METRIC_EXPORT_*, ...).
+  std::optional<otel::MetricsConfig> metrics_cfg;
+  {
+    std::vector<std::string> warnings;
+    auto mc = otel::metrics_config_from_env(env, &warnings);
+    for (const auto& w : warnings) log.warning("{}", w);
+    if (!mc) {
+      problems.push_back(mc.error().message);
+    } else {
+      metrics_cfg = std::move(*mc);
+    }
+  }
+
   if (o.host.empty()) {
     if (sc && sc->needs_host) {
       problems.push_back("--host: no host given; pass -H http://HOST:PORT or set LOCUST_HOST");
@@ -306,6 +321,13 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
       64, (logs_cfg ? logs_cfg->batch.max_queue_size : otel::kBlrpDefaults.max_queue_size) /
               static_cast<std::size_t>(cfg.threads));
   AppLogSource app_logs(log);
+  const bool export_metrics =
+      metrics_cfg && !metrics_cfg->sdk_disabled && !metrics_cfg->exporters.kinds.empty();
+  if (export_metrics) {
+    cfg.request_metrics = engine::RequestMetricsConfig{metrics_cfg->histogram_aggregation,
+                                                       metrics_cfg->exemplar_filter,
+                                                       metrics_cfg->temporality};
+  }
   if (export_logs) log.set_record_hook([&app_logs](otel::LogRecord&& r) { app_logs.add(std::move(r)); });
 
   // SIGINT/SIGTERM are taken synchronously by this thread (sigtimedwait); the workers,
@@ -346,6 +368,25 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
     logs = std::make_unique<telemetry::LogPipeline>(lc, std::move(resource), app_logs, &log);
     logs->start();
   }
+  std::unique_ptr<AppMetricSource> app_metrics;
+  std::unique_ptr<telemetry::MetricsPipeline> metrics;
+  if (export_metrics) {
+    AppMetricSource::Telemetry t;
+    if (spans) {
+      t.spans_dropped = [p = spans.get()] { return p->counters().dropped; };
+      t.span_export_failures = [p = spans.get()] { return p->counters().failed_exports; };
+    }
+    t.logs_dropped = [p = logs.get()] { return p->counters().dropped; };
+    t.log_export_failures = [p = logs.get()] { return p->counters().failed_exports; };
+    app_metrics = std::make_unique<AppMetricSource>(
+        eng, *metrics_cfg, std::move(t), static_cast<std::uint64_t>(core::wall_ns()));
+    app_metrics->set_target(o.users);
+    std::vector<std::string> warnings;
+    otel::Resource resource = otel::make_resource(env, "loadgen", process_facts(), &warnings);
+    metrics = std::make_unique<telemetry::MetricsPipeline>(*metrics_cfg, std::move(resource),
+                                                           *app_metrics, &log);
+    metrics->start();
+  }
   const int name_width = terminal_name_width();
   const bool periodic_tables = !o.only_summary;
 
@@ -376,6 +417,7 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   // ---- main loop: ramp, stats, run time, signals ----
   for (;;) {
     const double now = mono_s();
+    if (app_metrics) app_metrics->set_target(eng.target());
     eng.tick(now);
     if (eng.state() == engine::RunState::kRunning && announced_ramp != eng.ramp_generation()) {
       // Like Locust, after every ramp (the first, and each change of the user count).
@@ -447,6 +489,11 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
                                                                    : std::chrono::milliseconds(30000);
     spans->shutdown(timeout);
   }
+  if (metrics) {
+    // The final collection: every request of the run is in the exported histogram.
+    metrics->shutdown(metrics_cfg->export_timeout.count() > 0 ? metrics_cfg->export_timeout
+                                                              : std::chrono::milliseconds(30000));
+  }
   {
     const auto& b = logs_cfg ? logs_cfg->batch : otel::kBlrpDefaults;
     logs->shutdown(b.export_timeout.count() > 0 ? b.export_timeout : std::chrono::milliseconds(30000));
@@ -465,6 +512,11 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
     const auto c = spans->counters();
     summary += fmt::format("Spans: {} exported, {} dropped, {} in failed exports ({} failed exports, {} retries)\n",
                            c.exported, c.dropped, c.failed_spans, c.failed_exports, c.retries);
+  }
+  if (metrics) {
+    const auto c = metrics->counters();
+    summary += fmt::format("Metrics: {} exports ({} data points), {} failed exports\n", c.exports,
+                           c.data_points, c.failed_exports);
   }
   if (export_logs) {
     const auto c = logs->counters();

@@ -85,14 +85,14 @@ Connection& HttpClient::connection_for(const std::string& scheme, const std::str
   return *secondary_;
 }
 
-void HttpClient::report_attempt(const Attempt& a, const Response& r, std::int64_t start_wall_ns,
-                                int hops) {
+void HttpClient::report_attempt(const Attempt& a, const Response& r, std::string_view name,
+                                std::int64_t start_wall_ns, int hops) {
   thread_local std::string url;
   url.clear();
   url.append(a.url == &config_.base ? config_.base_origin : a.url->origin());
   url.append(a.target);
-  AttemptRecord rec{a.method, url, a.url->host, a.url->port, r.status_, r.outcome_, r.error_,
-                    start_wall_ns, core::wall_ns(), hops, {}, {}, {}, 0};
+  AttemptRecord rec{a.method, name, url, a.url->host, a.url->port, r.status_, r.outcome_,
+                    r.error_, start_wall_ns, core::wall_ns(), hops, {}, {}, {}, 0};
   if (trace_ && trace_->propagation) {
     rec.trace_id = trace_->last_trace_id;
     rec.span_id = trace_->last_span_id;
@@ -397,11 +397,11 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
         // error), the request itself is not counted.
         if (observer_) {
           r.outcome_ = Outcome::kCancelled;
-          report_attempt(a, r, attempt_start, hops);
+          report_attempt(a, r, opts.name.empty() ? url : std::string_view(opts.name), attempt_start, hops);
         }
         throw;
       }
-      if (observer_) report_attempt(a, r, attempt_start, hops);
+      if (observer_) report_attempt(a, r, opts.name.empty() ? url : std::string_view(opts.name), attempt_start, hops);
       if (r.outcome_ != Outcome::kOk || !opts.allow_redirects || !is_redirect(r.status_) ||
           a.location.empty()) {
         break;

@@ -28,6 +28,7 @@ struct RequestRecord {
 // into it: what a CLIENT span is made of (OTel HTTP client semantic conventions).
 struct AttemptRecord {
   http::Method method;
+  std::string_view name;            // the request's stats name (name= or the URL as given)
   std::string_view url;             // url.full of this attempt
   std::string_view server_address;  // server.address
   std::uint16_t server_port;        // server.port

@@ -41,6 +41,7 @@ Engine::Engine(EngineConfig cfg, scenario::Scenario scenario, double now_s, doub
       seed_(cfg_.seed != 0 ? cfg_.seed : (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()),
       stats_(now_wall, cfg_.max_names) {
   ramp_.start_s = now_s;
+  start_unix_nano_ = static_cast<std::uint64_t>(now_wall * 1e9);
   if (cfg_.flags) {
     flag_warnings_ = std::make_unique<core::RateLimitedWarning>(
         cfg_.log, std::chrono::nanoseconds(cfg_.flags->warn_interval));
@@ -50,7 +51,8 @@ Engine::Engine(EngineConfig cfg, scenario::Scenario scenario, double now_s, doub
     WorkerConfig wc{&cfg_.client, cfg_.tls, cfg_.max_names,
                     cfg_.flags ? &*cfg_.flags : nullptr, cfg_.log, flag_warnings_.get(),
                     cfg_.trace ? &*cfg_.trace : nullptr, cfg_.span_capacity_per_worker,
-                    &cfg_.logs, cfg_.log_capacity_per_worker};
+                    &cfg_.logs, cfg_.log_capacity_per_worker,
+                    cfg_.request_metrics ? &*cfg_.request_metrics : nullptr};
     workers_.push_back(std::make_unique<Worker>(i, wc));
   }
   for (auto& w : workers_) w->start();
@@ -210,6 +212,23 @@ void Engine::drain(std::vector<otel::SpanData>& out, std::uint64_t& dropped) {
                  std::make_move_iterator(spans.end()));
     }
   }
+}
+
+std::vector<otel::Metric> Engine::collect_metrics(std::uint64_t now_unix_nano) {
+  std::vector<otel::Metric> out;
+  if (!cfg_.request_metrics) return out;
+  if (!request_stream_) {
+    request_stream_ = std::make_unique<RequestMetricStream>(*cfg_.request_metrics, start_unix_nano_);
+  }
+  std::vector<std::future<std::shared_ptr<RequestMetrics::Delta>>> futures;
+  futures.reserve(workers_.size());
+  for (auto& w : workers_) futures.push_back(w->take_metrics(now_unix_nano));
+  for (auto& f : futures) {
+    if (f.wait_for(std::chrono::seconds(1)) != std::future_status::ready) continue;
+    if (auto d = f.get()) request_stream_->merge(*d);
+  }
+  out.push_back(request_stream_->collect(now_unix_nano));
+  return out;
 }
 
 void Engine::drain(std::vector<otel::LogRecord>& out, std::uint64_t& dropped) {

@@ -44,6 +44,8 @@ struct EngineConfig {
   // (OTEL_BLRP_MAX_QUEUE_SIZE split over the workers); 0: log lines are not recorded.
   scenario::LogSettings logs;
   std::size_t log_capacity_per_worker = 0;
+  // http.client.request.duration recorded by the workers; unset: not recorded.
+  std::optional<RequestMetricsConfig> request_metrics;
 };
 
 enum class RunState { kReady, kSpawning, kRunning, kStopping, kStopped };
@@ -74,6 +76,9 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
 
   // otel::SpanSource, for the exporter thread (thread-safe; waits at most 1 s per worker).
   void drain(std::vector<otel::SpanData>& out, std::uint64_t& dropped) override;
+  // The request metrics as of now (cumulative or delta per the config); empty without them.
+  // Metrics thread only (waits at most 1 s per worker).
+  std::vector<otel::Metric> collect_metrics(std::uint64_t now_unix_nano);
   // otel::LogSource: the users' log records (same contract).
   void drain(std::vector<otel::LogRecord>& out, std::uint64_t& dropped) override;
 
@@ -106,6 +111,8 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   EngineConfig cfg_;
   scenario::Scenario scenario_;
   std::unique_ptr<core::RateLimitedWarning> flag_warnings_;
+  std::unique_ptr<RequestMetricStream> request_stream_;  // metrics thread
+  std::uint64_t start_unix_nano_ = 0;
   std::vector<std::unique_ptr<Worker>> workers_;
   ClassPicker picker_;
   std::vector<std::int64_t> class_counts_;

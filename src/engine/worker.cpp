@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/clock.hpp"
 #include "http/method.hpp"
 #include "otel/attribute_limits.hpp"
 
@@ -11,6 +12,10 @@ namespace loadgen::engine {
 
 Worker::Worker(int index, WorkerConfig cfg)
     : index_(index), cfg_(cfg), loop_(cfg.tls), shard_(cfg.max_names) {
+  if (cfg_.metrics) {
+    metrics_ = std::make_unique<RequestMetrics>(
+        *cfg_.metrics, static_cast<std::uint64_t>(core::wall_ns()) + static_cast<std::uint64_t>(index));
+  }
   // Built before the thread starts and destroyed after it stops: never touched concurrently.
   if (cfg_.flags) {
     flags_ = std::make_unique<flags::OfrepFlagSource>(loop_, *cfg_.flags, cfg_.log,
@@ -134,6 +139,16 @@ std::future<std::pair<std::vector<otel::SpanData>, std::uint64_t>> Worker::take_
   return fut;
 }
 
+std::future<std::shared_ptr<RequestMetrics::Delta>> Worker::take_metrics(
+    std::uint64_t now_unix_nano) {
+  auto promise = std::make_shared<std::promise<std::shared_ptr<RequestMetrics::Delta>>>();
+  auto fut = promise->get_future();
+  loop_.post([this, promise, now_unix_nano] {
+    promise->set_value(metrics_ ? metrics_->take(now_unix_nano) : nullptr);
+  });
+  return fut;
+}
+
 std::future<std::pair<std::vector<otel::LogRecord>, std::uint64_t>> Worker::take_logs() {
   auto promise =
       std::make_shared<std::promise<std::pair<std::vector<otel::LogRecord>, std::uint64_t>>>();
@@ -164,6 +179,7 @@ void Worker::record(otel::SpanData&& span) {
 
 // A CLIENT span per physical request, per the stable HTTP client semantic conventions.
 void Worker::on_attempt(const client::AttemptRecord& a) {
+  if (metrics_) metrics_->record(a);
   if (cfg_.span_capacity == 0 || (a.trace_flags & 0x01) == 0) return;
   if (spans_.size() >= cfg_.span_capacity) {
     ++spans_dropped_;

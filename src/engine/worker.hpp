@@ -17,6 +17,7 @@
 #include "client/config.hpp"
 #include "client/event_loop.hpp"
 #include "client/request_observer.hpp"
+#include "engine/request_metrics.hpp"
 #include "core/log_sink.hpp"
 #include "flags/ofrep_flag_source.hpp"
 #include "otel/span_sink.hpp"
@@ -51,6 +52,7 @@ struct WorkerConfig {
   std::size_t span_capacity = 0;  // finished spans buffered between drains; 0: no spans
   const scenario::LogSettings* logs = nullptr;
   std::size_t log_capacity = 0;  // log records buffered between drains; 0: none
+  const RequestMetricsConfig* metrics = nullptr;  // null: no http.client.request.duration
 };
 
 class Worker final : public client::RequestObserver,
@@ -75,6 +77,8 @@ class Worker final : public client::RequestObserver,
   void stop_watches();
   // Thread-safe: the spans finished since the last call, and how many were dropped.
   std::future<std::pair<std::vector<otel::SpanData>, std::uint64_t>> take_spans();
+  // Thread-safe: the request metrics recorded since the last call (null without metrics).
+  std::future<std::shared_ptr<RequestMetrics::Delta>> take_metrics(std::uint64_t now_unix_nano);
   // Thread-safe: the users' log records since the last call, and how many were dropped.
   std::future<std::pair<std::vector<otel::LogRecord>, std::uint64_t>> take_logs();
   bool watching() const { return watchers_.load(std::memory_order_relaxed) > 0; }
@@ -121,6 +125,7 @@ class Worker final : public client::RequestObserver,
   std::unique_ptr<flags::OfrepFlagSource> flags_;
   std::vector<otel::SpanData> spans_;
   std::uint64_t spans_dropped_ = 0;
+  std::unique_ptr<RequestMetrics> metrics_;
   std::vector<otel::LogRecord> logs_;
   std::uint64_t logs_dropped_ = 0;
   client::Sleeper watch_sleeper_;

@@ -32,6 +32,7 @@ class Traces(LoadgenTestCase):
         env = dict(env)
         env.setdefault("OTEL_BSP_SCHEDULE_DELAY", "300")
         env.setdefault("OTEL_LOGS_EXPORTER", "none")  # this suite counts trace requests only
+        env.setdefault("OTEL_METRICS_EXPORTER", "none")
         res = shop.loadgen(USERS, run_time, wait_time="between(0, 0.1)", extra_env=env).wait(60)
         self.assertExit(res, 0)
         return res
@@ -301,10 +302,14 @@ class Traces(LoadgenTestCase):
             self.run_shop(shop, {"LOADGEN_OTLP_FILE": path}, run_time="2s")
             with open(path) as f:
                 every = [json.loads(line) for line in f if line.strip()]
-            # The file is shared by the signals: whole lines of TracesData and LogsData.
+            # The file is shared by the signals: whole lines of TracesData, LogsData and
+            # MetricsData.
             lines = [line for line in every if "resourceSpans" in line]
             self.assertTrue(any("resourceLogs" in line for line in every))
-            self.assertEqual(len(lines) + sum("resourceLogs" in line for line in every), len(every))
+            self.assertTrue(any("resourceMetrics" in line for line in every))
+            self.assertTrue(all(len(line) == 1 for line in every))
+            self.assertTrue(all(next(iter(line)) in ("resourceSpans", "resourceLogs", "resourceMetrics")
+                                for line in every))
             self.assertTrue(lines)
             names = {s["name"] for line in lines for rs in line["resourceSpans"]
                      for ss in rs["scopeSpans"] for s in ss["spans"]}

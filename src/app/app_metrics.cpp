@@ -1,0 +1,173 @@
+#include "app/app_metrics.hpp"
+
+#include <dirent.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "otel/metrics/instrument.hpp"
+
+namespace loadgen::app {
+
+namespace {
+
+namespace om = otel::metrics;
+
+std::int64_t open_fds() {
+  DIR* d = opendir("/proc/self/fd");
+  if (d == nullptr) return -1;
+  std::int64_t n = 0;
+  while (const dirent* e = readdir(d)) {
+    if (e->d_name[0] != '.') ++n;
+  }
+  closedir(d);
+  return n - 1;  // the directory stream's own descriptor
+}
+
+// Resident set size (bytes) and thread count from /proc/self/status.
+std::pair<std::int64_t, std::int64_t> rss_and_threads() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  std::int64_t rss = -1, threads = -1;
+  while (std::getline(f, line)) {
+    std::istringstream is(line);
+    std::string key;
+    is >> key;
+    if (key == "VmRSS:") {
+      is >> rss;
+      rss *= 1024;
+    } else if (key == "Threads:") {
+      is >> threads;
+    }
+  }
+  return {rss, threads};
+}
+
+otel::NumberDataPoint point(otel::Attributes attrs, double v, bool integer, std::uint64_t start,
+                            std::uint64_t now) {
+  otel::NumberDataPoint p;
+  p.attributes = std::move(attrs);
+  p.start_time_unix_nano = start;
+  p.time_unix_nano = now;
+  if (integer) {
+    p.value = static_cast<std::int64_t>(v);
+  } else {
+    p.value = v;
+  }
+  return p;
+}
+
+}  // namespace
+
+AppMetricSource::AppMetricSource(engine::Engine& eng, const otel::MetricsConfig& config,
+                                 Telemetry telemetry, std::uint64_t start_unix_nano)
+    : eng_(eng),
+      config_(config),
+      telemetry_(std::move(telemetry)),
+      start_ns_(start_unix_nano),
+      last_collect_ns_(start_unix_nano) {}
+
+otel::Metric AppMetricSource::counter(const std::string& name, const std::string& unit,
+                                      const std::string& desc,
+                                      std::vector<std::pair<otel::Attributes, double>> values,
+                                      std::uint64_t now, bool integer) {
+  const auto temporality =
+      om::temporality_for(config_.temporality, om::InstrumentKind::kObservableCounter);
+  const bool delta = temporality == otel::AggregationTemporality::kDelta;
+  otel::Sum sum;
+  sum.aggregation_temporality = temporality;
+  sum.is_monotonic = true;
+  for (auto& [attrs, v] : values) {
+    double value = v;
+    if (delta) {
+      std::string key = name;
+      for (const auto& a : attrs)
+        if (const auto* s = std::get_if<std::string>(&a.value.v)) key += "|" + *s;
+      double& prev = previous_[key];
+      value = v - prev;
+      prev = v;
+    }
+    sum.data_points.push_back(
+        point(std::move(attrs), value, integer, delta ? last_collect_ns_ : start_ns_, now));
+  }
+  otel::Metric m;
+  m.name = name;
+  m.unit = unit;
+  m.description = desc;
+  m.data = std::move(sum);
+  return m;
+}
+
+otel::Metric AppMetricSource::updown(const std::string& name, const std::string& unit,
+                                     const std::string& desc, double value, std::uint64_t now,
+                                     bool integer) {
+  // Observable UpDownCounter: cumulative under every preference (the spec's table).
+  otel::Sum sum;
+  sum.aggregation_temporality = otel::AggregationTemporality::kCumulative;
+  sum.is_monotonic = false;
+  sum.data_points.push_back(point({}, value, integer, start_ns_, now));
+  otel::Metric m;
+  m.name = name;
+  m.unit = unit;
+  m.description = desc;
+  m.data = std::move(sum);
+  return m;
+}
+
+void AppMetricSource::collect(std::vector<otel::Metric>& out, std::uint64_t now) {
+  for (auto& m : eng_.collect_metrics(now)) out.push_back(std::move(m));
+
+  out.push_back(updown("loadgen.users.active", "{user}", "Simulated users running now.",
+                       static_cast<double>(eng_.alive()), now, true));
+  {
+    otel::Gauge g;
+    g.data_points.push_back(
+        point({}, static_cast<double>(target_.load(std::memory_order_relaxed)), true, 0, now));
+    otel::Metric m;
+    m.name = "loadgen.users.target";
+    m.unit = "{user}";
+    m.description = "The user count the run is ramping to or holding.";
+    m.data = std::move(g);
+    out.push_back(std::move(m));
+  }
+  auto value_of = [](const std::function<std::uint64_t()>& f) {
+    return f ? static_cast<double>(f()) : 0.0;
+  };
+  out.push_back(counter("loadgen.telemetry.dropped", "{item}",
+                        "Spans and log records dropped by full buffers or queues.",
+                        {{{{"loadgen.signal", {std::string("traces")}}}, value_of(telemetry_.spans_dropped)},
+                         {{{"loadgen.signal", {std::string("logs")}}}, value_of(telemetry_.logs_dropped)}},
+                        now, true));
+  out.push_back(counter("loadgen.telemetry.export.failures", "{export}",
+                        "Exports that failed after their retries.",
+                        {{{{"loadgen.signal", {std::string("traces")}}}, value_of(telemetry_.span_export_failures)},
+                         {{{"loadgen.signal", {std::string("logs")}}}, value_of(telemetry_.log_export_failures)}},
+                        now, true));
+
+  // process.* (process semantic conventions).
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  const double user = static_cast<double>(ru.ru_utime.tv_sec) + static_cast<double>(ru.ru_utime.tv_usec) * 1e-6;
+  const double sys = static_cast<double>(ru.ru_stime.tv_sec) + static_cast<double>(ru.ru_stime.tv_usec) * 1e-6;
+  out.push_back(counter("process.cpu.time", "s", "Total CPU seconds broken down by different CPU modes.",
+                        {{{{"cpu.mode", {std::string("user")}}}, user},
+                         {{{"cpu.mode", {std::string("system")}}}, sys}},
+                        now, false));
+  const auto [rss, threads] = rss_and_threads();
+  if (rss >= 0)
+    out.push_back(updown("process.memory.usage", "By",
+                         "The amount of physical memory in use.", static_cast<double>(rss), now, true));
+  if (threads >= 0)
+    out.push_back(updown("process.thread.count", "{thread}", "Process threads count.",
+                         static_cast<double>(threads), now, true));
+  if (const auto fds = open_fds(); fds >= 0)
+    out.push_back(updown("process.unix.file_descriptor.count", "{file_descriptor}",
+                         "Number of unix file descriptors in use by the process.",
+                         static_cast<double>(fds), now, true));
+  last_collect_ns_ = now;
+}
+
+}  // namespace loadgen::app

@@ -1,0 +1,174 @@
+#include "telemetry/metrics_pipeline.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <exception>
+#include <utility>
+
+#include "core/clock.hpp"
+#include "telemetry/file_exporter.hpp"
+#include "telemetry/otlp_tls.hpp"
+#include "telemetry/otlp_transport.hpp"
+
+namespace loadgen::telemetry {
+
+MetricExporters make_metric_exporters(const otel::MetricsConfig& config, client::EventLoop& loop,
+                                      core::LogSink* log) {
+  MetricExporters out;
+  if (config.sdk_disabled) return out;
+  for (otel::ExporterKind kind : config.exporters.kinds) {
+    switch (kind) {
+      case otel::ExporterKind::kOtlp:
+        out.push_back(std::make_unique<OtlpMetricExporter>(
+            make_otlp_transport(loop, config.otlp, kMetricsCodec, log)));
+        break;
+      case otel::ExporterKind::kConsole:
+        out.push_back(std::make_unique<OtlpFileMetricExporter>(stderr, log));
+        break;
+      case otel::ExporterKind::kOtlpStdout:
+        out.push_back(std::make_unique<OtlpFileMetricExporter>(stdout, log));
+        break;
+      case otel::ExporterKind::kOtlpFile:
+        out.push_back(
+            std::make_unique<OtlpFileMetricExporter>(config.exporters.otlp_file_path, log));
+        break;
+      case otel::ExporterKind::kPrometheus:
+        if (log)
+          log->log(core::LogLevel::kWarning,
+                   "OTEL_METRICS_EXPORTER=prometheus is not supported yet; use otlp");
+        break;
+    }
+  }
+  return out;
+}
+
+MetricsPipeline::MetricsPipeline(const otel::MetricsConfig& config, otel::Resource resource,
+                                 otel::MetricSource& source, core::LogSink* log)
+    : config_(config), source_(source), log_(log), warn_(log) {
+  otel::ScopeMetrics sm;
+  sm.scope.name = std::string(kScopeName);
+  sm.scope.version = std::string(kScopeVersion);
+  sm.schema_url = resource.schema_url;
+  otel::ResourceMetrics rm;
+  rm.resource = std::move(resource);
+  rm.scope_metrics.push_back(std::move(sm));
+  batch_.push_back(std::move(rm));
+}
+
+MetricsPipeline::~MetricsPipeline() { shutdown(config_.export_timeout); }
+
+void MetricsPipeline::start() {
+  if (started_) return;
+  started_ = true;
+  loop_ = std::make_unique<client::EventLoop>(otlp_tls_options(config_.otlp, log_));
+  thread_ = std::thread([this] { thread_main(); });
+}
+
+void MetricsPipeline::thread_main() {
+  bool clean = false;
+  try {
+    exporters_ = make_metric_exporters(config_, *loop_, log_);
+    core::spawn(run_loop(), [this, &clean](std::exception_ptr e) {
+      if (e && log_) log_->log(core::LogLevel::kError, "metrics pipeline: reader loop failed");
+      clean = true;
+      loop_->stop();
+    });
+    loop_->run();
+  } catch (const std::exception& e) {
+    if (log_) log_->log(core::LogLevel::kError, fmt::format("metrics pipeline: {}", e.what()));
+  }
+  if (clean) {
+    for (auto& e : exporters_) e->shutdown();
+    exporters_.clear();
+  } else {
+    // Stopped with an export suspended: its frame refers to the exporters and the loop.
+    new MetricExporters(std::move(exporters_));
+    (void)loop_.release();
+  }
+  {
+    std::lock_guard lk(done_mu_);
+    done_ = true;
+  }
+  done_cv_.notify_all();
+}
+
+core::Task<void> MetricsPipeline::run_loop() {
+  for (;;) {
+    co_await loop_->sleep(sleeper_, config_.export_interval);
+    if (stopping_) break;
+    const auto timeout = config_.export_timeout.count() > 0 ? config_.export_timeout
+                                                            : std::chrono::milliseconds(30000);
+    co_await collect_and_export(Clock::now() + timeout);
+    if (stopping_) break;
+  }
+  co_await collect_and_export(final_deadline_);  // the final values
+}
+
+core::Task<void> MetricsPipeline::collect_and_export(Clock::time_point deadline) {
+  auto& metrics = batch_.front().scope_metrics.front().metrics;
+  metrics.clear();
+  try {
+    source_.collect(metrics, static_cast<std::uint64_t>(core::wall_ns()));
+  } catch (const std::exception& e) {
+    warn_.warn("collect", fmt::format("metrics pipeline: collection failed: {}", e.what()),
+               core::mono_ns());
+  }
+  std::uint64_t points = 0;
+  for (const auto& m : metrics) points += otel::data_point_count(m);
+  for (auto& exporter : exporters_) {
+    ExportResult r;
+    try {
+      r = co_await exporter->export_batch(batch_, deadline);
+    } catch (const std::exception& e) {
+      r = ExportResult{ExportResult::Code::kFailure, e.what(), 0, 0};
+    }
+    if (r.ok()) {
+      exports_.fetch_add(1, std::memory_order_relaxed);
+      data_points_.fetch_add(points, std::memory_order_relaxed);
+    } else {
+      failed_exports_.fetch_add(1, std::memory_order_relaxed);
+      warn_.warn(exporter->name(),
+                 fmt::format("metric export failed ({}, {} data points lost): {}",
+                             exporter->name(), points, r.message),
+                 core::mono_ns());
+    }
+  }
+}
+
+void MetricsPipeline::shutdown(std::chrono::milliseconds deadline) {
+  if (!started_ || joined_) {
+    joined_ = true;
+    return;
+  }
+  joined_ = true;
+  const auto final_deadline = Clock::now() + deadline;
+  client::EventLoop* loop = loop_.get();
+  loop->post([this, final_deadline, loop] {
+    stopping_ = true;
+    final_deadline_ = final_deadline;
+    for (auto& e : exporters_) e->final_flush();
+    loop->wake(sleeper_);
+  });
+  std::unique_lock lk(done_mu_);
+  if (!done_cv_.wait_until(lk, final_deadline, [&] { return done_; })) {
+    loop->post([this] {
+      for (auto& e : exporters_) e->cancel();
+    });
+    if (!done_cv_.wait_until(lk, final_deadline + std::chrono::seconds(1), [&] { return done_; })) {
+      lk.unlock();
+      loop->stop();
+      if (log_) log_->log(core::LogLevel::kWarning, "metrics pipeline: stopped with an export in flight");
+    }
+  }
+  if (lk.owns_lock()) lk.unlock();
+  thread_.join();
+}
+
+MetricsPipeline::Counters MetricsPipeline::counters() const {
+  return Counters{exports_.load(std::memory_order_relaxed),
+                  failed_exports_.load(std::memory_order_relaxed),
+                  data_points_.load(std::memory_order_relaxed)};
+}
+
+}  // namespace loadgen::telemetry

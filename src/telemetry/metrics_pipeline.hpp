@@ -1,0 +1,77 @@
+// MetricsPipeline: the periodic exporting metric reader (metrics/sdk.md "Periodic exporting
+// MetricReader"): every OTEL_METRIC_EXPORT_INTERVAL it collects from the MetricSource on its
+// own thread and exports one batch to every exporter OTEL_METRICS_EXPORTER selects, each
+// export bounded by OTEL_METRIC_EXPORT_TIMEOUT; shutdown() collects and exports once more, so
+// the final values are never lost. A slow or dead collector delays only this thread.
+// Thread: construct, start(), shutdown() from one owner thread; counters() from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "client/event_loop.hpp"
+#include "core/log_sink.hpp"
+#include "core/task.hpp"
+#include "otel/env_config.hpp"
+#include "otel/metric_source.hpp"
+#include "telemetry/batch_pipeline.hpp"
+
+namespace loadgen::telemetry {
+
+using MetricExporters = ExporterList<otel::ResourceMetrics>;
+
+// kOtlp → OTLP (grpc, http/protobuf, http/json); kOtlpStdout / kOtlpFile → OTLP JSON lines;
+// kConsole → OTLP JSON lines on stderr; kPrometheus → not here (a warning).
+MetricExporters make_metric_exporters(const otel::MetricsConfig& config, client::EventLoop& loop,
+                                      core::LogSink* log);
+
+class MetricsPipeline {
+ public:
+  struct Counters {
+    std::uint64_t exports = 0;         // collections exported (successfully, summed over exporters)
+    std::uint64_t failed_exports = 0;  // export calls that failed (after retries)
+    std::uint64_t data_points = 0;     // points in successful exports
+  };
+
+  MetricsPipeline(const otel::MetricsConfig& config, otel::Resource resource,
+                  otel::MetricSource& source, core::LogSink* log);
+  ~MetricsPipeline();
+  MetricsPipeline(const MetricsPipeline&) = delete;
+  MetricsPipeline& operator=(const MetricsPipeline&) = delete;
+
+  void start();
+  // A final collection and export, bounded by `deadline` from now; then the thread ends.
+  void shutdown(std::chrono::milliseconds deadline);
+  Counters counters() const;
+
+ private:
+  void thread_main();
+  core::Task<void> run_loop();
+  core::Task<void> collect_and_export(Clock::time_point deadline);
+
+  otel::MetricsConfig config_;
+  otel::MetricSource& source_;
+  core::LogSink* log_;
+  core::RateLimitedWarning warn_;
+  std::vector<otel::ResourceMetrics> batch_;
+  std::unique_ptr<client::EventLoop> loop_;
+  std::thread thread_;
+  MetricExporters exporters_;
+  client::Sleeper sleeper_;
+  bool started_ = false;
+  bool joined_ = false;
+  bool stopping_ = false;  // loop thread
+  Clock::time_point final_deadline_{};
+  std::atomic<std::uint64_t> exports_{0}, failed_exports_{0}, data_points_{0};
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  bool done_ = false;
+};
+
+}  // namespace loadgen::telemetry
