@@ -3,7 +3,7 @@
 # loopback. Starts shopsim (shop API + flagd OFREP) on free ports, runs loadgen headless with
 # live stats and a final summary, prints what shopsim saw, and stops everything it started
 # (also on Ctrl-C: loadgen then prints its summary first).
-# Traces go to a local file (LOADGEN_OTLP_FILE, OTLP/JSON lines).
+# Traces, logs and metrics go to local files (LOADGEN_OTLP_<SIGNAL>_FILE, OTLP/JSON lines).
 # Knobs (environment): DEMO_USERS (50), DEMO_SPAWN_RATE (10), DEMO_RUN_TIME (30s),
 # DEMO_WAIT_TIME (between(0.5, 2.5); the demo's own users wait between(1, 10)), LOADGEN_BIN,
 # SHOPSIM_BIN.
@@ -44,8 +44,11 @@ echo "demo: flags in $work/flags.json (edit it while the demo runs: loadGenerato
      "loadGeneratorTraffic, loadGeneratorVUs); reports in $work"
 
 set +e
-# Telemetry written locally: traces as OTLP/JSON lines (one batch per line), no collector needed.
-FLAGD_HOST=127.0.0.1 FLAGD_OFREP_PORT="$ofrep_port" LOADGEN_OTLP_FILE="$work/traces.jsonl" \
+# Telemetry written locally: traces, logs and metrics as OTLP/JSON lines (one batch per line),
+# no collector needed.
+FLAGD_HOST=127.0.0.1 FLAGD_OFREP_PORT="$ofrep_port" LOADGEN_OTLP_TRACES_FILE="$work/traces.jsonl" \
+  LOADGEN_OTLP_LOGS_FILE="$work/logs.jsonl" LOADGEN_OTLP_METRICS_FILE="$work/metrics.jsonl" \
+  OTEL_METRIC_EXPORT_INTERVAL="${OTEL_METRIC_EXPORT_INTERVAL:-10000}" \
   OTEL_BSP_SCHEDULE_DELAY="${OTEL_BSP_SCHEDULE_DELAY:-1000}" OTEL_BSP_MAX_QUEUE_SIZE="${OTEL_BSP_MAX_QUEUE_SIZE:-65536}" \
   "$loadgen" --headless --scenario astronomy-shop \
   -H "http://127.0.0.1:$port" \
@@ -68,5 +71,13 @@ echo
 if [ -s "$work/traces.jsonl" ]; then
   echo "demo: traces (OTLP/JSON lines) in $work/traces.jsonl: $(wc -l <"$work/traces.jsonl") batches;" \
        "span names: $(grep -o '"name":"[a-zA-Z_]*"' "$work/traces.jsonl" | sort | uniq -c | sort -rn | head -6 | awk '{printf "%s %s  ", $1, $2}')"
+fi
+if [ -s "$work/logs.jsonl" ]; then
+  echo "demo: logs (OTLP/JSON lines, with trace and span ids) in $work/logs.jsonl:" \
+       "$(grep -o '"body":' "$work/logs.jsonl" | wc -l) records"
+fi
+if [ -s "$work/metrics.jsonl" ]; then
+  echo "demo: metrics (OTLP/JSON lines; http.client.request.duration, loadgen.*, process.*) in" \
+       "$work/metrics.jsonl: $(wc -l <"$work/metrics.jsonl") collections"
 fi
 echo "demo: loadgen exited with code $rc (see docs/exit-codes.md)"
