@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/strings.hpp"
 #include "otel/baggage.hpp"
 
 namespace loadgen::otel {
@@ -477,6 +478,25 @@ Sampler sampler_from_env(const Env& env, std::vector<std::string>* warnings) {
 
 // ---- traces ----
 
+// The OTLP exporter settings of one signal, into `out`. An unusable endpoint is an error only
+// when the OTLP exporter is in use (the SDK enabled and "otlp" selected); otherwise a warning.
+static core::Status read_otlp_config(const Env& env, Signal signal, bool sdk_disabled,
+                              const ExporterSelection& exporters, OtlpExporterConfig& out,
+                              std::vector<std::string>* warnings) {
+  auto otlp = otlp_exporter_config_from_env(env, signal, warnings);
+  if (otlp.ok()) {
+    out = std::move(*otlp);
+    return core::Ok{};
+  }
+  const bool used = !sdk_disabled && std::find(exporters.kinds.begin(), exporters.kinds.end(),
+                                               ExporterKind::kOtlp) != exporters.kinds.end();
+  if (used) return otlp.error();
+  const EnvReader r(env, warnings);
+  r.warn(otlp.error().message + " (ignored: the OTLP " +
+         core::ascii_lowercase(signal_env_name(signal)) + " exporter is not in use)");
+  return core::Ok{};
+}
+
 core::Result<TracesConfig> traces_config_from_env(const Env& env,
                                                   std::vector<std::string>* warnings) {
   const EnvReader r(env, warnings);
@@ -494,15 +514,9 @@ core::Result<TracesConfig> traces_config_from_env(const Env& env,
   c.exporters = exporters_from_env(env, Signal::kTraces, warnings);
   c.batch = batch_config_from_env(env, "OTEL_BSP_", kBspDefaults, warnings);
   c.limits = span_limits_from_env(env, warnings);
-  auto otlp = otlp_exporter_config_from_env(env, Signal::kTraces, warnings);
-  if (otlp.ok()) {
-    c.otlp = std::move(*otlp);
-  } else {
-    const bool used =
-        !c.sdk_disabled && std::find(c.exporters.kinds.begin(), c.exporters.kinds.end(),
-                                     ExporterKind::kOtlp) != c.exporters.kinds.end();
-    if (used) return otlp.error();
-    r.warn(otlp.error().message + " (ignored: the OTLP trace exporter is not in use)");
+  if (auto st = read_otlp_config(env, Signal::kTraces, c.sdk_disabled, c.exporters, c.otlp, warnings);
+      !st) {
+    return st.error();
   }
   return c;
 }
@@ -514,15 +528,9 @@ core::Result<LogsConfig> logs_config_from_env(const Env& env, std::vector<std::s
   c.exporters = exporters_from_env(env, Signal::kLogs, warnings);
   c.batch = batch_config_from_env(env, "OTEL_BLRP_", kBlrpDefaults, warnings);
   c.limits = log_record_limits_from_env(env, warnings);
-  auto otlp = otlp_exporter_config_from_env(env, Signal::kLogs, warnings);
-  if (otlp.ok()) {
-    c.otlp = std::move(*otlp);
-  } else {
-    const bool used =
-        !c.sdk_disabled && std::find(c.exporters.kinds.begin(), c.exporters.kinds.end(),
-                                     ExporterKind::kOtlp) != c.exporters.kinds.end();
-    if (used) return otlp.error();
-    r.warn(otlp.error().message + " (ignored: the OTLP log exporter is not in use)");
+  if (auto st = read_otlp_config(env, Signal::kLogs, c.sdk_disabled, c.exporters, c.otlp, warnings);
+      !st) {
+    return st.error();
   }
   return c;
 }
@@ -572,15 +580,9 @@ core::Result<MetricsConfig> metrics_config_from_env(const Env& env,
     }
   }
 
-  auto otlp = otlp_exporter_config_from_env(env, Signal::kMetrics, warnings);
-  if (otlp.ok()) {
-    c.otlp = std::move(*otlp);
-  } else {
-    const bool used =
-        !c.sdk_disabled && std::find(c.exporters.kinds.begin(), c.exporters.kinds.end(),
-                                     ExporterKind::kOtlp) != c.exporters.kinds.end();
-    if (used) return otlp.error();
-    r.warn(otlp.error().message + " (ignored: the OTLP metric exporter is not in use)");
+  if (auto st = read_otlp_config(env, Signal::kMetrics, c.sdk_disabled, c.exporters, c.otlp, warnings);
+      !st) {
+    return st.error();
   }
   return c;
 }

@@ -13,7 +13,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -29,6 +28,7 @@
 #include "otel/env_config.hpp"
 #include "otel/log_data.hpp"
 #include "otel/span_data.hpp"
+#include "telemetry/pipeline_stop.hpp"
 #include "telemetry/span_exporter.hpp"
 
 namespace loadgen::telemetry {
@@ -114,9 +114,7 @@ class BatchPipeline {
       retries_{0};
   std::atomic<std::size_t> queued_{0};
 
-  std::mutex done_mu_;
-  std::condition_variable done_cv_;
-  bool done_ = false;
+  DoneSignal done_;
 };
 
 }  // namespace loadgen::telemetry

@@ -74,11 +74,7 @@ void BatchPipeline<S>::thread_main() {
     new Exporters(std::move(exporters_));
     (void)loop_.release();
   }
-  {
-    std::lock_guard lk(done_mu_);
-    done_ = true;
-  }
-  done_cv_.notify_all();
+  done_.set();
 }
 
 template <class S>
@@ -96,21 +92,12 @@ void BatchPipeline<S>::shutdown(std::chrono::milliseconds deadline) {
     for (auto& e : exporters_) e->final_flush();
     loop->wake(drain_sleeper_);
   });
-  std::unique_lock lk(done_mu_);
-  if (!done_cv_.wait_until(lk, final_deadline, [&] { return done_; })) {
-    // An export that began before shutdown still runs with its own, later deadline: cancel it
-    // (the spans left are counted as dropped by the export loop).
-    loop->post([this] {
-      for (auto& e : exporters_) e->cancel();
-    });
-    // The grace covers a SpanSource::drain call or an exporter that ignores cancel().
-    if (!done_cv_.wait_until(lk, final_deadline + std::chrono::seconds(1), [&] { return done_; })) {
-      lk.unlock();
-      loop->stop();
-      if (log_) log_->log(core::LogLevel::kWarning, fmt::format("{} pipeline: stopped with an export in flight", S::kName));
-    }
-  }
-  if (lk.owns_lock()) lk.unlock();
+  await_or_stop(
+      done_, *loop, final_deadline,
+      [this] {
+        for (auto& e : exporters_) e->cancel();
+      },
+      log_, S::kName);
   thread_.join();
 }
 

@@ -86,11 +86,7 @@ void MetricsPipeline::thread_main() {
     new MetricExporters(std::move(exporters_));
     (void)loop_.release();
   }
-  {
-    std::lock_guard lk(done_mu_);
-    done_ = true;
-  }
-  done_cv_.notify_all();
+  done_.set();
 }
 
 core::Task<void> MetricsPipeline::run_loop() {
@@ -150,18 +146,12 @@ void MetricsPipeline::shutdown(std::chrono::milliseconds deadline) {
     for (auto& e : exporters_) e->final_flush();
     loop->wake(sleeper_);
   });
-  std::unique_lock lk(done_mu_);
-  if (!done_cv_.wait_until(lk, final_deadline, [&] { return done_; })) {
-    loop->post([this] {
-      for (auto& e : exporters_) e->cancel();
-    });
-    if (!done_cv_.wait_until(lk, final_deadline + std::chrono::seconds(1), [&] { return done_; })) {
-      lk.unlock();
-      loop->stop();
-      if (log_) log_->log(core::LogLevel::kWarning, "metrics pipeline: stopped with an export in flight");
-    }
-  }
-  if (lk.owns_lock()) lk.unlock();
+  await_or_stop(
+      done_, *loop, final_deadline,
+      [this] {
+        for (auto& e : exporters_) e->cancel();
+      },
+      log_, "metrics");
   thread_.join();
 }
 

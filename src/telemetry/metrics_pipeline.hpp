@@ -8,10 +8,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -21,6 +19,7 @@
 #include "otel/env_config.hpp"
 #include "otel/metric_source.hpp"
 #include "telemetry/batch_pipeline.hpp"
+#include "telemetry/pipeline_stop.hpp"
 
 namespace loadgen::telemetry {
 
@@ -69,9 +68,7 @@ class MetricsPipeline {
   bool stopping_ = false;  // loop thread
   Clock::time_point final_deadline_{};
   std::atomic<std::uint64_t> exports_{0}, failed_exports_{0}, data_points_{0};
-  std::mutex done_mu_;
-  std::condition_variable done_cv_;
-  bool done_ = false;
+  DoneSignal done_;
 };
 
 }  // namespace loadgen::telemetry
