@@ -324,6 +324,13 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   const bool export_metrics =
       metrics_cfg && !metrics_cfg->sdk_disabled && !metrics_cfg->exporters.kinds.empty();
   if (export_metrics) {
+    const auto& kinds = metrics_cfg->exporters.kinds;
+    if (std::find(kinds.begin(), kinds.end(), otel::ExporterKind::kPrometheus) != kinds.end() &&
+        metrics_cfg->temporality != otel::metrics::TemporalityPreference::kCumulative) {
+      log.warning("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: Prometheus needs cumulative "
+                  "metrics; every exporter gets cumulative temporality");
+      metrics_cfg->temporality = otel::metrics::TemporalityPreference::kCumulative;
+    }
     cfg.request_metrics = engine::RequestMetricsConfig{metrics_cfg->histogram_aggregation,
                                                        metrics_cfg->exemplar_filter,
                                                        metrics_cfg->temporality};

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <exception>
+#include <future>
+#include <memory>
+#include <string>
 #include <utility>
 
 #include "core/clock.hpp"
@@ -34,10 +37,7 @@ MetricExporters make_metric_exporters(const otel::MetricsConfig& config, client:
             std::make_unique<OtlpFileMetricExporter>(config.exporters.otlp_file_path, log));
         break;
       case otel::ExporterKind::kPrometheus:
-        if (log)
-          log->log(core::LogLevel::kWarning,
-                   "OTEL_METRICS_EXPORTER=prometheus is not supported yet; use otlp");
-        break;
+        break;  // served by MetricsPipeline (pull)
     }
   }
   return out;
@@ -63,6 +63,37 @@ void MetricsPipeline::start() {
   started_ = true;
   loop_ = std::make_unique<client::EventLoop>(otlp_tls_options(config_.otlp, log_));
   thread_ = std::thread([this] { thread_main(); });
+  const auto& kinds = config_.exporters.kinds;
+  if (!config_.sdk_disabled &&
+      std::find(kinds.begin(), kinds.end(), otel::ExporterKind::kPrometheus) != kinds.end()) {
+    prometheus_ = std::make_unique<PrometheusServer>();
+    auto st = prometheus_->start(config_.prometheus_host, config_.prometheus_port,
+                                 [this] { return scrape(std::chrono::seconds(5)); }, log_);
+    if (!st) {
+      if (log_) log_->log(core::LogLevel::kError, fmt::format("Prometheus exporter: {}", st.error().message));
+      prometheus_.reset();
+    } else if (log_) {
+      log_->log(core::LogLevel::kInfo,
+                fmt::format("Prometheus metrics on http://{}:{}/metrics", config_.prometheus_host,
+                            prometheus_->port()));
+    }
+  }
+}
+
+std::string MetricsPipeline::scrape(std::chrono::milliseconds timeout) {
+  auto promise = std::make_shared<std::promise<std::string>>();
+  auto fut = promise->get_future();
+  loop_->post([this, promise] {
+    std::vector<otel::Metric> metrics;
+    try {
+      source_.collect(metrics, static_cast<std::uint64_t>(core::wall_ns()));
+      promise->set_value(render_prometheus(batch_.front().resource, metrics));
+    } catch (const std::exception& e) {
+      promise->set_value(fmt::format("# collection failed: {}\n", e.what()));
+    }
+  });
+  if (fut.wait_for(timeout) != std::future_status::ready) return "# collection timed out\n";
+  return fut.get();
 }
 
 void MetricsPipeline::thread_main() {
@@ -133,6 +164,7 @@ core::Task<void> MetricsPipeline::collect_and_export(Clock::time_point deadline)
 }
 
 void MetricsPipeline::shutdown(std::chrono::milliseconds deadline) {
+  if (prometheus_) prometheus_->stop();  // no scrape waits on the loop from here on
   if (!started_ || joined_) {
     joined_ = true;
     return;

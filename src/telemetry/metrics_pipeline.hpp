@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "otel/env_config.hpp"
 #include "otel/metric_source.hpp"
 #include "telemetry/batch_pipeline.hpp"
+#include "telemetry/prometheus.hpp"
 #include "telemetry/pipeline_stop.hpp"
 
 namespace loadgen::telemetry {
@@ -26,7 +28,8 @@ namespace loadgen::telemetry {
 using MetricExporters = ExporterList<otel::ResourceMetrics>;
 
 // kOtlp → OTLP (grpc, http/protobuf, http/json); kOtlpStdout / kOtlpFile → OTLP JSON lines;
-// kConsole → OTLP JSON lines on stderr; kPrometheus → not here (a warning).
+// kConsole → OTLP JSON lines on stderr; kPrometheus is the pipeline's /metrics server, not an
+// exporter.
 MetricExporters make_metric_exporters(const otel::MetricsConfig& config, client::EventLoop& loop,
                                       core::LogSink* log);
 
@@ -48,6 +51,9 @@ class MetricsPipeline {
   // A final collection and export, bounded by `deadline` from now; then the thread ends.
   void shutdown(std::chrono::milliseconds deadline);
   Counters counters() const;
+  // A fresh collection rendered in the Prometheus text format (the /metrics endpoint); runs
+  // the collection on the pipeline's thread, waiting at most `timeout`. Thread-safe.
+  std::string scrape(std::chrono::milliseconds timeout);
 
  private:
   void thread_main();
@@ -62,6 +68,7 @@ class MetricsPipeline {
   std::unique_ptr<client::EventLoop> loop_;
   std::thread thread_;
   MetricExporters exporters_;
+  std::unique_ptr<PrometheusServer> prometheus_;
   client::Sleeper sleeper_;
   bool started_ = false;
   bool joined_ = false;

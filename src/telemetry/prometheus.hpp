@@ -1,0 +1,53 @@
+// Prometheus exporter (OTEL_METRICS_EXPORTER=prometheus; the OTel "Prometheus and OpenMetrics
+// compatibility" rules): a GET /metrics endpoint on OTEL_EXPORTER_PROMETHEUS_HOST:PORT
+// (default localhost:9464) serving the text exposition format 0.0.4. Each scrape asks the
+// metrics pipeline for a fresh cumulative collection.
+// Names: dots and other invalid characters become '_', the unit is appended as a suffix
+// (s → seconds, By → bytes, {annotations} dropped), counters end in _total; attributes become
+// labels; the resource is a target_info gauge. Explicit-bucket histograms become _bucket/_sum/
+// _count series; exponential histograms have no text form and are left out (a comment says so).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/log_sink.hpp"
+#include "core/result.hpp"
+#include "otel/metric_data.hpp"
+
+namespace loadgen::telemetry {
+
+// The text exposition of one collection.
+std::string render_prometheus(const otel::Resource& resource,
+                              const std::vector<otel::Metric>& metrics);
+
+// A small blocking HTTP/1.1 server on its own thread: GET /metrics → render(collect()).
+class PrometheusServer {
+ public:
+  using Collect = std::function<std::string()>;  // thread-safe; returns the rendered text
+  PrometheusServer() = default;
+  ~PrometheusServer();
+  PrometheusServer(const PrometheusServer&) = delete;
+  PrometheusServer& operator=(const PrometheusServer&) = delete;
+
+  // Binds and starts serving; the error names the address and the reason.
+  core::Status start(const std::string& host, std::uint16_t port, Collect collect,
+                     core::LogSink* log);
+  std::uint16_t port() const { return port_; }
+  void stop();
+
+ private:
+  void serve();
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  Collect collect_;
+  core::LogSink* log_ = nullptr;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace loadgen::telemetry
