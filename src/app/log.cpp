@@ -76,12 +76,10 @@ void Log::write(Level level, std::string_view message) {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   const std::int64_t now_ns = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-  {
-    std::lock_guard lock(mu_);
-    fmt::print(out_, "[{}] {}/{}/loadgen: {}\n", format_time(now_ns), hostname_,
-               level_name(level), message);
-    std::fflush(out_);
-  }
+  std::lock_guard lock(mu_);
+  fmt::print(out_, "[{}] {}/{}/loadgen: {}\n", format_time(now_ns), hostname_, level_name(level),
+             message);
+  std::fflush(out_);
   if (hook_) {
     otel::LogRecord r;
     r.time_unix_nano = r.observed_time_unix_nano = static_cast<std::uint64_t>(now_ns);

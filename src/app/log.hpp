@@ -51,8 +51,12 @@ class Log final : public core::LogSink {
   void write_record(const otel::LogRecord& record);
   void set_service_name(std::string name) { service_name_ = std::move(name); }
   // Every message written from now on is also handed to `hook` (as an OTel log record without
-  // trace context), e.g. to export loadgen's own messages over OTLP. Set before threads start.
-  void set_record_hook(std::function<void(otel::LogRecord&&)> hook) { hook_ = std::move(hook); }
+  // trace context), e.g. to export loadgen's own messages over OTLP. Called under Log's lock:
+  // the hook must not log.
+  void set_record_hook(std::function<void(otel::LogRecord&&)> hook) {
+    std::lock_guard lock(mu_);
+    hook_ = std::move(hook);
+  }
   core::LogLevel core_level() const;
 
  private:

@@ -331,11 +331,22 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
                   "metrics; every exporter gets cumulative temporality");
       metrics_cfg->temporality = otel::metrics::TemporalityPreference::kCumulative;
     }
+    if (std::find(kinds.begin(), kinds.end(), otel::ExporterKind::kPrometheus) != kinds.end() &&
+        metrics_cfg->histogram_aggregation == otel::metrics::HistogramAggregation::kBase2Exponential) {
+      log.warning("OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION=base2_exponential_bucket_histogram: "
+                  "the Prometheus text format has no exponential histograms; /metrics leaves "
+                  "http.client.request.duration out");
+    }
     cfg.request_metrics = engine::RequestMetricsConfig{metrics_cfg->histogram_aggregation,
                                                        metrics_cfg->exemplar_filter,
                                                        metrics_cfg->temporality};
   }
   if (export_logs) log.set_record_hook([&app_logs](otel::LogRecord&& r) { app_logs.add(std::move(r)); });
+  // app_logs ends with this function: the hook goes first, on every way out (also a throw).
+  struct HookReset {
+    Log& log;
+    ~HookReset() { log.set_record_hook(nullptr); }
+  } hook_reset{log};
 
   // SIGINT/SIGTERM are taken synchronously by this thread (sigtimedwait); the workers,
   // started below, inherit the blocked mask and never see them.
@@ -490,20 +501,26 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   }
   if (!eng.idle()) log.warning("{} users did not stop in time; abandoning them", eng.alive());
   eng.collect();
-  if (spans) {
-    // Flush pending spans within the export timeout (every exit path comes through here).
-    const auto timeout = traces->batch.export_timeout.count() > 0 ? traces->batch.export_timeout
-                                                                   : std::chrono::milliseconds(30000);
-    spans->shutdown(timeout);
-  }
-  if (metrics) {
-    // The final collection: every request of the run is in the exported histogram.
-    metrics->shutdown(metrics_cfg->export_timeout.count() > 0 ? metrics_cfg->export_timeout
-                                                              : std::chrono::milliseconds(30000));
-  }
+  // Flush every signal (every exit path comes through here) within one bound: the longest of
+  // their export timeouts, shared, so a dead collector cannot hold the exit once per signal.
   {
-    const auto& b = logs_cfg ? logs_cfg->batch : otel::kBlrpDefaults;
-    logs->shutdown(b.export_timeout.count() > 0 ? b.export_timeout : std::chrono::milliseconds(30000));
+    auto timeout_of = [](std::chrono::milliseconds t) {
+      return t.count() > 0 ? t : std::chrono::milliseconds(30000);
+    };
+    std::chrono::milliseconds bound =
+        timeout_of(logs_cfg ? logs_cfg->batch.export_timeout : otel::kBlrpDefaults.export_timeout);
+    if (spans) bound = std::max(bound, timeout_of(traces->batch.export_timeout));
+    if (metrics) bound = std::max(bound, timeout_of(metrics_cfg->export_timeout));
+    const auto end = std::chrono::steady_clock::now() + bound;
+    auto left = [&end] {
+      return std::max(std::chrono::milliseconds(100),
+                      std::chrono::duration_cast<std::chrono::milliseconds>(
+                          end - std::chrono::steady_clock::now()));
+    };
+    if (spans) spans->shutdown(left());
+    // The final collection: every request of the run is in the exported histogram.
+    if (metrics) metrics->shutdown(left());
+    logs->shutdown(left());
   }
   eng.shutdown();
   write_csv(true);
@@ -548,7 +565,6 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   // A report that could not be written is lost data: that outranks failed requests.
   const int code = report_lost ? kExitFatal : failed ? o.exit_code_on_error : kExitOk;
   log.info("Shutting down (exit code {})", code);
-  log.set_record_hook(nullptr);  // app_logs ends here; every other thread has stopped
   return code;
 }
 

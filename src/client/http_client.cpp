@@ -86,13 +86,14 @@ Connection& HttpClient::connection_for(const std::string& scheme, const std::str
 }
 
 void HttpClient::report_attempt(const Attempt& a, const Response& r, std::string_view name,
-                                std::int64_t start_wall_ns, int hops) {
+                                std::int64_t start_wall_ns, std::int64_t start_mono_ns, int hops) {
   thread_local std::string url;
   url.clear();
   url.append(a.url == &config_.base ? config_.base_origin : a.url->origin());
   url.append(a.target);
   AttemptRecord rec{a.method, name, url, a.url->host, a.url->port, r.status_, r.outcome_,
-                    r.error_, start_wall_ns, core::wall_ns(), hops, {}, {}, {}, 0};
+                    r.error_, start_wall_ns, core::wall_ns(), core::mono_ns() - start_mono_ns, hops,
+                    {}, {}, {}, 0};
   if (trace_ && trace_->propagation) {
     rec.trace_id = trace_->last_trace_id;
     rec.span_id = trace_->last_span_id;
@@ -390,6 +391,7 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
       r.error_.clear();
       r.status_ = 0;
       const std::int64_t attempt_start = core::wall_ns();
+      const std::int64_t attempt_start_mono = core::mono_ns();
       try {
         co_await exchange(a);
       } catch (const core::Cancelled&) {
@@ -397,11 +399,13 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
         // error), the request itself is not counted.
         if (observer_) {
           r.outcome_ = Outcome::kCancelled;
-          report_attempt(a, r, opts.name.empty() ? url : std::string_view(opts.name), attempt_start, hops);
+          report_attempt(a, r, opts.name.empty() ? url : std::string_view(opts.name), attempt_start,
+                         attempt_start_mono, hops);
         }
         throw;
       }
-      if (observer_) report_attempt(a, r, opts.name.empty() ? url : std::string_view(opts.name), attempt_start, hops);
+      if (observer_) report_attempt(a, r, opts.name.empty() ? url : std::string_view(opts.name), attempt_start,
+                         attempt_start_mono, hops);
       if (r.outcome_ != Outcome::kOk || !opts.allow_redirects || !is_redirect(r.status_) ||
           a.location.empty()) {
         break;

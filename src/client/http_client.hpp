@@ -83,7 +83,7 @@ class HttpClient {
   core::Task<void> exchange(Attempt& a);
   void serialize(Attempt& a);
   void report_attempt(const Attempt& a, const Response& r, std::string_view name,
-                      std::int64_t start_wall_ns, int hops);
+                      std::int64_t start_wall_ns, std::int64_t start_mono_ns, int hops);
   static void set_failure(Response& r, Outcome o, std::string_view detail);
   Connection& connection_for(const std::string& scheme, const std::string& host,
                              std::uint16_t port);

@@ -37,6 +37,7 @@ struct AttemptRecord {
   std::string_view error;           // "<kind>: <detail>" on failure
   std::int64_t start_wall_ns;
   std::int64_t end_wall_ns;
+  std::int64_t duration_ns;         // monotonic (end - start on the wall clock may jump)
   int resend_count;                 // http.request.resend_count: redirect hops before this one
   otel::TraceId trace_id;           // all zero when no trace context was injected
   otel::SpanId span_id;

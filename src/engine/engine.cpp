@@ -220,11 +220,15 @@ std::vector<otel::Metric> Engine::collect_metrics(std::uint64_t now_unix_nano) {
   if (!request_stream_) {
     request_stream_ = std::make_unique<RequestMetricStream>(*cfg_.request_metrics, start_unix_nano_);
   }
-  std::vector<std::future<std::shared_ptr<RequestMetrics::Delta>>> futures;
-  futures.reserve(workers_.size());
+  // A worker that does not answer within a second keeps its delta in its future, merged at a
+  // later collection: deltas add up, nothing is lost.
+  auto futures = std::exchange(late_metrics_, {});
   for (auto& w : workers_) futures.push_back(w->take_metrics(now_unix_nano));
   for (auto& f : futures) {
-    if (f.wait_for(std::chrono::seconds(1)) != std::future_status::ready) continue;
+    if (f.wait_for(std::chrono::seconds(1)) != std::future_status::ready) {
+      late_metrics_.push_back(std::move(f));
+      continue;
+    }
     if (auto d = f.get()) request_stream_->merge(*d);
   }
   out.push_back(request_stream_->collect(now_unix_nano));

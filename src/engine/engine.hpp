@@ -113,6 +113,7 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   std::unique_ptr<core::RateLimitedWarning> flag_warnings_;
   std::unique_ptr<RequestMetricStream> request_stream_;  // metrics thread
   std::uint64_t start_unix_nano_ = 0;
+  std::vector<std::future<std::shared_ptr<RequestMetrics::Delta>>> late_metrics_;  // metrics thread
   std::vector<std::unique_ptr<Worker>> workers_;
   ClassPicker picker_;
   std::vector<std::int64_t> class_counts_;

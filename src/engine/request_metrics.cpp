@@ -118,10 +118,16 @@ struct RequestMetrics::Impl {
   }
   std::uint32_t intern(std::string_view s) {
     if (auto it = cache.find(s); it != cache.end()) return it->second;
+    if (table_full) return 0;  // "(other)", without the process-wide lock
     const auto [view, id] = Interner::global().id(s);
-    if (cache.size() < Interner::kMaxStrings) cache.emplace(view, id);
+    if (id == 0 && s != view) {
+      table_full = true;  // the table no longer grows: every new string is "(other)"
+      return 0;
+    }
+    cache.emplace(view, id);
     return id;
   }
+  bool table_full = false;
 
   RequestMetricsConfig cfg;
   core::Rng rng;
@@ -143,7 +149,7 @@ void RequestMetrics::record(const client::AttemptRecord& a) {
   k.status = static_cast<std::uint16_t>(a.status > 0 ? a.status : 0);
   k.method = static_cast<std::uint8_t>(a.method);
   k.outcome = static_cast<std::uint8_t>(a.outcome);
-  const double seconds = static_cast<double>(a.end_wall_ns - a.start_wall_ns) * 1e-9;
+  const double seconds = static_cast<double>(a.duration_ns) * 1e-9;  // monotonic
   om::MeasurementContext ctx;
   ctx.time_unix_nano = static_cast<std::uint64_t>(a.end_wall_ns);
   ctx.trace_id = a.trace_id;

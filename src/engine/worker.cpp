@@ -156,6 +156,7 @@ std::future<std::pair<std::vector<otel::LogRecord>, std::uint64_t>> Worker::take
   loop_.post([this, promise] {
     std::vector<otel::LogRecord> out;
     out.swap(logs_);
+    logs_.reserve(std::min(out.size(), cfg_.log_capacity));  // no regrowth every interval
     promise->set_value({std::move(out), std::exchange(logs_dropped_, 0)});
   });
   return fut;

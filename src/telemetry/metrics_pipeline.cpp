@@ -62,6 +62,7 @@ void MetricsPipeline::start() {
   if (started_) return;
   started_ = true;
   loop_ = std::make_unique<client::EventLoop>(otlp_tls_options(config_.otlp, log_));
+  loop_ptr_ = loop_.get();  // stays valid: an abnormal end leaks the loop rather than free it
   thread_ = std::thread([this] { thread_main(); });
   const auto& kinds = config_.exporters.kinds;
   if (!config_.sdk_disabled &&
@@ -83,7 +84,7 @@ void MetricsPipeline::start() {
 std::string MetricsPipeline::scrape(std::chrono::milliseconds timeout) {
   auto promise = std::make_shared<std::promise<std::string>>();
   auto fut = promise->get_future();
-  loop_->post([this, promise] {
+  loop_ptr_->post([this, promise] {
     std::vector<otel::Metric> metrics;
     try {
       source_.collect(metrics, static_cast<std::uint64_t>(core::wall_ns()));

@@ -66,6 +66,7 @@ class MetricsPipeline {
   core::RateLimitedWarning warn_;
   std::vector<otel::ResourceMetrics> batch_;
   std::unique_ptr<client::EventLoop> loop_;
+  client::EventLoop* loop_ptr_ = nullptr;  // for scrape() on the server's thread
   std::thread thread_;
   MetricExporters exporters_;
   std::unique_ptr<PrometheusServer> prometheus_;
