@@ -1,6 +1,7 @@
 #include "app/app_metrics.hpp"
 
 #include <dirent.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <sstream>
 #include <utility>
 
+#include "core/clock.hpp"
 #include "otel/metrics/instrument.hpp"
 
 namespace loadgen::app {
@@ -61,6 +63,21 @@ otel::NumberDataPoint point(otel::Attributes attrs, double v, bool integer, std:
 }
 
 }  // namespace
+
+std::vector<double> CpuUtilization::sample(const std::vector<std::int64_t>& cpu_ns,
+                                           std::int64_t mono_ns) {
+  std::vector<double> out(cpu_ns.size(), -1.0);
+  if (prev_mono_ >= 0 && mono_ns > prev_mono_ && prev_cpu_.size() == cpu_ns.size()) {
+    const auto wall = static_cast<double>(mono_ns - prev_mono_);
+    for (std::size_t i = 0; i < cpu_ns.size(); ++i) {
+      if (cpu_ns[i] < 0 || prev_cpu_[i] < 0 || cpu_ns[i] < prev_cpu_[i]) continue;
+      out[i] = static_cast<double>(cpu_ns[i] - prev_cpu_[i]) / wall;
+    }
+  }
+  prev_cpu_ = cpu_ns;
+  prev_mono_ = mono_ns;
+  return out;
+}
 
 AppMetricSource::AppMetricSource(engine::Engine& eng, const otel::MetricsConfig& config,
                                  Telemetry telemetry, std::uint64_t start_unix_nano)
@@ -117,21 +134,59 @@ otel::Metric AppMetricSource::updown(const std::string& name, const std::string&
   return m;
 }
 
+otel::Metric AppMetricSource::gauge(const std::string& name, const std::string& unit,
+                                    const std::string& desc,
+                                    std::vector<std::pair<otel::Attributes, double>> values,
+                                    std::uint64_t now, bool integer) {
+  otel::Gauge g;
+  for (auto& [attrs, v] : values) g.data_points.push_back(point(std::move(attrs), v, integer, 0, now));
+  otel::Metric m;
+  m.name = name;
+  m.unit = unit;
+  m.description = desc;
+  m.data = std::move(g);
+  return m;
+}
+
 void AppMetricSource::collect(std::vector<otel::Metric>& out, std::uint64_t now) {
   for (auto& m : eng_.collect_metrics(now)) out.push_back(std::move(m));
 
   out.push_back(updown("loadgen.users.active", "{user}", "Simulated users running now.",
                        static_cast<double>(eng_.alive()), now, true));
+  out.push_back(gauge("loadgen.users.target", "{user}",
+                      "The user count the run is ramping to or holding.",
+                      {{{}, static_cast<double>(target_.load(std::memory_order_relaxed))}}, now, true));
+  out.push_back(counter("loadgen.users.spawned", "{user}", "Users started since the start of the run.",
+                        {{{}, static_cast<double>(eng_.users_started())}}, now, true));
+  out.push_back(counter("loadgen.users.stopped", "{user}",
+                        "Users whose run ended (stopped, killed or StopUser) since the start.",
+                        {{{}, static_cast<double>(eng_.users_stopped())}}, now, true));
+  out.push_back(gauge("loadgen.requests.rate", "{request}/s",
+                      "Current requests per second (the stats table's Aggregated current RPS).",
+                      {{{}, rps_.load(std::memory_order_relaxed)}}, now, false));
+  out.push_back(gauge("loadgen.failures.rate", "{request}/s",
+                      "Current failures per second (the stats table's Aggregated current failures/s).",
+                      {{{}, fail_per_s_.load(std::memory_order_relaxed)}}, now, false));
+
+  // The event loops' CPU: a loop near 100 % is the generator's own bottleneck.
+  const std::vector<std::int64_t> cpu = eng_.worker_cpu_ns();
+  const std::vector<double> util = loop_cpu_.sample(cpu, core::mono_ns());
   {
-    otel::Gauge g;
-    g.data_points.push_back(
-        point({}, static_cast<double>(target_.load(std::memory_order_relaxed)), true, 0, now));
-    otel::Metric m;
-    m.name = "loadgen.users.target";
-    m.unit = "{user}";
-    m.description = "The user count the run is ramping to or holding.";
-    m.data = std::move(g);
-    out.push_back(std::move(m));
+    std::vector<std::pair<otel::Attributes, double>> times, utils;
+    for (std::size_t i = 0; i < cpu.size(); ++i) {
+      otel::Attributes a{{"thread.name", {engine::worker_thread_name(static_cast<std::uint32_t>(i))}}};
+      if (util[i] >= 0) utils.emplace_back(a, util[i]);
+      if (cpu[i] >= 0) times.emplace_back(std::move(a), static_cast<double>(cpu[i]) * 1e-9);
+    }
+    if (!times.empty())
+      out.push_back(counter("loadgen.eventloop.cpu.time", "s",
+                            "CPU time used by each worker's event-loop thread.", std::move(times),
+                            now, false));
+    if (!utils.empty())
+      out.push_back(gauge("loadgen.eventloop.utilization", "1",
+                          "CPU time of each event-loop thread over the wall time since the "
+                          "previous collection (1 = always busy: the generator is the bottleneck).",
+                          std::move(utils), now, false));
   }
   auto value_of = [](const std::function<std::uint64_t()>& f) {
     return f ? static_cast<double>(f()) : 0.0;
@@ -156,6 +211,19 @@ void AppMetricSource::collect(std::vector<otel::Metric>& out, std::uint64_t now)
                         {{{{"cpu.mode", {std::string("user")}}}, user},
                          {{{"cpu.mode", {std::string("system")}}}, sys}},
                         now, false));
+  {
+    const auto total_ns = static_cast<std::int64_t>((user + sys) * 1e9);
+    const double u = process_cpu_.sample({total_ns}, core::mono_ns())[0];
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    const long cpus = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
+                                                                   : sysconf(_SC_NPROCESSORS_ONLN);
+    if (u >= 0 && cpus > 0)
+      out.push_back(gauge("process.cpu.utilization", "1",
+                          "Difference in process.cpu.time since the last measurement, divided by "
+                          "the elapsed time and number of CPUs available to the process.",
+                          {{{}, u / static_cast<double>(cpus)}}, now, false));
+  }
   const auto [rss, threads] = rss_and_threads();
   if (rss >= 0)
     out.push_back(updown("process.memory.usage", "By",

@@ -16,6 +16,19 @@
 
 namespace loadgen::app {
 
+// CPU utilization of threads between two samples: the CPU time each used divided by the wall
+// time between the samples (1.0 = a thread busy all the time). Not thread-safe.
+class CpuUtilization {
+ public:
+  // cpu_ns: each thread's CPU time now (-1: unknown); mono_ns: a monotonic clock reading.
+  // Returns one figure per thread (-1 when unknown or on the first sample).
+  std::vector<double> sample(const std::vector<std::int64_t>& cpu_ns, std::int64_t mono_ns);
+
+ private:
+  std::vector<std::int64_t> prev_cpu_;
+  std::int64_t prev_mono_ = -1;
+};
+
 class AppMetricSource final : public otel::MetricSource {
  public:
   // Counters of the other pipelines (spans/log records dropped, failed exports), read at
@@ -27,6 +40,12 @@ class AppMetricSource final : public otel::MetricSource {
   AppMetricSource(engine::Engine& eng, const otel::MetricsConfig& config, Telemetry telemetry,
                   std::uint64_t start_unix_nano);
   void set_target(std::int64_t users) { target_.store(users, std::memory_order_relaxed); }
+  // Locust's current RPS and failures/s of the Aggregated row (the main thread computes them
+  // from the stats after each collection).
+  void set_current_rates(double rps, double fail_per_s) {
+    rps_.store(rps, std::memory_order_relaxed);
+    fail_per_s_.store(fail_per_s, std::memory_order_relaxed);
+  }
   void collect(std::vector<otel::Metric>& out, std::uint64_t now_unix_nano) override;
 
  private:
@@ -37,6 +56,10 @@ class AppMetricSource final : public otel::MetricSource {
                        std::uint64_t now, bool integer);
   otel::Metric updown(const std::string& name, const std::string& unit, const std::string& desc,
                       double value, std::uint64_t now, bool integer);
+  static otel::Metric gauge(const std::string& name, const std::string& unit,
+                            const std::string& desc,
+                            std::vector<std::pair<otel::Attributes, double>> values,
+                            std::uint64_t now, bool integer);
 
   engine::Engine& eng_;
   otel::MetricsConfig config_;
@@ -44,6 +67,9 @@ class AppMetricSource final : public otel::MetricSource {
   std::uint64_t start_ns_;
   std::uint64_t last_collect_ns_;
   std::atomic<std::int64_t> target_{0};
+  std::atomic<double> rps_{0}, fail_per_s_{0};
+  CpuUtilization loop_cpu_;
+  CpuUtilization process_cpu_;
   std::map<std::string, double> previous_;  // delta temporality: last cumulative values
 };
 

@@ -24,6 +24,7 @@
 #include "flags/ofrep_config.hpp"
 #include "otel/env_config.hpp"
 #include "app/app_metrics.hpp"
+#include "app/loop_load.hpp"
 #include "otel/resource.hpp"
 #include "telemetry/log_pipeline.hpp"
 #include "telemetry/metrics_pipeline.hpp"
@@ -419,6 +420,9 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   // allocator; hand it back to the system once the ramp is over.
   std::optional<double> trim_at;
   double next_collect = t0 + 1.0;
+  LoopLoadWatch loop_load;
+  loop_load.check(eng, log);  // the first sample
+  double next_cpu_check = t0 + LoopLoadWatch::kIntervalS;
   double next_print = t0 + 2.0;
   const double deadline = o.run_time ? t0 + static_cast<double>(o.run_time->count()) : 0;
   bool csv_error_reported = false;
@@ -457,7 +461,14 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
     if (now >= next_collect) {
       eng.collect();
       write_csv(true);
+      if (app_metrics)
+        app_metrics->set_current_rates(eng.stats().current_rps(eng.stats().total()),
+                                       eng.stats().current_fail_per_sec(eng.stats().total()));
       next_collect += 1.0;
+    }
+    if (now >= next_cpu_check) {
+      loop_load.check(eng, log);
+      next_cpu_check = now + LoopLoadWatch::kIntervalS;
     }
     if (now >= next_print) {
       if (periodic_tables) {
@@ -547,6 +558,7 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
     summary += fmt::format("Log records: {} exported, {} dropped, {} in failed exports ({} failed exports, {} retries)\n",
                            c.exported, c.dropped, c.failed_spans, c.failed_exports, c.retries);
   }
+  summary += loop_load.summary();
   std::fwrite(summary.data(), 1, summary.size(), stdout);
   std::fflush(stdout);
 

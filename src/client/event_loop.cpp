@@ -200,9 +200,11 @@ void LoopImpl::unlink(DeadlineHook& h) {
 }
 
 void LoopImpl::arm_sweep() {
+  sweep_due_ns_ = core::mono_ns() + kSweepIntervalNs;
   sweep_timer_.expires_after(std::chrono::nanoseconds(kSweepIntervalNs));
   sweep_timer_.async_wait([this](const asio::error_code& ec) {
     if (ec == asio::error::operation_aborted) return;
+    if (delay_observer_) delay_observer_(std::max<std::int64_t>(0, core::mono_ns() - sweep_due_ns_));
     sweep();
     arm_sweep();
   });
@@ -252,6 +254,9 @@ void EventLoop::SleepAwaiter::await_suspend(std::coroutine_handle<> h) {
 }
 
 void EventLoop::wake(Sleeper& s) { impl_->wake(s); }
+void EventLoop::on_delay(std::function<void(std::int64_t)> fn) {
+  impl_->set_delay_observer(std::move(fn));
+}
 void EventLoop::forget(Sleeper& s) { impl_->forget(s); }
 
 }  // namespace loadgen::client

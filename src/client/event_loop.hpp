@@ -68,6 +68,10 @@ class EventLoop {
   void wake(Sleeper& s);
   // Removes a sleeper from the timer heap without resuming it (its owner is going away).
   void forget(Sleeper& s);
+  // fn(delay_ns) runs on the loop's thread every 20 ms with how late the loop's periodic timer
+  // fired: the time a ready handler waited for the thread (the loop's delay, cf. Node.js's
+  // event-loop delay). Set it before run(), or from the loop's thread.
+  void on_delay(std::function<void(std::int64_t)> fn);
 
   LoopImpl& impl() { return *impl_; }
 

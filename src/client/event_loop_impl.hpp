@@ -8,6 +8,7 @@
 #include <asio/steady_timer.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -55,6 +56,7 @@ class LoopImpl {
   void cache_endpoints(const std::string& host, std::uint16_t port,
                        std::vector<asio::ip::tcp::endpoint> eps);
   asio::ip::tcp::resolver& resolver() { return resolver_; }
+  void set_delay_observer(std::function<void(std::int64_t)> fn) { delay_observer_ = std::move(fn); }
 
  private:
   // Indexed binary min-heap of sleepers by deadline: each Sleeper knows its slot, so an early
@@ -77,6 +79,7 @@ class LoopImpl {
   std::vector<Sleeper*> sleepers_;
   std::vector<std::coroutine_handle<>> ready_;  // reused by on_timer
   asio::steady_timer sweep_timer_;
+  std::int64_t sweep_due_ns_ = 0;  // when the sweep timer should fire: its lateness is the loop's delay
   DeadlineHook* hooks_ = nullptr;
   std::optional<asio::ssl::context> ssl_;
   asio::ip::tcp::resolver resolver_;
@@ -85,6 +88,7 @@ class LoopImpl {
     std::int64_t expires_ns;
   };
   std::unordered_map<std::string, DnsEntry> dns_;
+  std::function<void(std::int64_t)> delay_observer_;
 };
 
 }  // namespace loadgen::client

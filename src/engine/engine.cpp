@@ -71,6 +71,25 @@ std::int64_t Engine::alive() const {
   return n;
 }
 
+std::uint64_t Engine::users_started() const {
+  std::uint64_t n = 0;
+  for (const auto& w : workers_) n += w->users_started();
+  return n;
+}
+
+std::uint64_t Engine::users_stopped() const {
+  std::uint64_t n = 0;
+  for (const auto& w : workers_) n += w->users_stopped();
+  return n;
+}
+
+std::vector<std::int64_t> Engine::worker_cpu_ns() const {
+  std::vector<std::int64_t> out;
+  out.reserve(workers_.size());
+  for (const auto& w : workers_) out.push_back(w->cpu_time_ns());
+  return out;
+}
+
 void Engine::set_target(std::int64_t users, double spawn_rate, double now_s) {
   if (state_ == RunState::kStopping || state_ == RunState::kStopped) return;
   target_ = std::max<std::int64_t>(0, users);
@@ -231,7 +250,9 @@ std::vector<otel::Metric> Engine::collect_metrics(std::uint64_t now_unix_nano) {
     }
     if (auto d = f.get()) request_stream_->merge(*d);
   }
-  out.push_back(request_stream_->collect(now_unix_nano));
+  request_stream_->collect(now_unix_nano, out);
+  // A metric with no point yet (no request so far) is left out rather than sent empty.
+  std::erase_if(out, [](const otel::Metric& m) { return otel::data_point_count(m) == 0; });
   return out;
 }
 

@@ -91,6 +91,11 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   std::int64_t target() const { return target_; }
   std::int64_t spawned() const { return static_cast<std::int64_t>(live_.size()); }
   std::int64_t alive() const;
+  // Users started / ended since the start of the run (all workers; thread-safe).
+  std::uint64_t users_started() const;
+  std::uint64_t users_stopped() const;
+  // CPU time used by each worker's thread so far (-1 for one not running); thread-safe.
+  std::vector<std::int64_t> worker_cpu_ns() const;
   const stats::Aggregate& stats() const { return stats_; }
   const ExceptionCounts& exceptions() const { return exceptions_; }
   std::uint64_t exception_count() const;

@@ -55,6 +55,25 @@ using ExpoStorage =
     om::SeriesStorage<RequestKey, om::ExponentialHistogramAggregator, RequestKeyHash>;
 using ExplDelta = om::Delta<RequestKey, om::ExplicitHistogramAggregator>;
 using ExpoDelta = om::Delta<RequestKey, om::ExponentialHistogramAggregator>;
+using CountAgg = om::SumAggregator<std::int64_t>;
+using CountStorage = om::SeriesStorage<RequestCountKey, CountAgg, RequestCountKeyHash>;
+using CountDelta = om::Delta<RequestCountKey, CountAgg>;
+// loadgen.eventloop.delay's one series per worker.
+struct WorkerKey {
+  std::uint32_t index = 0;
+  bool operator==(const WorkerKey&) const = default;
+};
+struct WorkerKeyHash {
+  std::size_t operator()(const WorkerKey& k) const { return k.index; }
+};
+using DelayStorage = om::SeriesStorage<WorkerKey, om::ExplicitHistogramAggregator, WorkerKeyHash>;
+using DelayDelta = om::Delta<WorkerKey, om::ExplicitHistogramAggregator>;
+
+// loadgen.eventloop.delay's buckets (seconds): the timer's own slack is tens of microseconds;
+// a loop busy for whole milliseconds delays every request it times.
+std::vector<double> delay_bounds() {
+  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0};
+}
 
 bool exponential(const RequestMetricsConfig& c) {
   return c.aggregation == om::HistogramAggregation::kBase2Exponential;
@@ -79,6 +98,45 @@ otel::Attributes attributes_of(const RequestKey& k) {
   return a;
 }
 
+std::string_view outcome_name(client::Outcome o) {
+  return o == client::Outcome::kOk ? std::string_view("ok") : client::to_string(o);
+}
+
+otel::Attributes count_attributes_of(const RequestCountKey& k) {
+  otel::Attributes a;
+  a.reserve(3);
+  a.push_back({"loadgen.request.name", {Interner::global().str(k.name)}});
+  a.push_back({"http.request.method",
+               {std::string(http::to_string(static_cast<http::Method>(k.method)))}});
+  a.push_back({"loadgen.request.outcome",
+               {std::string(outcome_name(static_cast<client::Outcome>(k.outcome)))}});
+  return a;
+}
+
+otel::Attributes delay_attributes_of(const WorkerKey& worker) {
+  return {{"thread.name", {worker_thread_name(worker.index)}}};
+}
+
+om::StreamDescriptor count_descriptor(const RequestMetricsConfig& c) {
+  om::StreamDescriptor d;
+  d.name = "loadgen.requests";
+  d.description = "Requests as the stats table counts them, by name, method and outcome.";
+  d.unit = "{request}";
+  d.kind = om::InstrumentKind::kCounter;
+  d.temporality = om::temporality_for(c.temporality, om::InstrumentKind::kCounter);
+  return d;
+}
+
+om::StreamDescriptor delay_descriptor(const RequestMetricsConfig& c) {
+  om::StreamDescriptor d;
+  d.name = "loadgen.eventloop.delay";
+  d.description = "How late a worker's event loop ran its 20 ms timer.";
+  d.unit = "s";
+  d.kind = om::InstrumentKind::kHistogram;
+  d.temporality = om::temporality_for(c.temporality, om::InstrumentKind::kHistogram);
+  return d;
+}
+
 om::StreamDescriptor descriptor(const RequestMetricsConfig& c) {
   om::StreamDescriptor d;
   d.name = "http.client.request.duration";
@@ -101,13 +159,35 @@ std::size_t RequestKeyHash::operator()(const RequestKey& k) const {
   return static_cast<std::size_t>(h);
 }
 
+std::size_t RequestCountKeyHash::operator()(const RequestCountKey& k) const {
+  std::uint64_t h = (std::uint64_t{k.name} << 16) ^ (std::uint64_t{k.method} << 8) ^ k.outcome;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return static_cast<std::size_t>(h);
+}
+
+std::string worker_thread_name(std::uint32_t index) {
+  return "loadgen-w" + std::to_string(index);
+}
+
 struct RequestMetrics::Delta {
   std::optional<ExplDelta> expl;
   std::optional<ExpoDelta> expo;
+  CountDelta counts;
+  DelayDelta delay;
 };
 
 struct RequestMetrics::Impl {
-  explicit Impl(const RequestMetricsConfig& c, std::uint64_t seed) : cfg(c), rng(seed) {
+  Impl(const RequestMetricsConfig& c, std::uint64_t seed, std::uint32_t w)
+      : cfg(c),
+        rng(seed),
+        worker(w),
+        counts(nullptr, om::StorageOptions{om::kDefaultCardinalityLimit, om::ExemplarFilter::kAlwaysOff},
+               rng, static_cast<std::uint64_t>(core::wall_ns())),
+        delay(om::make_explicit_config(delay_bounds()),
+              om::StorageOptions{1, om::ExemplarFilter::kAlwaysOff}, rng,
+              static_cast<std::uint64_t>(core::wall_ns())) {
     const om::StorageOptions opt{om::kDefaultCardinalityLimit, c.exemplar_filter};
     const auto now = static_cast<std::uint64_t>(core::wall_ns());
     if (exponential(c)) {
@@ -131,13 +211,17 @@ struct RequestMetrics::Impl {
 
   RequestMetricsConfig cfg;
   core::Rng rng;
+  std::uint32_t worker;
   std::optional<ExplStorage> expl;
   std::optional<ExpoStorage> expo;
+  CountStorage counts;
+  DelayStorage delay;
   std::unordered_map<std::string_view, std::uint32_t> cache;  // views into the interner
 };
 
-RequestMetrics::RequestMetrics(const RequestMetricsConfig& cfg, std::uint64_t seed)
-    : impl_(std::make_unique<Impl>(cfg, seed)) {}
+RequestMetrics::RequestMetrics(const RequestMetricsConfig& cfg, std::uint64_t seed,
+                               std::uint32_t worker)
+    : impl_(std::make_unique<Impl>(cfg, seed, worker)) {}
 RequestMetrics::~RequestMetrics() = default;
 
 void RequestMetrics::record(const client::AttemptRecord& a) {
@@ -162,15 +246,38 @@ void RequestMetrics::record(const client::AttemptRecord& a) {
   }
 }
 
+void RequestMetrics::record(const client::RequestRecord& r) {
+  if (r.outcome == client::Outcome::kCancelled) return;  // not in the stats table either
+  RequestCountKey k;
+  k.name = impl_->intern(r.name);
+  k.method = static_cast<std::uint8_t>(r.method);
+  k.outcome = static_cast<std::uint8_t>(r.outcome);
+  om::MeasurementContext ctx;
+  ctx.time_unix_nano = static_cast<std::uint64_t>(r.start_wall_ns + r.duration_ns);
+  impl_->counts.record(k, 1, ctx);
+}
+
+void RequestMetrics::record_loop_delay(std::int64_t delay_ns) {
+  om::MeasurementContext ctx;
+  ctx.time_unix_nano = static_cast<std::uint64_t>(core::wall_ns());
+  impl_->delay.record(WorkerKey{impl_->worker}, static_cast<double>(delay_ns) * 1e-9, ctx);
+}
+
 std::shared_ptr<RequestMetrics::Delta> RequestMetrics::take(std::uint64_t now_unix_nano) {
   auto d = std::make_shared<Delta>();
   if (impl_->expl) d->expl.emplace(impl_->expl->take_delta(now_unix_nano));
   if (impl_->expo) d->expo.emplace(impl_->expo->take_delta(now_unix_nano));
+  d->counts = impl_->counts.take_delta(now_unix_nano);
+  d->delay = impl_->delay.take_delta(now_unix_nano);
   return d;
 }
 
 struct RequestMetricStream::Impl {
-  Impl(const RequestMetricsConfig& c, std::uint64_t creation) : rng(creation ^ 0x9E37u) {
+  Impl(const RequestMetricsConfig& c, std::uint64_t creation)
+      : rng(creation ^ 0x9E37u),
+        counts(count_descriptor(c), nullptr, &count_attributes_of, rng, creation, false),
+        delay(delay_descriptor(c), om::make_explicit_config(delay_bounds()), &delay_attributes_of,
+              rng, creation, false) {
     const bool exemplars = c.exemplar_filter != om::ExemplarFilter::kAlwaysOff;
     if (exponential(c)) {
       expo.emplace(descriptor(c), nullptr, &attributes_of, rng, creation, exemplars);
@@ -182,6 +289,8 @@ struct RequestMetricStream::Impl {
   core::Rng rng;
   std::optional<om::MetricStream<RequestKey, om::ExplicitHistogramAggregator>> expl;
   std::optional<om::MetricStream<RequestKey, om::ExponentialHistogramAggregator>> expo;
+  om::MetricStream<RequestCountKey, CountAgg> counts;
+  om::MetricStream<WorkerKey, om::ExplicitHistogramAggregator> delay;
 };
 
 RequestMetricStream::RequestMetricStream(const RequestMetricsConfig& cfg,
@@ -192,10 +301,15 @@ RequestMetricStream::~RequestMetricStream() = default;
 void RequestMetricStream::merge(const RequestMetrics::Delta& d) {
   if (impl_->expl && d.expl) impl_->expl->merge(*d.expl);
   if (impl_->expo && d.expo) impl_->expo->merge(*d.expo);
+  impl_->counts.merge(d.counts);
+  impl_->delay.merge(d.delay);
 }
 
-otel::Metric RequestMetricStream::collect(std::uint64_t now_unix_nano) {
-  return impl_->expl ? impl_->expl->collect(now_unix_nano) : impl_->expo->collect(now_unix_nano);
+void RequestMetricStream::collect(std::uint64_t now_unix_nano, std::vector<otel::Metric>& out) {
+  out.push_back(impl_->expl ? impl_->expl->collect(now_unix_nano)
+                            : impl_->expo->collect(now_unix_nano));
+  out.push_back(impl_->counts.collect(now_unix_nano));
+  out.push_back(impl_->delay.collect(now_unix_nano));
 }
 
 }  // namespace loadgen::engine

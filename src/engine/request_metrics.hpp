@@ -1,9 +1,14 @@
-// http.client.request.duration (HTTP client semantic conventions, stable): a histogram in
-// seconds of every physical request (each redirect hop), with http.request.method,
-// http.response.status_code, server.address, server.port, error.type and the request name
-// (loadgen.request.name, the name the stats table groups by), exemplars with the CLIENT span's
-// ids. Recorded per worker without locks or allocation in steady state (strings are interned
-// process-wide once; the key is a few integers); merged by the metrics thread at collection.
+// The metrics a worker records (docs/metrics.md):
+// - http.client.request.duration (HTTP client semantic conventions, stable): a histogram in
+//   seconds of every physical request (each redirect hop), with http.request.method,
+//   http.response.status_code, server.address, server.port, error.type and the request name
+//   (loadgen.request.name, the name the stats table groups by), exemplars with the CLIENT
+//   span's ids;
+// - loadgen.requests: a counter of the requests the stats table counts (one per logical request,
+//   redirects included), by name, method and outcome (`ok` or the failure kind);
+// - loadgen.eventloop.delay: a histogram of how late the worker's loop ran its periodic timer.
+// Recorded per worker without locks or allocation in steady state (strings are interned
+// process-wide once; keys are a few integers); merged by the metrics thread at collection.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +40,17 @@ struct RequestKeyHash {
   std::size_t operator()(const RequestKey& k) const;
 };
 
+// loadgen.requests' attributes.
+struct RequestCountKey {
+  std::uint32_t name = 0;   // interned
+  std::uint8_t method = 0;
+  std::uint8_t outcome = 0;  // client::Outcome
+  bool operator==(const RequestCountKey&) const = default;
+};
+struct RequestCountKeyHash {
+  std::size_t operator()(const RequestCountKey& k) const;
+};
+
 struct RequestMetricsConfig {
   otel::metrics::HistogramAggregation aggregation = otel::metrics::HistogramAggregation::kExplicitBucket;
   otel::metrics::ExemplarFilter exemplar_filter = otel::metrics::ExemplarFilter::kTraceBased;
@@ -42,13 +58,19 @@ struct RequestMetricsConfig {
       otel::metrics::TemporalityPreference::kCumulative;
 };
 
+// "loadgen-w<index>": a worker thread's name (pthread name and the thread.name attribute).
+std::string worker_thread_name(std::uint32_t index);
+
 // A worker's recorder. Worker thread only.
 class RequestMetrics {
  public:
   struct Delta;  // opaque: handed to the collector
-  RequestMetrics(const RequestMetricsConfig& cfg, std::uint64_t seed);
+  // worker: the worker's index (thread.name "loadgen-w<index>" on the loop delay).
+  RequestMetrics(const RequestMetricsConfig& cfg, std::uint64_t seed, std::uint32_t worker = 0);
   ~RequestMetrics();
-  void record(const client::AttemptRecord& a);
+  void record(const client::AttemptRecord& a);   // http.client.request.duration
+  void record(const client::RequestRecord& r);   // loadgen.requests
+  void record_loop_delay(std::int64_t delay_ns);  // loadgen.eventloop.delay
   std::shared_ptr<Delta> take(std::uint64_t now_unix_nano);
 
  private:
@@ -56,14 +78,15 @@ class RequestMetrics {
   std::unique_ptr<Impl> impl_;
 };
 
-// The collector's stream (metrics thread only): merges the workers' deltas and produces the
-// metric with the configured temporality.
+// The collector's streams (metrics thread only): merge the workers' deltas and produce the
+// metrics with the configured temporality.
 class RequestMetricStream {
  public:
   RequestMetricStream(const RequestMetricsConfig& cfg, std::uint64_t creation_unix_nano);
   ~RequestMetricStream();
   void merge(const RequestMetrics::Delta& d);
-  otel::Metric collect(std::uint64_t now_unix_nano);
+  // Appends http.client.request.duration, loadgen.requests and loadgen.eventloop.delay.
+  void collect(std::uint64_t now_unix_nano, std::vector<otel::Metric>& out);
 
  private:
   struct Impl;

@@ -1,6 +1,7 @@
 #include "engine/worker.hpp"
 
 #include <pthread.h>
+#include <time.h>
 
 #include <string>
 
@@ -14,7 +15,9 @@ Worker::Worker(int index, WorkerConfig cfg)
     : index_(index), cfg_(cfg), loop_(cfg.tls), shard_(cfg.max_names) {
   if (cfg_.metrics) {
     metrics_ = std::make_unique<RequestMetrics>(
-        *cfg_.metrics, static_cast<std::uint64_t>(core::wall_ns()) + static_cast<std::uint64_t>(index));
+        *cfg_.metrics, static_cast<std::uint64_t>(core::wall_ns()) + static_cast<std::uint64_t>(index),
+        static_cast<std::uint32_t>(index));
+    loop_.on_delay([m = metrics_.get()](std::int64_t ns) { m->record_loop_delay(ns); });
   }
   // Built before the thread starts and destroyed after it stops: never touched concurrently.
   if (cfg_.flags) {
@@ -34,9 +37,15 @@ Worker::~Worker() {
 
 void Worker::start() {
   thread_ = std::thread([this] {
-    const std::string name = "loadgen-w" + std::to_string(index_);
+    const std::string name = worker_thread_name(static_cast<std::uint32_t>(index_));
     pthread_setname_np(pthread_self(), name.c_str());
+    clockid_t cpu_clock{};
+    if (pthread_getcpuclockid(pthread_self(), &cpu_clock) == 0) {
+      cpu_clock_.store(static_cast<std::int64_t>(cpu_clock), std::memory_order_release);
+      has_cpu_clock_.store(true, std::memory_order_release);
+    }
     loop_.run();
+    has_cpu_clock_.store(false, std::memory_order_release);  // the id may be reused
   });
 }
 
@@ -44,6 +53,16 @@ void Worker::shutdown() {
   if (!thread_.joinable()) return;
   loop_.stop();
   thread_.join();
+}
+
+std::int64_t Worker::cpu_time_ns() const {
+  if (!has_cpu_clock_.load(std::memory_order_acquire)) return -1;
+  // A thread's CPU clock is readable from any thread of the process; once the thread has
+  // ended it is invalid (EINVAL) and we say so.
+  timespec ts{};
+  if (clock_gettime(static_cast<clockid_t>(cpu_clock_.load(std::memory_order_acquire)), &ts) != 0)
+    return -1;
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
 void Worker::spawn(std::vector<SpawnOrder> orders) {
@@ -61,11 +80,15 @@ void Worker::start_user(const SpawnOrder& o) {
   scenario::User* u = user.get();
   users_.emplace(o.id, std::move(user));
   alive_.fetch_add(1, std::memory_order_relaxed);
+  started_.fetch_add(1, std::memory_order_relaxed);
   const std::uint64_t id = o.id;
   core::spawn(scenario::run_user(*u), [this, id](std::exception_ptr) {
     // Destroy the user from the loop, after its coroutine frames have finished.
     loop_.post([this, id] {
-      if (users_.erase(id) > 0) alive_.fetch_sub(1, std::memory_order_relaxed);
+      if (users_.erase(id) > 0) {
+        alive_.fetch_sub(1, std::memory_order_relaxed);
+        stopped_.fetch_add(1, std::memory_order_relaxed);
+      }
     });
   });
 }
@@ -231,6 +254,7 @@ void Worker::on_attempt(const client::AttemptRecord& a) {
 
 void Worker::on_request(const client::RequestRecord& r) {
   if (r.outcome == client::Outcome::kCancelled) return;
+  if (metrics_) metrics_->record(r);
   const auto end_ns = r.start_wall_ns + r.duration_ns;
   shard_.record(http::to_string(r.method), r.name, static_cast<std::uint64_t>(r.duration_ns / 1000),
                 r.response_bytes, r.error, static_cast<double>(end_ns) * 1e-9);

@@ -86,6 +86,11 @@ class Worker final : public client::RequestObserver,
   void shutdown();
 
   std::int64_t alive() const { return alive_.load(std::memory_order_relaxed); }
+  // Users started and users whose run ended (stopped, killed or StopUser), since the start.
+  std::uint64_t users_started() const { return started_.load(std::memory_order_relaxed); }
+  std::uint64_t users_stopped() const { return stopped_.load(std::memory_order_relaxed); }
+  // Thread-safe: CPU time the worker's thread has used, or -1 before start()/after shutdown().
+  std::int64_t cpu_time_ns() const;
   int index() const { return index_; }
 
   // client::RequestObserver — worker thread.
@@ -122,6 +127,9 @@ class Worker final : public client::RequestObserver,
   ExceptionCounts exceptions_;
   std::unordered_map<std::uint64_t, std::unique_ptr<scenario::User>> users_;
   std::atomic<std::int64_t> alive_{0};
+  std::atomic<std::uint64_t> started_{0}, stopped_{0};
+  std::atomic<std::int64_t> cpu_clock_{0};  // the thread's clockid_t
+  std::atomic<bool> has_cpu_clock_{false};
   std::unique_ptr<flags::OfrepFlagSource> flags_;
   std::vector<otel::SpanData> spans_;
   std::uint64_t spans_dropped_ = 0;

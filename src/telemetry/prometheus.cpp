@@ -5,6 +5,8 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+
+#include <utility>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -31,13 +33,49 @@ std::string sanitize(std::string_view s) {
   return out;
 }
 
+// One unit of UCUM as Prometheus spells it (the OTel-Prometheus compatibility table); `per`:
+// the singular used after "_per_".
+std::string unit_word(std::string_view u, bool per) {
+  static constexpr std::pair<std::string_view, std::string_view> kPlural[] = {
+      {"d", "days"},     {"h", "hours"},        {"min", "minutes"}, {"s", "seconds"},
+      {"ms", "milliseconds"}, {"us", "microseconds"}, {"ns", "nanoseconds"},
+      {"By", "bytes"},   {"KiBy", "kibibytes"}, {"MiBy", "mebibytes"}, {"GiBy", "gibibytes"},
+      {"KBy", "kilobytes"}, {"MBy", "megabytes"}, {"GBy", "gigabytes"}, {"m", "meters"},
+      {"V", "volts"},    {"A", "amperes"},      {"J", "joules"},    {"W", "watts"},
+      {"g", "grams"},    {"Cel", "celsius"},    {"Hz", "hertz"},    {"%", "percent"}};
+  static constexpr std::pair<std::string_view, std::string_view> kSingular[] = {
+      {"s", "second"}, {"m", "minute"}, {"h", "hour"}, {"d", "day"},
+      {"w", "week"},   {"mo", "month"}, {"y", "year"}};
+  if (per) {
+    for (const auto& [k, v] : kSingular)
+      if (u == k) return std::string(v);
+  } else {
+    for (const auto& [k, v] : kPlural)
+      if (u == k) return std::string(v);
+  }
+  return sanitize(u);
+}
+
+// The unit as a name suffix: "{...}" annotations dropped, "1" → ratio, "a/b" → a_per_b.
 std::string unit_suffix(std::string_view unit) {
-  if (unit.empty() || unit.front() == '{') return {};
-  if (unit == "s") return "seconds";
-  if (unit == "ms") return "milliseconds";
-  if (unit == "By") return "bytes";
-  if (unit == "1") return "ratio";
-  return sanitize(unit);
+  std::string bare;
+  for (std::size_t i = 0; i < unit.size(); ++i) {
+    if (unit[i] == '{') {
+      const auto close = unit.find('}', i);
+      if (close == std::string_view::npos) break;
+      i = close;
+      continue;
+    }
+    bare.push_back(unit[i]);
+  }
+  if (bare.empty()) return {};
+  if (bare == "1") return "ratio";
+  const auto slash = bare.find('/');
+  if (slash == std::string::npos) return unit_word(bare, false);
+  const std::string left = slash > 0 ? unit_word(bare.substr(0, slash), false) : std::string();
+  const std::string right = unit_word(bare.substr(slash + 1), true);
+  if (right.empty()) return left;
+  return left.empty() ? "per_" + right : left + "_per_" + right;
 }
 
 std::string metric_name(const otel::Metric& m, bool counter) {

@@ -5,7 +5,7 @@ process.* instruments."""
 import unittest
 
 import otlp_collector as oc
-from harness import LoadgenTestCase
+from harness import LoadgenTestCase, Outputs
 from shop_harness import Shop, shopsim_bin
 
 USERS = 4
@@ -15,12 +15,13 @@ BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5,
 
 @unittest.skipIf(shopsim_bin() is None, "shopsim not built (set SHOPSIM_BIN)")
 class Metrics(LoadgenTestCase):
-    def run_shop(self, shop, env, run_time="3s"):
+    def run_shop(self, shop, env, run_time="3s", extra=()):
         env = dict(env)
         env.setdefault("OTEL_METRIC_EXPORT_INTERVAL", "700")
         env.setdefault("OTEL_BSP_SCHEDULE_DELAY", "300")
         env.setdefault("OTEL_LOGS_EXPORTER", "none")
-        res = shop.loadgen(USERS, run_time, wait_time="between(0, 0.1)", extra_env=env).wait(60)
+        res = shop.loadgen(USERS, run_time, wait_time="between(0, 0.1)", extra=extra,
+                           extra_env=env).wait(60)
         self.assertExit(res, 0)
         return res
 
@@ -47,8 +48,9 @@ class Metrics(LoadgenTestCase):
                 "base2_exponential_bucket_histogram"
         if delta:
             env["OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"] = "delta"
+        out = Outputs()
         with oc.start_collector() as col, Shop() as shop:
-            res = self.run_shop(shop, dict(col.env(protocol=protocol), **env))
+            res = self.run_shop(shop, dict(col.env(protocol=protocol), **env), extra=out.args())
             self.assertEqual(col.errors(), [])
             stats = shop.stats()
             flagd = shop.flag_stats()
@@ -96,6 +98,88 @@ class Metrics(LoadgenTestCase):
                                   "process.thread.count", "process.unix.file_descriptor.count"},
                                  names)
             self.assertIn("Metrics: ", res.stdout)
+            self.check_loadgen_metrics(exports, delta, out)
+
+    @staticmethod
+    def metrics_named(export, name):
+        return [m for rm in export.message.resource_metrics for sm in rm.scope_metrics
+                for m in sm.metrics if m.name == name]
+
+    def number_points(self, export, name):
+        """{attributes tuple: value} of a Sum or Gauge in one export."""
+        out = {}
+        for m in self.metrics_named(export, name):
+            data = getattr(m, m.WhichOneof("data"))
+            for p in data.data_points:
+                key = tuple(sorted((kv.key, getattr(kv.value, kv.value.WhichOneof("value")))
+                                   for kv in p.attributes))
+                out[key] = p.as_int if p.WhichOneof("value") == "as_int" else p.as_double
+        return out
+
+    def check_loadgen_metrics(self, exports, delta, out):
+        last = exports[-1]
+        # loadgen.requests: the stats table's counts, by name, method and outcome.
+        by_key = {}
+        for e in (exports if delta else [last]):
+            for m in self.metrics_named(e, "loadgen.requests"):
+                self.assertEqual(m.unit, "{request}")
+                self.assertTrue(m.sum.is_monotonic)
+                self.assertEqual(m.sum.aggregation_temporality, 1 if delta else 2)
+            for k, v in self.number_points(e, "loadgen.requests").items():
+                by_key[k] = by_key.get(k, 0) + v
+        _, rows = out.stats()
+        table = {(r["Type"], r["Name"]): r for r in rows}
+        per_row = {}
+        for k, v in by_key.items():
+            a = dict(k)
+            self.assertIn(a["loadgen.request.outcome"], ("ok", "http_status"), a)
+            row = (a["http.request.method"], a["loadgen.request.name"])
+            per_row[row] = per_row.get(row, 0) + v
+        self.assertEqual(sum(per_row.values()), int(table[("", "Aggregated")]["Request Count"]))
+        self.assertEqual(set(per_row), set(table) - {("", "Aggregated")})
+        for row, n in per_row.items():
+            self.assertEqual(n, int(table[row]["Request Count"]), row)
+        failures = sum(v for k, v in by_key.items() if dict(k)["loadgen.request.outcome"] != "ok")
+        self.assertEqual(failures, int(table[("", "Aggregated")]["Failure Count"]))
+        # Users: all spawned, all stopped by the end.
+        spawned = self.number_points(last, "loadgen.users.spawned")
+        stopped = self.number_points(last, "loadgen.users.stopped")
+        if delta:
+            spawned = {(): sum(self.number_points(e, "loadgen.users.spawned").get((), 0)
+                               for e in exports)}
+            stopped = {(): sum(self.number_points(e, "loadgen.users.stopped").get((), 0)
+                               for e in exports)}
+        self.assertEqual(spawned, {(): USERS})
+        self.assertEqual(stopped, {(): USERS})
+        # The current rate was positive while the users ran.
+        rates = [self.number_points(e, "loadgen.requests.rate").get((), 0) for e in exports]
+        self.assertGreater(max(rates), 0)
+        # Event loops: a delay histogram per worker thread, ~50 samples a second each; CPU
+        # time per loop thread within the process's CPU time; utilization a fraction.
+        threads = set()
+        samples = 0
+        for e in (exports if delta else [last]):
+            for m in self.metrics_named(e, "loadgen.eventloop.delay"):
+                self.assertEqual(m.unit, "s")
+                for p in m.histogram.data_points:
+                    threads.add(p.attributes[0].value.string_value)
+                    samples += p.count
+                    self.assertGreaterEqual(p.min, 0)
+        self.assertTrue(threads)
+        self.assertTrue(all(t.startswith("loadgen-w") for t in threads), threads)
+        self.assertGreater(samples, 40 * len(threads))  # 3 s at one per 20 ms, per thread
+        loop_cpu = self.number_points(last, "loadgen.eventloop.cpu.time")
+        self.assertEqual({dict(k)["thread.name"] for k in loop_cpu}, threads)
+        if not delta:
+            process_cpu = sum(self.number_points(last, "process.cpu.time").values())
+            self.assertLessEqual(sum(loop_cpu.values()), process_cpu + 0.05)
+        utils = [v for e in exports
+                 for v in self.number_points(e, "loadgen.eventloop.utilization").values()]
+        self.assertTrue(utils)
+        self.assertTrue(all(0 <= u <= 1.05 for u in utils), utils)
+        putil = [v for e in exports
+                 for v in self.number_points(e, "process.cpu.utilization").values()]
+        self.assertTrue(putil and all(0 <= u <= 1.05 for u in putil), putil)
 
     def test_http_protobuf_explicit_cumulative(self):
         self.check("http/protobuf")

@@ -69,5 +69,29 @@ TEST(Prometheus, CountersGetTotalAndAnnotationsAreDropped) {
   EXPECT_NE(text.find("# TYPE process_memory_usage_bytes gauge\n"), std::string::npos) << text;
 }
 
+TEST(Prometheus, UnitsBecomeSuffixesPerTheCompatibilityRules) {
+  auto name_for = [](std::string unit) {
+    otel::Gauge g;
+    otel::NumberDataPoint p;
+    p.value = 1.5;
+    g.data_points.push_back(p);
+    otel::Metric m;
+    m.name = "x";
+    m.unit = std::move(unit);
+    m.data = g;
+    const std::string text = render_prometheus({}, {m});
+    const auto at = text.find("# TYPE x");
+    return text.substr(at + 7, text.find(' ', at + 7) - at - 7);
+  };
+  EXPECT_EQ(name_for("{request}/s"), "x_per_second");
+  EXPECT_EQ(name_for("By/s"), "x_bytes_per_second");
+  EXPECT_EQ(name_for("m/s"), "x_meters_per_second");
+  EXPECT_EQ(name_for("{packet}/min"), "x_per_min");  // not in the per-table: kept as written
+  EXPECT_EQ(name_for("1"), "x_ratio");
+  EXPECT_EQ(name_for("ms"), "x_milliseconds");
+  EXPECT_EQ(name_for("{thread}"), "x");
+  EXPECT_EQ(name_for("Cel"), "x_celsius");
+}
+
 }  // namespace
 }  // namespace loadgen::telemetry
