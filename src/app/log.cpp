@@ -97,6 +97,7 @@ void Log::write(Level level, std::string_view message) {
 }
 
 void Log::write_record(const otel::LogRecord& r) {
+  if (!r.event_name.empty()) return;  // Events (e.g. feature_flag.evaluation) are not log lines
   Level level = Level::kInfo;
   const auto sev = static_cast<int>(r.severity_number);
   if (sev >= 21) level = Level::kCritical;

@@ -22,6 +22,7 @@
 #include "core/clock.hpp"
 #include "engine/engine.hpp"
 #include "flags/ofrep_config.hpp"
+#include "otel/attribute_limits.hpp"
 #include "otel/env_config.hpp"
 #include "app/app_metrics.hpp"
 #include "app/loop_load.hpp"
@@ -144,7 +145,7 @@ bool write_file(const std::string& path, const std::string& content) {
 class AppLogSource final : public otel::LogSource {
  public:
   static constexpr std::size_t kMaxPending = 10000;
-  explicit AppLogSource(Log& log) : log_(log) {}
+  AppLogSource(Log& log, otel::LogRecordLimits limits) : log_(log), limits_(limits) {}
   void attach(engine::Engine* eng) { eng_ = eng; }
   void add(otel::LogRecord&& r) {
     std::lock_guard lock(mu_);
@@ -158,14 +159,22 @@ class AppLogSource final : public otel::LogSource {
     const std::size_t first = out.size();
     if (eng_) eng_->drain(out, dropped);
     for (std::size_t i = first; i < out.size(); ++i) log_.write_record(out[i]);
-    std::lock_guard lock(mu_);
-    for (auto& r : pending_) out.push_back(std::move(r));
-    pending_.clear();
-    dropped += std::exchange(dropped_, 0);
+    {
+      std::lock_guard lock(mu_);
+      for (auto& r : pending_) out.push_back(std::move(r));
+      pending_.clear();
+      dropped += std::exchange(dropped_, 0);
+    }
+    // OTEL_LOGRECORD_* limits, here on the pipeline's thread rather than on the workers.
+    for (std::size_t i = first; i < out.size(); ++i) {
+      otel::limit_attributes(out[i].attributes, out[i].dropped_attributes_count,
+                             limits_.attribute_count_limit, limits_.attribute_value_length_limit);
+    }
   }
 
  private:
   Log& log_;
+  otel::LogRecordLimits limits_;
   engine::Engine* eng_ = nullptr;
   std::mutex mu_;
   std::vector<otel::LogRecord> pending_;
@@ -318,10 +327,11 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   const bool export_logs =
       logs_cfg && !logs_cfg->sdk_disabled && !logs_cfg->exporters.kinds.empty();
   cfg.logs.min_level = log.core_level();
+  cfg.logs.flag_events = export_logs;
   cfg.log_capacity_per_worker = std::max<std::size_t>(
       64, (logs_cfg ? logs_cfg->batch.max_queue_size : otel::kBlrpDefaults.max_queue_size) /
               static_cast<std::size_t>(cfg.threads));
-  AppLogSource app_logs(log);
+  AppLogSource app_logs(log, logs_cfg ? logs_cfg->limits : otel::LogRecordLimits{});
   const bool export_metrics =
       metrics_cfg && !metrics_cfg->sdk_disabled && !metrics_cfg->exporters.kinds.empty();
   if (export_metrics) {

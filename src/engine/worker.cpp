@@ -241,13 +241,8 @@ void Worker::on_attempt(const client::AttemptRecord& a) {
   }
   if (cfg_.trace) {  // span limits (the defaults never bite: 128 attributes, no length limit)
     const otel::SpanLimits& l = cfg_.trace->limits;
-    if (at.size() > l.attribute_count_limit) {
-      s.dropped_attributes_count = static_cast<std::uint32_t>(at.size() - l.attribute_count_limit);
-      at.resize(l.attribute_count_limit);
-    }
-    if (l.attribute_value_length_limit) {
-      for (auto& attr : at) otel::truncate_value(attr.value, l.attribute_value_length_limit);
-    }
+    otel::limit_attributes(at, s.dropped_attributes_count, l.attribute_count_limit,
+                           l.attribute_value_length_limit);
   }
   spans_.push_back(std::move(s));
 }

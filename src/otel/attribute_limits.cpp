@@ -44,4 +44,15 @@ void put_attribute(Attributes& attrs, std::uint32_t& dropped, std::string_view k
   attrs.push_back({std::string(key), std::move(value)});
 }
 
+void limit_attributes(Attributes& attrs, std::uint32_t& dropped, std::uint32_t count_limit,
+                      std::optional<std::uint32_t> length_limit) {
+  if (attrs.size() > count_limit) {
+    dropped += static_cast<std::uint32_t>(attrs.size() - count_limit);
+    attrs.resize(count_limit);
+  }
+  if (length_limit) {
+    for (auto& a : attrs) truncate_value(a.value, length_limit);
+  }
+}
+
 }  // namespace loadgen::otel

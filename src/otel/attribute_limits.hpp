@@ -20,4 +20,10 @@ void put_attribute(Attributes& attrs, std::uint32_t& dropped, std::string_view k
                    AttrValue value, std::uint32_t count_limit,
                    std::optional<std::uint32_t> length_limit);
 
+// Applies the limits to attributes set without them (e.g. a record built on a worker, limited
+// on the exporter thread): beyond count_limit they are dropped and counted, longer strings
+// truncated.
+void limit_attributes(Attributes& attrs, std::uint32_t& dropped, std::uint32_t count_limit,
+                      std::optional<std::uint32_t> length_limit);
+
 }  // namespace loadgen::otel

@@ -111,7 +111,9 @@ core::Task<bool> User::evaluate_bool(std::string_view key, bool default_value) {
 // The feature_flag.evaluation event (semantic conventions, feature_flag.* registry): reasons
 // and error types are the OpenFeature codes in lower case.
 void User::record_flag_evaluation(otel::AttrValue value) {
-  if (!active_span_ || !active_span_->recording()) return;
+  const bool on_span = active_span_ != nullptr && active_span_->recording();
+  const bool as_event = logs_ != nullptr && log_settings_ != nullptr && log_settings_->flag_events;
+  if (!on_span && !as_event) return;
   const FlagEvaluation& ev = flags_->last_evaluation();
   otel::Attributes a;
   a.reserve(8);
@@ -126,7 +128,14 @@ void User::record_flag_evaluation(otel::AttrValue value) {
     a.push_back({"error.type", {core::ascii_lowercase(ev.error_code)}});
     if (!ev.error_message.empty()) a.push_back({"feature_flag.error.message", {ev.error_message}});
   }
-  active_span_->add_event("feature_flag.evaluation", std::move(a));
+  // The current conventions define the evaluation as an Event (a log record), the earlier ones
+  // as a span event: both, so trace views and log pipelines each see it.
+  if (on_span && as_event) {
+    active_span_->add_event("feature_flag.evaluation", a);
+  } else if (on_span) {
+    active_span_->add_event("feature_flag.evaluation", std::move(a));
+  }
+  if (as_event) emit_event("feature_flag.evaluation", std::move(a));
 }
 
 void User::emit_log(core::LogLevel level, std::string message) {
@@ -153,12 +162,28 @@ void User::emit_log(core::LogLevel level, std::string message) {
       break;
   }
   r.body = otel::AttrValue{std::move(message)};
+  set_trace_context(r);
+  r.attributes.push_back({"session.id", {session_id_}});
+  logs_->record(std::move(r));
+}
+
+void User::set_trace_context(otel::LogRecord& r) const {
   if (active_span_ != nullptr && trace_settings_ != nullptr) {
     // The active span: its id is the parent of whatever starts inside it.
     r.trace_id = trace_.trace_id;
     r.span_id = trace_.parent_span_id;
     r.flags = trace_.trace_flags & otel::kLogRecordTraceFlagsMask;
   }
+}
+
+void User::emit_event(std::string name, otel::Attributes attributes) {
+  if (!logs_) return;
+  otel::LogRecord r;
+  r.time_unix_nano = static_cast<std::uint64_t>(core::wall_ns());
+  r.observed_time_unix_nano = r.time_unix_nano;
+  r.event_name = std::move(name);
+  set_trace_context(r);
+  r.attributes = std::move(attributes);
   r.attributes.push_back({"session.id", {session_id_}});
   logs_->record(std::move(r));
 }

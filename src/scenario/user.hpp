@@ -48,6 +48,9 @@ struct TraceSettings {
 // go. Shared and read-only during a run.
 struct LogSettings {
   core::LogLevel min_level = core::LogLevel::kInfo;
+  // Also emit each flag evaluation as a `feature_flag.evaluation` event (a log record with
+  // that event_name; feature-flag semantic conventions). Set when logs are exported.
+  bool flag_events = false;
 };
 
 // Feature flags as a task sees them: `co_await flags().int_value("key", 0)`. Each evaluation
@@ -145,6 +148,10 @@ class User {
     return logs_ != nullptr && log_settings_ != nullptr && level >= log_settings_->min_level;
   }
   void emit_log(core::LogLevel level, std::string message);
+  // An Event: a log record with event_name and attributes, no body, no severity.
+  void emit_event(std::string name, otel::Attributes attributes);
+  // The trace context of the active span, on a record.
+  void set_trace_context(otel::LogRecord& r) const;
 
   // Sleeps for d; returns early when the user is asked to stop; throws core::Cancelled
   // when the user is killed.

@@ -39,8 +39,11 @@ class Logs(LoadgenTestCase):
             spans = col.spans()
             records = col.log_records()
             span_ids = {(s["trace_id"], s["span_id"]) for s in spans}
-            user = [r for r in records if r["trace_id"]]
-            own = [r for r in records if not r["trace_id"]]
+            events = [r for r in records if r["event_name"]]
+            lines = [r for r in records if not r["event_name"]]
+            user = [r for r in lines if r["trace_id"]]
+            own = [r for r in lines if not r["trace_id"]]
+            self.check_flag_events(events, span_ids)
             self.assertGreater(len(user), 20, len(records))
             for r in user:
                 self.assertEqual(r["severity_number"], 9)
@@ -68,6 +71,28 @@ class Logs(LoadgenTestCase):
             if compression == "gzip" and protocol != "grpc":
                 self.assertTrue(all(r.content_encoding == "gzip" for r in col.requests("logs")))
 
+    def check_flag_events(self, events, span_ids):
+        """Every flag evaluation is a feature_flag.evaluation Event (feature-flag semantic
+        conventions): no body, the flag's key, provider, value and reason; inside a task span
+        it carries that span's context."""
+        self.assertGreater(len(events), 20)
+        keys = set()
+        for e in events:
+            self.assertEqual(e["event_name"], "feature_flag.evaluation")
+            self.assertIsNone(e["body"])
+            a = e["attributes"]
+            keys.add(a["feature_flag.key"])
+            self.assertEqual(a["feature_flag.provider.name"], "ofrep")
+            self.assertIn("feature_flag.result.value", a)
+            self.assertIn(a.get("feature_flag.result.reason"), ("static", "cached", "targeting_match",
+                                                                "default", "error", "disabled",
+                                                                "split", "unknown"), a)
+            self.assertRegex(a["session.id"], r"^[0-9a-f-]{36}$")
+            if e["trace_id"]:
+                self.assertIn((e["trace_id"], e["span_id"]), span_ids, e)
+        # The shop's tasks ask for the traffic flag; flood_home for the flood flag too.
+        self.assertIn("loadGeneratorTraffic", keys)
+
     def test_http_protobuf(self):
         self.check_logs("http/protobuf")
 
@@ -85,12 +110,33 @@ class Logs(LoadgenTestCase):
             self.assertTrue(CONSOLE.findall(res.stderr))
             self.assertNotIn("Log records:", res.stdout)
 
+    def test_log_record_limits(self):
+        with oc.start_collector(grpc_enabled=False) as col, Shop() as shop:
+            env = dict(col.env(), OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT="8",
+                       OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT="2")
+            self.run_shop(shop, env, run_time="2s")
+            records = col.log_records()
+            lines = [r for r in records if r["trace_id"] and not r["event_name"]]
+            events = [r for r in records if r["event_name"]]
+            self.assertTrue(lines and events)
+            for r in lines:  # one attribute: session.id, cut to 8 bytes
+                self.assertEqual(len(r["attributes"]["session.id"]), 8, r)
+                self.assertEqual(r["dropped_attributes_count"], 0)
+            for e in events:  # key, provider, value, reason, ..., session.id: 2 kept
+                self.assertEqual(len(e["attributes"]), 2, e)
+                self.assertGreater(e["dropped_attributes_count"], 0, e)
+                self.assertEqual(e["attributes"]["feature_flag.key"][:8],
+                                 e["attributes"]["feature_flag.key"])
+
     def test_loglevel_warning_hides_and_drops_info_lines(self):
         with oc.start_collector(grpc_enabled=False) as col, Shop() as shop:
             env = dict(col.env(), LOCUST_LOGLEVEL="WARNING")
             res = self.run_shop(shop, env, run_time="2s")
             self.assertFalse(CONSOLE.findall(res.stderr))
-            self.assertEqual([r for r in col.log_records() if r["severity_number"] < 13], [])
+            # Log lines below WARNING are gone; Events (flag evaluations, no severity) are
+            # telemetry like spans and do not follow --loglevel.
+            self.assertEqual([r for r in col.log_records()
+                              if r["severity_number"] < 13 and not r["event_name"]], [])
 
 
 if __name__ == "__main__":

@@ -201,5 +201,56 @@ TEST_F(SpanScopeTest, RemoteEvaluationOutsideASpanGetsItsOwnTrace) {
   EXPECT_EQ(flags.seen_trace_ids[0], own->trace_id);
 }
 
+struct Records final : otel::LogRecordSink {
+  void record(otel::LogRecord&& r) override { records.push_back(std::move(r)); }
+  std::vector<otel::LogRecord> records;
+};
+
+TEST_F(SpanScopeTest, EvaluationsAreAlsoEventsWhenLogsAreExported) {
+  cls.name = "PlainUser";
+  LogSettings ls;
+  ls.flag_events = true;
+  Records logs;
+  user.attach(User::Runtime{&loop, &cfg, nullptr, nullptr, &flags, &cls, 1, 42, 0, &settings,
+                            &sink, &ls, &logs});
+  user.begin_trace();
+  ASSERT_TRUE(testing::run_on_loop(loop, [&]() -> core::Task<> {
+    {
+      auto span = user.start_span("task");
+      co_await user.flags().int_value("remote", 0);
+    }
+    co_await user.flags().int_value("cached", 3);  // outside any span: an event, no context
+  }));
+  ASSERT_EQ(logs.records.size(), 2u);
+  const auto& in_span = logs.records[0];
+  EXPECT_EQ(in_span.event_name, "feature_flag.evaluation");
+  EXPECT_FALSE(in_span.body.has_value());
+  EXPECT_EQ(std::get<std::string>(attr(in_span.attributes, "feature_flag.key")->v), "remote");
+  EXPECT_EQ(std::get<std::int64_t>(attr(in_span.attributes, "feature_flag.result.value")->v), 100);
+  EXPECT_NE(attr(in_span.attributes, "session.id"), nullptr);
+  const otel::SpanData* task = find("task");
+  ASSERT_NE(task, nullptr);
+  EXPECT_EQ(in_span.trace_id, task->trace_id);
+  EXPECT_EQ(in_span.span_id, task->span_id);
+  ASSERT_EQ(task->events.size(), 1u);  // and still the span event
+  const auto& outside = logs.records[1];
+  EXPECT_EQ(std::get<std::string>(attr(outside.attributes, "feature_flag.key")->v), "cached");
+  EXPECT_FALSE(otel::is_valid(outside.trace_id));
+}
+
+TEST_F(SpanScopeTest, NoEventsWithoutLogExport) {
+  cls.name = "PlainUser";
+  LogSettings ls;  // flag_events off: logs are only printed
+  Records logs;
+  user.attach(User::Runtime{&loop, &cfg, nullptr, nullptr, &flags, &cls, 1, 42, 0, &settings,
+                            &sink, &ls, &logs});
+  user.begin_trace();
+  ASSERT_TRUE(testing::run_on_loop(loop, [&]() -> core::Task<> {
+    auto span = user.start_span("task");
+    co_await user.flags().int_value("remote", 0);
+  }));
+  EXPECT_TRUE(logs.records.empty());
+}
+
 }  // namespace
 }  // namespace loadgen::scenario
