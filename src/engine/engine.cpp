@@ -46,10 +46,12 @@ Engine::Engine(EngineConfig cfg, scenario::Scenario scenario, double now_s, doub
     flag_warnings_ = std::make_unique<core::RateLimitedWarning>(
         cfg_.log, std::chrono::nanoseconds(cfg_.flags->warn_interval));
   }
+  failure_warnings_ = std::make_unique<core::RateLimitedWarning>(cfg_.log);
   const int n = std::max(1, cfg_.threads);
   for (int i = 0; i < n; ++i) {
     WorkerConfig wc{&cfg_.client, cfg_.tls, cfg_.max_names,
                     cfg_.flags ? &*cfg_.flags : nullptr, cfg_.log, flag_warnings_.get(),
+                    failure_warnings_.get(),
                     cfg_.trace ? &*cfg_.trace : nullptr, cfg_.span_capacity_per_worker,
                     &cfg_.logs, cfg_.log_capacity_per_worker,
                     cfg_.request_metrics ? &*cfg_.request_metrics : nullptr};

@@ -116,6 +116,7 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   EngineConfig cfg_;
   scenario::Scenario scenario_;
   std::unique_ptr<core::RateLimitedWarning> flag_warnings_;
+  std::unique_ptr<core::RateLimitedWarning> failure_warnings_;  // transport failures
   std::unique_ptr<RequestMetricStream> request_stream_;  // metrics thread
   std::uint64_t start_unix_nano_ = 0;
   std::vector<std::future<std::shared_ptr<RequestMetrics::Delta>>> late_metrics_;  // metrics thread

@@ -250,9 +250,36 @@ void Worker::on_attempt(const client::AttemptRecord& a) {
 void Worker::on_request(const client::RequestRecord& r) {
   if (r.outcome == client::Outcome::kCancelled) return;
   if (metrics_) metrics_->record(r);
+  if (r.outcome != client::Outcome::kOk && r.outcome != client::Outcome::kHttpStatus &&
+      r.outcome != client::Outcome::kCheckFailed && r.outcome != client::Outcome::kTooManyRedirects) {
+    note_transport_failure(r.error);  // the target is down, slow or broken: say so (limited)
+  }
   const auto end_ns = r.start_wall_ns + r.duration_ns;
   shard_.record(http::to_string(r.method), r.name, static_cast<std::uint64_t>(r.duration_ns / 1000),
                 r.response_bytes, r.error, static_cast<double>(end_ns) * 1e-9);
+}
+
+void Worker::note_transport_failure(std::string_view error) {
+  if (cfg_.failure_warnings == nullptr || error.empty()) return;
+  constexpr std::size_t kMaxTallies = 16;
+  constexpr std::int64_t kPushIntervalNs = 1'000'000'000;
+  FailureTally* t = nullptr;
+  for (auto& e : failure_tally_) {
+    if (e.error == error) {
+      t = &e;
+      break;
+    }
+  }
+  if (t == nullptr) {
+    if (failure_tally_.size() >= kMaxTallies) return;  // the stats' failures table has them all
+    t = &failure_tally_.emplace_back(FailureTally{std::string(error), 0, 0});
+  }
+  ++t->count;
+  const std::int64_t now = core::mono_ns();
+  if (t->pushed_ns != 0 && now - t->pushed_ns < kPushIntervalNs) return;
+  cfg_.failure_warnings->warn(t->error, "Requests are failing: " + t->error, now, t->count);
+  t->count = 0;
+  t->pushed_ns = now;
 }
 
 void Worker::on_task_exception(const scenario::UserClass& cls, std::string_view task,

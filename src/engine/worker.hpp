@@ -48,6 +48,8 @@ struct WorkerConfig {
   const flags::OfrepConfig* flags = nullptr;  // null: every flag has its default
   core::LogSink* log = nullptr;
   core::RateLimitedWarning* flag_warnings = nullptr;  // shared by every worker's flag source
+  // Shared: "Requests are failing: connect_refused: ..." for a dead or broken target.
+  core::RateLimitedWarning* failure_warnings = nullptr;
   const scenario::TraceSettings* trace = nullptr;     // null: no trace headers
   std::size_t span_capacity = 0;  // finished spans buffered between drains; 0: no spans
   const scenario::LogSettings* logs = nullptr;
@@ -106,6 +108,7 @@ class Worker final : public client::RequestObserver,
 
  private:
   void start_user(const SpawnOrder& o);
+  void note_transport_failure(std::string_view error);
   core::Task<> watch_loop(std::string key, std::atomic<std::int64_t>* out);
   void stop_user(std::uint64_t id, bool graceful);
 
@@ -136,6 +139,14 @@ class Worker final : public client::RequestObserver,
   std::unique_ptr<RequestMetrics> metrics_;
   std::vector<otel::LogRecord> logs_;
   std::uint64_t logs_dropped_ = 0;
+  // Transport failures tallied per identical error text and handed to the shared limiter at
+  // most once a second each (no lock per failing request).
+  struct FailureTally {
+    std::string error;
+    std::uint64_t count = 0;
+    std::int64_t pushed_ns = 0;
+  };
+  std::vector<FailureTally> failure_tally_;
   client::Sleeper watch_sleeper_;
   bool watch_stop_ = false;
   std::atomic<int> watchers_{0};

@@ -32,6 +32,12 @@ class NetworkErrorTest(LoadgenTestCase):
         agg = out.stats_by_name()["Aggregated"]
         self.assertGreater(int(agg["Failure Count"]), 0)
         self.assertEqual(agg["Failure Count"], agg["Request Count"])
+        # A dead target is said once (rate-limited: one line per error per 30 s), not per
+        # failed request.
+        warned = [l for l in res.stderr.splitlines() if "Requests are failing:" in l]
+        self.assertEqual(len(warned), 1, res.stderr)
+        self.assertIn(f"connect_refused: Connection refused (127.0.0.1:{port})", warned[0])
+        self.assertGreater(int(agg["Failure Count"]), 10)
 
     @unittest.skip("a connect timeout cannot be provoked reliably on loopback")
     def test_connect_timeout(self):
