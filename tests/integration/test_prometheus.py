@@ -8,7 +8,7 @@ import unittest
 import urllib.error
 import urllib.request
 
-from harness import LoadgenTestCase, free_port, wait_for
+from harness import LoadgenTestCase, Outputs, free_port, wait_for
 from shop_harness import Shop, shopsim_bin
 
 try:
@@ -31,7 +31,9 @@ class Prometheus(LoadgenTestCase):
             env = {"OTEL_METRICS_EXPORTER": "prometheus", "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1",
                    "OTEL_EXPORTER_PROMETHEUS_PORT": str(port), "OTEL_TRACES_EXPORTER": "none",
                    "OTEL_LOGS_EXPORTER": "none"}
-            proc = shop.loadgen(4, "14s", wait_time="between(0, 0.1)", extra_env=env)
+            out = Outputs()
+            proc = shop.loadgen(4, "14s", wait_time="between(0, 0.1)", extra=out.args(),
+                                extra_env=env)
             try:
                 wait_for(lambda: shop.requests_total() > 50, 10, what="traffic")
                 status, ctype, text = scrape(port)
@@ -54,6 +56,24 @@ class Prometheus(LoadgenTestCase):
                 inf = [s for s in hist.samples if s.name.endswith("_bucket") and s.labels["le"] == "+Inf"]
                 self.assertEqual(sum(s.value for s in inf), sum(s.value for s in hist.samples
                                                                 if s.name.endswith("_count")))
+                # loadgen.requests equals the stats table (the CSV is rewritten every second;
+                # nothing moves while the traffic is paused).
+                _, rows = out.stats()
+                table = {(r["Type"], r["Name"]): int(r["Request Count"]) for r in rows
+                         if r["Name"] != "Aggregated"}
+                fam = families["loadgen_requests"]
+                self.assertEqual(fam.type, "counter")
+                scraped = {}
+                for smp in fam.samples:
+                    if not smp.name.endswith("_total"):
+                        continue
+                    key = (smp.labels["http_request_method"], smp.labels["loadgen_request_name"])
+                    scraped[key] = scraped.get(key, 0) + smp.value
+                    self.assertEqual(smp.labels["loadgen_request_outcome"], "ok", smp)
+                self.assertEqual(scraped, table)
+                self.assertIn("loadgen_requests_rate_per_second", families)
+                self.assertEqual(families["loadgen_eventloop_utilization_ratio"].type, "gauge")
+                self.assertEqual(families["loadgen_eventloop_delay_seconds"].type, "histogram")
                 self.assertIn("target_info", families)
                 self.assertEqual(families["process_cpu_time_seconds"].type, "counter")
                 self.assertEqual(families["loadgen_users_active"].type, "gauge")
