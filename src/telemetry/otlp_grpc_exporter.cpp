@@ -24,12 +24,10 @@ OtlpGrpcTransport::OtlpGrpcTransport(client::EventLoop& loop,
                                      const otel::OtlpExporterConfig& config,
                                      const OtlpSignalCodec& codec, core::LogSink* log,
                                      RetryPolicy retry)
-    : loop_(loop),
-      config_(config),
+    : RetryingTransport(loop, config, retry,
+                        static_cast<std::uint64_t>(core::wall_ns()) ^ 0x5A5A5A5Aull),
       codec_(codec),
-      log_(log),
-      retry_(retry),
-      rng_(static_cast<std::uint64_t>(core::wall_ns()) ^ 0x5A5A5A5Aull) {
+      log_(log) {
   auto ch = OtlpGrpcChannel::open(loop_, config_);
   if (ch) {
     channel_ = std::move(*ch);
@@ -44,29 +42,15 @@ OtlpGrpcTransport::OtlpGrpcTransport(client::EventLoop& loop,
   }
 }
 
-OtlpGrpcTransport::~OtlpGrpcTransport() {
-  if (sleeper_.heap_index != client::Sleeper::kNotQueued) loop_.forget(sleeper_);
-}
+OtlpGrpcTransport::~OtlpGrpcTransport() = default;
 
-void OtlpGrpcTransport::shutdown() {
-  if (shut_down_) return;
-  shut_down_ = true;
-  channel_.reset();  // no export is in flight: the pipeline calls this after its last one
-}
+void OtlpGrpcTransport::on_shutdown() { channel_.reset(); }
 
-void OtlpGrpcTransport::final_flush() {
-  final_ = true;
-  loop_.wake(sleeper_);  // a retry waiting for its back-off goes now, once
-}
-
-void OtlpGrpcTransport::cancel() {
-  if (cancelled_) return;
-  cancelled_ = true;
+void OtlpGrpcTransport::on_cancel() {
   if (channel_) channel_->cancel_all();  // the call in flight completes with CANCELLED
-  loop_.wake(sleeper_);                  // a back-off sleep ends now
 }
 
-OtlpGrpcTransport::Attempt OtlpGrpcTransport::on_result(const GrpcCallResult& r) {
+RetryingTransport::Attempt OtlpGrpcTransport::on_result(const GrpcCallResult& r) {
   Attempt a;
   ExportResult& res = a.result;
   if (r.ok()) {
@@ -105,66 +89,14 @@ OtlpGrpcTransport::Attempt OtlpGrpcTransport::on_result(const GrpcCallResult& r)
   return a;
 }
 
-core::Task<ExportResult> OtlpGrpcTransport::send(const std::string& body,
-                                                 Clock::time_point deadline) {
-  ExportResult res;
-  if (shut_down_ || cancelled_ || !channel_) {
-    res.code = ExportResult::Code::kFailure;
-    res.message = shut_down_   ? "exporter is shut down"
-                  : cancelled_ ? "export cancelled at shutdown"
-                               : open_error_;
-    co_return res;
-  }
-  if (config_.timeout.count() > 0) deadline = std::min(deadline, Clock::now() + config_.timeout);
-  // OTLP: a client MUST NOT send a request larger than 64 MiB before compression.
-  if (body.size() > kMaxRequestBytes) {
-    res.code = ExportResult::Code::kFailure;
-    res.message =
-        fmt::format("batch of {} bytes exceeds the 64 MiB OTLP request limit", body.size());
-    co_return res;
-  }
+core::Task<RetryingTransport::Attempt> OtlpGrpcTransport::attempt(std::string_view payload,
+                                                                  Clock::time_point deadline) {
   GrpcCallOptions opts;
-  opts.gzip = config_.compression == otel::OtlpCompression::kGzip;
-  for (std::uint32_t attempt = 0;; ++attempt) {
-    if (deadline - Clock::now() <= Clock::duration::zero()) {
-      res.code = ExportResult::Code::kRetryableFailure;
-      if (res.message.empty()) res.message = fmt::format("{}: export timed out", config_.endpoint);
-      co_return res;
-    }
-    opts.deadline = deadline;
-    Attempt a;
-    try {
-      a = on_result(co_await channel_->call(codec_.grpc_method, body, opts));
-    } catch (const std::exception& e) {  // allocation failure; gRPC itself does not throw
-      a.result.code = ExportResult::Code::kFailure;
-      a.result.message = fmt::format("{}: {}", config_.endpoint, e.what());
-    }
-    ExportResult one = std::move(a.result);
-    one.retries = res.retries;
-    if (cancelled_ && !one.ok()) {
-      one.code = ExportResult::Code::kFailure;
-      one.message += " (cancelled at shutdown)";
-      co_return one;
-    }
-    if (one.code != ExportResult::Code::kRetryableFailure || attempt >= retry_.max_retries ||
-        final_) {
-      co_return one;
-    }
-    // OTLP/gRPC Throttling: RetryInfo.retry_delay replaces the computed delay.
-    const auto delay = a.retry_delay ? *a.retry_delay : backoff_delay(retry_, attempt, rng_);
-    if (Clock::now() + delay >= deadline) {
-      one.message += " (no time left to retry)";
-      co_return one;
-    }
-    res.message = one.message;
-    co_await loop_.sleep(sleeper_, delay);
-    if (cancelled_) {
-      one.code = ExportResult::Code::kFailure;
-      one.message += " (cancelled at shutdown)";
-      co_return one;
-    }
-    ++res.retries;
-  }
+  opts.gzip = config_.compression == otel::OtlpCompression::kGzip;  // gRPC compresses itself
+  opts.deadline = deadline;
+  // OTLP/gRPC Throttling: on_result reads RetryInfo.retry_delay.
+  GrpcCallResult r = co_await channel_->call(codec_.grpc_method, payload, opts);
+  co_return on_result(r);
 }
 
 }  // namespace loadgen::telemetry

@@ -20,11 +20,12 @@
 #include "telemetry/otlp_grpc_channel.hpp"
 #include "telemetry/retry_policy.hpp"
 #include "telemetry/otlp_transport.hpp"
+#include "telemetry/retrying_transport.hpp"
 #include "telemetry/span_exporter.hpp"
 
 namespace loadgen::telemetry {
 
-class OtlpGrpcTransport final : public OtlpTransport {
+class OtlpGrpcTransport final : public RetryingTransport {
  public:
   // config.protocol is kGrpc. When the channel cannot be set up (an unreadable certificate
   // file, ...) the problem is logged as an error and every export fails with it. `log` may be
@@ -34,31 +35,19 @@ class OtlpGrpcTransport final : public OtlpTransport {
   ~OtlpGrpcTransport() override;
 
   bool json() const override { return false; }
-  core::Task<ExportResult> send(const std::string& body, Clock::time_point deadline) override;
-  void shutdown() override;
-  void cancel() override;
-  void final_flush() override;
   std::string_view name() const override { return "otlp grpc"; }
 
  private:
-  struct Attempt {
-    ExportResult result;
-    std::optional<std::chrono::nanoseconds> retry_delay;  // RetryInfo from the server
-  };
+  std::string unavailable() const override { return channel_ ? std::string() : open_error_; }
+  core::Task<Attempt> attempt(std::string_view payload, Clock::time_point deadline) override;
+  void on_shutdown() override;
+  void on_cancel() override;
   Attempt on_result(const GrpcCallResult& r);
 
-  client::EventLoop& loop_;
-  otel::OtlpExporterConfig config_;
   const OtlpSignalCodec& codec_;
   core::LogSink* log_;
-  RetryPolicy retry_;
-  core::Rng rng_;
   std::unique_ptr<OtlpGrpcChannel> channel_;  // null when it could not be set up
   std::string open_error_;
-  client::Sleeper sleeper_;
-  bool shut_down_ = false;
-  bool cancelled_ = false;
-  bool final_ = false;  // final_flush(): no more retries
 };
 
 // Spans over OTLP/gRPC.

@@ -37,12 +37,10 @@ OtlpHttpTransport::OtlpHttpTransport(client::EventLoop& loop,
                                      const otel::OtlpExporterConfig& config,
                                      const OtlpSignalCodec& codec, core::LogSink* log,
                                      RetryPolicy retry)
-    : loop_(loop),
-      config_(config),
+    : RetryingTransport(loop, config, retry,
+                        static_cast<std::uint64_t>(core::wall_ns()) ^ 0xA5A5A5A5ull),
       codec_(codec),
       log_(log),
-      retry_(retry),
-      rng_(static_cast<std::uint64_t>(core::wall_ns()) ^ 0xA5A5A5A5ull),
       name_(is_json(config) ? "otlp http/json" : "otlp http/protobuf") {
   client_config_.user_agent = std::string(kExporterUserAgent);
   client_config_.max_redirects = 0;
@@ -55,26 +53,12 @@ OtlpHttpTransport::OtlpHttpTransport(client::EventLoop& loop,
   client_ = std::make_unique<client::HttpClient>(loop_, client_config_, nullptr);
 }
 
-OtlpHttpTransport::~OtlpHttpTransport() {
-  if (sleeper_.heap_index != client::Sleeper::kNotQueued) loop_.forget(sleeper_);
-}
+OtlpHttpTransport::~OtlpHttpTransport() = default;
 
-void OtlpHttpTransport::shutdown() {
-  if (shut_down_) return;
-  shut_down_ = true;
-  client_->close_connections();
-}
+void OtlpHttpTransport::on_shutdown() { client_->close_connections(); }
 
-void OtlpHttpTransport::final_flush() {
-  final_ = true;
-  loop_.wake(sleeper_);  // a retry waiting for its backoff goes now, once
-}
-
-void OtlpHttpTransport::cancel() {
-  if (cancelled_) return;
-  cancelled_ = true;
+void OtlpHttpTransport::on_cancel() {
   client_->cancel();  // an in-flight request throws core::Cancelled
-  loop_.wake(sleeper_);  // a back-off sleep ends now
 }
 
 ExportResult OtlpHttpTransport::on_response(const client::Response& r) {
@@ -120,79 +104,34 @@ ExportResult OtlpHttpTransport::on_response(const client::Response& r) {
   return res;
 }
 
-core::Task<ExportResult> OtlpHttpTransport::send(const std::string& body,
-                                                 Clock::time_point deadline) {
-  ExportResult res;
-  if (shut_down_ || cancelled_) {
-    res.code = ExportResult::Code::kFailure;
-    res.message = shut_down_ ? "exporter is shut down" : "export cancelled at shutdown";
-    co_return res;
+std::string_view OtlpHttpTransport::payload(const std::string& body, std::string& error) {
+  if (config_.compression != otel::OtlpCompression::kGzip) return body;
+  if (!gzip_compress(body, compressed_)) {
+    error = "gzip compression failed";
+    return {};
   }
-  if (config_.timeout.count() > 0) deadline = std::min(deadline, Clock::now() + config_.timeout);
-  // OTLP: a client MUST NOT send a request larger than 64 MiB before compression.
-  if (body.size() > kMaxRequestBytes) {
-    res.code = ExportResult::Code::kFailure;
-    res.message = fmt::format("batch of {} bytes exceeds the 64 MiB OTLP request limit", body.size());
-    co_return res;
+  return compressed_;
+}
+
+core::Task<RetryingTransport::Attempt> OtlpHttpTransport::attempt(std::string_view payload,
+                                                                  Clock::time_point deadline) {
+  // The client reads its timeouts when a request starts: one request may use what is left.
+  client_config_.timeout =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now());
+  client_config_.connect_timeout = client_config_.timeout;
+  client::RequestOptions opts;
+  opts.headers = headers_;
+  opts.body = payload;
+  opts.allow_redirects = false;
+  client::Response r = co_await client_->post(config_.endpoint, opts);
+  Attempt a;
+  a.result = on_response(r);
+  if (a.result.code == ExportResult::Code::kRetryableFailure) {
+    // A server-given delay replaces the computed one (OTLP/HTTP "Throttling").
+    const std::string_view ra = r.header("Retry-After");
+    if (!ra.empty()) a.retry_delay = parse_retry_after(ra, core::wall_ns() / 1'000'000'000);
   }
-  std::string_view payload = body;
-  if (config_.compression == otel::OtlpCompression::kGzip) {
-    if (!gzip_compress(body, compressed_)) {
-      res.code = ExportResult::Code::kFailure;
-      res.message = "gzip compression failed";
-      co_return res;
-    }
-    payload = compressed_;
-  }
-  for (std::uint32_t attempt = 0;; ++attempt) {
-    const auto remaining = deadline - Clock::now();
-    if (remaining <= Clock::duration::zero()) {
-      res.code = ExportResult::Code::kRetryableFailure;
-      if (res.message.empty()) res.message = fmt::format("{}: export timed out", config_.endpoint);
-      co_return res;
-    }
-    // The client reads its timeouts when a request starts: one request may use what is left.
-    client_config_.timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(remaining);
-    client_config_.connect_timeout = client_config_.timeout;
-    client::RequestOptions opts;
-    opts.headers = headers_;
-    opts.body = payload;
-    opts.allow_redirects = false;
-    std::optional<std::chrono::nanoseconds> retry_after;
-    ExportResult one;
-    try {
-      client::Response r = co_await client_->post(config_.endpoint, opts);
-      one = on_response(r);
-      if (one.code == ExportResult::Code::kRetryableFailure) {
-        const std::string_view ra = r.header("Retry-After");
-        if (!ra.empty()) retry_after = parse_retry_after(ra, core::wall_ns() / 1'000'000'000);
-      }
-    } catch (const std::exception& e) {
-      one.code = ExportResult::Code::kFailure;
-      one.message = fmt::format("{}: {}", config_.endpoint, e.what());
-    } catch (...) {
-      one.code = ExportResult::Code::kFailure;
-      one.message = fmt::format("{}: export cancelled", config_.endpoint);
-    }
-    one.retries = res.retries;
-    if (one.code != ExportResult::Code::kRetryableFailure || attempt >= retry_.max_retries ||
-        final_) {
-      co_return one;
-    }
-    // A server-given delay replaces the computed one (JS SDK; OTLP/HTTP "Throttling").
-    const auto delay = retry_after ? *retry_after : backoff_delay(retry_, attempt, rng_);
-    if (Clock::now() + delay >= deadline) {
-      one.message += " (no time left to retry)";
-      co_return one;
-    }
-    res.message = one.message;
-    co_await loop_.sleep(sleeper_, delay);
-    if (cancelled_) {
-      one.message += " (cancelled at shutdown)";
-      co_return one;
-    }
-    ++res.retries;
-  }
+  co_return a;
 }
 
 }  // namespace loadgen::telemetry

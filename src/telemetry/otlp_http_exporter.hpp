@@ -18,13 +18,14 @@
 #include "otel/env_config.hpp"
 #include "telemetry/retry_policy.hpp"
 #include "telemetry/otlp_transport.hpp"
+#include "telemetry/retrying_transport.hpp"
 #include "telemetry/span_exporter.hpp"
 
 namespace loadgen::telemetry {
 
 inline constexpr std::string_view kExporterUserAgent = "loadgen-otlp-exporter/0.1";
 
-class OtlpHttpTransport final : public OtlpTransport {
+class OtlpHttpTransport final : public RetryingTransport {
  public:
   // config.protocol must be kHttpProtobuf or kHttpJson. `log` may be null.
   OtlpHttpTransport(client::EventLoop& loop, const otel::OtlpExporterConfig& config,
@@ -32,30 +33,22 @@ class OtlpHttpTransport final : public OtlpTransport {
   ~OtlpHttpTransport() override;
 
   bool json() const override { return config_.protocol == otel::OtlpProtocol::kHttpJson; }
-  core::Task<ExportResult> send(const std::string& body, Clock::time_point deadline) override;
-  void shutdown() override;
-  void cancel() override;
-  void final_flush() override;
   std::string_view name() const override { return name_; }
 
  private:
+  std::string_view payload(const std::string& body, std::string& error) override;
+  core::Task<Attempt> attempt(std::string_view payload, Clock::time_point deadline) override;
+  void on_shutdown() override;
+  void on_cancel() override;
   ExportResult on_response(const client::Response& r);
 
-  client::EventLoop& loop_;
-  otel::OtlpExporterConfig config_;
   const OtlpSignalCodec& codec_;
   core::LogSink* log_;
-  RetryPolicy retry_;
-  core::Rng rng_;
   client::ClientConfig client_config_;
   std::unique_ptr<client::HttpClient> client_;
   std::string name_;
   std::vector<http::Header> headers_;  // point into config_.headers and string literals
   std::string compressed_;
-  client::Sleeper sleeper_;
-  bool shut_down_ = false;
-  bool cancelled_ = false;
-  bool final_ = false;  // final_flush(): no more retries
 };
 
 // Spans over OTLP/HTTP.
