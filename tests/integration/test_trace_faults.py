@@ -165,7 +165,7 @@ class TraceFaults(LoadgenTestCase):
         100-record log queue, records are dropped and counted, the request rate and memory
         stay those of the run without export, and the run ends on time."""
         def run(shop, env):
-            proc = shop.loadgen(USERS, f"{RUN_S}s", wait_time=f"constant_throughput({PACE // 2})",
+            proc = shop.loadgen(USERS, f"{RUN_S}s", wait_time=f"constant_throughput({PACE // 5})",
                                 spawn_rate=1000, extra_env=self.fault_env(env))
             return self.measure(proc)
 
