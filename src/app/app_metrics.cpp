@@ -67,6 +67,10 @@ otel::NumberDataPoint point(otel::Attributes attrs, double v, bool integer, std:
 std::vector<double> CpuUtilization::sample(const std::vector<std::int64_t>& cpu_ns,
                                            std::int64_t mono_ns) {
   std::vector<double> out(cpu_ns.size(), -1.0);
+  // A window shorter than kMinWindowNs (e.g. a scrape right after an export) says little: no
+  // figure, and the window goes on from the previous sample.
+  if (prev_mono_ >= 0 && mono_ns - prev_mono_ < kMinWindowNs && prev_cpu_.size() == cpu_ns.size())
+    return out;
   if (prev_mono_ >= 0 && mono_ns > prev_mono_ && prev_cpu_.size() == cpu_ns.size()) {
     const auto wall = static_cast<double>(mono_ns - prev_mono_);
     for (std::size_t i = 0; i < cpu_ns.size(); ++i) {

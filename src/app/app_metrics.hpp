@@ -20,6 +20,7 @@ namespace loadgen::app {
 // time between the samples (1.0 = a thread busy all the time). Not thread-safe.
 class CpuUtilization {
  public:
+  static constexpr std::int64_t kMinWindowNs = 100'000'000;
   // cpu_ns: each thread's CPU time now (-1: unknown); mono_ns: a monotonic clock reading.
   // Returns one figure per thread (-1 when unknown or on the first sample).
   std::vector<double> sample(const std::vector<std::int64_t>& cpu_ns, std::int64_t mono_ns);

@@ -522,6 +522,9 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   }
   if (!eng.idle()) log.warning("{} users did not stop in time; abandoning them", eng.alive());
   eng.collect();
+  if (app_metrics)  // the final export's rates: as the final stats table has them
+    app_metrics->set_current_rates(eng.stats().current_rps(eng.stats().total()),
+                                   eng.stats().current_fail_per_sec(eng.stats().total()));
   // Flush every signal (every exit path comes through here) within one bound: the longest of
   // their export timeouts, shared, so a dead collector cannot hold the exit once per signal.
   {

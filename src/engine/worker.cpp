@@ -17,8 +17,9 @@ Worker::Worker(int index, WorkerConfig cfg)
     metrics_ = std::make_unique<RequestMetrics>(
         *cfg_.metrics, static_cast<std::uint64_t>(core::wall_ns()) + static_cast<std::uint64_t>(index),
         static_cast<std::uint32_t>(index));
-    loop_.on_delay([m = metrics_.get()](std::int64_t ns) { m->record_loop_delay(ns); });
   }
+  // Every 20 ms on the loop: the loop's delay (metrics) and overdue failure tallies.
+  loop_.on_delay([this](std::int64_t ns) { on_loop_tick(ns); });
   // Built before the thread starts and destroyed after it stops: never touched concurrently.
   if (cfg_.flags) {
     flags_ = std::make_unique<flags::OfrepFlagSource>(loop_, *cfg_.flags, cfg_.log,
@@ -53,6 +54,12 @@ void Worker::shutdown() {
   if (!thread_.joinable()) return;
   loop_.stop();
   thread_.join();
+  push_failure_tallies(true);  // the thread is gone: its tallies are ours to hand over
+}
+
+void Worker::on_loop_tick(std::int64_t delay_ns) {
+  if (metrics_) metrics_->record_loop_delay(delay_ns);
+  if (!failure_tally_.empty()) push_failure_tallies(false);
 }
 
 std::int64_t Worker::cpu_time_ns() const {
@@ -86,8 +93,9 @@ void Worker::start_user(const SpawnOrder& o) {
     // Destroy the user from the loop, after its coroutine frames have finished.
     loop_.post([this, id] {
       if (users_.erase(id) > 0) {
-        alive_.fetch_sub(1, std::memory_order_relaxed);
+        // stopped_ first: whoever sees alive() reach 0 (acquire) sees every stop counted.
         stopped_.fetch_add(1, std::memory_order_relaxed);
+        alive_.fetch_sub(1, std::memory_order_release);
       }
     });
   });
@@ -252,34 +260,73 @@ void Worker::on_request(const client::RequestRecord& r) {
   if (metrics_) metrics_->record(r);
   if (r.outcome != client::Outcome::kOk && r.outcome != client::Outcome::kHttpStatus &&
       r.outcome != client::Outcome::kCheckFailed && r.outcome != client::Outcome::kTooManyRedirects) {
-    note_transport_failure(r.error);  // the target is down, slow or broken: say so (limited)
+    note_transport_failure(r);  // the target is down, slow or broken: say so (limited)
   }
   const auto end_ns = r.start_wall_ns + r.duration_ns;
   shard_.record(http::to_string(r.method), r.name, static_cast<std::uint64_t>(r.duration_ns / 1000),
                 r.response_bytes, r.error, static_cast<double>(end_ns) * 1e-9);
 }
 
-void Worker::note_transport_failure(std::string_view error) {
-  if (cfg_.failure_warnings == nullptr || error.empty()) return;
+namespace {
+// "host:port" of an absolute URL ("" when it has none).
+std::string_view authority_of(std::string_view url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  url.remove_prefix(scheme + 3);
+  return url.substr(0, url.find_first_of("/?#"));
+}
+constexpr std::int64_t kTallyPushIntervalNs = 1'000'000'000;
+}  // namespace
+
+void Worker::note_transport_failure(const client::RequestRecord& r) {
+  if (cfg_.failure_warnings == nullptr) return;
   constexpr std::size_t kMaxTallies = 16;
-  constexpr std::int64_t kPushIntervalNs = 1'000'000'000;
+  // One key per failure kind and target: texts that differ in detail (byte counts, ...) are
+  // the same trouble; the first text is shown as the example.
+  const std::string_view kind = client::to_string(r.outcome);
+  const std::string_view target = authority_of(r.url);
   FailureTally* t = nullptr;
   for (auto& e : failure_tally_) {
-    if (e.error == error) {
+    if (e.key.size() == kind.size() + 1 + target.size() && e.key.starts_with(kind) &&
+        e.key.ends_with(target) && e.key[kind.size()] == ' ') {
       t = &e;
       break;
     }
   }
   if (t == nullptr) {
-    if (failure_tally_.size() >= kMaxTallies) return;  // the stats' failures table has them all
-    t = &failure_tally_.emplace_back(FailureTally{std::string(error), 0, 0});
+    if (failure_tally_.size() < kMaxTallies) {
+      std::string key;
+      key.reserve(kind.size() + 1 + target.size());
+      key.append(kind).append(" ").append(target);
+      t = &failure_tally_.emplace_back(FailureTally{std::move(key), std::string(r.error), 0, 0});
+    } else {
+      for (auto& e : failure_tally_)
+        if (e.key == "(other)") t = &e;
+      if (t == nullptr) {
+        // The last slot becomes "(other)": every further kind and target is counted there.
+        t = &failure_tally_.back();
+        push_failure_tallies(true);
+        *t = FailureTally{"(other)", std::string(r.error), 0, 0};
+      }
+    }
   }
   ++t->count;
   const std::int64_t now = core::mono_ns();
-  if (t->pushed_ns != 0 && now - t->pushed_ns < kPushIntervalNs) return;
-  cfg_.failure_warnings->warn(t->error, "Requests are failing: " + t->error, now, t->count);
+  if (t->pushed_ns != 0 && now - t->pushed_ns < kTallyPushIntervalNs) return;
+  cfg_.failure_warnings->warn(t->key, "Requests are failing: " + t->example, now, t->count);
   t->count = 0;
   t->pushed_ns = now;
+}
+
+void Worker::push_failure_tallies(bool all) {
+  if (cfg_.failure_warnings == nullptr) return;
+  const std::int64_t now = core::mono_ns();
+  for (auto& t : failure_tally_) {
+    if (t.count == 0 || (!all && now - t.pushed_ns < kTallyPushIntervalNs)) continue;
+    cfg_.failure_warnings->warn(t.key, "Requests are failing: " + t.example, now, t.count);
+    t.count = 0;
+    t.pushed_ns = now;
+  }
 }
 
 void Worker::on_task_exception(const scenario::UserClass& cls, std::string_view task,

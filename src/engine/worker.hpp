@@ -87,7 +87,7 @@ class Worker final : public client::RequestObserver,
   // Stops the loop and joins the thread. Users still alive are abandoned (process exit).
   void shutdown();
 
-  std::int64_t alive() const { return alive_.load(std::memory_order_relaxed); }
+  std::int64_t alive() const { return alive_.load(std::memory_order_acquire); }
   // Users started and users whose run ended (stopped, killed or StopUser), since the start.
   std::uint64_t users_started() const { return started_.load(std::memory_order_relaxed); }
   std::uint64_t users_stopped() const { return stopped_.load(std::memory_order_relaxed); }
@@ -108,7 +108,10 @@ class Worker final : public client::RequestObserver,
 
  private:
   void start_user(const SpawnOrder& o);
-  void note_transport_failure(std::string_view error);
+  void note_transport_failure(const client::RequestRecord& r);
+  // Hands tallied failures older than a second (all of them when `all`) to the shared limiter.
+  void push_failure_tallies(bool all);
+  void on_loop_tick(std::int64_t delay_ns);
   core::Task<> watch_loop(std::string key, std::atomic<std::int64_t>* out);
   void stop_user(std::uint64_t id, bool graceful);
 
@@ -139,10 +142,11 @@ class Worker final : public client::RequestObserver,
   std::unique_ptr<RequestMetrics> metrics_;
   std::vector<otel::LogRecord> logs_;
   std::uint64_t logs_dropped_ = 0;
-  // Transport failures tallied per identical error text and handed to the shared limiter at
-  // most once a second each (no lock per failing request).
+  // Transport failures tallied per (kind, target) and handed to the shared limiter at most
+  // once a second each (no lock per failing request); `example` is the first error's text.
   struct FailureTally {
-    std::string error;
+    std::string key;      // "<kind> <host:port>", or "(other)" once the table is full
+    std::string example;  // "<kind>: <detail>"
     std::uint64_t count = 0;
     std::int64_t pushed_ns = 0;
   };

@@ -72,8 +72,10 @@ std::string unit_suffix(std::string_view unit) {
   if (bare == "1") return "ratio";
   const auto slash = bare.find('/');
   if (slash == std::string::npos) return unit_word(bare, false);
-  const std::string left = slash > 0 ? unit_word(bare.substr(0, slash), false) : std::string();
-  const std::string right = unit_word(bare.substr(slash + 1), true);
+  // "1" is no unit on either side of the slash ("1/s" → per_second).
+  const std::string l = bare.substr(0, slash), r = bare.substr(slash + 1);
+  const std::string left = l.empty() || l == "1" ? std::string() : unit_word(l, false);
+  const std::string right = r.empty() || r == "1" ? std::string() : unit_word(r, true);
   if (right.empty()) return left;
   return left.empty() ? "per_" + right : left + "_per_" + right;
 }

@@ -165,8 +165,11 @@ class TraceFaults(LoadgenTestCase):
         100-record log queue, records are dropped and counted, the request rate and memory
         stay those of the run without export, and the run ends on time."""
         def run(shop, env):
+            # One seed for both runs: the same task sequence, so the request counts compare
+            # (tasks send 1 to ~10 requests each: unseeded, 4 s of them vary by ~10 %).
             proc = shop.loadgen(USERS, f"{RUN_S}s", wait_time=f"constant_throughput({PACE // 5})",
-                                spawn_rate=1000, extra_env=self.fault_env(env))
+                                spawn_rate=1000, extra=("--seed", "7"),
+                                extra_env=self.fault_env(env))
             return self.measure(proc)
 
         with Shop() as shop:
@@ -175,6 +178,7 @@ class TraceFaults(LoadgenTestCase):
             col.hang()
             res, n, _ = run(shop, dict(col.env(protocol="http/protobuf"),
                                        OTEL_BLRP_MAX_QUEUE_SIZE="100",
+                                       OTEL_BSP_MAX_QUEUE_SIZE="100",
                                        OTEL_BLRP_MAX_EXPORT_BATCH_SIZE="50"))
             col.release()
         self.assert_same_rate(n, base_n, "shop, hung collector")

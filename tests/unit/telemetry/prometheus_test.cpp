@@ -88,6 +88,8 @@ TEST(Prometheus, UnitsBecomeSuffixesPerTheCompatibilityRules) {
   EXPECT_EQ(name_for("m/s"), "x_meters_per_second");
   EXPECT_EQ(name_for("{packet}/min"), "x_per_min");  // not in the per-table: kept as written
   EXPECT_EQ(name_for("1"), "x_ratio");
+  EXPECT_EQ(name_for("1/s"), "x_per_second");
+  EXPECT_EQ(name_for("By/1"), "x_bytes");
   EXPECT_EQ(name_for("ms"), "x_milliseconds");
   EXPECT_EQ(name_for("{thread}"), "x");
   EXPECT_EQ(name_for("Cel"), "x_celsius");
