@@ -74,7 +74,8 @@ if [ -s "$work/traces.jsonl" ]; then
 fi
 if [ -s "$work/logs.jsonl" ]; then
   echo "demo: logs (OTLP/JSON lines, with trace and span ids) in $work/logs.jsonl:" \
-       "$(grep -o '"body":' "$work/logs.jsonl" | wc -l) records"
+       "$(grep -o '"body":' "$work/logs.jsonl" | wc -l) log lines," \
+       "$(grep -o '"eventName":"feature_flag.evaluation"' "$work/logs.jsonl" | wc -l) feature_flag.evaluation events"
 fi
 if [ -s "$work/metrics.jsonl" ]; then
   echo "demo: metrics (OTLP/JSON lines; http.client.request.duration, loadgen.*, process.*) in" \
