@@ -181,9 +181,22 @@ class AppLogSource final : public otel::LogSource {
   std::uint64_t dropped_ = 0;
 };
 
-}  // namespace
+// What a run is made of, built from the options and OTEL_* before anything starts.
+struct RunPlan {
+  engine::EngineConfig cfg;
+  scenario::Scenario scenario;
+  std::optional<otel::TracesConfig> traces;
+  std::optional<otel::LogsConfig> logs;
+  std::optional<otel::MetricsConfig> metrics;
+  bool export_spans = false;   // something exports spans: record them
+  bool export_logs = false;    // OTEL_LOGS_EXPORTER set (the console shows lines regardless)
+  bool export_metrics = false;
+};
 
-int run_headless(const Options& o, const std::map<std::string, std::string>& env, Log& log) {
+// The run the options and the environment describe, or nullopt after printing every usage
+// error at once (exit 2). Warnings (OTEL_* fallbacks) are logged.
+std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, std::string>& env,
+                                Log& log) {
   // ---- build the run from the options (errors here are usage errors, exit 2) ----
   auto wait = scenario::parse_wait_time(o.wait_time);
   auto method = http::parse_method(o.method);
@@ -296,7 +309,7 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   if (!problems.empty()) {
     for (const auto& p : problems) std::fprintf(stderr, "loadgen: error: %s\n", p.c_str());
     std::fprintf(stderr, "Run with --help for usage.\n");
-    return kUsageExitCode;
+    return std::nullopt;
   }
 
   cfg.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -312,8 +325,6 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   cfg.tls.verify = !o.insecure;
   cfg.seed = o.seed;
   if (o.stop_timeout) cfg.stop_timeout = *o.stop_timeout;
-
-  raise_nofile_limit(o, log);
 
   // Spans are recorded only when something exports them.
   const bool export_spans = traces && !traces->sdk_disabled && !traces->exporters.kinds.empty();
@@ -331,7 +342,6 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   cfg.log_capacity_per_worker = std::max<std::size_t>(
       64, (logs_cfg ? logs_cfg->batch.max_queue_size : otel::kBlrpDefaults.max_queue_size) /
               static_cast<std::size_t>(cfg.threads));
-  AppLogSource app_logs(log, logs_cfg ? logs_cfg->limits : otel::LogRecordLimits{});
   const bool export_metrics =
       metrics_cfg && !metrics_cfg->sdk_disabled && !metrics_cfg->exporters.kinds.empty();
   if (export_metrics) {
@@ -352,6 +362,26 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
                                                        metrics_cfg->exemplar_filter,
                                                        metrics_cfg->temporality};
   }
+  return RunPlan{std::move(cfg),        std::move(*sc),    std::move(traces), std::move(logs_cfg),
+                 std::move(metrics_cfg), export_spans, export_logs, export_metrics};
+}
+
+}  // namespace
+
+int run_headless(const Options& o, const std::map<std::string, std::string>& env, Log& log) {
+  // ---- build the run from the options (errors here are usage errors, exit 2) ----
+  std::optional<RunPlan> plan = plan_run(o, env, log);
+  if (!plan) return kUsageExitCode;
+  engine::EngineConfig& cfg = plan->cfg;
+  const std::optional<otel::TracesConfig>& traces = plan->traces;
+  const std::optional<otel::LogsConfig>& logs_cfg = plan->logs;
+  const std::optional<otel::MetricsConfig>& metrics_cfg = plan->metrics;
+  const bool export_spans = plan->export_spans;
+  const bool export_logs = plan->export_logs;
+  const bool export_metrics = plan->export_metrics;
+  raise_nofile_limit(o, log);
+  AppLogSource app_logs(log, logs_cfg ? logs_cfg->limits : otel::LogRecordLimits{});
+
   if (export_logs) log.set_record_hook([&app_logs](otel::LogRecord&& r) { app_logs.add(std::move(r)); });
   // app_logs ends with this function: the hook goes first, on every way out (also a throw).
   struct HookReset {
@@ -372,7 +402,7 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   if (!o.csv_prefix.empty()) csv = std::make_unique<report::CsvWriter>(o.csv_prefix, o.csv_full_history);
 
   const double t0 = mono_s();
-  engine::Engine eng(std::move(cfg), std::move(*sc), t0, core::wall_seconds());
+  engine::Engine eng(std::move(cfg), std::move(plan->scenario), t0, core::wall_seconds());
   std::unique_ptr<telemetry::TracePipeline> spans;
   if (export_spans) {
     std::vector<std::string> warnings;
