@@ -219,19 +219,22 @@ void Engine::collect(std::chrono::milliseconds timeout) {
 }
 
 void Engine::drain(std::vector<otel::SpanData>& out, std::uint64_t& dropped) {
-  std::vector<std::future<std::pair<std::vector<otel::SpanData>, std::uint64_t>>> futures;
+  std::vector<std::future<WorkerSpans>> futures;
   futures.reserve(workers_.size());
   for (auto& w : workers_) futures.push_back(w->take_spans());
-  for (auto& f : futures) {
+  for (std::size_t i = 0; i < futures.size(); ++i) {
+    auto& f = futures[i];
     if (f.wait_for(std::chrono::seconds(1)) != std::future_status::ready) continue;
-    auto [spans, n] = f.get();
-    dropped += n;
+    WorkerSpans taken = f.get();
+    dropped += taken.dropped;
     if (out.empty()) {
-      out = std::move(spans);
+      out = std::move(taken.spans);
     } else {
-      out.insert(out.end(), std::make_move_iterator(spans.begin()),
-                 std::make_move_iterator(spans.end()));
+      out.insert(out.end(), std::make_move_iterator(taken.spans.begin()),
+                 std::make_move_iterator(taken.spans.end()));
     }
+    // The CLIENT spans become SpanData here, on the exporter thread, not on the worker.
+    workers_[i]->append_client_spans(taken, out);
   }
 }
 

@@ -57,6 +57,34 @@ struct WorkerConfig {
   const RequestMetricsConfig* metrics = nullptr;  // null: no http.client.request.duration
 };
 
+// A finished CLIENT span as the worker records it: fixed fields and offsets into a per-worker
+// text buffer, no allocation per request; turned into otel::SpanData on the exporter thread
+// (Worker::append_client_spans).
+struct ClientSpanRecord {
+  otel::TraceId trace_id;
+  otel::SpanId span_id;
+  otel::SpanId parent_span_id;
+  std::int64_t start_wall_ns = 0;
+  std::int64_t end_wall_ns = 0;
+  std::uint32_t url_off = 0, url_len = 0;          // url.full
+  std::uint32_t address_off = 0, address_len = 0;  // server.address
+  std::uint32_t error_off = 0, error_len = 0;      // "<kind>: <detail>" of a failure
+  std::uint16_t port = 0;
+  std::uint16_t status = 0;
+  std::uint16_t resend_count = 0;
+  std::uint8_t method = 0;
+  std::uint8_t outcome = 0;
+  std::uint8_t trace_flags = 0;
+};
+
+// What a worker hands the exporter thread: its finished spans since the last take.
+struct WorkerSpans {
+  std::vector<otel::SpanData> spans;         // task spans (SpanScope) and others
+  std::vector<ClientSpanRecord> client;      // CLIENT spans, compact
+  std::string text;                          // the strings `client` points into
+  std::uint64_t dropped = 0;
+};
+
 class Worker final : public client::RequestObserver,
                      public scenario::UserEvents,
                      public otel::SpanSink,
@@ -78,7 +106,10 @@ class Worker final : public client::RequestObserver,
   void watch_flag(std::string key, std::atomic<std::int64_t>* out);
   void stop_watches();
   // Thread-safe: the spans finished since the last call, and how many were dropped.
-  std::future<std::pair<std::vector<otel::SpanData>, std::uint64_t>> take_spans();
+  std::future<WorkerSpans> take_spans();
+  // Any thread (reads only the immutable configuration): appends `taken.client` as SpanData
+  // with the HTTP client semantic-convention attributes and the span limits.
+  void append_client_spans(const WorkerSpans& taken, std::vector<otel::SpanData>& out) const;
   // Thread-safe: the request metrics recorded since the last call (null without metrics).
   std::future<std::shared_ptr<RequestMetrics::Delta>> take_metrics(std::uint64_t now_unix_nano);
   // Thread-safe: the users' log records since the last call, and how many were dropped.
@@ -138,6 +169,8 @@ class Worker final : public client::RequestObserver,
   std::atomic<bool> has_cpu_clock_{false};
   std::unique_ptr<flags::OfrepFlagSource> flags_;
   std::vector<otel::SpanData> spans_;
+  std::vector<ClientSpanRecord> client_spans_;
+  std::string client_text_;
   std::uint64_t spans_dropped_ = 0;
   std::unique_ptr<RequestMetrics> metrics_;
   std::vector<otel::LogRecord> logs_;
