@@ -55,6 +55,9 @@ class BatchPipeline {
   using Batch = typename S::Batch;
   using Exporters = ExporterList<Batch>;
   using ExporterFactory = ExporterFactoryOf<Batch>;
+  // How often the sources are drained (at most schedule_delay): a full batch goes out within
+  // this of being recorded.
+  static constexpr std::chrono::milliseconds kPollInterval{100};
 
   struct Counters {
     std::uint64_t exported = 0;        // items accepted by an exporter (summed over exporters)
@@ -108,6 +111,7 @@ class BatchPipeline {
   bool exporting_ = false;
   bool stopping_ = false;       // set on the loop thread by shutdown()
   bool drain_done_ = false;     // the final drain happened
+  bool flush_partial_ = false;  // schedule_delay passed (or the end): export a partial batch too
   Clock::time_point final_deadline_{};
 
   std::atomic<std::uint64_t> exported_{0}, dropped_{0}, failed_exports_{0}, failed_spans_{0},

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -28,6 +29,8 @@ using std::chrono::milliseconds;
 struct Record {
   std::mutex mu;
   std::vector<std::string> names;
+  std::vector<std::size_t> batch_sizes;
+  std::optional<Clock::time_point> first_export;
   std::size_t batches = 0;
   std::size_t largest = 0;
   std::atomic<bool> shut_down{false};
@@ -41,12 +44,14 @@ class RecordingExporter final : public SpanExporter {
                                         Clock::time_point) override {
     std::lock_guard lk(rec_.mu);
     ++rec_.batches;
+    if (!rec_.first_export) rec_.first_export = Clock::now();
     for (const auto& rs : batch) {
       EXPECT_EQ(rs.resource.attributes.at(0).key, "service.name");
       for (const auto& ss : rs.scope_spans) {
         EXPECT_EQ(ss.scope.name, kScopeName);
         EXPECT_EQ(ss.scope.version, kScopeVersion);
         rec_.largest = std::max(rec_.largest, ss.spans.size());
+        rec_.batch_sizes.push_back(ss.spans.size());
         for (const auto& s : ss.spans) rec_.names.push_back(s.name);
       }
     }
@@ -105,6 +110,39 @@ TEST(TracePipeline, ExportsInBatchesWithResourceAndScope) {
   EXPECT_EQ(rec.names.back(), "span-9");
   EXPECT_TRUE(rec.shut_down);
   EXPECT_EQ(p.counters().dropped, 0u);
+}
+
+// The BSP trigger: a full batch is exported without waiting for the schedule delay (with the
+// default 5 s delay and 2048 queue, waiting would drop everything beyond ~400 spans/s);
+// a partial batch waits for the delay.
+TEST(TracePipeline, FullBatchesGoBeforeTheScheduleDelay) {
+  testing::FakeSpanSource source;
+  Record rec;
+  TracePipeline p(config(milliseconds(60000), 1000, 100), testing::make_resource(), source,
+                  nullptr, hand_over(rec));
+  p.start();
+  source.push(0, 250);
+  ASSERT_TRUE(eventually([&] { return p.counters().exported == 200; }, milliseconds(3000)));
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_EQ(p.counters().exported, 200u);  // the 50 left wait for the delay (or the end)
+  p.shutdown(milliseconds(2000));
+  EXPECT_EQ(p.counters().exported, 250u);
+  EXPECT_EQ(rec.batch_sizes, (std::vector<std::size_t>{100, 100, 50}));
+}
+
+TEST(TracePipeline, APartialBatchWaitsForTheScheduleDelay) {
+  testing::FakeSpanSource source;
+  Record rec;
+  TracePipeline p(config(milliseconds(400), 1000, 100), testing::make_resource(), source,
+                  nullptr, hand_over(rec));
+  source.push(0, 30);
+  const auto t0 = Clock::now();
+  p.start();
+  ASSERT_TRUE(eventually([&] { return p.counters().exported == 30; }, milliseconds(5000)));
+  std::lock_guard lk(rec.mu);
+  ASSERT_TRUE(rec.first_export.has_value());
+  EXPECT_GE(*rec.first_export - t0, milliseconds(400));
+  EXPECT_EQ(rec.batch_sizes, std::vector<std::size_t>{30});
 }
 
 TEST(TracePipeline, ShutdownFlushesPendingSpansWithoutWaitingForTheSchedule) {
