@@ -7,7 +7,9 @@ test adds a log record per task.
 The rate is checked functionally, not as a speed goal: users run at a fixed pace
 (constant_throughput) far below what the machine can do, so a pipeline that blocked the
 workers, even briefly, would lose requests against the fault-free baseline."""
+import os
 import re
+import tempfile
 import time
 import unittest
 
@@ -158,6 +160,23 @@ class TraceFaults(LoadgenTestCase):
             self.assertGreater(res.hwm_kb, 0)
             self.assertLess(res.hwm_kb, self._baseline[1] + 16 * 1024,
                             (res.hwm_kb, self._baseline[1]))
+
+    def test_default_batching_keeps_up(self):
+        """With the default OTEL_BSP_* (5 s delay, 2048-span queue, 512 per batch) ~800 spans/s
+        are all exported: full batches leave as soon as they are queued (the spec's trigger),
+        not only every 5 s (which would overflow the queue and drop)."""
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "traces.jsonl")
+            args = headless_args(self.nginx.url(), users=USERS, spawn_rate=1000,
+                                 run_time=f"{RUN_S}s", paths=("/index.html",),
+                                 wait_time="constant_throughput(40)") + ["--threads", "2"]
+            res, n, spans = self.measure(LoadgenProcess(args, extra_env={
+                "LOADGEN_OTLP_TRACES_FILE": path, "OTEL_METRICS_EXPORTER": "none",
+                "OTEL_LOGS_EXPORTER": "none"}))
+            self.assertIsNotNone(spans, res.stdout)
+            self.assertGreater(n, 2048 + 512, res.stdout)  # more than the queue holds
+            self.assertEqual(int(spans.group(2)), 0, res.stdout)  # nothing dropped
+            self.assertGreaterEqual(int(spans.group(1)), n, res.stdout)
 
     @unittest.skipIf(shopsim_bin() is None, "shopsim not built (set SHOPSIM_BIN)")
     def test_shop_logs_and_metrics_to_a_hung_collector(self):
