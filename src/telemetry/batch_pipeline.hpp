@@ -58,6 +58,7 @@ class BatchPipeline {
   // How often the sources are drained (at most schedule_delay): a full batch goes out within
   // this of being recorded.
   static constexpr std::chrono::milliseconds kPollInterval{100};
+  static constexpr std::chrono::milliseconds kMinPollInterval{10};
 
   struct Counters {
     std::uint64_t exported = 0;        // items accepted by an exporter (summed over exporters)

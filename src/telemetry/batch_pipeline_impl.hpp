@@ -142,7 +142,9 @@ void BatchPipeline<S>::drain_once() {
 // (5 s, 2048-item queue) waiting would drop everything beyond ~400 items/s.
 template <class S>
 core::Task<void> BatchPipeline<S>::drain_loop() {
-  const auto poll = std::min<std::chrono::nanoseconds>(batch_.schedule_delay, kPollInterval);
+  // OTEL_BSP_SCHEDULE_DELAY=0 ("export at once") polls every 10 ms rather than spinning.
+  const auto poll = std::clamp<std::chrono::nanoseconds>(batch_.schedule_delay, kMinPollInterval,
+                                                         kPollInterval);
   auto due = Clock::now() + batch_.schedule_delay;
   for (;;) {
     co_await loop_->sleep(drain_sleeper_, poll);

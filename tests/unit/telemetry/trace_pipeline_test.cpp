@@ -145,6 +145,22 @@ TEST(TracePipeline, APartialBatchWaitsForTheScheduleDelay) {
   EXPECT_EQ(rec.batch_sizes, std::vector<std::size_t>{30});
 }
 
+TEST(TracePipeline, AZeroScheduleDelayExportsPromptlyWithoutSpinning) {
+  testing::FakeSpanSource source;
+  Record rec;
+  TracePipeline p(config(milliseconds(0), 1000, 100), testing::make_resource(), source,
+                  nullptr, hand_over(rec));
+  p.start();
+  source.push(0, 5);
+  ASSERT_TRUE(eventually([&] { return p.counters().exported == 5; }, milliseconds(3000)));
+  // Idle for 300 ms: at one drain per 10 ms at most, the source is asked ~30 times, not
+  // thousands (a zero-delay sleep would spin).
+  const auto before = source.drains();
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_LT(source.drains() - before, 60u);
+  p.shutdown(milliseconds(1000));
+}
+
 TEST(TracePipeline, ShutdownFlushesPendingSpansWithoutWaitingForTheSchedule) {
   testing::FakeSpanSource source;
   Record rec;
