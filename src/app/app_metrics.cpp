@@ -62,6 +62,16 @@ otel::NumberDataPoint point(otel::Attributes attrs, double v, bool integer, std:
   return p;
 }
 
+otel::Metric named(const std::string& name, const std::string& unit, const std::string& desc,
+                   decltype(otel::Metric::data) data) {
+  otel::Metric m;
+  m.name = name;
+  m.unit = unit;
+  m.description = desc;
+  m.data = std::move(data);
+  return m;
+}
+
 }  // namespace
 
 std::vector<double> CpuUtilization::sample(const std::vector<std::int64_t>& cpu_ns,
@@ -114,12 +124,7 @@ otel::Metric AppMetricSource::counter(const std::string& name, const std::string
     sum.data_points.push_back(
         point(std::move(attrs), value, integer, delta ? last_collect_ns_ : start_ns_, now));
   }
-  otel::Metric m;
-  m.name = name;
-  m.unit = unit;
-  m.description = desc;
-  m.data = std::move(sum);
-  return m;
+  return named(name, unit, desc, std::move(sum));
 }
 
 otel::Metric AppMetricSource::updown(const std::string& name, const std::string& unit,
@@ -130,12 +135,7 @@ otel::Metric AppMetricSource::updown(const std::string& name, const std::string&
   sum.aggregation_temporality = otel::AggregationTemporality::kCumulative;
   sum.is_monotonic = false;
   sum.data_points.push_back(point({}, value, integer, start_ns_, now));
-  otel::Metric m;
-  m.name = name;
-  m.unit = unit;
-  m.description = desc;
-  m.data = std::move(sum);
-  return m;
+  return named(name, unit, desc, std::move(sum));
 }
 
 otel::Metric AppMetricSource::gauge(const std::string& name, const std::string& unit,
@@ -144,12 +144,7 @@ otel::Metric AppMetricSource::gauge(const std::string& name, const std::string& 
                                     std::uint64_t now, bool integer) {
   otel::Gauge g;
   for (auto& [attrs, v] : values) g.data_points.push_back(point(std::move(attrs), v, integer, 0, now));
-  otel::Metric m;
-  m.name = name;
-  m.unit = unit;
-  m.description = desc;
-  m.data = std::move(g);
-  return m;
+  return named(name, unit, desc, std::move(g));
 }
 
 void AppMetricSource::collect(std::vector<otel::Metric>& out, std::uint64_t now) {

@@ -117,34 +117,29 @@ otel::Attributes delay_attributes_of(const WorkerKey& worker) {
   return {{"thread.name", {worker_thread_name(worker.index)}}};
 }
 
+om::StreamDescriptor descriptor(std::string name, std::string description, std::string unit,
+                               om::InstrumentKind kind, const RequestMetricsConfig& c) {
+  om::StreamDescriptor d;
+  d.name = std::move(name);
+  d.description = std::move(description);
+  d.unit = std::move(unit);
+  d.kind = kind;
+  d.temporality = om::temporality_for(c.temporality, kind);
+  return d;
+}
+
+om::StreamDescriptor duration_descriptor(const RequestMetricsConfig& c) {
+  return descriptor("http.client.request.duration", "Duration of HTTP client requests.", "s",
+                    om::InstrumentKind::kHistogram, c);
+}
 om::StreamDescriptor count_descriptor(const RequestMetricsConfig& c) {
-  om::StreamDescriptor d;
-  d.name = "loadgen.requests";
-  d.description = "Requests as the stats table counts them, by name, method and outcome.";
-  d.unit = "{request}";
-  d.kind = om::InstrumentKind::kCounter;
-  d.temporality = om::temporality_for(c.temporality, om::InstrumentKind::kCounter);
-  return d;
+  return descriptor("loadgen.requests",
+                    "Requests as the stats table counts them, by name, method and outcome.",
+                    "{request}", om::InstrumentKind::kCounter, c);
 }
-
 om::StreamDescriptor delay_descriptor(const RequestMetricsConfig& c) {
-  om::StreamDescriptor d;
-  d.name = "loadgen.eventloop.delay";
-  d.description = "How late a worker's event loop ran its 20 ms timer.";
-  d.unit = "s";
-  d.kind = om::InstrumentKind::kHistogram;
-  d.temporality = om::temporality_for(c.temporality, om::InstrumentKind::kHistogram);
-  return d;
-}
-
-om::StreamDescriptor descriptor(const RequestMetricsConfig& c) {
-  om::StreamDescriptor d;
-  d.name = "http.client.request.duration";
-  d.description = "Duration of HTTP client requests.";
-  d.unit = "s";
-  d.kind = om::InstrumentKind::kHistogram;
-  d.temporality = om::temporality_for(c.temporality, om::InstrumentKind::kHistogram);
-  return d;
+  return descriptor("loadgen.eventloop.delay", "How late a worker's event loop ran its 20 ms timer.",
+                    "s", om::InstrumentKind::kHistogram, c);
 }
 
 }  // namespace
@@ -280,9 +275,9 @@ struct RequestMetricStream::Impl {
               rng, creation, false) {
     const bool exemplars = c.exemplar_filter != om::ExemplarFilter::kAlwaysOff;
     if (exponential(c)) {
-      expo.emplace(descriptor(c), nullptr, &attributes_of, rng, creation, exemplars);
+      expo.emplace(duration_descriptor(c), nullptr, &attributes_of, rng, creation, exemplars);
     } else {
-      expl.emplace(descriptor(c), om::make_explicit_config(om::http_duration_bounds()),
+      expl.emplace(duration_descriptor(c), om::make_explicit_config(om::http_duration_bounds()),
                    &attributes_of, rng, creation, exemplars);
     }
   }

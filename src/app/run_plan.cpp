@@ -1,0 +1,188 @@
+#include "app/run_plan.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+#include <utility>
+
+#include "flags/ofrep_config.hpp"
+#include "http/method.hpp"
+#include "http/url.hpp"
+
+namespace loadgen::app {
+
+std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, std::string>& env,
+                                Log& log) {
+  // ---- build the run from the options (errors here are usage errors, exit 2) ----
+  auto wait = scenario::parse_wait_time(o.wait_time);
+  auto method = http::parse_method(o.method);
+  scenario::BuiltinSettings bs;
+  if (!o.paths.empty()) bs.get.paths = o.paths;
+  bs.get.method = method.value_or(http::Method::kGet);
+  bs.get.body = o.body;
+  bs.get.json_body = !o.body.empty() && (o.body.front() == '{' || o.body.front() == '[');
+  std::vector<std::string> problems;
+  if (!o.wait_time.empty()) {
+    if (wait) {
+      bs.get.wait_time = *wait;
+      bs.shop_wait_time = *wait;
+    } else {
+      problems.push_back(wait.error().message);
+    }
+  }
+  if (auto it = env.find("LOCUST_HTTP_USER_WEIGHT"); it != env.end() && !it->second.empty()) {
+    // The demo's weight of its HTTP user class (its browser user class has the rest).
+    char* end = nullptr;
+    const long w = std::strtol(it->second.c_str(), &end, 10);
+    if (end == it->second.c_str() || *end != '\0' || w < 1 || w > 1000) {
+      problems.push_back(fmt::format("LOCUST_HTTP_USER_WEIGHT='{}' (environment): not an integer in 1..1000", it->second));
+    } else {
+      bs.shop_user_weight = static_cast<unsigned>(w);
+    }
+  }
+  bs.people_file = o.people_file;
+  auto sc = scenario::make_builtin_scenario(o.scenario, bs);
+  if (!sc) {
+    problems.push_back(sc.error().hint.empty() ? sc.error().message
+                                               : sc.error().message + " (" + sc.error().hint + ")");
+  }
+  engine::EngineConfig cfg;
+  if (sc && sc->uses_flags) {
+    auto flags_cfg = flags::ofrep_config_from_env(env);
+    if (flags_cfg) {
+      cfg.flags = *flags_cfg;
+    } else {
+      problems.push_back(flags_cfg.error().message);
+    }
+  }
+  cfg.log = &log;
+  // OTEL_* configuration of traces: propagators, sampler, exporters. Problems are warnings
+  // with the spec's fallback, except an unusable OTLP endpoint (a configuration error).
+  std::optional<otel::TracesConfig> traces;
+  {
+    std::vector<std::string> warnings;
+    auto tc = otel::traces_config_from_env(env, &warnings);
+    for (const auto& w : warnings) log.warning("{}", w);
+    if (!tc) {
+      problems.push_back(tc.error().message);
+    } else {
+      traces = std::move(*tc);
+      scenario::TraceSettings ts;
+      ts.sampler = traces->sampler;
+      ts.sdk_disabled = traces->sdk_disabled;
+      ts.limits = traces->limits;
+      ts.propagation = client::Propagation{false, false, false, false};
+      for (auto p : traces->propagators) {
+        switch (p) {
+          case otel::Propagator::kTraceContext: ts.propagation.tracecontext = true; break;
+          case otel::Propagator::kBaggage: ts.propagation.baggage = true; break;
+          case otel::Propagator::kB3: ts.propagation.b3 = true; break;
+          case otel::Propagator::kB3Multi: ts.propagation.b3multi = true; break;
+        }
+      }
+      cfg.trace = ts;
+    }
+  }
+
+  // OTEL_* configuration of logs (OTEL_LOGS_EXPORTER, OTEL_BLRP_*, OTEL_EXPORTER_OTLP_LOGS_*).
+  std::optional<otel::LogsConfig> logs_cfg;
+  {
+    std::vector<std::string> warnings;
+    auto lc = otel::logs_config_from_env(env, &warnings);
+    for (const auto& w : warnings) log.warning("{}", w);
+    if (!lc) {
+      problems.push_back(lc.error().message);
+    } else {
+      logs_cfg = std::move(*lc);
+    }
+  }
+
+  // OTEL_* configuration of metrics (OTEL_METRICS_EXPORTER, OTEL_METRIC_EXPORT_*, ...).
+  std::optional<otel::MetricsConfig> metrics_cfg;
+  {
+    std::vector<std::string> warnings;
+    auto mc = otel::metrics_config_from_env(env, &warnings);
+    for (const auto& w : warnings) log.warning("{}", w);
+    if (!mc) {
+      problems.push_back(mc.error().message);
+    } else {
+      metrics_cfg = std::move(*mc);
+    }
+  }
+
+  if (o.host.empty()) {
+    if (sc && sc->needs_host) {
+      problems.push_back("--host: no host given; pass -H http://HOST:PORT or set LOCUST_HOST");
+    }
+  } else {
+    auto url = http::parse_url(o.host);
+    if (!url) {
+      problems.push_back("--host: " + url.error().message);
+    } else {
+      cfg.client.set_base(std::move(*url));
+    }
+  }
+  if (!problems.empty()) {
+    for (const auto& p : problems) std::fprintf(stderr, "loadgen: error: %s\n", p.c_str());
+    std::fprintf(stderr, "Run with --help for usage.\n");
+    return std::nullopt;
+  }
+
+  cfg.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  cfg.client.connect_timeout = o.connect_timeout;
+  cfg.client.timeout = o.timeout;
+  cfg.client.max_redirects = o.max_redirects;
+  for (const auto& h : o.headers) {
+    const auto colon = h.find(':');
+    std::string value = h.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
+    cfg.client.default_headers.emplace_back(h.substr(0, colon), std::move(value));
+  }
+  cfg.tls.verify = !o.insecure;
+  cfg.seed = o.seed;
+  if (o.stop_timeout) cfg.stop_timeout = *o.stop_timeout;
+
+  // Spans are recorded only when something exports them.
+  const bool export_spans = traces && !traces->sdk_disabled && !traces->exporters.kinds.empty();
+  if (export_spans) {
+    cfg.span_capacity_per_worker =
+        std::max<std::size_t>(64, traces->batch.max_queue_size / static_cast<std::size_t>(cfg.threads));
+  }
+
+  // Users' log lines are always recorded (the console shows them); exported when an
+  // OTEL_LOGS_EXPORTER is configured.
+  const bool export_logs =
+      logs_cfg && !logs_cfg->sdk_disabled && !logs_cfg->exporters.kinds.empty();
+  cfg.logs.min_level = log.core_level();
+  cfg.logs.flag_events = export_logs;
+  cfg.log_capacity_per_worker = std::max<std::size_t>(
+      64, (logs_cfg ? logs_cfg->batch.max_queue_size : otel::kBlrpDefaults.max_queue_size) /
+              static_cast<std::size_t>(cfg.threads));
+  const bool export_metrics =
+      metrics_cfg && !metrics_cfg->sdk_disabled && !metrics_cfg->exporters.kinds.empty();
+  if (export_metrics) {
+    const auto& kinds = metrics_cfg->exporters.kinds;
+    if (std::find(kinds.begin(), kinds.end(), otel::ExporterKind::kPrometheus) != kinds.end() &&
+        metrics_cfg->temporality != otel::metrics::TemporalityPreference::kCumulative) {
+      log.warning("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: Prometheus needs cumulative "
+                  "metrics; every exporter gets cumulative temporality");
+      metrics_cfg->temporality = otel::metrics::TemporalityPreference::kCumulative;
+    }
+    if (std::find(kinds.begin(), kinds.end(), otel::ExporterKind::kPrometheus) != kinds.end() &&
+        metrics_cfg->histogram_aggregation == otel::metrics::HistogramAggregation::kBase2Exponential) {
+      log.warning("OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION=base2_exponential_bucket_histogram: "
+                  "the Prometheus text format has no exponential histograms; /metrics leaves "
+                  "http.client.request.duration out");
+    }
+    cfg.request_metrics = engine::RequestMetricsConfig{metrics_cfg->histogram_aggregation,
+                                                       metrics_cfg->exemplar_filter,
+                                                       metrics_cfg->temporality};
+  }
+  return RunPlan{std::move(cfg),        std::move(*sc),    std::move(traces), std::move(logs_cfg),
+                 std::move(metrics_cfg), export_spans, export_logs, export_metrics};
+}
+
+}  // namespace loadgen::app

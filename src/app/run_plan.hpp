@@ -1,0 +1,34 @@
+// The run the options and the OTEL_* environment describe, built and checked before anything
+// starts (usage errors are reported all at once: exit 2).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "app/log.hpp"
+#include "app/options.hpp"
+#include "engine/engine.hpp"
+#include "otel/env_config.hpp"
+#include "scenario/scenario.hpp"
+
+namespace loadgen::app {
+
+// What a run is made of, built from the options and OTEL_* before anything starts.
+struct RunPlan {
+  engine::EngineConfig cfg;
+  scenario::Scenario scenario;
+  std::optional<otel::TracesConfig> traces;
+  std::optional<otel::LogsConfig> logs;
+  std::optional<otel::MetricsConfig> metrics;
+  bool export_spans = false;   // something exports spans: record them
+  bool export_logs = false;    // OTEL_LOGS_EXPORTER set (the console shows lines regardless)
+  bool export_metrics = false;
+};
+
+// The run the options and the environment describe, or nullopt after printing every usage
+// error at once (exit 2). Warnings (OTEL_* fallbacks) are logged.
+std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, std::string>& env,
+                                Log& log);
+
+}  // namespace loadgen::app
