@@ -1,5 +1,5 @@
 # The two commands of the README, and a few helpers. Each installs what is missing first.
-.PHONY: all deps build build-asan demo test test-release test-asan bench fuzz format clean
+.PHONY: all deps build build-demo build-asan demo test test-release test-asan bench fuzz format clean
 
 JOBS ?= 2
 
@@ -12,12 +12,17 @@ build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
 
+# Only what `make demo` runs: the generator and the shop simulator (not the tests and benchmarks).
+build-demo: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS) --target loadgen shopsim
+
 build-asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
 
 # Runs the main job on an embedded default against a local server (see README).
-demo: build
+demo: build-demo
 	@bash scripts/demo.sh
 
 # Every test: the release build, then the same suite under ASan+UBSan.
