@@ -133,6 +133,7 @@ enum class ExporterKind : std::uint8_t {
 struct ExporterSelection {
   std::vector<ExporterKind> kinds;  // empty = none
   std::string otlp_file_path;       // for kOtlpFile
+  std::string otlp_file_var;        // the variable that gave otlp_file_path (for messages)
 };
 // Comma list, case-insensitive, deduplicated; default "otlp"; "none" → nothing; zipkin and
 // unknown names → warning, skipped. loadgen extension: LOADGEN_OTLP_<SIGNAL>_FILE, else
@@ -153,7 +154,7 @@ struct TracesConfig {
   bool sdk_disabled = false;  // OTEL_SDK_DISABLED: no spans at all; propagators still apply
   Sampler sampler;
   std::vector<Propagator> propagators{Propagator::kTraceContext, Propagator::kBaggage};
-  ExporterSelection exporters{{ExporterKind::kOtlp}, {}};
+  ExporterSelection exporters{{ExporterKind::kOtlp}, {}, {}};
   BatchConfig batch;
   SpanLimits limits;
   OtlpExporterConfig otlp;
@@ -167,10 +168,10 @@ core::Result<TracesConfig> traces_config_from_env(const Env& env,
 // ---- everything for logs ----
 struct LogsConfig {
   bool sdk_disabled = false;  // OTEL_SDK_DISABLED: no log records are exported
-  ExporterSelection exporters{{ExporterKind::kOtlp}, {}};  // OTEL_LOGS_EXPORTER
-  BatchConfig batch = kBlrpDefaults;                       // OTEL_BLRP_*
-  LogRecordLimits limits;                                  // OTEL_LOGRECORD_*
-  OtlpExporterConfig otlp;                                 // OTEL_EXPORTER_OTLP_[LOGS_]*
+  ExporterSelection exporters{{ExporterKind::kOtlp}, {}, {}};  // OTEL_LOGS_EXPORTER
+  BatchConfig batch = kBlrpDefaults;                           // OTEL_BLRP_*
+  LogRecordLimits limits;                                      // OTEL_LOGRECORD_*
+  OtlpExporterConfig otlp;                                     // OTEL_EXPORTER_OTLP_[LOGS_]*
 };
 // Same failure rule as traces_config_from_env, for the logs exporter.
 core::Result<LogsConfig> logs_config_from_env(const Env& env, std::vector<std::string>* warnings);
@@ -183,8 +184,8 @@ inline OtlpExporterConfig metrics_otlp_defaults() {
   return c;
 }
 struct MetricsConfig {
-  bool sdk_disabled = false;                               // OTEL_SDK_DISABLED: no metrics at all
-  ExporterSelection exporters{{ExporterKind::kOtlp}, {}};  // OTEL_METRICS_EXPORTER
+  bool sdk_disabled = false;  // OTEL_SDK_DISABLED: no metrics at all
+  ExporterSelection exporters{{ExporterKind::kOtlp}, {}, {}};  // OTEL_METRICS_EXPORTER
   // Periodic exporting MetricReader: OTEL_METRIC_EXPORT_INTERVAL (between the starts of two
   // exports; > 0) and OTEL_METRIC_EXPORT_TIMEOUT (0 = no limit).
   std::chrono::milliseconds export_interval{60000};

@@ -58,8 +58,8 @@ MetricsPipeline::MetricsPipeline(const otel::MetricsConfig& config, otel::Resour
 
 MetricsPipeline::~MetricsPipeline() { shutdown(config_.export_timeout); }
 
-void MetricsPipeline::start() {
-  if (started_) return;
+core::Status MetricsPipeline::start() {
+  if (started_) return core::Ok{};
   started_ = true;
   loop_ = std::make_unique<client::EventLoop>(otlp_tls_options(config_.otlp, log_));
   loop_ptr_ = loop_.get();  // stays valid: an abnormal end leaks the loop rather than free it
@@ -71,14 +71,18 @@ void MetricsPipeline::start() {
     auto st = prometheus_->start(config_.prometheus_host, config_.prometheus_port,
                                  [this] { return scrape(std::chrono::seconds(5)); }, log_);
     if (!st) {
-      if (log_) log_->log(core::LogLevel::kError, fmt::format("Prometheus exporter: {}", st.error().message));
       prometheus_.reset();
-    } else if (log_) {
+      return core::make_error(st.error().code,
+                              fmt::format("Prometheus exporter: {}", st.error().message),
+                              "free the port or set OTEL_EXPORTER_PROMETHEUS_PORT to another one");
+    }
+    if (log_) {
       log_->log(core::LogLevel::kInfo,
                 fmt::format("Prometheus metrics on http://{}:{}/metrics", config_.prometheus_host,
                             prometheus_->port()));
     }
   }
+  return core::Ok{};
 }
 
 std::string MetricsPipeline::scrape(std::chrono::milliseconds timeout) {
