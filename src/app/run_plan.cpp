@@ -147,7 +147,12 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
     }
   }
   if (!problems.empty()) {
-    for (const auto& p : problems) std::fprintf(stderr, "loadgen: error: %s\n", p.c_str());
+    // One line per problem: a shared variable (OTEL_EXPORTER_OTLP_ENDPOINT, LOADGEN_OTLP_FILE)
+    // fails every signal in the same words.
+    for (auto it = problems.begin(); it != problems.end(); ++it) {
+      if (std::find(problems.begin(), it, *it) != it) continue;
+      std::fprintf(stderr, "loadgen: error: %s\n", it->c_str());
+    }
     std::fprintf(stderr, "Run with --help for usage.\n");
     return std::nullopt;
   }
