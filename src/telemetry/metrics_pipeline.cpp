@@ -68,8 +68,9 @@ core::Status MetricsPipeline::start() {
   if (!config_.sdk_disabled &&
       std::find(kinds.begin(), kinds.end(), otel::ExporterKind::kPrometheus) != kinds.end()) {
     prometheus_ = std::make_unique<PrometheusServer>();
-    auto st = prometheus_->start(config_.prometheus_host, config_.prometheus_port,
-                                 [this] { return scrape(std::chrono::seconds(5)); }, log_);
+    auto st = prometheus_->start(
+        config_.prometheus_host, config_.prometheus_port,
+        [this] { return scrape(std::chrono::seconds(5)); }, log_);
     if (!st) {
       prometheus_.reset();
       return core::make_error(st.error().code,
@@ -77,9 +78,8 @@ core::Status MetricsPipeline::start() {
                               "free the port or set OTEL_EXPORTER_PROMETHEUS_PORT to another one");
     }
     if (log_) {
-      log_->log(core::LogLevel::kInfo,
-                fmt::format("Prometheus metrics on http://{}:{}/metrics", config_.prometheus_host,
-                            prometheus_->port()));
+      log_->log(core::LogLevel::kInfo, fmt::format("Prometheus metrics on http://{}:{}/metrics",
+                                                   config_.prometheus_host, prometheus_->port()));
     }
   }
   return core::Ok{};
@@ -161,8 +161,8 @@ core::Task<void> MetricsPipeline::collect_and_export(Clock::time_point deadline)
     } else {
       failed_exports_.fetch_add(1, std::memory_order_relaxed);
       warn_.warn(exporter->name(),
-                 fmt::format("metric export failed ({}, {} data points lost): {}",
-                             exporter->name(), points, r.message),
+                 fmt::format("metric export failed ({}, {} data points lost): {}", exporter->name(),
+                             points, r.message),
                  core::mono_ns());
     }
   }

@@ -21,8 +21,8 @@
 #include "otel/env_config.hpp"
 #include "otel/metric_source.hpp"
 #include "telemetry/batch_pipeline.hpp"
-#include "telemetry/prometheus.hpp"
 #include "telemetry/pipeline_stop.hpp"
+#include "telemetry/prometheus.hpp"
 
 namespace loadgen::telemetry {
 

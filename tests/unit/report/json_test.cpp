@@ -77,11 +77,10 @@ TEST(Json, MatchesLocustSerializeStats) {
   // The key order of Locust's StatsEntryDict, as written.
   const std::string text = format_json_summary(testing::scenario());
   std::size_t pos = 0;
-  for (const char* key :
-       {"name", "method", "last_request_timestamp", "start_time", "num_requests",
-        "num_none_requests", "num_failures", "total_response_time", "max_response_time",
-        "min_response_time", "total_content_length", "response_times", "num_reqs_per_sec",
-        "num_fail_per_sec"}) {
+  for (const char* key : {"name", "method", "last_request_timestamp", "start_time", "num_requests",
+                          "num_none_requests", "num_failures", "total_response_time",
+                          "max_response_time", "min_response_time", "total_content_length",
+                          "response_times", "num_reqs_per_sec", "num_fail_per_sec"}) {
     const std::size_t at = text.find(std::string("\"") + key + "\":", pos);
     ASSERT_NE(at, std::string::npos) << key;
     pos = at;
@@ -92,8 +91,8 @@ TEST(Json, ResponseTimeBucketsRoundLikeLocust) {
   // One sample per entry: min = max, so the value is exact. Python: round(14.5) * 10 == 140,
   // round(15.5) * 10 == 160, round(99.5) == 100, round(98.5) == 98, round(12.5) * 100 == 1200.
   const std::pair<std::uint64_t, std::int64_t> cases[] = {
-      {7'000, 7},        {98'500, 98},       {99'500, 100},          {145'000, 140},
-      {155'000, 160},    {999'000, 1000},    {1'250'000, 1200},      {1'350'000, 1400},
+      {7'000, 7},          {98'500, 98},       {99'500, 100},     {145'000, 140},
+      {155'000, 160},      {999'000, 1000},    {1'250'000, 1200}, {1'350'000, 1400},
       {12'500'000, 12000}, {13'500'000, 14000}};
   for (const auto& [us, bucket] : cases) {
     stats::Entry e;
