@@ -20,7 +20,7 @@ constexpr std::array kSpecs = {
     OptionSpec{OptionId::kSpawnRate, "spawn-rate", "r", "LOCUST_SPAWN_RATE", K::kValue, G::kCommon,
                "RATE", "Users started per second, > 0 (default 1)"},
     OptionSpec{OptionId::kRunTime, "run-time", "t", "LOCUST_RUN_TIME", K::kValue, G::kCommon,
-               "TIME", "Stop after this long: 20, 20s, 3m, 2h, 1h30m (default: run until stopped)"},
+               "TIME", "Stop after this long: 20, 20s, 3m, 2h, 1h30m (default or 0: run until stopped)"},
     OptionSpec{OptionId::kHeadless, "headless", "", "LOCUST_HEADLESS", K::kFlag, G::kCommon, "",
                "Run without the web UI and start the test immediately"},
     OptionSpec{OptionId::kAutostart, "autostart", "", "LOCUST_AUTOSTART", K::kFlag, G::kCommon, "",
