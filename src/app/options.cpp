@@ -18,6 +18,7 @@
 
 #include "app/options_help.hpp"
 #include "app/options_sources.hpp"
+#include "core/redact.hpp"
 #include "core/strings.hpp"
 #include "core/timespan.hpp"
 #include "http/url.hpp"
@@ -149,7 +150,9 @@ void convert_host(const Setting& s, Problems& p, std::string& out) {
   const std::string& m = r.error().message;
   const std::size_t at = m.rfind("': ");
   const std::string reason = at == std::string::npos ? m : m.substr(at + 3);
-  p.bad_value(s, v, fmt::format("not an http:// or https:// URL: {}", reason));
+  // user:password@ (basic auth, as Locust takes it from the host) is never echoed.
+  p.bad_value(s, core::redact_userinfo(v),
+              fmt::format("not an http:// or https:// URL: {}", reason));
 }
 
 bool is_tchar(char c) {

@@ -459,6 +459,10 @@ TEST_F(OptionsTest, Host) {
               HasSubstr("--host: 'localhost:8080' is not an http:// or https:// URL"));
   EXPECT_THAT(fails({"-H", "http://"}), HasSubstr("is not an http:// or https:// URL"));
   EXPECT_THAT(fails({"-H", "ftp://x"}), HasSubstr("is not an http:// or https:// URL"));
+  const std::string out = fails({"-H", "http://user:s3cret@host:99999"});
+  EXPECT_THAT(out,
+              HasSubstr("--host: 'http://REDACTED@host:99999' is not an http:// or https:// URL"));
+  EXPECT_THAT(out, Not(HasSubstr("s3cret")));
 }
 
 TEST_F(OptionsTest, CrossOptionRules) {
