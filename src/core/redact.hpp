@@ -30,4 +30,17 @@ inline std::string redact_userinfo(std::string_view url) {
   return out;
 }
 
+// `text` (an error message that may quote `url`) with every occurrence of `url` redacted.
+inline std::string redact_url_in(std::string_view text, std::string_view url) {
+  std::string out(text);
+  if (url.empty()) return out;
+  const std::string safe = redact_userinfo(url);
+  if (safe == url) return out;
+  for (std::size_t at = out.find(url); at != std::string::npos;
+       at = out.find(url, at + safe.size())) {
+    out.replace(at, url.size(), safe);
+  }
+  return out;
+}
+
 }  // namespace loadgen::core

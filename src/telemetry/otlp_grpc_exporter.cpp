@@ -85,8 +85,8 @@ RetryingTransport::Attempt OtlpGrpcTransport::on_result(const GrpcCallResult& r)
   res.code = is_retryable_grpc_status(r.code, a.retry_delay.has_value())
                  ? ExportResult::Code::kRetryableFailure
                  : ExportResult::Code::kFailure;
-  res.message = fmt::format("{}: gRPC {}{}{}", core::redact_userinfo(config_.endpoint), grpc_code_name(r.code),
-                            message.empty() ? "" : ": ", clip(message));
+  res.message = fmt::format("{}: gRPC {}{}{}", core::redact_userinfo(config_.endpoint),
+                            grpc_code_name(r.code), message.empty() ? "" : ": ", clip(message));
   return a;
 }
 

@@ -88,7 +88,8 @@ ExportResult OtlpHttpTransport::on_response(const client::Response& r) {
   }
   if (status == 0) {
     res.code = ExportResult::Code::kRetryableFailure;
-    res.message = fmt::format("{}: {}", core::redact_userinfo(config_.endpoint), r.error());
+    res.message = fmt::format("{}: {}", core::redact_userinfo(config_.endpoint),
+                              core::redact_url_in(r.error(), config_.endpoint));
     return res;
   }
   res.code = is_retryable_http_status(status) ? ExportResult::Code::kRetryableFailure
@@ -100,8 +101,10 @@ ExportResult OtlpHttpTransport::on_response(const client::Response& r) {
                                : otel::decode_rpc_status(r.text());
     detail = st && !st->message.empty() ? st->message : clip(r.text());
   }
-  res.message = detail.empty() ? fmt::format("{}: HTTP {}", core::redact_userinfo(config_.endpoint), status)
-                               : fmt::format("{}: HTTP {}: {}", core::redact_userinfo(config_.endpoint), status, detail);
+  res.message =
+      detail.empty()
+          ? fmt::format("{}: HTTP {}", core::redact_userinfo(config_.endpoint), status)
+          : fmt::format("{}: HTTP {}: {}", core::redact_userinfo(config_.endpoint), status, detail);
   return res;
 }
 

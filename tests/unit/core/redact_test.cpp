@@ -26,5 +26,17 @@ TEST(RedactUserinfo, LeavesUrlsWithoutUserinfoAlone) {
   EXPECT_EQ(redact_userinfo("not a url"), "not a url");
 }
 
+TEST(RedactUrlIn, ReplacesEveryQuotedCopy) {
+  const std::string url = "http://u:s3cret@h:1/v1/traces";
+  EXPECT_EQ(redact_url_in("malformed: invalid URL 'http://u:s3cret@h:1/v1/traces': bad; again "
+                          "http://u:s3cret@h:1/v1/traces",
+                          url),
+            "malformed: invalid URL 'http://REDACTED@h:1/v1/traces': bad; again "
+            "http://REDACTED@h:1/v1/traces");
+  EXPECT_EQ(redact_url_in("connect_refused", url), "connect_refused");
+  EXPECT_EQ(redact_url_in("x http://h:1 y", "http://h:1"), "x http://h:1 y");
+  EXPECT_EQ(redact_url_in("text", ""), "text");
+}
+
 }  // namespace
 }  // namespace loadgen::core
