@@ -73,8 +73,10 @@ struct OtlpExporterConfig {
   std::string client_certificate_file;  // PEM certificate chain (mTLS)
 };
 
-// Fails (code "bad_value") only for an endpoint that is not a usable URL; everything else
-// warns and falls back as the spec says.
+// Fails (code "bad_value") only for an endpoint that is not a usable URL (no http(s) scheme, no
+// host, a port outside 1..65535); everything else warns and falls back as the spec says.
+// Messages show the endpoint with its userinfo redacted, and name a malformed header entry by
+// its position and key only: values are never printed.
 core::Result<OtlpExporterConfig> otlp_exporter_config_from_env(const Env& env, Signal signal,
                                                                std::vector<std::string>* warnings);
 
@@ -160,8 +162,9 @@ struct TracesConfig {
   OtlpExporterConfig otlp;
 };
 
-// Fails only when the OTLP exporter is selected (and the SDK enabled) and its endpoint is not
-// a usable URL; every other problem is a warning and the spec's fallback.
+// Fails only when the SDK is enabled and either the OTLP exporter is selected and its endpoint
+// is not a usable URL, or LOADGEN_OTLP_[SIGNAL_]FILE names a folder or a file in a missing
+// folder; every other problem is a warning and the spec's fallback.
 core::Result<TracesConfig> traces_config_from_env(const Env& env,
                                                   std::vector<std::string>* warnings);
 
