@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
                    parsed.options.logfile.c_str());
       return kUsageExitCode;
     }
+    for (const std::string& w : parsed.warnings) log.warning("{}", w);
     if (!parsed.options.headless) {
       log.warning("the web UI is not available yet; running headless");
     }

@@ -18,9 +18,10 @@
 
 #include "app/options_help.hpp"
 #include "app/options_sources.hpp"
+#include "core/redact.hpp"
+#include "core/strings.hpp"
 #include "core/timespan.hpp"
 #include "http/url.hpp"
-#include "core/strings.hpp"
 #include "scenario/wait_time.hpp"
 
 namespace loadgen::app {
@@ -88,7 +89,12 @@ void convert_int(const Setting& s, Problems& p, int lo, int hi, int& out) {
   const std::string& v = s.values.back();
   long long n = 0;
   if (!parse_integer(v, n)) {
-    p.bad_value(s, v, "not an integer");
+    // Digits beyond long long: an integer all the same, only out of range.
+    std::string_view t = trim(v);
+    if (!t.empty() && (t.front() == '+' || t.front() == '-')) t.remove_prefix(1);
+    const bool digits =
+        !t.empty() && std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+    p.bad_value(s, v, digits ? fmt::format("out of range ({}..{})", lo, hi) : "not an integer");
   } else if (n < lo) {
     p.bad_value(s, v, lo == 0 ? "negative" : fmt::format("out of range ({}..{})", lo, hi));
   } else if (n > hi) {
@@ -144,7 +150,9 @@ void convert_host(const Setting& s, Problems& p, std::string& out) {
   const std::string& m = r.error().message;
   const std::size_t at = m.rfind("': ");
   const std::string reason = at == std::string::npos ? m : m.substr(at + 3);
-  p.bad_value(s, v, fmt::format("not an http:// or https:// URL: {}", reason));
+  // user:password@ (basic auth, as Locust takes it from the host) is never echoed.
+  p.bad_value(s, core::redact_userinfo(v),
+              fmt::format("not an http:// or https:// URL: {}", reason));
 }
 
 bool is_tchar(char c) {
@@ -217,6 +225,8 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
     }
     case OptionId::kRunTime:
       convert_timespan(s, p, o.run_time);
+      // Locust 2.12 main.py: `if options.run_time:` after parse_timespan, so 0 means no limit.
+      if (o.run_time && o.run_time->count() == 0) o.run_time.reset();
       return;
     case OptionId::kHeadless:
       convert_bool(s, p, o.headless);
@@ -438,6 +448,8 @@ ParseResult parse_options(int argc, const char* const* argv,
 
   // 3. Environment, then 4. the command line, each overriding what came before.
   read_env(env, settings);
+  std::vector<std::string> env_warnings;
+  unsupported_env_warnings(env, env_warnings);
   for (const auto& [spec, opt] : cli_options) {
     if (opt->count() == 0) continue;
     settings.insert_or_assign(
@@ -448,6 +460,7 @@ ParseResult parse_options(int argc, const char* const* argv,
   // 5. Convert and validate every setting, collecting all problems.
   ParseResult result;
   Options& o = result.options;
+  result.warnings = std::move(env_warnings);
   o.config_file = config_file;
   for (const auto& [id, setting] : settings) apply(id, setting, o, problems);
   if (o.paths.empty()) o.paths.emplace_back("/");

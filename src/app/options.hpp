@@ -16,7 +16,7 @@ struct Options {
   std::string host;                                  // -H/--host, LOCUST_HOST
   int users = 1;                                     // -u/--users, LOCUST_USERS (>= 0)
   double spawn_rate = 1;                             // -r/--spawn-rate, LOCUST_SPAWN_RATE (> 0)
-  std::optional<std::chrono::seconds> run_time;      // -t/--run-time, LOCUST_RUN_TIME
+  std::optional<std::chrono::seconds> run_time;      // -t/--run-time, LOCUST_RUN_TIME (0: none)
   bool headless = false;                             // --headless, LOCUST_HEADLESS
   bool autostart = false;                            // --autostart, LOCUST_AUTOSTART
   std::optional<std::chrono::seconds> stop_timeout;  // -s/--stop-timeout, LOCUST_STOP_TIMEOUT
@@ -33,13 +33,13 @@ struct Options {
   int web_port = 8089;                               // -P/--web-port, LOCUST_WEB_PORT (0..65535)
   bool reset_stats = false;                          // --reset-stats, LOCUST_RESET_STATS
   // loadgen's own (env vars LOADGEN_<NAME>, e.g. LOADGEN_THREADS).
-  int threads = 0;                        // --threads N (0 = one per core)
+  int threads = 0;                          // --threads N (0 = one per core)
   std::string scenario = "astronomy-shop";  // --scenario NAME ([a-z0-9-]+; main validates)
   std::string people_file;                  // --people FILE (astronomy-shop customers)
-  std::vector<std::string> paths;         // --path P, repeatable; default {"/"}
-  std::string method = "GET";             // --method (uppercase)
-  std::string body;                       // --body STRING or --body-file FILE
-  std::vector<std::string> headers;       // --header "Name: value", repeatable
+  std::vector<std::string> paths;           // --path P, repeatable; default {"/"}
+  std::string method = "GET";               // --method (uppercase)
+  std::string body;                         // --body STRING or --body-file FILE
+  std::vector<std::string> headers;         // --header "Name: value", repeatable
   std::string wait_time;  // --wait-time, valid for scenario::parse_wait_time; empty: scenario's
   std::chrono::milliseconds connect_timeout{60000};  // --connect-timeout (duration syntax)
   std::chrono::milliseconds timeout{60000};          // --timeout (response timeout)
@@ -55,6 +55,8 @@ struct ParseResult {
   std::string
       output;  // what to print: help text, version, or errors + "Run with --help for usage."
   Options options;
+  // For kRun: problems that do not stop the run (unsupported LOCUST_* variables), to log once.
+  std::vector<std::string> warnings;
 };
 
 // Exit code for usage errors (argparse's, which Locust inherits).

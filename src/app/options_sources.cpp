@@ -86,6 +86,11 @@ std::vector<std::string> split_list(std::string_view v) {
 }
 
 std::optional<std::string> read_file(const std::string& path, std::string& error) {
+  std::error_code dir_ec;
+  if (std::filesystem::is_directory(path, dir_ec)) {  // opens fine on Linux, reads as nothing
+    error = "is a directory";
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::error_code ec;
@@ -108,6 +113,9 @@ std::optional<std::string> read_file(const std::string& path, std::string& error
 //   blank lines and lines starting with '#', ';', '[' or '---' are skipped;
 //   " # comment" or " ; comment" after a value is dropped; matching quotes around a value go.
 void parse_config_text(std::string_view text, const std::string& path, Settings& out, Problems& p) {
+  // A UTF-8 byte order mark (Windows editors write one) is not part of the first key (Python
+  // reads it as U+FEFF and configargparse then fails; we skip it, as the 'utf-8-sig' codec does).
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   int line_no = 0;
   while (!text.empty()) {
     const std::size_t nl = text.find('\n');
@@ -183,7 +191,8 @@ void read_config_file(const std::string& path, bool required, Settings& out, Pro
   std::string error;
   auto text = read_file(path, error);
   if (!text) {
-    p.add(fmt::format("--config: '{}' is not a readable file ({})", path, error));
+    p.add(fmt::format("{}'{}' is not a readable file ({})", required ? "--config: " : "", path,
+                      error));
     return;
   }
   parse_config_text(*text, path, out, p);
@@ -193,6 +202,76 @@ void read_config_file(const std::string& path, bool required, Settings& out, Pro
 
 // LOCUST_* / LOADGEN_* variables. An empty variable counts as unset (configargparse would pass
 // the empty string on; treating it as unset suits `docker run -e LOCUST_HOST=` style setups).
+namespace {
+
+// Locust's environment variables for options loadgen does not implement (argument_parser.py of
+// Locust 2.12 and newer), with what to do instead.
+struct UnsupportedEnv {
+  std::string_view var;
+  std::string_view advice;
+};
+constexpr std::string_view kNoDistributed =
+    "loadgen runs as one process on every core (--threads); distributed mode is not supported";
+constexpr std::string_view kNoWebUi = "loadgen has no web UI yet and runs headless";
+constexpr std::array<UnsupportedEnv, 24> kUnsupportedEnv = {{
+    {"LOCUST_LOCUSTFILE", "loadgen runs no locustfiles; pick a built-in one with LOADGEN_SCENARIO"},
+    {"LOCUST_TAGS", "loadgen's scenarios have no tags; every task runs"},
+    {"LOCUST_EXCLUDE_TAGS", "loadgen's scenarios have no tags; every task runs"},
+    {"LOCUST_HATCH_RATE", "use LOCUST_SPAWN_RATE (Locust renamed it too)"},
+    {"LOCUST_HTML", "loadgen writes no HTML report; use LOCUST_CSV or LOCUST_JSON_FILE"},
+    {"LOCUST_MODE_MASTER", kNoDistributed},
+    {"LOCUST_MODE_WORKER", kNoDistributed},
+    {"LOCUST_MASTER_BIND_HOST", kNoDistributed},
+    {"LOCUST_MASTER_BIND_PORT", kNoDistributed},
+    {"LOCUST_MASTER_NODE_HOST", kNoDistributed},
+    {"LOCUST_MASTER_NODE_PORT", kNoDistributed},
+    {"LOCUST_EXPECT_WORKERS", kNoDistributed},
+    {"LOCUST_EXPECT_WORKERS_MAX_WAIT", kNoDistributed},
+    {"LOCUST_PROCESSES", "use LOADGEN_THREADS (--threads)"},
+    {"LOCUST_WEB_AUTH", kNoWebUi},
+    {"LOCUST_TLS_CERT", kNoWebUi},
+    {"LOCUST_TLS_KEY", kNoWebUi},
+    {"LOCUST_USERCLASS_PICKER", kNoWebUi},
+    {"LOCUST_AUTOQUIT", kNoWebUi},
+    {"LOCUST_HEADFUL", kNoWebUi},
+    {"LOCUST_WEB_LOGIN", kNoWebUi},
+    {"LOCUST_SKIP_LOG_SETUP", "set LOCUST_LOGLEVEL or LOCUST_LOGFILE instead"},
+    {"LOCUST_EQUAL_WEIGHTS", "loadgen's scenarios fix their task weights"},
+    {"LOCUST_CONFIG_USERS", "loadgen's scenarios are built in; set LOCUST_USERS"},
+}};
+
+// LOCUST_* variables that are not options: Locust's internal tuning and the demo's locustfile
+// settings loadgen reads itself.
+constexpr std::array<std::string_view, 3> kNotOptions = {
+    "LOCUST_HTTP_USER_WEIGHT", "LOCUST_WORKER_ADDITIONAL_WAIT_BEFORE_READY_AFTER_STOP",
+    "LOCUST_WAIT_FOR_WORKERS_REPORT_AFTER_RAMP_UP"};
+
+}  // namespace
+
+void unsupported_env_warnings(const std::map<std::string, std::string>& env,
+                              std::vector<std::string>& warnings) {
+  for (const auto& [name, value] : env) {
+    if (!name.starts_with("LOCUST_") || value.empty()) continue;
+    if (std::find(kNotOptions.begin(), kNotOptions.end(), name) != kNotOptions.end()) continue;
+    if (std::any_of(option_specs().begin(), option_specs().end(),
+                    [&](const OptionSpec& spec) { return spec.env_var == name; })) {
+      continue;
+    }
+    const auto known = std::find_if(kUnsupportedEnv.begin(), kUnsupportedEnv.end(),
+                                    [&](const UnsupportedEnv& u) { return u.var == name; });
+    if (known != kUnsupportedEnv.end()) {
+      warnings.push_back(fmt::format(
+          "{} (environment) is a Locust setting that loadgen does not support; ignored: {}", name,
+          known->advice));
+    } else {
+      warnings.push_back(fmt::format(
+          "{} (environment) is not a setting loadgen knows; ignored (see --help for the "
+          "LOCUST_* variables loadgen reads)",
+          name));
+    }
+  }
+}
+
 void read_env(const std::map<std::string, std::string>& env, Settings& out) {
   for (const OptionSpec& spec : option_specs()) {
     auto it = env.find(std::string(spec.env_var));

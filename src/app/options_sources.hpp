@@ -78,5 +78,9 @@ void parse_config_text(std::string_view text, const std::string& path, Settings&
 void read_config_file(const std::string& path, bool required, Settings& out, Problems& p);
 // LOCUST_* / LOADGEN_* variables; an empty variable counts as unset.
 void read_env(const std::map<std::string, std::string>& env, Settings& out);
+// One warning per non-empty LOCUST_* variable that is not one of loadgen's options (Locust's
+// own unsupported options say what to do instead); the command line rejects such options.
+void unsupported_env_warnings(const std::map<std::string, std::string>& env,
+                              std::vector<std::string>& warnings);
 
 }  // namespace loadgen::app::options_detail

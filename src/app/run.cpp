@@ -260,7 +260,10 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
     otel::Resource resource = otel::make_resource(env, "loadgen", process_facts(), &warnings);
     metrics = std::make_unique<telemetry::MetricsPipeline>(*metrics_cfg, std::move(resource),
                                                            *app_metrics, &log);
-    metrics->start();
+    if (auto st = metrics->start(); !st) {
+      log.error("{} ({})", st.error().message, st.error().hint);
+      return kUsageExitCode;
+    }
   }
   const int name_width = terminal_name_width();
   const bool periodic_tables = !o.only_summary;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <thread>
 #include <utility>
 
@@ -38,12 +39,20 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
     char* end = nullptr;
     const long w = std::strtol(it->second.c_str(), &end, 10);
     if (end == it->second.c_str() || *end != '\0' || w < 1 || w > 1000) {
-      problems.push_back(fmt::format("LOCUST_HTTP_USER_WEIGHT='{}' (environment): not an integer in 1..1000", it->second));
+      problems.push_back(fmt::format(
+          "LOCUST_HTTP_USER_WEIGHT='{}' (environment): not an integer in 1..1000", it->second));
     } else {
       bs.shop_user_weight = static_cast<unsigned>(w);
     }
   }
   bs.people_file = o.people_file;
+  {
+    // Cards that expired before this month are rejected (the demo's payment service refuses them).
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    bs.today = scenario::YearMonth{utc.tm_year + 1900, utc.tm_mon + 1};
+  }
   auto sc = scenario::make_builtin_scenario(o.scenario, bs);
   if (!sc) {
     problems.push_back(sc.error().hint.empty() ? sc.error().message
@@ -59,13 +68,14 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
     }
   }
   cfg.log = &log;
+  // Configuration warnings of the three signals, each logged once (shared variables such as
+  // OTEL_EXPORTER_OTLP_HEADERS are read once per signal).
+  std::vector<std::string> warnings;
   // OTEL_* configuration of traces: propagators, sampler, exporters. Problems are warnings
   // with the spec's fallback, except an unusable OTLP endpoint (a configuration error).
   std::optional<otel::TracesConfig> traces;
   {
-    std::vector<std::string> warnings;
     auto tc = otel::traces_config_from_env(env, &warnings);
-    for (const auto& w : warnings) log.warning("{}", w);
     if (!tc) {
       problems.push_back(tc.error().message);
     } else {
@@ -77,10 +87,18 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
       ts.propagation = client::Propagation{false, false, false, false};
       for (auto p : traces->propagators) {
         switch (p) {
-          case otel::Propagator::kTraceContext: ts.propagation.tracecontext = true; break;
-          case otel::Propagator::kBaggage: ts.propagation.baggage = true; break;
-          case otel::Propagator::kB3: ts.propagation.b3 = true; break;
-          case otel::Propagator::kB3Multi: ts.propagation.b3multi = true; break;
+          case otel::Propagator::kTraceContext:
+            ts.propagation.tracecontext = true;
+            break;
+          case otel::Propagator::kBaggage:
+            ts.propagation.baggage = true;
+            break;
+          case otel::Propagator::kB3:
+            ts.propagation.b3 = true;
+            break;
+          case otel::Propagator::kB3Multi:
+            ts.propagation.b3multi = true;
+            break;
         }
       }
       cfg.trace = ts;
@@ -90,9 +108,7 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
   // OTEL_* configuration of logs (OTEL_LOGS_EXPORTER, OTEL_BLRP_*, OTEL_EXPORTER_OTLP_LOGS_*).
   std::optional<otel::LogsConfig> logs_cfg;
   {
-    std::vector<std::string> warnings;
     auto lc = otel::logs_config_from_env(env, &warnings);
-    for (const auto& w : warnings) log.warning("{}", w);
     if (!lc) {
       problems.push_back(lc.error().message);
     } else {
@@ -103,13 +119,18 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
   // OTEL_* configuration of metrics (OTEL_METRICS_EXPORTER, OTEL_METRIC_EXPORT_*, ...).
   std::optional<otel::MetricsConfig> metrics_cfg;
   {
-    std::vector<std::string> warnings;
     auto mc = otel::metrics_config_from_env(env, &warnings);
-    for (const auto& w : warnings) log.warning("{}", w);
     if (!mc) {
       problems.push_back(mc.error().message);
     } else {
       metrics_cfg = std::move(*mc);
+    }
+  }
+
+  for (std::size_t i = 0; i < warnings.size(); ++i) {
+    if (std::find(warnings.begin(), warnings.begin() + static_cast<std::ptrdiff_t>(i),
+                  warnings[i]) == warnings.begin() + static_cast<std::ptrdiff_t>(i)) {
+      log.warning("{}", warnings[i]);
     }
   }
 
@@ -126,12 +147,18 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
     }
   }
   if (!problems.empty()) {
-    for (const auto& p : problems) std::fprintf(stderr, "loadgen: error: %s\n", p.c_str());
+    // One line per problem: a shared variable (OTEL_EXPORTER_OTLP_ENDPOINT, LOADGEN_OTLP_FILE)
+    // fails every signal in the same words.
+    for (auto it = problems.begin(); it != problems.end(); ++it) {
+      if (std::find(problems.begin(), it, *it) != it) continue;
+      std::fprintf(stderr, "loadgen: error: %s\n", it->c_str());
+    }
     std::fprintf(stderr, "Run with --help for usage.\n");
     return std::nullopt;
   }
 
-  cfg.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  cfg.threads = o.threads > 0 ? o.threads
+                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   cfg.client.connect_timeout = o.connect_timeout;
   cfg.client.timeout = o.timeout;
   cfg.client.max_redirects = o.max_redirects;
@@ -148,8 +175,8 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
   // Spans are recorded only when something exports them.
   const bool export_spans = traces && !traces->sdk_disabled && !traces->exporters.kinds.empty();
   if (export_spans) {
-    cfg.span_capacity_per_worker =
-        std::max<std::size_t>(64, traces->batch.max_queue_size / static_cast<std::size_t>(cfg.threads));
+    cfg.span_capacity_per_worker = std::max<std::size_t>(
+        64, traces->batch.max_queue_size / static_cast<std::size_t>(cfg.threads));
   }
 
   // Users' log lines are always recorded (the console shows them); exported when an
@@ -167,22 +194,25 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
     const auto& kinds = metrics_cfg->exporters.kinds;
     if (std::find(kinds.begin(), kinds.end(), otel::ExporterKind::kPrometheus) != kinds.end() &&
         metrics_cfg->temporality != otel::metrics::TemporalityPreference::kCumulative) {
-      log.warning("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: Prometheus needs cumulative "
-                  "metrics; every exporter gets cumulative temporality");
+      log.warning(
+          "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: Prometheus needs cumulative "
+          "metrics; every exporter gets cumulative temporality");
       metrics_cfg->temporality = otel::metrics::TemporalityPreference::kCumulative;
     }
     if (std::find(kinds.begin(), kinds.end(), otel::ExporterKind::kPrometheus) != kinds.end() &&
-        metrics_cfg->histogram_aggregation == otel::metrics::HistogramAggregation::kBase2Exponential) {
-      log.warning("OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION=base2_exponential_bucket_histogram: "
-                  "the Prometheus text format has no exponential histograms; /metrics leaves "
-                  "http.client.request.duration out");
+        metrics_cfg->histogram_aggregation ==
+            otel::metrics::HistogramAggregation::kBase2Exponential) {
+      log.warning(
+          "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION=base2_exponential_bucket_"
+          "histogram: "
+          "the Prometheus text format has no exponential histograms; /metrics leaves "
+          "http.client.request.duration out");
     }
-    cfg.request_metrics = engine::RequestMetricsConfig{metrics_cfg->histogram_aggregation,
-                                                       metrics_cfg->exemplar_filter,
-                                                       metrics_cfg->temporality};
+    cfg.request_metrics = engine::RequestMetricsConfig{
+        metrics_cfg->histogram_aggregation, metrics_cfg->exemplar_filter, metrics_cfg->temporality};
   }
-  return RunPlan{std::move(cfg),        std::move(*sc),    std::move(traces), std::move(logs_cfg),
-                 std::move(metrics_cfg), export_spans, export_logs, export_metrics};
+  return RunPlan{std::move(cfg),         std::move(*sc), std::move(traces), std::move(logs_cfg),
+                 std::move(metrics_cfg), export_spans,   export_logs,       export_metrics};
 }
 
 }  // namespace loadgen::app

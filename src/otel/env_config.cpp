@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
+#include <system_error>
 
+#include "core/redact.hpp"
 #include "core/strings.hpp"
 #include "otel/baggage.hpp"
 
@@ -74,6 +77,41 @@ bool split_url(std::string_view url, UrlParts& out) {
     const auto b = static_cast<unsigned char>(c);
     return b <= 0x20 || b == 0x7F;
   });
+}
+
+// What is wrong with the host and port of an authority ("[userinfo@]host[:port]", RFC 3986
+// §3.2), or empty: the port, when given, must be a number in 1..65535 (RFC 3986 §3.2.3 allows
+// digits only; 0 cannot be connected to).
+std::string authority_problem(std::string_view authority) {
+  if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  std::string_view host = authority;
+  std::string_view port;
+  bool has_port = false;
+  if (!authority.empty() && authority.front() == '[') {
+    const std::size_t close = authority.find(']');
+    if (close == std::string_view::npos) return "the IPv6 address has no closing ']'";
+    host = authority.substr(0, close + 1);
+    const std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return "unexpected text after the IPv6 address";
+      has_port = true;
+      port = after.substr(1);
+    }
+  } else if (const std::size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    has_port = true;
+    port = authority.substr(colon + 1);
+  }
+  if (host.empty()) return "the host is empty";
+  if (!has_port) return {};
+  unsigned long n = 0;
+  const auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+  if (port.empty() || ec != std::errc() || p != port.data() + port.size() || n < 1 || n > 65535) {
+    return "the port '" + std::string(port) + "' is not a number in 1..65535";
+  }
+  return {};
 }
 
 bool field_value_ok(std::string_view v) {
@@ -181,11 +219,23 @@ std::string_view signal_http_path(Signal s) {
 std::vector<std::pair<std::string, std::string>> parse_otlp_headers(
     std::string_view value, std::string_view var, std::vector<std::string>* warnings) {
   std::vector<std::pair<std::string, std::string>> out;
+  // Header values are credentials more often than not: a warning names the entry by its
+  // position and the leading token characters of its key, never its value.
+  int entry = 0;
   auto skip = [&](std::string_view member, const char* why) {
-    if (warnings != nullptr) {
-      warnings->push_back(std::string(var) + ": header entry \"" + std::string(member) +
-                          "\" skipped: " + why);
+    if (warnings == nullptr) return;
+    const std::size_t eq = member.find('=');
+    std::string name;
+    if (eq != std::string_view::npos) {
+      const std::string_view key = trim(member.substr(0, eq));
+      for (char c : key.substr(0, 64)) {
+        if (!is_http_token(std::string_view(&c, 1))) break;
+        name += c;
+      }
     }
+    warnings->push_back(std::string(var) + ": header entry " + std::to_string(entry) +
+                        (name.empty() ? std::string() : " (key \"" + name + "\")") +
+                        " skipped: " + why + " (the value is not shown)");
   };
   std::size_t pos = 0;
   while (pos <= value.size()) {
@@ -194,6 +244,7 @@ std::vector<std::pair<std::string, std::string>> parse_otlp_headers(
     const std::string_view member = trim(value.substr(pos, comma - pos));
     pos = comma + 1;
     if (member.empty()) continue;
+    ++entry;
     const std::size_t eq = member.find('=');
     if (eq == std::string_view::npos) {
       skip(member, "no '='");
@@ -257,9 +308,15 @@ core::Result<OtlpExporterConfig> otlp_exporter_config_from_env(const Env& env, S
     url = (c.insecure ? "http://" : "https://") + url;  // INSECURE only matters here
   }
   UrlParts parts;
+  // Messages show the URL without its userinfo (credentials are never printed).
   if (!split_url(url, parts)) {
-    return core::make_error("bad_value",
-                            quoted(var, url) + ": not an http:// or https:// URL with a host",
+    return core::make_error(
+        "bad_value",
+        quoted(var, core::redact_userinfo(url)) + ": not an http:// or https:// URL with a host",
+        grpc ? "e.g. http://collector:4317" : "e.g. http://collector:4318");
+  }
+  if (const std::string why = authority_problem(parts.authority); !why.empty()) {
+    return core::make_error("bad_value", quoted(var, core::redact_userinfo(url)) + ": " + why,
                             grpc ? "e.g. http://collector:4317" : "e.g. http://collector:4318");
   }
   if (!grpc && !per_ep && gen_ep) {
@@ -408,8 +465,12 @@ ExporterSelection exporters_from_env(const Env& env, Signal signal,
   const EnvReader r(env, warnings);
   const std::string sig(signal_env_name(signal));
   ExporterSelection sel;
-  auto file = r.get("LOADGEN_OTLP_" + sig + "_FILE");
-  if (!file) file = r.get("LOADGEN_OTLP_FILE");
+  std::string file_var = "LOADGEN_OTLP_" + sig + "_FILE";
+  auto file = r.get(file_var);
+  if (!file) {
+    file_var = "LOADGEN_OTLP_FILE";
+    file = r.get(file_var);
+  }
   const std::string var = "OTEL_" + sig + "_EXPORTER";
   const auto v = r.get(var);
   if (!v && !file) sel.kinds.push_back(ExporterKind::kOtlp);
@@ -437,9 +498,32 @@ ExporterSelection exporters_from_env(const Env& env, Signal signal,
   if (file) {
     sel.kinds.push_back(ExporterKind::kOtlpFile);
     sel.otlp_file_path = std::string(*file);
+    sel.otlp_file_var = file_var;
   }
   return sel;
 }
+
+namespace {
+
+// A file exporter whose file can never be opened is a configuration error: its folder must
+// exist and the path must not be a folder. Only checked when the SDK is enabled.
+core::Status check_otlp_file(const ExporterSelection& sel, bool sdk_disabled) {
+  if (sdk_disabled || sel.otlp_file_path.empty()) return core::Ok{};
+  namespace fs = std::filesystem;
+  const fs::path path(sel.otlp_file_path);
+  std::error_code ec;
+  auto bad = [&](std::string_view why) {
+    return core::make_error("bad_value",
+                            quoted(sel.otlp_file_var, sel.otlp_file_path) + ": " + std::string(why),
+                            "name a file in an existing folder");
+  };
+  if (fs::is_directory(path, ec)) return bad("is a folder");
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  if (!fs::is_directory(dir, ec)) return bad("its folder '" + dir.string() + "' does not exist");
+  return core::Ok{};
+}
+
+}  // namespace
 
 // ---- sampler ----
 
@@ -481,8 +565,8 @@ Sampler sampler_from_env(const Env& env, std::vector<std::string>* warnings) {
 // The OTLP exporter settings of one signal, into `out`. An unusable endpoint is an error only
 // when the OTLP exporter is in use (the SDK enabled and "otlp" selected); otherwise a warning.
 static core::Status read_otlp_config(const Env& env, Signal signal, bool sdk_disabled,
-                              const ExporterSelection& exporters, OtlpExporterConfig& out,
-                              std::vector<std::string>* warnings) {
+                                     const ExporterSelection& exporters, OtlpExporterConfig& out,
+                                     std::vector<std::string>* warnings) {
   auto otlp = otlp_exporter_config_from_env(env, signal, warnings);
   if (otlp.ok()) {
     out = std::move(*otlp);
@@ -512,9 +596,11 @@ core::Result<TracesConfig> traces_config_from_env(const Env& env,
   c.propagators = propagators_from_env(env, warnings);
   c.sampler = sampler_from_env(env, warnings);
   c.exporters = exporters_from_env(env, Signal::kTraces, warnings);
+  if (auto st = check_otlp_file(c.exporters, c.sdk_disabled); !st) return st.error();
   c.batch = batch_config_from_env(env, "OTEL_BSP_", kBspDefaults, warnings);
   c.limits = span_limits_from_env(env, warnings);
-  if (auto st = read_otlp_config(env, Signal::kTraces, c.sdk_disabled, c.exporters, c.otlp, warnings);
+  if (auto st =
+          read_otlp_config(env, Signal::kTraces, c.sdk_disabled, c.exporters, c.otlp, warnings);
       !st) {
     return st.error();
   }
@@ -526,6 +612,7 @@ core::Result<LogsConfig> logs_config_from_env(const Env& env, std::vector<std::s
   LogsConfig c;
   c.sdk_disabled = r.boolean("OTEL_SDK_DISABLED").value_or(false);
   c.exporters = exporters_from_env(env, Signal::kLogs, warnings);
+  if (auto st = check_otlp_file(c.exporters, c.sdk_disabled); !st) return st.error();
   c.batch = batch_config_from_env(env, "OTEL_BLRP_", kBlrpDefaults, warnings);
   c.limits = log_record_limits_from_env(env, warnings);
   if (auto st = read_otlp_config(env, Signal::kLogs, c.sdk_disabled, c.exporters, c.otlp, warnings);
@@ -543,6 +630,7 @@ core::Result<MetricsConfig> metrics_config_from_env(const Env& env,
   MetricsConfig c;
   c.sdk_disabled = r.boolean("OTEL_SDK_DISABLED").value_or(false);
   c.exporters = exporters_from_env(env, Signal::kMetrics, warnings);
+  if (auto st = check_otlp_file(c.exporters, c.sdk_disabled); !st) return st.error();
 
   if (const auto v = r.duration("OTEL_METRIC_EXPORT_INTERVAL")) {
     if (v->count() == 0) {
@@ -580,7 +668,8 @@ core::Result<MetricsConfig> metrics_config_from_env(const Env& env,
     }
   }
 
-  if (auto st = read_otlp_config(env, Signal::kMetrics, c.sdk_disabled, c.exporters, c.otlp, warnings);
+  if (auto st =
+          read_otlp_config(env, Signal::kMetrics, c.sdk_disabled, c.exporters, c.otlp, warnings);
       !st) {
     return st.error();
   }

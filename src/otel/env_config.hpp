@@ -73,8 +73,10 @@ struct OtlpExporterConfig {
   std::string client_certificate_file;  // PEM certificate chain (mTLS)
 };
 
-// Fails (code "bad_value") only for an endpoint that is not a usable URL; everything else
-// warns and falls back as the spec says.
+// Fails (code "bad_value") only for an endpoint that is not a usable URL (no http(s) scheme, no
+// host, a port outside 1..65535); everything else warns and falls back as the spec says.
+// Messages show the endpoint with its userinfo redacted, and name a malformed header entry by
+// its position and key only: values are never printed.
 core::Result<OtlpExporterConfig> otlp_exporter_config_from_env(const Env& env, Signal signal,
                                                                std::vector<std::string>* warnings);
 
@@ -133,6 +135,7 @@ enum class ExporterKind : std::uint8_t {
 struct ExporterSelection {
   std::vector<ExporterKind> kinds;  // empty = none
   std::string otlp_file_path;       // for kOtlpFile
+  std::string otlp_file_var;        // the variable that gave otlp_file_path (for messages)
 };
 // Comma list, case-insensitive, deduplicated; default "otlp"; "none" → nothing; zipkin and
 // unknown names → warning, skipped. loadgen extension: LOADGEN_OTLP_<SIGNAL>_FILE, else
@@ -153,24 +156,25 @@ struct TracesConfig {
   bool sdk_disabled = false;  // OTEL_SDK_DISABLED: no spans at all; propagators still apply
   Sampler sampler;
   std::vector<Propagator> propagators{Propagator::kTraceContext, Propagator::kBaggage};
-  ExporterSelection exporters{{ExporterKind::kOtlp}, {}};
+  ExporterSelection exporters{{ExporterKind::kOtlp}, {}, {}};
   BatchConfig batch;
   SpanLimits limits;
   OtlpExporterConfig otlp;
 };
 
-// Fails only when the OTLP exporter is selected (and the SDK enabled) and its endpoint is not
-// a usable URL; every other problem is a warning and the spec's fallback.
+// Fails only when the SDK is enabled and either the OTLP exporter is selected and its endpoint
+// is not a usable URL, or LOADGEN_OTLP_[SIGNAL_]FILE names a folder or a file in a missing
+// folder; every other problem is a warning and the spec's fallback.
 core::Result<TracesConfig> traces_config_from_env(const Env& env,
                                                   std::vector<std::string>* warnings);
 
 // ---- everything for logs ----
 struct LogsConfig {
   bool sdk_disabled = false;  // OTEL_SDK_DISABLED: no log records are exported
-  ExporterSelection exporters{{ExporterKind::kOtlp}, {}};  // OTEL_LOGS_EXPORTER
-  BatchConfig batch = kBlrpDefaults;                       // OTEL_BLRP_*
-  LogRecordLimits limits;                                  // OTEL_LOGRECORD_*
-  OtlpExporterConfig otlp;                                 // OTEL_EXPORTER_OTLP_[LOGS_]*
+  ExporterSelection exporters{{ExporterKind::kOtlp}, {}, {}};  // OTEL_LOGS_EXPORTER
+  BatchConfig batch = kBlrpDefaults;                           // OTEL_BLRP_*
+  LogRecordLimits limits;                                      // OTEL_LOGRECORD_*
+  OtlpExporterConfig otlp;                                     // OTEL_EXPORTER_OTLP_[LOGS_]*
 };
 // Same failure rule as traces_config_from_env, for the logs exporter.
 core::Result<LogsConfig> logs_config_from_env(const Env& env, std::vector<std::string>* warnings);
@@ -183,8 +187,8 @@ inline OtlpExporterConfig metrics_otlp_defaults() {
   return c;
 }
 struct MetricsConfig {
-  bool sdk_disabled = false;                               // OTEL_SDK_DISABLED: no metrics at all
-  ExporterSelection exporters{{ExporterKind::kOtlp}, {}};  // OTEL_METRICS_EXPORTER
+  bool sdk_disabled = false;  // OTEL_SDK_DISABLED: no metrics at all
+  ExporterSelection exporters{{ExporterKind::kOtlp}, {}, {}};  // OTEL_METRICS_EXPORTER
   // Periodic exporting MetricReader: OTEL_METRIC_EXPORT_INTERVAL (between the starts of two
   // exports; > 0) and OTEL_METRIC_EXPORT_TIMEOUT (0 = no limit).
   std::chrono::milliseconds export_interval{60000};

@@ -3,8 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "report/number_format.hpp"
 
@@ -37,6 +39,21 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   return len;
 }
 
+// Locust's bucket of a response time (stats.py StatsEntry._log_response_time): whole ms below
+// 100 ms, then rounded to 10, 100 and 1000 ms; Python's round() rounds half to even, as
+// nearbyint does in the default rounding mode.
+std::int64_t locust_bucket_ms(double ms) {
+  double step = 1;
+  if (ms >= 10000) {
+    step = 1000;
+  } else if (ms >= 1000) {
+    step = 100;
+  } else if (ms >= 100) {
+    step = 10;
+  }
+  return static_cast<std::int64_t>(std::nearbyint(ms / step) * step);
+}
+
 std::string json_number(double v) {
   if (!std::isfinite(v)) return "null";  // JSON has no NaN/Infinity
   return detail::py_float(v);
@@ -48,6 +65,17 @@ void field(std::string& out, std::string_view key, std::string_view value, bool 
   out += ": ";
   out += value;
   out += last ? "\n" : ",\n";
+}
+
+// A {int: count} dict as Python's json.dumps(indent=4) writes it at depth 2 (keys are strings).
+template <class ForEach>
+std::string int_dict(ForEach&& for_each) {
+  std::string out;
+  for_each([&](std::int64_t key, std::uint64_t count) {
+    out += out.empty() ? "{\n" : ",\n";
+    out += fmt::format("            \"{}\": {}", key, count);
+  });
+  return out.empty() ? "{}" : out + "\n        }";
 }
 
 void append_entry(std::string& out, const stats::Entry& e, bool last) {
@@ -65,11 +93,33 @@ void append_entry(std::string& out, const stats::Entry& e, bool last) {
   field(out, "max_response_time", json_number(e.max_response_time_ms()));
   field(out, "min_response_time",
         e.num_requests == 0 ? "null" : json_number(e.min_response_time_ms()));
-  field(out, "total_content_length", std::to_string(e.total_content_length), true);
+  field(out, "total_content_length", std::to_string(e.total_content_length));
+  field(out, "response_times", int_dict([&](auto emit) {
+          for (const auto& [ms, n] : locust_response_times(e)) emit(ms, n);
+        }));
+  field(out, "num_reqs_per_sec", int_dict([&](auto emit) {
+          e.reqs_per_sec.for_each([&](std::int64_t sec, std::uint64_t n) { emit(sec, n); });
+        }));
+  field(out, "num_fail_per_sec", int_dict([&](auto emit) {
+          e.fails_per_sec.for_each([&](std::int64_t sec, std::uint64_t n) { emit(sec, n); });
+        }),
+        true);
   out += last ? "    }\n" : "    },\n";
 }
 
 }  // namespace
+
+std::map<std::int64_t, std::uint64_t> locust_response_times(const stats::Entry& e) {
+  std::map<std::int64_t, std::uint64_t> out;
+  const std::uint64_t lo = e.histogram.min();
+  const std::uint64_t hi = e.histogram.max();
+  e.histogram.for_each_bucket([&](std::uint64_t lower, std::uint64_t upper, std::uint64_t n) {
+    // The bucket's midpoint, clamped to the exact extremes (as Histogram::value_at_rank does).
+    const std::uint64_t mid = std::clamp(lower + (upper - lower) / 2, lo, hi);
+    out[locust_bucket_ms(static_cast<double>(mid) / 1000.0)] += n;
+  });
+  return out;
+}
 
 std::string json_string(std::string_view s) {
   std::string out;
@@ -124,9 +174,17 @@ std::string json_string(std::string_view s) {
 }
 
 std::string format_json_summary(const stats::Aggregate& a) {
+  // RequestStats.serialize_stats(): the per-name entries with a request or a failure; the
+  // Aggregated total is not in the list (summing the entries gives it).
+  std::vector<const stats::Entry*> entries;
+  for (const stats::Entry* e : a.entries()) {
+    if (e->num_requests != 0 || e->num_failures != 0) entries.push_back(e);
+  }
+  if (entries.empty()) return "[]\n";
   std::string out = "[\n";
-  for (const stats::Entry* e : a.entries()) append_entry(out, *e, false);
-  append_entry(out, a.total(), true);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    append_entry(out, *entries[i], i + 1 == entries.size());
+  }
   out += "]\n";
   return out;
 }

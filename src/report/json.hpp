@@ -1,7 +1,9 @@
-// JSON summary of the run like newer Locust's --json output (a list of StatsEntry.serialize()
-// dicts), for the app's --json flag: one object per entry, sorted, then the Aggregated entry.
+// JSON summary of the run like newer Locust's --json and --json-file output: the list
+// RequestStats.serialize_stats() returns, for the app's --json (stdout) and --json-file.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -9,12 +11,22 @@
 
 namespace loadgen::report {
 
-// A JSON array of objects: name, method, last_request_timestamp (epoch s, null before any
+// A JSON array with one object per (name, method) entry that has a request or a failure,
+// sorted by (name, method); the Aggregated total is NOT in the list (summing the entries gives
+// it, as in Locust). Each object has StatsEntry.serialize()'s keys of Locust 2.12 (stats.py
+// StatsEntryDict), in its order: name, method, last_request_timestamp (epoch s, null before any
 // request), start_time, num_requests, num_none_requests (always 0), num_failures,
 // total_response_time, max_response_time, min_response_time (ms; min null without requests),
-// total_content_length. Locust's response_times and per-second dicts are left out. Indented
-// with 4 spaces like Python's json.dumps(indent=4); ends with a newline.
+// total_content_length, response_times ({ms bucket: count}, see locust_response_times),
+// num_reqs_per_sec and num_fail_per_sec ({epoch second: count}; the aggregate keeps the last
+// stats::Aggregate::kPerSecondWindow seconds, Locust every second). Indented with 4 spaces like
+// Python's json.dumps(indent=4); ends with a newline; "[]" when nothing was requested.
 std::string format_json_summary(const stats::Aggregate& a);
+
+// Locust's response_times dict of an entry: every sample's response time rounded to whole ms
+// below 100 ms, to 10 ms below 1 s, to 100 ms below 10 s, else to 1 s (round half to even),
+// with the count in each. Samples are taken at their histogram bucket's midpoint (within 0.8 %).
+std::map<std::int64_t, std::uint64_t> locust_response_times(const stats::Entry& e);
 
 // s as a JSON string literal with quotes (RFC 8259 §7): '"', '\\' and control characters
 // escaped, valid UTF-8 passed through, each invalid byte replaced by U+FFFD.

@@ -10,7 +10,16 @@ namespace loadgen::scenario {
 std::vector<std::string_view> builtin_scenario_names() { return {"astronomy-shop", "get"}; }
 
 core::Result<Scenario> make_builtin_scenario(std::string_view name, const BuiltinSettings& s) {
-  if (name == "get") return make_get_scenario(s.get);
+  if (name == "get") {
+    if (!s.people_file.empty()) {
+      return core::make_error("bad_value",
+                              fmt::format("--people: the 'get' scenario does not use people "
+                                          "(given '{}')",
+                                          s.people_file),
+                              "--people only applies to --scenario astronomy-shop");
+    }
+    return make_get_scenario(s.get);
+  }
   if (name == "astronomy-shop") {
     ShopSettings shop;
     shop.user_weight = s.shop_user_weight;
@@ -18,7 +27,7 @@ core::Result<Scenario> make_builtin_scenario(std::string_view name, const Builti
     if (s.people_file.empty()) {
       shop.people = std::make_shared<const People>(builtin_people());
     } else {
-      auto people = load_people_file(s.people_file);
+      auto people = load_people_file(s.people_file, s.today);
       if (!people) return people.error();
       shop.people = std::make_shared<const People>(std::move(*people));
     }

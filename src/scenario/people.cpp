@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -18,11 +19,10 @@ using nlohmann::json;
 std::string check(const json& obj, std::string_view path, const char* key, json::value_t type) {
   auto it = obj.find(key);
   if (it == obj.end()) return fmt::format("{}.{} is missing", path, key);
-  const bool ok = type == json::value_t::number_integer
-                      ? (it->is_number_integer())
-                      : it->type() == type;
+  const bool ok =
+      type == json::value_t::number_integer ? (it->is_number_integer()) : it->type() == type;
   if (!ok) {
-    const char* want = type == json::value_t::string ? "a string"
+    const char* want = type == json::value_t::string   ? "a string"
                        : type == json::value_t::object ? "an object"
                                                        : "an integer";
     return fmt::format("{}.{} must be {}", path, key, want);
@@ -30,32 +30,69 @@ std::string check(const json& obj, std::string_view path, const char* key, json:
   return {};
 }
 
-std::string validate(const json& p, std::size_t index) {
+// The Luhn check (ISO/IEC 7812-1 Annex B) over the digits; spaces and '-' are skipped.
+bool luhn_ok(std::string_view number) {
+  int sum = 0;
+  bool twice = false;
+  for (auto it = number.rbegin(); it != number.rend(); ++it) {
+    if (*it < '0' || *it > '9') continue;
+    int d = *it - '0';
+    if (twice) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    twice = !twice;
+  }
+  return sum % 10 == 0;
+}
+
+std::string validate(const json& p, std::size_t index, YearMonth today) {
   const std::string path = fmt::format("[{}]", index);
   if (!p.is_object()) return path + " must be an object";
   for (const char* key : {"email", "userCurrency"}) {
     if (auto e = check(p, path, key, json::value_t::string); !e.empty()) return e;
   }
+  if (p["email"].get<std::string>().empty()) return path + ".email must not be empty";
   if (p["userCurrency"].get<std::string>().size() != 3) {
     return path + ".userCurrency must be a 3-letter ISO 4217 code";
   }
   if (auto e = check(p, path, "address", json::value_t::object); !e.empty()) return e;
   for (const char* key : {"streetAddress", "zipCode", "city", "state", "country"}) {
-    if (auto e = check(p["address"], path + ".address", key, json::value_t::string); !e.empty()) return e;
+    if (auto e = check(p["address"], path + ".address", key, json::value_t::string); !e.empty())
+      return e;
   }
   if (auto e = check(p, path, "creditCard", json::value_t::object); !e.empty()) return e;
   const json& card = p["creditCard"];
-  if (auto e = check(card, path + ".creditCard", "creditCardNumber", json::value_t::string); !e.empty()) return e;
-  for (const char* key : {"creditCardExpirationMonth", "creditCardExpirationYear", "creditCardCvv"}) {
-    if (auto e = check(card, path + ".creditCard", key, json::value_t::number_integer); !e.empty()) return e;
+  if (auto e = check(card, path + ".creditCard", "creditCardNumber", json::value_t::string);
+      !e.empty())
+    return e;
+  for (const char* key :
+       {"creditCardExpirationMonth", "creditCardExpirationYear", "creditCardCvv"}) {
+    if (auto e = check(card, path + ".creditCard", key, json::value_t::number_integer); !e.empty())
+      return e;
   }
   const auto month = card["creditCardExpirationMonth"].get<std::int64_t>();
   if (month < 1 || month > 12) return path + ".creditCard.creditCardExpirationMonth must be 1..12";
-  for (char c : card["creditCardNumber"].get<std::string>()) {
+  const auto year = card["creditCardExpirationYear"].get<std::int64_t>();
+  if (year * 12 + month < std::int64_t{today.year} * 12 + today.month) {
+    return fmt::format("{}.creditCard has expired ({:02}/{}, before {:02}/{})", path, month, year,
+                       today.month, today.year);
+  }
+  const std::string number = card["creditCardNumber"].get<std::string>();
+  std::size_t digits = 0;
+  for (char c : number) {
     if ((c < '0' || c > '9') && c != ' ' && c != '-') {
       return path + ".creditCard.creditCardNumber must contain only digits";
     }
+    if (c >= '0' && c <= '9') ++digits;
   }
+  if (digits == 0) return path + ".creditCard.creditCardNumber must not be empty";
+  if (!luhn_ok(number)) {
+    return path + ".creditCard.creditCardNumber fails the Luhn check (a mistyped number)";
+  }
+  const auto cvv = card["creditCardCvv"].get<std::int64_t>();
+  if (cvv < 100 || cvv > 9999) return path + ".creditCard.creditCardCvv must have 3 or 4 digits";
   if (p.contains("userId")) return path + ".userId must not be set: the scenario adds it";
   return {};
 }
@@ -74,18 +111,19 @@ std::string People::checkout_body(std::size_t i, std::string_view user_id) const
   return body;
 }
 
-core::Result<People> parse_people(std::string_view text, std::string_view source) {
+core::Result<People> parse_people(std::string_view text, std::string_view source, YearMonth today) {
   json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     return core::make_error("bad_people", fmt::format("{}: not valid JSON", source),
                             "expected a JSON array of people objects");
   }
   if (!doc.is_array() || doc.empty()) {
-    return core::make_error("bad_people", fmt::format("{}: must be a non-empty JSON array", source));
+    return core::make_error("bad_people",
+                            fmt::format("{}: must be a non-empty JSON array", source));
   }
   People out;
   for (std::size_t i = 0; i < doc.size(); ++i) {
-    if (std::string e = validate(doc[i], i); !e.empty()) {
+    if (std::string e = validate(doc[i], i, today); !e.empty()) {
       return core::make_error("bad_people", fmt::format("{}: {}", source, e));
     }
     std::string dumped = doc[i].dump();  // compact, UTF-8 kept
@@ -95,14 +133,21 @@ core::Result<People> parse_people(std::string_view text, std::string_view source
   return out;
 }
 
-core::Result<People> load_people_file(const std::string& path) {
+core::Result<People> load_people_file(const std::string& path, YearMonth today) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return core::make_error("bad_people", fmt::format("--people: '{}' is a directory", path),
+                            "name a JSON file such as src/scenario/data/people.json");
+  }
   std::ifstream f(path, std::ios::binary);
   if (!f) {
     return core::make_error("bad_people", fmt::format("--people: cannot read '{}'", path));
   }
   std::ostringstream ss;
   ss << f.rdbuf();
-  return parse_people(ss.str(), "--people " + path);
+  if (f.bad())
+    return core::make_error("bad_people", fmt::format("--people: cannot read '{}'", path));
+  return parse_people(ss.str(), "--people " + path, today);
 }
 
 const People& builtin_people() {

@@ -9,6 +9,7 @@
 
 #include "core/result.hpp"
 #include "http/method.hpp"
+#include "scenario/people.hpp"
 #include "scenario/user.hpp"
 
 namespace loadgen::scenario {
@@ -40,6 +41,7 @@ struct BuiltinSettings {
   unsigned shop_user_weight = 9;
   std::optional<WaitTime> shop_wait_time;
   std::string people_file;  // empty: the built-in people
+  YearMonth today;          // cards expiring before this month are rejected ({0, 0}: none)
 };
 
 // Names of the built-in scenarios, for --help and error messages.

@@ -1,7 +1,5 @@
 #include "scenario/wait_time.hpp"
 
-#include "core/strings.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,9 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "core/strings.hpp"
+
 namespace loadgen::scenario {
 
-std::chrono::nanoseconds WaitTime::next(core::Rng& rng, std::chrono::nanoseconds since_last_wait) const {
+std::chrono::nanoseconds WaitTime::next(core::Rng& rng,
+                                        std::chrono::nanoseconds since_last_wait) const {
   auto secs = [](double s) {
     return std::chrono::nanoseconds(static_cast<std::int64_t>(std::llround(s * 1e9)));
   };
@@ -50,7 +51,8 @@ core::Result<WaitTime> parse_wait_time(std::string_view text, std::string_view w
                             "constant_throughput(TASKS_PER_S)");
   };
   const auto open = t.find('(');
-  if (open == std::string_view::npos || t.back() != ')') return bad("is not of the form name(args)");
+  if (open == std::string_view::npos || t.back() != ')')
+    return bad("is not of the form name(args)");
   const std::string_view name = trim_space(t.substr(0, open));
   std::string_view args = t.substr(open + 1, t.size() - open - 2);
   std::vector<double> nums;
@@ -59,6 +61,10 @@ core::Result<WaitTime> parse_wait_time(std::string_view text, std::string_view w
     double v = 0;
     if (!parse_number(args.substr(0, comma), v)) return bad("has an argument that is not a number");
     if (v < 0) return bad("has a negative argument");
+    if (v > kMaxWaitSeconds && name != "constant_throughput") {
+      return bad(
+          fmt::format("has an argument above the maximum wait of {} s (1 day)", kMaxWaitSeconds));
+    }
     nums.push_back(v);
     if (comma == std::string_view::npos) break;
     args.remove_prefix(comma + 1);
@@ -67,6 +73,11 @@ core::Result<WaitTime> parse_wait_time(std::string_view text, std::string_view w
   if (name == "constant_pacing" && nums.size() == 1) return WaitTime::constant_pacing(nums[0]);
   if (name == "constant_throughput" && nums.size() == 1) {
     if (nums[0] <= 0) return bad("needs a rate above 0");
+    if (1.0 / nums[0] > kMaxWaitSeconds) {
+      return bad(
+          fmt::format("needs a rate of at least 1/{} tasks per second (a wait of at most 1 day)",
+                      kMaxWaitSeconds));
+    }
     return WaitTime::constant_throughput(nums[0]);
   }
   if (name == "between" && nums.size() == 2) {

@@ -9,6 +9,10 @@
 
 namespace loadgen::scenario {
 
+// The longest wait a user may be asked for: one day. Longer values are rejected at parse time, so
+// the conversion to nanoseconds (int64, ~292 years) can never overflow or wrap to zero.
+inline constexpr double kMaxWaitSeconds = 86400.0;
+
 struct WaitTime {
   enum class Kind { kConstant, kBetween, kConstantPacing, kConstantThroughput };
   Kind kind = Kind::kConstant;
@@ -18,14 +22,18 @@ struct WaitTime {
   static WaitTime constant(double s) { return {Kind::kConstant, s, s}; }
   static WaitTime between(double lo, double hi) { return {Kind::kBetween, lo, hi}; }
   static WaitTime constant_pacing(double s) { return {Kind::kConstantPacing, s, s}; }
-  static WaitTime constant_throughput(double per_s) { return {Kind::kConstantThroughput, per_s, per_s}; }
+  static WaitTime constant_throughput(double per_s) {
+    return {Kind::kConstantThroughput, per_s, per_s};
+  }
 
   // The wait after a task. `since_last_wait` is the time since the previous wait ended
   // (pacing kinds subtract it: max(0, period - since_last_wait)).
   std::chrono::nanoseconds next(core::Rng& rng, std::chrono::nanoseconds since_last_wait) const;
 };
 
-// "constant(0)", "between(1, 10)", "constant_pacing(2)", "constant_throughput(5)".
-core::Result<WaitTime> parse_wait_time(std::string_view text, std::string_view what = "--wait-time");
+// "constant(0)", "between(1, 10)", "constant_pacing(2)", "constant_throughput(5)". Every wait (and
+// 1 / rate) must lie in [0, kMaxWaitSeconds]; NaN, infinities and negatives are rejected.
+core::Result<WaitTime> parse_wait_time(std::string_view text,
+                                       std::string_view what = "--wait-time");
 
 }  // namespace loadgen::scenario

@@ -58,8 +58,8 @@ MetricsPipeline::MetricsPipeline(const otel::MetricsConfig& config, otel::Resour
 
 MetricsPipeline::~MetricsPipeline() { shutdown(config_.export_timeout); }
 
-void MetricsPipeline::start() {
-  if (started_) return;
+core::Status MetricsPipeline::start() {
+  if (started_) return core::Ok{};
   started_ = true;
   loop_ = std::make_unique<client::EventLoop>(otlp_tls_options(config_.otlp, log_));
   loop_ptr_ = loop_.get();  // stays valid: an abnormal end leaks the loop rather than free it
@@ -68,17 +68,21 @@ void MetricsPipeline::start() {
   if (!config_.sdk_disabled &&
       std::find(kinds.begin(), kinds.end(), otel::ExporterKind::kPrometheus) != kinds.end()) {
     prometheus_ = std::make_unique<PrometheusServer>();
-    auto st = prometheus_->start(config_.prometheus_host, config_.prometheus_port,
-                                 [this] { return scrape(std::chrono::seconds(5)); }, log_);
+    auto st = prometheus_->start(
+        config_.prometheus_host, config_.prometheus_port,
+        [this] { return scrape(std::chrono::seconds(5)); }, log_);
     if (!st) {
-      if (log_) log_->log(core::LogLevel::kError, fmt::format("Prometheus exporter: {}", st.error().message));
       prometheus_.reset();
-    } else if (log_) {
-      log_->log(core::LogLevel::kInfo,
-                fmt::format("Prometheus metrics on http://{}:{}/metrics", config_.prometheus_host,
-                            prometheus_->port()));
+      return core::make_error(st.error().code,
+                              fmt::format("Prometheus exporter: {}", st.error().message),
+                              "free the port or set OTEL_EXPORTER_PROMETHEUS_PORT to another one");
+    }
+    if (log_) {
+      log_->log(core::LogLevel::kInfo, fmt::format("Prometheus metrics on http://{}:{}/metrics",
+                                                   config_.prometheus_host, prometheus_->port()));
     }
   }
+  return core::Ok{};
 }
 
 std::string MetricsPipeline::scrape(std::chrono::milliseconds timeout) {
@@ -157,8 +161,8 @@ core::Task<void> MetricsPipeline::collect_and_export(Clock::time_point deadline)
     } else {
       failed_exports_.fetch_add(1, std::memory_order_relaxed);
       warn_.warn(exporter->name(),
-                 fmt::format("metric export failed ({}, {} data points lost): {}",
-                             exporter->name(), points, r.message),
+                 fmt::format("metric export failed ({}, {} data points lost): {}", exporter->name(),
+                             points, r.message),
                  core::mono_ns());
     }
   }

@@ -16,12 +16,13 @@
 
 #include "client/event_loop.hpp"
 #include "core/log_sink.hpp"
+#include "core/result.hpp"
 #include "core/task.hpp"
 #include "otel/env_config.hpp"
 #include "otel/metric_source.hpp"
 #include "telemetry/batch_pipeline.hpp"
-#include "telemetry/prometheus.hpp"
 #include "telemetry/pipeline_stop.hpp"
+#include "telemetry/prometheus.hpp"
 
 namespace loadgen::telemetry {
 
@@ -47,7 +48,9 @@ class MetricsPipeline {
   MetricsPipeline(const MetricsPipeline&) = delete;
   MetricsPipeline& operator=(const MetricsPipeline&) = delete;
 
-  void start();
+  // Starts the thread and the Prometheus server; an error when the server cannot listen (the
+  // run cannot offer what was asked for: a start-up error).
+  [[nodiscard]] core::Status start();
   // A final collection and export, bounded by `deadline` from now; then the thread ends.
   void shutdown(std::chrono::milliseconds deadline);
   Counters counters() const;

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/redact.hpp"
 #include "http/url.hpp"
 #include "telemetry/grpc_status.hpp"
 #include "telemetry/otlp_http_exporter.hpp"  // kExporterUserAgent
@@ -160,7 +161,12 @@ core::Result<std::unique_ptr<OtlpGrpcChannel>> OtlpGrpcChannel::open(
     client::EventLoop& loop, const otel::OtlpExporterConfig& config) {
   auto url = http::parse_url(config.endpoint);
   if (!url) {
-    return core::make_error("bad_value", "OTLP/gRPC endpoint: " + url.error().message,
+    // The parser quotes the URL: show it without userinfo (credentials are never printed).
+    std::string message = url.error().message;
+    if (const auto at = message.find(config.endpoint); at != std::string::npos) {
+      message.replace(at, config.endpoint.size(), core::redact_userinfo(config.endpoint));
+    }
+    return core::make_error("bad_value", "OTLP/gRPC endpoint: " + message,
                             "e.g. http://collector:4317");
   }
   static std::once_flag quiet;

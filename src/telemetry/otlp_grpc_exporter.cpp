@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/clock.hpp"
+#include "core/redact.hpp"
 #include "otel/otlp_proto.hpp"
 #include "telemetry/grpc_status.hpp"
 
@@ -60,7 +61,7 @@ RetryingTransport::Attempt OtlpGrpcTransport::on_result(const GrpcCallResult& r)
       if (log_)
         log_->log(core::LogLevel::kWarning,
                   fmt::format("OTLP gRPC exporter: undecodable success response from {}: {}",
-                              config_.endpoint, ps.error().message));
+                              core::redact_userinfo(config_.endpoint), ps.error().message));
       return a;
     }
     if (ps->rejected > 0 || !ps->error_message.empty()) {
@@ -68,7 +69,7 @@ RetryingTransport::Attempt OtlpGrpcTransport::on_result(const GrpcCallResult& r)
       if (log_)
         log_->log(core::LogLevel::kWarning,
                   fmt::format("OTLP gRPC exporter: partial success from {}: {} {} rejected: {}",
-                              config_.endpoint, ps->rejected, codec_.items,
+                              core::redact_userinfo(config_.endpoint), ps->rejected, codec_.items,
                               clip(ps->error_message)));
     }
     return a;
@@ -84,8 +85,8 @@ RetryingTransport::Attempt OtlpGrpcTransport::on_result(const GrpcCallResult& r)
   res.code = is_retryable_grpc_status(r.code, a.retry_delay.has_value())
                  ? ExportResult::Code::kRetryableFailure
                  : ExportResult::Code::kFailure;
-  res.message = fmt::format("{}: gRPC {}{}{}", config_.endpoint, grpc_code_name(r.code),
-                            message.empty() ? "" : ": ", clip(message));
+  res.message = fmt::format("{}: gRPC {}{}{}", core::redact_userinfo(config_.endpoint),
+                            grpc_code_name(r.code), message.empty() ? "" : ": ", clip(message));
   return a;
 }
 

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/clock.hpp"
+#include "core/redact.hpp"
 #include "otel/otlp_json.hpp"
 #include "telemetry/gzip.hpp"
 
@@ -72,7 +73,7 @@ ExportResult OtlpHttpTransport::on_response(const client::Response& r) {
       if (log_)
         log_->log(core::LogLevel::kWarning,
                   fmt::format("OTLP exporter: undecodable success response from {}: {}",
-                              config_.endpoint, ps.error().message));
+                              core::redact_userinfo(config_.endpoint), ps.error().message));
       return res;
     }
     if (ps->rejected > 0 || !ps->error_message.empty()) {
@@ -80,14 +81,15 @@ ExportResult OtlpHttpTransport::on_response(const client::Response& r) {
       if (log_)
         log_->log(core::LogLevel::kWarning,
                   fmt::format("OTLP exporter: partial success from {}: {} {} rejected: {}",
-                              config_.endpoint, ps->rejected, codec_.items,
+                              core::redact_userinfo(config_.endpoint), ps->rejected, codec_.items,
                               clip(ps->error_message)));
     }
     return res;
   }
   if (status == 0) {
     res.code = ExportResult::Code::kRetryableFailure;
-    res.message = fmt::format("{}: {}", config_.endpoint, r.error());
+    res.message = fmt::format("{}: {}", core::redact_userinfo(config_.endpoint),
+                              core::redact_url_in(r.error(), config_.endpoint));
     return res;
   }
   res.code = is_retryable_http_status(status) ? ExportResult::Code::kRetryableFailure
@@ -99,8 +101,10 @@ ExportResult OtlpHttpTransport::on_response(const client::Response& r) {
                                : otel::decode_rpc_status(r.text());
     detail = st && !st->message.empty() ? st->message : clip(r.text());
   }
-  res.message = detail.empty() ? fmt::format("{}: HTTP {}", config_.endpoint, status)
-                               : fmt::format("{}: HTTP {}: {}", config_.endpoint, status, detail);
+  res.message =
+      detail.empty()
+          ? fmt::format("{}: HTTP {}", core::redact_userinfo(config_.endpoint), status)
+          : fmt::format("{}: HTTP {}: {}", core::redact_userinfo(config_.endpoint), status, detail);
   return res;
 }
 

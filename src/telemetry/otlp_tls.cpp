@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/redact.hpp"
+
 namespace loadgen::telemetry {
 
 client::TlsOptions otlp_tls_options(const otel::OtlpExporterConfig& config, core::LogSink* log) {
@@ -20,7 +22,7 @@ client::TlsOptions otlp_tls_options(const otel::OtlpExporterConfig& config, core
     log->log(core::LogLevel::kWarning,
              fmt::format("OTEL_EXPORTER_OTLP_[{0}_]CERTIFICATE / CLIENT_CERTIFICATE / CLIENT_KEY: "
                          "{1}; exports to {2} will fail the TLS handshake",
-                         signal, error, config.endpoint));
+                         signal, error, core::redact_userinfo(config.endpoint)));
   }
   return tls;
 }

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <exception>
 
+#include "core/redact.hpp"
+
 namespace loadgen::telemetry {
 
 RetryingTransport::RetryingTransport(client::EventLoop& loop,
@@ -62,7 +64,8 @@ core::Task<ExportResult> RetryingTransport::send(const std::string& body,
   for (std::uint32_t n = 0;; ++n) {
     if (deadline - Clock::now() <= Clock::duration::zero()) {
       res.code = ExportResult::Code::kRetryableFailure;
-      if (res.message.empty()) res.message = fmt::format("{}: export timed out", config_.endpoint);
+      if (res.message.empty())
+        res.message = fmt::format("{}: export timed out", core::redact_userinfo(config_.endpoint));
       co_return res;
     }
     Attempt a;
@@ -70,10 +73,12 @@ core::Task<ExportResult> RetryingTransport::send(const std::string& body,
       a = co_await attempt(bytes, deadline);
     } catch (const std::exception& e) {
       a.result.code = ExportResult::Code::kFailure;
-      a.result.message = fmt::format("{}: {}", config_.endpoint, e.what());
+      a.result.message = fmt::format("{}: {}", core::redact_userinfo(config_.endpoint),
+                                     core::redact_url_in(e.what(), config_.endpoint));
     } catch (...) {  // core::Cancelled: cancel() stopped the request
       a.result.code = ExportResult::Code::kFailure;
-      a.result.message = fmt::format("{}: export cancelled", config_.endpoint);
+      a.result.message =
+          fmt::format("{}: export cancelled", core::redact_userinfo(config_.endpoint));
     }
     ExportResult one = std::move(a.result);
     one.retries = res.retries;

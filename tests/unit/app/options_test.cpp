@@ -459,6 +459,10 @@ TEST_F(OptionsTest, Host) {
               HasSubstr("--host: 'localhost:8080' is not an http:// or https:// URL"));
   EXPECT_THAT(fails({"-H", "http://"}), HasSubstr("is not an http:// or https:// URL"));
   EXPECT_THAT(fails({"-H", "ftp://x"}), HasSubstr("is not an http:// or https:// URL"));
+  const std::string out = fails({"-H", "http://user:s3cret@host:99999"});
+  EXPECT_THAT(out,
+              HasSubstr("--host: 'http://REDACTED@host:99999' is not an http:// or https:// URL"));
+  EXPECT_THAT(out, Not(HasSubstr("s3cret")));
 }
 
 TEST_F(OptionsTest, CrossOptionRules) {
@@ -475,6 +479,73 @@ TEST_F(OptionsTest, CrossOptionRules) {
 TEST_F(OptionsTest, BodyFileIsReadVerbatim) {
   write("body.json", "{\"a\": 1}\n\x01");
   EXPECT_EQ(ok({"--body-file", "body.json"}).body, "{\"a\": 1}\n\x01");
+}
+
+// Issue 10: inputs that can never work are usage errors naming the input.
+TEST_F(OptionsTest, DirectoriesAreNotFiles) {
+  std::filesystem::create_directories(dir_ / "adir");
+  EXPECT_THAT(fails({"--config", "adir"}),
+              HasSubstr("--config: 'adir' is not a readable file (is a directory)"));
+  EXPECT_THAT(fails({"--body-file", "adir"}),
+              HasSubstr("--body-file: 'adir' is not a readable file (is a directory)"));
+  std::filesystem::create_directories(dir_ / "locust.conf");
+  EXPECT_THAT(fails({}), HasSubstr("'locust.conf' is not a readable file (is a directory)"));
+}
+
+TEST_F(OptionsTest, ConfigFileWithUtf8BomIsRead) {
+  write("bom.conf", "\xEF\xBB\xBFusers = 7\nrun-time = 3s\n");
+  const Options o = ok({"--config", "bom.conf"});
+  EXPECT_EQ(o.users, 7);
+  EXPECT_EQ(o.run_time, 3s);
+  write("locust.conf", "\xEF\xBB\xBF# a comment first\nspawn-rate = 4\n");
+  EXPECT_EQ(ok({}).spawn_rate, 4.0);
+}
+
+TEST_F(OptionsTest, UsersBeyondTheRangeSaySo) {
+  EXPECT_THAT(fails({"-u", "1000000001"}),
+              HasSubstr("--users: '1000000001' is out of range (0..1000000000)"));
+  EXPECT_THAT(fails({"-u", "99999999999999999999999"}),
+              HasSubstr("--users: '99999999999999999999999' is out of range (0..1000000000)"));
+  EXPECT_THAT(fails({"-u", "12x"}), HasSubstr("--users: '12x' is not an integer"));
+  EXPECT_EQ(ok({"-u", "1000000000"}).users, 1'000'000'000);
+}
+
+TEST_F(OptionsTest, RunTimeZeroMeansNoLimitAsInLocust) {
+  EXPECT_FALSE(ok({"-t", "0"}).run_time);
+  EXPECT_FALSE(ok({"-t", "0s"}).run_time);
+  EXPECT_FALSE(ok({}, env({{"LOCUST_RUN_TIME", "0"}})).run_time);
+  EXPECT_EQ(ok({"-t", "1s"}).run_time, 1s);
+}
+
+TEST_F(OptionsTest, UnsupportedLocustEnvVarsWarnOncePerVariable) {
+  ParseResult r = parse({}, env({{"LOCUST_HTML", "report.html"},
+                                 {"LOCUST_TAGS", "[a, b]"},
+                                 {"LOCUST_MODE_MASTER", "true"},
+                                 {"LOCUST_HATCH_RATE", "5"},
+                                 {"LOCUST_USRES", "5"},
+                                 {"LOCUST_EXPECT_WORKERS", ""},  // empty counts as unset
+                                 {"LOCUST_USERS", "3"},
+                                 {"LOCUST_HTTP_USER_WEIGHT", "2"}}));
+  ASSERT_EQ(r.action, ParseResult::Action::kRun) << r.output;
+  EXPECT_EQ(r.options.users, 3);
+  ASSERT_EQ(r.warnings.size(), 5u) << ::testing::PrintToString(r.warnings);
+  auto warned = [&](const std::string& var, const std::string& advice) {
+    int n = 0;
+    for (const std::string& w : r.warnings) {
+      if (w.starts_with(var + " (environment)")) {
+        ++n;
+        EXPECT_THAT(w, HasSubstr(advice));
+      }
+    }
+    EXPECT_EQ(n, 1) << var;
+  };
+  warned("LOCUST_HTML", "use LOCUST_CSV or LOCUST_JSON_FILE");
+  warned("LOCUST_TAGS", "no tags");
+  warned("LOCUST_MODE_MASTER", "distributed mode is not supported");
+  warned("LOCUST_HATCH_RATE", "use LOCUST_SPAWN_RATE");
+  warned("LOCUST_USRES", "not a setting loadgen knows");
+  EXPECT_TRUE(ok({}).users == 1);
+  EXPECT_TRUE(parse({}).warnings.empty());
 }
 
 }  // namespace

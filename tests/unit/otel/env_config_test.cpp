@@ -122,6 +122,73 @@ TEST(OtlpEndpoint, InvalidIsAnError) {
   }
 }
 
+// Issue 10: an endpoint whose port can never be connected to is a configuration error, and
+// the message never shows credentials from the URL.
+TEST(OtlpEndpoint, InvalidPortIsAnErrorWithoutCredentials) {
+  for (const char* bad : {"http://localhost:99999", "http://localhost:abc", "http://h:0",
+                          "http://user:s3cret@localhost:65536/v1", "http://[::1]:1x",
+                          "http://h:", "http://user:s3cret@:4318", "http://[::1"}) {
+    for (const char* var : {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"}) {
+      auto c = otlp_exporter_config_from_env({{var, bad}}, Signal::kTraces, nullptr);
+      ASSERT_FALSE(c.ok()) << bad;
+      EXPECT_EQ(c.error().code, "bad_value");
+      EXPECT_EQ(c.error().message.rfind(std::string(var) + "=\"", 0), 0u) << c.error().message;
+      EXPECT_EQ(c.error().message.find("s3cret"), std::string::npos) << c.error().message;
+    }
+  }
+  auto c = otlp_exporter_config_from_env(
+      {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:99999"}}, Signal::kTraces, nullptr);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().message,
+            "OTEL_EXPORTER_OTLP_ENDPOINT=\"http://localhost:99999\": the port '99999' is not a "
+            "number in 1..65535");
+  c = otlp_exporter_config_from_env({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://u:p@h:abc"}},
+                                    Signal::kTraces, nullptr);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().message,
+            "OTEL_EXPORTER_OTLP_ENDPOINT=\"http://REDACTED@h:abc\": the port 'abc' is not a "
+            "number in 1..65535");
+  // Valid ports, IPv6 and userinfo still pass (the exporter uses the URL as given).
+  EXPECT_EQ(otlp({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://[::1]:4318"}}).endpoint,
+            "http://[::1]:4318/v1/traces");
+  EXPECT_EQ(otlp({{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://u:p@h:65535/x"}}).endpoint,
+            "http://u:p@h:65535/x");
+  EXPECT_EQ(otlp({{"OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"},
+                  {"OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317"}})
+                .endpoint,
+            "https://collector:4317");
+}
+
+// An unusable endpoint of a signal whose OTLP exporter is in use fails the configuration.
+TEST(OtlpEndpoint, InvalidPortFailsTheSignalThatUsesIt) {
+  EXPECT_FALSE(
+      traces_config_from_env({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://h:99999"}}, nullptr));
+  EXPECT_FALSE(logs_config_from_env(
+      {{"OTEL_LOGS_EXPORTER", "otlp"}, {"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://h:abc"}},
+      nullptr));
+  EXPECT_TRUE(traces_config_from_env(
+      {{"OTEL_TRACES_EXPORTER", "none"}, {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://h:99999"}},
+      nullptr));
+}
+
+TEST(OtlpFile, MissingFolderOrAFolderIsAnError) {
+  auto t = traces_config_from_env({{"LOADGEN_OTLP_FILE", "/nonexistent-dir/x.jsonl"}}, nullptr);
+  ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().message,
+            "LOADGEN_OTLP_FILE=\"/nonexistent-dir/x.jsonl\": its folder '/nonexistent-dir' does "
+            "not exist");
+  auto l = logs_config_from_env({{"LOADGEN_OTLP_LOGS_FILE", "/tmp"}}, nullptr);
+  ASSERT_FALSE(l);
+  EXPECT_EQ(l.error().message, "LOADGEN_OTLP_LOGS_FILE=\"/tmp\": is a folder");
+  auto m = metrics_config_from_env({{"LOADGEN_OTLP_METRICS_FILE", "/nonexistent-dir/m"}}, nullptr);
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().message.find("LOADGEN_OTLP_METRICS_FILE"), std::string::npos);
+  EXPECT_TRUE(traces_config_from_env({{"LOADGEN_OTLP_FILE", "/tmp/loadgen-x.jsonl"}}, nullptr));
+  EXPECT_TRUE(traces_config_from_env({{"LOADGEN_OTLP_FILE", "relative.jsonl"}}, nullptr));
+  EXPECT_TRUE(traces_config_from_env(
+      {{"OTEL_SDK_DISABLED", "true"}, {"LOADGEN_OTLP_FILE", "/nonexistent-dir/x"}}, nullptr));
+}
+
 TEST(OtlpHeaders, ParseAndMerge) {
   std::vector<std::string> w;
   const auto c = otlp({{"OTEL_EXPORTER_OTLP_HEADERS", "api-key=gen, x-team = a%20b ,Shared=g"},
@@ -143,6 +210,29 @@ TEST(OtlpHeaders, SkipsMalformed) {
   EXPECT_EQ(h, (Headers{{"ok", "1"}, {"k", "=,"}, {"dup", "2"}}));
   EXPECT_EQ(w.size(), 6u);
   for (const auto& msg : w) EXPECT_EQ(msg.rfind("VAR:", 0), 0u) << msg;
+}
+
+// Issue 10: a skipped entry is named by position and key; its value is never echoed.
+TEST(OtlpHeaders, WarningsNameTheKeyNeverTheValue) {
+  std::vector<std::string> w;
+  const auto h = parse_otlp_headers(
+      "Authorization Bearer s3cretA,api-key=s3cretB%zz,x-token=s3cretC%0A,bad key=s3cretD,"
+      "ok=fine",
+      "OTEL_EXPORTER_OTLP_HEADERS", &w);
+  EXPECT_EQ(h, (Headers{{"ok", "fine"}}));
+  ASSERT_EQ(w.size(), 4u);
+  for (const auto& msg : w) EXPECT_EQ(msg.find("s3cret"), std::string::npos) << msg;
+  EXPECT_EQ(w[0],
+            "OTEL_EXPORTER_OTLP_HEADERS: header entry 1 skipped: no '=' (the value is not shown)");
+  EXPECT_EQ(w[1],
+            "OTEL_EXPORTER_OTLP_HEADERS: header entry 2 (key \"api-key\") skipped: bad %XX "
+            "escape (the value is not shown)");
+  EXPECT_EQ(w[2],
+            "OTEL_EXPORTER_OTLP_HEADERS: header entry 3 (key \"x-token\") skipped: empty value or "
+            "control characters (the value is not shown)");
+  EXPECT_EQ(w[3],
+            "OTEL_EXPORTER_OTLP_HEADERS: header entry 4 (key \"bad\") skipped: the name is not an "
+            "HTTP token (the value is not shown)");
 }
 
 TEST(OtlpOptions, TimeoutCompressionCertificates) {

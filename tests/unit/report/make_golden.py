@@ -109,3 +109,9 @@ w.writerow(
 )
 fw._stats_history_data_rows(w, 1016.4)
 write("stats_history.csv", buf.getvalue())
+
+# Newer Locust's --json / --json-file: json.dumps(stats.serialize_stats(), indent=4). Last:
+# serialize_stats() resets the entries it reports (get_stripped_report).
+import json  # noqa: E402
+
+write("serialize_stats.json", json.dumps(stats.serialize_stats(), indent=4) + "\n")

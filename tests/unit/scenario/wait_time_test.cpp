@@ -63,20 +63,40 @@ TEST_P(ParseWaitTimeError, ReportsTheInputAndWhy) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, ParseWaitTimeError,
-    ::testing::Values(BadCase{"", "not of the form"}, BadCase{"constant", "not of the form"},
-                      BadCase{"constant(1", "not of the form"},
-                      BadCase{"constant(x)", "not a number"}, BadCase{"constant()", "not a number"},
-                      BadCase{"constant(1s)", "not a number"},
-                      BadCase{"constant(inf)", "not a number"},
-                      BadCase{"constant(nan)", "not a number"},
-                      BadCase{"between(1,)", "not a number"},
-                      BadCase{"constant(-1)", "negative"}, BadCase{"between(-1, 2)", "negative"},
-                      BadCase{"between(3, 1)", "MIN above MAX"},
-                      BadCase{"constant_throughput(0)", "rate above 0"},
-                      BadCase{"between(1)", "not a known wait time"},
-                      BadCase{"constant(1, 2)", "not a known wait time"},
-                      BadCase{"sometimes(1)", "not a known wait time"},
-                      BadCase{"(1)", "not a known wait time"}));
+    ::testing::Values(
+        BadCase{"", "not of the form"}, BadCase{"constant", "not of the form"},
+        BadCase{"constant(1", "not of the form"}, BadCase{"constant(x)", "not a number"},
+        BadCase{"constant()", "not a number"}, BadCase{"constant(1s)", "not a number"},
+        BadCase{"constant(inf)", "not a number"}, BadCase{"constant(nan)", "not a number"},
+        BadCase{"between(1,)", "not a number"}, BadCase{"constant(-1)", "negative"},
+        BadCase{"between(-1, 2)", "negative"}, BadCase{"between(3, 1)", "MIN above MAX"},
+        BadCase{"constant_throughput(0)", "rate above 0"},
+        BadCase{"constant(1e10)", "above the maximum wait"},
+        BadCase{"constant(86400.5)", "above the maximum wait"},
+        BadCase{"between(1, 1e300)", "above the maximum wait"},
+        BadCase{"between(1e10, 1e11)", "above the maximum wait"},
+        BadCase{"constant_pacing(1e19)", "above the maximum wait"},
+        BadCase{"constant_throughput(1e-10)", "rate of at least"},
+        BadCase{"constant(1e400)", "not a number"}, BadCase{"between(1)", "not a known wait time"},
+        BadCase{"constant(1, 2)", "not a known wait time"},
+        BadCase{"sometimes(1)", "not a known wait time"}, BadCase{"(1)", "not a known wait time"}));
+
+TEST(ParseWaitTime, TheMaximumIsAcceptedAndNeverWraps) {
+  auto c = parse_wait_time("constant(86400)");
+  ASSERT_TRUE(c.ok());
+  core::Rng rng(1);
+  EXPECT_EQ(c->next(rng, 0ns), 24h);
+  auto b = parse_wait_time("between(86399, 86400)");
+  ASSERT_TRUE(b.ok());
+  for (int i = 0; i < 100; ++i) {
+    const nanoseconds d = b->next(rng, 0ns);
+    ASSERT_GE(d, 86399s);
+    ASSERT_LE(d, 24h);
+  }
+  auto t = parse_wait_time("constant_throughput(0.0000115741)");  // just above 1/86400
+  ASSERT_TRUE(t.ok());
+  EXPECT_GT(t->next(rng, 0ns), 23h);
+}
 
 TEST(ParseWaitTime, NameOfTheOptionIsInTheMessage) {
   auto r = parse_wait_time("nope", "wait_time in locust.conf");
