@@ -296,7 +296,9 @@ void Engine::drain(std::vector<otel::LogRecord>& out, std::uint64_t& dropped) {
 }
 
 void Engine::reset_stats(double now_wall) {
-  collect();  // drop what the workers hold too
+  // Drop what the workers hold too; a worker still busy after 5 s would add its pre-reset
+  // counts at the next collection.
+  collect(std::chrono::seconds(5));
   stats_.reset(now_wall);
   exceptions_.clear();
 }
