@@ -323,7 +323,8 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
       malloc_trim(0);
     }
     if (now >= next_collect) {
-      eng.collect();
+      // A worker that answers later is merged at the next tick: no need to hold the loop.
+      eng.collect(std::chrono::milliseconds(500));
       (void)write_csv(true);  // a failure is retried at the next tick
       if (app_metrics)
         app_metrics->set_current_rates(eng.stats().current_rps(eng.stats().total()),
