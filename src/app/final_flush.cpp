@@ -18,23 +18,22 @@ struct Running {
 
 FlushOutcome flush_all(std::vector<FlushStep> steps, std::chrono::milliseconds bound,
                        const sigset_t& signals, std::chrono::milliseconds grace) {
-  // Heap-owned and released on abandon: a detached thread may still use its entry.
-  auto* running = new std::vector<std::unique_ptr<Running>>();
+  // Shared with its thread: a detached (abandoned) thread keeps its entry alive.
+  std::vector<std::shared_ptr<Running>> running;
   for (auto& s : steps) {
-    auto r = std::make_unique<Running>();
+    auto r = std::make_shared<Running>();
     r->step = std::move(s);
-    Running* raw = r.get();
-    r->thread = std::thread([raw, bound] {
-      raw->step.stop(bound);
-      raw->done.store(true, std::memory_order_release);
+    r->thread = std::thread([r, bound] {
+      r->step.stop(bound);
+      r->done.store(true, std::memory_order_release);
     });
-    running->push_back(std::move(r));
+    running.push_back(std::move(r));
   }
   const auto give_up = std::chrono::steady_clock::now() + bound + grace;
   FlushOutcome out;
   for (;;) {
     bool all = true;
-    for (const auto& r : *running) all = all && r->done.load(std::memory_order_acquire);
+    for (const auto& r : running) all = all && r->done.load(std::memory_order_acquire);
     if (all) break;
     if (std::chrono::steady_clock::now() >= give_up) {
       out.abandoned = true;
@@ -51,11 +50,10 @@ FlushOutcome flush_all(std::vector<FlushStep> steps, std::chrono::milliseconds b
     }
   }
   if (!out.abandoned) {
-    for (auto& r : *running) r->thread.join();
-    delete running;
+    for (auto& r : running) r->thread.join();
     return out;
   }
-  for (auto& r : *running) {
+  for (auto& r : running) {
     if (r->done.load(std::memory_order_acquire)) {
       r->thread.join();
       continue;
@@ -67,7 +65,7 @@ FlushOutcome flush_all(std::vector<FlushStep> steps, std::chrono::milliseconds b
     }
     r->thread.detach();
   }
-  return out;  // `running` is left to the process's exit
+  return out;
 }
 
 }  // namespace loadgen::app
