@@ -1,15 +1,15 @@
 #include "app/run.hpp"
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/ioctl.h>
-#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -19,26 +19,26 @@
 #include <utility>
 #include <variant>
 
-#include "core/clock.hpp"
-#include "engine/engine.hpp"
-#include "flags/ofrep_config.hpp"
-#include "otel/attribute_limits.hpp"
-#include "otel/env_config.hpp"
 #include "app/app_metrics.hpp"
 #include "app/final_flush.hpp"
 #include "app/loop_load.hpp"
 #include "app/run_plan.hpp"
-#include "otel/resource.hpp"
-#include "telemetry/log_pipeline.hpp"
-#include "telemetry/metrics_pipeline.hpp"
-#include "telemetry/trace_pipeline.hpp"
-#include "core/uuid.hpp"
+#include "core/clock.hpp"
 #include "core/random.hpp"
+#include "core/uuid.hpp"
+#include "engine/engine.hpp"
+#include "flags/ofrep_config.hpp"
 #include "http/url.hpp"
+#include "otel/attribute_limits.hpp"
+#include "otel/env_config.hpp"
+#include "otel/resource.hpp"
 #include "report/console.hpp"
 #include "report/csv.hpp"
 #include "report/json.hpp"
 #include "scenario/scenario.hpp"
+#include "telemetry/log_pipeline.hpp"
+#include "telemetry/metrics_pipeline.hpp"
+#include "telemetry/trace_pipeline.hpp"
 
 namespace loadgen::app {
 
@@ -260,8 +260,8 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
     app_metrics = std::make_unique<AppMetricSource>(
         eng, *metrics_cfg, std::move(t), static_cast<std::uint64_t>(core::wall_ns()));
     app_metrics->set_target(o.users);
-    metrics = std::make_unique<telemetry::MetricsPipeline>(*metrics_cfg, resource, *app_metrics,
-                                                           &log);
+    metrics =
+        std::make_unique<telemetry::MetricsPipeline>(*metrics_cfg, resource, *app_metrics, &log);
     metrics->start();
   }
   const int name_width = terminal_name_width();
@@ -289,7 +289,8 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   auto write_csv = [&](bool history) -> core::Status {
     if (!csv) return core::Ok{};
     core::Status st = csv->write_all(eng.stats(), exception_rows(eng));
-    if (st && history) st = csv->append_history(eng.stats(), static_cast<int>(eng.alive()), core::wall_seconds());
+    if (st && history)
+      st = csv->append_history(eng.stats(), static_cast<int>(eng.alive()), core::wall_seconds());
     if (!st && !csv_failing) {
       log.warning("{} (retrying every second)", st.error().message);
       csv_failing = true;
@@ -381,8 +382,10 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   const auto final_wait = std::chrono::milliseconds(
       static_cast<std::int64_t>(std::max(give_up - mono_s(), 2.0) * 1000.0));
   if (!eng.collect(final_wait)) {
-    log.warning("a worker did not hand over its last stats within {} ms; they are missing from "
-                "the reports", final_wait.count());
+    log.warning(
+        "a worker did not hand over its last stats within {} ms; they are missing from "
+        "the reports",
+        final_wait.count());
   }
   if (app_metrics)  // the final export's rates: as the final stats table has them
     app_metrics->set_current_rates(eng.stats().current_rps(eng.stats().total()),
@@ -420,8 +423,9 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   // ---- the final telemetry flush: the three signals at once, within --flush-timeout ----
   std::vector<FlushStep> steps;
   if (spans) {
-    steps.push_back(FlushStep{"traces", [p = spans.get()](auto b) { p->shutdown(b); },
-                              [p = spans.get()] { return fmt::format("{} spans queued", p->queued()); }});
+    steps.push_back(
+        FlushStep{"traces", [p = spans.get()](auto b) { p->shutdown(b); },
+                  [p = spans.get()] { return fmt::format("{} spans queued", p->queued()); }});
   }
   if (metrics) {
     // The final collection: every request of the run is in the exported histogram.
@@ -450,8 +454,9 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   std::string counters;
   if (spans) {
     const auto c = spans->counters();
-    counters += fmt::format("Spans: {} exported, {} dropped, {} in failed exports ({} failed exports, {} retries)\n",
-                            c.exported, c.dropped, c.failed_spans, c.failed_exports, c.retries);
+    counters += fmt::format(
+        "Spans: {} exported, {} dropped, {} in failed exports ({} failed exports, {} retries)\n",
+        c.exported, c.dropped, c.failed_spans, c.failed_exports, c.retries);
   }
   if (metrics) {
     const auto c = metrics->counters();
@@ -460,8 +465,10 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   }
   if (export_logs) {
     const auto c = logs->counters();
-    counters += fmt::format("Log records: {} exported, {} dropped, {} in failed exports ({} failed exports, {} retries)\n",
-                            c.exported, c.dropped, c.failed_spans, c.failed_exports, c.retries);
+    counters += fmt::format(
+        "Log records: {} exported, {} dropped, {} in failed exports ({} failed exports, {} "
+        "retries)\n",
+        c.exported, c.dropped, c.failed_spans, c.failed_exports, c.retries);
   }
   std::fwrite(counters.data(), 1, counters.size(), stderr);
   std::fflush(stderr);

@@ -243,27 +243,30 @@ bool gather(std::vector<std::future<T>>& pending,
 }  // namespace
 
 bool Engine::collect(std::chrono::milliseconds timeout) {
-  return gather(late_reports_, workers_, [](Worker& w) { return w.report(); },
-                std::chrono::steady_clock::now() + timeout, [this](std::size_t, WorkerReport r) {
-                  stats_.merge(std::move(r.stats));
-                  for (auto& [key, n] : r.exceptions) exceptions_[key] += n;
-                });
+  return gather(
+      late_reports_, workers_, [](Worker& w) { return w.report(); },
+      std::chrono::steady_clock::now() + timeout,
+      [this](std::size_t, WorkerReport r) {
+        stats_.merge(std::move(r.stats));
+        for (auto& [key, n] : r.exceptions) exceptions_[key] += n;
+      });
 }
 
 void Engine::drain(std::vector<otel::SpanData>& out, std::uint64_t& dropped) {
-  gather(late_spans_, workers_, [](Worker& w) { return w.take_spans(); },
-         std::chrono::steady_clock::now() + cfg_.drain_wait,
-         [this, &out, &dropped](std::size_t i, WorkerSpans taken) {
-           dropped += taken.dropped;
-           if (out.empty()) {
-             out = std::move(taken.spans);
-           } else {
-             out.insert(out.end(), std::make_move_iterator(taken.spans.begin()),
-                        std::make_move_iterator(taken.spans.end()));
-           }
-           // The CLIENT spans become SpanData here, on the exporter thread, not on the worker.
-           workers_[i]->append_client_spans(taken, out);
-         });
+  gather(
+      late_spans_, workers_, [](Worker& w) { return w.take_spans(); },
+      std::chrono::steady_clock::now() + cfg_.drain_wait,
+      [this, &out, &dropped](std::size_t i, WorkerSpans taken) {
+        dropped += taken.dropped;
+        if (out.empty()) {
+          out = std::move(taken.spans);
+        } else {
+          out.insert(out.end(), std::make_move_iterator(taken.spans.begin()),
+                     std::make_move_iterator(taken.spans.end()));
+        }
+        // The CLIENT spans become SpanData here, on the exporter thread, not on the worker.
+        workers_[i]->append_client_spans(taken, out);
+      });
 }
 
 std::vector<otel::Metric> Engine::collect_metrics(std::uint64_t now_unix_nano) {
@@ -273,12 +276,12 @@ std::vector<otel::Metric> Engine::collect_metrics(std::uint64_t now_unix_nano) {
     request_stream_ = std::make_unique<RequestMetricStream>(*cfg_.request_metrics, start_unix_nano_);
   }
   // Deltas add up: one merged at a later collection loses nothing.
-  gather(late_metrics_, workers_,
-         [now_unix_nano](Worker& w) { return w.take_metrics(now_unix_nano); },
-         std::chrono::steady_clock::now() + cfg_.drain_wait,
-         [this](std::size_t, std::shared_ptr<RequestMetrics::Delta> d) {
-           if (d) request_stream_->merge(*d);
-         });
+  gather(
+      late_metrics_, workers_, [now_unix_nano](Worker& w) { return w.take_metrics(now_unix_nano); },
+      std::chrono::steady_clock::now() + cfg_.drain_wait,
+      [this](std::size_t, std::shared_ptr<RequestMetrics::Delta> d) {
+        if (d) request_stream_->merge(*d);
+      });
   request_stream_->collect(now_unix_nano, out);
   // A metric with no point yet (no request so far) is left out rather than sent empty.
   std::erase_if(out, [](const otel::Metric& m) { return otel::data_point_count(m) == 0; });
@@ -286,13 +289,14 @@ std::vector<otel::Metric> Engine::collect_metrics(std::uint64_t now_unix_nano) {
 }
 
 void Engine::drain(std::vector<otel::LogRecord>& out, std::uint64_t& dropped) {
-  gather(late_logs_, workers_, [](Worker& w) { return w.take_logs(); },
-         std::chrono::steady_clock::now() + cfg_.drain_wait,
-         [&out, &dropped](std::size_t, std::pair<std::vector<otel::LogRecord>, std::uint64_t> r) {
-           dropped += r.second;
-           out.insert(out.end(), std::make_move_iterator(r.first.begin()),
-                      std::make_move_iterator(r.first.end()));
-         });
+  gather(
+      late_logs_, workers_, [](Worker& w) { return w.take_logs(); },
+      std::chrono::steady_clock::now() + cfg_.drain_wait,
+      [&out, &dropped](std::size_t, std::pair<std::vector<otel::LogRecord>, std::uint64_t> r) {
+        dropped += r.second;
+        out.insert(out.end(), std::make_move_iterator(r.first.begin()),
+                   std::make_move_iterator(r.first.end()));
+      });
 }
 
 void Engine::reset_stats(double now_wall) {

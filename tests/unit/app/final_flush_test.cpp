@@ -55,8 +55,7 @@ TEST_F(FinalFlushTest, TheStepsRunAtTheSameTimeWithTheBound) {
                      },
                      {}};
   };
-  const FlushOutcome out =
-      flush_all({step("traces"), step("metrics"), step("logs")}, 30s, sigs_);
+  const FlushOutcome out = flush_all({step("traces"), step("metrics"), step("logs")}, 30s, sigs_);
   EXPECT_FALSE(out.abandoned);
   EXPECT_EQ(saw_all.load(), 3);
   EXPECT_EQ(bound_ms.load(), 30000);  // each step gets the whole bound, not a share
