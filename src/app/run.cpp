@@ -422,20 +422,20 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
 
   // ---- the final telemetry flush: the three signals at once, within --flush-timeout ----
   std::vector<FlushStep> steps;
+  // What an abandoned step leaves behind besides the export in flight: its queue.
+  auto queued = [](std::size_t n, std::string_view what) {
+    return n == 0 ? std::string() : fmt::format("{} {} queued", n, what);
+  };
   if (spans) {
-    steps.push_back(
-        FlushStep{"traces", [p = spans.get()](auto b) { p->shutdown(b); },
-                  [p = spans.get()] { return fmt::format("{} spans queued", p->queued()); }});
+    steps.push_back(FlushStep{"traces", [p = spans.get()](auto b) { p->shutdown(b); },
+                              [p = spans.get(), queued] { return queued(p->queued(), "spans"); }});
   }
   if (metrics) {
     // The final collection: every request of the run is in the exported histogram.
     steps.push_back(FlushStep{"metrics", [p = metrics.get()](auto b) { p->shutdown(b); }, {}});
   }
   steps.push_back(FlushStep{"logs", [p = logs.get()](auto b) { p->shutdown(b); },
-                            [p = logs.get(), export_logs] {
-                              return export_logs ? fmt::format("{} log records queued", p->queued())
-                                                 : std::string();
-                            }});
+                            [p = logs.get(), queued] { return queued(p->queued(), "log records"); }});
   const FlushOutcome flushed = flush_all(std::move(steps), o.flush_timeout, sigs);
   if (flushed.abandoned) {
     // The pipelines' threads still run: end the process here, without destroying them. Every
