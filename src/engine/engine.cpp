@@ -212,29 +212,39 @@ void Engine::kill_all_now() {
 
 namespace {
 
-// Asks every worker without a pending answer for a new one (`ask`), then waits until
-// `deadline` for the answers and hands each ready one to `use(worker index, answer)`. An
-// answer not ready by then stays in its slot for the next call: a worker whose loop is busy
-// (a large body being decoded, a task that blocks) has already handed its data over, so
-// dropping the future would lose it. True when no answer is left pending.
+// Gathers from every worker what it holds now: asks each (`ask`), waits until `deadline` and
+// hands each answer to `use(worker index, answer)`. An answer not ready by then stays in its
+// slot for the next call: a worker whose loop is busy (a large body being decoded, a task
+// that blocks) has already handed its data over, so dropping the future would lose it. An
+// earlier call's answer found ready is used and the worker asked again, so that what it
+// recorded since is gathered too. True when every worker answered this call in time.
 template <class T, class Ask, class Use>
 bool gather(std::vector<std::future<T>>& pending,
             const std::vector<std::unique_ptr<Worker>>& workers, Ask ask,
             std::chrono::steady_clock::time_point deadline, Use use) {
+  std::vector<bool> fresh(workers.size(), false);
   for (std::size_t i = 0; i < workers.size(); ++i) {
-    if (!pending[i].valid()) pending[i] = ask(*workers[i]);
+    if (!pending[i].valid()) {
+      pending[i] = ask(*workers[i]);
+      fresh[i] = true;
+    }
   }
   bool all = true;
   for (std::size_t i = 0; i < workers.size(); ++i) {
-    if (pending[i].wait_until(deadline) != std::future_status::ready) {
-      all = false;
-      continue;
-    }
-    try {
-      use(i, pending[i].get());  // get() empties the slot
-    } catch (const std::future_error&) {
-      // The worker's loop was stopped before it ran the request (process exit): nothing to
-      // merge, and the slot is empty again.
+    for (;;) {
+      if (pending[i].wait_until(deadline) != std::future_status::ready) {
+        all = false;
+        break;
+      }
+      try {
+        use(i, pending[i].get());  // get() empties the slot
+      } catch (const std::future_error&) {
+        // The worker's loop was stopped before it ran the request (process exit): nothing
+        // to merge, and the slot is empty again.
+      }
+      if (fresh[i]) break;
+      pending[i] = ask(*workers[i]);  // the late answer is in; now what came after it
+      fresh[i] = true;
     }
   }
   return all;
