@@ -365,6 +365,9 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
     case OptionId::kSeed:
       if (!parse_integer(v, o.seed)) p.bad_value(s, v, "not an unsigned 64-bit integer");
       return;
+    case OptionId::kFlushTimeout:
+      convert_duration(s, p, o.flush_timeout);
+      return;
   }
 }
 

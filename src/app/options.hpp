@@ -46,6 +46,7 @@ struct Options {
   bool insecure = false;                             // --insecure (no TLS verification)
   int max_redirects = 30;                            // --max-redirects (>= 0)
   std::uint64_t seed = 0;                            // --seed (0 = random)
+  std::chrono::milliseconds flush_timeout{5000};     // --flush-timeout: final telemetry flush
   std::string config_file;                           // --config FILE (informational)
 };
 

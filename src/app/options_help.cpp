@@ -88,6 +88,10 @@ constexpr std::array kSpecs = {
                "Worker threads (default 0 = one per CPU core)"},
     OptionSpec{OptionId::kSeed, "seed", "", "LOADGEN_SEED", K::kValue, G::kLoadgen, "N",
                "Random seed for reproducible runs (default 0 = random)"},
+    OptionSpec{OptionId::kFlushTimeout, "flush-timeout", "", "LOADGEN_FLUSH_TIMEOUT", K::kValue,
+               G::kLoadgen, "DURATION",
+               "At exit, flush traces, metrics and logs together for at most this long; a "
+               "second Ctrl-C abandons the flush (default 5s)"},
 };
 
 constexpr std::size_t kHelpColumn = 32;

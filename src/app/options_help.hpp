@@ -42,6 +42,7 @@ enum class OptionId {
   kInsecure,
   kMaxRedirects,
   kSeed,
+  kFlushTimeout,
 };
 
 enum class OptionKind {

@@ -1,15 +1,15 @@
 #include "app/run.hpp"
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/ioctl.h>
-#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -19,25 +19,26 @@
 #include <utility>
 #include <variant>
 
-#include "core/clock.hpp"
-#include "engine/engine.hpp"
-#include "flags/ofrep_config.hpp"
-#include "otel/attribute_limits.hpp"
-#include "otel/env_config.hpp"
 #include "app/app_metrics.hpp"
+#include "app/final_flush.hpp"
 #include "app/loop_load.hpp"
 #include "app/run_plan.hpp"
-#include "otel/resource.hpp"
-#include "telemetry/log_pipeline.hpp"
-#include "telemetry/metrics_pipeline.hpp"
-#include "telemetry/trace_pipeline.hpp"
-#include "core/uuid.hpp"
+#include "core/clock.hpp"
 #include "core/random.hpp"
+#include "core/uuid.hpp"
+#include "engine/engine.hpp"
+#include "flags/ofrep_config.hpp"
 #include "http/url.hpp"
+#include "otel/attribute_limits.hpp"
+#include "otel/env_config.hpp"
+#include "otel/resource.hpp"
 #include "report/console.hpp"
 #include "report/csv.hpp"
 #include "report/json.hpp"
 #include "scenario/scenario.hpp"
+#include "telemetry/log_pipeline.hpp"
+#include "telemetry/metrics_pipeline.hpp"
+#include "telemetry/trace_pipeline.hpp"
 
 namespace loadgen::app {
 
@@ -47,7 +48,7 @@ double mono_s() { return static_cast<double>(core::mono_ns()) * 1e-9; }
 
 int terminal_name_width() {
   winsize ws{};
-  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+  if (isatty(STDERR_FILENO) && ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
     return std::max(report::stats_name_width_for_terminal(ws.ws_col), 40);
   }
   return report::kStatsNameWidth;
@@ -219,28 +220,31 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
 
   const double t0 = mono_s();
   engine::Engine eng(std::move(cfg), std::move(plan->scenario), t0, core::wall_seconds());
+  // One resource per process (OTel resource/sdk.md): built once, so traces, metrics and logs
+  // carry the same service.instance.id, and its warnings are printed once.
+  const otel::Resource resource = [&] {
+    std::vector<std::string> warnings;
+    otel::Resource r = otel::make_resource(env, "loadgen", process_facts(), &warnings);
+    for (const auto& w : warnings) log.warning("{}", w);
+    return r;
+  }();
+  for (const auto& a : resource.attributes) {
+    if (a.key == "service.name") {
+      if (const auto* name = std::get_if<std::string>(&a.value.v)) log.set_service_name(*name);
+    }
+  }
   std::unique_ptr<telemetry::TracePipeline> spans;
   if (export_spans) {
-    std::vector<std::string> warnings;
-    otel::Resource resource = otel::make_resource(env, "loadgen", process_facts(), &warnings);
-    for (const auto& w : warnings) log.warning("{}", w);
-    spans = std::make_unique<telemetry::TracePipeline>(*traces, std::move(resource), eng, &log);
+    spans = std::make_unique<telemetry::TracePipeline>(*traces, resource, eng, &log);
     spans->start();
   }
   // The log pipeline runs in every run: it carries the users' log lines to the console too.
   app_logs.attach(&eng);
   std::unique_ptr<telemetry::LogPipeline> logs;
   {
-    std::vector<std::string> warnings;
-    otel::Resource resource = otel::make_resource(env, "loadgen", process_facts(), &warnings);
-    for (const auto& a : resource.attributes) {
-      if (a.key == "service.name") {
-        if (const auto* name = std::get_if<std::string>(&a.value.v)) log.set_service_name(*name);
-      }
-    }
     otel::LogsConfig lc = logs_cfg ? *logs_cfg : otel::LogsConfig{};
     if (!export_logs) lc.exporters.kinds.clear();
-    logs = std::make_unique<telemetry::LogPipeline>(lc, std::move(resource), app_logs, &log);
+    logs = std::make_unique<telemetry::LogPipeline>(lc, resource, app_logs, &log);
     logs->start();
   }
   std::unique_ptr<AppMetricSource> app_metrics;
@@ -256,10 +260,8 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
     app_metrics = std::make_unique<AppMetricSource>(
         eng, *metrics_cfg, std::move(t), static_cast<std::uint64_t>(core::wall_ns()));
     app_metrics->set_target(o.users);
-    std::vector<std::string> warnings;
-    otel::Resource resource = otel::make_resource(env, "loadgen", process_facts(), &warnings);
-    metrics = std::make_unique<telemetry::MetricsPipeline>(*metrics_cfg, std::move(resource),
-                                                           *app_metrics, &log);
+    metrics =
+        std::make_unique<telemetry::MetricsPipeline>(*metrics_cfg, resource, *app_metrics, &log);
     if (auto st = metrics->start(); !st) {
       log.error("{} ({})", st.error().message, st.error().hint);
       return kUsageExitCode;
@@ -284,15 +286,22 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   double next_cpu_check = t0 + LoopLoadWatch::kIntervalS;
   double next_print = t0 + 2.0;
   const double deadline = o.run_time ? t0 + static_cast<double>(o.run_time->count()) : 0;
-  bool csv_error_reported = false;
-  auto write_csv = [&](bool history) {
-    if (!csv) return;
+  // A periodic write that fails (EMFILE at the open-files limit, a full disk) is retried at
+  // the next tick and said once until it works again; only the final write decides exit 3.
+  bool csv_failing = false;
+  auto write_csv = [&](bool history) -> core::Status {
+    if (!csv) return core::Ok{};
     core::Status st = csv->write_all(eng.stats(), exception_rows(eng));
-    if (st && history) st = csv->append_history(eng.stats(), static_cast<int>(eng.alive()), core::wall_seconds());
-    if (!st && !csv_error_reported) {
-      log.error("{}", st.error().message);
-      csv_error_reported = true;
+    if (st && history)
+      st = csv->append_history(eng.stats(), static_cast<int>(eng.alive()), core::wall_seconds());
+    if (!st && !csv_failing) {
+      log.warning("{} (retrying every second)", st.error().message);
+      csv_failing = true;
+    } else if (st && csv_failing) {
+      log.info("--csv: the reports are written again");
+      csv_failing = false;
     }
+    return st;
   };
 
   // ---- main loop: ramp, stats, run time, signals ----
@@ -318,8 +327,9 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
       malloc_trim(0);
     }
     if (now >= next_collect) {
-      eng.collect();
-      write_csv(true);
+      // A worker that answers later is merged at the next tick: no need to hold the loop.
+      eng.collect(std::chrono::milliseconds(500));
+      (void)write_csv(true);  // a failure is retried at the next tick
       if (app_metrics)
         app_metrics->set_current_rates(eng.stats().current_rps(eng.stats().total()),
                                        eng.stats().current_fail_per_sec(eng.stats().total()));
@@ -332,9 +342,9 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
     if (now >= next_print) {
       if (periodic_tables) {
         std::string table = report::format_stats_table(eng.stats(), true, name_width);
-        std::fwrite(table.data(), 1, table.size(), stdout);
-        std::fputc('\n', stdout);
-        std::fflush(stdout);
+        std::fwrite(table.data(), 1, table.size(), stderr);
+        std::fputc('\n', stderr);
+        std::fflush(stderr);
       }
       next_print += 2.0;
     }
@@ -370,74 +380,103 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
     }
   }
   if (!eng.idle()) log.warning("{} users did not stop in time; abandoning them", eng.alive());
-  eng.collect();
+  // The final collection waits for every worker within the stop bound (at least 2 s): a
+  // worker busy at the last tick still hands over everything it counted.
+  const auto final_wait = std::chrono::milliseconds(
+      static_cast<std::int64_t>(std::max(give_up - mono_s(), 2.0) * 1000.0));
+  if (!eng.collect(final_wait)) {
+    log.warning(
+        "a worker did not hand over its last stats within {} ms; they are missing from "
+        "the reports",
+        final_wait.count());
+  }
   if (app_metrics)  // the final export's rates: as the final stats table has them
     app_metrics->set_current_rates(eng.stats().current_rps(eng.stats().total()),
                                    eng.stats().current_fail_per_sec(eng.stats().total()));
-  // Flush every signal (every exit path comes through here) within one bound: the longest of
-  // their export timeouts, shared, so a dead collector cannot hold the exit once per signal.
-  {
-    auto timeout_of = [](std::chrono::milliseconds t) {
-      return t.count() > 0 ? t : std::chrono::milliseconds(30000);
-    };
-    std::chrono::milliseconds bound =
-        timeout_of(logs_cfg ? logs_cfg->batch.export_timeout : otel::kBlrpDefaults.export_timeout);
-    if (spans) bound = std::max(bound, timeout_of(traces->batch.export_timeout));
-    if (metrics) bound = std::max(bound, timeout_of(metrics_cfg->export_timeout));
-    const auto end = std::chrono::steady_clock::now() + bound;
-    auto left = [&end] {
-      return std::max(std::chrono::milliseconds(100),
-                      std::chrono::duration_cast<std::chrono::milliseconds>(
-                          end - std::chrono::steady_clock::now()));
-    };
-    if (spans) spans->shutdown(left());
-    // The final collection: every request of the run is in the exported histogram.
-    if (metrics) metrics->shutdown(left());
-    logs->shutdown(left());
-  }
-  eng.shutdown();
-  write_csv(true);
 
-  // ---- summary ----
+  // ---- reports and summary, before the telemetry flush (a dead collector cannot hold them) ----
+  bool report_lost = false;
+  if (core::Status st = write_csv(true); !st) {
+    log.error("--csv: the final reports could not be written: {}", st.error().message);
+    report_lost = true;
+  }
+  // Tables and log lines go to stderr, as Locust's do: stdout carries only --json.
   std::string summary = report::format_stats_table(eng.stats(), false, name_width);
   summary += '\n';
   summary += report::format_percentiles_table(eng.stats(), name_width);
   summary += '\n';
   summary += report::format_error_report(eng.stats(), name_width);
   summary += exception_report(eng);
-  if (spans) {
-    const auto c = spans->counters();
-    summary += fmt::format("Spans: {} exported, {} dropped, {} in failed exports ({} failed exports, {} retries)\n",
-                           c.exported, c.dropped, c.failed_spans, c.failed_exports, c.retries);
-  }
-  if (metrics) {
-    const auto c = metrics->counters();
-    summary += fmt::format("Metrics: {} exports ({} data points), {} failed exports\n", c.exports,
-                           c.data_points, c.failed_exports);
-  }
-  if (export_logs) {
-    const auto c = logs->counters();
-    summary += fmt::format("Log records: {} exported, {} dropped, {} in failed exports ({} failed exports, {} retries)\n",
-                           c.exported, c.dropped, c.failed_spans, c.failed_exports, c.retries);
-  }
   summary += loop_load.summary();
-  std::fwrite(summary.data(), 1, summary.size(), stdout);
-  std::fflush(stdout);
-
+  std::fwrite(summary.data(), 1, summary.size(), stderr);
+  std::fflush(stderr);
   if (o.json) {
     const std::string js = report::format_json_summary(eng.stats());
     std::fwrite(js.data(), 1, js.size(), stdout);
     std::fflush(stdout);
   }
-  bool report_lost = csv_error_reported;
   if (!o.json_file.empty() && !write_file(o.json_file, report::format_json_summary(eng.stats()))) {
     log.error("--json-file: cannot write '{}': {}", o.json_file, std::strerror(errno));
     report_lost = true;
   }
-
   const bool failed = eng.stats().total().num_failures > 0 || eng.exception_count() > 0;
   // A report that could not be written is lost data: that outranks failed requests.
   const int code = report_lost ? kExitFatal : failed ? o.exit_code_on_error : kExitOk;
+
+  // ---- the final telemetry flush: the three signals at once, within --flush-timeout ----
+  std::vector<FlushStep> steps;
+  // What an abandoned step leaves behind besides the export in flight: its queue.
+  auto queued = [](std::size_t n, std::string_view what) {
+    return n == 0 ? std::string() : fmt::format("{} {} queued", n, what);
+  };
+  if (spans) {
+    steps.push_back(FlushStep{"traces", [p = spans.get()](auto b) { p->shutdown(b); },
+                              [p = spans.get(), queued] { return queued(p->queued(), "spans"); }});
+  }
+  if (metrics) {
+    // The final collection: every request of the run is in the exported histogram. It runs
+    // beside the traces' and logs' final exports, so loadgen's own span/log export counters
+    // in it may miss the outcome of those last exports (the summary line below has it).
+    steps.push_back(FlushStep{"metrics", [p = metrics.get()](auto b) { p->shutdown(b); }, {}});
+  }
+  steps.push_back(FlushStep{"logs", [p = logs.get()](auto b) { p->shutdown(b); },
+                            [p = logs.get(), queued] { return queued(p->queued(), "log records"); }});
+  const FlushOutcome flushed = flush_all(std::move(steps), o.flush_timeout, sigs);
+  if (flushed.abandoned) {
+    // The pipelines' threads still run: end the process here, without destroying them. Every
+    // report was written above.
+    log.warning("{}: abandoned the final telemetry flush of {}; exiting now (exit code {})",
+                flushed.signal == SIGINT    ? "Received SIGINT"
+                : flushed.signal == SIGTERM ? "Received SIGTERM"
+                                            : "Still flushing well past --flush-timeout",
+                flushed.unfinished, code);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(code);
+  }
+  eng.shutdown();
+
+  std::string counters;
+  if (spans) {
+    const auto c = spans->counters();
+    counters += fmt::format(
+        "Spans: {} exported, {} dropped, {} in failed exports ({} failed exports, {} retries)\n",
+        c.exported, c.dropped, c.failed_spans, c.failed_exports, c.retries);
+  }
+  if (metrics) {
+    const auto c = metrics->counters();
+    counters += fmt::format("Metrics: {} exports ({} data points), {} failed exports\n", c.exports,
+                            c.data_points, c.failed_exports);
+  }
+  if (export_logs) {
+    const auto c = logs->counters();
+    counters += fmt::format(
+        "Log records: {} exported, {} dropped, {} in failed exports ({} failed exports, {} "
+        "retries)\n",
+        c.exported, c.dropped, c.failed_spans, c.failed_exports, c.retries);
+  }
+  std::fwrite(counters.data(), 1, counters.size(), stderr);
+  std::fflush(stderr);
   log.info("Shutting down (exit code {})", code);
   return code;
 }

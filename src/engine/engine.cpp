@@ -57,6 +57,10 @@ Engine::Engine(EngineConfig cfg, scenario::Scenario scenario, double now_s, doub
                     cfg_.request_metrics ? &*cfg_.request_metrics : nullptr};
     workers_.push_back(std::make_unique<Worker>(i, wc));
   }
+  late_reports_.resize(workers_.size());
+  late_spans_.resize(workers_.size());
+  late_logs_.resize(workers_.size());
+  late_metrics_.resize(workers_.size());
   for (auto& w : workers_) w->start();
   if (cfg_.flags && !scenario_.users_flag.empty()) {
     workers_.front()->watch_flag(scenario_.users_flag, &flag_users_);
@@ -206,36 +210,73 @@ void Engine::kill_all_now() {
   for (auto& w : workers_) w->stop_all(/*graceful=*/false);
 }
 
-void Engine::collect(std::chrono::milliseconds timeout) {
-  std::vector<std::future<WorkerReport>> futures;
-  futures.reserve(workers_.size());
-  for (auto& w : workers_) futures.push_back(w->report());
-  for (auto& f : futures) {
-    if (f.wait_for(timeout) != std::future_status::ready) continue;
-    WorkerReport r = f.get();
-    stats_.merge(std::move(r.stats));
-    for (auto& [key, n] : r.exceptions) exceptions_[key] += n;
+namespace {
+
+// Gathers from every worker what it holds now: asks each (`ask`), waits until `deadline` and
+// hands each answer to `use(worker index, answer)`. An answer not ready by then stays in its
+// slot for the next call: a worker whose loop is busy (a large body being decoded, a task
+// that blocks) has already handed its data over, so dropping the future would lose it. An
+// earlier call's answer found ready is used and the worker asked again, so that what it
+// recorded since is gathered too. True when every worker answered this call in time.
+template <class T, class Ask, class Use>
+bool gather(std::vector<std::future<T>>& pending,
+            const std::vector<std::unique_ptr<Worker>>& workers, Ask ask,
+            std::chrono::steady_clock::time_point deadline, Use use) {
+  std::vector<bool> fresh(workers.size(), false);
+  for (std::size_t i = 0; i < workers.size(); ++i) {
+    if (!pending[i].valid()) {
+      pending[i] = ask(*workers[i]);
+      fresh[i] = true;
+    }
   }
+  bool all = true;
+  for (std::size_t i = 0; i < workers.size(); ++i) {
+    for (;;) {
+      if (pending[i].wait_until(deadline) != std::future_status::ready) {
+        all = false;
+        break;
+      }
+      try {
+        use(i, pending[i].get());  // get() empties the slot
+      } catch (const std::future_error&) {
+        // The worker's loop was stopped before it ran the request (process exit): nothing
+        // to merge, and the slot is empty again.
+      }
+      if (fresh[i]) break;
+      pending[i] = ask(*workers[i]);  // the late answer is in; now what came after it
+      fresh[i] = true;
+    }
+  }
+  return all;
+}
+
+}  // namespace
+
+bool Engine::collect(std::chrono::milliseconds timeout) {
+  return gather(
+      late_reports_, workers_, [](Worker& w) { return w.report(); },
+      std::chrono::steady_clock::now() + timeout,
+      [this](std::size_t, WorkerReport r) {
+        stats_.merge(std::move(r.stats));
+        for (auto& [key, n] : r.exceptions) exceptions_[key] += n;
+      });
 }
 
 void Engine::drain(std::vector<otel::SpanData>& out, std::uint64_t& dropped) {
-  std::vector<std::future<WorkerSpans>> futures;
-  futures.reserve(workers_.size());
-  for (auto& w : workers_) futures.push_back(w->take_spans());
-  for (std::size_t i = 0; i < futures.size(); ++i) {
-    auto& f = futures[i];
-    if (f.wait_for(std::chrono::seconds(1)) != std::future_status::ready) continue;
-    WorkerSpans taken = f.get();
-    dropped += taken.dropped;
-    if (out.empty()) {
-      out = std::move(taken.spans);
-    } else {
-      out.insert(out.end(), std::make_move_iterator(taken.spans.begin()),
-                 std::make_move_iterator(taken.spans.end()));
-    }
-    // The CLIENT spans become SpanData here, on the exporter thread, not on the worker.
-    workers_[i]->append_client_spans(taken, out);
-  }
+  gather(
+      late_spans_, workers_, [](Worker& w) { return w.take_spans(); },
+      std::chrono::steady_clock::now() + cfg_.drain_wait,
+      [this, &out, &dropped](std::size_t i, WorkerSpans taken) {
+        dropped += taken.dropped;
+        if (out.empty()) {
+          out = std::move(taken.spans);
+        } else {
+          out.insert(out.end(), std::make_move_iterator(taken.spans.begin()),
+                     std::make_move_iterator(taken.spans.end()));
+        }
+        // The CLIENT spans become SpanData here, on the exporter thread, not on the worker.
+        workers_[i]->append_client_spans(taken, out);
+      });
 }
 
 std::vector<otel::Metric> Engine::collect_metrics(std::uint64_t now_unix_nano) {
@@ -244,17 +285,13 @@ std::vector<otel::Metric> Engine::collect_metrics(std::uint64_t now_unix_nano) {
   if (!request_stream_) {
     request_stream_ = std::make_unique<RequestMetricStream>(*cfg_.request_metrics, start_unix_nano_);
   }
-  // A worker that does not answer within a second keeps its delta in its future, merged at a
-  // later collection: deltas add up, nothing is lost.
-  auto futures = std::exchange(late_metrics_, {});
-  for (auto& w : workers_) futures.push_back(w->take_metrics(now_unix_nano));
-  for (auto& f : futures) {
-    if (f.wait_for(std::chrono::seconds(1)) != std::future_status::ready) {
-      late_metrics_.push_back(std::move(f));
-      continue;
-    }
-    if (auto d = f.get()) request_stream_->merge(*d);
-  }
+  // Deltas add up: one merged at a later collection loses nothing.
+  gather(
+      late_metrics_, workers_, [now_unix_nano](Worker& w) { return w.take_metrics(now_unix_nano); },
+      std::chrono::steady_clock::now() + cfg_.drain_wait,
+      [this](std::size_t, std::shared_ptr<RequestMetrics::Delta> d) {
+        if (d) request_stream_->merge(*d);
+      });
   request_stream_->collect(now_unix_nano, out);
   // A metric with no point yet (no request so far) is left out rather than sent empty.
   std::erase_if(out, [](const otel::Metric& m) { return otel::data_point_count(m) == 0; });
@@ -262,20 +299,20 @@ std::vector<otel::Metric> Engine::collect_metrics(std::uint64_t now_unix_nano) {
 }
 
 void Engine::drain(std::vector<otel::LogRecord>& out, std::uint64_t& dropped) {
-  std::vector<std::future<std::pair<std::vector<otel::LogRecord>, std::uint64_t>>> futures;
-  futures.reserve(workers_.size());
-  for (auto& w : workers_) futures.push_back(w->take_logs());
-  for (auto& f : futures) {
-    if (f.wait_for(std::chrono::seconds(1)) != std::future_status::ready) continue;
-    auto [records, n] = f.get();
-    dropped += n;
-    out.insert(out.end(), std::make_move_iterator(records.begin()),
-               std::make_move_iterator(records.end()));
-  }
+  gather(
+      late_logs_, workers_, [](Worker& w) { return w.take_logs(); },
+      std::chrono::steady_clock::now() + cfg_.drain_wait,
+      [&out, &dropped](std::size_t, std::pair<std::vector<otel::LogRecord>, std::uint64_t> r) {
+        dropped += r.second;
+        out.insert(out.end(), std::make_move_iterator(r.first.begin()),
+                   std::make_move_iterator(r.first.end()));
+      });
 }
 
 void Engine::reset_stats(double now_wall) {
-  collect();  // drop what the workers hold too
+  // Drop what the workers hold too; a worker still busy after 5 s would add its pre-reset
+  // counts at the next collection.
+  collect(std::chrono::seconds(5));
   stats_.reset(now_wall);
   exceptions_.clear();
 }

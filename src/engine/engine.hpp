@@ -3,9 +3,9 @@
 // Contract: every method is called from one controlling thread (the app's main loop).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <atomic>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -46,6 +46,9 @@ struct EngineConfig {
   std::size_t log_capacity_per_worker = 0;
   // http.client.request.duration recorded by the workers; unset: not recorded.
   std::optional<RequestMetricsConfig> request_metrics;
+  // How long drain() and collect_metrics() wait for the workers' answers (all of them, not
+  // each); a late answer is kept and merged at the next call, never discarded.
+  std::chrono::milliseconds drain_wait{1000};
 };
 
 enum class RunState { kReady, kSpawning, kRunning, kStopping, kStopped };
@@ -70,14 +73,19 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   // True once every user has ended.
   bool idle() const;
 
-  // Merges the workers' deltas into stats(); waits at most `timeout` per worker.
-  void collect(std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+  // Merges the workers' deltas into stats(), waiting at most `timeout` (for all workers). A
+  // worker that answers later (its loop was busy) keeps its delta in a pending answer, merged
+  // at the next collect(): whatever a worker counted reaches the totals. Returns true when
+  // every worker has answered (nothing pending): call it with the stop bound after the users
+  // have stopped for the final figures.
+  bool collect(std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
   void reset_stats(double now_wall);
 
-  // otel::SpanSource, for the exporter thread (thread-safe; waits at most 1 s per worker).
+  // otel::SpanSource, for the exporter thread (thread-safe; waits at most cfg.drain_wait; a
+  // late worker's spans come with the next drain).
   void drain(std::vector<otel::SpanData>& out, std::uint64_t& dropped) override;
   // The request metrics as of now (cumulative or delta per the config); empty without them.
-  // Metrics thread only (waits at most 1 s per worker).
+  // Metrics thread only (waits at most cfg.drain_wait; late deltas merge at the next call).
   std::vector<otel::Metric> collect_metrics(std::uint64_t now_unix_nano);
   // otel::LogSource: the users' log records (same contract).
   void drain(std::vector<otel::LogRecord>& out, std::uint64_t& dropped) override;
@@ -117,8 +125,13 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   scenario::Scenario scenario_;
   std::unique_ptr<core::RateLimitedWarning> flag_warnings_;
   std::unique_ptr<core::RateLimitedWarning> failure_warnings_;  // transport failures
-  std::unique_ptr<RequestMetricStream> request_stream_;  // metrics thread
+  std::unique_ptr<RequestMetricStream> request_stream_;         // metrics thread
   std::uint64_t start_unix_nano_ = 0;
+  // Answers a worker has not given yet, one slot per worker (an empty future: none pending).
+  // Each is owned by the one thread that calls the matching method.
+  std::vector<std::future<WorkerReport>> late_reports_;  // collect()
+  std::vector<std::future<WorkerSpans>> late_spans_;     // exporter
+  std::vector<std::future<std::pair<std::vector<otel::LogRecord>, std::uint64_t>>> late_logs_;
   std::vector<std::future<std::shared_ptr<RequestMetrics::Delta>>> late_metrics_;  // metrics thread
   std::vector<std::unique_ptr<Worker>> workers_;
   ClassPicker picker_;

@@ -204,6 +204,8 @@ core::Status CsvWriter::append_history(const stats::Aggregate& a, int user_count
     history_.open(history_path(), std::ios::binary | std::ios::trunc);
     if (!history_) return file_error(history_path(), errno);
     text = stats_history_csv_header();
+  } else if (!history_) {
+    history_.clear();  // a failed write (e.g. a full disk) is retried at the next tick
   }
   text += format_stats_history_rows(a, user_count, now_wall, full_history_);
   history_.write(text.data(), static_cast<std::streamsize>(text.size()));

@@ -357,7 +357,7 @@ class RunResult:
 class LoadgenProcess:
     """A running loadgen; stdout/stderr go to files so they never block it."""
 
-    def __init__(self, args, env=None, extra_env=None, wrapper=(), cwd=None):
+    def __init__(self, args, env=None, extra_env=None, wrapper=(), cwd=None, preexec_fn=None):
         binary = loadgen_bin()
         if binary is None:
             raise unittest.SkipTest("loadgen binary not built (set LOADGEN_BIN)")
@@ -380,8 +380,10 @@ class LoadgenProcess:
         self._out = tempfile.NamedTemporaryFile(prefix="loadgen-out-", delete=False)
         self._err = tempfile.NamedTemporaryFile(prefix="loadgen-err-", delete=False)
         self.started = time.monotonic()
+        # preexec_fn runs in the child before exec (e.g. to lower its RLIMIT_NOFILE).
         self.proc = subprocess.Popen(self.args, stdout=self._out, stderr=self._err,
-                                     stdin=subprocess.DEVNULL, env=full_env, cwd=cwd)
+                                     stdin=subprocess.DEVNULL, env=full_env, cwd=cwd,
+                                     preexec_fn=preexec_fn)
         self.rusage = None
 
     def stdout_text(self):

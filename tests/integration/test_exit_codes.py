@@ -72,9 +72,9 @@ class ExitCodeTest(LoadgenTestCase):
         return os.path.join(out.dir, "no-such-dir")
 
     def assertSummaryPrinted(self, res):
-        # The final summary reaches stdout before the report files are written.
-        self.assertIn("Response time percentiles (approximated)", res.stdout, res.describe())
-        self.assertIn("Aggregated", res.stdout, res.describe())
+        # The final summary reaches stderr before the report files are written.
+        self.assertIn("Response time percentiles (approximated)", res.stderr, res.describe())
+        self.assertIn("Aggregated", res.stderr, res.describe())
 
     def test_json_file_unwritable(self):
         path = os.path.join(self.missing_dir(), "x.json")

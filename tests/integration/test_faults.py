@@ -60,7 +60,7 @@ class FaultKindTest(LoadgenTestCase):
         self.assertTrue(set(found) <= set(kinds),
                         f"{path}: kinds {found}, expected only {kinds}\n" + res.describe())
         self.assertEqual(sum(found.values()), int(stats[path]["Failure Count"]))
-        self.assertIn("Error report", res.stdout)
+        self.assertIn("Error report", res.stderr)
         counts = self.server.counts()
         self.assertGreater(counts["paths"].get("/ok", 0), 1)
         return res, out

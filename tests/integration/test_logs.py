@@ -67,7 +67,7 @@ class Logs(LoadgenTestCase):
             # console print, so all of them made it before the final flush).
             exported = {(r["trace_id"], r["span_id"], r["body"]) for r in user}
             self.assertLessEqual(set(shown), exported)
-            self.assertIn(f"Log records: {len(records)} exported, 0 dropped", res.stdout)
+            self.assertIn(f"Log records: {len(records)} exported, 0 dropped", res.stderr)
             if compression == "gzip" and protocol != "grpc":
                 self.assertTrue(all(r.content_encoding == "gzip" for r in col.requests("logs")))
 
@@ -108,7 +108,7 @@ class Logs(LoadgenTestCase):
             res = self.run_shop(shop, env, run_time="2s")
             self.assertEqual(col.requests("logs"), [])
             self.assertTrue(CONSOLE.findall(res.stderr))
-            self.assertNotIn("Log records:", res.stdout)
+            self.assertNotIn("Log records:", res.stderr)
 
     def test_log_record_limits(self):
         with oc.start_collector(grpc_enabled=False) as col, Shop() as shop:

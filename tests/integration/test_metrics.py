@@ -97,7 +97,7 @@ class Metrics(LoadgenTestCase):
                                   "process.cpu.time", "process.memory.usage",
                                   "process.thread.count", "process.unix.file_descriptor.count"},
                                  names)
-            self.assertIn("Metrics: ", res.stdout)
+            self.assertIn("Metrics: ", res.stderr)
             self.check_loadgen_metrics(exports, delta, out)
 
     @staticmethod

@@ -21,11 +21,11 @@ class NginxRunTest(LoadgenTestCase):
         self.assertLess(res.wall, 15, res.describe())
 
         # Headless stats table: printed every 2 s and once more at the end.
-        self.assertIn("# reqs", res.stdout, res.describe())
-        self.assertGreaterEqual(res.stdout.count("Aggregated"), 2, res.describe())
-        self.assertIn("Response time percentiles (approximated)", res.stdout, res.describe())
+        self.assertIn("# reqs", res.stderr, res.describe())
+        self.assertGreaterEqual(res.stderr.count("Aggregated"), 2, res.describe())
+        self.assertIn("Response time percentiles (approximated)", res.stderr, res.describe())
         # Like Locust, the error report is printed only when there were errors.
-        self.assertNotIn("Error report", res.stdout, res.describe())
+        self.assertNotIn("Error report", res.stderr, res.describe())
 
         header, rows = out.stats()
         self.assertEqual(header, STATS_COLUMNS)

@@ -47,8 +47,8 @@ class OtlpTls(LoadgenTestCase):
             res = shop.loadgen(3, "2s", wait_time="between(0, 0.1)", extra_env=env).wait(60)
             self.assertExit(res, 0)
             self.assertGreater(shop.stats()["requests_total"], 20)
-        m = SPANS_LINE.search(res.stdout)
-        self.assertIsNotNone(m, res.stdout)
+        m = SPANS_LINE.search(res.stderr)
+        self.assertIsNotNone(m, res.stderr)
         return res, int(m.group(1)), int(m.group(3))
 
     def start(self, **kw):

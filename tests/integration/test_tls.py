@@ -57,8 +57,8 @@ class TlsTestCase(LoadgenTestCase):
             self.assertEqual(r["Name"], PAGE)
             self.assertIn("certificate verify failed", r["Error"], res.describe())
             self.assertIn(host_in_detail, r["Error"], res.describe())
-        self.assertIn("Error report", res.stdout, res.describe())
-        self.assertIn("certificate verify failed", res.stdout, res.describe())
+        self.assertIn("Error report", res.stderr, res.describe())
+        self.assertIn("certificate verify failed", res.stderr, res.describe())
 
 
 class SelfSignedTest(TlsTestCase):

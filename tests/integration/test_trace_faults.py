@@ -76,20 +76,20 @@ class TraceFaults(LoadgenTestCase):
         res.hwm_kb = hwm
         self.assertExit(res, 0)
         # The final table's Aggregated row (live tables are printed before it).
-        rows = re.findall(r"Aggregated\s+(\d+)\s+(\d+)\(", res.stdout)
+        rows = re.findall(r"Aggregated\s+(\d+)\s+(\d+)\(", res.stderr)
         self.assertTrue(rows, res.describe())
         m = rows[-1]
-        spans = SPANS.search(res.stdout)
+        spans = SPANS.search(res.stderr)
         return res, int(m[0]), spans
 
     def assert_metrics_and_logs_failed(self, res):
         """Metrics and logs went to the same faulty collector: exports failed, none hung."""
-        metrics = METRICS.search(res.stdout)
-        self.assertIsNotNone(metrics, res.stdout)
-        self.assertGreater(int(metrics.group(3)), 0, res.stdout)
-        logs = LOGS.search(res.stdout)
-        self.assertIsNotNone(logs, res.stdout)
-        self.assertEqual(int(logs.group(1)), 0, res.stdout)
+        metrics = METRICS.search(res.stderr)
+        self.assertIsNotNone(metrics, res.stderr)
+        self.assertGreater(int(metrics.group(3)), 0, res.stderr)
+        logs = LOGS.search(res.stderr)
+        self.assertIsNotNone(logs, res.stderr)
+        self.assertEqual(int(logs.group(1)), 0, res.stderr)
 
     def assert_same_rate(self, requests, baseline, what):
         # Same rate: within 8 % of the fault-free run (both are paced to PACE * USERS / s).
@@ -104,12 +104,12 @@ class TraceFaults(LoadgenTestCase):
             res, n, _ = self.run_paced(NO_EXPORT)
             type(self)._baseline = (n, res.hwm_kb)
             # Paced, not saturated: close to the nominal rate.
-            self.assertGreater(n, 0.8 * USERS * PACE * RUN_S, res.stdout)
+            self.assertGreater(n, 0.8 * USERS * PACE * RUN_S, res.stderr)
 
     def test_collector_refusing_connections(self):
         res, n, spans = self.run_paced({"OTEL_EXPORTER_OTLP_ENDPOINT": oc.refused_endpoint()})
         self.assert_same_rate(n, self._baseline[0], "refused")
-        self.assertIsNotNone(spans, res.stdout)
+        self.assertIsNotNone(spans, res.stderr)
         self.assertEqual(int(spans.group(1)), 0)
         self.assertGreater(int(spans.group(3)) + int(spans.group(2)), 0)  # failed or dropped
         self.assertGreater(int(spans.group(4)), 0)
@@ -124,8 +124,8 @@ class TraceFaults(LoadgenTestCase):
                                                 OTEL_EXPORTER_OTLP_TIMEOUT="2500"))
             self.assert_same_rate(n, self._baseline[0], "503")
             self.assertEqual(int(spans.group(1)), 0)
-            self.assertGreater(int(spans.group(5)), 0, res.stdout)  # retried
-            self.assertGreater(int(spans.group(4)), 0, res.stdout)  # then failed
+            self.assertGreater(int(spans.group(5)), 0, res.stderr)  # retried
+            self.assertGreater(int(spans.group(4)), 0, res.stderr)  # then failed
             self.assertTrue(all(r.status == 503 for r in col.requests("traces")))
             self.assert_metrics_and_logs_failed(res)
             self.assertTrue(col.requests("metrics"))
@@ -139,7 +139,7 @@ class TraceFaults(LoadgenTestCase):
             col.release()
             self.assert_same_rate(n, self._baseline[0], "hang")
             self.assertEqual(int(spans.group(1)), 0)
-            self.assertGreater(int(spans.group(4)), 0, res.stdout)
+            self.assertGreater(int(spans.group(4)), 0, res.stderr)
             self.assert_metrics_and_logs_failed(res)
             # Exit within the run time + the export timeout bound (plus start-up slack).
             self.assertLess(res.wall, RUN_S + 8, res.describe())
@@ -154,7 +154,7 @@ class TraceFaults(LoadgenTestCase):
             self.assert_same_rate(n, self._baseline[0], "full queue")
             dropped = int(spans.group(2))
             # ~2,000 spans against a 100-span queue behind a hung collector: most are dropped.
-            self.assertGreater(dropped, n // 2, res.stdout)
+            self.assertGreater(dropped, n // 2, res.stderr)
             # Memory stays near the run without export (no unbounded buffering): the pipeline's
             # thread, its buffers and a 100-span queue cost a few MiB; 16 MiB is the bound.
             self.assertGreater(res.hwm_kb, 0)
@@ -173,10 +173,10 @@ class TraceFaults(LoadgenTestCase):
             res, n, spans = self.measure(LoadgenProcess(args, extra_env={
                 "LOADGEN_OTLP_TRACES_FILE": path, "OTEL_METRICS_EXPORTER": "none",
                 "OTEL_LOGS_EXPORTER": "none"}))
-            self.assertIsNotNone(spans, res.stdout)
-            self.assertGreater(n, 2048 + 512, res.stdout)  # more than the queue holds
-            self.assertEqual(int(spans.group(2)), 0, res.stdout)  # nothing dropped
-            self.assertGreaterEqual(int(spans.group(1)), n, res.stdout)
+            self.assertIsNotNone(spans, res.stderr)
+            self.assertGreater(n, 2048 + 512, res.stderr)  # more than the queue holds
+            self.assertEqual(int(spans.group(2)), 0, res.stderr)  # nothing dropped
+            self.assertGreaterEqual(int(spans.group(1)), n, res.stderr)
 
     @unittest.skipIf(shopsim_bin() is None, "shopsim not built (set SHOPSIM_BIN)")
     def test_shop_logs_and_metrics_to_a_hung_collector(self):
@@ -201,10 +201,10 @@ class TraceFaults(LoadgenTestCase):
                                        OTEL_BLRP_MAX_EXPORT_BATCH_SIZE="50"))
             col.release()
         self.assert_same_rate(n, base_n, "shop, hung collector")
-        logs = LOGS.search(res.stdout)
-        self.assertIsNotNone(logs, res.stdout)
+        logs = LOGS.search(res.stderr)
+        self.assertIsNotNone(logs, res.stderr)
         # Hundreds of task log lines against a 100-record queue behind a hung collector.
-        self.assertGreater(int(logs.group(2)), 100, res.stdout)
+        self.assertGreater(int(logs.group(2)), 100, res.stderr)
         self.assert_metrics_and_logs_failed(res)
         self.assertLess(res.wall, RUN_S + 8, res.describe())
         self.assertLess(res.hwm_kb, base_res.hwm_kb + 16 * 1024, (res.hwm_kb, base_res.hwm_kb))

@@ -180,8 +180,8 @@ class Traces(LoadgenTestCase):
                    "OTEL_EXPORTER_OTLP_TIMEOUT": "1000", "OTEL_BSP_EXPORT_TIMEOUT": "2000"}
             res = self.run_shop(shop, env)
             self.assertGreater(shop.stats()["requests_total"], 50)
-            self.assertIn("Spans:", res.stdout)
-            self.assertNotIn("Spans: 0 exported, 0 dropped, 0 in failed", res.stdout)
+            self.assertIn("Spans:", res.stderr)
+            self.assertNotIn("Spans: 0 exported, 0 dropped, 0 in failed", res.stderr)
 
     def test_503_with_retry_after_is_retried(self):
         with oc.start_collector(grpc_enabled=False) as col, Shop() as shop:
@@ -196,7 +196,7 @@ class Traces(LoadgenTestCase):
 
     def spans_summary(self, res):
         m = re.search(r"Spans: (\d+) exported, (\d+) dropped, (\d+) in failed exports "
-                      r"\((\d+) failed exports, (\d+) retries\)", res.stdout)
+                      r"\((\d+) failed exports, (\d+) retries\)", res.stderr)
         self.assertIsNotNone(m, res.describe())
         return dict(zip(("exported", "dropped", "failed_spans", "failed_exports", "retries"),
                         map(int, m.groups())))

@@ -103,6 +103,14 @@ TEST_F(OptionsTest, Defaults) {
   EXPECT_EQ(o.config_file, "");
 }
 
+TEST_F(OptionsTest, FlushTimeout) {
+  EXPECT_EQ(ok({}).flush_timeout, 5s);  // the documented default
+  EXPECT_EQ(ok({"--flush-timeout", "1500ms"}).flush_timeout, 1500ms);
+  EXPECT_EQ(ok({}, env({{"LOADGEN_FLUSH_TIMEOUT", "2s"}})).flush_timeout, 2s);
+  EXPECT_THAT(fails({"--flush-timeout", "0"}), HasSubstr("--flush-timeout: '0' is zero"));
+  EXPECT_THAT(fails({"--flush-timeout", "soon"}), HasSubstr("--flush-timeout: 'soon'"));
+}
+
 TEST_F(OptionsTest, EveryOptionOnTheCommandLine) {
   const Options o = ok({"--host",
                         "http://localhost:8080",
@@ -274,6 +282,7 @@ TEST_F(OptionsTest, EachEnvVar) {
       {"LOADGEN_INSECURE", "yes", [](const Options& o) { return o.insecure; }},
       {"LOADGEN_MAX_REDIRECTS", "5", [](const Options& o) { return o.max_redirects == 5; }},
       {"LOADGEN_SEED", "42", [](const Options& o) { return o.seed == 42; }},
+      {"LOADGEN_FLUSH_TIMEOUT", "2s", [](const Options& o) { return o.flush_timeout == 2s; }},
   };
   for (const Case& c : cases) {
     const Options o = ok({}, env({{c.var, c.value}}));

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -203,8 +204,9 @@ TEST(Engine, GracefulStopLetsUsersEndTheirTask) {
 }
 
 TEST(Engine, StopTimeoutKillsUsersThatDoNotFinish) {
-  testing::TestServer server(
-      [](const testing::ReceivedRequest&) { return testing::Reply{"", testing::Reply::After::kHang}; });
+  testing::TestServer server([](const testing::ReceivedRequest&) {
+    return testing::Reply{"", testing::Reply::After::kHang};
+  });
   auto reg = std::make_shared<Registry>();
   EngineConfig cfg = config(2);
   cfg.stop_timeout = 5s;
@@ -278,7 +280,8 @@ TEST(Engine, HttpFailuresAreCountedNotThrown) {
   scenario::GetScenarioSettings gs;
   gs.wait_time = scenario::WaitTime::constant(0.005);
   EngineConfig cfg = config(1);
-  cfg.client.set_base(*http::parse_url("http://127.0.0.1:" + std::to_string(testing::unused_port())));
+  cfg.client.set_base(
+      *http::parse_url("http://127.0.0.1:" + std::to_string(testing::unused_port())));
   Engine e(cfg, scenario::make_get_scenario(gs), now(), core::wall_seconds());
   e.set_target(1, 100, now());
   ASSERT_TRUE(wait_until([&] {
@@ -290,6 +293,76 @@ TEST(Engine, HttpFailuresAreCountedNotThrown) {
   e.collect();
   EXPECT_EQ(e.stats().total().num_failures, e.stats().total().num_requests);
   EXPECT_EQ(e.exception_count(), 0u);
+}
+
+// A user whose task blocks its worker's loop after each request (as decoding a large body
+// does): one request, one log line, then `busy` of CPU on the loop's thread.
+class BlockingUser : public scenario::User {
+ public:
+  BlockingUser(std::atomic<int>* done, std::chrono::milliseconds busy) : done_(done), busy_(busy) {}
+  core::Task<> work() {
+    co_await client().get("/a");
+    log_info("request {} done", done_->fetch_add(1) + 1);
+    const auto until = std::chrono::steady_clock::now() + busy_;
+    while (std::chrono::steady_clock::now() < until) {
+    }
+  }
+
+ private:
+  std::atomic<int>* done_;
+  std::chrono::milliseconds busy_;
+};
+
+// Engine::collect and Engine::drain used to give up on a busy worker and discard its answer,
+// although the worker had already handed its counters over: the late answers must be merged
+// at the next collection, and the final collection must wait for every worker.
+TEST(Engine, ABusyWorkerLosesNoStatsSpansOrLogs) {
+  testing::TestServer server(
+      [](const testing::ReceivedRequest&) { return testing::http_reply(200, "ok"); });
+  std::atomic<int> done{0};
+  scenario::UserClass c;
+  c.name = "Blocking";
+  c.wait_time = scenario::WaitTime::constant(0);
+  c.tasks.push_back(scenario::task<BlockingUser>("work", 1, &BlockingUser::work));
+  c.make = [&done] { return std::make_unique<BlockingUser>(&done, 300ms); };
+  EngineConfig cfg = config(1);
+  cfg.client.set_base(*http::parse_url(server.base_url()));
+  cfg.stop_timeout = 10s;                 // graceful: the task in progress completes
+  cfg.trace = scenario::TraceSettings{};  // always sampled: a CLIENT span per request
+  cfg.span_capacity_per_worker = 1000;
+  cfg.log_capacity_per_worker = 1000;
+  cfg.drain_wait = 20ms;  // far shorter than the worker's busy spells
+  Engine e(cfg, one_class(std::move(c)), now(), core::wall_seconds());
+  std::vector<otel::SpanData> spans;
+  std::vector<otel::LogRecord> logs;
+  std::uint64_t spans_dropped = 0, logs_dropped = 0;
+  e.set_target(1, 100, now());
+  // Collect and drain while the worker is busy: most answers come late.
+  int late = 0;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        if (!e.collect(20ms)) ++late;
+        e.drain(spans, spans_dropped);
+        e.drain(logs, logs_dropped);
+        return done.load() >= 6;
+      },
+      20s));
+  EXPECT_GT(late, 0);  // the test did exercise late answers
+  e.stop_all(now());
+  ASSERT_TRUE(wait_until([&] { return e.idle(); }, 15s));
+  EXPECT_TRUE(e.collect(5s));  // the final collection: every worker answers
+  e.drain(spans, spans_dropped);
+  e.drain(logs, logs_dropped);
+  e.drain(spans, spans_dropped);  // answers left pending by the drain above, if any
+  e.drain(logs, logs_dropped);
+  const auto tasks = static_cast<std::uint64_t>(done.load());
+  EXPECT_EQ(server.request_count(), tasks);
+  EXPECT_EQ(e.stats().total().num_requests, tasks);
+  std::size_t client_spans = 0;
+  for (const auto& s : spans) client_spans += s.kind == otel::SpanKind::kClient ? 1 : 0;
+  EXPECT_EQ(client_spans, tasks);
+  EXPECT_EQ(logs.size(), tasks);
+  EXPECT_EQ(spans_dropped + logs_dropped, 0u);
 }
 
 }  // namespace
