@@ -33,13 +33,16 @@ def parse_wrk(text):
 
 
 def parse_loadgen_json(path, duration):
-    entries = load(path)
-    agg = next((e for e in reversed(entries) if e.get("name") == "Aggregated"), entries[-1])
-    n = int(agg["num_requests"])
-    span = float(agg.get("last_request_timestamp") or 0) - float(agg.get("start_time") or 0)
+    # Locust's serialize_stats() list: one entry per request name (no aggregate), summed.
+    entries = [e for e in load(path) if e.get("name") != "Aggregated"]
+    n = sum(int(e["num_requests"]) for e in entries)
+    last = max((float(e.get("last_request_timestamp") or 0) for e in entries), default=0.0)
+    first = min((float(e.get("start_time") or 0) for e in entries), default=0.0)
+    span = last - first
     if not (0.5 * duration <= span <= 2 * duration):
         span = float(duration)
-    return {"requests": n, "duration": span, "errors": int(agg.get("num_failures", 0))}
+    return {"requests": n, "duration": span,
+            "errors": sum(int(e.get("num_failures", 0)) for e in entries)}
 
 
 def vs_wrk(workdir, duration, connections):
