@@ -33,6 +33,7 @@
 #include "telemetry/trace_pipeline.hpp"
 #include "core/uuid.hpp"
 #include "core/random.hpp"
+#include "core/version.hpp"
 #include "http/url.hpp"
 #include "report/console.hpp"
 #include "report/csv.hpp"
@@ -110,8 +111,8 @@ std::vector<report::ExceptionRow> exception_rows(const engine::Engine& e) {
 // environment is read).
 otel::ResourceFacts process_facts() {
   otel::ResourceFacts f;
-  f.sdk_version = "0.1.0";
-  f.service_version = "0.1.0";
+  f.sdk_version = std::string(core::kVersion);  // = scope version, exporter User-Agent
+  f.service_version = std::string(core::kVersion);
   core::Rng rng(static_cast<std::uint64_t>(core::wall_ns()) ^ static_cast<std::uint64_t>(getpid()));
   f.service_instance_id = core::uuid4(rng);
   char host[256] = {};
