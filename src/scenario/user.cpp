@@ -64,7 +64,8 @@ class User::FlagTrace {
  public:
   FlagTrace(User& u, std::string_view key) : user_(u) {
     if (!u.trace_settings_ || u.active_span_ || !u.flags_->would_fetch(key)) return;
-    saved_ = Saved{u.trace_.trace_id, u.trace_.parent_span_id, u.trace_.trace_flags};
+    saved_ = Saved{u.trace_.trace_id, u.trace_.parent_span_id, u.trace_.trace_flags,
+                   u.trace_.trace_state};
     u.begin_trace();
     span_.emplace(u, "feature_flag.evaluation");
     span_->set("feature_flag.key", key);
@@ -75,6 +76,7 @@ class User::FlagTrace {
     user_.trace_.trace_id = saved_->trace_id;
     user_.trace_.parent_span_id = saved_->parent;
     user_.trace_.trace_flags = saved_->flags;
+    user_.trace_.trace_state = std::move(saved_->trace_state);
   }
   FlagTrace(const FlagTrace&) = delete;
   FlagTrace& operator=(const FlagTrace&) = delete;
@@ -84,6 +86,7 @@ class User::FlagTrace {
     otel::TraceId trace_id;
     otel::SpanId parent;
     std::uint8_t flags;
+    std::string trace_state;
   };
   User& user_;
   std::optional<Saved> saved_;
