@@ -184,6 +184,29 @@ class Traces(LoadgenTestCase):
                     self.assertIn(by_id[s["parent_span_id"]]["name"],
                                   {"user_checkout_single", "user_checkout_multi"})
 
+    def test_tasks_cut_short_by_the_stop_are_cancelled_not_errors(self):
+        """The index page answers after 30 s: every user is inside user_session_start /
+        user_index when the 2 s run ends and is killed. Those spans end without an error status
+        and say loadgen.task.cancelled=true (no `exception` event: nothing failed)."""
+        shop = Shop()
+        shop.sim.args += ["--latency", "index=30s"]  # shopsim's own option, before it starts
+        shop.start()
+        self.addCleanup(shop.stop)
+        with oc.start_collector() as col:
+            env = col.env(protocol="http/protobuf")
+            res = shop.loadgen(USERS, "2s", extra_env=dict(
+                env, OTEL_BSP_SCHEDULE_DELAY="300", OTEL_LOGS_EXPORTER="none",
+                OTEL_METRICS_EXPORTER="none")).wait(60)
+            self.assertExit(res, 0)
+            tasks = [s for s in col.spans() if s["name"] in TASK_SPANS]
+            self.assertEqual(sorted(s["name"] for s in tasks),
+                             ["user_index"] * USERS + ["user_session_start"] * USERS)
+            for s in tasks:
+                self.assertEqual(s["status"]["code"], 0, s)
+                self.assertIs(s["attributes"].get("loadgen.task.cancelled"), True, s)
+                self.assertEqual([e["name"] for e in s["events"]
+                                  if e["name"] == "exception"], [], s)
+
     def test_bad_trace_nesting_is_rejected(self):
         with Shop() as shop:
             res = shop.loadgen(1, "1s", extra_env={"LOADGEN_TRACE_NESTING": "sideways"}).wait(30)
