@@ -10,9 +10,9 @@
 // gets status ERROR and an `exception` event (exception.type, exception.message); a user killed
 // at the end of a run (core::Cancelled) leaves the status unset and sets
 // `loadgen.task.cancelled=true`; Locust's control flow (StopUser, RescheduleTask) is not an
-// error either. The span limits of the
-// OTEL_* environment apply (attributes set again replace, extra ones and extra events are
-// dropped and counted, long strings truncated). Worker thread only.
+// error either. The span limits of the OTEL_* environment apply (attributes set again replace,
+// extra ones and extra events are dropped and counted, long strings truncated). Worker thread
+// only.
 #pragma once
 
 #include <cstdint>
