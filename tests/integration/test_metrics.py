@@ -189,6 +189,12 @@ class Metrics(LoadgenTestCase):
                  for v in self.number_points(e, "process.cpu.utilization").values()]
         self.assertTrue(putil and all(0 <= u <= 1.05 for u in putil), putil)
 
+    def test_bad_request_name_switch_is_rejected(self):
+        with Shop() as shop:
+            res = shop.loadgen(1, "1s", extra_env={"LOADGEN_METRICS_REQUEST_NAME": "yes"}).wait(30)
+            self.assertExit(res, 2)
+            self.assertIn("LOADGEN_METRICS_REQUEST_NAME='yes'", res.stdout + res.stderr)
+
     def test_http_protobuf_explicit_cumulative(self):
         self.check("http/protobuf")
 
