@@ -26,6 +26,7 @@
 #include "core/clock.hpp"
 #include "core/random.hpp"
 #include "core/uuid.hpp"
+#include "core/version.hpp"
 #include "engine/engine.hpp"
 #include "flags/ofrep_config.hpp"
 #include "http/url.hpp"
@@ -111,8 +112,8 @@ std::vector<report::ExceptionRow> exception_rows(const engine::Engine& e) {
 // environment is read).
 otel::ResourceFacts process_facts() {
   otel::ResourceFacts f;
-  f.sdk_version = "0.1.0";
-  f.service_version = "0.1.0";
+  f.sdk_version = std::string(core::kVersion);  // = scope version, exporter User-Agent
+  f.service_version = std::string(core::kVersion);
   core::Rng rng(static_cast<std::uint64_t>(core::wall_ns()) ^ static_cast<std::uint64_t>(getpid()));
   f.service_instance_id = core::uuid4(rng);
   char host[256] = {};

@@ -9,6 +9,7 @@
 #include <thread>
 #include <utility>
 
+#include "core/strings.hpp"
 #include "flags/ofrep_config.hpp"
 #include "http/method.hpp"
 #include "http/url.hpp"
@@ -43,6 +44,31 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
           "LOCUST_HTTP_USER_WEIGHT='{}' (environment): not an integer in 1..1000", it->second));
     } else {
       bs.shop_user_weight = static_cast<unsigned>(w);
+    }
+  }
+  // loadgen's own telemetry switches (docs/metrics.md, README "Traces"): an enum and a boolean
+  // in the OTel env-var style (case-insensitive; empty = unset).
+  bool nested_task_spans = false;
+  if (auto it = env.find("LOADGEN_TRACE_NESTING"); it != env.end() && !it->second.empty()) {
+    const std::string v = core::ascii_lowercase(it->second);
+    if (v == "nested" || v == "fresh") {
+      nested_task_spans = v == "nested";
+    } else {
+      problems.push_back(fmt::format(
+          "LOADGEN_TRACE_NESTING='{}' (environment): expected 'fresh' (each task span is the "
+          "root of its own trace, the default) or 'nested'",
+          it->second));
+    }
+  }
+  bool metrics_request_name = false;
+  if (auto it = env.find("LOADGEN_METRICS_REQUEST_NAME"); it != env.end() && !it->second.empty()) {
+    const std::string v = core::ascii_lowercase(it->second);
+    if (v == "true" || v == "false") {
+      metrics_request_name = v == "true";
+    } else {
+      problems.push_back(
+          fmt::format("LOADGEN_METRICS_REQUEST_NAME='{}' (environment): expected 'true' or 'false'",
+                      it->second));
     }
   }
   bs.people_file = o.people_file;
@@ -84,6 +110,7 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
       ts.sampler = traces->sampler;
       ts.sdk_disabled = traces->sdk_disabled;
       ts.limits = traces->limits;
+      ts.nested_task_spans = nested_task_spans;
       ts.propagation = client::Propagation{false, false, false, false};
       for (auto p : traces->propagators) {
         switch (p) {
@@ -208,8 +235,11 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
           "the Prometheus text format has no exponential histograms; /metrics leaves "
           "http.client.request.duration out");
     }
-    cfg.request_metrics = engine::RequestMetricsConfig{
-        metrics_cfg->histogram_aggregation, metrics_cfg->exemplar_filter, metrics_cfg->temporality};
+    cfg.request_metrics =
+        engine::RequestMetricsConfig{.aggregation = metrics_cfg->histogram_aggregation,
+                                     .exemplar_filter = metrics_cfg->exemplar_filter,
+                                     .temporality = metrics_cfg->temporality,
+                                     .request_name = metrics_request_name};
   }
   return RunPlan{std::move(cfg),         std::move(*sc), std::move(traces), std::move(logs_cfg),
                  std::move(metrics_cfg), export_spans,   export_logs,       export_metrics};

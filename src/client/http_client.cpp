@@ -86,15 +86,33 @@ Connection& HttpClient::connection_for(const std::string& scheme, const std::str
 }
 
 void HttpClient::report_attempt(const Attempt& a, const Response& r, std::string_view name,
-                                std::int64_t start_wall_ns, std::int64_t start_mono_ns, int hops) {
+                                bool named, std::int64_t start_wall_ns, std::int64_t start_mono_ns,
+                                int hops) {
   thread_local std::string url;
   url.clear();
   url.append(a.url == &config_.base ? config_.base_origin : a.url->origin());
   url.append(a.target);
-  AttemptRecord rec{a.method, name, url, a.url->host, a.url->port, r.status_, r.outcome_,
-                    r.error_, start_wall_ns, core::wall_ns(), core::mono_ns() - start_mono_ns, hops,
-                    {}, {}, {}, 0};
+  AttemptRecord rec{.method = a.method,
+                    .name = name,
+                    .url = url,
+                    .server_address = a.url->host,
+                    .server_port = a.url->port,
+                    .status = r.status_,
+                    .outcome = r.outcome_,
+                    .error = r.error_,
+                    .start_wall_ns = start_wall_ns,
+                    .end_wall_ns = core::wall_ns(),
+                    .duration_ns = core::mono_ns() - start_mono_ns,
+                    .resend_count = hops,
+                    .trace_id = {},
+                    .span_id = {},
+                    .parent_span_id = {},
+                    .trace_flags = 0,
+                    .trace_state = {},
+                    .named = named,
+                    .tls = a.url->tls()};
   if (trace_ && trace_->propagation) {
+    rec.trace_state = trace_->trace_state;
     rec.trace_id = trace_->last_trace_id;
     rec.span_id = trace_->last_span_id;
     rec.parent_span_id = trace_->parent_span_id;
@@ -129,6 +147,7 @@ void add_trace_headers(RequestTrace& t, Add&& add) {
   if (p.tracecontext) {
     otel::format_traceparent(ctx, traceparent);
     add(otel::kTraceparentHeader, std::string_view(traceparent, sizeof traceparent));
+    if (!t.trace_state.empty()) add(otel::kTracestateHeader, t.trace_state);
   }
   if (p.baggage && !t.baggage_header.empty()) add(otel::kBaggageHeader, t.baggage_header);
   if (p.b3) {
@@ -399,13 +418,14 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
         // error), the request itself is not counted.
         if (observer_) {
           r.outcome_ = Outcome::kCancelled;
-          report_attempt(a, r, opts.name.empty() ? url : std::string_view(opts.name), attempt_start,
-                         attempt_start_mono, hops);
+          report_attempt(a, r, opts.name.empty() ? url : std::string_view(opts.name),
+                         !opts.name.empty(), attempt_start, attempt_start_mono, hops);
         }
         throw;
       }
-      if (observer_) report_attempt(a, r, opts.name.empty() ? url : std::string_view(opts.name), attempt_start,
-                         attempt_start_mono, hops);
+      if (observer_)
+        report_attempt(a, r, opts.name.empty() ? url : std::string_view(opts.name),
+                       !opts.name.empty(), attempt_start, attempt_start_mono, hops);
       if (r.outcome_ != Outcome::kOk || !opts.allow_redirects || !is_redirect(r.status_) ||
           a.location.empty()) {
         break;

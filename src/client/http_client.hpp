@@ -82,7 +82,7 @@ class HttpClient {
   struct Attempt;
   core::Task<void> exchange(Attempt& a);
   void serialize(Attempt& a);
-  void report_attempt(const Attempt& a, const Response& r, std::string_view name,
+  void report_attempt(const Attempt& a, const Response& r, std::string_view name, bool named,
                       std::int64_t start_wall_ns, std::int64_t start_mono_ns, int hops);
   static void set_failure(Response& r, Outcome o, std::string_view detail);
   Connection& connection_for(const std::string& scheme, const std::string& host,

@@ -2,7 +2,8 @@
 // Context `traceparent`, W3C Baggage `baggage`, optionally B3). One RequestTrace per user,
 // owned by the user (scenario::User) and read by its HttpClient when it writes a request.
 // Each physical request gets a new span id whose parent is the user's active task span; the
-// sampled flag is carried also when the sampler drops the trace (flags 00).
+// sampled flag is carried also when the sampler drops the trace: flags 02 (not sampled, and
+// W3C Trace Context Level 2's random-trace-id flag, since our trace ids are random).
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,9 @@ struct RequestTrace {
   otel::SpanId parent_span_id{};             // the active task span
   std::uint8_t trace_flags = 0;              // W3C flags of the active trace (0x01 sampled)
   std::string baggage_header;                // pre-encoded W3C baggage; empty: no header
+  // W3C `tracestate` of the active trace, sent with `traceparent` (tracecontext propagator);
+  // e.g. "ot=th:8" (the OTel probability-sampling threshold of a ratio sampler); empty: none.
+  std::string trace_state;
   otel::TraceId last_trace_id{};             // trace id injected into the latest request
   otel::SpanId last_span_id{};               // span id injected into the latest request
 };

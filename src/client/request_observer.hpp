@@ -43,6 +43,9 @@ struct AttemptRecord {
   otel::SpanId span_id;
   otel::SpanId parent_span_id;
   std::uint8_t trace_flags;
+  std::string_view trace_state = {};  // W3C tracestate sent with it ("" = none)
+  bool named = false;  // `name` was given by the scenario (Locust's name=), not the URL
+  bool tls = false;    // url.scheme https
 };
 
 class RequestObserver {

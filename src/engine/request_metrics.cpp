@@ -79,22 +79,25 @@ bool exponential(const RequestMetricsConfig& c) {
   return c.aggregation == om::HistogramAggregation::kBase2Exponential;
 }
 
+// The HTTP client semantic conventions' attribute set of http.client.request.duration.
 otel::Attributes attributes_of(const RequestKey& k) {
   Interner& in = Interner::global();
   otel::Attributes a;
-  a.reserve(6);
-  a.push_back({"http.request.method",
-               {std::string(http::to_string(static_cast<http::Method>(k.method)))}});
+  a.reserve(8);
+  a.push_back(
+      {"http.request.method", {std::string(http::to_string(static_cast<http::Method>(k.method)))}});
   if (k.status > 0) a.push_back({"http.response.status_code", {std::int64_t{k.status}}});
   a.push_back({"server.address", {in.str(k.address)}});
   a.push_back({"server.port", {std::int64_t{k.port}}});
+  a.push_back({"url.scheme", {std::string(k.tls ? "https" : "http")}});
+  a.push_back({"network.protocol.version", {std::string("1.1")}});
   const auto outcome = static_cast<client::Outcome>(k.outcome);
   if (outcome == client::Outcome::kHttpStatus) {
     a.push_back({"error.type", {std::to_string(k.status)}});
   } else if (outcome != client::Outcome::kOk) {
     a.push_back({"error.type", {std::string(client::to_string(outcome))}});
   }
-  a.push_back({"loadgen.request.name", {in.str(k.name)}});
+  if (k.name != RequestKey::kNoName) a.push_back({"loadgen.request.name", {in.str(k.name)}});
   return a;
 }
 
@@ -147,7 +150,7 @@ om::StreamDescriptor delay_descriptor(const RequestMetricsConfig& c) {
 std::size_t RequestKeyHash::operator()(const RequestKey& k) const {
   std::uint64_t h = (std::uint64_t{k.name} << 32) ^ k.address;
   h ^= (std::uint64_t{k.port} << 48) ^ (std::uint64_t{k.status} << 16) ^
-       (std::uint64_t{k.method} << 8) ^ k.outcome;
+       (std::uint64_t{k.method} << 8) ^ k.outcome ^ (std::uint64_t{k.tls} << 40);
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdULL;
   h ^= h >> 33;
@@ -222,7 +225,8 @@ RequestMetrics::~RequestMetrics() = default;
 void RequestMetrics::record(const client::AttemptRecord& a) {
   if (a.outcome == client::Outcome::kCancelled) return;  // not a finished request
   RequestKey k;
-  k.name = impl_->intern(a.name);
+  if (impl_->cfg.request_name && a.named) k.name = impl_->intern(a.name);
+  k.tls = a.tls;
   k.address = impl_->intern(a.server_address);
   k.port = a.server_port;
   k.status = static_cast<std::uint16_t>(a.status > 0 ? a.status : 0);

@@ -1,9 +1,10 @@
 // The metrics a worker records (docs/metrics.md):
 // - http.client.request.duration (HTTP client semantic conventions, stable): a histogram in
-//   seconds of every physical request (each redirect hop), with http.request.method,
-//   http.response.status_code, server.address, server.port, error.type and the request name
-//   (loadgen.request.name, the name the stats table groups by), exemplars with the CLIENT
-//   span's ids;
+//   seconds of every physical request (each redirect hop), with the convention's attributes
+//   http.request.method, server.address, server.port, url.scheme, http.response.status_code,
+//   error.type, network.protocol.version ("1.1": all we speak), exemplars with the CLIENT span's
+//   ids; opt-in (LOADGEN_METRICS_REQUEST_NAME=true) loadgen.request.name, only for requests the
+//   scenario named (Locust's name=): never the raw URL, whose path and query are unbounded;
 // - loadgen.requests: a counter of the requests the stats table counts (one per logical request,
 //   redirects included), by name, method and outcome (`ok` or the failure kind);
 // - loadgen.eventloop.delay: a histogram of how late the worker's loop ran its periodic timer.
@@ -28,12 +29,14 @@
 namespace loadgen::engine {
 
 struct RequestKey {
-  std::uint32_t name = 0;     // interned
-  std::uint32_t address = 0;  // interned
+  static constexpr std::uint32_t kNoName = 0xFFFFFFFFu;
+  std::uint32_t name = kNoName;  // interned; kNoName: no loadgen.request.name
+  std::uint32_t address = 0;     // interned
   std::uint16_t port = 0;
   std::uint16_t status = 0;   // 0: no response
   std::uint8_t method = 0;
-  std::uint8_t outcome = 0;   // client::Outcome
+  std::uint8_t outcome = 0;  // client::Outcome
+  bool tls = false;          // url.scheme https (else http)
   bool operator==(const RequestKey&) const = default;
 };
 struct RequestKeyHash {
@@ -56,6 +59,10 @@ struct RequestMetricsConfig {
   otel::metrics::ExemplarFilter exemplar_filter = otel::metrics::ExemplarFilter::kTraceBased;
   otel::metrics::TemporalityPreference temporality =
       otel::metrics::TemporalityPreference::kCumulative;
+  // LOADGEN_METRICS_REQUEST_NAME=true: http.client.request.duration also carries
+  // loadgen.request.name for requests given a name by the scenario (opt-in: not a semconv
+  // attribute, and a cardinality the backend pays for).
+  bool request_name = false;
 };
 
 // "loadgen-w<index>": a worker thread's name (pthread name and the thread.name attribute).

@@ -8,6 +8,8 @@
 #include "core/clock.hpp"
 #include "http/method.hpp"
 #include "otel/attribute_limits.hpp"
+#include "otel/ids.hpp"
+#include "otel/sampler.hpp"
 
 namespace loadgen::engine {
 
@@ -18,6 +20,9 @@ Worker::Worker(int index, WorkerConfig cfg)
         *cfg_.metrics, static_cast<std::uint64_t>(core::wall_ns()) + static_cast<std::uint64_t>(index),
         static_cast<std::uint32_t>(index));
   }
+  watch_rng_.reseed(static_cast<std::uint64_t>(core::wall_ns()) *
+                        std::uint64_t{0x9E3779B97F4A7C15} +
+                    static_cast<std::uint64_t>(index));
   // Every 20 ms on the loop: the loop's delay (metrics) and overdue failure tallies.
   loop_.on_delay([this](std::int64_t ns) { on_loop_tick(ns); });
   // Built before the thread starts and destroyed after it stops: never touched concurrently.
@@ -150,9 +155,45 @@ void Worker::stop_watches() {
   });
 }
 
+// A poll that calls flagd is traced like the users' requests: a root span of its own,
+// `loadgen.flag_watch` (feature_flag.key, the value), whose child is the CLIENT span of the
+// flagd request; the request carries traceparent and the synthetic baggage, and is in
+// http.client.request.duration like every request that has a CLIENT span. A poll served from
+// the flag source's cache makes no request and records nothing.
 core::Task<> Worker::watch_loop(std::string key, std::atomic<std::int64_t>* out) {
   while (!watch_stop_) {
-    out->store(co_await flags_->int_value(key, 0, nullptr), std::memory_order_relaxed);
+    const scenario::TraceSettings* ts = cfg_.trace;
+    if (ts == nullptr || !flags_->would_fetch(key)) {
+      out->store(co_await flags_->int_value(key, 0, nullptr), std::memory_order_relaxed);
+    } else {
+      client::RequestTrace trace;
+      trace.propagation = &ts->propagation;
+      trace.rng = &watch_rng_;
+      trace.trace_id = otel::random_trace_id(watch_rng_);
+      trace.parent_span_id = otel::random_span_id(watch_rng_);  // the loadgen.flag_watch span
+      const bool sampled = !ts->sdk_disabled && ts->sampler.should_sample(trace.trace_id, nullptr);
+      trace.trace_flags = static_cast<std::uint8_t>((sampled ? 0x01 : 0x00) | 0x02);  // random ids
+      if (sampled) trace.trace_state = otel::sampled_trace_state(ts->sampler);
+      trace.baggage_header = "synthetic_request=true";  // W3C Baggage, as the users send it
+      otel::SpanData span;
+      span.start_time_unix_nano = static_cast<std::uint64_t>(core::wall_ns());
+      const std::int64_t value = co_await flags_->int_value(key, 0, &trace);
+      out->store(value, std::memory_order_relaxed);
+      if (sampled && cfg_.span_capacity > 0) {
+        span.trace_id = trace.trace_id;
+        span.span_id = trace.parent_span_id;
+        span.name = "loadgen.flag_watch";
+        span.kind = otel::SpanKind::kInternal;
+        span.trace_state = trace.trace_state;
+        span.flags = trace.trace_flags | 0x100u;  // SpanFlags: has is_remote, not remote
+        span.end_time_unix_nano = static_cast<std::uint64_t>(core::wall_ns());
+        span.attributes.push_back({"feature_flag.key", {key}});
+        span.attributes.push_back(
+            {"feature_flag.provider.name", {std::string(flags_->provider_name())}});
+        span.attributes.push_back({"feature_flag.result.value", {value}});
+        record(std::move(span));
+      }
+    }
     if (watch_stop_) break;
     co_await loop_.sleep(watch_sleeper_, std::chrono::seconds(1));
   }
@@ -240,6 +281,7 @@ void Worker::on_attempt(const client::AttemptRecord& a) {
       a.outcome != client::Outcome::kCancelled) {
     put(a.error, r.error_off, r.error_len);
   }
+  if (!a.trace_state.empty()) put(a.trace_state, r.state_off, r.state_len);
   r.port = a.server_port;
   r.status = static_cast<std::uint16_t>(a.status > 0 ? a.status : 0);
   r.resend_count = static_cast<std::uint16_t>(std::max(0, a.resend_count));
@@ -265,6 +307,7 @@ void Worker::append_client_spans(const WorkerSpans& taken, std::vector<otel::Spa
     s.start_time_unix_nano = static_cast<std::uint64_t>(r.start_wall_ns);
     s.end_time_unix_nano = static_cast<std::uint64_t>(r.end_wall_ns);
     s.flags = r.trace_flags | 0x100u;  // SpanFlags: has is_remote, parent local
+    if (r.state_len > 0) s.trace_state.assign(text.substr(r.state_off, r.state_len));
     auto& at = s.attributes;
     at.reserve(9);
     at.push_back({"http.request.method", {std::string(http::to_string(method))}});

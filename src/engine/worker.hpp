@@ -69,6 +69,7 @@ struct ClientSpanRecord {
   std::uint32_t url_off = 0, url_len = 0;          // url.full
   std::uint32_t address_off = 0, address_len = 0;  // server.address
   std::uint32_t error_off = 0, error_len = 0;      // "<kind>: <detail>" of a failure
+  std::uint32_t state_off = 0, state_len = 0;      // W3C tracestate ("ot=th:..")
   std::uint16_t port = 0;
   std::uint16_t status = 0;
   std::uint16_t resend_count = 0;
@@ -185,6 +186,7 @@ class Worker final : public client::RequestObserver,
   };
   std::vector<FailureTally> failure_tally_;
   client::Sleeper watch_sleeper_;
+  core::Rng watch_rng_;  // trace and span ids of the flag polls (seeded in the ctor)
   bool watch_stop_ = false;
   std::atomic<int> watchers_{0};
 };

@@ -2,13 +2,14 @@
 // task (see ../shared/reference/demo.md). Request names are the URLs as Locust shows them
 // (path and query, no grouping). Each task opens the span the demo opens for it (user_index,
 // user_browse_product, ...) with the same attributes; its requests are child CLIENT spans.
-#include <array>
-#include <memory>
+#include "scenario/astronomy_shop.hpp"
 
 #include <fmt/format.h>
 
+#include <array>
+#include <memory>
+
 #include "core/uuid.hpp"
-#include "scenario/astronomy_shop.hpp"
 
 namespace loadgen::scenario {
 
@@ -27,64 +28,67 @@ class WebsiteUser final : public User {
   explicit WebsiteUser(std::shared_ptr<const ShopSettings> s) : s_(std::move(s)) {}
 
   // on_start: the index task (the demo's user_session_start). The user's session.id (a new
-  // UUID per user, in every request's baggage) comes from User.
+  // UUID per user, in every request's baggage) comes from User. Task spans are roots of traces
+  // of their own unless LOADGEN_TRACE_NESTING=nested (User::start_task_span): user_index is
+  // then a child of user_session_start, user_add_to_cart of the checkout span.
   core::Task<> on_start() override {
-    auto span = start_span("user_session_start");
+    auto span = start_task_span("user_session_start");
     log_info("Starting user session: {}", session_id());
     co_await index();
   }
 
+  // The traffic gate (loadGeneratorTraffic) is evaluated inside each task's span, so its
+  // feature_flag.evaluation event and any flagd request belong to the task's trace.
   core::Task<> index() {
-    co_await traffic_gate();
-    auto span = start_span("user_index");
+    auto span = start_task_span("user_index");
+    co_await traffic_gate(span);
     log_info("User accessing index page");
     co_await client().get("/");
   }
 
   core::Task<> browse_product() {
-    co_await traffic_gate();
+    auto span = start_task_span("user_browse_product");
+    co_await traffic_gate(span);
     const std::string_view product = pick(kProducts);
-    auto span = start_span("user_browse_product");
     span.set("product.id", product);
     log_info("User browsing product: {}", product);
     co_await client().get(fmt::format("/api/products/{}", product));
   }
 
   core::Task<> get_recommendations() {
-    co_await traffic_gate();
+    auto span = start_task_span("user_get_recommendations");
+    co_await traffic_gate(span);
     const std::string_view product = pick(kProducts);
-    auto span = start_span("user_get_recommendations");
     span.set("product.id", product);
     log_info("User getting recommendations for product: {}", product);
     co_await client().get(fmt::format("/api/recommendations?productIds={}", product));
   }
 
   core::Task<> get_ads() {
-    co_await traffic_gate();
+    auto span = start_task_span("user_get_ads");
+    co_await traffic_gate(span);
     const std::string_view category = pick(kAdCategories);
-    auto span = start_span("user_get_ads");
     span.set("category", category);
     log_info("User getting ads for category: {}", category);
     co_await client().get(fmt::format("/api/data/?contextKeys={}", category));
   }
 
   core::Task<> view_cart() {
-    co_await traffic_gate();
-    auto span = start_span("user_view_cart");
+    auto span = start_task_span("user_view_cart");
+    co_await traffic_gate(span);
     log_info("User viewing cart");
     co_await client().get("/api/cart");
   }
 
   // As a task: a fresh user id each time (the demo's add_to_cart(user="")).
-  core::Task<> add_to_cart_task() {
-    co_await traffic_gate();
-    co_await add_to_cart(core::uuid4(rng()));
-  }
+  core::Task<> add_to_cart_task() { co_await add_to_cart(core::uuid4(rng()), true); }
 
-  core::Task<> add_to_cart(std::string user) {
+  // gate: evaluate the traffic gate (as a task); inside a checkout the checkout's gate holds.
+  core::Task<> add_to_cart(std::string user, bool gate = false) {
+    auto span = start_task_span("user_add_to_cart");
+    if (gate) co_await traffic_gate(span);
     const std::string_view product = pick(kProducts);
     const int quantity = pick(kQuantities);
-    auto span = start_span("user_add_to_cart");
     span.set("user.id", user).set("product.id", product).set("quantity", quantity);
     log_info("User {} adding {} of product {} to cart", user, quantity, product);
     co_await client().get(fmt::format("/api/products/{}", product));
@@ -94,9 +98,9 @@ class WebsiteUser final : public User {
   }
 
   core::Task<> checkout_single() {
-    co_await traffic_gate();
+    auto span = start_task_span("user_checkout_single");
+    co_await traffic_gate(span);
     const std::string user = core::uuid4(rng());
-    auto span = start_span("user_checkout_single");
     span.set("user.id", user);
     co_await add_to_cart(user);
     co_await checkout(user);
@@ -104,22 +108,24 @@ class WebsiteUser final : public User {
   }
 
   core::Task<> checkout_multi() {
-    co_await traffic_gate();
+    auto span = start_task_span("user_checkout_multi");
+    co_await traffic_gate(span);
     const std::string user = core::uuid4(rng());
     const auto items = 2 + static_cast<int>(rng().below(3));  // 2, 3 or 4
-    auto span = start_span("user_checkout_multi");
     span.set("user.id", user).set("item.count", items);
     for (int i = 0; i < items; ++i) co_await add_to_cart(user);
     co_await checkout(user);
     log_info("Multi-item checkout completed for user {}", user);
   }
 
+  // The demo opens user_flood_home only when it floods; we open it always, so that the flag
+  // evaluations of every run of the task belong to a trace (flood.count is then 0).
   core::Task<> flood_home() {
-    co_await traffic_gate();
+    auto span = start_task_span("user_flood_home");
+    co_await traffic_gate(span);
     const std::int64_t count = co_await flags().int_value(kFloodFlag, 0);
-    if (count <= 0) co_return;  // the demo opens its span only when it floods
-    auto span = start_span("user_flood_home");
     span.set("flood.count", count);
+    if (count <= 0) co_return;
     log_info("User flooding homepage {} times", count);
     for (std::int64_t i = 0; i < count && !stopping(); ++i) co_await client().get("/");
   }
@@ -133,11 +139,13 @@ class WebsiteUser final : public User {
   }
 
   // loadGeneratorTraffic = 0 pauses every user's shop traffic until it is 1 again: a paused
-  // user waits a second and lets the loop pick again, without its task's requests.
-  core::Task<> traffic_gate() {
+  // user waits a second and lets the loop pick again, without its task's requests. The task's
+  // span says so (loadgen.traffic.paused) and is not an error (RescheduleTask).
+  core::Task<> traffic_gate(SpanScope& span) {
     // The result goes through a variable: GCC 12 miscompiles co_await inside an if condition.
     const bool traffic_on = co_await flags().bool_value(kTrafficFlag, true);
     if (traffic_on) co_return;
+    span.set("loadgen.traffic.paused", true);
     co_await sleep(std::chrono::seconds(1));
     throw RescheduleTask{};
   }

@@ -11,37 +11,50 @@
 
 namespace loadgen::scenario {
 
-SpanScope::SpanScope(User& user, std::string_view name)
-    : user_(&user),
-      exceptions_at_start_(std::uncaught_exceptions()),
-      recording_(user.trace_settings_ != nullptr && user.spans_ != nullptr &&
-                 (user.trace_.trace_flags & 0x01) != 0) {
+SpanScope::SpanScope(User& user, std::string_view name, bool new_trace)
+    : user_(&user), exceptions_at_start_(std::uncaught_exceptions()), recording_(false) {
   if (!user.trace_settings_) return;
   client::RequestTrace& t = user.trace_;
-  if (!otel::is_valid(t.trace_id)) user.begin_trace();
   saved_parent_ = t.parent_span_id;
+  if (new_trace && user.active_span_ != nullptr) {
+    // A root in a trace of its own; the enclosing one resumes when this span ends.
+    outer_trace_.emplace(OuterTrace{t.trace_id, t.trace_flags, t.trace_state});
+    user.begin_trace();
+  } else if (!otel::is_valid(t.trace_id)) {
+    user.begin_trace();
+  }
+  recording_ = user.spans_ != nullptr && (t.trace_flags & 0x01) != 0;
   data_.trace_id = t.trace_id;
   data_.span_id = otel::random_span_id(user.rng_);
-  data_.parent_span_id = saved_parent_;
+  data_.parent_span_id = t.parent_span_id;
   t.parent_span_id = data_.span_id;  // requests and spans inside are its children
   outer_ = user.active_span_;
   user.active_span_ = this;
   if (!recording_) return;
   data_.name.assign(name);
   data_.kind = otel::SpanKind::kInternal;
+  data_.trace_state = t.trace_state;
   data_.flags = t.trace_flags | 0x100u;  // SpanFlags: has is_remote, parent is local
   data_.start_time_unix_nano = static_cast<std::uint64_t>(core::wall_ns());
 }
 
 SpanScope::~SpanScope() {
   if (!user_->trace_settings_) return;
-  user_->trace_.parent_span_id = saved_parent_;
+  client::RequestTrace& t = user_->trace_;
+  t.parent_span_id = saved_parent_;
+  if (outer_trace_) {
+    t.trace_id = outer_trace_->trace_id;
+    t.trace_flags = outer_trace_->flags;
+    t.trace_state = std::move(outer_trace_->trace_state);
+  }
   user_->active_span_ = outer_;
   if (!recording_) return;
   data_.end_time_unix_nano = static_cast<std::uint64_t>(core::wall_ns());
-  if (std::uncaught_exceptions() > exceptions_at_start_ && data_.status_code == otel::StatusCode::kUnset) {
-    data_.status_code = otel::StatusCode::kError;
-    data_.status_message = "task ended by an exception";
+  if (std::uncaught_exceptions() > exceptions_at_start_) {
+    // Unwinding: only the handler knows what is in flight (a destructor cannot see it), so
+    // run_user settles the span when it catches the exception (User::settle_unwound_spans).
+    user_->unwound_spans_.push_back(std::move(data_));
+    return;
   }
   user_->spans_->record(std::move(data_));
 }

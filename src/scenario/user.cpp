@@ -1,14 +1,20 @@
 #include "scenario/user.hpp"
 
+#include <cxxabi.h>
+
 #include <cassert>
+#include <cstdlib>
+#include <memory>
 #include <optional>
 #include <string>
+#include <typeinfo>
 #include <utility>
 
 #include "core/cancel.hpp"
 #include "core/clock.hpp"
 #include "core/strings.hpp"
 #include "core/uuid.hpp"
+#include "otel/attribute_limits.hpp"
 #include "otel/baggage.hpp"
 #include "otel/ids.hpp"
 
@@ -58,7 +64,8 @@ class User::FlagTrace {
  public:
   FlagTrace(User& u, std::string_view key) : user_(u) {
     if (!u.trace_settings_ || u.active_span_ || !u.flags_->would_fetch(key)) return;
-    saved_ = Saved{u.trace_.trace_id, u.trace_.parent_span_id, u.trace_.trace_flags};
+    saved_ = Saved{u.trace_.trace_id, u.trace_.parent_span_id, u.trace_.trace_flags,
+                   u.trace_.trace_state};
     u.begin_trace();
     span_.emplace(u, "feature_flag.evaluation");
     span_->set("feature_flag.key", key);
@@ -69,6 +76,7 @@ class User::FlagTrace {
     user_.trace_.trace_id = saved_->trace_id;
     user_.trace_.parent_span_id = saved_->parent;
     user_.trace_.trace_flags = saved_->flags;
+    user_.trace_.trace_state = std::move(saved_->trace_state);
   }
   FlagTrace(const FlagTrace&) = delete;
   FlagTrace& operator=(const FlagTrace&) = delete;
@@ -78,6 +86,7 @@ class User::FlagTrace {
     otel::TraceId trace_id;
     otel::SpanId parent;
     std::uint8_t flags;
+    std::string trace_state;
   };
   User& user_;
   std::optional<Saved> saved_;
@@ -216,6 +225,7 @@ void User::attach(const Runtime& rt) {
     b.set("session.id", session_id_);
     trace_.baggage_header = b.header();
     client_->set_trace(&trace_);
+    sampled_trace_state_ = otel::sampled_trace_state(trace_settings_->sampler);
   }
   last_wait_end_ns_ = core::mono_ns();
 }
@@ -229,12 +239,82 @@ void User::set_baggage(std::string_view key, std::string_view value) {
 
 void User::begin_trace() {
   if (!trace_settings_) return;
+  settle_unwound_spans(Unwind::kUnknown);  // spans whose exception the task caught itself
   trace_.trace_id = otel::random_trace_id(rng_);
   trace_.parent_span_id = {};  // the task's first span is the root
   const bool sampled =
       !trace_settings_->sdk_disabled && trace_settings_->sampler.should_sample(trace_.trace_id, nullptr);
   // Our trace ids are fully random: W3C Trace Context Level 2's random flag (0x02) holds.
   trace_.trace_flags = static_cast<std::uint8_t>((sampled ? 0x01 : 0x00) | 0x02);
+  // A ratio sampler's threshold on what it kept, so backends can compute adjusted counts
+  // (tracestate-probability-sampling: `th` is stored with each span and propagated). Short
+  // enough for the small-string buffer: no allocation.
+  if (sampled) {
+    trace_.trace_state = sampled_trace_state_;
+  } else {
+    trace_.trace_state.clear();
+  }
+}
+
+namespace {
+// exception.type: the fully-qualified type name of what was thrown (semantic conventions).
+std::string exception_type(const std::exception& e) {
+  const char* mangled = typeid(e).name();
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> name(
+      abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
+  return status == 0 && name ? std::string(name.get()) : std::string(mangled);
+}
+}  // namespace
+
+void User::settle_unwound_spans(Unwind how, const std::exception* e) {
+  if (unwound_spans_.empty()) return;
+  if (how == Unwind::kUnknown && killed_) how = Unwind::kCancelled;
+  if (how == Unwind::kException && e == nullptr) how = Unwind::kUnknown;
+  const otel::SpanLimits& l = trace_settings_->limits;
+  for (otel::SpanData& s : unwound_spans_) {
+    switch (how) {
+      case Unwind::kControlFlow:
+        break;
+      case Unwind::kCancelled:
+        // Stopped from outside (end of run, fewer users): not an error (trace/api.md: leave the
+        // status unset unless the operation failed), but said so.
+        otel::put_attribute(s.attributes, s.dropped_attributes_count, "loadgen.task.cancelled",
+                            otel::AttrValue{true}, l.attribute_count_limit,
+                            l.attribute_value_length_limit);
+        break;
+      case Unwind::kException: {
+        // The `exception` span event (trace/exceptions.md; semantic conventions exception.*).
+        if (s.events.size() >= l.event_count_limit) {
+          ++s.dropped_events_count;
+        } else {
+          otel::SpanEvent ev;
+          ev.time_unix_nano = s.end_time_unix_nano;
+          ev.name = "exception";
+          otel::put_attribute(ev.attributes, ev.dropped_attributes_count, "exception.type",
+                              otel::AttrValue{exception_type(*e)}, l.event_attribute_count_limit,
+                              l.attribute_value_length_limit);
+          otel::put_attribute(ev.attributes, ev.dropped_attributes_count, "exception.message",
+                              otel::AttrValue{std::string(e->what())},
+                              l.event_attribute_count_limit, l.attribute_value_length_limit);
+          s.events.push_back(std::move(ev));
+        }
+        if (s.status_code == otel::StatusCode::kUnset) {
+          s.status_code = otel::StatusCode::kError;
+          s.status_message = e->what();
+        }
+        break;
+      }
+      case Unwind::kUnknown:
+        if (s.status_code == otel::StatusCode::kUnset) {
+          s.status_code = otel::StatusCode::kError;
+          s.status_message = "span ended by an exception";
+        }
+        break;
+    }
+    if (spans_) spans_->record(std::move(s));
+  }
+  unwound_spans_.clear();
 }
 
 void User::request_stop() {
@@ -282,16 +362,21 @@ core::Task<> run_user(User& u) {
     u.last_wait_end_ns_ = core::mono_ns();
   }
   bool cancelled = false;
+  using Unwind = User::Unwind;
   try {
     try {
       u.begin_trace();
       co_await u.on_start();
     } catch (const StopUser&) {
+      u.settle_unwound_spans(Unwind::kControlFlow);
       u.stopping_ = true;
     } catch (const RescheduleTask&) {
+      u.settle_unwound_spans(Unwind::kControlFlow);
     } catch (const core::Cancelled&) {
+      u.settle_unwound_spans(Unwind::kCancelled);
       throw;
     } catch (const std::exception& e) {
+      u.settle_unwound_spans(Unwind::kException, &e);
       u.events_->on_task_exception(cls, "on_start", e.what());
     }
     while (!u.stopping_) {
@@ -301,12 +386,16 @@ core::Task<> run_user(User& u) {
       try {
         co_await t.fn(u);
       } catch (const StopUser&) {
+        u.settle_unwound_spans(Unwind::kControlFlow);
         break;
       } catch (const RescheduleTask&) {
+        u.settle_unwound_spans(Unwind::kControlFlow);
         reschedule = true;
       } catch (const core::Cancelled&) {
+        u.settle_unwound_spans(Unwind::kCancelled);
         throw;
       } catch (const std::exception& e) {
+        u.settle_unwound_spans(Unwind::kException, &e);
         u.events_->on_task_exception(cls, t.name, e.what());
       }
       if (u.stopping_) break;
@@ -327,9 +416,12 @@ core::Task<> run_user(User& u) {
   try {
     co_await u.on_stop();
   } catch (const core::Cancelled&) {
+    u.settle_unwound_spans(Unwind::kCancelled);
   } catch (const std::exception& e) {
+    u.settle_unwound_spans(cancelled ? Unwind::kCancelled : Unwind::kException, &e);
     if (!cancelled) u.events_->on_task_exception(cls, "on_stop", e.what());
   }
+  u.settle_unwound_spans(Unwind::kUnknown);
 }
 
 }  // namespace loadgen::scenario

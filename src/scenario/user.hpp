@@ -4,6 +4,8 @@
 // (run_user) on a worker's event loop; everything here happens on that one thread.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -14,21 +16,19 @@
 #include <utility>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "client/event_loop.hpp"
 #include "client/http_client.hpp"
 #include "client/propagation.hpp"
+#include "core/log_sink.hpp"
 #include "core/random.hpp"
 #include "core/task.hpp"
-#include "scenario/flag_source.hpp"
-#include "scenario/wait_time.hpp"
-#include "otel/sampler.hpp"
-#include "core/log_sink.hpp"
 #include "otel/env_config.hpp"
 #include "otel/log_source.hpp"
+#include "otel/sampler.hpp"
 #include "otel/span_sink.hpp"
+#include "scenario/flag_source.hpp"
 #include "scenario/span_scope.hpp"
+#include "scenario/wait_time.hpp"
 
 namespace loadgen::scenario {
 
@@ -42,6 +42,12 @@ struct TraceSettings {
   otel::Sampler sampler{otel::SamplerKind::kParentBasedAlwaysOn, 1.0};
   bool sdk_disabled = false;  // OTEL_SDK_DISABLED: nothing sampled; propagators still apply
   otel::SpanLimits limits;    // OTEL_SPAN_*_LIMIT, OTEL_ATTRIBUTE_*_LIMIT, applied by SpanScope
+  // Trace shape of task spans (User::start_task_span). false (default, LOADGEN_TRACE_NESTING=
+  // fresh): every task span is the root of a trace of its own, as the demo's load generator
+  // starts each one in an empty context; true (LOADGEN_TRACE_NESTING=nested): a task span
+  // opened inside another span (user_index in user_session_start, user_add_to_cart in
+  // user_checkout_single) is its child.
+  bool nested_task_spans = false;
 };
 
 // Users' log lines (User::log_info & co.): the level threshold (--loglevel) and where records
@@ -119,6 +125,12 @@ class User {
   void begin_trace();
   // Opens a span around a block of work (see span_scope.hpp).
   SpanScope start_span(std::string_view name) { return SpanScope(*this, name); }
+  // Opens the span of a task (user_index, ...): the root of a trace of its own, or nested
+  // when the trace settings ask for it (TraceSettings::nested_task_spans).
+  SpanScope start_task_span(std::string_view name) {
+    return SpanScope(*this, name,
+                     trace_settings_ != nullptr && !trace_settings_->nested_task_spans);
+  }
 
   // Log lines of the scenario, e.g. log_info("User browsing product: {}", id): OTel log
   // records with the trace and span id of the active span and the user's session.id, shown
@@ -189,6 +201,15 @@ class User {
   core::Task<bool> evaluate_bool(std::string_view key, bool default_value);
   // Adds the feature_flag.evaluation event of flags_->last_evaluation() to the active span.
   void record_flag_evaluation(otel::AttrValue value);
+  // How the spans that ended by an exception (unwound_spans_) are recorded, once the handler
+  // knows what was thrown.
+  enum class Unwind : std::uint8_t {
+    kControlFlow,  // StopUser, RescheduleTask: not an error, status unset
+    kCancelled,    // core::Cancelled (the user was killed): status unset, loadgen.task.cancelled
+    kException,    // a task error: status ERROR, an `exception` event with type and message
+    kUnknown,      // caught inside the task or not a std::exception: status ERROR
+  };
+  void settle_unwound_spans(Unwind how, const std::exception* e = nullptr);
 
   client::EventLoop* loop_ = nullptr;
   UserEvents* events_ = nullptr;
@@ -203,7 +224,9 @@ class User {
   const TraceSettings* trace_settings_ = nullptr;
   client::RequestTrace trace_;
   otel::SpanSink* spans_ = nullptr;
-  SpanScope* active_span_ = nullptr;  // innermost open span of this user
+  SpanScope* active_span_ = nullptr;           // innermost open span of this user
+  std::vector<otel::SpanData> unwound_spans_;  // ended by an exception, not settled yet
+  std::string sampled_trace_state_;  // tracestate of a trace the ratio sampler kept ("ot=th:..")
   const LogSettings* log_settings_ = nullptr;
   otel::LogRecordSink* logs_ = nullptr;
   friend class SpanScope;

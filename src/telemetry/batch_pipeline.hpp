@@ -27,6 +27,7 @@
 #include "core/task.hpp"
 #include "otel/env_config.hpp"
 #include "otel/log_data.hpp"
+#include "core/version.hpp"
 #include "otel/span_data.hpp"
 #include "telemetry/pipeline_stop.hpp"
 #include "telemetry/span_exporter.hpp"
@@ -34,7 +35,7 @@
 namespace loadgen::telemetry {
 
 inline constexpr std::string_view kScopeName = "loadgen";
-inline constexpr std::string_view kScopeVersion = "0.1";
+inline constexpr std::string_view kScopeVersion = core::kVersion;  // = service.version
 
 template <class Batch>
 using ExporterList = std::vector<std::unique_ptr<Exporter<Batch>>>;

@@ -14,6 +14,7 @@
 #include "client/event_loop.hpp"
 #include "client/http_client.hpp"
 #include "core/log_sink.hpp"
+#include "core/version.hpp"
 #include "core/random.hpp"
 #include "otel/env_config.hpp"
 #include "telemetry/retry_policy.hpp"
@@ -23,7 +24,13 @@
 
 namespace loadgen::telemetry {
 
-inline constexpr std::string_view kExporterUserAgent = "loadgen-otlp-exporter/0.1";
+// protocol/exporter.md "User Agent": OTLP exporters SHOULD send a User-Agent naming the exporter,
+// its language and its version, in the form `OTel-OTLP-Exporter-<language>/<version>` (RFC 9110
+// product token). Our exporter is our own C++ SDK subset: language `Cpp` (telemetry.sdk.language
+// `cpp`, written as the C++ SDK writes it), version = loadgen's (core::kVersion), the same as the
+// scope version and telemetry.sdk.version. The gRPC exporter sends it as its user-agent prefix.
+inline constexpr std::string_view kExporterUserAgent = "OTel-OTLP-Exporter-Cpp/0.1.0";
+static_assert(kExporterUserAgent.ends_with(core::kVersion), "one version everywhere");
 
 class OtlpHttpTransport final : public RetryingTransport {
  public:

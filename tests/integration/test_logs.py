@@ -73,8 +73,8 @@ class Logs(LoadgenTestCase):
 
     def check_flag_events(self, events, span_ids):
         """Every flag evaluation is a feature_flag.evaluation Event (feature-flag semantic
-        conventions): no body, the flag's key, provider, value and reason; inside a task span
-        it carries that span's context."""
+        conventions): no body, the flag's key, provider, value and reason; each carries the
+        context of the task span it was evaluated in."""
         self.assertGreater(len(events), 20)
         keys = set()
         for e in events:
@@ -88,8 +88,9 @@ class Logs(LoadgenTestCase):
                                                                 "default", "error", "disabled",
                                                                 "split", "unknown"), a)
             self.assertRegex(a["session.id"], r"^[0-9a-f-]{36}$")
-            if e["trace_id"]:
-                self.assertIn((e["trace_id"], e["span_id"]), span_ids, e)
+            # Every evaluation happens inside a task span (the traffic gate too): its context.
+            self.assertTrue(e["trace_id"], e)
+            self.assertIn((e["trace_id"], e["span_id"]), span_ids, e)
         # The shop's tasks ask for the traffic flag; flood_home for the flood flag too.
         self.assertIn("loadGeneratorTraffic", keys)
 

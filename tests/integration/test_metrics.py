@@ -11,6 +11,9 @@ from shop_harness import Shop, shopsim_bin
 USERS = 4
 # The HTTP semantic conventions advice for http.client.request.duration.
 BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
+# http.client.request.duration's attributes (HTTP client semantic conventions).
+SEMCONV_ATTRIBUTES = {"http.request.method", "server.address", "server.port", "url.scheme",
+                      "http.response.status_code", "error.type", "network.protocol.version"}
 
 
 @unittest.skipIf(shopsim_bin() is None, "shopsim not built (set SHOPSIM_BIN)")
@@ -67,9 +70,14 @@ class Metrics(LoadgenTestCase):
                     self.assertEqual(data.aggregation_temporality, 1 if delta else 2)
                     for p in data.data_points:
                         a = {kv.key: kv.value for kv in p.attributes}
-                        self.assertIn("http.request.method", a)
-                        self.assertIn("server.address", a)
-                        self.assertIn("loadgen.request.name", a)
+                        # The HTTP client semconv set; loadgen.request.name only on request
+                        # (LOADGEN_METRICS_REQUEST_NAME) and never the raw URL.
+                        self.assertLessEqual({"http.request.method", "server.address",
+                                              "server.port", "url.scheme",
+                                              "network.protocol.version"}, set(a))
+                        self.assertLessEqual(set(a), SEMCONV_ATTRIBUTES, a)
+                        self.assertEqual(a["network.protocol.version"].string_value, "1.1")
+                        self.assertEqual(a["url.scheme"].string_value, "http")
                         if exponential:
                             n = p.zero_count + sum(p.positive.bucket_counts) + sum(p.negative.bucket_counts)
                         else:
@@ -180,6 +188,12 @@ class Metrics(LoadgenTestCase):
         putil = [v for e in exports
                  for v in self.number_points(e, "process.cpu.utilization").values()]
         self.assertTrue(putil and all(0 <= u <= 1.05 for u in putil), putil)
+
+    def test_bad_request_name_switch_is_rejected(self):
+        with Shop() as shop:
+            res = shop.loadgen(1, "1s", extra_env={"LOADGEN_METRICS_REQUEST_NAME": "yes"}).wait(30)
+            self.assertExit(res, 2)
+            self.assertIn("LOADGEN_METRICS_REQUEST_NAME='yes'", res.stdout + res.stderr)
 
     def test_http_protobuf_explicit_cumulative(self):
         self.check("http/protobuf")

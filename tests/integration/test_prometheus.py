@@ -52,7 +52,8 @@ class Prometheus(LoadgenTestCase):
                 self.assertEqual(sum(s.value for s in counts), shop_total)
                 for s in counts:
                     self.assertIn("http_request_method", s.labels)
-                    self.assertIn("loadgen_request_name", s.labels)
+                    self.assertEqual(s.labels.get("network_protocol_version"), "1.1")
+                    self.assertNotIn("loadgen_request_name", s.labels)  # opt-in only
                 inf = [s for s in hist.samples if s.name.endswith("_bucket") and s.labels["le"] == "+Inf"]
                 self.assertEqual(sum(s.value for s in inf), sum(s.value for s in hist.samples
                                                                 if s.name.endswith("_count")))

@@ -59,8 +59,10 @@ class Traces(LoadgenTestCase):
             self.assertLessEqual(len(cancelled), USERS, cancelled)
             self.assertLessEqual(len(client) - stats["requests_total"], USERS)
             self.assertTrue(internal)
-            self.assertLessEqual({s["name"] for s in internal},
-                                 TASK_SPANS | {"feature_flag.evaluation"})
+            # No lone feature_flag.evaluation roots: the traffic gate is evaluated inside the
+            # task span; the engine's user-count polls have their own loadgen.flag_watch span.
+            self.assertLessEqual({s["name"] for s in internal}, TASK_SPANS | {"loadgen.flag_watch"})
+            self.check_task_spans([s for s in internal if s["name"] in TASK_SPANS])
             self.assertLessEqual({s["name"] for s in client}, {"GET", "POST"})
             for s in client:
                 a = s["attributes"]
@@ -85,24 +87,29 @@ class Traces(LoadgenTestCase):
                     self.assertIn("product.id", s["attributes"])
                 if s["name"] == "user_add_to_cart":
                     self.assertLessEqual({"user.id", "product.id", "quantity"}, set(s["attributes"]))
-                if s["parent_span_id"]:  # nested tasks: add_to_cart inside checkout, index in session start
-                    self.assertIn(s["parent_span_id"], by_id)
             res = spans[0]["resource"]
             self.assertEqual(res["service.name"], "loadgen")
             self.assertEqual(res["telemetry.sdk.name"], "loadgen")
             self.assertEqual(res["telemetry.sdk.language"], "cpp")
             self.assertIn("service.instance.id", res)
             self.assertEqual(spans[0]["scope"]["name"], "loadgen")
+            # One version: scope, service.version, telemetry.sdk.version, exporter User-Agent.
+            version = res["service.version"]
+            self.assertEqual(res["telemetry.sdk.version"], version)
+            self.assertEqual(spans[0]["scope"]["version"], version)
             # The trace ids on the wire are the exported ones (a task cut short by the stop may
             # have sent a request whose spans were never recorded).
             missing = shop_trace_ids(shop) - {s["trace_id"] for s in spans}
             self.assertLessEqual(len(missing), USERS, missing)
             reqs = col.requests("traces")
             self.assertTrue(all(r.header("x-api-key") == "secret key" for r in reqs))
+            # protocol/exporter.md: OTel-OTLP-Exporter-<language>/<version> (gRPC appends its
+            # own product tokens after it).
+            for r in reqs:
+                self.assertTrue(r.header("user-agent", "").startswith(
+                    "OTel-OTLP-Exporter-Cpp/" + version), r.header("user-agent", ""))
             if grpc:
                 self.assertTrue(all(r.transport == "grpc" for r in reqs))
-                self.assertTrue(all("loadgen-otlp-exporter" in r.header("user-agent", "")
-                                    for r in reqs))
                 # The compressed flag of each gRPC message, read off the wire (gRPC over HTTP/2).
                 flags = col.grpc_compressed_flags()
                 self.assertEqual(len(flags), len(reqs), flags)
@@ -110,40 +117,101 @@ class Traces(LoadgenTestCase):
             elif compression == "gzip":
                 self.assertTrue(all(r.content_encoding == "gzip" for r in reqs))
 
+    def check_task_spans(self, tasks):
+        """The demo's trace shape (default LOADGEN_TRACE_NESTING=fresh): every task span is the
+        root of a trace of its own, so traces per task = tasks run; a task cut short by the
+        end of the run is not an error but says it was cancelled."""
+        self.assertTrue(tasks)
+        for s in tasks:
+            self.assertEqual(s["parent_span_id"], "", s)
+            self.assertEqual(s["status"]["code"], 0, s)  # unset: no ERROR at the stop
+            if "loadgen.task.cancelled" in s["attributes"]:
+                self.assertIs(s["attributes"]["loadgen.task.cancelled"], True)
+        self.assertEqual(len({s["trace_id"] for s in tasks}), len(tasks))
+
     def check_flag_spans(self, shop, flag_client, by_id):
-        """Flag evaluations that asked flagd: a POST CLIENT span, child of a
-        feature_flag.evaluation span (root of a trace of its own: most of the shop's
-        evaluations happen before a task opens its span) or of the task span it ran in, with the
-        feature_flag.evaluation event on that parent; flagd saw traceparent on every request."""
+        """Flag evaluations that asked flagd: a POST CLIENT span, child of the task span it ran
+        in (with the feature_flag.evaluation event) or, for the engine's polls of the user count,
+        of a loadgen.flag_watch root span; every evaluation request carried traceparent and the
+        synthetic baggage, and each has its CLIENT span."""
         flagd = shop.flag_stats()
-        self.assertGreater(flagd["requests_total"], 0)
-        self.assertEqual(flagd["traceparent"]["valid"], flagd["traceparent"]["present"])
-        self.assertGreaterEqual(flagd["traceparent"]["present"], len(flag_client))
+        self.assertGreater(flagd["evaluation_requests"], 0)
+        self.assertEqual(flagd["traceparent"]["valid"], flagd["evaluation_requests"])
+        self.assertEqual(flagd["baggage"]["synthetic"], flagd["evaluation_requests"])
+        self.assertGreaterEqual(flagd["evaluation_requests"], len(flag_client))
         self.assertTrue(flag_client)
+        watch = 0
         for s in flag_client:
             self.assertEqual(s["name"], "POST")
             self.assertIn("/ofrep/v1/evaluate/flags/", s["attributes"]["url.full"])
             parent = by_id.get(s["parent_span_id"])
             self.assertIsNotNone(parent, s)
             self.assertEqual(parent["trace_id"], s["trace_id"])
-            if parent["name"] == "feature_flag.evaluation":
+            if parent["name"] == "loadgen.flag_watch":
                 self.assertEqual(parent["parent_span_id"], "")
-                key = parent["attributes"]["feature_flag.key"]
-            else:  # evaluated inside a task span (the session start's index task)
-                self.assertIn(parent["name"], TASK_SPANS)
-                key = None
+                self.assertEqual(parent["attributes"]["feature_flag.key"], "loadGeneratorVUs")
+                self.assertIn("feature_flag.result.value", parent["attributes"])
+                watch += 1
+                continue
+            self.assertIn(parent["name"], TASK_SPANS)
             events = [e for e in parent["events"] if e["name"] == "feature_flag.evaluation"]
             self.assertTrue(events, parent)
             ev = events[0]
-            if key is not None:
-                self.assertEqual(len(parent["events"]), 1, parent)
-                self.assertEqual(ev["attributes"]["feature_flag.key"], key)
             self.assertIn(ev["attributes"]["feature_flag.key"],
                           {"loadGeneratorTraffic", "loadGeneratorFloodHomepage"})
             self.assertEqual(ev["attributes"]["feature_flag.provider.name"], "ofrep")
             self.assertIn("feature_flag.result.value", ev["attributes"])
             self.assertIn("feature_flag.result.variant", ev["attributes"])
             self.assertIn(ev["attributes"]["feature_flag.result.reason"], {"static", "cached"})
+        self.assertGreater(watch, 0)  # the engine polls loadGeneratorVUs from the start
+
+    def test_nested_trace_shape_on_request(self):
+        """LOADGEN_TRACE_NESTING=nested: a task run inside another task's span is its child
+        (user_index in user_session_start, user_add_to_cart in the checkouts)."""
+        with oc.start_collector() as col, Shop() as shop:
+            env = col.env(protocol="http/protobuf")
+            env["LOADGEN_TRACE_NESTING"] = "nested"
+            self.run_shop(shop, env)
+            spans = col.spans()
+            by_id = {s["span_id"]: s for s in spans}
+            index_in_session = [s for s in spans if s["name"] == "user_index" and s["parent_span_id"]
+                                and by_id[s["parent_span_id"]]["name"] == "user_session_start"]
+            self.assertEqual(len(index_in_session), USERS)  # each user's on_start
+            for s in index_in_session:
+                self.assertEqual(s["trace_id"], by_id[s["parent_span_id"]]["trace_id"])
+            for s in spans:
+                if s["name"] == "user_add_to_cart" and s["parent_span_id"]:
+                    self.assertIn(by_id[s["parent_span_id"]]["name"],
+                                  {"user_checkout_single", "user_checkout_multi"})
+
+    def test_tasks_cut_short_by_the_stop_are_cancelled_not_errors(self):
+        """The index page answers after 30 s: every user is inside user_session_start /
+        user_index when the 2 s run ends and is killed. Those spans end without an error status
+        and say loadgen.task.cancelled=true (no `exception` event: nothing failed)."""
+        shop = Shop()
+        shop.sim.args += ["--latency", "index=30s"]  # shopsim's own option, before it starts
+        shop.start()
+        self.addCleanup(shop.stop)
+        with oc.start_collector() as col:
+            env = col.env(protocol="http/protobuf")
+            res = shop.loadgen(USERS, "2s", extra_env=dict(
+                env, OTEL_BSP_SCHEDULE_DELAY="300", OTEL_LOGS_EXPORTER="none",
+                OTEL_METRICS_EXPORTER="none")).wait(60)
+            self.assertExit(res, 0)
+            tasks = [s for s in col.spans() if s["name"] in TASK_SPANS]
+            self.assertEqual(sorted(s["name"] for s in tasks),
+                             ["user_index"] * USERS + ["user_session_start"] * USERS)
+            for s in tasks:
+                self.assertEqual(s["status"]["code"], 0, s)
+                self.assertIs(s["attributes"].get("loadgen.task.cancelled"), True, s)
+                self.assertEqual([e["name"] for e in s["events"]
+                                  if e["name"] == "exception"], [], s)
+
+    def test_bad_trace_nesting_is_rejected(self):
+        with Shop() as shop:
+            res = shop.loadgen(1, "1s", extra_env={"LOADGEN_TRACE_NESTING": "sideways"}).wait(30)
+            self.assertExit(res, 2)
+            self.assertIn("LOADGEN_TRACE_NESTING='sideways'", res.stdout + res.stderr)
 
     def test_http_protobuf(self):
         self.check_traces("http/protobuf", None)

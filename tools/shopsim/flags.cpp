@@ -194,13 +194,18 @@ Response FlagService::handle(const Request& req) {
   if (path.size() > kEvalPrefix.size() && path.compare(0, kEvalPrefix.size(), kEvalPrefix) == 0) {
     if (req.method != "POST") return json_response(405, {{"error", "use POST"}});
     {
-      // Evaluations are traced requests too: count well-formed traceparent headers.
+      // Evaluations are traced requests too: count well-formed traceparent headers, and the
+      // evaluations marked synthetic in their baggage (synthetic_request=true).
       const auto tp = req.headers_named("traceparent");
+      const auto bg = req.headers_named("baggage");
+      const bool synthetic = !bg.empty() && check_baggage(bg).synthetic;
       std::lock_guard lock(mu_);
+      ++evaluation_requests_;
       if (!tp.empty()) {
         ++traceparent_present_;
         if (tp.size() == 1 && check_traceparent(tp.front()).valid) ++traceparent_valid_;
       }
+      if (synthetic) ++baggage_synthetic_;
     }
     return evaluate(path.substr(kEvalPrefix.size()), req.body);
   }
@@ -222,8 +227,10 @@ Response FlagService::handle(const Request& req) {
     std::lock_guard lock(mu_);
     return json_response(200, {{"evaluations", evaluations_},
                                {"requests_total", requests_total_},
+                               {"evaluation_requests", evaluation_requests_},
                                {"traceparent", {{"present", traceparent_present_},
                                                 {"valid", traceparent_valid_}}},
+                               {"baggage", {{"synthetic", baggage_synthetic_}}},
                                {"reloads", reloads_},
                                {"reload_errors", reload_errors_},
                                {"flags", flags_.size()}});
@@ -234,6 +241,7 @@ Response FlagService::handle(const Request& req) {
     evaluations_.clear();
     requests_total_ = 0;
     traceparent_present_ = traceparent_valid_ = 0;
+    evaluation_requests_ = baggage_synthetic_ = 0;
     return json_response(200, {{"reset", true}});
   }
   return json_response(404, {{"error", "not found"}});

@@ -47,6 +47,8 @@ class FlagService {
   std::int64_t size_ = -1;
   std::map<std::string, std::uint64_t> evaluations_;  // bounded by the flag keys asked for
   std::uint64_t requests_total_ = 0;
+  std::uint64_t evaluation_requests_ = 0;  // POST /ofrep/v1/evaluate/flags/{key}
+  std::uint64_t baggage_synthetic_ = 0;    // ... whose baggage says synthetic_request=true
   std::uint64_t traceparent_present_ = 0;  // evaluation requests carrying traceparent
   std::uint64_t traceparent_valid_ = 0;    // ... exactly one, well-formed
   std::uint64_t reloads_ = 0;

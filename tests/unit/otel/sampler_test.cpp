@@ -84,6 +84,43 @@ TEST(Sampler, RatioIsDeterministicMonotoneAndAccurate) {
   EXPECT_NEAR(sampled_25 / double{kIds}, 0.25, 0.005);
 }
 
+// tracestate-probability-sampling, "Converting floating-point probability to threshold value":
+// the spec's table for precision 4 (the recommended SDK default) and tracestate-handling.md's
+// `th` encoding (14 hex digits, trailing zeros removed, "0" for 100 %).
+TEST(Sampler, ThresholdsFollowTheSpecTableAtPrecision4) {
+  struct Case {
+    double p;
+    const char* th;
+  };
+  for (const Case c : {Case{1.0, "0"}, Case{0.5, "8"}, Case{1.0 / 3, "aaab"}, Case{0.25, "c"},
+                       Case{0.2, "cccd"}, Case{0.125, "e"}, Case{0.1, "e666"}, Case{0.0625, "f"},
+                       Case{0.01, "fd70a"}, Case{0.001, "ffbe77"}, Case{0.0001, "fff9724"},
+                       Case{0.00001, "ffff583a"}, Case{0.000001, "ffffef39"}}) {
+    EXPECT_EQ(threshold_th(ratio_threshold(c.p)), c.th) << c.p;
+  }
+  EXPECT_EQ(ratio_threshold(0.1), std::uint64_t{0xe666} << 40);
+  EXPECT_EQ(threshold_th(0), "0");
+  EXPECT_EQ(threshold_th(std::uint64_t{1} << 48), "01");  // leading zeros kept, 14 digits
+}
+
+TEST(Sampler, TheWrittenThresholdIsTheOneThatDecided) {
+  // p = 0.1: T = 0xe666 << 40; R = T - 1 is dropped, R = T kept (sample iff R >= T).
+  const Sampler s{SamplerKind::kTraceIdRatio, 0.1};
+  EXPECT_FALSE(s.should_sample(*trace_id_from_hex("000000000000000000e665ffffffffff"), nullptr));
+  EXPECT_TRUE(s.should_sample(*trace_id_from_hex("000000000000000000e6660000000000"), nullptr));
+}
+
+TEST(Sampler, RatioSamplersWriteTheirThresholdInTracestate) {
+  EXPECT_EQ(sampled_trace_state({SamplerKind::kTraceIdRatio, 0.5}), "ot=th:8");
+  EXPECT_EQ(sampled_trace_state({SamplerKind::kParentBasedTraceIdRatio, 0.25}), "ot=th:c");
+  EXPECT_EQ(sampled_trace_state({SamplerKind::kParentBasedTraceIdRatio, 1.0}), "ot=th:0");
+  EXPECT_EQ(sampled_trace_state({SamplerKind::kTraceIdRatio, 0.0}), "");  // keeps nothing
+  EXPECT_EQ(sampled_trace_state({SamplerKind::kParentBasedAlwaysOn, 1.0}), "");
+  EXPECT_EQ(sampled_trace_state({SamplerKind::kAlwaysOn, 1.0}), "");
+  // A valid W3C tracestate list member (key `ot`, value without ',' or '=').
+  EXPECT_TRUE(TraceState::parse(sampled_trace_state({SamplerKind::kTraceIdRatio, 0.1})));
+}
+
 TEST(Sampler, Descriptions) {
   EXPECT_EQ((Sampler{SamplerKind::kParentBasedAlwaysOn, 1}).description(),
             "ParentBased{root=AlwaysOnSampler}");
