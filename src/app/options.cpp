@@ -135,6 +135,56 @@ void convert_duration(const Setting& s, Problems& p, std::chrono::milliseconds& 
   }
 }
 
+// A byte size: a number (decimals allowed with a unit) and an optional unit, case-insensitive:
+// B/bytes, KB/MB/GB/TB (powers of 1000), KiB/MiB/GiB/TiB (powers of 1024). Bounded to 1 TiB.
+void convert_byte_size(const Setting& s, Problems& p, std::uint64_t& out) {
+  const std::string& v = s.values.back();
+  const std::string_view t = trim(v);
+  std::size_t i = 0;
+  while (i < t.size() && (std::isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.')) ++i;
+  const std::string_view number = t.substr(0, i);
+  const std::string unit = to_lower(trim(t.substr(i)));
+  static constexpr std::array<std::pair<std::string_view, double>, 11> kUnits = {
+      {{"", 1.0},
+       {"b", 1.0},
+       {"bytes", 1.0},
+       {"kb", 1e3},
+       {"mb", 1e6},
+       {"gb", 1e9},
+       {"tb", 1e12},
+       {"kib", 1024.0},
+       {"mib", 1048576.0},
+       {"gib", 1073741824.0},
+       {"tib", 1099511627776.0}}};
+  const auto* u =
+      std::find_if(kUnits.begin(), kUnits.end(), [&](const auto& e) { return e.first == unit; });
+  double n = 0;
+  const auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), n);
+  if (number.empty() || ec != std::errc() || ptr != number.data() + number.size()) {
+    p.bad_value(s, v, "not a size (e.g. 16MiB, 512KiB, 1GB, 4096)");
+  } else if (u == kUnits.end()) {
+    p.bad_value(s, v,
+                fmt::format("not a size: unknown unit '{}' (B, KB, MB, GB, KiB, MiB, GiB)",
+                            trim(t.substr(i))));
+  } else if (n * u->second < 1.0) {
+    p.bad_value(s, v, "zero (must be at least 1 byte)");
+  } else if (n * u->second > 1099511627776.0) {
+    p.bad_value(s, v, "too large (at most 1TiB)");
+  } else {
+    out = static_cast<std::uint64_t>(n * u->second);
+  }
+}
+
+// --header fields that would frame the request body: loadgen always frames the body it sends
+// with its own Content-Length (RFC 9112 §6.1-6.3); a second framing could desynchronize the
+// connection (request smuggling), so they are refused instead of silently dropped.
+std::string_view framing_header(std::string_view h) {
+  const std::string name = to_lower(trim(h.substr(0, h.find(':'))));
+  if (name == "content-length") return "Content-Length";
+  if (name == "transfer-encoding") return "Transfer-Encoding";
+  return {};
+}
+
 // Light URL check through http::parse_url; the reason is the tail of its message.
 void convert_host(const Setting& s, Problems& p, std::string& out) {
   const std::string& v = s.values.back();
@@ -326,10 +376,16 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
     case OptionId::kHeader:
       o.headers.clear();
       for (const std::string& h : s.values) {
-        if (valid_header(h)) {
-          o.headers.push_back(h);
-        } else {
+        if (!valid_header(h)) {
           p.bad_value(s, h, "not a header of the form 'Name: value'");
+        } else if (const auto f = framing_header(h); !f.empty()) {
+          p.bad_value(s, h,
+                      fmt::format("not allowed: {} frames the request body, and loadgen "
+                                  "computes Content-Length from the body it sends (RFC 9112 "
+                                  "§6); remove this header",
+                                  f));
+        } else {
+          o.headers.push_back(h);
         }
       }
       return;
@@ -361,6 +417,9 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
       return;
     case OptionId::kMaxRedirects:
       convert_int(s, p, 0, 1000, o.max_redirects);
+      return;
+    case OptionId::kMaxBodySize:
+      convert_byte_size(s, p, o.max_body_size);
       return;
     case OptionId::kSeed:
       if (!parse_integer(v, o.seed)) p.bad_value(s, v, "not an unsigned 64-bit integer");

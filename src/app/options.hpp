@@ -45,6 +45,7 @@ struct Options {
   std::chrono::milliseconds timeout{60000};          // --timeout (response timeout)
   bool insecure = false;                             // --insecure (no TLS verification)
   int max_redirects = 30;                            // --max-redirects (>= 0)
+  std::uint64_t max_body_size = std::uint64_t{16} << 20;  // --max-body-size (bytes, > 0)
   std::uint64_t seed = 0;                            // --seed (0 = random)
   std::chrono::milliseconds flush_timeout{5000};     // --flush-timeout: final telemetry flush
   std::string config_file;                           // --config FILE (informational)

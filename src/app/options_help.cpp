@@ -83,6 +83,10 @@ constexpr std::array kSpecs = {
                "Do not verify TLS certificates"},
     OptionSpec{OptionId::kMaxRedirects, "max-redirects", "", "LOADGEN_MAX_REDIRECTS", K::kValue,
                G::kRequest, "N", "Redirects followed per request, 0 = none (default 30)"},
+    OptionSpec{OptionId::kMaxBodySize, "max-body-size", "", "LOADGEN_MAX_BODY_SIZE", K::kValue,
+               G::kRequest, "SIZE",
+               "Largest response body kept or decompressed: 512KiB, 16MiB, 1GB, 4096 "
+               "(bytes); beyond it a request fails as body_too_large (default 16MiB)"},
 
     OptionSpec{OptionId::kThreads, "threads", "", "LOADGEN_THREADS", K::kValue, G::kLoadgen, "N",
                "Worker threads (default 0 = one per CPU core)"},

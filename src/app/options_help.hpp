@@ -41,6 +41,7 @@ enum class OptionId {
   kTimeout,
   kInsecure,
   kMaxRedirects,
+  kMaxBodySize,
   kSeed,
   kFlushTimeout,
 };

@@ -189,6 +189,7 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
   cfg.client.connect_timeout = o.connect_timeout;
   cfg.client.timeout = o.timeout;
   cfg.client.max_redirects = o.max_redirects;
+  cfg.client.max_body_size = static_cast<std::size_t>(o.max_body_size);
   for (const auto& h : o.headers) {
     const auto colon = h.find(':');
     std::string value = h.substr(colon + 1);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +26,9 @@ struct ClientConfig {
   // Response timeout: from the start of writing the request to the last body byte.
   std::chrono::nanoseconds timeout = std::chrono::seconds(60);
   int max_redirects = 30;  // requests' default
+  // --max-body-size: the most a kept response body may hold, and the most any Content-Encoding
+  // may inflate to (kept or discarded); beyond it the request fails as body_too_large.
+  std::size_t max_body_size = std::size_t{16} << 20;
   std::string user_agent = "loadgen/0.1";
   std::vector<std::pair<std::string, std::string>> default_headers;  // --header, on every request
 };

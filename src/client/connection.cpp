@@ -1,12 +1,12 @@
 #include "client/connection.hpp"
 
-#include <asio/connect.hpp>
-#include <asio/ssl.hpp>
-#include <asio/write.hpp>
 #include <fmt/format.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <asio/connect.hpp>
+#include <asio/ssl.hpp>
+#include <asio/write.hpp>
 #include <coroutine>
 #include <vector>
 
@@ -42,13 +42,13 @@ struct ResolveAwaiter {
   asio::ip::tcp::resolver::results_type results{};
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) {
-    resolver.async_resolve(host, service, asio::ip::tcp::resolver::numeric_service,
-                           [this, h](const asio::error_code& e,
-                                     asio::ip::tcp::resolver::results_type r) {
-                             ec = e;
-                             results = std::move(r);
-                             h.resume();
-                           });
+    resolver.async_resolve(
+        host, service, asio::ip::tcp::resolver::numeric_service,
+        [this, h](const asio::error_code& e, asio::ip::tcp::resolver::results_type r) {
+          ec = e;
+          results = std::move(r);
+          h.resume();
+        });
   }
   void await_resume() const noexcept {}
 };
@@ -77,7 +77,11 @@ std::string tls_error_detail(const asio::error_code& ec) {
 
 Connection::Connection(LoopImpl& loop, std::string_view scheme, std::string_view host,
                        std::uint16_t port)
-    : loop_(loop), host_(host), port_(port), tls_(scheme == "https"), sock_(loop.io().get_executor()) {
+    : loop_(loop),
+      host_(host),
+      port_(port),
+      tls_(scheme == "https"),
+      sock_(loop.io().get_executor()) {
   loop_.link(*this);
 }
 
@@ -135,7 +139,7 @@ void Connection::release_buffer() {
 
 core::Task<ConnectResult> Connection::connect(std::int64_t deadline) {
   close();
-  set_deadline(deadline);
+  arm_deadline(deadline);
   ConnectResult out;
   std::vector<asio::ip::tcp::endpoint> endpoints;
   asio::error_code ec;
@@ -237,14 +241,19 @@ core::Task<ConnectResult> Connection::connect(std::int64_t deadline) {
   co_return out;
 }
 
-core::Task<IoResult> Connection::write_all(std::string_view data, std::int64_t deadline) {
+core::Task<IoResult> Connection::write_all(std::string_view data) {
   IoResult res;
+  if (expired) {
+    res.ec = asio::error::timed_out;
+    co_return res;
+  }
   if (!ssl_) {
     // Fast path: a non-blocking write usually takes the whole request at once.
     std::size_t done = 0;
     while (done < data.size()) {
       asio::error_code ec;
-      const std::size_t n = sock_.write_some(asio::buffer(data.data() + done, data.size() - done), ec);
+      const std::size_t n =
+          sock_.write_some(asio::buffer(data.data() + done, data.size() - done), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) break;
       if (ec) {
         res.ec = ec;
@@ -257,24 +266,23 @@ core::Task<IoResult> Connection::write_all(std::string_view data, std::int64_t d
       res.n = done;
       co_return res;
     }
-    set_deadline(deadline);
     auto rest = data.substr(done);
     auto r = co_await await_op([&](auto handler) {
       asio::async_write(sock_, asio::buffer(rest.data(), rest.size()), std::move(handler));
     });
     r.n += done;
-    this->deadline_ns = 0;
     co_return r;
   }
-  set_deadline(deadline);
   auto r = co_await await_op([&](auto handler) {
     asio::async_write(*ssl_, asio::buffer(data.data(), data.size()), std::move(handler));
   });
-  this->deadline_ns = 0;
   co_return r;
 }
 
-core::Task<IoResult> Connection::read_more(std::int64_t deadline, std::size_t max_size) {
+core::Task<IoResult> Connection::read_more(std::size_t max_size) {
+  // A read never starts after the deadline: a peer that keeps bytes coming completes every
+  // read at once, so the sweep's cancel alone would never be seen.
+  if (expired) co_return IoResult{asio::error::timed_out, 0};
   if (rbuf.empty()) {
     auto& pool = read_buffers();
     if (!pool.empty()) {
@@ -293,20 +301,16 @@ core::Task<IoResult> Connection::read_more(std::int64_t deadline, std::size_t ma
       co_return IoResult{asio::error::message_size, 0};
     }
   }
-  set_deadline(deadline);
   char* p = rbuf.data() + rlen;
   const std::size_t room = rbuf.size() - rlen;
   IoResult r;
   if (ssl_) {
-    r = co_await await_op([&](auto handler) {
-      ssl_->async_read_some(asio::buffer(p, room), std::move(handler));
-    });
+    r = co_await await_op(
+        [&](auto handler) { ssl_->async_read_some(asio::buffer(p, room), std::move(handler)); });
   } else {
-    r = co_await await_op([&](auto handler) {
-      sock_.async_read_some(asio::buffer(p, room), std::move(handler));
-    });
+    r = co_await await_op(
+        [&](auto handler) { sock_.async_read_some(asio::buffer(p, room), std::move(handler)); });
   }
-  this->deadline_ns = 0;
   rlen += r.n;
   co_return r;
 }

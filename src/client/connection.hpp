@@ -1,14 +1,16 @@
 // Private to the client module: one TCP (optionally TLS) connection and its read buffer.
 // Awaitable primitives with deadlines enforced by the loop's sweep (DeadlineHook).
+// Deadline contract: arm_deadline() covers a whole exchange (every write and read of it); the
+// sweep marks it expired and cancels what is waiting, and every later write or read checks the
+// flag before it starts, so a peer that keeps sending bytes cannot outlive it.
 // Invariant: a Connection is destroyed only when no operation is in flight.
 #pragma once
 
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/stream.hpp>
-
 #include <cstdint>
-#include <memory>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include "client/event_loop_impl.hpp"
@@ -47,33 +49,38 @@ class Connection final : public DeadlineHook {
   std::uint64_t uses() const { return uses_; }
   void count_use() { ++uses_; }
 
-  // Resolve, TCP connect, TLS handshake. deadline_ns on the monotonic clock.
+  // Resolve, TCP connect, TLS handshake, under its own deadline (monotonic ns); clears the
+  // deadline when done.
   core::Task<ConnectResult> connect(std::int64_t deadline);
-  core::Task<IoResult> write_all(std::string_view data, std::int64_t deadline);
+  // Both fail with asio::error::timed_out, without starting, once the armed deadline expired.
+  core::Task<IoResult> write_all(std::string_view data);
   // Reads into the read buffer after its `len` valid bytes; grows the buffer up to max_size.
-  core::Task<IoResult> read_more(std::int64_t deadline, std::size_t max_size);
+  core::Task<IoResult> read_more(std::size_t max_size);
 
   void close();
   // Kill: close the socket now; operations in flight complete with operation_aborted. Safe
   // while an operation is in flight (close() is not: it frees the TLS stream).
   void abort();
+  // The deadline of one exchange (monotonic ns): enforced by the sweep until cleared.
+  void arm_deadline(std::int64_t d) {
+    deadline_ns = d;
+    expired = false;
+  }
   bool deadline_expired() const { return expired; }
-  void clear_deadline() { deadline_ns = 0; expired = false; }
+  void clear_deadline() {
+    deadline_ns = 0;
+    expired = false;
+  }
 
   // Read buffer: bytes [pos, len) are unconsumed.
   std::string rbuf;
   std::size_t rpos = 0;
   std::size_t rlen = 0;
-  void compact();        // moves unconsumed bytes to the front
+  void compact();         // moves unconsumed bytes to the front
   void release_buffer();  // returns the buffer to the per-thread pool when empty
-
 
  private:
   void on_deadline() override;
-  void set_deadline(std::int64_t d) {
-    deadline_ns = d;
-    expired = false;
-  }
 
   LoopImpl& loop_;
   std::string host_;

@@ -13,11 +13,13 @@ namespace {
 
 using core::iequals;
 
-struct Inflater {
+}  // namespace
+
+struct BodyInflater::State {
   z_stream zs{};
   bool ready = false;
   int window_bits = 0;
-  ~Inflater() {
+  ~State() {
     if (ready) inflateEnd(&zs);
   }
   bool reset(int bits) {
@@ -30,26 +32,8 @@ struct Inflater {
   }
 };
 
-bool run(Inflater& inf, std::string_view in, std::string& out, std::size_t max_out) {
-  out.clear();
-  inf.zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  inf.zs.avail_in = static_cast<uInt>(in.size());
-  for (;;) {
-    const std::size_t old = out.size();
-    const std::size_t grow = std::max<std::size_t>(in.size() * 3, 4096);
-    if (old >= max_out) return false;
-    out.resize(std::min(old + grow, max_out));
-    inf.zs.next_out = reinterpret_cast<Bytef*>(out.data() + old);
-    inf.zs.avail_out = static_cast<uInt>(out.size() - old);
-    const int rc = inflate(&inf.zs, Z_NO_FLUSH);
-    out.resize(out.size() - inf.zs.avail_out);
-    if (rc == Z_STREAM_END) return true;
-    if (rc != Z_OK && rc != Z_BUF_ERROR) return false;
-    if (rc == Z_BUF_ERROR && inf.zs.avail_in == 0) return false;  // truncated input
-  }
-}
-
-}  // namespace
+BodyInflater::BodyInflater() : s_(std::make_unique<State>()) {}
+BodyInflater::~BodyInflater() = default;
 
 Coding parse_content_encoding(std::string_view v) {
   v = core::trim_ows(v);
@@ -59,24 +43,102 @@ Coding parse_content_encoding(std::string_view v) {
   return Coding::kUnsupported;
 }
 
-bool inflate_body(Coding coding, std::string_view in, std::string& out, std::size_t max_out) {
-  thread_local Inflater gzip_inf;
-  thread_local Inflater deflate_inf;
+bool BodyInflater::start(Coding coding) {
+  coding_ = coding;
+  tried_raw_ = false;
+  ended_ = false;
+  total_out_ = 0;
   switch (coding) {
-    case Coding::kIdentity:
-      out.assign(in);
-      return true;
     case Coding::kGzip:
-      return gzip_inf.reset(16 + MAX_WBITS) && run(gzip_inf, in, out, max_out);
-    case Coding::kDeflate: {
-      // RFC 9110 says zlib format; some servers send raw deflate. Try zlib, then raw.
-      if (deflate_inf.reset(MAX_WBITS) && run(deflate_inf, in, out, max_out)) return true;
-      return deflate_inf.reset(-MAX_WBITS) && run(deflate_inf, in, out, max_out);
-    }
+      return s_->reset(16 + MAX_WBITS);
+    case Coding::kDeflate:
+      // RFC 9110 §8.4.1.2 says zlib format (RFC 1950); some servers send raw deflate (RFC 1951).
+      return s_->reset(MAX_WBITS);
+    case Coding::kIdentity:
     case Coding::kUnsupported:
-      return false;
+      break;
   }
+  coding_ = Coding::kUnsupported;
   return false;
+}
+
+BodyInflater::Status BodyInflater::run(std::string_view& in, std::string& out,
+                                       std::size_t max_out) {
+  if (coding_ == Coding::kUnsupported || !s_->ready) return Status::kError;
+  if (ended_) {
+    in = {};
+    return Status::kEnd;
+  }
+  z_stream& zs = s_->zs;
+  const std::size_t old = out.size();
+  std::size_t produced = 0;
+  for (;;) {
+    if (produced >= max_out) return Status::kOutputFull;
+    // zlib counts in uInt: bound each call.
+    const std::size_t room = std::min<std::size_t>(max_out - produced, 1u << 30);
+    const std::size_t take = std::min<std::size_t>(in.size(), 1u << 30);
+    out.resize(old + produced + room);
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(take);
+    zs.next_out = reinterpret_cast<Bytef*>(out.data() + old + produced);
+    zs.avail_out = static_cast<uInt>(room);
+    const int rc = inflate(&zs, Z_NO_FLUSH);
+    const std::size_t used = take - zs.avail_in;
+    const std::size_t made = room - zs.avail_out;
+    out.resize(old + produced + made);
+    produced += made;
+    total_out_ += made;
+    if (rc == Z_DATA_ERROR && coding_ == Coding::kDeflate && !tried_raw_ && total_out_ == 0 &&
+        zs.total_in <= used) {
+      // Not zlib-wrapped: start over as raw deflate with the same bytes.
+      tried_raw_ = true;
+      if (!s_->reset(-MAX_WBITS)) return Status::kError;
+      continue;
+    }
+    in.remove_prefix(used);
+    if (rc == Z_STREAM_END) {
+      ended_ = true;
+      in = {};
+      return Status::kEnd;
+    }
+    if (rc == Z_BUF_ERROR) {
+      // No progress possible: either no input left or no output room.
+      if (in.empty()) return Status::kNeedInput;
+      if (produced >= max_out) return Status::kOutputFull;
+      return Status::kError;
+    }
+    if (rc != Z_OK) return Status::kError;
+    if (in.empty() && zs.avail_out != 0) return Status::kNeedInput;
+  }
+}
+
+bool inflate_body(Coding coding, std::string_view in, std::string& out, std::size_t max_out) {
+  out.clear();
+  if (coding == Coding::kIdentity) {
+    if (in.size() > max_out) return false;
+    out.assign(in);
+    return true;
+  }
+  thread_local BodyInflater inf;
+  if (!inf.start(coding)) return false;
+  for (;;) {
+    const std::size_t room = max_out - out.size();
+    // One byte beyond the limit tells "exactly max_out" from "more".
+    const auto st = inf.run(in, out, room + 1);
+    if (out.size() > max_out) {
+      out.resize(max_out);
+      return false;
+    }
+    switch (st) {
+      case BodyInflater::Status::kEnd:
+        return true;
+      case BodyInflater::Status::kNeedInput:
+      case BodyInflater::Status::kError:
+        return false;  // truncated or corrupt
+      case BodyInflater::Status::kOutputFull:
+        break;
+    }
+  }
 }
 
 }  // namespace loadgen::client

@@ -61,6 +61,8 @@ void CookieJar::store(std::string_view set_cookie, const http::Url& url, std::in
 
 void CookieJar::store(std::string_view set_cookie, const http::Url& url, std::string_view target,
                       std::int64_t now_s) {
+  // RFC 6265 §6.1: a user agent need not store a cookie over 4096 bytes; browsers ignore it.
+  if (set_cookie.size() > kMaxCookieBytes) return;
   std::string_view rest = set_cookie;
   auto semi = rest.find(';');
   std::string_view pair = trim_ows(rest.substr(0, semi));
@@ -81,7 +83,8 @@ void CookieJar::store(std::string_view set_cookie, const http::Url& url, std::st
     rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
     auto aeq = attr.find('=');
     std::string_view key = trim_ows(attr.substr(0, aeq));
-    std::string_view val = aeq == std::string_view::npos ? std::string_view{} : trim_ows(attr.substr(aeq + 1));
+    std::string_view val =
+        aeq == std::string_view::npos ? std::string_view{} : trim_ows(attr.substr(aeq + 1));
     if (iequals(key, "domain") && !val.empty()) {
       if (val.front() == '.') val.remove_prefix(1);
       std::string d = lower(val);
@@ -114,17 +117,37 @@ void CookieJar::store(std::string_view set_cookie, const http::Url& url, std::st
     });
     return;
   }
-  put(std::move(c));
+  put(std::move(c), now_s);
 }
 
-void CookieJar::put(Cookie c) {
+// cookies_ is in creation order: a replaced cookie keeps its place (RFC 6265 §5.3 step 11.3
+// keeps the old creation-time), so the front is the oldest.
+void CookieJar::put(Cookie c, std::int64_t now_s) {
   for (auto& o : cookies_) {
     if (o.name == c.name && o.domain == c.domain && o.path == c.path) {
       o = std::move(c);
       return;
     }
   }
+  evict(c.domain, now_s);
   cookies_.push_back(std::move(c));
+}
+
+// Makes room for one more cookie of `domain` (RFC 6265 §5.3 step 12, §6.1 limits).
+void CookieJar::evict(const std::string& domain, std::int64_t now_s) {
+  auto expired = [now_s](const Cookie& o) { return o.expires_s != 0 && o.expires_s <= now_s; };
+  std::size_t in_domain = 0;
+  for (const auto& o : cookies_) if (o.domain == domain) ++in_domain;
+  if (in_domain < kMaxPerDomain && cookies_.size() < kMaxCookies) return;
+  std::erase_if(cookies_, expired);
+  in_domain = 0;
+  for (const auto& o : cookies_) if (o.domain == domain) ++in_domain;
+  if (in_domain >= kMaxPerDomain) {
+    const auto oldest = std::find_if(cookies_.begin(), cookies_.end(),
+                                     [&](const Cookie& o) { return o.domain == domain; });
+    cookies_.erase(oldest);
+  }
+  if (cookies_.size() >= kMaxCookies) cookies_.erase(cookies_.begin());
 }
 
 bool CookieJar::header_for(const http::Url& url, std::int64_t now_s, std::string& out) const {
@@ -156,7 +179,7 @@ void CookieJar::set(std::string_view name, std::string_view value, std::string_v
   c.value = std::string(value);
   c.domain = lower(host);
   c.path = std::string(path);
-  put(std::move(c));
+  put(std::move(c), 0);
 }
 
 std::string_view CookieJar::get(std::string_view name) const {

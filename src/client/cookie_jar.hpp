@@ -1,8 +1,11 @@
 // CookieJar: the cookies one simulated user keeps (RFC 6265 §5: Set-Cookie parsing, domain and
 // path matching, Secure, Max-Age/Expires). No public-suffix list: a load generator talks to
-// the hosts it is pointed at.
+// the hosts it is pointed at. Bounded as RFC 6265 §6.1 allows a user agent to be: a cookie
+// over kMaxCookieBytes is ignored; beyond kMaxPerDomain cookies for a domain or kMaxCookies in
+// all, expired cookies go first, then the oldest (§5.3 step 12).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -16,6 +19,10 @@ namespace loadgen::client {
 
 class CookieJar {
  public:
+  static constexpr std::size_t kMaxCookieBytes = 4096;  // name + value + attributes
+  static constexpr std::size_t kMaxPerDomain = 50;
+  static constexpr std::size_t kMaxCookies = 3000;
+
   // Stores one Set-Cookie field value received from `url`. Malformed values are ignored.
   void store(std::string_view set_cookie, const http::Url& url, std::int64_t now_s);
   // Same, for a request to `target` (origin-form path and query) on url's origin: the path
@@ -41,7 +48,8 @@ class CookieJar {
     bool secure = false;
     std::int64_t expires_s = 0;  // 0 = session cookie
   };
-  void put(Cookie c);
+  void put(Cookie c, std::int64_t now_s);
+  void evict(const std::string& domain, std::int64_t now_s);
   std::vector<Cookie> cookies_;
 };
 

@@ -3,7 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <asio/post.hpp>
+#include <coroutine>
+#include <memory>
 #include <new>
+#include <optional>
+#include <vector>
 
 #include "client/connection.hpp"
 #include "client/content_decoding.hpp"
@@ -23,7 +28,7 @@ namespace loadgen::client {
 
 namespace {
 
-constexpr std::size_t kMaxHead = 64 * 1024;       // RFC 9112 leaves it to us; Locust/nginx use less
+constexpr std::size_t kMaxHead = 64 * 1024;  // RFC 9112 leaves it to us; Locust/nginx use less
 constexpr std::size_t kMaxReadBuffer = kMaxHead + 1024;
 
 using core::iequals;
@@ -47,6 +52,7 @@ struct HttpClient::Attempt {
   std::string_view body;
   bool json;
   std::span<const http::Header> user_headers;
+  bool keep_body;  // RequestOptions::response_body == kKeep
   Response* resp;
   std::string location;  // Location of a redirect response
   std::string wbuf;      // serialized request
@@ -194,18 +200,76 @@ void HttpClient::serialize(Attempt& a) {
   if (trace_ && trace_->propagation) add_trace_headers(*trace_, add_default);
   headers.insert(headers.end(), a.user_headers.begin(), a.user_headers.end());
   a.wbuf.clear();
-  const std::string& host = a.url == &config_.base ? config_.base_host_header : a.url->host_header();
+  const std::string& host =
+      a.url == &config_.base ? config_.base_host_header : a.url->host_header();
   http::write_request(a.wbuf, a.method, a.target, host, headers, a.body);
 }
+
+namespace {
+
+// Resumes the awaiting coroutine from the loop, after the handlers already queued: long work
+// (inflating a large body) gives the worker's other users, timers and collections a turn.
+struct YieldToLoop {
+  asio::io_context& io;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) {
+    asio::post(io, [h] { h.resume(); });
+  }
+  void await_resume() const noexcept {}
+};
+
+// The most a decoder produces between two turns of the loop (zlib inflates ~1 GB/s: ~0.25 ms).
+constexpr std::size_t kDecodeSlice = 256 * 1024;
+
+// A content decoder for one exchange, from a small per-thread pool: an exchange may yield in
+// the middle of its body, so decoders are never shared between exchanges.
+class InflaterLease {
+ public:
+  InflaterLease() {
+    auto& p = pool();
+    if (p.empty()) {
+      inf_ = std::make_unique<BodyInflater>();
+    } else {
+      inf_ = std::move(p.back());
+      p.pop_back();
+    }
+  }
+  ~InflaterLease() {
+    auto& p = pool();
+    if (p.size() < 16) p.push_back(std::move(inf_));
+  }
+  InflaterLease(const InflaterLease&) = delete;
+  InflaterLease& operator=(const InflaterLease&) = delete;
+  BodyInflater& get() { return *inf_; }
+
+ private:
+  static std::vector<std::unique_ptr<BodyInflater>>& pool() {
+    thread_local std::vector<std::unique_ptr<BodyInflater>> p;
+    return p;
+  }
+  std::unique_ptr<BodyInflater> inf_;
+};
+
+// Clears the connection's exchange deadline on every way out of exchange().
+struct DeadlineGuard {
+  Connection& c;
+  ~DeadlineGuard() { c.clear_deadline(); }
+};
+
+}  // namespace
 
 core::Task<void> HttpClient::exchange(Attempt& a) {
   Response& r = *a.resp;
   Connection& c = connection_for(a.url->scheme, a.url->host, a.url->port);
+  DeadlineGuard guard{c};
   // Parsed fields point into the read buffer and are used before the next suspension, so
   // one head per thread serves every connection (idle connections hold no field storage).
   thread_local http::ResponseHead head;
   serialize(a);
-  const std::int64_t deadline = core::mono_ns() + config_.timeout.count();
+  // --timeout: from the start of writing the request to the last body byte, across a retry
+  // on a fresh connection. Armed for the whole exchange; the loop's sweep marks it expired.
+  std::int64_t deadline = 0;
+  auto timeout_text = [this] { return format_duration(config_.timeout); };
   for (int round = 0;; ++round) {
     const bool reused = c.is_open();
     if (!reused) {
@@ -216,15 +280,17 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
         co_return;
       }
     }
+    if (deadline == 0) deadline = core::mono_ns() + config_.timeout.count();
+    c.arm_deadline(deadline);
     c.count_use();
-    const IoResult w = co_await c.write_all(a.wbuf, deadline);
+    const IoResult w = co_await c.write_all(a.wbuf);
     if (cancelled_) throw core::Cancelled{};
     if (w.ec) {
       const bool timed_out = c.deadline_expired();
       c.close();
       if (timed_out) {
         set_failure(r, Outcome::kReadTimeout,
-                    fmt::format("request not sent within {}", format_duration(config_.timeout)));
+                    fmt::format("request not sent within {}", timeout_text()));
         co_return;
       }
       if (reused && round == 0) continue;  // stale keep-alive connection: retry once
@@ -232,7 +298,8 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
       co_return;
     }
 
-    // Response head (RFC 9112 §2.1), skipping interim 1xx responses.
+    // Response head (RFC 9112 §2.1), skipping interim 1xx responses (RFC 9110 §15.2): they
+    // count against the same deadline, so an endless stream of them ends as read_timeout.
     bool got_any = false;
     bool retry = false;
     for (;;) {
@@ -255,14 +322,14 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
           co_return;
         }
       }
-      const IoResult rd = co_await c.read_more(deadline, kMaxReadBuffer);
+      const IoResult rd = co_await c.read_more(kMaxReadBuffer);
       if (cancelled_) throw core::Cancelled{};
       if (rd.ec) {
         const bool timed_out = c.deadline_expired();
         c.close();
         if (timed_out) {
           set_failure(r, Outcome::kReadTimeout,
-                      fmt::format("no response within {}", format_duration(config_.timeout)));
+                      fmt::format("no response within {}", timeout_text()));
         } else if (rd.ec == asio::error::message_size) {
           set_failure(r, Outcome::kMalformed, http::to_string(http::ParseError::kHeadTooLarge));
         } else if (!got_any && reused && round == 0) {
@@ -302,25 +369,97 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
       r.outcome_ = Outcome::kOk;
     }
     const bool keep_alive = head.keep_alive;
+    const bool keep = a.keep_body;
+    const std::size_t cap = config_.max_body_size;
+    auto too_large = [&](std::string_view what) {
+      c.close();
+      r.body_.clear();
+      set_failure(r, Outcome::kBodyTooLarge,
+                  fmt::format("{} beyond --max-body-size ({} bytes)", what, cap));
+    };
+    if (keep && coding == Coding::kIdentity && head.body_mode == http::BodyMode::kLength &&
+        head.content_length > cap) {
+      // Known up front (RFC 9110 §8.6): fail without downloading it.
+      too_large(fmt::format("Content-Length {}", head.content_length));
+      co_return;
+    }
 
-    // Body (RFC 9112 §6, §7.1).
+    // Body (RFC 9112 §6, §7.1), decoded (RFC 9110 §8.4) as it arrives: transfer-decoded bytes
+    // go to the kept body, nowhere (discard), or through the content decoder in slices.
+    const bool coded = coding != Coding::kIdentity;
+    thread_local std::string scratch;  // discarded decoded output, one slice at a time
+    bool decodable = true;
+    BodyInflater::Status zst = BodyInflater::Status::kNeedInput;
     std::string encoded;
-    if (coding != Coding::kIdentity) encoded = StringPool::local().take();
-    std::string* sink = coding == Coding::kIdentity ? &r.body_ : &encoded;
+    std::optional<InflaterLease> lease;
+    if (coded) {
+      encoded = StringPool::local().take();
+      lease.emplace();
+      decodable = lease->get().start(coding);
+    }
+    std::string* sink = coded ? &encoded : keep ? &r.body_ : nullptr;
     http::BodyDecoder body;
     body.start(head.body_mode, head.content_length);
+    bool failed = false;
     for (;;) {
       if (c.rlen > c.rpos) c.rpos += body.feed(c.rbuf.data() + c.rpos, c.rlen - c.rpos, sink);
       if (body.error() != http::ParseError::kNone) {
         c.close();
         set_failure(r, Outcome::kMalformed, http::to_string(body.error()));
-        StringPool::local().give(std::move(encoded));
-        co_return;
+        failed = true;
+        break;
+      }
+      if (!coded && keep && r.body_.size() > cap) {
+        too_large("body");
+        failed = true;
+        break;
+      }
+      if (coded && !encoded.empty()) {
+        if (!decodable || zst == BodyInflater::Status::kEnd) {
+          encoded.clear();  // undecodable (reported at the end), or bytes after the stream's end
+        }
+        std::string_view in = encoded;
+        while (!in.empty()) {
+          std::string& out = keep ? r.body_ : scratch;
+          if (!keep) scratch.clear();
+          // One byte over the cap tells "exactly the cap" from "more".
+          const std::uint64_t done = lease->get().total_out();
+          const std::size_t room = done > cap ? 0 : static_cast<std::size_t>(cap - done);
+          zst = lease->get().run(in, out, std::min(kDecodeSlice, room + 1));
+          if (zst == BodyInflater::Status::kError || zst == BodyInflater::Status::kEnd) break;
+          if (lease->get().total_out() > cap) break;
+          if (zst == BodyInflater::Status::kOutputFull) {
+            co_await YieldToLoop{loop_.impl().io()};
+            if (cancelled_) {
+              StringPool::local().give(std::move(encoded));
+              throw core::Cancelled{};
+            }
+            if (c.deadline_expired()) break;
+          }
+        }
+        encoded.clear();
+        if (!keep) scratch.clear();
+        if (zst == BodyInflater::Status::kError) decodable = false;
+        if (lease->get().total_out() > cap) {
+          too_large("decoded body");
+          failed = true;
+          break;
+        }
+        if (c.deadline_expired()) {
+          c.close();
+          set_failure(r, Outcome::kReadTimeout,
+                      fmt::format("response body not decoded within {}", timeout_text()));
+          failed = true;
+          break;
+        }
       }
       if (body.done()) break;
       if (c.rpos == c.rlen) c.rpos = c.rlen = 0;
-      const IoResult rd = co_await c.read_more(deadline, kMaxReadBuffer);
-      if (cancelled_) throw core::Cancelled{};
+      const IoResult rd = co_await c.read_more(kMaxReadBuffer);
+      if (cancelled_) {
+        StringPool::local().give(std::move(encoded));
+        throw core::Cancelled{};
+      }
       if (rd.ec) {
         const bool timed_out = c.deadline_expired();
         if (rd.ec == asio::error::eof && !timed_out) {
@@ -330,18 +469,21 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
         c.close();
         if (timed_out) {
           set_failure(r, Outcome::kReadTimeout,
-                      fmt::format("response body not complete within {}",
-                                  format_duration(config_.timeout)));
+                      fmt::format("response body not complete within {}", timeout_text()));
         } else if (rd.ec == asio::error::eof) {
           set_failure(r, Outcome::kIncomplete,
-                      fmt::format("connection closed after {} body bytes",
-                                  body.decoded_bytes()));
+                      fmt::format("connection closed after {} body bytes", body.decoded_bytes()));
         } else {
           set_failure(r, Outcome::kReset, rd.ec.message());
         }
-        StringPool::local().give(std::move(encoded));
-        co_return;
+        failed = true;
+        break;
       }
+    }
+    if (coded) StringPool::local().give(std::move(encoded));
+    if (failed) {
+      if (keep) r.body_.clear();
+      co_return;
     }
     if (!keep_alive || c.rpos != c.rlen) {
       c.close();
@@ -349,12 +491,13 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
       c.rpos = c.rlen = 0;
       c.release_buffer();
     }
-    if (coding != Coding::kIdentity) {
-      if (!inflate_body(coding, encoded, r.body_)) {
-        set_failure(r, Outcome::kMalformed, "cannot decode the Content-Encoding of the body");
-      }
-      StringPool::local().give(std::move(encoded));
+    // An empty body needs no decoding (e.g. a 304, or HEAD, with Content-Encoding: gzip).
+    if (coded && body.decoded_bytes() != 0 && (!decodable || zst != BodyInflater::Status::kEnd)) {
+      r.body_.clear();
+      set_failure(r, Outcome::kMalformed, "cannot decode the Content-Encoding of the body");
+      co_return;
     }
+    r.bytes_ = coded ? lease->get().total_out() : body.decoded_bytes();
     co_return;
   }
 }
@@ -372,8 +515,16 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
   r.start_wall_ns_ = core::wall_ns();
   const std::int64_t t0 = core::mono_ns();
 
-  Attempt a{method, &config_.base, {}, opts.json.empty() ? opts.body : opts.json,
-            !opts.json.empty(), opts.headers, &r, {}, pool.take()};
+  Attempt a{method,
+            &config_.base,
+            {},
+            opts.json.empty() ? opts.body : opts.json,
+            !opts.json.empty(),
+            opts.headers,
+            opts.response_body == ResponseBody::kKeep,
+            &r,
+            {},
+            pool.take()};
   http::Url hop_url;
   std::string joined;  // base path prefix + path
   bool usable = true;
@@ -409,6 +560,7 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
       r.body_.clear();
       r.error_.clear();
       r.status_ = 0;
+      r.bytes_ = 0;
       const std::int64_t attempt_start = core::wall_ns();
       const std::int64_t attempt_start_mono = core::mono_ns();
       try {
@@ -465,7 +617,6 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
   }
 
   r.duration_ns_ = core::mono_ns() - t0;
-  r.bytes_ = r.body_.size();
   r.url_.clear();
   if (a.url == &config_.base) {
     r.url_.append(config_.base_origin);

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -28,6 +29,11 @@ class EventLoop;
 class Connection;
 class RequestObserver;
 
+// What happens to the response body. kKeep: Response::text() holds it, up to
+// ClientConfig::max_body_size (beyond: body_too_large). kDiscard: dropped as it streams (its
+// decoded size is still counted), for requests whose body nobody reads.
+enum class ResponseBody : std::uint8_t { kKeep, kDiscard };
+
 struct RequestOptions {
   // Stats name (Locust's name=); default: the URL as requested (path and query).
   std::string_view name = {};
@@ -37,6 +43,7 @@ struct RequestOptions {
   std::string_view json = {};
   bool catch_response = false;
   bool allow_redirects = true;
+  ResponseBody response_body = ResponseBody::kKeep;
 };
 
 class HttpClient {

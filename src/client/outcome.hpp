@@ -20,6 +20,7 @@ enum class Outcome : std::uint8_t {
   kMalformed,         // the response violates HTTP/1.1 framing (RFC 9112)
   kIncomplete,        // peer closed mid-response (e.g. body shorter than Content-Length)
   kTooManyRedirects,  // more than --max-redirects hops
+  kBodyTooLarge,      // a kept body, or any decoded (Content-Encoding) body, beyond --max-body-size
   kCheckFailed,       // the scenario's response check marked it failed (catch_response)
   kCancelled,         // the user was stopped while the request was in flight (not recorded)
 };

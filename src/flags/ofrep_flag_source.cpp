@@ -195,6 +195,7 @@ core::Task<void> OfrepFlagSource::refresh(Entry& e, const client::RequestTrace* 
       case client::Outcome::kReset:
       case client::Outcome::kMalformed:
       case client::Outcome::kIncomplete:
+      case client::Outcome::kBodyTooLarge:
       case client::Outcome::kCancelled:
         result.error = EvalError::kTransport;
         result.error_code = "GENERAL";

@@ -17,28 +17,31 @@ bool method_expects_body(Method m) {
   return m == Method::kPost || m == Method::kPut || m == Method::kPatch;
 }
 
+// RFC 9112 §6.1-6.3: the body this writer appends is framed by the Content-Length it computes;
+// a caller's Content-Length or Transfer-Encoding would describe some other body (request
+// smuggling if they disagree), so they are never written.
+bool is_framing(std::string_view name) {
+  return detail::iequals(name, "content-length") || detail::iequals(name, "transfer-encoding");
+}
+
 }  // namespace
 
 void write_request(std::string& out, Method method, std::string_view target, std::string_view host,
                    std::span<const Header> headers, std::string_view body) {
   bool caller_host = false;
-  bool caller_framing = false;
   std::size_t size = 0;
   const std::string_view method_name = to_string(method);
   size += method_name.size() + 1 + target.size() + 1 + 8 + 2;  // request-line
   for (const Header& h : headers) {
     size += h.name.size() + 2 + h.value.size() + 2;
     if (detail::iequals(h.name, "host")) caller_host = true;
-    if (detail::iequals(h.name, "content-length") || detail::iequals(h.name, "transfer-encoding")) {
-      caller_framing = true;
-    }
   }
   if (!caller_host) size += 6 + host.size() + 2;
 
   // Content-Length digits: formatted up front so the size is exact.
   char digits[24];
   std::size_t ndigits = 0;
-  const bool add_length = !caller_framing && (!body.empty() || method_expects_body(method));
+  const bool add_length = !body.empty() || method_expects_body(method);
   if (add_length) {
     auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), body.size());
     (void)ec;  // 24 chars always hold a size_t
@@ -60,6 +63,7 @@ void write_request(std::string& out, Method method, std::string_view target, std
     out.append(kCrlf);
   }
   for (const Header& h : headers) {
+    if (is_framing(h.name)) continue;
     out.append(h.name);
     out.append(": ");
     out.append(h.value);

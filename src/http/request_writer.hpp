@@ -16,10 +16,12 @@ struct Header {
 };
 
 // Appends a complete HTTP/1.1 request to `out` (does not clear it):
-//   METHOD SP target SP HTTP/1.1, Host, the given headers in order, Content-Length, empty line, body.
+//   METHOD SP target SP HTTP/1.1, Host, the given headers in order, Content-Length, empty line,
+//   body.
 // The Host line is left out when `headers` already holds a Host field (caller's override).
 // "Content-Length: N" is added when the body is non-empty or the method is POST/PUT/PATCH
-// (RFC 9110 §8.6), unless `headers` already holds Content-Length or Transfer-Encoding.
+// (RFC 9110 §8.6). Content-Length and Transfer-Encoding fields in `headers` are dropped: the
+// body is always framed by the length written here (RFC 9112 §6.3), never beside another framing.
 // Names and values must already be valid (see below); they are not checked here.
 void write_request(std::string& out, Method method, std::string_view target, std::string_view host,
                    std::span<const Header> headers, std::string_view body);

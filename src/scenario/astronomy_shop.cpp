@@ -22,6 +22,8 @@ constexpr std::array<std::string_view, 10> kProducts = {
 constexpr std::array<std::string_view, 7> kAdCategories = {
     "binoculars", "telescopes", "accessories", "assembly", "travel", "books", "None"};
 constexpr std::array<int, 6> kQuantities = {1, 2, 3, 4, 5, 10};
+// No task reads a response body (as in the demo's locustfile): each streams away as it arrives.
+constexpr client::RequestOptions kDiscard{.response_body = client::ResponseBody::kDiscard};
 
 class WebsiteUser final : public User {
  public:
@@ -43,7 +45,7 @@ class WebsiteUser final : public User {
     auto span = start_task_span("user_index");
     co_await traffic_gate(span);
     log_info("User accessing index page");
-    co_await client().get("/");
+    co_await client().get("/", kDiscard);
   }
 
   core::Task<> browse_product() {
@@ -52,7 +54,7 @@ class WebsiteUser final : public User {
     const std::string_view product = pick(kProducts);
     span.set("product.id", product);
     log_info("User browsing product: {}", product);
-    co_await client().get(fmt::format("/api/products/{}", product));
+    co_await client().get(fmt::format("/api/products/{}", product), kDiscard);
   }
 
   core::Task<> get_recommendations() {
@@ -61,7 +63,7 @@ class WebsiteUser final : public User {
     const std::string_view product = pick(kProducts);
     span.set("product.id", product);
     log_info("User getting recommendations for product: {}", product);
-    co_await client().get(fmt::format("/api/recommendations?productIds={}", product));
+    co_await client().get(fmt::format("/api/recommendations?productIds={}", product), kDiscard);
   }
 
   core::Task<> get_ads() {
@@ -70,14 +72,14 @@ class WebsiteUser final : public User {
     const std::string_view category = pick(kAdCategories);
     span.set("category", category);
     log_info("User getting ads for category: {}", category);
-    co_await client().get(fmt::format("/api/data/?contextKeys={}", category));
+    co_await client().get(fmt::format("/api/data/?contextKeys={}", category), kDiscard);
   }
 
   core::Task<> view_cart() {
     auto span = start_task_span("user_view_cart");
     co_await traffic_gate(span);
     log_info("User viewing cart");
-    co_await client().get("/api/cart");
+    co_await client().get("/api/cart", kDiscard);
   }
 
   // As a task: a fresh user id each time (the demo's add_to_cart(user="")).
@@ -91,10 +93,10 @@ class WebsiteUser final : public User {
     const int quantity = pick(kQuantities);
     span.set("user.id", user).set("product.id", product).set("quantity", quantity);
     log_info("User {} adding {} of product {} to cart", user, quantity, product);
-    co_await client().get(fmt::format("/api/products/{}", product));
+    co_await client().get(fmt::format("/api/products/{}", product), kDiscard);
     const std::string body = fmt::format(
         R"({{"item":{{"productId":"{}","quantity":{}}},"userId":"{}"}})", product, quantity, user);
-    co_await client().post("/api/cart", {.json = body});
+    co_await client().post("/api/cart", {.json = body, .response_body = client::ResponseBody::kDiscard});
   }
 
   core::Task<> checkout_single() {
@@ -127,7 +129,7 @@ class WebsiteUser final : public User {
     span.set("flood.count", count);
     if (count <= 0) co_return;
     log_info("User flooding homepage {} times", count);
-    for (std::int64_t i = 0; i < count && !stopping(); ++i) co_await client().get("/");
+    for (std::int64_t i = 0; i < count && !stopping(); ++i) co_await client().get("/", kDiscard);
   }
 
  private:
@@ -135,7 +137,7 @@ class WebsiteUser final : public User {
     const People& people = *s_->people;
     const std::size_t who = rng().below(people.open_objects.size());
     const std::string body = people.checkout_body(who, user);
-    co_await client().post("/api/checkout", {.json = body});
+    co_await client().post("/api/checkout", {.json = body, .response_body = client::ResponseBody::kDiscard});
   }
 
   // loadGeneratorTraffic = 0 pauses every user's shop traffic until it is 1 again: a paused

@@ -27,11 +27,26 @@ Routes (keep-alive unless stated):
   /huge-headers       200 whose header section is > 64 KiB, then close
   /bad-chunk          chunked body with an invalid chunk size, then close
   /short-body         Content-Length: 100 but 10 bytes, then close
+  /huge-body?bytes=N  200, Content-Length N (default 10 GB = 10**10) of 'x',
+                      streamed in 1 MiB writes as fast as the client reads;
+                      stops when the client goes away (or the server stops)
+  /endless-chunks     200, chunked, 64 KiB chunks forever (until the client
+                      goes away)
+  /endless-continue   "100 Continue" interim responses (RFC 9110 15.2.1)
+                      forever, never a final response
+  /gzip-bomb?mib=N    200, chunked, Content-Encoding: gzip, inflating to N MiB
+                      of zeros (default 10240 = 10 GiB) from ~1 KiB of gzip
+                      per MiB, generated on the fly (Z_FULL_FLUSH segments);
+                      the CRC trailer is computed once the last segment left
+  /cookie-flood       200 with 40 new Set-Cookie fields of ~1 KB each (names
+                      unique per response, Path=/); the body is the size in
+                      bytes of the Cookie field the request carried
   /cookie/set?n=v     200 with Set-Cookie: n=v
   /cookie/check?n=v   200 if the request carried cookie n=v, else 400
   /echo               200, JSON of method, path, headers, body
   /__counts           JSON {"paths": {path: n}, "targets": {target: n},
-                      "requests": n, "connections": n}; /__* not counted
+                      "requests": n, "connections": n, "max_cookie_bytes": n
+                      (largest Cookie field received)}; /__* not counted
   /__last             JSON of the last request not under /__ (method, path,
                       headers, body), or null
   /__reset            zero the counts (and forget the last request)
@@ -39,6 +54,7 @@ Routes (keep-alive unless stated):
 
 import argparse
 import gzip
+import itertools
 import json
 import os
 import signal
@@ -47,6 +63,7 @@ import struct
 import sys
 import threading
 import time
+import zlib
 from http import HTTPStatus
 from urllib.parse import parse_qsl, urlsplit
 
@@ -59,6 +76,41 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_BYTES_ROUTE = 64 * 1024 * 1024
 MAX_SLOW_MS = 60_000
 MAX_HANG_S = 120.0
+HUGE_BODY_BYTES = 10 ** 10
+ENDLESS_CHUNK = 64 * 1024
+COOKIE_FLOOD_COUNT = 40
+COOKIE_FLOOD_VALUE_BYTES = 1000
+MIB = 1 << 20
+
+
+def _gzip_bomb_parts():
+    """(first, repeat, compressor) for a gzip stream of zero MiBs.
+
+    Each MiB of zeros is compressed and then Z_FULL_FLUSHed, which resets the
+    compressor's history: every segment after the first (which also carries
+    the gzip header) is the same bytes, so a bomb of any size is sent without
+    compressing it (RFC 1952 member; RFC 1951 blocks)."""
+    zeros = bytes(MIB)
+    c = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    first = c.compress(zeros) + c.flush(zlib.Z_FULL_FLUSH)
+    second = c.compress(zeros) + c.flush(zlib.Z_FULL_FLUSH)
+    third = c.compress(zeros) + c.flush(zlib.Z_FULL_FLUSH)
+    assert second == third, "Z_FULL_FLUSH segments differ"
+    return first, second
+
+
+GZIP_BOMB_FIRST, GZIP_BOMB_SEGMENT = _gzip_bomb_parts()
+
+
+def gzip_bomb_trailer(mib):
+    """The end of a bomb of `mib` MiB: an empty final block, then CRC-32 and
+    ISIZE (RFC 1952 2.3.1)."""
+    zeros = bytes(MIB)
+    crc = 0
+    for _ in range(mib):
+        crc = zlib.crc32(zeros, crc)
+    # A final empty stored block (BFINAL=1, BTYPE=00; LEN 0, NLEN 0xffff).
+    return b"\x01\x00\x00\xff\xff" + struct.pack("<II", crc, (mib * MIB) & 0xFFFFFFFF)
 
 
 class ClientGone(Exception):
@@ -78,6 +130,7 @@ class Counts:
             self.targets = {}
             self.requests = 0
             self.connections = 0
+            self.max_cookie_bytes = 0
             self.last = None
 
     def add_connection(self):
@@ -88,8 +141,10 @@ class Counts:
         path, target = req.path, req.target
         if path.startswith("/__"):
             return
+        cookie = len(req.header("Cookie") or "")
         with self._lock:
             self.last = req.describe()
+            self.max_cookie_bytes = max(self.max_cookie_bytes, cookie)
             self.requests += 1
             self.paths[path] = self.paths.get(path, 0) + 1
             self.targets[target] = self.targets.get(target, 0) + 1
@@ -105,6 +160,7 @@ class Counts:
                 "targets": dict(self.targets),
                 "requests": self.requests,
                 "connections": self.connections,
+                "max_cookie_bytes": self.max_cookie_bytes,
             }
 
 
@@ -300,6 +356,7 @@ class FaultServer:
         self.idle_timeout = idle_timeout
         self.counts = Counts()
         self.stopping = threading.Event()
+        self.cookie_ids = itertools.count()  # next() is atomic under the GIL
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", port))
@@ -421,6 +478,66 @@ class FaultServer:
             except OSError:
                 pass
             return False
+        elif p == "/huge-body":
+            try:
+                n = max(0, int(req.query.get("bytes", HUGE_BODY_BYTES)))
+            except ValueError:
+                n = HUGE_BODY_BYTES
+            conn.send(f"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                      f"Content-Length: {n}\r\n\r\n".encode())
+            block = memoryview(b"x" * MIB)
+            left = n
+            while left > 0:
+                if self.stopping.is_set():
+                    return False
+                k = min(left, MIB)
+                conn.send(block[:k])
+                left -= k
+        elif p == "/endless-chunks":
+            conn.send(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                      b"Transfer-Encoding: chunked\r\n\r\n")
+            chunk = b"%x\r\n" % ENDLESS_CHUNK + b"c" * ENDLESS_CHUNK + b"\r\n"
+            while not self.stopping.is_set():
+                conn.send(chunk)
+            return False
+        elif p == "/endless-continue":
+            burst = b"HTTP/1.1 100 Continue\r\n\r\n" * 256
+            while not self.stopping.is_set():
+                conn.send(burst)
+            return False
+        elif p == "/gzip-bomb":
+            try:
+                mib = max(1, int(req.query.get("mib", "10240")))
+            except ValueError:
+                mib = 10240
+            conn.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                      b"Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n")
+            # Several segments per chunk: fewer, larger writes.
+            per_chunk = 64
+            seg = GZIP_BOMB_SEGMENT * per_chunk
+            full = b"%x\r\n" % len(seg) + seg + b"\r\n"
+            conn.send(b"%x\r\n" % len(GZIP_BOMB_FIRST) + GZIP_BOMB_FIRST + b"\r\n")
+            left = mib - 1
+            while left > 0:
+                if self.stopping.is_set():
+                    return False
+                if left >= per_chunk:
+                    conn.send(full)
+                    left -= per_chunk
+                else:
+                    part = GZIP_BOMB_SEGMENT * left
+                    conn.send(b"%x\r\n" % len(part) + part + b"\r\n")
+                    left = 0
+            tail = gzip_bomb_trailer(mib)
+            conn.send(b"%x\r\n" % len(tail) + tail + b"\r\n0\r\n\r\n")
+        elif p == "/cookie-flood":
+            hdrs = []
+            for _ in range(COOKIE_FLOOD_COUNT):
+                i = next(self.cookie_ids)
+                hdrs.append(("Set-Cookie",
+                             f"flood{i}={'v' * COOKIE_FLOOD_VALUE_BYTES}; Path=/"))
+            got = len(req.header("Cookie") or "")
+            conn.send_simple(200, f"{got}\n".encode(), hdrs)
         elif p == "/cookie/set":
             hdrs = [("Set-Cookie", f"{k}={v}; Path=/") for k, v in req.query.items()]
             conn.send_simple(200, OK_BODY, hdrs)

@@ -40,7 +40,7 @@ HISTORY_COLUMNS = (["Timestamp", "User Count", "Type", "Name", "Requests/s", "Fa
 
 FAILURE_KINDS = ("resolve", "connect_refused", "connect_timeout", "connect", "tls",
                  "reset", "read_timeout", "malformed", "incomplete", "http_status",
-                 "too_many_redirects", "check_failed", "exception")
+                 "too_many_redirects", "body_too_large", "check_failed", "exception")
 
 
 def loadgen_bin():

@@ -281,6 +281,8 @@ TEST_F(OptionsTest, EachEnvVar) {
       {"LOADGEN_TIMEOUT", "250ms", [](const Options& o) { return o.timeout == 250ms; }},
       {"LOADGEN_INSECURE", "yes", [](const Options& o) { return o.insecure; }},
       {"LOADGEN_MAX_REDIRECTS", "5", [](const Options& o) { return o.max_redirects == 5; }},
+      {"LOADGEN_MAX_BODY_SIZE", "2MiB",
+       [](const Options& o) { return o.max_body_size == 2u << 20; }},
       {"LOADGEN_SEED", "42", [](const Options& o) { return o.seed == 42; }},
       {"LOADGEN_FLUSH_TIMEOUT", "2s", [](const Options& o) { return o.flush_timeout == 2s; }},
   };
@@ -455,11 +457,31 @@ TEST_F(OptionsTest, RangeChecks) {
   EXPECT_THAT(fails({"--exit-code-on-error", "256"}), HasSubstr("out of range (0..255)"));
   EXPECT_THAT(fails({"--header", "Bad Name: x"}), HasSubstr("not a header"));
   EXPECT_THAT(fails({"--header", ": x"}), HasSubstr("not a header"));
+  // The body's framing is loadgen's (RFC 9112 §6): never a second one beside it.
+  EXPECT_THAT(fails({"--header", "Content-Length: 5"}),
+              HasSubstr("--header: 'Content-Length: 5' is not allowed: Content-Length frames"));
+  EXPECT_THAT(fails({"--header", "transfer-encoding: chunked"}),
+              HasSubstr("not allowed: Transfer-Encoding frames the request body"));
+  EXPECT_THAT(fails({"--max-body-size", "16x"}),
+              HasSubstr("--max-body-size: '16x' is not a size: unknown unit 'x'"));
+  EXPECT_THAT(fails({"--max-body-size", "MiB"}), HasSubstr("is not a size"));
+  EXPECT_THAT(fails({"--max-body-size", "0KiB"}), HasSubstr("is zero"));
+  EXPECT_THAT(fails({"--max-body-size", "2TiB"}), HasSubstr("is too large (at most 1TiB)"));
   EXPECT_THAT(fails({"--path", "/a b"}), HasSubstr("not a path"));
   EXPECT_THAT(fails({"--wait-time", "constant_throughput(0)"}),
               HasSubstr("--wait-time: 'constant_throughput(0)' is not a valid wait time: it "));
   EXPECT_THAT(fails({}, env({{"LOADGEN_WAIT_TIME", "sleep(1)"}})),
               HasSubstr("LOADGEN_WAIT_TIME='sleep(1)' (environment): not a valid wait time: it "));
+}
+
+TEST_F(OptionsTest, MaxBodySizeUnits) {
+  EXPECT_EQ(ok({}).max_body_size, 16u << 20);
+  EXPECT_EQ(ok({"--max-body-size", "4096"}).max_body_size, 4096u);
+  EXPECT_EQ(ok({"--max-body-size", "10 bytes"}).max_body_size, 10u);
+  EXPECT_EQ(ok({"--max-body-size", "512KiB"}).max_body_size, 512u * 1024);
+  EXPECT_EQ(ok({"--max-body-size", "1.5MB"}).max_body_size, 1'500'000u);
+  EXPECT_EQ(ok({"--max-body-size", "1gb"}).max_body_size, 1'000'000'000u);
+  EXPECT_EQ(ok({"--max-body-size", "1TiB"}).max_body_size, 1ull << 40);
 }
 
 TEST_F(OptionsTest, Host) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "http/url.hpp"
@@ -211,6 +212,95 @@ TEST(CookieJar, SetAndGetAndClear) {
   EXPECT_EQ(sent(jar, "http://www.example.com/any"), "");
   jar.clear();
   EXPECT_EQ(jar.size(), 0u);
+}
+
+// RFC 6265 §6.1 limits: a server that sets new cookies on every response cannot grow a
+// user's request heads without bound.
+TEST(CookieJar, CookieOverTheSizeLimitIsIgnored) {
+  CookieJar jar;
+  const std::string value(CookieJar::kMaxCookieBytes, 'v');
+  jar.store("big=" + value, url("http://example.com/"), kNow);
+  EXPECT_EQ(jar.size(), 0u);
+  // Exactly the limit (name + '=' + value + attributes) is kept.
+  const std::string attrs = "; Path=/";
+  const std::string fits(CookieJar::kMaxCookieBytes - 4 - attrs.size(), 'v');
+  jar.store("fit=" + fits + attrs, url("http://example.com/"), kNow);
+  EXPECT_EQ(jar.size(), 1u);
+}
+
+TEST(CookieJar, PerDomainLimitEvictsTheOldest) {
+  CookieJar jar;
+  const http::Url u = url("http://example.com/");
+  for (std::size_t i = 0; i < CookieJar::kMaxPerDomain + 10; ++i) {
+    jar.store("c" + std::to_string(i) + "=v; Path=/", u, kNow);
+  }
+  EXPECT_EQ(jar.size(), CookieJar::kMaxPerDomain);
+  const std::string header = sent(jar, "http://example.com/");
+  EXPECT_EQ(header.find("c9="), std::string::npos);  // the 10 oldest went
+  EXPECT_EQ(header.rfind("c10=v", 0), 0u) << header;
+  EXPECT_NE(header.find("c59=v"), std::string::npos);
+  // Another domain has its own 50.
+  jar.store("other=1", url("http://example.org/"), kNow);
+  EXPECT_EQ(jar.size(), CookieJar::kMaxPerDomain + 1);
+  EXPECT_EQ(sent(jar, "http://example.org/"), "other=1");
+}
+
+TEST(CookieJar, ReplacingACookieKeepsItsAgeAndTheCount) {
+  CookieJar jar;
+  const http::Url u = url("http://example.com/");
+  for (std::size_t i = 0; i < CookieJar::kMaxPerDomain; ++i) {
+    jar.store("c" + std::to_string(i) + "=v; Path=/", u, kNow);
+  }
+  jar.store("c0=new; Path=/", u, kNow);  // replaced in place: nothing evicted
+  EXPECT_EQ(jar.size(), CookieJar::kMaxPerDomain);
+  EXPECT_EQ(jar.get("c0"), "new");
+  jar.store("fresh=1; Path=/", u, kNow);  // c0 is still the oldest
+  EXPECT_EQ(jar.get("c0"), "");
+  EXPECT_EQ(jar.get("c1"), "v");
+}
+
+TEST(CookieJar, ExpiredCookiesAreEvictedBeforeLiveOnes) {
+  CookieJar jar;
+  const http::Url u = url("http://example.com/");
+  jar.store("old=v; Path=/", u, kNow);
+  jar.store("short=v; Max-Age=10; Path=/", u, kNow);
+  for (std::size_t i = 2; i < CookieJar::kMaxPerDomain; ++i) {
+    jar.store("c" + std::to_string(i) + "=v; Path=/", u, kNow);
+  }
+  jar.store("late=v; Path=/", u, kNow + 100);  // "short" has expired by now
+  EXPECT_EQ(jar.get("old"), "v");
+  EXPECT_EQ(jar.get("late"), "v");
+  EXPECT_EQ(jar.size(), CookieJar::kMaxPerDomain);
+}
+
+TEST(CookieJar, TotalLimitEvictsTheOldestOfAnyDomain) {
+  CookieJar jar;
+  const std::size_t domains = CookieJar::kMaxCookies / CookieJar::kMaxPerDomain + 1;
+  for (std::size_t d = 0; d < domains; ++d) {
+    const http::Url u = url("http://h" + std::to_string(d) + ".example/");
+    for (std::size_t i = 0; i < CookieJar::kMaxPerDomain; ++i) {
+      jar.store("c" + std::to_string(i) + "=v", u, kNow);
+    }
+  }
+  EXPECT_EQ(jar.size(), CookieJar::kMaxCookies);
+  EXPECT_EQ(sent(jar, "http://h0.example/"), "");  // the first domain's were the oldest
+  EXPECT_NE(sent(jar, "http://h60.example/"), "");
+}
+
+TEST(CookieJar, FloodOfNewCookiesKeepsTheCookieHeaderBounded) {
+  // The fault server's /cookie-flood: 40 new ~1 KB cookies per response.
+  CookieJar jar;
+  const http::Url u = url("http://example.com/");
+  const std::string value(1000, 'v');
+  std::size_t largest = 0;
+  for (int response = 0; response < 100; ++response) {
+    for (int i = 0; i < 40; ++i) {
+      jar.store("f" + std::to_string(response * 40 + i) + "=" + value + "; Path=/", u, kNow);
+    }
+    largest = std::max(largest, sent(jar, "http://example.com/").size());
+  }
+  EXPECT_LE(largest, CookieJar::kMaxPerDomain * (value.size() + 8));
+  EXPECT_EQ(jar.size(), CookieJar::kMaxPerDomain);
 }
 
 }  // namespace

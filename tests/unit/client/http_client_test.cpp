@@ -2,12 +2,20 @@
 // framing, gzip, redirects, cookies, outcome classification, catch_response, cancel.
 #include "client/http_client.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "client/event_loop.hpp"
@@ -60,6 +68,78 @@ std::string gzip(std::string_view in) {
   return out;
 }
 
+// A loopback server that, for every connection, reads a request head, writes `head`, then
+// writes `chunk` again and again until the client goes away (or `limit` bytes of chunks): the
+// hostile peers of issue 10 (huge and endless bodies, endless interim responses).
+class StreamServer {
+ public:
+  StreamServer(std::string head, std::string chunk, std::uint64_t limit = UINT64_MAX)
+      : head_(std::move(head)), chunk_(std::move(chunk)), limit_(limit) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(fd_, 16);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~StreamServer() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::uint64_t sent() const { return sent_; }
+
+ private:
+  void serve() {
+    for (;;) {
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      timeval tv{0, 100'000};
+      ::setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+      std::string req;
+      char buf[4096];
+      while (req.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        req.append(buf, static_cast<std::size_t>(n));
+      }
+      bool ok = write_all(c, head_);
+      std::uint64_t left = limit_;
+      while (ok && !stop_ && left > 0) {
+        const std::size_t k =
+            static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk_.size()));
+        ok = write_all(c, std::string_view(chunk_).substr(0, k));
+        left -= k;
+      }
+      ::close(c);
+    }
+  }
+  bool write_all(int c, std::string_view data) {
+    while (!data.empty() && !stop_) {
+      const ssize_t n = ::send(c, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<std::size_t>(n));
+      sent_ += static_cast<std::uint64_t>(n);
+    }
+    return data.empty();
+  }
+
+  std::string head_, chunk_;
+  std::uint64_t limit_;
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::uint64_t> sent_{0};
+  std::thread thread_;
+};
+
 // The loop, the config, the observer and a client (destroyed before the loop).
 class HttpClientTest : public ::testing::Test {
  protected:
@@ -109,8 +189,9 @@ TEST_F(HttpClientTest, KeepAliveReusesOneConnection) {
 TEST_F(HttpClientTest, ContentLengthAndChunkedBodies) {
   TestServer server([](const ReceivedRequest& r) {
     if (r.target == "/chunked") {
-      return Reply{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                   "5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer: x\r\n\r\n"};
+      return Reply{
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+          "5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer: x\r\n\r\n"};
     }
     return http_reply(200, "fixed length body");
   });
@@ -195,7 +276,8 @@ TEST_F(HttpClientTest, RelativeLocationResolvesAgainstTheRequestUrl) {
 }
 
 TEST_F(HttpClientTest, RedirectsCanBeTurnedOff) {
-  TestServer server([](const ReceivedRequest&) { return http_reply(302, "", "Location: /new\r\n"); });
+  TestServer server(
+      [](const ReceivedRequest&) { return http_reply(302, "", "Location: /new\r\n"); });
   use(server.base_url());
   run([&]() -> core::Task<> {
     RequestOptions o;
@@ -268,7 +350,8 @@ TEST_F(HttpClientTest, TemporaryRedirectKeepsPostAndBody) {
 }
 
 TEST_F(HttpClientTest, TooManyRedirects) {
-  TestServer server([](const ReceivedRequest&) { return http_reply(302, "", "Location: /loop\r\n"); });
+  TestServer server(
+      [](const ReceivedRequest&) { return http_reply(302, "", "Location: /loop\r\n"); });
   cfg.max_redirects = 2;
   use(server.base_url());
   run([&]() -> core::Task<> {
@@ -393,6 +476,167 @@ TEST_F(HttpClientTest, SlowBodyIsAReadTimeout) {
   });
 }
 
+// --timeout holds while bytes keep arriving (issue 10): each read starts only before the
+// deadline. Bounds: the timeout + 20 ms sweep precision; asserted with +1 s of slack for
+// loaded machines and sanitizers.
+class HostilePeerTest : public HttpClientTest {
+ protected:
+  void expect_read_timeout(StreamServer& server, RequestOptions opts = {}) {
+    cfg.timeout = 300ms;
+    use(server.base_url());
+    std::int64_t elapsed = 0;
+    run([&]() -> core::Task<> {
+      const auto t0 = core::mono_ns();
+      Response r = co_await client->get("/", opts);
+      elapsed = core::mono_ns() - t0;
+      EXPECT_EQ(r.outcome(), Outcome::kReadTimeout) << r.error();
+      EXPECT_TRUE(r.text().empty());
+    });
+    EXPECT_GE(elapsed, 300'000'000);
+    EXPECT_LT(elapsed, 1'400'000'000);
+    EXPECT_GT(server.sent(), 0u);
+  }
+};
+
+TEST_F(HostilePeerTest, HugeContentLengthBodyTimesOut) {
+  StreamServer server("HTTP/1.1 200 OK\r\nContent-Length: 10000000000\r\n\r\n",
+                      std::string(64 * 1024, 'x'));
+  expect_read_timeout(server, {.response_body = ResponseBody::kDiscard});
+}
+
+TEST_F(HostilePeerTest, EndlessChunkedBodyTimesOut) {
+  StreamServer server("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+                      "4000\r\n" + std::string(0x4000, 'c') + "\r\n");
+  expect_read_timeout(server, {.response_body = ResponseBody::kDiscard});
+}
+
+TEST_F(HostilePeerTest, EndlessInterimResponsesTimeOut) {
+  std::string burst;
+  for (int i = 0; i < 512; ++i) burst += "HTTP/1.1 100 Continue\r\n\r\n";
+  StreamServer server("", burst);
+  expect_read_timeout(server);
+}
+
+TEST_F(HttpClientTest, DiscardedBodyIsCountedNotKept) {
+  StreamServer server("HTTP/1.1 200 OK\r\nContent-Length: 50000000\r\n\r\n",
+                      std::string(1 << 20, 'x'), 50'000'000);
+  cfg.max_body_size = 1024;  // the cap is for kept bodies: a discarded one may be any size
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    Response r = co_await client->get("/big", {.response_body = ResponseBody::kDiscard});
+    EXPECT_EQ(r.outcome(), Outcome::kOk) << r.error();
+    EXPECT_TRUE(r.text().empty());
+  });
+  ASSERT_EQ(obs.records.size(), 1u);
+  EXPECT_EQ(obs.records[0].bytes, 50'000'000u);
+}
+
+TEST_F(HttpClientTest, KeptBodyOverTheCapIsBodyTooLarge) {
+  TestServer server([](const ReceivedRequest& r) {
+    if (r.target == "/chunked") {
+      return Reply{
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+          "800\r\n" +
+          std::string(0x800, 'c') + "\r\n0\r\n\r\n"};
+    }
+    return http_reply(200, std::string(r.target == "/fits" ? 1024 : 1025, 'x'));
+  });
+  cfg.max_body_size = 1024;
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    Response a = co_await client->get("/fits");
+    EXPECT_EQ(a.outcome(), Outcome::kOk) << a.error();
+    EXPECT_EQ(a.text().size(), 1024u);
+    Response b = co_await client->get("/over");  // Content-Length known: fails at once
+    EXPECT_EQ(b.outcome(), Outcome::kBodyTooLarge);
+    EXPECT_EQ(b.error(), "body_too_large: Content-Length 1025 beyond --max-body-size (1024 bytes)");
+    EXPECT_TRUE(b.text().empty());
+    Response c = co_await client->get("/chunked");  // found out while it streams
+    EXPECT_EQ(c.outcome(), Outcome::kBodyTooLarge);
+    EXPECT_EQ(c.error(), "body_too_large: body beyond --max-body-size (1024 bytes)");
+    Response d = co_await client->get("/over", {.response_body = ResponseBody::kDiscard});
+    EXPECT_EQ(d.outcome(), Outcome::kOk) << d.error();
+  });
+}
+
+TEST_F(HttpClientTest, DecodedBodyOverTheCapIsBodyTooLargeKeptOrDiscarded) {
+  const std::string zeros(8u << 20, '\0');
+  const std::string bomb = gzip(zeros);
+  TestServer server(
+      [&](const ReceivedRequest&) { return http_reply(200, bomb, "Content-Encoding: gzip\r\n"); });
+  cfg.max_body_size = 1u << 20;
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    for (auto policy : {ResponseBody::kKeep, ResponseBody::kDiscard}) {
+      Response r = co_await client->get("/bomb", {.response_body = policy});
+      EXPECT_EQ(r.outcome(), Outcome::kBodyTooLarge) << r.error();
+      EXPECT_EQ(r.error(), "body_too_large: decoded body beyond --max-body-size (1048576 bytes)");
+      EXPECT_TRUE(r.text().empty());
+    }
+    cfg.max_body_size = zeros.size();  // exactly the cap fits
+    Response k = co_await client->get("/bomb");
+    EXPECT_EQ(k.outcome(), Outcome::kOk) << k.error();
+    EXPECT_EQ(k.text().size(), zeros.size());
+    Response d = co_await client->get("/bomb", {.response_body = ResponseBody::kDiscard});
+    EXPECT_EQ(d.outcome(), Outcome::kOk) << d.error();
+    EXPECT_TRUE(d.text().empty());
+  });
+  ASSERT_EQ(obs.records.size(), 4u);
+  EXPECT_EQ(obs.records[3].bytes, zeros.size());  // the decoded size, as Locust counts
+}
+
+TEST_F(HttpClientTest, InflatingYieldsToTheLoopBetweenSlices) {
+  // While one request inflates a large body, a sleeper on the same loop still wakes on time.
+  const std::string zeros(256u << 20, '\0');
+  const std::string bomb = gzip(zeros);
+  TestServer server(
+      [&](const ReceivedRequest&) { return http_reply(200, bomb, "Content-Encoding: gzip\r\n"); });
+  cfg.max_body_size = zeros.size();
+  use(server.base_url());
+  std::int64_t worst_lateness = 0;
+  int ticks = 0;
+  bool done = false;
+  Sleeper sleeper;
+  bool ticker_done = false;
+  // A named lambda: the coroutine refers to its captures after spawn() returns.
+  auto ticker = [&]() -> core::Task<> {
+    while (!done) {
+      const auto due = core::mono_ns() + 5'000'000;
+      co_await loop.sleep(sleeper, 5ms);
+      worst_lateness = std::max(worst_lateness, core::mono_ns() - due);
+      ++ticks;
+    }
+  };
+  run([&]() -> core::Task<> {
+    core::spawn(ticker(), [&](std::exception_ptr) { ticker_done = true; });
+    Response r = co_await client->get("/bomb", {.response_body = ResponseBody::kDiscard});
+    done = true;
+    EXPECT_EQ(r.outcome(), Outcome::kOk) << r.error();
+    Sleeper wait;
+    while (!ticker_done) co_await loop.sleep(wait, 5ms);
+  });
+  EXPECT_GT(ticks, 2);
+  // One slice (256 KiB of output) is well under a millisecond; a whole-body inflate of 256 MiB
+  // blocked the loop for ~100+ ms. Bound with slack for loaded machines.
+  EXPECT_LT(worst_lateness, 50'000'000);
+}
+
+TEST_F(HttpClientTest, CallerFramingHeadersAreNeverSentBesideTheBody) {
+  TestServer server([](const ReceivedRequest&) { return http_reply(200, "ok"); });
+  use(server.base_url());
+  const std::array<http::Header, 2> headers = {http::Header{"Content-Length", "999"},
+                                               http::Header{"Transfer-Encoding", "chunked"}};
+  run([&]() -> core::Task<> {
+    Response r = co_await client->post("/p", {.headers = headers, .body = "abc"});
+    EXPECT_EQ(r.outcome(), Outcome::kOk) << r.error();
+  });
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].header("content-length"), "3");
+  EXPECT_EQ(reqs[0].header("transfer-encoding"), "");
+  EXPECT_EQ(reqs[0].body, "abc");
+}
+
 TEST_F(HttpClientTest, MalformedStatusLine) {
   TestServer server([](const ReceivedRequest&) {
     return Reply{"HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n", Reply::After::kClose};
@@ -457,7 +701,8 @@ TEST_F(HttpClientTest, NotFoundIsAnHttpStatusFailure) {
 TEST_F(HttpClientTest, InterimResponsesAreSkipped) {
   TestServer server([](const ReceivedRequest&) {
     Reply r = http_reply(200, "final");
-    r.bytes = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n" + r.bytes;
+    r.bytes =
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n" + r.bytes;
     return r;
   });
   use(server.base_url());

@@ -26,8 +26,9 @@ TEST(WriteRequest, GetWithHeaders) {
   std::string out = "prefix|";
   const std::array<Header, 2> headers = {Header{"Accept", "*/*"}, Header{"X-Id", "7"}};
   write_request(out, Method::kGet, "/a?b=1", "example.com:8080", headers, "");
-  EXPECT_EQ(out,
-            "prefix|GET /a?b=1 HTTP/1.1\r\nHost: example.com:8080\r\nAccept: */*\r\nX-Id: 7\r\n\r\n");
+  EXPECT_EQ(
+      out,
+      "prefix|GET /a?b=1 HTTP/1.1\r\nHost: example.com:8080\r\nAccept: */*\r\nX-Id: 7\r\n\r\n");
 }
 
 TEST(WriteRequest, PostAddsContentLength) {
@@ -50,12 +51,24 @@ TEST(WriteRequest, EmptyBodyPutPatchPostSendZeroLength) {
   EXPECT_NE(out.find("Content-Length: 2\r\n"), std::string::npos);
 }
 
-TEST(WriteRequest, CallerHostAndFramingOverride) {
+TEST(WriteRequest, CallerHostOverrides) {
   std::string out;
-  const std::array<Header, 2> headers = {Header{"host", "virtual"},
-                                         Header{"Content-Length", "3"}};
+  const std::array<Header, 1> headers = {Header{"host", "virtual"}};
   write_request(out, Method::kPut, "/", "ignored", headers, "abc");
   EXPECT_EQ(out, "PUT / HTTP/1.1\r\nhost: virtual\r\nContent-Length: 3\r\n\r\nabc");
+}
+
+TEST(WriteRequest, CallerFramingHeadersAreReplacedByTheBodysLength) {
+  // A wrong Content-Length or a Transfer-Encoding beside the real body would let the server
+  // read a different message (RFC 9112 §6.3); the writer frames the body itself.
+  std::string out;
+  const std::array<Header, 3> headers = {Header{"content-length", "99"}, Header{"X-A", "1"},
+                                         Header{"Transfer-Encoding", "chunked"}};
+  write_request(out, Method::kPost, "/", "h", headers, "abc");
+  EXPECT_EQ(out, "POST / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\nContent-Length: 3\r\n\r\nabc");
+  out.clear();
+  write_request(out, Method::kGet, "/", "h", headers, "");
+  EXPECT_EQ(out, "GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\n\r\n");
 }
 
 TEST(WriteRequest, ReusesCapacity) {
