@@ -105,6 +105,12 @@ class ExitPathCountsTest(LoadgenTestCase):
         self.interrupted(signal.SIGTERM)
 
     def test_users_above_the_open_files_limit(self):
+        if os.environ.get("UBSAN_OPTIONS"):
+            # UBSan's vptr check reads memory through a pipe(2) of its own; with every descriptor
+            # in use that pipe fails and it reports "invalid vptr" on live objects (a sanitizer
+            # false positive at the fd limit; its suppressions do not match it). The release
+            # build runs this test.
+            self.skipTest("UBSan's vptr check needs a free descriptor")
         limit = 64
 
         def lower_nofile():  # in the child: soft and hard, so loadgen cannot raise it
