@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <random>
+#include <thread>
 
 namespace loadgen::engine {
 
@@ -324,7 +327,26 @@ std::uint64_t Engine::exception_count() const {
 }
 
 void Engine::shutdown() {
-  if (state_ != RunState::kStopped) state_ = RunState::kStopped;
+  // A flag watcher is a detached task on its worker's loop: it must end before the loop stops,
+  // or its frame is left suspended (a leak). One that sleeps ends at once; one waiting for
+  // flagd within its request timeout. This matters on the early exits (a start-up error after
+  // the engine is built), where stop_all() never ran.
+  if (state_ != RunState::kStopped && cfg_.flags) {
+    bool any = false;
+    for (auto& w : workers_) {
+      if (w->watching()) {
+        w->stop_watches();
+        any = true;
+      }
+    }
+    const auto until = std::chrono::steady_clock::now() + cfg_.flags->timeout +
+                       std::chrono::milliseconds(500);
+    while (any && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      any = std::any_of(workers_.begin(), workers_.end(), [](const auto& w) { return w->watching(); });
+    }
+  }
+  state_ = RunState::kStopped;
   for (auto& w : workers_) w->shutdown();
 }
 

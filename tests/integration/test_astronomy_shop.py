@@ -242,6 +242,10 @@ class UsersFlag(LoadgenTestCase):
             try:
                 wait_for(lambda: 'All users spawned: {"WebsiteUser": 2}' in proc.stderr_text(),
                          5, what="2 users")
+                # A history row at 2 users before the flag moves (rows come once a second; a
+                # slow build could otherwise apply the flag before the first row).
+                wait_for(lambda: 2 in history_user_counts(out), 6, interval=0.2,
+                         what="a stats history row at 2 users")
                 shop.set_flags(vus=6)
                 wait_for(lambda: "changing the user count from 2 to 6" in proc.stderr_text(),
                          5, what="the user count to follow the flag up")
