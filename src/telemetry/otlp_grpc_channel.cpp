@@ -2,6 +2,7 @@
 #include "telemetry/otlp_grpc_channel.hpp"
 
 #include <grpc/support/log.h>
+#include <grpc/support/time.h>
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
@@ -17,6 +18,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <coroutine>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -253,11 +255,12 @@ core::Task<GrpcCallResult> OtlpGrpcChannel::call(std::string_view method, std::s
   for (const auto& [k, v] : impl_->metadata) st->ctx.AddMetadata(k, v);
   if (options.gzip) st->ctx.set_compression_algorithm(GRPC_COMPRESS_GZIP);
   if (options.deadline != std::chrono::steady_clock::time_point::max()) {
-    // gRPC takes wall-clock deadlines; carry over what is left on the monotonic clock.
-    const auto left = options.deadline - std::chrono::steady_clock::now();
-    st->ctx.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                             std::max(left, std::chrono::steady_clock::duration::zero())));
+    // gRPC takes a gpr_timespec on its own monotonic clock: carry over what is left on ours.
+    const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        options.deadline - std::chrono::steady_clock::now());
+    st->ctx.set_deadline(
+        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                     gpr_time_from_nanos(std::max<std::int64_t>(left.count(), 0), GPR_TIMESPAN)));
   }
   co_return co_await CallAwaiter(impl_.get(), std::move(st));
 }

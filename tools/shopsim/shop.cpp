@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "catalog.hpp"
+#include "core/clock.hpp"
 
 namespace loadgen::shopsim {
 
@@ -109,7 +110,7 @@ std::vector<std::string> list_param(const QueryParams& q, std::string_view name)
 }
 
 YearMonth current_year_month() {
-  const std::time_t now = std::time(nullptr);
+  const auto now = static_cast<std::time_t>(core::wall_ns() / 1'000'000'000);
   std::tm tm{};
   gmtime_r(&now, &tm);
   return YearMonth{tm.tm_year + 1900, tm.tm_mon + 1};
