@@ -1,5 +1,5 @@
 # The two commands of the README, and a few helpers. Each installs what is missing first.
-.PHONY: all deps build build-demo build-asan demo test test-release test-asan bench fuzz format clean
+.PHONY: all deps build build-demo build-asan demo test test-release test-asan bench fuzz format format-check check-deps clean
 
 JOBS ?= 2
 
@@ -44,8 +44,16 @@ fuzz: deps
 	@cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz -j $(JOBS)
 
-format:
+format: deps
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format-14 -i
+
+# Lists the C++ files that differ from clang-format-14 with .clang-format (`make format` fixes them).
+format-check: deps
+	@tools/check-format
+
+# Layering, CMake deps, env and wall-clock reads against docs/architecture.md (tools/check-deps).
+check-deps: deps
+	@python3 tools/check-deps
 
 clean:
 	@rm -rf build

@@ -8,7 +8,7 @@ pkgs=(
   libasio-dev libfmt-dev libcli11-dev libssl-dev zlib1g-dev nlohmann-json3-dev
   libprotobuf-dev protobuf-compiler libgrpc++-dev python3-protobuf python3-grpcio python3-prometheus-client
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev clang-format-14
   nginx-light wrk openssl python3 curl procps util-linux
 )
 
