@@ -1,5 +1,5 @@
-// The headless run: engine lifecycle driven from the main thread (ramp, periodic stats
-// table and CSV, --run-time, signals, graceful stop, final summary, exit code).
+// The headless mode: a thin driver over the Environment and its Runner, on the main thread
+// (signals and --run-time posted as commands, periodic stats tables, summary, exit code).
 #pragma once
 
 #include <map>

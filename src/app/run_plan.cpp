@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <initializer_list>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -15,6 +17,24 @@
 #include "http/url.hpp"
 
 namespace loadgen::app {
+
+namespace {
+
+// An enum variable in the OTel env-var style (case-insensitive; empty = unset): its value in
+// lowercase, one of `values`; "" when unset or invalid (a problem then says what was expected).
+std::string env_choice(const std::map<std::string, std::string>& env, const std::string& name,
+                       std::initializer_list<std::string_view> values, std::string_view expected,
+                       std::vector<std::string>& problems) {
+  const auto it = env.find(name);
+  if (it == env.end() || it->second.empty()) return {};
+  std::string v = core::ascii_lowercase(it->second);
+  if (std::find(values.begin(), values.end(), v) != values.end()) return v;
+  problems.push_back(
+      fmt::format("{}='{}' (environment): expected {}", name, it->second, expected));
+  return {};
+}
+
+}  // namespace
 
 std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, std::string>& env,
                                 Log& log) {
@@ -48,29 +68,13 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
   }
   // loadgen's own telemetry switches (docs/metrics.md, README "Traces"): an enum and a boolean
   // in the OTel env-var style (case-insensitive; empty = unset).
-  bool nested_task_spans = false;
-  if (auto it = env.find("LOADGEN_TRACE_NESTING"); it != env.end() && !it->second.empty()) {
-    const std::string v = core::ascii_lowercase(it->second);
-    if (v == "nested" || v == "fresh") {
-      nested_task_spans = v == "nested";
-    } else {
-      problems.push_back(fmt::format(
-          "LOADGEN_TRACE_NESTING='{}' (environment): expected 'fresh' (each task span is the "
-          "root of its own trace, the default) or 'nested'",
-          it->second));
-    }
-  }
-  bool metrics_request_name = false;
-  if (auto it = env.find("LOADGEN_METRICS_REQUEST_NAME"); it != env.end() && !it->second.empty()) {
-    const std::string v = core::ascii_lowercase(it->second);
-    if (v == "true" || v == "false") {
-      metrics_request_name = v == "true";
-    } else {
-      problems.push_back(
-          fmt::format("LOADGEN_METRICS_REQUEST_NAME='{}' (environment): expected 'true' or 'false'",
-                      it->second));
-    }
-  }
+  const bool nested_task_spans =
+      env_choice(env, "LOADGEN_TRACE_NESTING", {"fresh", "nested"},
+                 "'fresh' (each task span is the root of its own trace, the default) or 'nested'",
+                 problems) == "nested";
+  const bool metrics_request_name =
+      env_choice(env, "LOADGEN_METRICS_REQUEST_NAME", {"true", "false"}, "'true' or 'false'",
+                 problems) == "true";
   bs.people_file = o.people_file;
   {
     // Cards that expired before this month are rejected (the demo's payment service refuses them).

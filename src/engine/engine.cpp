@@ -9,21 +9,10 @@
 
 namespace loadgen::engine {
 
-std::string_view to_string(RunState s) {
-  switch (s) {
-    case RunState::kReady: return "ready";
-    case RunState::kSpawning: return "spawning";
-    case RunState::kRunning: return "running";
-    case RunState::kStopping: return "stopping";
-    case RunState::kStopped: return "stopped";
-  }
-  return "unknown";
-}
-
 namespace {
 
-std::vector<ClassPicker::ClassInfo> class_infos(const scenario::Scenario& sc) {
-  std::vector<ClassPicker::ClassInfo> out;
+std::vector<plan::ClassPicker::ClassInfo> class_infos(const scenario::Scenario& sc) {
+  std::vector<plan::ClassPicker::ClassInfo> out;
   for (const auto& c : sc.user_classes) out.push_back({c.weight, c.fixed_count});
   return out;
 }
@@ -103,7 +92,7 @@ void Engine::set_target(std::int64_t users, double spawn_rate, double now_s) {
   if (state_ == RunState::kStopping || state_ == RunState::kStopped) return;
   target_ = std::max<std::int64_t>(0, users);
   ++ramp_generation_;
-  ramp_ = Ramp{spawned(), target_, spawn_rate > 0 ? spawn_rate : 1.0, now_s};
+  ramp_ = plan::Ramp{spawned(), target_, spawn_rate > 0 ? spawn_rate : 1.0, now_s};
   state_ = spawned() == target_ ? RunState::kRunning : RunState::kSpawning;
   tick(now_s);
 }

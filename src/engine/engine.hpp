@@ -12,12 +12,13 @@
 
 #include "client/config.hpp"
 #include "client/event_loop.hpp"
-#include "engine/class_picker.hpp"
-#include "engine/ramp.hpp"
+#include "engine/run_state.hpp"
 #include "engine/worker.hpp"
 #include "flags/ofrep_config.hpp"
 #include "otel/log_source.hpp"
 #include "otel/span_source.hpp"
+#include "plan/class_picker.hpp"
+#include "plan/ramp.hpp"
 #include "scenario/scenario.hpp"
 #include "stats/aggregate.hpp"
 
@@ -50,9 +51,6 @@ struct EngineConfig {
   // each); a late answer is kept and merged at the next call, never discarded.
   std::chrono::milliseconds drain_wait{1000};
 };
-
-enum class RunState { kReady, kSpawning, kRunning, kStopping, kStopped };
-std::string_view to_string(RunState s);
 
 class Engine final : public otel::SpanSource, public otel::LogSource {
  public:
@@ -108,6 +106,7 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   const ExceptionCounts& exceptions() const { return exceptions_; }
   std::uint64_t exception_count() const;
   const scenario::Scenario& scenario() const { return scenario_; }
+  const std::optional<std::chrono::nanoseconds>& stop_timeout() const { return cfg_.stop_timeout; }
   // Users per class, as spawned and not yet told to stop.
   const std::vector<std::int64_t>& class_counts() const { return class_counts_; }
 
@@ -134,13 +133,13 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   std::vector<std::future<std::pair<std::vector<otel::LogRecord>, std::uint64_t>>> late_logs_;
   std::vector<std::future<std::shared_ptr<RequestMetrics::Delta>>> late_metrics_;  // metrics thread
   std::vector<std::unique_ptr<Worker>> workers_;
-  ClassPicker picker_;
+  plan::ClassPicker picker_;
   std::vector<std::int64_t> class_counts_;
   std::vector<LiveUser> live_;  // in spawn order: stopping takes from the back (newest first)
   std::uint64_t next_id_ = 1;
   std::uint32_t next_worker_ = 0;
   std::uint64_t seed_;
-  Ramp ramp_;
+  plan::Ramp ramp_;
   std::int64_t target_ = 0;
   std::uint64_t ramp_generation_ = 0;
   RunState state_ = RunState::kReady;

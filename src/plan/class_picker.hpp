@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace loadgen::engine {
+namespace loadgen::plan {
 
 class ClassPicker {
  public:
@@ -26,4 +26,4 @@ class ClassPicker {
   std::vector<std::int64_t> current_;  // smooth WRR state
 };
 
-}  // namespace loadgen::engine
+}  // namespace loadgen::plan

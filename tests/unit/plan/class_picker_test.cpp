@@ -1,13 +1,13 @@
-// Tests for engine/class_picker: fixed_count classes first, then smooth weighted round robin
+// Tests for plan/class_picker: fixed_count classes first, then smooth weighted round robin
 // (Locust 2.12 dispatch.py).
-#include "engine/class_picker.hpp"
+#include "plan/class_picker.hpp"
 
 #include <gtest/gtest.h>
 
 #include <limits>
 #include <vector>
 
-namespace loadgen::engine {
+namespace loadgen::plan {
 namespace {
 
 constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
@@ -75,4 +75,4 @@ TEST(ClassPicker, ZeroWeightClassIsNeverPicked) {
 }
 
 }  // namespace
-}  // namespace loadgen::engine
+}  // namespace loadgen::plan

@@ -1,8 +1,8 @@
-#include "engine/class_picker.hpp"
+#include "plan/class_picker.hpp"
 
 #include <limits>
 
-namespace loadgen::engine {
+namespace loadgen::plan {
 
 ClassPicker::ClassPicker(std::vector<ClassInfo> classes)
     : classes_(std::move(classes)), current_(classes_.size(), 0) {}
@@ -23,4 +23,4 @@ std::size_t ClassPicker::next(const std::vector<std::int64_t>& alive) {
   return best;
 }
 
-}  // namespace loadgen::engine
+}  // namespace loadgen::plan

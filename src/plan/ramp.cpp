@@ -1,9 +1,9 @@
-#include "engine/ramp.hpp"
+#include "plan/ramp.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-namespace loadgen::engine {
+namespace loadgen::plan {
 
 std::int64_t Ramp::step() const {
   return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::floor(rate)));
@@ -29,4 +29,4 @@ double Ramp::duration_s() const {
   return static_cast<double>(steps - 1) * static_cast<double>(s) / rate;
 }
 
-}  // namespace loadgen::engine
+}  // namespace loadgen::plan

@@ -1,10 +1,10 @@
-// Tests for engine/ramp: Locust 2.12 dispatch timing (steps of max(1, floor(rate)) users,
+// Tests for plan/ramp: Locust 2.12 dispatch timing (steps of max(1, floor(rate)) users,
 // step/rate seconds apart, the first at once).
-#include "engine/ramp.hpp"
+#include "plan/ramp.hpp"
 
 #include <gtest/gtest.h>
 
-namespace loadgen::engine {
+namespace loadgen::plan {
 namespace {
 
 TEST(Ramp, RateTenAddsTenUsersPerSecondStartingAtOnce) {
@@ -86,4 +86,4 @@ TEST(Ramp, StepDueExactlyNowIsNotMissedThroughRounding) {
 }
 
 }  // namespace
-}  // namespace loadgen::engine
+}  // namespace loadgen::plan

@@ -1,0 +1,385 @@
+#include "app/environment.hpp"
+
+#include <fmt/format.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <utility>
+#include <variant>
+
+#include "app/final_flush.hpp"
+#include "app/run.hpp"
+#include "app/run_plan.hpp"
+#include "core/clock.hpp"
+#include "core/random.hpp"
+#include "core/uuid.hpp"
+#include "core/version.hpp"
+#include "otel/attribute_limits.hpp"
+#include "report/console.hpp"
+#include "report/csv.hpp"
+#include "report/json.hpp"
+#include "telemetry/log_pipeline.hpp"
+#include "telemetry/metrics_pipeline.hpp"
+#include "telemetry/trace_pipeline.hpp"
+
+namespace loadgen::app {
+
+// The log pipeline's source: the users' records from the workers, printed on the console as
+// they are drained (the workers never do I/O), plus loadgen's own messages (already printed
+// by Log) when they are exported too.
+class AppLogSource final : public otel::LogSource {
+ public:
+  static constexpr std::size_t kMaxPending = 10000;
+  AppLogSource(Log& log, otel::LogRecordLimits limits) : log_(log), limits_(limits) {}
+  void attach(engine::Engine* eng) { eng_ = eng; }
+  void add(otel::LogRecord&& r) {
+    std::lock_guard lock(mu_);
+    if (pending_.size() >= kMaxPending) {
+      ++dropped_;
+      return;
+    }
+    pending_.push_back(std::move(r));
+  }
+  void drain(std::vector<otel::LogRecord>& out, std::uint64_t& dropped) override {
+    const std::size_t first = out.size();
+    if (eng_) eng_->drain(out, dropped);
+    for (std::size_t i = first; i < out.size(); ++i) log_.write_record(out[i]);
+    {
+      std::lock_guard lock(mu_);
+      for (auto& r : pending_) out.push_back(std::move(r));
+      pending_.clear();
+      dropped += std::exchange(dropped_, 0);
+    }
+    // OTEL_LOGRECORD_* limits, here on the pipeline's thread rather than on the workers.
+    for (std::size_t i = first; i < out.size(); ++i) {
+      otel::limit_attributes(out[i].attributes, out[i].dropped_attributes_count,
+                             limits_.attribute_count_limit, limits_.attribute_value_length_limit);
+    }
+  }
+
+ private:
+  Log& log_;
+  otel::LogRecordLimits limits_;
+  engine::Engine* eng_ = nullptr;
+  std::mutex mu_;
+  std::vector<otel::LogRecord> pending_;
+  std::uint64_t dropped_ = 0;
+};
+
+namespace {
+
+double mono_s() { return static_cast<double>(core::mono_ns()) * 1e-9; }
+
+// Raises the soft open-files limit to the hard one (each user holds a connection).
+void raise_nofile_limit(const Options& o, Log& log) {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  if (rl.rlim_cur < rl.rlim_max) {
+    const rlim_t old = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) == 0) {
+      log.debug("raised the open-files limit from {} to {}", old, rl.rlim_max);
+    }
+  }
+  const auto needed = static_cast<rlim_t>(o.users) + 64;
+  if (needed > rl.rlim_cur) {
+    log.warning(
+        "--users {} needs about {} open files (one connection per user) but the limit is {} "
+        "(hard limit {}); users beyond it will fail to connect. Raise it with `ulimit -Hn` as root "
+        "or run fewer users per process.",
+        o.users, needed, rl.rlim_cur, rl.rlim_max);
+  }
+}
+
+std::string exception_report(const engine::Engine& e) {
+  if (e.exceptions().empty()) return {};
+  std::string out = "Exception report\n";
+  out += fmt::format("{:>12} | {}\n", "# occurrences", "Exception");
+  for (const auto& [key, n] : e.exceptions()) {
+    const auto& [cls, task, msg] = key;
+    out += fmt::format("{:>12} | {}.{}: {}\n", n, cls, task, msg);
+  }
+  return out;
+}
+
+std::vector<report::ExceptionRow> exception_rows(const engine::Engine& e) {
+  std::vector<report::ExceptionRow> rows;
+  for (const auto& [key, n] : e.exceptions()) {
+    const auto& [cls, task, msg] = key;
+    rows.push_back(report::ExceptionRow{
+        n, msg, fmt::format("in task {} of user class {}", task, cls), "local"});
+  }
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.count > b.count; });
+  return rows;
+}
+
+// Host and process facts for the OTel resource (gathered here: app is where the process's
+// environment is read).
+otel::ResourceFacts process_facts() {
+  otel::ResourceFacts f;
+  f.sdk_version = std::string(core::kVersion);  // = scope version, exporter User-Agent
+  f.service_version = std::string(core::kVersion);
+  core::Rng rng(static_cast<std::uint64_t>(core::wall_ns()) ^ static_cast<std::uint64_t>(getpid()));
+  f.service_instance_id = core::uuid4(rng);
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) == 0) f.host_name = host;
+  utsname u{};
+  if (uname(&u) == 0) {
+    f.os_type = "linux";
+    f.os_description = fmt::format("{} {} {}", u.sysname, u.release, u.version);
+    f.host_arch = std::string_view(u.machine) == "x86_64" ? "amd64" : u.machine;
+  }
+  f.process_pid = getpid();
+  char exe[4096] = {};
+  if (const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1); n > 0) {
+    f.executable_path.assign(exe, static_cast<std::size_t>(n));
+    f.executable_name = f.executable_path.substr(f.executable_path.rfind('/') + 1);
+  }
+  f.runtime_name = "libstdc++";
+  f.runtime_version = std::to_string(__GLIBCXX__);
+  f.runtime_description = "GCC " __VERSION__;
+  return f;
+}
+
+bool write_file(const std::string& path, const std::string& content) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << content;
+  return static_cast<bool>(f);
+}
+
+}  // namespace
+
+Environment::HookReset::~HookReset() {
+  if (log) log->set_record_hook(nullptr);
+}
+
+Environment::Environment(const Options& o, Log& log) : o_(o), log_(log) {}
+
+Environment::~Environment() = default;
+
+std::unique_ptr<Environment> Environment::create(const Options& o,
+                                                 const std::map<std::string, std::string>& env,
+                                                 Log& log, int& exit_code) {
+  std::unique_ptr<Environment> e(new Environment(o, log));
+  exit_code = e->init(env);
+  if (exit_code != kExitOk) e.reset();
+  return e;
+}
+
+int Environment::init(const std::map<std::string, std::string>& env) {
+  // ---- build the run from the options (errors here are usage errors, exit 2) ----
+  std::optional<RunPlan> plan = plan_run(o_, env, log_);
+  if (!plan) return kUsageExitCode;
+  export_logs_ = plan->export_logs;
+  raise_nofile_limit(o_, log_);
+  app_logs_ = std::make_unique<AppLogSource>(
+      log_, plan->logs ? plan->logs->limits : otel::LogRecordLimits{});
+  if (export_logs_) {
+    log_.set_record_hook([p = app_logs_.get()](otel::LogRecord&& r) { p->add(std::move(r)); });
+  }
+  hook_reset_.log = &log_;  // the hook goes first on every way out
+  if (!o_.csv_prefix.empty()) {
+    csv_ = std::make_unique<report::CsvWriter>(o_.csv_prefix, o_.csv_full_history);
+  }
+
+  t0_ = mono_s();
+  runner_ = std::make_unique<engine::LocalRunner>(
+      std::move(plan->cfg), std::move(plan->scenario),
+      engine::LocalRunner::Settings{.reset_stats_after_ramp = o_.reset_stats, .log = &log_}, t0_,
+      core::wall_seconds());
+  engine::Engine& eng = runner_->engine();
+  // One resource per process (OTel resource/sdk.md): built once, so traces, metrics and logs
+  // carry the same service.instance.id, and its warnings are printed once.
+  {
+    std::vector<std::string> warnings;
+    resource_ = otel::make_resource(env, "loadgen", process_facts(), &warnings);
+    for (const auto& w : warnings) log_.warning("{}", w);
+  }
+  for (const auto& a : resource_.attributes) {
+    if (a.key == "service.name") {
+      if (const auto* name = std::get_if<std::string>(&a.value.v)) log_.set_service_name(*name);
+    }
+  }
+  if (plan->export_spans) {
+    spans_ = std::make_unique<telemetry::TracePipeline>(*plan->traces, resource_, eng, &log_);
+    spans_->start();
+  }
+  // The log pipeline runs in every run: it carries the users' log lines to the console too.
+  app_logs_->attach(&eng);
+  {
+    otel::LogsConfig lc = plan->logs ? *plan->logs : otel::LogsConfig{};
+    if (!export_logs_) lc.exporters.kinds.clear();
+    logs_ = std::make_unique<telemetry::LogPipeline>(lc, resource_, *app_logs_, &log_);
+    logs_->start();
+  }
+  if (plan->export_metrics) {
+    AppMetricSource::Telemetry t;
+    if (spans_) {
+      t.spans_dropped = [p = spans_.get()] { return p->counters().dropped; };
+      t.span_export_failures = [p = spans_.get()] { return p->counters().failed_exports; };
+    }
+    t.logs_dropped = [p = logs_.get()] { return p->counters().dropped; };
+    t.log_export_failures = [p = logs_.get()] { return p->counters().failed_exports; };
+    app_metrics_ = std::make_unique<AppMetricSource>(eng, *plan->metrics, std::move(t),
+                                                     static_cast<std::uint64_t>(core::wall_ns()));
+    app_metrics_->set_target(o_.users);
+    metrics_ = std::make_unique<telemetry::MetricsPipeline>(*plan->metrics, resource_,
+                                                            *app_metrics_, &log_);
+    if (auto st = metrics_->start(); !st) {
+      // A start-up error (the Prometheus port in use): no user has started.
+      log_.error("{} ({})", st.error().message, st.error().hint);
+      return kUsageExitCode;
+    }
+  }
+  loop_load_.check(eng, log_);  // the first sample
+  next_cpu_check_ = t0_ + LoopLoadWatch::kIntervalS;
+  return kExitOk;
+}
+
+core::Status Environment::write_csv(bool history) {
+  // A periodic write that fails (EMFILE at the open-files limit, a full disk) is retried at
+  // the next collection and said once until it works again; only the final write decides exit 3.
+  if (!csv_) return core::Ok{};
+  const engine::Engine& eng = runner_->engine();
+  core::Status st = csv_->write_all(eng.stats(), exception_rows(eng));
+  if (st && history)
+    st = csv_->append_history(eng.stats(), static_cast<int>(eng.alive()), core::wall_seconds());
+  if (!st && !csv_failing_) {
+    log_.warning("{} (retrying every second)", st.error().message);
+    csv_failing_ = true;
+  } else if (st && csv_failing_) {
+    log_.info("--csv: the reports are written again");
+    csv_failing_ = false;
+  }
+  return st;
+}
+
+void Environment::tick(double now_s) {
+  engine::Engine& eng = runner_->engine();
+  const bool collected = runner_->drive(now_s, core::wall_seconds());
+  if (app_metrics_) app_metrics_->set_target(eng.target());
+  if (collected) {
+    (void)write_csv(true);  // a failure is retried at the next collection
+    if (app_metrics_)
+      app_metrics_->set_current_rates(eng.stats().current_rps(eng.stats().total()),
+                                      eng.stats().current_fail_per_sec(eng.stats().total()));
+  }
+  const engine::RunState s = runner_->state();
+  if (s != engine::RunState::kStopping && s != engine::RunState::kStopped &&
+      now_s >= next_cpu_check_) {
+    loop_load_.check(eng, log_);
+    next_cpu_check_ = now_s + LoopLoadWatch::kIntervalS;
+  }
+}
+
+bool Environment::write_final_csv() {
+  const engine::Engine& eng = runner_->engine();
+  if (app_metrics_)  // the final export's rates: as the final stats table has them
+    app_metrics_->set_current_rates(eng.stats().current_rps(eng.stats().total()),
+                                    eng.stats().current_fail_per_sec(eng.stats().total()));
+  // Reports and summary come before the telemetry flush (a dead collector cannot hold them).
+  if (core::Status st = write_csv(true); !st) {
+    log_.error("--csv: the final reports could not be written: {}", st.error().message);
+    return false;
+  }
+  return true;
+}
+
+std::string Environment::summary(int name_width) const {
+  const engine::Engine& eng = runner_->engine();
+  std::string out = report::format_stats_table(eng.stats(), false, name_width);
+  out += '\n';
+  out += report::format_percentiles_table(eng.stats(), name_width);
+  out += '\n';
+  out += report::format_error_report(eng.stats(), name_width);
+  out += exception_report(eng);
+  out += loop_load_.summary();
+  return out;
+}
+
+bool Environment::write_json() {
+  if (o_.json) {
+    const std::string js = report::format_json_summary(stats());
+    std::fwrite(js.data(), 1, js.size(), stdout);
+    std::fflush(stdout);
+  }
+  if (!o_.json_file.empty() && !write_file(o_.json_file, report::format_json_summary(stats()))) {
+    log_.error("--json-file: cannot write '{}': {}", o_.json_file, std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+bool Environment::failed() const {
+  return stats().total().num_failures > 0 || runner_->engine().exception_count() > 0;
+}
+
+int Environment::finish(int code, const sigset_t& signals) {
+  std::vector<FlushStep> steps;
+  // What an abandoned step leaves behind besides the export in flight: its queue.
+  auto queued = [](std::size_t n, std::string_view what) {
+    return n == 0 ? std::string() : fmt::format("{} {} queued", n, what);
+  };
+  if (spans_) {
+    steps.push_back(FlushStep{"traces", [p = spans_.get()](auto b) { p->shutdown(b); },
+                              [p = spans_.get(), queued] { return queued(p->queued(), "spans"); }});
+  }
+  if (metrics_) {
+    // The final collection: every request of the run is in the exported histogram. It runs
+    // beside the traces' and logs' final exports, so loadgen's own span/log export counters
+    // in it may miss the outcome of those last exports (the summary line below has it).
+    steps.push_back(FlushStep{"metrics", [p = metrics_.get()](auto b) { p->shutdown(b); }, {}});
+  }
+  steps.push_back(
+      FlushStep{"logs", [p = logs_.get()](auto b) { p->shutdown(b); },
+                [p = logs_.get(), queued] { return queued(p->queued(), "log records"); }});
+  const FlushOutcome flushed = flush_all(std::move(steps), o_.flush_timeout, signals);
+  if (flushed.abandoned) {
+    // The pipelines' threads still run: end the process here, without destroying them. Every
+    // report was written before.
+    log_.warning("{}: abandoned the final telemetry flush of {}; exiting now (exit code {})",
+                 flushed.signal == SIGINT    ? "Received SIGINT"
+                 : flushed.signal == SIGTERM ? "Received SIGTERM"
+                                             : "Still flushing well past --flush-timeout",
+                 flushed.unfinished, code);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(code);
+  }
+  runner_->engine().shutdown();
+
+  std::string counters;
+  if (spans_) {
+    const auto c = spans_->counters();
+    counters += fmt::format(
+        "Spans: {} exported, {} dropped, {} in failed exports ({} failed exports, {} retries)\n",
+        c.exported, c.dropped, c.failed_spans, c.failed_exports, c.retries);
+  }
+  if (metrics_) {
+    const auto c = metrics_->counters();
+    counters += fmt::format("Metrics: {} exports ({} data points), {} failed exports\n", c.exports,
+                            c.data_points, c.failed_exports);
+  }
+  if (export_logs_) {
+    const auto c = logs_->counters();
+    counters += fmt::format(
+        "Log records: {} exported, {} dropped, {} in failed exports ({} failed exports, {} "
+        "retries)\n",
+        c.exported, c.dropped, c.failed_spans, c.failed_exports, c.retries);
+  }
+  std::fwrite(counters.data(), 1, counters.size(), stderr);
+  std::fflush(stderr);
+  log_.info("Shutting down (exit code {})", code);
+  return code;
+}
+
+}  // namespace loadgen::app

@@ -1,0 +1,103 @@
+// Environment: the composition root of a loadgen process (Locust's Environment). It owns the
+// one OTel resource (traces, metrics and logs carry the same service.instance.id), the
+// runner, the telemetry pipelines (traces, logs, metrics and Prometheus), the writers (CSV
+// with its history, JSON) and the final flush. The modes are thin drivers over it: headless
+// (app/run.cpp) now; the web UI, master and worker later.
+// Thread: the driving thread (the app's main thread, which blocked SIGINT/SIGTERM before
+// create(), so that every thread started here inherits the mask); the runner's controls may
+// be posted from any thread.
+#pragma once
+
+#include <signal.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "app/app_metrics.hpp"
+#include "app/log.hpp"
+#include "app/loop_load.hpp"
+#include "app/options.hpp"
+#include "core/result.hpp"
+#include "engine/local_runner.hpp"
+#include "otel/resource.hpp"
+
+namespace loadgen::telemetry {
+class TracePipeline;
+class LogPipeline;
+class MetricsPipeline;
+}  // namespace loadgen::telemetry
+
+namespace loadgen::report {
+class CsvWriter;
+}
+
+namespace loadgen::app {
+
+class AppLogSource;
+
+class Environment {
+ public:
+  // Builds the run the options and the environment describe and starts its pipelines (no
+  // user yet). On failure returns null with `exit_code` set (usage errors: 2), after saying why.
+  static std::unique_ptr<Environment> create(const Options& o,
+                                             const std::map<std::string, std::string>& env,
+                                             Log& log, int& exit_code);
+  ~Environment();
+  Environment(const Environment&) = delete;
+  Environment& operator=(const Environment&) = delete;
+
+  engine::LocalRunner& runner() { return *runner_; }
+  const otel::Resource& resource() const { return resource_; }
+  const stats::Aggregate& stats() const { return runner_->engine().stats(); }
+  double start_s() const { return t0_; }  // monotonic seconds when the run was built
+  // When tick() has work due next (the runner's next stats collection), monotonic seconds.
+  double next_due_s() const { return runner_->next_collect_s(); }
+
+  // Driving thread, often (every <= 100 ms; 20 ms while stopping): drives the runner; after
+  // each stats collection writes the CSV reports and history row (a failure is retried at the
+  // next one and said once) and the metrics' current rates; watches the loops' CPU.
+  void tick(double now_s);
+
+  // After the runner stopped, in this order (Locust's): the final CSV reports (false: lost),
+  // the summary (the tables for stderr), the --json and --json-file output (false: lost).
+  bool write_final_csv();
+  std::string summary(int name_width) const;
+  bool write_json();
+  bool failed() const;  // a request failed or a task raised
+
+  // The final telemetry flush within --flush-timeout, the three signals at once, SIGINT or
+  // SIGTERM from `signals` abandoning it (then the process ends here with `code`, without
+  // destroying the pipelines); then the engine's shutdown and the export counters. Returns code.
+  int finish(int code, const sigset_t& signals);
+
+ private:
+  Environment(const Options& o, Log& log);
+  int init(const std::map<std::string, std::string>& env);
+  core::Status write_csv(bool history);
+
+  const Options& o_;
+  Log& log_;
+  double t0_ = 0;
+  bool export_logs_ = false;
+  // Declaration order is teardown order reversed: the pipelines end before the runner whose
+  // engine they drain, and Log's hook before the log source it feeds.
+  std::unique_ptr<AppLogSource> app_logs_;
+  struct HookReset {
+    Log* log = nullptr;
+    ~HookReset();
+  } hook_reset_;
+  std::unique_ptr<report::CsvWriter> csv_;
+  bool csv_failing_ = false;
+  std::unique_ptr<engine::LocalRunner> runner_;
+  otel::Resource resource_;  // one per process (OTel resource/sdk.md)
+  std::unique_ptr<telemetry::TracePipeline> spans_;
+  std::unique_ptr<telemetry::LogPipeline> logs_;
+  std::unique_ptr<AppMetricSource> app_metrics_;
+  std::unique_ptr<telemetry::MetricsPipeline> metrics_;
+  LoopLoadWatch loop_load_;
+  double next_cpu_check_ = 0;
+};
+
+}  // namespace loadgen::app

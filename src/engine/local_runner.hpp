@@ -1,0 +1,82 @@
+// LocalRunner: the Runner of a single process, over the Engine (Locust's LocalRunner). Any
+// thread posts commands; one driving thread calls drive() often (every <= 100 ms, every 20 ms
+// while stopping) and is the only one that touches the engine.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "core/log_sink.hpp"
+#include "engine/engine.hpp"
+#include "engine/runner.hpp"
+
+namespace loadgen::engine {
+
+class LocalRunner final : public Runner {
+ public:
+  struct Settings {
+    bool reset_stats_after_ramp = false;  // --reset-stats: once, when the first ramp completes
+    core::LogSink* log = nullptr;         // thread-safe; may be null
+  };
+  // Builds the engine: its workers start, no user yet. now_s: the driving thread's monotonic
+  // clock (seconds); now_wall: seconds since the Unix epoch.
+  LocalRunner(EngineConfig cfg, scenario::Scenario scenario, Settings settings, double now_s,
+              double now_wall);
+
+  void post(Command c) override { inbox_.post(c); }
+  RunState state() const override { return state_.load(std::memory_order_acquire); }
+  RunnerSnapshot snapshot() const override;
+
+  // Driving thread. Applies the queued commands in the order they were posted, then ticks the
+  // engine (ramp, due kills), announces each completed ramp, applies --reset-stats after the
+  // first, merges the workers' stats once a second while the run is up, and ends a stop:
+  // when every user has ended or the stop bound (--stop-timeout + 5 s) passed, the final
+  // collection, then the state "stopped". Returns true when it merged the workers' stats
+  // once a second (not at the final collection).
+  bool drive(double now_s, double now_wall);
+  // Driving thread: waits at most `timeout` for a command (the driver's idle wait).
+  bool wait_for_command(std::chrono::nanoseconds timeout) { return inbox_.wait(timeout); }
+  // When drive() next merges the workers' stats (monotonic seconds; driving thread).
+  double next_collect_s() const { return next_collect_; }
+  // Commands applied so far (driving thread).
+  std::uint64_t commands_applied() const { return applied_; }
+  // True once a kQuit was applied; the state then goes to "stopped" as after kStop.
+  bool quitting() const { return quit_; }
+
+  // The engine, for the driving thread, and for wiring its thread-safe sources (spans, logs,
+  // metrics, CPU times) into the telemetry pipelines.
+  Engine& engine() { return engine_; }
+  const Engine& engine() const { return engine_; }
+
+ private:
+  void apply(const Command& c, double now_s, double now_wall);
+  void begin_stop(double now_s);
+  void finish_stop(double now_s);
+  void publish();
+  void publish_stats();
+
+  Engine engine_;
+  Settings settings_;
+  CommandInbox inbox_;
+  std::atomic<RunState> state_{RunState::kReady};
+  std::atomic<std::int64_t> users_{0};
+  std::atomic<std::int64_t> target_{0};
+  mutable std::atomic<bool> snapshot_wanted_{false};
+  mutable std::mutex snapshot_mu_;
+  std::shared_ptr<const stats::Aggregate> snapshot_stats_;
+
+  // Driving thread only.
+  std::uint64_t applied_ = 0;
+  bool quit_ = false;
+  bool reset_done_ = false;
+  std::uint64_t announced_ramp_ = 0;
+  std::optional<double> trim_at_;
+  double next_collect_;
+  std::optional<double> stop_give_up_;  // set while stopping
+  bool stopped_ = false;
+};
+
+}  // namespace loadgen::engine

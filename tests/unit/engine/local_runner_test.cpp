@@ -1,0 +1,155 @@
+// Tests for engine/local_runner: commands posted from another thread while the run spawns,
+// changes and stops are all applied, in order, by the driving thread (real workers, napping
+// users, the ramp on a virtual clock); the state as Locust names it; snapshots from any thread.
+#include "engine/local_runner.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <thread>
+
+#include "core/clock.hpp"
+#include "http/url.hpp"
+#include "test_server.hpp"
+
+namespace loadgen::engine {
+namespace {
+
+using namespace std::chrono_literals;
+
+class Napper : public scenario::User {
+ public:
+  core::Task<> nap() { co_await sleep(60s); }              // ends early when the user is stopped
+  core::Task<> hang() { co_await client().get("/hang"); }  // a graceful stop cannot end it
+};
+
+scenario::Scenario nappers(core::Task<> (Napper::*fn)() = &Napper::nap) {
+  scenario::UserClass c;
+  c.name = "Napper";
+  c.wait_time = scenario::WaitTime::constant(0);
+  c.tasks.push_back(scenario::task<Napper>("task", 1, fn));
+  c.make = [] { return std::make_unique<Napper>(); };
+  scenario::Scenario s;
+  s.name = "test";
+  s.needs_host = false;
+  s.user_classes.push_back(std::move(c));
+  return s;
+}
+
+EngineConfig config() {
+  EngineConfig cfg;
+  cfg.threads = 2;
+  cfg.seed = 1;
+  return cfg;
+}
+
+// The driving thread: drives the runner on a virtual clock (+0.05 s a turn) until `done` or
+// 20 s of real time; between turns it waits for a command (at most 1 ms), as a driver does.
+bool drive_until(LocalRunner& r, double& vt, const std::function<bool()>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    r.drive(vt, core::wall_seconds());
+    vt += 0.05;
+    r.wait_for_command(1ms);
+  }
+  return true;
+}
+
+// A poster's wait for what the driving thread publishes.
+bool wait_for(const std::function<bool()>& pred) {
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+TEST(LocalRunner, CommandsFromAnotherThreadWhileSpawningChangingAndStopping) {
+  double vt = 1000.0;
+  LocalRunner r(config(), nappers(), {}, vt, core::wall_seconds());
+  EXPECT_EQ(r.state(), RunState::kReady);
+  constexpr int kChanges = 200;
+  bool poster_ok = true;
+  std::thread poster([&] {
+    r.start(40, 2);  // 2 users a (virtual) second: spawning for a while
+    poster_ok = wait_for([&] { return r.state() == RunState::kSpawning; });
+    // Changes while spawning, faster than the driver takes them: the last one wins and each
+    // is a ramp of its own.
+    for (int i = 1; i <= kChanges; ++i) r.set_users(i % 7 + 1, 1000);
+    r.set_users(5, 1000);
+    poster_ok = poster_ok && wait_for([&] {
+                  const RunnerSnapshot s = r.snapshot();
+                  return s.state == RunState::kRunning && s.target == 5 && s.user_count == 5;
+                });
+    r.stop();
+    r.set_users(30, 1000);  // after the stop: ignored
+  });
+  const bool stopped = drive_until(r, vt, [&] { return r.state() == RunState::kStopped; });
+  poster.join();
+  ASSERT_TRUE(poster_ok);
+  ASSERT_TRUE(stopped);
+  // Stopped stays stopped; a command posted after the stop is still taken (and ignored).
+  r.drive(vt, core::wall_seconds());
+  EXPECT_EQ(r.state(), RunState::kStopped);
+  EXPECT_EQ(r.commands_applied(), static_cast<std::uint64_t>(kChanges + 4));
+  EXPECT_EQ(r.engine().ramp_generation(), static_cast<std::uint64_t>(kChanges + 2));
+  EXPECT_EQ(r.engine().target(), 5);  // the last change before the stop
+  EXPECT_TRUE(r.engine().idle());
+  EXPECT_EQ(r.engine().users_started(), r.engine().users_stopped());
+  EXPECT_FALSE(r.quitting());
+  r.engine().shutdown();
+}
+
+TEST(LocalRunner, QuitAndKillFromAnotherThreadEndTheRun) {
+  testing::TestServer server([](const testing::ReceivedRequest&) {
+    return testing::Reply{"", testing::Reply::After::kHang};
+  });
+  EngineConfig cfg = config();
+  cfg.stop_timeout = 60s;  // graceful: the hanging users would wait a minute; the kill ends them
+  cfg.client.set_base(*http::parse_url(server.base_url()));
+  double vt = 0;
+  LocalRunner r(std::move(cfg), nappers(&Napper::hang), {}, vt, core::wall_seconds());
+  std::thread poster([&] {
+    r.start(6, 100);
+    if (!server.wait_for([&] { return server.request_count() == 6; })) return;
+    r.quit();
+    if (!wait_for([&] { return r.state() == RunState::kStopping; })) return;
+    r.kill_now();
+  });
+  // The virtual clock does not reach the stop bound (60 + 5 s) here: only the kill ends it.
+  const bool stopped = drive_until(r, vt, [&] { return r.state() == RunState::kStopped; });
+  poster.join();
+  ASSERT_TRUE(stopped);
+  EXPECT_LT(vt, 60.0);
+  EXPECT_TRUE(r.quitting());
+  EXPECT_EQ(r.commands_applied(), 3u);
+  EXPECT_TRUE(r.engine().idle());
+  r.engine().shutdown();
+}
+
+TEST(LocalRunner, SnapshotFromAnotherThreadCarriesTheStats) {
+  double vt = 0;
+  LocalRunner r(config(), nappers(), {}, vt, core::wall_seconds());
+  EXPECT_EQ(r.snapshot().stats, nullptr);  // asked for: published at the next collection
+  r.start(2, 100);
+  std::shared_ptr<const stats::Aggregate> seen;
+  std::thread reader([&] {
+    wait_for([&] {
+      seen = r.snapshot().stats;
+      return seen != nullptr;
+    });
+  });
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.next_collect_s() > 2.5; }));
+  reader.join();
+  ASSERT_NE(seen, nullptr);
+  EXPECT_EQ(seen->total().num_requests, 0u);
+  r.stop();
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
+  r.engine().shutdown();
+}
+
+}  // namespace
+}  // namespace loadgen::engine
