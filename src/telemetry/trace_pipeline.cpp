@@ -9,6 +9,7 @@
 
 namespace loadgen::telemetry {
 
+template class ExporterThread<otel::ResourceSpans>;
 template class BatchPipeline<TraceSignal>;
 
 otel::ResourceSpans TraceSignal::make_batch(otel::Resource resource,
