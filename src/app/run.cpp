@@ -462,7 +462,7 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
     const auto c = spans->counters();
     counters += fmt::format(
         "Spans: {} exported, {} dropped, {} in failed exports ({} failed exports, {} retries)\n",
-        c.exported, c.dropped, c.failed_spans, c.failed_exports, c.retries);
+        c.exported, c.dropped, c.failed_items, c.failed_exports, c.retries);
   }
   if (metrics) {
     const auto c = metrics->counters();
@@ -474,7 +474,7 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
     counters += fmt::format(
         "Log records: {} exported, {} dropped, {} in failed exports ({} failed exports, {} "
         "retries)\n",
-        c.exported, c.dropped, c.failed_spans, c.failed_exports, c.retries);
+        c.exported, c.dropped, c.failed_items, c.failed_exports, c.retries);
   }
   std::fwrite(counters.data(), 1, counters.size(), stderr);
   std::fflush(stderr);

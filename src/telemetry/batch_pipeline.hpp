@@ -59,7 +59,7 @@ class BatchPipeline : private ExporterThread<typename S::Batch> {
     std::uint64_t exported = 0;        // items accepted by an exporter (summed over exporters)
     std::uint64_t dropped = 0;         // queue full + dropped in the workers' buffers
     std::uint64_t failed_exports = 0;  // export calls that failed (after retries)
-    std::uint64_t failed_spans = 0;    // items in failed exports, plus partial-success rejects
+    std::uint64_t failed_items = 0;    // items in failed exports, plus partial-success rejects
     std::uint64_t retries = 0;         // export attempts after the first
   };
 
@@ -101,7 +101,7 @@ class BatchPipeline : private ExporterThread<typename S::Batch> {
   bool drain_done_ = false;     // the final drain happened
   bool flush_partial_ = false;  // schedule_delay passed (or the end): export a partial batch too
 
-  std::atomic<std::uint64_t> exported_{0}, dropped_{0}, failed_exports_{0}, failed_spans_{0},
+  std::atomic<std::uint64_t> exported_{0}, dropped_{0}, failed_exports_{0}, failed_items_{0},
       retries_{0};
   std::atomic<std::size_t> queued_{0};
 };

@@ -71,7 +71,7 @@ typename BatchPipeline<S>::Counters BatchPipeline<S>::counters() const {
   c.exported = exported_.load(std::memory_order_relaxed);
   c.dropped = dropped_.load(std::memory_order_relaxed);
   c.failed_exports = failed_exports_.load(std::memory_order_relaxed);
-  c.failed_spans = failed_spans_.load(std::memory_order_relaxed);
+  c.failed_items = failed_items_.load(std::memory_order_relaxed);
   c.retries = retries_.load(std::memory_order_relaxed);
   return c;
 }
@@ -87,11 +87,11 @@ void BatchPipeline<S>::drain_once() {
                core::mono_ns());
   }
   std::uint64_t dropped = buffer_drops;
-  for (auto& span : drained_) {
+  for (auto& item : drained_) {
     if (queue_.size() < batch_.max_queue_size) {
-      queue_.push_back(std::move(span));
+      queue_.push_back(std::move(item));
     } else {
-      ++dropped;  // BSP: a full queue drops new spans
+      ++dropped;  // BSP/BLRP: a full queue drops new items
     }
   }
   drained_.clear();
@@ -129,7 +129,7 @@ core::Task<void> BatchPipeline<S>::drain_loop() {
 
 template <class S>
 core::Task<void> BatchPipeline<S>::export_loop() {
-  std::vector<Item> spans;
+  std::vector<Item> items;
   for (;;) {
     // Full batches as soon as they are queued; the rest when the delay has passed (or at
     // the final flush).
@@ -142,13 +142,13 @@ core::Task<void> BatchPipeline<S>::export_loop() {
         break;
       }
       const std::size_t n = std::min<std::size_t>(queue_.size(), batch_.max_export_batch_size);
-      spans.clear();
+      items.clear();
       for (std::size_t i = 0; i < n; ++i) {
-        spans.push_back(std::move(queue_.front()));
+        items.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
       queued_.store(queue_.size(), std::memory_order_relaxed);
-      co_await export_batch(spans);
+      co_await export_batch(items);
     }
     if (queue_.empty()) flush_partial_ = false;
     if (drain_done_ && queue_.empty()) break;
@@ -158,12 +158,12 @@ core::Task<void> BatchPipeline<S>::export_loop() {
 }
 
 template <class S>
-core::Task<void> BatchPipeline<S>::export_batch(std::vector<Item>& spans) {
+core::Task<void> BatchPipeline<S>::export_batch(std::vector<Item>& items) {
   auto deadline = batch_.export_timeout.count() > 0 ? Clock::now() + batch_.export_timeout
                                                     : Clock::time_point::max();
   if (this->stopping()) deadline = std::min(deadline, this->final_deadline());
   auto& slot = S::items(batch_buf_.front());
-  slot.swap(spans);
+  slot.swap(items);
   const std::uint64_t n = slot.size();
   co_await this->export_all(
       batch_buf_, deadline, [this, n](Exporter<Batch>& exporter, const ExportResult& r) {
@@ -172,18 +172,18 @@ core::Task<void> BatchPipeline<S>::export_batch(std::vector<Item>& spans) {
           const auto rejected = static_cast<std::uint64_t>(
               std::clamp<std::int64_t>(r.rejected, 0, static_cast<std::int64_t>(n)));
           exported_.fetch_add(n - rejected, std::memory_order_relaxed);
-          if (rejected) failed_spans_.fetch_add(rejected, std::memory_order_relaxed);
+          if (rejected) failed_items_.fetch_add(rejected, std::memory_order_relaxed);
         } else {
           failed_exports_.fetch_add(1, std::memory_order_relaxed);
-          failed_spans_.fetch_add(n, std::memory_order_relaxed);
+          failed_items_.fetch_add(n, std::memory_order_relaxed);
           warn_.warn(exporter.name(),
                      fmt::format("{} export failed ({}, {} {} lost): {}", S::kName, exporter.name(),
                                  n, S::kItems, r.message),
                      core::mono_ns());
         }
       });
-  slot.swap(spans);
-  spans.clear();
+  slot.swap(items);
+  items.clear();
 }
 
 }  // namespace loadgen::telemetry
