@@ -362,7 +362,7 @@ int Environment::finish(int code, const sigset_t& signals) {
     const auto c = spans_->counters();
     counters += fmt::format(
         "Spans: {} exported, {} dropped, {} in failed exports ({} failed exports, {} retries)\n",
-        c.exported, c.dropped, c.failed_spans, c.failed_exports, c.retries);
+        c.exported, c.dropped, c.failed_items, c.failed_exports, c.retries);
   }
   if (metrics_) {
     const auto c = metrics_->counters();
@@ -374,7 +374,7 @@ int Environment::finish(int code, const sigset_t& signals) {
     counters += fmt::format(
         "Log records: {} exported, {} dropped, {} in failed exports ({} failed exports, {} "
         "retries)\n",
-        c.exported, c.dropped, c.failed_spans, c.failed_exports, c.retries);
+        c.exported, c.dropped, c.failed_items, c.failed_exports, c.retries);
   }
   std::fwrite(counters.data(), 1, counters.size(), stderr);
   std::fflush(stderr);

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "http/char_class.hpp"
+#include "http/field_line.hpp"
 #include "http/framing.hpp"
 
 namespace loadgen::http {
@@ -158,43 +159,21 @@ HeadResult parse_request_head(const char* data, std::size_t len, RequestHead& ou
     }
   }
 
-  // RFC 9112 §5: field-line = field-name ":" OWS field-value OWS, then CRLF (or bare LF, §2.2).
-  RequestFraming framing;
+  // RFC 9112 §5: the field section, then the framing it implies.
   p = lf + 1;
-  while (true) {
-    if (p == end) return need_more();
-    if (*p == '\n') {
-      ++p;
+  const FieldSectionResult section =
+      parse_field_section(std::string_view(p, static_cast<std::size_t>(end - p)), out.fields);
+  switch (section.kind) {
+    case FieldSectionResult::Kind::kNeedMore:
+      return need_more();
+    case FieldSectionResult::Kind::kBad:
+      return head_error(ParseError::kBadHeader);
+    case FieldSectionResult::Kind::kDone:
       break;
-    }
-    if (*p == '\r') {
-      if (p + 1 == end) return need_more();
-      if (p[1] != '\n') return head_error(ParseError::kBadHeader);
-      p += 2;
-      break;
-    }
-    // A line starting with whitespace is obs-fold (RFC 9112 §5.2): rejected with 400.
-    const char* q = p;
-    while (q != end && detail::is_tchar(*q)) ++q;
-    if (q == end) return need_more();
-    // Also rejects whitespace between name and colon (RFC 9112 §5.1: MUST reject) and NUL.
-    if (*q != ':' || q == p) return head_error(ParseError::kBadHeader);
-    const std::string_view name(p, static_cast<std::size_t>(q - p));
-    const char* v = q + 1;
-    lf = static_cast<const char*>(std::memchr(v, '\n', static_cast<std::size_t>(end - v)));
-    if (lf == nullptr) return need_more();
-    const char* value_end = lf;
-    if (value_end != v && value_end[-1] == '\r') --value_end;
-    // RFC 9110 §5.5: CR, LF and NUL are invalid in field values.
-    for (const char* s = v; s != value_end; ++s) {
-      if (*s == '\0' || *s == '\r') return head_error(ParseError::kBadHeader);
-    }
-    const std::string_view value =
-        core::trim_ows(std::string_view(v, static_cast<std::size_t>(value_end - v)));
-    out.fields.push_back(HeaderField{name, value});
-    framing.field(name, value);
-    p = lf + 1;
   }
+  p += section.consumed;
+  RequestFraming framing;
+  for (const HeaderField& f : out.fields) framing.field(f.name, f.value);
   const HeadResult done{HeadResult::Kind::kDone, static_cast<std::size_t>(p - data),
                         ParseError::kNone};
 

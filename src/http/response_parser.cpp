@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "http/char_class.hpp"
+#include "http/field_line.hpp"
 #include "http/framing.hpp"
 
 namespace loadgen::http {
@@ -60,15 +61,24 @@ ParseError parse_status_line(std::string_view line, ResponseHead& out) {
 
 std::string_view to_string(ParseError e) {
   switch (e) {
-    case ParseError::kNone: return "no error";
-    case ParseError::kBadStatusLine: return "malformed status line";
-    case ParseError::kBadVersion: return "unsupported HTTP version";
-    case ParseError::kBadHeader: return "malformed header field";
-    case ParseError::kHeadTooLarge: return "response head too large";
-    case ParseError::kBadContentLength: return "invalid Content-Length";
-    case ParseError::kBadTransferEncoding: return "invalid Transfer-Encoding";
-    case ParseError::kBadChunk: return "malformed chunked body";
-    case ParseError::kIncomplete: return "connection closed before the response ended";
+    case ParseError::kNone:
+      return "no error";
+    case ParseError::kBadStatusLine:
+      return "malformed status line";
+    case ParseError::kBadVersion:
+      return "unsupported HTTP version";
+    case ParseError::kBadHeader:
+      return "malformed header field";
+    case ParseError::kHeadTooLarge:
+      return "response head too large";
+    case ParseError::kBadContentLength:
+      return "invalid Content-Length";
+    case ParseError::kBadTransferEncoding:
+      return "invalid Transfer-Encoding";
+    case ParseError::kBadChunk:
+      return "malformed chunked body";
+    case ParseError::kIncomplete:
+      return "connection closed before the response ended";
   }
   return "unknown parse error";
 }
@@ -114,43 +124,21 @@ HeadResult parse_response_head(const char* data, std::size_t len, bool request_w
     if (e != ParseError::kNone) return head_error(e);
   }
 
-  // RFC 9112 §5: field-line = field-name ":" OWS field-value OWS, then CRLF (or bare LF, §2.2).
-  Framing framing;
+  // RFC 9112 §5: the field section, then the framing it implies.
   const char* p = lf + 1;
-  while (true) {
-    if (p == end) return need_more();
-    if (*p == '\n') {
-      ++p;
+  const FieldSectionResult section =
+      parse_field_section(std::string_view(p, static_cast<std::size_t>(end - p)), out.fields);
+  switch (section.kind) {
+    case FieldSectionResult::Kind::kNeedMore:
+      return need_more();
+    case FieldSectionResult::Kind::kBad:
+      return head_error(ParseError::kBadHeader);
+    case FieldSectionResult::Kind::kDone:
       break;
-    }
-    if (*p == '\r') {
-      if (p + 1 == end) return need_more();
-      if (p[1] != '\n') return head_error(ParseError::kBadHeader);
-      p += 2;
-      break;
-    }
-    // A line starting with whitespace is obs-fold (RFC 9112 §5.2): rejected.
-    const char* q = p;
-    while (q != end && detail::is_tchar(*q)) ++q;
-    if (q == end) return need_more();
-    // Also rejects whitespace between name and colon (RFC 9112 §5.1) and NUL.
-    if (*q != ':' || q == p) return head_error(ParseError::kBadHeader);
-    const std::string_view name(p, static_cast<std::size_t>(q - p));
-    const char* v = q + 1;
-    lf = static_cast<const char*>(std::memchr(v, '\n', static_cast<std::size_t>(end - v)));
-    if (lf == nullptr) return need_more();
-    const char* value_end = lf;
-    if (value_end != v && value_end[-1] == '\r') --value_end;
-    // RFC 9110 §5.5: CR, LF and NUL are invalid in field values.
-    for (const char* s = v; s != value_end; ++s) {
-      if (*s == '\0' || *s == '\r') return head_error(ParseError::kBadHeader);
-    }
-    const std::string_view value =
-        core::trim_ows(std::string_view(v, static_cast<std::size_t>(value_end - v)));
-    out.fields.push_back(HeaderField{name, value});
-    framing.field(name, value);
-    p = lf + 1;
   }
+  p += section.consumed;
+  Framing framing;
+  for (const HeaderField& f : out.fields) framing.field(f.name, f.value);
   const HeadResult done{HeadResult::Kind::kDone, static_cast<std::size_t>(p - data),
                         ParseError::kNone};
 
@@ -218,8 +206,7 @@ std::size_t BodyDecoder::feed(const char* data, std::size_t len, std::string* ou
     case State::kFailed:
       return 0;
     case State::kLength: {
-      const std::size_t n =
-          static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, len));
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, len));
       if (out != nullptr) out->append(data, n);
       decoded_ += n;
       remaining_ -= n;

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "http/field_line.hpp"
+
 namespace loadgen::http {
 
 enum class ParseError {
@@ -25,11 +27,6 @@ enum class ParseError {
 
 // Short human text: "malformed status line", ...
 std::string_view to_string(ParseError e);
-
-struct HeaderField {
-  std::string_view name;
-  std::string_view value;  // trimmed of OWS
-};
 
 enum class BodyMode { kNone, kLength, kChunked, kUntilClose };
 

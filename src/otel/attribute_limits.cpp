@@ -4,32 +4,21 @@
 #include <utility>
 #include <variant>
 
+#include "core/utf8.hpp"
+
 namespace loadgen::otel {
-
-namespace {
-
-void truncate_string(std::string& s, std::uint32_t limit) {
-  if (s.size() <= limit) return;
-  std::size_t n = limit;
-  // Back up over continuation bytes (10xxxxxx) so a multi-byte character is not cut.
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0u) == 0x80u) --n;
-  s.resize(n);
-}
-
-}  // namespace
 
 void truncate_value(AttrValue& value, std::optional<std::uint32_t> limit) {
   if (!limit) return;
   if (auto* s = std::get_if<std::string>(&value.v)) {
-    truncate_string(*s, *limit);
+    core::utf8_truncate(*s, *limit);
   } else if (auto* a = std::get_if<AttrArray>(&value.v)) {
     for (AttrValue& e : *a) truncate_value(e, limit);
   }
 }
 
-void put_attribute(Attributes& attrs, std::uint32_t& dropped, std::string_view key,
-                   AttrValue value, std::uint32_t count_limit,
-                   std::optional<std::uint32_t> length_limit) {
+void put_attribute(Attributes& attrs, std::uint32_t& dropped, std::string_view key, AttrValue value,
+                   std::uint32_t count_limit, std::optional<std::uint32_t> length_limit) {
   truncate_value(value, length_limit);
   for (Attribute& a : attrs) {
     if (a.key == key) {

@@ -3,11 +3,12 @@
 
 #include <algorithm>
 
+#include "core/utf8.hpp"
+
 namespace loadgen::otel {
 namespace {
 
 constexpr char kUpperHex[] = "0123456789ABCDEF";
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
 bool is_ows(char c) { return c == ' ' || c == '\t'; }
 
@@ -38,39 +39,6 @@ bool valid_properties(std::string_view p) {
     const auto b = static_cast<unsigned char>(c);
     return (b >= 0x20 && b <= 0x7E && c != ',') || c == '\t';
   });
-}
-
-// Length of the well-formed UTF-8 sequence at s[i], or 0 if ill-formed; for an ill-formed one
-// *consumed is the length of its maximal subpart (>= 1).
-std::size_t utf8_sequence(std::string_view s, std::size_t i, std::size_t* consumed) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  *consumed = 1;
-  if (b0 < 0x80) return 1;
-  std::size_t len = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;  // no surrogates
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;  // <= U+10FFFF
-  } else {
-    return 0;
-  }
-  for (std::size_t k = 1; k < len; ++k) {
-    if (i + k >= s.size()) return 0;
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    const unsigned char l = k == 1 ? lo : 0x80;
-    const unsigned char h = k == 1 ? hi : 0xBF;
-    if (b < l || b > h) return 0;
-    *consumed = k + 1;
-  }
-  return len;
 }
 
 }  // namespace
@@ -115,30 +83,6 @@ bool percent_decode(std::string_view in, std::string& out) {
     i += 2;
   }
   return true;
-}
-
-bool is_valid_utf8(std::string_view s) {
-  std::size_t consumed = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t len = utf8_sequence(s, i, &consumed);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
-}
-
-void append_utf8_sanitized(std::string_view s, std::string& out) {
-  std::size_t consumed = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t len = utf8_sequence(s, i, &consumed);
-    if (len == 0) {
-      out += kReplacement;
-      i += consumed;
-    } else {
-      out.append(s.substr(i, len));
-      i += len;
-    }
-  }
 }
 
 bool Baggage::set(std::string_view name, std::string_view value, std::string_view properties) {
@@ -224,7 +168,7 @@ Baggage Baggage::parse(std::string_view header) {
     decoded.clear();
     if (!percent_decode(raw, decoded)) continue;
     value.clear();
-    append_utf8_sanitized(decoded, value);
+    core::append_utf8_sanitized(value, decoded);
     bag.set(key, value, properties);
   }
   return bag;

@@ -27,10 +27,6 @@ void percent_encode_baggage(std::string_view s, std::string& out);
 // Appends the RFC 3986 %XX-decoded bytes of in; returns false on a '%' not followed by two hex
 // digits (out then holds a partial result).
 bool percent_decode(std::string_view in, std::string& out);
-bool is_valid_utf8(std::string_view s);
-// Appends s with every ill-formed UTF-8 subsequence replaced by U+FFFD (maximal subparts, as
-// the Unicode standard §3.9 and WHATWG's decoder do).
-void append_utf8_sanitized(std::string_view s, std::string& out);
 
 struct BaggageEntry {
   std::string name;

@@ -248,64 +248,6 @@ core::Result<RpcStatus> decode_status(std::string_view body) {
 
 }  // namespace
 
-void append_json_string(std::string& o, std::string_view s) {
-  o += '"';
-  std::size_t run = 0;  // start of the pending run of bytes copied verbatim
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<std::uint8_t>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-      ++i;
-      continue;
-    }
-    if (c >= 0x80) {
-      bool valid = false;
-      const std::size_t n = utf8_sequence(s, i, valid);
-      if (valid) {
-        i += n;
-        continue;
-      }
-      o.append(s.data() + run, i - run);
-      o += "\xEF\xBF\xBD";
-      i += n;
-      run = i;
-      continue;
-    }
-    o.append(s.data() + run, i - run);
-    switch (c) {  // RFC 8259 §7: quotation mark, reverse solidus and controls must be escaped
-      case '"':
-        o += "\\\"";
-        break;
-      case '\\':
-        o += "\\\\";
-        break;
-      case '\b':
-        o += "\\b";
-        break;
-      case '\f':
-        o += "\\f";
-        break;
-      case '\n':
-        o += "\\n";
-        break;
-      case '\r':
-        o += "\\r";
-        break;
-      case '\t':
-        o += "\\t";
-        break;
-      default: {
-        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-        o.append(esc, sizeof esc);
-      }
-    }
-    ++i;
-    run = i;
-  }
-  o.append(s.data() + run, s.size() - run);
-  o += '"';
-}
-
 void encode_export_trace_request_json(const std::vector<ResourceSpans>& batch, std::string& o) {
   encode_envelopes(batch, o, span_members);
 }

@@ -46,7 +46,4 @@ core::Result<PartialSuccess> decode_export_logs_response_json(std::string_view b
 // "retryDelay":"1.500s"}]}. Errors: "bad_response".
 core::Result<RpcStatus> decode_rpc_status_json(std::string_view body);
 
-// Appends s as a JSON string literal (quotes included), escaped, ill-formed UTF-8 → U+FFFD.
-void append_json_string(std::string& out, std::string_view s);
-
 }  // namespace loadgen::otel

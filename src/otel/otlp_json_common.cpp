@@ -5,6 +5,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "core/json_string.hpp"
 #include "otel/protobuf_writer.hpp"
 
 namespace loadgen::otel::json_enc {
@@ -26,7 +27,7 @@ void json_double(std::string& o, double v) {
 void attributes(std::string& o, bool& first, std::string_view name, const Attributes& attrs) {
   object_array_member(o, first, name, attrs, [](std::string& out, bool& f, const Attribute& a) {
     key(out, f, "key");
-    append_json_string(out, a.key);
+    core::append_json_string(out, a.key);
     key(out, f, "value");
     any_value(out, a.value);
   });
@@ -38,7 +39,7 @@ void any_value(std::string& o, const AttrValue& value) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, std::string>) {
           o += "{\"stringValue\":";
-          append_json_string(o, v);
+          core::append_json_string(o, v);
         } else if constexpr (std::is_same_v<T, bool>) {
           o += v ? "{\"boolValue\":true" : "{\"boolValue\":false";
         } else if constexpr (std::is_same_v<T, std::int64_t>) {
@@ -68,7 +69,7 @@ void any_value(std::string& o, const AttrValue& value) {
 void string_member(std::string& o, bool& first, std::string_view name, const std::string& s) {
   if (s.empty()) return;
   key(o, first, name);
-  append_json_string(o, s);
+  core::append_json_string(o, s);
 }
 
 void uint64_member(std::string& o, bool& first, std::string_view name, std::uint64_t v) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/utf8.hpp"
 #include "otel/otlp_proto_common.hpp"
 
 namespace loadgen::otel {
@@ -167,7 +168,7 @@ bool decode_partial_success(std::string_view in, PartialSuccess& ps) {
       std::string_view s;
       if (!r.bytes(s)) return false;
       ps.error_message.clear();
-      append_utf8_sanitized(ps.error_message, s);
+      core::append_utf8_sanitized(ps.error_message, s);
     } else if (!r.skip(field, wt)) {
       return false;
     }
@@ -306,7 +307,7 @@ core::Result<RpcStatus> decode_rpc_status(std::string_view bytes) {
       std::string_view s;
       if (!r.bytes(s)) return malformed("google.rpc.Status");
       st.message.clear();
-      append_utf8_sanitized(st.message, s);
+      core::append_utf8_sanitized(st.message, s);
     } else if (field == 3 && wt == WireType::kLen) {  // details: repeated Any
       std::string_view s;
       if (!r.bytes(s) || !decode_detail(s, st)) return malformed("google.rpc.Status details");

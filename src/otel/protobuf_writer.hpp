@@ -159,14 +159,4 @@ class ProtobufWriter {
   std::string& out_;
 };
 
-// UTF-8 well-formedness (Unicode 15, Table 3-7), shared by the protobuf and JSON encoders.
-// Length of the longest prefix of s that is well-formed UTF-8.
-std::size_t utf8_valid_prefix(std::string_view s);
-// The UTF-8 sequence starting at s[i] (i < s.size()): returns its length and sets `valid`; if
-// it is not well-formed, returns the length of its maximal subpart (>= 1), which is replaced by
-// exactly one U+FFFD (Unicode "substitution of maximal subparts", the W3C/WHATWG practice).
-std::size_t utf8_sequence(std::string_view s, std::size_t i, bool& valid);
-// Appends s with every maximal ill-formed subpart replaced by U+FFFD (EF BF BD).
-void append_utf8_sanitized(std::string& out, std::string_view s);
-
 }  // namespace loadgen::otel

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/utf8.hpp"
 #include "otel/baggage.hpp"
 
 namespace loadgen::otel {
@@ -19,7 +20,7 @@ bool decode_part(std::string_view raw, std::string& out) {
                    [](char c) { return is_baggage_octet(static_cast<unsigned char>(c)); })) {
     return false;
   }
-  return percent_decode(raw, out) && is_valid_utf8(out);
+  return percent_decode(raw, out) && core::is_valid_utf8(out);
 }
 
 std::string env_value(const std::map<std::string, std::string>& env, const char* name) {

@@ -28,8 +28,8 @@ std::string format_json_summary(const stats::Aggregate& a);
 // with the count in each. Samples are taken at their histogram bucket's midpoint (within 0.8 %).
 std::map<std::int64_t, std::uint64_t> locust_response_times(const stats::Entry& e);
 
-// s as a JSON string literal with quotes (RFC 8259 §7): '"', '\\' and control characters
-// escaped, valid UTF-8 passed through, each invalid byte replaced by U+FFFD.
+// s as a JSON string literal with quotes (core::append_json_string): '"', '\\', controls and
+// DEL escaped, valid UTF-8 passed through, each maximal ill-formed subpart as \ufffd.
 std::string json_string(std::string_view s);
 
 }  // namespace loadgen::report

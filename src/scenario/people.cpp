@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/luhn.hpp"
+
 namespace loadgen::scenario {
 
 extern const char* const kBuiltinPeopleJson;  // people_data.cpp, generated from data/people.json
@@ -28,23 +30,6 @@ std::string check(const json& obj, std::string_view path, const char* key, json:
     return fmt::format("{}.{} must be {}", path, key, want);
   }
   return {};
-}
-
-// The Luhn check (ISO/IEC 7812-1 Annex B) over the digits; spaces and '-' are skipped.
-bool luhn_ok(std::string_view number) {
-  int sum = 0;
-  bool twice = false;
-  for (auto it = number.rbegin(); it != number.rend(); ++it) {
-    if (*it < '0' || *it > '9') continue;
-    int d = *it - '0';
-    if (twice) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    twice = !twice;
-  }
-  return sum % 10 == 0;
 }
 
 std::string validate(const json& p, std::size_t index, YearMonth today) {
@@ -88,7 +73,7 @@ std::string validate(const json& p, std::size_t index, YearMonth today) {
     if (c >= '0' && c <= '9') ++digits;
   }
   if (digits == 0) return path + ".creditCard.creditCardNumber must not be empty";
-  if (!luhn_ok(number)) {
+  if (!core::luhn_valid(number)) {
     return path + ".creditCard.creditCardNumber fails the Luhn check (a mistyped number)";
   }
   const auto cvv = card["creditCardCvv"].get<std::int64_t>();

@@ -5,7 +5,8 @@
 // max_export_batch_size, each with the resource and the "loadgen" instrumentation scope, to
 // every configured exporter. All exporting runs as coroutines on the thread's own EventLoop,
 // so a slow or dead collector costs queue drops, never memory or the load's pace.
-// Thread: construct, start(), shutdown() and counters() from any one owner thread; counters()
+// The thread, its loop, the exporters and the orderly end are ExporterThread's, shared with
+// MetricsPipeline. Thread: construct, start(), shutdown() from any one owner thread; counters()
 // from any thread. S::Source::drain is called on the exporter thread.
 // The member definitions are in batch_pipeline_impl.hpp, instantiated in trace_pipeline.cpp and
 // log_pipeline.cpp only.
@@ -19,29 +20,22 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "client/event_loop.hpp"
 #include "core/log_sink.hpp"
 #include "core/task.hpp"
+#include "core/version.hpp"
 #include "otel/env_config.hpp"
 #include "otel/log_data.hpp"
-#include "core/version.hpp"
 #include "otel/span_data.hpp"
-#include "telemetry/pipeline_stop.hpp"
+#include "telemetry/exporter_thread.hpp"
 #include "telemetry/span_exporter.hpp"
 
 namespace loadgen::telemetry {
 
 inline constexpr std::string_view kScopeName = "loadgen";
 inline constexpr std::string_view kScopeVersion = core::kVersion;  // = service.version
-
-template <class Batch>
-using ExporterList = std::vector<std::unique_ptr<Exporter<Batch>>>;
-// Builds the exporters on the exporter thread (they may use its loop). Tests pass their own.
-template <class Batch>
-using ExporterFactoryOf = std::function<ExporterList<Batch>(client::EventLoop&)>;
 
 // Pipeline settings every signal has (from OTEL_BSP_* / OTEL_BLRP_* and the OTLP config).
 struct PipelineConfig {
@@ -50,7 +44,7 @@ struct PipelineConfig {
 };
 
 template <class S>
-class BatchPipeline {
+class BatchPipeline : private ExporterThread<typename S::Batch> {
  public:
   using Item = typename S::Item;
   using Batch = typename S::Batch;
@@ -65,12 +59,12 @@ class BatchPipeline {
     std::uint64_t exported = 0;        // items accepted by an exporter (summed over exporters)
     std::uint64_t dropped = 0;         // queue full + dropped in the workers' buffers
     std::uint64_t failed_exports = 0;  // export calls that failed (after retries)
-    std::uint64_t failed_spans = 0;    // items in failed exports, plus partial-success rejects
+    std::uint64_t failed_items = 0;    // items in failed exports, plus partial-success rejects
     std::uint64_t retries = 0;         // export attempts after the first
   };
 
-  BatchPipeline(const PipelineConfig& config, otel::Resource resource,
-                typename S::Source& source, core::LogSink* log, ExporterFactory factory);
+  BatchPipeline(const PipelineConfig& config, otel::Resource resource, typename S::Source& source,
+                core::LogSink* log, ExporterFactory factory);
   ~BatchPipeline();  // shutdown(export_timeout) if still running
   BatchPipeline(const BatchPipeline&) = delete;
   BatchPipeline& operator=(const BatchPipeline&) = delete;
@@ -85,42 +79,31 @@ class BatchPipeline {
   std::size_t queued() const { return queued_.load(std::memory_order_relaxed); }
 
  private:
-  void thread_main();
+  using Thread = ExporterThread<typename S::Batch>;
+  core::Task<void> run() override;
+  void on_stop() override;
   core::Task<void> drain_loop();
   core::Task<void> export_loop();
   void drain_once();
   core::Task<void> export_batch(std::vector<Item>& items);
 
   otel::BatchConfig batch_;
-  PipelineConfig config_;
   typename S::Source& source_;
   core::LogSink* log_;
-  ExporterFactory factory_;
   core::RateLimitedWarning warn_;
 
-  std::unique_ptr<client::EventLoop> loop_;
-  std::thread thread_;
-  bool started_ = false;
-  bool joined_ = false;
-
   // Exporter-thread state.
-  Exporters exporters_;
   std::deque<Item> queue_;
   std::vector<Item> drained_;
   std::vector<Batch> batch_buf_;
   client::Sleeper drain_sleeper_;
   client::Sleeper export_sleeper_;
-  bool exporting_ = false;
-  bool stopping_ = false;       // set on the loop thread by shutdown()
   bool drain_done_ = false;     // the final drain happened
   bool flush_partial_ = false;  // schedule_delay passed (or the end): export a partial batch too
-  Clock::time_point final_deadline_{};
 
-  std::atomic<std::uint64_t> exported_{0}, dropped_{0}, failed_exports_{0}, failed_spans_{0},
+  std::atomic<std::uint64_t> exported_{0}, dropped_{0}, failed_exports_{0}, failed_items_{0},
       retries_{0};
   std::atomic<std::size_t> queued_{0};
-
-  DoneSignal done_;
 };
 
 }  // namespace loadgen::telemetry

@@ -11,7 +11,7 @@
 
 #include "core/clock.hpp"
 #include "telemetry/batch_pipeline.hpp"
-#include "telemetry/otlp_tls.hpp"
+#include "telemetry/exporter_thread_impl.hpp"
 
 namespace loadgen::telemetry {
 
@@ -19,11 +19,10 @@ template <class S>
 BatchPipeline<S>::BatchPipeline(const PipelineConfig& config, otel::Resource resource,
                                 typename S::Source& source, core::LogSink* log,
                                 ExporterFactory factory)
-    : batch_(config.batch),
-      config_(config),
+    : Thread(S::kName, config.otlp, log, std::move(factory)),
+      batch_(config.batch),
       source_(source),
       log_(log),
-      factory_(std::move(factory)),
       warn_(log) {
   batch_.max_queue_size = std::max<std::uint32_t>(batch_.max_queue_size, 1);
   batch_.max_export_batch_size =
@@ -43,62 +42,27 @@ BatchPipeline<S>::~BatchPipeline() {
 
 template <class S>
 void BatchPipeline<S>::start() {
-  if (started_) return;
-  started_ = true;
-  loop_ = std::make_unique<client::EventLoop>(otlp_tls_options(config_.otlp, log_));
-  thread_ = std::thread([this] { thread_main(); });
+  this->start_thread();
 }
 
 template <class S>
-void BatchPipeline<S>::thread_main() {
-  bool clean = false;
-  try {
-    exporters_ = factory_(*loop_);
-    core::spawn(drain_loop(), [this](std::exception_ptr e) {
-      if (e && log_) log_->log(core::LogLevel::kError, fmt::format("{} pipeline: drain loop failed", S::kName));
-    });
-    core::spawn(export_loop(), [this, &clean](std::exception_ptr e) {
-      if (e && log_) log_->log(core::LogLevel::kError, fmt::format("{} pipeline: export loop failed", S::kName));
-      clean = true;
-      loop_->stop();
-    });
-    loop_->run();
-  } catch (const std::exception& e) {
-    if (log_) log_->log(core::LogLevel::kError, fmt::format("{} pipeline: {}", S::kName, e.what()));
-  }
-  if (clean) {
-    exporters_.clear();  // on this thread: their connections belong to this loop
-  } else {
-    // Stopped past the deadline with an export still suspended: its frame refers to the
-    // exporters and the loop, so both are left alive (the process is exiting).
-    new Exporters(std::move(exporters_));
-    (void)loop_.release();
-  }
-  done_.set();
+core::Task<void> BatchPipeline<S>::run() {
+  core::spawn(drain_loop(), [this](std::exception_ptr e) {
+    if (e && log_) {
+      log_->log(core::LogLevel::kError, fmt::format("{} pipeline: drain loop failed", S::kName));
+    }
+  });
+  co_await export_loop();
+}
+
+template <class S>
+void BatchPipeline<S>::on_stop() {
+  this->loop().wake(drain_sleeper_);
 }
 
 template <class S>
 void BatchPipeline<S>::shutdown(std::chrono::milliseconds deadline) {
-  if (!started_ || joined_) {
-    joined_ = true;
-    return;
-  }
-  joined_ = true;
-  const auto final_deadline = Clock::now() + deadline;
-  client::EventLoop* loop = loop_.get();
-  loop->post([this, final_deadline, loop] {
-    stopping_ = true;
-    final_deadline_ = final_deadline;
-    for (auto& e : exporters_) e->final_flush();
-    loop->wake(drain_sleeper_);
-  });
-  await_or_stop(
-      done_, *loop, final_deadline,
-      [this] {
-        for (auto& e : exporters_) e->cancel();
-      },
-      log_, S::kName);
-  thread_.join();
+  this->stop_thread(deadline);
 }
 
 template <class S>
@@ -107,7 +71,7 @@ typename BatchPipeline<S>::Counters BatchPipeline<S>::counters() const {
   c.exported = exported_.load(std::memory_order_relaxed);
   c.dropped = dropped_.load(std::memory_order_relaxed);
   c.failed_exports = failed_exports_.load(std::memory_order_relaxed);
-  c.failed_spans = failed_spans_.load(std::memory_order_relaxed);
+  c.failed_items = failed_items_.load(std::memory_order_relaxed);
   c.retries = retries_.load(std::memory_order_relaxed);
   return c;
 }
@@ -123,11 +87,11 @@ void BatchPipeline<S>::drain_once() {
                core::mono_ns());
   }
   std::uint64_t dropped = buffer_drops;
-  for (auto& span : drained_) {
+  for (auto& item : drained_) {
     if (queue_.size() < batch_.max_queue_size) {
-      queue_.push_back(std::move(span));
+      queue_.push_back(std::move(item));
     } else {
-      ++dropped;  // BSP: a full queue drops new spans
+      ++dropped;  // BSP/BLRP: a full queue drops new items
     }
   }
   drained_.clear();
@@ -143,34 +107,34 @@ void BatchPipeline<S>::drain_once() {
 template <class S>
 core::Task<void> BatchPipeline<S>::drain_loop() {
   // OTEL_BSP_SCHEDULE_DELAY=0 ("export at once") polls every 10 ms rather than spinning.
-  const auto poll = std::clamp<std::chrono::nanoseconds>(batch_.schedule_delay, kMinPollInterval,
-                                                         kPollInterval);
+  const auto poll =
+      std::clamp<std::chrono::nanoseconds>(batch_.schedule_delay, kMinPollInterval, kPollInterval);
   auto due = Clock::now() + batch_.schedule_delay;
   for (;;) {
-    co_await loop_->sleep(drain_sleeper_, poll);
+    co_await this->loop().sleep(drain_sleeper_, poll);
     drain_once();  // after a wake by shutdown this is the final drain
-    if (stopping_) break;
+    if (this->stopping()) break;
     const bool timer = Clock::now() >= due;
     if (timer) {
       flush_partial_ = true;
       due = Clock::now() + batch_.schedule_delay;
     }
     if ((timer && !queue_.empty()) || queue_.size() >= batch_.max_export_batch_size)
-      loop_->wake(export_sleeper_);
+      this->loop().wake(export_sleeper_);
   }
   drain_done_ = true;
   flush_partial_ = true;
-  loop_->wake(export_sleeper_);
+  this->loop().wake(export_sleeper_);
 }
 
 template <class S>
 core::Task<void> BatchPipeline<S>::export_loop() {
-  std::vector<Item> spans;
+  std::vector<Item> items;
   for (;;) {
     // Full batches as soon as they are queued; the rest when the delay has passed (or at
     // the final flush).
     while (queue_.size() >= batch_.max_export_batch_size || (flush_partial_ && !queue_.empty())) {
-      if (stopping_ && Clock::now() >= final_deadline_) {
+      if (this->stopping() && Clock::now() >= this->final_deadline()) {
         // Past the shutdown deadline: what is left is dropped, and counted.
         dropped_.fetch_add(queue_.size(), std::memory_order_relaxed);
         queue_.clear();
@@ -178,54 +142,48 @@ core::Task<void> BatchPipeline<S>::export_loop() {
         break;
       }
       const std::size_t n = std::min<std::size_t>(queue_.size(), batch_.max_export_batch_size);
-      spans.clear();
+      items.clear();
       for (std::size_t i = 0; i < n; ++i) {
-        spans.push_back(std::move(queue_.front()));
+        items.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
       queued_.store(queue_.size(), std::memory_order_relaxed);
-      co_await export_batch(spans);
+      co_await export_batch(items);
     }
     if (queue_.empty()) flush_partial_ = false;
     if (drain_done_ && queue_.empty()) break;
-    if (drain_done_ && stopping_ && Clock::now() >= final_deadline_) break;
-    co_await loop_->sleep(export_sleeper_, std::chrono::hours(24));
+    if (drain_done_ && this->stopping() && Clock::now() >= this->final_deadline()) break;
+    co_await this->loop().sleep(export_sleeper_, std::chrono::hours(24));
   }
-  for (auto& e : exporters_) e->shutdown();
 }
 
 template <class S>
-core::Task<void> BatchPipeline<S>::export_batch(std::vector<Item>& spans) {
+core::Task<void> BatchPipeline<S>::export_batch(std::vector<Item>& items) {
   auto deadline = batch_.export_timeout.count() > 0 ? Clock::now() + batch_.export_timeout
                                                     : Clock::time_point::max();
-  if (stopping_) deadline = std::min(deadline, final_deadline_);
+  if (this->stopping()) deadline = std::min(deadline, this->final_deadline());
   auto& slot = S::items(batch_buf_.front());
-  slot.swap(spans);
+  slot.swap(items);
   const std::uint64_t n = slot.size();
-  for (auto& exporter : exporters_) {
-    ExportResult r;
-    try {
-      r = co_await exporter->export_batch(batch_buf_, deadline);
-    } catch (const std::exception& e) {
-      r = ExportResult{ExportResult::Code::kFailure, e.what(), 0, 0};
-    }
-    if (r.retries) retries_.fetch_add(r.retries, std::memory_order_relaxed);
-    if (r.ok()) {
-      const auto rejected = static_cast<std::uint64_t>(std::clamp<std::int64_t>(
-          r.rejected, 0, static_cast<std::int64_t>(n)));
-      exported_.fetch_add(n - rejected, std::memory_order_relaxed);
-      if (rejected) failed_spans_.fetch_add(rejected, std::memory_order_relaxed);
-    } else {
-      failed_exports_.fetch_add(1, std::memory_order_relaxed);
-      failed_spans_.fetch_add(n, std::memory_order_relaxed);
-      warn_.warn(exporter->name(),
-                 fmt::format("{} export failed ({}, {} {} lost): {}", S::kName, exporter->name(), n,
-                             S::kItems, r.message),
-                 core::mono_ns());
-    }
-  }
-  slot.swap(spans);
-  spans.clear();
+  co_await this->export_all(
+      batch_buf_, deadline, [this, n](Exporter<Batch>& exporter, const ExportResult& r) {
+        if (r.retries) retries_.fetch_add(r.retries, std::memory_order_relaxed);
+        if (r.ok()) {
+          const auto rejected = static_cast<std::uint64_t>(
+              std::clamp<std::int64_t>(r.rejected, 0, static_cast<std::int64_t>(n)));
+          exported_.fetch_add(n - rejected, std::memory_order_relaxed);
+          if (rejected) failed_items_.fetch_add(rejected, std::memory_order_relaxed);
+        } else {
+          failed_exports_.fetch_add(1, std::memory_order_relaxed);
+          failed_items_.fetch_add(n, std::memory_order_relaxed);
+          warn_.warn(exporter.name(),
+                     fmt::format("{} export failed ({}, {} {} lost): {}", S::kName, exporter.name(),
+                                 n, S::kItems, r.message),
+                     core::mono_ns());
+        }
+      });
+  slot.swap(items);
+  items.clear();
 }
 
 }  // namespace loadgen::telemetry

@@ -1,16 +1,15 @@
 #include "telemetry/file_exporter.hpp"
 
-#include <fmt/format.h>
-
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <utility>
 
+#include "core/json_string.hpp"
 #include "otel/otlp_json.hpp"
-
 
 namespace loadgen::telemetry {
 
@@ -42,7 +41,8 @@ ExportResult JsonLinesWriter::fail(std::string message) {
 ExportResult JsonLinesWriter::write(const std::string& line) {
   if (closed_) return ExportResult{ExportResult::Code::kFailure, "exporter is shut down", 0, 0};
   if (stream_) {
-    if (std::fwrite(line.data(), 1, line.size(), stream_) != line.size() || std::fflush(stream_) != 0)
+    if (std::fwrite(line.data(), 1, line.size(), stream_) != line.size() ||
+        std::fflush(stream_) != 0)
       return fail(fmt::format("cannot write {}: {}", path_, std::strerror(errno)));
     return ExportResult{};
   }
@@ -73,28 +73,37 @@ void append_hex(std::string& out, const std::uint8_t* p, std::size_t n) {
 
 std::string_view kind_name(otel::SpanKind k) {
   switch (k) {
-    case otel::SpanKind::kUnspecified: return "UNSPECIFIED";
-    case otel::SpanKind::kInternal: return "INTERNAL";
-    case otel::SpanKind::kServer: return "SERVER";
-    case otel::SpanKind::kClient: return "CLIENT";
-    case otel::SpanKind::kProducer: return "PRODUCER";
-    case otel::SpanKind::kConsumer: return "CONSUMER";
+    case otel::SpanKind::kUnspecified:
+      return "UNSPECIFIED";
+    case otel::SpanKind::kInternal:
+      return "INTERNAL";
+    case otel::SpanKind::kServer:
+      return "SERVER";
+    case otel::SpanKind::kClient:
+      return "CLIENT";
+    case otel::SpanKind::kProducer:
+      return "PRODUCER";
+    case otel::SpanKind::kConsumer:
+      return "CONSUMER";
   }
   return "?";
 }
 
 std::string_view status_name(otel::StatusCode s) {
   switch (s) {
-    case otel::StatusCode::kUnset: return "UNSET";
-    case otel::StatusCode::kOk: return "OK";
-    case otel::StatusCode::kError: return "ERROR";
+    case otel::StatusCode::kUnset:
+      return "UNSET";
+    case otel::StatusCode::kOk:
+      return "OK";
+    case otel::StatusCode::kError:
+      return "ERROR";
   }
   return "?";
 }
 
 void append_value(std::string& out, const otel::AttrValue& v) {
   if (const auto* s = std::get_if<std::string>(&v.v)) {
-    otel::append_json_string(out, *s);
+    core::append_json_string(out, *s);
   } else if (const auto* b = std::get_if<bool>(&v.v)) {
     out += *b ? "true" : "false";
   } else if (const auto* i = std::get_if<std::int64_t>(&v.v)) {
@@ -115,7 +124,7 @@ void append_value(std::string& out, const otel::AttrValue& v) {
 
 std::string ConsoleSpanExporter::format_span(const otel::SpanData& s) {
   std::string out = "span ";
-  otel::append_json_string(out, s.name);
+  core::append_json_string(out, s.name);
   out += " trace_id=";
   append_hex(out, s.trace_id.data(), s.trace_id.size());
   out += " span_id=";
@@ -129,7 +138,7 @@ std::string ConsoleSpanExporter::format_span(const otel::SpanData& s) {
                      status_name(s.status_code));
   if (!s.status_message.empty()) {
     out += " status_message=";
-    otel::append_json_string(out, s.status_message);
+    core::append_json_string(out, s.status_message);
   }
   out += " attributes={";
   for (std::size_t k = 0; k < s.attributes.size(); ++k) {

@@ -13,6 +13,7 @@
 
 namespace loadgen::telemetry {
 
+template class ExporterThread<otel::ResourceLogs>;
 template class BatchPipeline<LogSignal>;
 
 otel::ResourceLogs LogSignal::make_batch(otel::Resource resource,
@@ -53,10 +54,11 @@ LogExporters make_log_exporters(const otel::LogsConfig& config, client::EventLoo
 }
 
 std::string ConsoleLogExporter::format_record(const otel::LogRecord& r) {
-  std::string out = fmt::format("log {} {}", r.time_unix_nano,
-                                r.severity_text.empty() ? "-" : r.severity_text);
+  std::string out =
+      fmt::format("log {} {}", r.time_unix_nano, r.severity_text.empty() ? "-" : r.severity_text);
   if (otel::is_valid(r.trace_id)) {
-    out += fmt::format(" trace_id={} span_id={}", otel::to_hex(r.trace_id), otel::to_hex(r.span_id));
+    out +=
+        fmt::format(" trace_id={} span_id={}", otel::to_hex(r.trace_id), otel::to_hex(r.span_id));
   }
   if (r.body) {
     if (const auto* s = std::get_if<std::string>(&r.body->v)) out += fmt::format(" body={:?}", *s);

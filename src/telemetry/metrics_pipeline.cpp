@@ -10,11 +10,13 @@
 #include <utility>
 
 #include "core/clock.hpp"
+#include "telemetry/exporter_thread_impl.hpp"
 #include "telemetry/file_exporter.hpp"
-#include "telemetry/otlp_tls.hpp"
 #include "telemetry/otlp_transport.hpp"
 
 namespace loadgen::telemetry {
+
+template class ExporterThread<otel::ResourceMetrics>;
 
 MetricExporters make_metric_exporters(const otel::MetricsConfig& config, client::EventLoop& loop,
                                       core::LogSink* log) {
@@ -45,7 +47,14 @@ MetricExporters make_metric_exporters(const otel::MetricsConfig& config, client:
 
 MetricsPipeline::MetricsPipeline(const otel::MetricsConfig& config, otel::Resource resource,
                                  otel::MetricSource& source, core::LogSink* log)
-    : config_(config), source_(source), log_(log), warn_(log) {
+    : ExporterThread("metrics", config.otlp, log,
+                     [config, log](client::EventLoop& loop) {
+                       return make_metric_exporters(config, loop, log);
+                     }),
+      config_(config),
+      source_(source),
+      log_(log),
+      warn_(log) {
   otel::ScopeMetrics sm;
   sm.scope.name = std::string(kScopeName);
   sm.scope.version = std::string(kScopeVersion);
@@ -59,11 +68,7 @@ MetricsPipeline::MetricsPipeline(const otel::MetricsConfig& config, otel::Resour
 MetricsPipeline::~MetricsPipeline() { shutdown(config_.export_timeout); }
 
 core::Status MetricsPipeline::start() {
-  if (started_) return core::Ok{};
-  started_ = true;
-  loop_ = std::make_unique<client::EventLoop>(otlp_tls_options(config_.otlp, log_));
-  loop_ptr_ = loop_.get();  // stays valid: an abnormal end leaks the loop rather than free it
-  thread_ = std::thread([this] { thread_main(); });
+  if (!start_thread()) return core::Ok{};
   const auto& kinds = config_.exporters.kinds;
   if (!config_.sdk_disabled &&
       std::find(kinds.begin(), kinds.end(), otel::ExporterKind::kPrometheus) != kinds.end()) {
@@ -88,7 +93,7 @@ core::Status MetricsPipeline::start() {
 std::string MetricsPipeline::scrape(std::chrono::milliseconds timeout) {
   auto promise = std::make_shared<std::promise<std::string>>();
   auto fut = promise->get_future();
-  loop_ptr_->post([this, promise] {
+  loop_ptr()->post([this, promise] {
     std::vector<otel::Metric> metrics;
     try {
       source_.collect(metrics, static_cast<std::uint64_t>(core::wall_ns()));
@@ -101,41 +106,19 @@ std::string MetricsPipeline::scrape(std::chrono::milliseconds timeout) {
   return fut.get();
 }
 
-void MetricsPipeline::thread_main() {
-  bool clean = false;
-  try {
-    exporters_ = make_metric_exporters(config_, *loop_, log_);
-    core::spawn(run_loop(), [this, &clean](std::exception_ptr e) {
-      if (e && log_) log_->log(core::LogLevel::kError, "metrics pipeline: reader loop failed");
-      clean = true;
-      loop_->stop();
-    });
-    loop_->run();
-  } catch (const std::exception& e) {
-    if (log_) log_->log(core::LogLevel::kError, fmt::format("metrics pipeline: {}", e.what()));
-  }
-  if (clean) {
-    for (auto& e : exporters_) e->shutdown();
-    exporters_.clear();
-  } else {
-    // Stopped with an export suspended: its frame refers to the exporters and the loop.
-    new MetricExporters(std::move(exporters_));
-    (void)loop_.release();
-  }
-  done_.set();
-}
-
-core::Task<void> MetricsPipeline::run_loop() {
+core::Task<void> MetricsPipeline::run() {
   for (;;) {
-    co_await loop_->sleep(sleeper_, config_.export_interval);
-    if (stopping_) break;
+    co_await loop().sleep(sleeper_, config_.export_interval);
+    if (stopping()) break;
     const auto timeout = config_.export_timeout.count() > 0 ? config_.export_timeout
                                                             : std::chrono::milliseconds(30000);
     co_await collect_and_export(Clock::now() + timeout);
-    if (stopping_) break;
+    if (stopping()) break;
   }
-  co_await collect_and_export(final_deadline_);  // the final values
+  co_await collect_and_export(final_deadline());  // the final values
 }
+
+void MetricsPipeline::on_stop() { loop().wake(sleeper_); }
 
 core::Task<void> MetricsPipeline::collect_and_export(Clock::time_point deadline) {
   auto& metrics = batch_.front().scope_metrics.front().metrics;
@@ -148,48 +131,24 @@ core::Task<void> MetricsPipeline::collect_and_export(Clock::time_point deadline)
   }
   std::uint64_t points = 0;
   for (const auto& m : metrics) points += otel::data_point_count(m);
-  for (auto& exporter : exporters_) {
-    ExportResult r;
-    try {
-      r = co_await exporter->export_batch(batch_, deadline);
-    } catch (const std::exception& e) {
-      r = ExportResult{ExportResult::Code::kFailure, e.what(), 0, 0};
-    }
-    if (r.ok()) {
-      exports_.fetch_add(1, std::memory_order_relaxed);
-      data_points_.fetch_add(points, std::memory_order_relaxed);
-    } else {
-      failed_exports_.fetch_add(1, std::memory_order_relaxed);
-      warn_.warn(exporter->name(),
-                 fmt::format("metric export failed ({}, {} data points lost): {}", exporter->name(),
-                             points, r.message),
-                 core::mono_ns());
-    }
-  }
+  co_await export_all(
+      batch_, deadline, [this, points](MetricExporter& exporter, const ExportResult& r) {
+        if (r.ok()) {
+          exports_.fetch_add(1, std::memory_order_relaxed);
+          data_points_.fetch_add(points, std::memory_order_relaxed);
+        } else {
+          failed_exports_.fetch_add(1, std::memory_order_relaxed);
+          warn_.warn(exporter.name(),
+                     fmt::format("metric export failed ({}, {} data points lost): {}",
+                                 exporter.name(), points, r.message),
+                     core::mono_ns());
+        }
+      });
 }
 
 void MetricsPipeline::shutdown(std::chrono::milliseconds deadline) {
   if (prometheus_) prometheus_->stop();  // no scrape waits on the loop from here on
-  if (!started_ || joined_) {
-    joined_ = true;
-    return;
-  }
-  joined_ = true;
-  const auto final_deadline = Clock::now() + deadline;
-  client::EventLoop* loop = loop_.get();
-  loop->post([this, final_deadline, loop] {
-    stopping_ = true;
-    final_deadline_ = final_deadline;
-    for (auto& e : exporters_) e->final_flush();
-    loop->wake(sleeper_);
-  });
-  await_or_stop(
-      done_, *loop, final_deadline,
-      [this] {
-        for (auto& e : exporters_) e->cancel();
-      },
-      log_, "metrics");
-  thread_.join();
+  stop_thread(deadline);
 }
 
 MetricsPipeline::Counters MetricsPipeline::counters() const {

@@ -2,8 +2,9 @@
 // MetricReader"): every OTEL_METRIC_EXPORT_INTERVAL it collects from the MetricSource on its
 // own thread and exports one batch to every exporter OTEL_METRICS_EXPORTER selects, each
 // export bounded by OTEL_METRIC_EXPORT_TIMEOUT; shutdown() collects and exports once more, so
-// the final values are never lost. A slow or dead collector delays only this thread.
-// Thread: construct, start(), shutdown() from one owner thread; counters() from any thread.
+// the final values are never lost. A slow or dead collector delays only this thread. The
+// thread, its loop, the exporters and the orderly end are ExporterThread's, as for spans and
+// logs. Thread: construct, start(), shutdown() from one owner thread; counters() from any thread.
 #pragma once
 
 #include <atomic>
@@ -11,7 +12,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "client/event_loop.hpp"
@@ -21,7 +21,7 @@
 #include "otel/env_config.hpp"
 #include "otel/metric_source.hpp"
 #include "telemetry/batch_pipeline.hpp"
-#include "telemetry/pipeline_stop.hpp"
+#include "telemetry/exporter_thread.hpp"
 #include "telemetry/prometheus.hpp"
 
 namespace loadgen::telemetry {
@@ -34,7 +34,7 @@ using MetricExporters = ExporterList<otel::ResourceMetrics>;
 MetricExporters make_metric_exporters(const otel::MetricsConfig& config, client::EventLoop& loop,
                                       core::LogSink* log);
 
-class MetricsPipeline {
+class MetricsPipeline : private ExporterThread<otel::ResourceMetrics> {
  public:
   struct Counters {
     std::uint64_t exports = 0;         // collections exported (successfully, summed over exporters)
@@ -59,8 +59,8 @@ class MetricsPipeline {
   std::string scrape(std::chrono::milliseconds timeout);
 
  private:
-  void thread_main();
-  core::Task<void> run_loop();
+  core::Task<void> run() override;  // the reader loop
+  void on_stop() override;
   core::Task<void> collect_and_export(Clock::time_point deadline);
 
   otel::MetricsConfig config_;
@@ -68,18 +68,9 @@ class MetricsPipeline {
   core::LogSink* log_;
   core::RateLimitedWarning warn_;
   std::vector<otel::ResourceMetrics> batch_;
-  std::unique_ptr<client::EventLoop> loop_;
-  client::EventLoop* loop_ptr_ = nullptr;  // for scrape() on the server's thread
-  std::thread thread_;
-  MetricExporters exporters_;
   std::unique_ptr<PrometheusServer> prometheus_;
   client::Sleeper sleeper_;
-  bool started_ = false;
-  bool joined_ = false;
-  bool stopping_ = false;  // loop thread
-  Clock::time_point final_deadline_{};
   std::atomic<std::uint64_t> exports_{0}, failed_exports_{0}, data_points_{0};
-  DoneSignal done_;
 };
 
 }  // namespace loadgen::telemetry

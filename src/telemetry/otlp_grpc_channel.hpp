@@ -1,5 +1,5 @@
-// OtlpGrpcChannel: the OTLP/gRPC transport the span exporter uses today and the metric and log
-// exporters can reuse (shared/reference/otel.md §b "gRPC"): one HTTP/2 channel to the collector
+// OtlpGrpcChannel: the OTLP/gRPC channel under OtlpGrpcTransport, for the exporters of all three
+// signals (shared/reference/otel.md §b "gRPC"): one HTTP/2 channel to the collector
 // and unary calls that send already-encoded protobuf bytes to a full method name and hand back
 // the gRPC status, grpc-status-details-bin and the response bytes. No generated code and no
 // protobuf runtime: our own encoder writes the messages. gRPC itself stays in the .cpp.

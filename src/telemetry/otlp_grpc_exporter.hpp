@@ -18,8 +18,8 @@
 #include "core/random.hpp"
 #include "otel/env_config.hpp"
 #include "telemetry/otlp_grpc_channel.hpp"
-#include "telemetry/retry_policy.hpp"
 #include "telemetry/otlp_transport.hpp"
+#include "telemetry/retry_policy.hpp"
 #include "telemetry/retrying_transport.hpp"
 #include "telemetry/span_exporter.hpp"
 
@@ -48,15 +48,6 @@ class OtlpGrpcTransport final : public RetryingTransport {
   core::LogSink* log_;
   std::unique_ptr<OtlpGrpcChannel> channel_;  // null when it could not be set up
   std::string open_error_;
-};
-
-// Spans over OTLP/gRPC.
-class OtlpGrpcSpanExporter final : public OtlpSpanExporter {
- public:
-  OtlpGrpcSpanExporter(client::EventLoop& loop, const otel::OtlpExporterConfig& config,
-                       core::LogSink* log, RetryPolicy retry = {})
-      : OtlpSpanExporter(
-            std::make_unique<OtlpGrpcTransport>(loop, config, kTracesCodec, log, retry)) {}
 };
 
 }  // namespace loadgen::telemetry

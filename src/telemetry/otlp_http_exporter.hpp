@@ -14,11 +14,11 @@
 #include "client/event_loop.hpp"
 #include "client/http_client.hpp"
 #include "core/log_sink.hpp"
-#include "core/version.hpp"
 #include "core/random.hpp"
+#include "core/version.hpp"
 #include "otel/env_config.hpp"
-#include "telemetry/retry_policy.hpp"
 #include "telemetry/otlp_transport.hpp"
+#include "telemetry/retry_policy.hpp"
 #include "telemetry/retrying_transport.hpp"
 #include "telemetry/span_exporter.hpp"
 
@@ -56,15 +56,6 @@ class OtlpHttpTransport final : public RetryingTransport {
   std::string name_;
   std::vector<http::Header> headers_;  // point into config_.headers and string literals
   std::string compressed_;
-};
-
-// Spans over OTLP/HTTP.
-class OtlpHttpSpanExporter final : public OtlpSpanExporter {
- public:
-  OtlpHttpSpanExporter(client::EventLoop& loop, const otel::OtlpExporterConfig& config,
-                       core::LogSink* log, RetryPolicy retry = {})
-      : OtlpSpanExporter(
-            std::make_unique<OtlpHttpTransport>(loop, config, kTracesCodec, log, retry)) {}
 };
 
 }  // namespace loadgen::telemetry

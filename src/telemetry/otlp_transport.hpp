@@ -1,7 +1,7 @@
 // OtlpTransport: one OTLP export request, already encoded, sent with the OTLP rules (timeout,
 // retries with back-off on the retryable answers, Retry-After / RetryInfo, partial success
 // read and never retried). OTLP/HTTP and OTLP/gRPC implement it; each signal's exporter
-// (spans now; metrics and logs later) encodes its batch and hands the bytes to a transport.
+// (spans, metrics, logs) encodes its batch and hands the bytes to a transport.
 // Thread: constructed, used and destroyed on the EventLoop's thread (a pipeline's exporter
 // thread).
 #pragma once
@@ -45,22 +45,21 @@ class OtlpTransport {
   // Sends `body`; must finish by `deadline`. Bodies above 64 MiB fail without being sent.
   virtual core::Task<ExportResult> send(const std::string& body, Clock::time_point deadline) = 0;
   virtual void shutdown() = 0;
-  virtual void cancel() = 0;       // see SpanExporter::cancel
-  virtual void final_flush() = 0;  // see SpanExporter::final_flush
+  virtual void cancel() = 0;       // see Exporter::cancel
+  virtual void final_flush() = 0;  // see Exporter::final_flush
   virtual std::string_view name() const = 0;
 };
 
 // The transport config.protocol selects (grpc, http/protobuf, http/json).
 std::unique_ptr<OtlpTransport> make_otlp_transport(client::EventLoop& loop,
                                                    const otel::OtlpExporterConfig& config,
-                                                   const OtlpSignalCodec& codec,
-                                                   core::LogSink* log, RetryPolicy retry = {});
+                                                   const OtlpSignalCodec& codec, core::LogSink* log,
+                                                   RetryPolicy retry = {});
 
 // Export<Signal>ServiceRequest of a batch, as OTLP/JSON or binary protobuf.
 void encode_otlp_request(const std::vector<otel::ResourceSpans>& batch, bool json,
                          std::string& out);
-void encode_otlp_request(const std::vector<otel::ResourceLogs>& batch, bool json,
-                         std::string& out);
+void encode_otlp_request(const std::vector<otel::ResourceLogs>& batch, bool json, std::string& out);
 void encode_otlp_request(const std::vector<otel::ResourceMetrics>& batch, bool json,
                          std::string& out);
 

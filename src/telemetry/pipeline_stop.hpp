@@ -1,7 +1,7 @@
 // How a pipeline's owner ends its exporter thread: wait for the thread to finish its final
 // export until the deadline; past it, cancel the exporters (an in-flight export ends as a
 // failure) and give them one more second; past that, stop the loop (the process is exiting).
-// Shared by BatchPipeline and MetricsPipeline.
+// Used by ExporterThread, the thread of every pipeline.
 #pragma once
 
 #include <chrono>

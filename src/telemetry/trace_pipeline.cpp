@@ -4,11 +4,11 @@
 
 #include "telemetry/batch_pipeline_impl.hpp"
 #include "telemetry/file_exporter.hpp"
-#include "telemetry/otlp_grpc_exporter.hpp"
-#include "telemetry/otlp_http_exporter.hpp"
+#include "telemetry/otlp_transport.hpp"
 
 namespace loadgen::telemetry {
 
+template class ExporterThread<otel::ResourceSpans>;
 template class BatchPipeline<TraceSignal>;
 
 otel::ResourceSpans TraceSignal::make_batch(otel::Resource resource,
@@ -28,11 +28,8 @@ Exporters make_exporters(const otel::TracesConfig& config, client::EventLoop& lo
   for (otel::ExporterKind kind : config.exporters.kinds) {
     switch (kind) {
       case otel::ExporterKind::kOtlp:
-        if (config.otlp.protocol == otel::OtlpProtocol::kGrpc) {
-          out.push_back(std::make_unique<OtlpGrpcSpanExporter>(loop, config.otlp, log));
-          break;
-        }
-        out.push_back(std::make_unique<OtlpHttpSpanExporter>(loop, config.otlp, log));
+        out.push_back(std::make_unique<OtlpSpanExporter>(
+            make_otlp_transport(loop, config.otlp, kTracesCodec, log)));
         break;
       case otel::ExporterKind::kConsole:
         out.push_back(std::make_unique<ConsoleSpanExporter>(stderr));

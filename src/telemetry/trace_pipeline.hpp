@@ -27,22 +27,22 @@ extern template class BatchPipeline<TraceSignal>;
 using Exporters = ExporterList<otel::ResourceSpans>;
 using ExporterFactory = ExporterFactoryOf<otel::ResourceSpans>;
 
-// The exporters config.exporters selects: kOtlp → OtlpGrpcSpanExporter for protocol grpc, else
-// OtlpHttpSpanExporter; kConsole → ConsoleSpanExporter(stderr), kOtlpStdout →
-// OtlpFileSpanExporter(stdout), kOtlpFile → OtlpFileSpanExporter(path); kPrometheus ignored.
+// The exporters config.exporters selects: kOtlp → OtlpSpanExporter over make_otlp_transport
+// (grpc, http/protobuf or http/json), as for metrics and logs; kConsole →
+// ConsoleSpanExporter(stderr), kOtlpStdout → OtlpFileSpanExporter(stdout), kOtlpFile →
+// OtlpFileSpanExporter(path); kPrometheus ignored.
 Exporters make_exporters(const otel::TracesConfig& config, client::EventLoop& loop,
                          core::LogSink* log);
 
 class TracePipeline : public BatchPipeline<TraceSignal> {
  public:
-  TracePipeline(const otel::TracesConfig& config, otel::Resource resource,
-                otel::SpanSource& source, core::LogSink* log)
-      : TracePipeline(config, std::move(resource), source, log,
-                      [config, log](client::EventLoop& loop) {
-                        return make_exporters(config, loop, log);
-                      }) {}
-  TracePipeline(const otel::TracesConfig& config, otel::Resource resource,
-                otel::SpanSource& source, core::LogSink* log, ExporterFactory factory)
+  TracePipeline(const otel::TracesConfig& config, otel::Resource resource, otel::SpanSource& source,
+                core::LogSink* log)
+      : TracePipeline(
+            config, std::move(resource), source, log,
+            [config, log](client::EventLoop& loop) { return make_exporters(config, loop, log); }) {}
+  TracePipeline(const otel::TracesConfig& config, otel::Resource resource, otel::SpanSource& source,
+                core::LogSink* log, ExporterFactory factory)
       : BatchPipeline<TraceSignal>(PipelineConfig{config.batch, config.otlp}, std::move(resource),
                                    source, log, std::move(factory)) {}
 };

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/utf8.hpp"
 #include "otel/baggage.hpp"
 
 namespace {
@@ -28,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Baggage b = Baggage::parse(input);
   for (const auto& e : b.entries()) {
     check(loadgen::otel::is_http_token(e.name), "name is not a token");
-    check(loadgen::otel::is_valid_utf8(e.value), "value is not UTF-8");
+    check(loadgen::core::is_valid_utf8(e.value), "value is not UTF-8");
     check(e.properties.find(',') == std::string::npos, "properties contain ','");
   }
   const std::string h = b.header();

@@ -15,6 +15,7 @@
 
 #include "otel/otlp_json.hpp"
 #include "otel/otlp_proto.hpp"
+#include "core/utf8.hpp"
 #include "otel/protobuf_writer.hpp"
 
 namespace {
@@ -28,7 +29,7 @@ void check(bool ok, const char* what) {
   }
 }
 
-bool utf8(std::string_view s) { return utf8_valid_prefix(s) == s.size(); }
+bool utf8(std::string_view s) { return loadgen::core::is_valid_utf8(s); }
 
 bool same(const loadgen::core::Result<PartialSuccess>& a,
           const loadgen::core::Result<PartialSuccess>& b) {

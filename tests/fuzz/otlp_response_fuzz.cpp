@@ -14,6 +14,7 @@
 
 #include "otel/otlp_json.hpp"
 #include "otel/otlp_proto.hpp"
+#include "core/utf8.hpp"
 #include "otel/protobuf_writer.hpp"
 
 namespace {
@@ -27,7 +28,7 @@ void check(bool ok, const char* what) {
   }
 }
 
-bool utf8(std::string_view s) { return utf8_valid_prefix(s) == s.size(); }
+bool utf8(std::string_view s) { return loadgen::core::is_valid_utf8(s); }
 
 template <class T>
 void check_error(const loadgen::core::Result<T>& r) {

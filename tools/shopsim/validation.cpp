@@ -2,6 +2,7 @@
 #include "validation.hpp"
 
 #include "catalog.hpp"
+#include "core/luhn.hpp"
 
 namespace loadgen::shopsim {
 
@@ -95,21 +96,6 @@ bool card_digits(std::string_view number, std::string& digits) {
 
 }  // namespace
 
-bool luhn_valid(std::string_view digits) {
-  int sum = 0;
-  bool twice = false;
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-    int d = *it - '0';
-    if (twice) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    twice = !twice;
-  }
-  return !digits.empty() && sum % 10 == 0;
-}
-
 std::string_view card_network(std::string_view digits) {
   if (digits.size() >= 13 && digits[0] == '4') return "visa";
   if (digits.size() == 16) {
@@ -181,7 +167,7 @@ Problem validate_checkout(const json& body, YearMonth today, CheckoutRequest& ou
     return p;
   }
   // The demo's payment service: Luhn first, then the network, then the expiry month.
-  if (!luhn_valid(digits)) return "creditCard.creditCardNumber: fails the Luhn check";
+  if (!core::luhn_valid(digits)) return "creditCard.creditCardNumber: fails the Luhn check";
   if (card_network(digits).empty()) {
     return "creditCard.creditCardNumber: only Visa or MasterCard are accepted";
   }

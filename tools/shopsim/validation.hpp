@@ -41,8 +41,7 @@ struct CheckoutRequest {
 // Luhn-valid, Visa or MasterCard, not expired relative to `today`.
 Problem validate_checkout(const nlohmann::json& body, YearMonth today, CheckoutRequest& out);
 
-// The card checks alone (digits with optional spaces or dashes). Exposed for tests.
-bool luhn_valid(std::string_view digits);
+// The card network alone (the Luhn check is core::luhn_valid). Exposed for tests.
 // "visa", "mastercard", or "" for other networks (Amex 34/37, Discover 6..., ...).
 std::string_view card_network(std::string_view digits);
 

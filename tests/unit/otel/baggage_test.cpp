@@ -171,21 +171,5 @@ TEST(PercentCoding, DecodeEdgeCases) {
   }
 }
 
-TEST(Utf8, Validation) {
-  EXPECT_TRUE(is_valid_utf8(""));
-  EXPECT_TRUE(is_valid_utf8("plain ascii"));
-  EXPECT_TRUE(is_valid_utf8("Zürich ☃ \xF0\x9F\x98\x80"));
-  EXPECT_TRUE(is_valid_utf8("\xF4\x8F\xBF\xBF"));   // U+10FFFF
-  EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // > U+10FFFF
-  EXPECT_FALSE(is_valid_utf8("\xC0\x80"));          // overlong
-  EXPECT_FALSE(is_valid_utf8("\xE0\x80\x80"));      // overlong
-  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));      // surrogate
-  EXPECT_FALSE(is_valid_utf8("\x80"));
-  EXPECT_FALSE(is_valid_utf8("\xE2\x82"));  // truncated
-  std::string out;
-  append_utf8_sanitized("a\xC0\x80z", out);
-  EXPECT_EQ(out, "a\xEF\xBF\xBD\xEF\xBF\xBDz");
-}
-
 }  // namespace
 }  // namespace loadgen::otel

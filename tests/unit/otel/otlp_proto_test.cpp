@@ -213,24 +213,6 @@ TEST(ProtobufWriter, NestedLengthsShrinkAndGrow) {
   }
 }
 
-TEST(Utf8, ValidPrefixAndSequences) {
-  EXPECT_EQ(utf8_valid_prefix(""), 0U);
-  EXPECT_EQ(utf8_valid_prefix("plain ascii text, long enough for the fast path"), 47U);
-  EXPECT_EQ(utf8_valid_prefix("\xF4\x8F\xBF\xBF"), 4U);      // U+10FFFF
-  EXPECT_EQ(utf8_valid_prefix("ab\xF4\x90\x80\x80"), 2U);    // > U+10FFFF
-  EXPECT_EQ(utf8_valid_prefix("12345678\xE0\x80\x80"), 8U);  // overlong 3-byte
-  bool valid = false;
-  EXPECT_EQ(utf8_sequence("\xE2\x82\xAC", 0, valid), 3U);
-  EXPECT_TRUE(valid);
-  EXPECT_EQ(utf8_sequence("\xE2\x82", 0, valid), 2U);
-  EXPECT_FALSE(valid);
-  EXPECT_EQ(utf8_sequence("\xE2\x41", 0, valid), 1U);
-  EXPECT_FALSE(valid);
-  std::string out;
-  append_utf8_sanitized(out, "\x80\x80x\xF5");
-  EXPECT_EQ(out, "\xEF\xBF\xBD\xEF\xBF\xBDx\xEF\xBF\xBD");
-}
-
 // ---- responses ----------------------------------------------------------------------------
 
 TEST(OtlpProtoResponse, EmptyIsFullSuccess) {

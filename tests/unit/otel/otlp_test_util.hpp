@@ -8,14 +8,14 @@
 #include <utility>
 #include <vector>
 
-#include "otel/protobuf_writer.hpp"
+#include "core/utf8.hpp"
 
 namespace loadgen::otel::testing {
 
 // Our model's strings as a conforming receiver must see them (ill-formed UTF-8 → U+FFFD).
 inline std::string sanitized(const std::string& s) {
   std::string out;
-  append_utf8_sanitized(out, s);
+  core::append_utf8_sanitized(out, s);
   return out;
 }
 

@@ -1,7 +1,7 @@
-// OtlpGrpcSpanExporter without a collector: refused connections are retried then reported, a
-// silent peer is bounded by the export timeout, cancel() ends an RPC in flight, an unreadable
-// certificate file is named. What a real collector receives is checked by the integration
-// tests (tests/integration/test_traces.py, decoded by python3-grpcio/protobuf).
+// OTLP span exporter (OTLP/gRPC, make_otlp_transport) without a collector: refused connections are
+// retried then reported, a silent peer is bounded by the export timeout, cancel() ends an RPC in
+// flight, an unreadable certificate file is named. What a real collector receives is checked by the
+// integration tests (tests/integration/test_traces.py, decoded by python3-grpcio/protobuf).
 #include "telemetry/otlp_grpc_exporter.hpp"
 
 #include <gtest/gtest.h>
@@ -13,6 +13,7 @@
 
 #include "core/task.hpp"
 #include "loop_runner.hpp"
+#include "telemetry/otlp_transport.hpp"
 #include "telemetry_test_util.hpp"
 #include "test_server.hpp"
 
@@ -23,6 +24,12 @@ using std::chrono::milliseconds;
 using testing::make_batch;
 using testing::RecordingLog;
 using testing::run_export;
+
+// Spans over OTLP, built as the trace pipeline builds them (make_otlp_transport).
+OtlpSpanExporter span_exporter(client::EventLoop& loop, const otel::OtlpExporterConfig& config,
+                               core::LogSink* log, RetryPolicy retry = {}) {
+  return OtlpSpanExporter(make_otlp_transport(loop, config, kTracesCodec, log, retry));
+}
 
 RetryPolicy fast_retries(std::uint32_t n) {
   RetryPolicy p;
@@ -80,8 +87,8 @@ class OtlpGrpcExporterTest : public ::testing::Test {
 };
 
 TEST_F(OtlpGrpcExporterTest, RefusedConnectionsAreRetriedThenReported) {
-  OtlpGrpcSpanExporter exporter(loop_, grpc_config(loadgen::testing::unused_port()), &log_,
-                                fast_retries(2));
+  OtlpSpanExporter exporter =
+      span_exporter(loop_, grpc_config(loadgen::testing::unused_port()), &log_, fast_retries(2));
   EXPECT_EQ(exporter.name(), "otlp grpc");
   const auto batch = make_batch(3);
   const ExportResult r = run_export(loop_, exporter, batch, milliseconds(5000));
@@ -95,7 +102,7 @@ TEST_F(OtlpGrpcExporterTest, SilentCollectorIsBoundedByTheExportTimeout) {
   SilentPeer peer;
   auto c = grpc_config(peer.port());
   c.timeout = milliseconds(400);  // OTEL_EXPORTER_OTLP_TIMEOUT, retries included
-  OtlpGrpcSpanExporter exporter(loop_, c, &log_, fast_retries(5));
+  OtlpSpanExporter exporter = span_exporter(loop_, c, &log_, fast_retries(5));
   const auto batch = make_batch(1);
   const auto t0 = Clock::now();
   const ExportResult r = run_export(loop_, exporter, batch, milliseconds(30000));
@@ -106,8 +113,8 @@ TEST_F(OtlpGrpcExporterTest, SilentCollectorIsBoundedByTheExportTimeout) {
 }
 
 TEST_F(OtlpGrpcExporterTest, FinalFlushMakesOneAttempt) {
-  OtlpGrpcSpanExporter exporter(loop_, grpc_config(loadgen::testing::unused_port()), &log_,
-                                fast_retries(5));
+  OtlpSpanExporter exporter =
+      span_exporter(loop_, grpc_config(loadgen::testing::unused_port()), &log_, fast_retries(5));
   exporter.final_flush();
   const auto batch = make_batch(1);
   const ExportResult r = run_export(loop_, exporter, batch, milliseconds(5000));
@@ -117,7 +124,8 @@ TEST_F(OtlpGrpcExporterTest, FinalFlushMakesOneAttempt) {
 
 TEST_F(OtlpGrpcExporterTest, CancelEndsAnRpcInFlightAndLaterExportsFail) {
   SilentPeer peer;
-  OtlpGrpcSpanExporter exporter(loop_, grpc_config(peer.port()), &log_, fast_retries(5));
+  OtlpSpanExporter exporter =
+      span_exporter(loop_, grpc_config(peer.port()), &log_, fast_retries(5));
   const auto batch = make_batch(1);
   ExportResult r;
   client::Sleeper sleeper;
@@ -140,7 +148,7 @@ TEST_F(OtlpGrpcExporterTest, UnreadableCertificateFileIsNamedInTheError) {
   c.endpoint = "https://127.0.0.1:4317";
   c.tls = true;
   c.certificate_file = "/nonexistent/ca.pem";
-  OtlpGrpcSpanExporter exporter(loop_, c, &log_);
+  OtlpSpanExporter exporter = span_exporter(loop_, c, &log_);
   EXPECT_TRUE(log_.contains("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE"));
   const auto batch = make_batch(1);
   const ExportResult r = run_export(loop_, exporter, batch, milliseconds(1000));
@@ -153,7 +161,7 @@ TEST_F(OtlpGrpcExporterTest, ClientKeyWithoutCertificateIsAnError) {
   auto c = grpc_config(loadgen::testing::unused_port());
   c.tls = true;
   c.client_key_file = "/etc/hostname";
-  OtlpGrpcSpanExporter exporter(loop_, c, &log_);
+  OtlpSpanExporter exporter = span_exporter(loop_, c, &log_);
   const auto batch = make_batch(1);
   const ExportResult r = run_export(loop_, exporter, batch, milliseconds(1000));
   EXPECT_EQ(r.code, ExportResult::Code::kFailure);
@@ -161,7 +169,8 @@ TEST_F(OtlpGrpcExporterTest, ClientKeyWithoutCertificateIsAnError) {
 }
 
 TEST_F(OtlpGrpcExporterTest, ExportAfterShutdownFails) {
-  OtlpGrpcSpanExporter exporter(loop_, grpc_config(loadgen::testing::unused_port()), &log_);
+  OtlpSpanExporter exporter =
+      span_exporter(loop_, grpc_config(loadgen::testing::unused_port()), &log_);
   exporter.shutdown();
   const auto batch = make_batch(1);
   const ExportResult r = run_export(loop_, exporter, batch, milliseconds(1000));

@@ -1,16 +1,17 @@
-// OtlpHttpSpanExporter against the scripted loopback server: what goes on the wire (decoded by
-// libprotobuf / nlohmann_json / zlib, not by our decoders), retries, Retry-After, partial
-// success, non-retryable failures, refused connections and hanging collectors.
+// OTLP span exporter (OTLP/HTTP, make_otlp_transport) against the scripted loopback server: what
+// goes on the wire (decoded by libprotobuf / nlohmann_json / zlib, not by our decoders), retries,
+// Retry-After, partial success, non-retryable failures, refused connections and hanging collectors.
 #include "telemetry/otlp_http_exporter.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "otlp_trace_service.pb.h"
 #include "rpc_status.pb.h"
+#include "telemetry/otlp_transport.hpp"
 #include "telemetry_test_util.hpp"
 #include "test_server.hpp"
 
@@ -26,6 +27,12 @@ using std::chrono::milliseconds;
 using testing::make_batch;
 using testing::RecordingLog;
 using testing::run_export;
+
+// Spans over OTLP, built as the trace pipeline builds them (make_otlp_transport).
+OtlpSpanExporter span_exporter(client::EventLoop& loop, const otel::OtlpExporterConfig& config,
+                               core::LogSink* log, RetryPolicy retry = {}) {
+  return OtlpSpanExporter(make_otlp_transport(loop, config, kTracesCodec, log, retry));
+}
 
 otel::OtlpExporterConfig config_for(const TestServer& server, otel::OtlpProtocol protocol,
                                     bool gzip) {
@@ -83,8 +90,8 @@ TEST_F(OtlpHttpExporterTest, HttpProtobufPlain) {
   TestServer server([](const ReceivedRequest&) {
     return http_reply(200, "", "Content-Type: application/x-protobuf\r\n");
   });
-  OtlpHttpSpanExporter exporter(loop_, config_for(server, otel::OtlpProtocol::kHttpProtobuf, false),
-                                &log_);
+  OtlpSpanExporter exporter =
+      span_exporter(loop_, config_for(server, otel::OtlpProtocol::kHttpProtobuf, false), &log_);
   const auto batch = make_batch(3);
   const ExportResult r = run_export(loop_, exporter, batch, milliseconds(5000));
   EXPECT_TRUE(r.ok()) << r.message;
@@ -104,8 +111,8 @@ TEST_F(OtlpHttpExporterTest, HttpProtobufPlain) {
 
 TEST_F(OtlpHttpExporterTest, HttpProtobufGzip) {
   TestServer server([](const ReceivedRequest&) { return http_reply(200, ""); });
-  OtlpHttpSpanExporter exporter(loop_, config_for(server, otel::OtlpProtocol::kHttpProtobuf, true),
-                                &log_);
+  OtlpSpanExporter exporter =
+      span_exporter(loop_, config_for(server, otel::OtlpProtocol::kHttpProtobuf, true), &log_);
   const auto batch = make_batch(5);
   EXPECT_TRUE(run_export(loop_, exporter, batch, milliseconds(5000)).ok());
   const auto reqs = server.requests();
@@ -133,8 +140,8 @@ TEST_F(OtlpHttpExporterTest, HttpJsonPlainAndGzip) {
     TestServer server([](const ReceivedRequest&) {
       return http_reply(200, "{}", "Content-Type: application/json\r\n");
     });
-    OtlpHttpSpanExporter exporter(loop, config_for(server, otel::OtlpProtocol::kHttpJson, gzip),
-                                  &log_);
+    OtlpSpanExporter exporter =
+        span_exporter(loop, config_for(server, otel::OtlpProtocol::kHttpJson, gzip), &log_);
     const auto batch = make_batch(4);
     EXPECT_TRUE(run_export(loop, exporter, batch, milliseconds(5000)).ok());
     const auto reqs = server.requests();
@@ -151,8 +158,8 @@ TEST_F(OtlpHttpExporterTest, RetriesOn503HonouringRetryAfter) {
     return http_reply(200, "");
   });
   // Computed back-off would be 20 ms: the elapsed time shows Retry-After won.
-  OtlpHttpSpanExporter exporter(loop_, config_for(server, otel::OtlpProtocol::kHttpProtobuf, false),
-                                &log_, fast_retries(5));
+  OtlpSpanExporter exporter = span_exporter(
+      loop_, config_for(server, otel::OtlpProtocol::kHttpProtobuf, false), &log_, fast_retries(5));
   const auto batch = make_batch(2);
   const auto t0 = Clock::now();
   const ExportResult r = run_export(loop_, exporter, batch, milliseconds(10000));
@@ -169,9 +176,8 @@ TEST_F(OtlpHttpExporterTest, GivesUpAfterMaxRetriesWithExactlyNPlusOneAttempts) 
   for (int status : {429, 502, 503, 504}) {
     client::EventLoop loop;  // a stopped loop does not run again
     TestServer server([&](const ReceivedRequest&) { return http_reply(status, ""); });
-    OtlpHttpSpanExporter exporter(
-        loop, config_for(server, otel::OtlpProtocol::kHttpProtobuf, false), &log_,
-        fast_retries(3));
+    OtlpSpanExporter exporter = span_exporter(
+        loop, config_for(server, otel::OtlpProtocol::kHttpProtobuf, false), &log_, fast_retries(3));
     const auto batch = make_batch(1);
     const ExportResult r = run_export(loop, exporter, batch, milliseconds(10000));
     EXPECT_EQ(r.code, ExportResult::Code::kRetryableFailure) << status;
@@ -182,9 +188,10 @@ TEST_F(OtlpHttpExporterTest, GivesUpAfterMaxRetriesWithExactlyNPlusOneAttempts) 
 }
 
 TEST_F(OtlpHttpExporterTest, RetryAfterBeyondTheTimeoutStopsRetrying) {
-  TestServer server([](const ReceivedRequest&) { return http_reply(429, "", "Retry-After: 30\r\n"); });
-  OtlpHttpSpanExporter exporter(loop_, config_for(server, otel::OtlpProtocol::kHttpProtobuf, false),
-                                &log_, fast_retries(5));
+  TestServer server(
+      [](const ReceivedRequest&) { return http_reply(429, "", "Retry-After: 30\r\n"); });
+  OtlpSpanExporter exporter = span_exporter(
+      loop_, config_for(server, otel::OtlpProtocol::kHttpProtobuf, false), &log_, fast_retries(5));
   const auto batch = make_batch(1);
   const auto t0 = Clock::now();
   const ExportResult r = run_export(loop_, exporter, batch, milliseconds(2000));
@@ -200,8 +207,8 @@ TEST_F(OtlpHttpExporterTest, BadRequestIsNotRetriedAndTheStatusMessageIsReported
   TestServer server([&](const ReceivedRequest&) {
     return http_reply(400, body, "Content-Type: application/x-protobuf\r\n");
   });
-  OtlpHttpSpanExporter exporter(loop_, config_for(server, otel::OtlpProtocol::kHttpProtobuf, false),
-                                &log_, fast_retries(5));
+  OtlpSpanExporter exporter = span_exporter(
+      loop_, config_for(server, otel::OtlpProtocol::kHttpProtobuf, false), &log_, fast_retries(5));
   const auto batch = make_batch(1);
   const ExportResult r = run_export(loop_, exporter, batch, milliseconds(5000));
   EXPECT_EQ(r.code, ExportResult::Code::kFailure);
@@ -215,8 +222,8 @@ TEST_F(OtlpHttpExporterTest, JsonErrorBodyAndOther5xxAreNotRetried) {
     return http_reply(500, R"({"code":13,"message":"storage is full"})",
                       "Content-Type: application/json\r\n");
   });
-  OtlpHttpSpanExporter exporter(loop_, config_for(server, otel::OtlpProtocol::kHttpJson, false),
-                                &log_, fast_retries(5));
+  OtlpSpanExporter exporter = span_exporter(
+      loop_, config_for(server, otel::OtlpProtocol::kHttpJson, false), &log_, fast_retries(5));
   const auto batch = make_batch(1);
   const ExportResult r = run_export(loop_, exporter, batch, milliseconds(5000));
   EXPECT_EQ(r.code, ExportResult::Code::kFailure);
@@ -232,8 +239,8 @@ TEST_F(OtlpHttpExporterTest, PartialSuccessIsLoggedAndNotRetried) {
   TestServer server([&](const ReceivedRequest&) {
     return http_reply(200, body, "Content-Type: application/x-protobuf\r\n");
   });
-  OtlpHttpSpanExporter exporter(loop_, config_for(server, otel::OtlpProtocol::kHttpProtobuf, false),
-                                &log_, fast_retries(5));
+  OtlpSpanExporter exporter = span_exporter(
+      loop_, config_for(server, otel::OtlpProtocol::kHttpProtobuf, false), &log_, fast_retries(5));
   const auto batch = make_batch(5);
   const ExportResult r = run_export(loop_, exporter, batch, milliseconds(5000));
   EXPECT_TRUE(r.ok());
@@ -248,8 +255,8 @@ TEST_F(OtlpHttpExporterTest, JsonPartialSuccessWithOnlyAMessageIsAWarning) {
     return http_reply(200, R"({"partialSuccess":{"errorMessage":"deprecated field"}})",
                       "Content-Type: application/json\r\n");
   });
-  OtlpHttpSpanExporter exporter(loop_, config_for(server, otel::OtlpProtocol::kHttpJson, false),
-                                &log_);
+  OtlpSpanExporter exporter =
+      span_exporter(loop_, config_for(server, otel::OtlpProtocol::kHttpJson, false), &log_);
   const auto batch = make_batch(1);
   const ExportResult r = run_export(loop_, exporter, batch, milliseconds(5000));
   EXPECT_TRUE(r.ok());
@@ -261,7 +268,7 @@ TEST_F(OtlpHttpExporterTest, RefusedConnectionsAreRetriedThenReported) {
   otel::OtlpExporterConfig c;
   c.protocol = otel::OtlpProtocol::kHttpProtobuf;
   c.endpoint = "http://127.0.0.1:" + std::to_string(loadgen::testing::unused_port()) + "/v1/traces";
-  OtlpHttpSpanExporter exporter(loop_, c, &log_, fast_retries(2));
+  OtlpSpanExporter exporter = span_exporter(loop_, c, &log_, fast_retries(2));
   const auto batch = make_batch(1);
   const ExportResult r = run_export(loop_, exporter, batch, milliseconds(5000));
   EXPECT_EQ(r.code, ExportResult::Code::kRetryableFailure);
@@ -273,7 +280,7 @@ TEST_F(OtlpHttpExporterTest, HangingCollectorIsBoundedByTheExportTimeout) {
   TestServer server([](const ReceivedRequest&) { return Reply{"", Reply::After::kHang}; });
   auto c = config_for(server, otel::OtlpProtocol::kHttpProtobuf, false);
   c.timeout = milliseconds(400);  // OTEL_EXPORTER_OTLP_TIMEOUT, retries included
-  OtlpHttpSpanExporter exporter(loop_, c, &log_, fast_retries(5));
+  OtlpSpanExporter exporter = span_exporter(loop_, c, &log_, fast_retries(5));
   const auto batch = make_batch(1);
   const auto t0 = Clock::now();
   const ExportResult r = run_export(loop_, exporter, batch, milliseconds(30000));

@@ -200,7 +200,7 @@ TEST(TracePipeline, FailedExportsAreCountedAndLogged) {
   ASSERT_TRUE(eventually([&] { return p.counters().failed_exports == 2; }));
   p.shutdown(milliseconds(1000));
   EXPECT_EQ(p.counters().exported, 0u);
-  EXPECT_EQ(p.counters().failed_spans, 10u);
+  EXPECT_EQ(p.counters().failed_items, 10u);
   EXPECT_TRUE(log.contains("nope"));
 }
 
@@ -264,7 +264,7 @@ TEST(TracePipeline, HangingCollectorStillShutsDownWithinTheDeadline) {
   EXPECT_LT(Clock::now() - t0, milliseconds(1600));
   const auto k = p.counters();
   EXPECT_EQ(k.exported, 0u);
-  EXPECT_EQ(k.failed_spans + k.dropped, 30u);
+  EXPECT_EQ(k.failed_items + k.dropped, 30u);
 }
 
 TEST(TracePipeline, EndToEndOverHttpJsonWithGzip) {

@@ -1,0 +1,29 @@
+// RFC 9112 §5 field lines: the one field-section parser that the request and response head
+// parsers share. Views into the caller's bytes; no allocation beyond the caller's vector.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+namespace loadgen::http {
+
+struct HeaderField {
+  std::string_view name;
+  std::string_view value;  // trimmed of OWS
+};
+
+struct FieldSectionResult {
+  enum class Kind { kDone, kNeedMore, kBad };
+  Kind kind = Kind::kNeedMore;
+  std::size_t consumed = 0;  // kDone: bytes up to and including the empty line that ends it
+};
+
+// Parses field lines from `in` (the bytes right after the start line) through the empty line
+// that ends the section, appending each field to `fields` as it goes. field-line =
+// field-name ":" OWS field-value OWS, ended by CRLF or a bare LF (RFC 9112 §2.2). kBad for
+// obs-fold (§5.2), whitespace before the colon (§5.1), an empty or non-token name, and CR or
+// NUL inside a value (RFC 9110 §5.5). kNeedMore when `in` ends before the empty line.
+FieldSectionResult parse_field_section(std::string_view in, std::vector<HeaderField>& fields);
+
+}  // namespace loadgen::http
