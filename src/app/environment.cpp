@@ -307,16 +307,26 @@ std::string Environment::summary(int name_width) const {
 }
 
 bool Environment::write_json() {
+  bool ok = true;
   if (o_.json) {
     const std::string js = report::format_json_summary(stats());
-    std::fwrite(js.data(), 1, js.size(), stdout);
-    std::fflush(stdout);
+    // stdout carries nothing but this report: one that cannot be written (a closed pipe, a
+    // full disk) is lost data, said and counted as such.
+    errno = 0;
+    const bool written = std::fwrite(js.data(), 1, js.size(), stdout) == js.size() &&
+                         std::fflush(stdout) == 0;
+    if (!written) {
+      log_.error("--json: cannot write the report to stdout: {}",
+                 errno != 0 ? std::strerror(errno) : "write failed");
+      std::clearerr(stdout);
+      ok = false;
+    }
   }
   if (!o_.json_file.empty() && !write_file(o_.json_file, report::format_json_summary(stats()))) {
     log_.error("--json-file: cannot write '{}': {}", o_.json_file, std::strerror(errno));
-    return false;
+    ok = false;
   }
-  return true;
+  return ok;
 }
 
 bool Environment::failed() const {

@@ -71,15 +71,22 @@ std::string Log::format_time(std::int64_t unix_ns) const {
   return fmt::format("{},{:03}", when, (unix_ns / 1'000'000) % 1000);
 }
 
+// A console that went away (a closed pipe: `loadgen ... 2>&1 | head`) must not end the run:
+// the stats still reach the CSV/JSON files and the telemetry its exporters, so a failed write
+// is dropped (fmt::print would throw, and the throw would abort the process).
+void Log::put(const std::string& line) {
+  if (std::fwrite(line.data(), 1, line.size(), out_) == line.size()) std::fflush(out_);
+  else std::clearerr(out_);
+}
+
 void Log::write(Level level, std::string_view message) {
   if (level < level_) return;
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   const std::int64_t now_ns = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
   std::lock_guard lock(mu_);
-  fmt::print(out_, "[{}] {}/{}/loadgen: {}\n", format_time(now_ns), hostname_, level_name(level),
-             message);
-  std::fflush(out_);
+  put(fmt::format("[{}] {}/{}/loadgen: {}\n", format_time(now_ns), hostname_,
+                  level_name(level), message));
   if (hook_) {
     otel::LogRecord r;
     r.time_unix_nano = r.observed_time_unix_nano = static_cast<std::uint64_t>(now_ns);
@@ -112,11 +119,10 @@ void Log::write_record(const otel::LogRecord& r) {
       traced ? fmt::format("trace_id={} span_id={}", otel::to_hex(r.trace_id), otel::to_hex(r.span_id))
              : std::string("trace_id=0 span_id=0");
   std::lock_guard lock(mu_);
-  fmt::print(out_, "[{}] {}/{}/loadgen.user: [{} resource.service.name={} trace_sampled={}] - {}\n",
-             format_time(static_cast<std::int64_t>(r.time_unix_nano)), hostname_,
-             level_name(level), ids, service_name_, (r.flags & 0x01) != 0 ? "True" : "False",
-             body ? std::string_view(*body) : std::string_view());
-  std::fflush(out_);
+  put(fmt::format("[{}] {}/{}/loadgen.user: [{} resource.service.name={} trace_sampled={}] - {}\n",
+                  format_time(static_cast<std::int64_t>(r.time_unix_nano)), hostname_,
+                  level_name(level), ids, service_name_, (r.flags & 0x01) != 0 ? "True" : "False",
+                  body ? std::string_view(*body) : std::string_view()));
 }
 
 }  // namespace loadgen::app

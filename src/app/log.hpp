@@ -61,6 +61,8 @@ class Log final : public core::LogSink {
 
  private:
   std::string format_time(std::int64_t unix_ns) const;
+  // Writes one line to out_ (under mu_); a failed write is dropped.
+  void put(const std::string& line);
 
   Level level_ = Level::kInfo;
   std::string service_name_ = "loadgen";

@@ -21,6 +21,7 @@
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 #include "core/timespan.hpp"
+#include "core/version.hpp"
 #include "http/url.hpp"
 #include "scenario/wait_time.hpp"
 
@@ -480,7 +481,7 @@ ParseResult parse_options(int argc, const char* const* argv,
     return exit_with(kUsageExitCode, fmt::format("{}\n{}\n", message, kUsageHint));
   }
   if (help->count() > 0) return exit_with(0, help_text());
-  if (version->count() > 0) return exit_with(0, std::string(kVersionText) + "\n");
+  if (version->count() > 0) return exit_with(0, fmt::format("loadgen {}\n", core::kVersion));
 
   Problems problems;
   // Leftovers: unknown options, and positional words (Locust's user-class names; we have none).

@@ -71,6 +71,4 @@ std::span<const OptionSpec> option_specs();
 // The full --help text (grouped, with env var names and the config-file rules).
 std::string help_text();
 
-inline constexpr std::string_view kVersionText = "loadgen 0.1.0";
-
 }  // namespace loadgen::app

@@ -11,6 +11,7 @@
 
 #include "app/environment.hpp"
 #include "core/clock.hpp"
+#include "core/version.hpp"
 #include "report/console.hpp"
 
 namespace loadgen::app {
@@ -50,7 +51,7 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   const int name_width = terminal_name_width();
   const unsigned threads = o.threads > 0 ? static_cast<unsigned>(o.threads)
                                          : std::max(1u, std::thread::hardware_concurrency());
-  log.info("Starting loadgen 0.1.0 ({} threads)", threads);
+  log.info("Starting loadgen {} ({} threads)", core::kVersion, threads);
   log.info("Ramping to {} users at a rate of {:.2f} per second", o.users, o.spawn_rate);
   runner.start(o.users, o.spawn_rate);
   if (o.run_time) log.info("Run time limit set to {} seconds", o.run_time->count());

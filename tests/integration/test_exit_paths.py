@@ -23,8 +23,8 @@ import signal
 import time
 import unittest
 
-from harness import (FaultServer, LoadgenProcess, LoadgenTestCase, headless_args, run_loadgen,
-                     wait_for)
+from harness import (FaultServer, LoadgenProcess, LoadgenTestCase, headless_args, loadgen_bin,
+                     run_loadgen, wait_for)
 from otlp_collector import refused_endpoint, start_collector
 
 SLACK_S = 2.5  # 2 shared cores, ASan: generous, the issue's bounds are far tighter than before
@@ -261,6 +261,53 @@ class MachineOutputTest(LoadgenTestCase):
                 # The tables and log lines went to stderr.
                 self.assertIn("Response time percentiles", res.stderr)
                 self.assertIn("Shutting down", res.stderr)
+
+
+class ClosedConsoleTest(LoadgenTestCase):
+    """A console that goes away (`loadgen ... 2>&1 | head -1`) must not kill the run."""
+
+    def run_with_closed(self, args, close_stderr):
+        import subprocess
+        import tempfile
+        err = None if close_stderr else tempfile.TemporaryFile()
+        proc = subprocess.Popen([loadgen_bin()] + args, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE if close_stderr else err)
+        proc.stdout.close()  # the reader is gone: every write gets EPIPE
+        if close_stderr:
+            proc.stderr.close()
+        try:
+            rc = proc.wait(40)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            self.fail("loadgen did not exit")
+        text = ""
+        if err is not None:
+            err.seek(0)
+            text = err.read().decode(errors="replace")
+            err.close()
+        return rc, text
+
+    def test_closed_stdout_and_stderr_still_write_the_reports(self):
+        with FaultServer() as server:
+            out = self.outputs()
+            rc, _ = self.run_with_closed(
+                headless_args(server.host, users=1, run_time="2s", wait_time="constant(0.05)")
+                + out.args(), close_stderr=True)
+            self.assertEqual(rc, 0)  # not 134 (an abort on the failed log write)
+            self.assertGreater(out.json()[-1]["num_requests"], 0)
+            self.assertGreater(int(out.stats_by_name()["Aggregated"]["Request Count"]), 0)
+
+    def test_json_to_a_closed_stdout_is_a_lost_report(self):
+        with FaultServer() as server:
+            out = self.outputs()
+            rc, err = self.run_with_closed(
+                headless_args(server.host, users=1, run_time="2s", wait_time="constant(0.05)",
+                              extra=["--json"]) + out.args(), close_stderr=False)
+            self.assertEqual(rc, 3, err)
+            self.assertIn("--json: cannot write the report to stdout", err)
+            self.assertGreater(out.json()[-1]["num_requests"], 0)  # the file was still written
 
 
 class CsvRetryTest(LoadgenTestCase):
