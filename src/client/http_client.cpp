@@ -3,16 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <asio/post.hpp>
 #include <coroutine>
 #include <memory>
 #include <new>
 #include <optional>
 #include <vector>
 
-#include "client/connection.hpp"
 #include "client/content_decoding.hpp"
-#include "client/event_loop.hpp"
 #include "client/request_observer.hpp"
 #include "client/string_pool.hpp"
 #include "core/base64.hpp"
@@ -20,11 +17,16 @@
 #include "core/clock.hpp"
 #include "core/strings.hpp"
 #include "http/response_parser.hpp"
+#include "net/connection.hpp"
+#include "net/event_loop.hpp"
 #include "otel/baggage.hpp"
 #include "otel/ids.hpp"
 #include "otel/trace_context.hpp"
 
 namespace loadgen::client {
+
+using net::Connection;
+using net::EventLoop;
 
 namespace {
 
@@ -82,11 +84,11 @@ Connection& HttpClient::connection_for(const std::string& scheme, const std::str
   if (b.host == host && b.port == port && b.scheme == scheme) {
     static_assert(sizeof(Connection) <= kConnectionSize, "raise HttpClient::kConnectionSize");
     static_assert(alignof(Connection) <= 16);
-    if (!primary_) primary_ = new (primary_storage_) Connection(loop_.impl(), scheme, host, port);
+    if (!primary_) primary_ = new (primary_storage_) Connection(loop_, scheme, host, port);
     return *primary_;
   }
   if (!secondary_ || !secondary_->matches(scheme, host, port)) {
-    secondary_ = std::make_unique<Connection>(loop_.impl(), scheme, host, port);
+    secondary_ = std::make_unique<net::Connection>(loop_, scheme, host, port);
   }
   return *secondary_;
 }
@@ -207,16 +209,26 @@ void HttpClient::serialize(Attempt& a) {
 
 namespace {
 
-// Resumes the awaiting coroutine from the loop, after the handlers already queued: long work
-// (inflating a large body) gives the worker's other users, timers and collections a turn.
-struct YieldToLoop {
-  asio::io_context& io;
-  bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> h) {
-    asio::post(io, [h] { h.resume(); });
+// How a failed connect counts: the client's outcome for each of net's connect statuses.
+Outcome connect_outcome(net::ConnectStatus s) {
+  switch (s) {
+    case net::ConnectStatus::kOk:
+      return Outcome::kOk;
+    case net::ConnectStatus::kCancelled:
+      return Outcome::kCancelled;
+    case net::ConnectStatus::kResolve:
+      return Outcome::kResolve;
+    case net::ConnectStatus::kTimeout:
+      return Outcome::kConnectTimeout;
+    case net::ConnectStatus::kRefused:
+      return Outcome::kConnectRefused;
+    case net::ConnectStatus::kFailed:
+      return Outcome::kConnect;
+    case net::ConnectStatus::kTls:
+      return Outcome::kTls;
   }
-  void await_resume() const noexcept {}
-};
+  return Outcome::kConnect;
+}
 
 // The most a decoder produces between two turns of the loop (zlib inflates ~1 GB/s: ~0.25 ms).
 constexpr std::size_t kDecodeSlice = 256 * 1024;
@@ -273,17 +285,18 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
   for (int round = 0;; ++round) {
     const bool reused = c.is_open();
     if (!reused) {
-      ConnectResult cr = co_await c.connect(core::mono_ns() + config_.connect_timeout.count());
+      net::ConnectResult cr =
+          co_await c.connect(core::mono_ns() + config_.connect_timeout.count());
       if (cancelled_) throw core::Cancelled{};
-      if (cr.outcome != Outcome::kOk) {
-        set_failure(r, cr.outcome, cr.detail);
+      if (cr.status != net::ConnectStatus::kOk) {
+        set_failure(r, connect_outcome(cr.status), cr.detail);
         co_return;
       }
     }
     if (deadline == 0) deadline = core::mono_ns() + config_.timeout.count();
     c.arm_deadline(deadline);
     c.count_use();
-    const IoResult w = co_await c.write_all(a.wbuf);
+    const net::IoResult w = co_await c.write_all(a.wbuf);
     if (cancelled_) throw core::Cancelled{};
     if (w.ec) {
       const bool timed_out = c.deadline_expired();
@@ -322,7 +335,7 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
           co_return;
         }
       }
-      const IoResult rd = co_await c.read_more(kMaxReadBuffer);
+      const net::IoResult rd = co_await c.read_more(kMaxReadBuffer);
       if (cancelled_) throw core::Cancelled{};
       if (rd.ec) {
         const bool timed_out = c.deadline_expired();
@@ -330,15 +343,15 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
         if (timed_out) {
           set_failure(r, Outcome::kReadTimeout,
                       fmt::format("no response within {}", timeout_text()));
-        } else if (rd.ec == asio::error::message_size) {
+        } else if (net::is_message_size(rd.ec)) {
           set_failure(r, Outcome::kMalformed, http::to_string(http::ParseError::kHeadTooLarge));
         } else if (!got_any && reused && round == 0) {
           retry = true;  // closed by the server while idle: retry once on a new connection
         } else if (!got_any) {
           set_failure(r, Outcome::kReset,
-                      rd.ec == asio::error::eof ? "connection closed before any response byte"
+                      net::is_eof(rd.ec) ? "connection closed before any response byte"
                                                 : rd.ec.message());
-        } else if (rd.ec == asio::error::eof) {
+        } else if (net::is_eof(rd.ec)) {
           set_failure(r, Outcome::kIncomplete, "connection closed inside the response head");
         } else {
           set_failure(r, Outcome::kReset, rd.ec.message());
@@ -429,7 +442,7 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
           if (zst == BodyInflater::Status::kError || zst == BodyInflater::Status::kEnd) break;
           if (lease->get().total_out() > cap) break;
           if (zst == BodyInflater::Status::kOutputFull) {
-            co_await YieldToLoop{loop_.impl().io()};
+            co_await loop_.yield();  // long inflates give the worker's other users a turn
             if (cancelled_) {
               StringPool::local().give(std::move(encoded));
               throw core::Cancelled{};
@@ -455,14 +468,14 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
       }
       if (body.done()) break;
       if (c.rpos == c.rlen) c.rpos = c.rlen = 0;
-      const IoResult rd = co_await c.read_more(kMaxReadBuffer);
+      const net::IoResult rd = co_await c.read_more(kMaxReadBuffer);
       if (cancelled_) {
         StringPool::local().give(std::move(encoded));
         throw core::Cancelled{};
       }
       if (rd.ec) {
         const bool timed_out = c.deadline_expired();
-        if (rd.ec == asio::error::eof && !timed_out) {
+        if (net::is_eof(rd.ec) && !timed_out) {
           body.finish_on_eof();
           if (body.done() && body.error() == http::ParseError::kNone) break;
         }
@@ -470,7 +483,7 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
         if (timed_out) {
           set_failure(r, Outcome::kReadTimeout,
                       fmt::format("response body not complete within {}", timeout_text()));
-        } else if (rd.ec == asio::error::eof) {
+        } else if (net::is_eof(rd.ec)) {
           set_failure(r, Outcome::kIncomplete,
                       fmt::format("connection closed after {} body bytes", body.decoded_bytes()));
         } else {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "client/config.hpp"
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 #include "engine/class_picker.hpp"
 #include "engine/ramp.hpp"
 #include "engine/worker.hpp"
@@ -26,7 +26,7 @@ namespace loadgen::engine {
 struct EngineConfig {
   int threads = 1;
   client::ClientConfig client;
-  client::TlsOptions tls;
+  net::TlsOptions tls;
   std::uint64_t seed = 0;  // 0 = random
   std::size_t max_names = 1000;
   // Locust --stop-timeout: users being stopped finish their task first, up to this long.

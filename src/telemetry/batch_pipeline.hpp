@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 #include "core/log_sink.hpp"
 #include "core/task.hpp"
 #include "otel/env_config.hpp"
@@ -41,7 +41,7 @@ template <class Batch>
 using ExporterList = std::vector<std::unique_ptr<Exporter<Batch>>>;
 // Builds the exporters on the exporter thread (they may use its loop). Tests pass their own.
 template <class Batch>
-using ExporterFactoryOf = std::function<ExporterList<Batch>(client::EventLoop&)>;
+using ExporterFactoryOf = std::function<ExporterList<Batch>(net::EventLoop&)>;
 
 // Pipeline settings every signal has (from OTEL_BSP_* / OTEL_BLRP_* and the OTLP config).
 struct PipelineConfig {
@@ -98,7 +98,7 @@ class BatchPipeline {
   ExporterFactory factory_;
   core::RateLimitedWarning warn_;
 
-  std::unique_ptr<client::EventLoop> loop_;
+  std::unique_ptr<net::EventLoop> loop_;
   std::thread thread_;
   bool started_ = false;
   bool joined_ = false;
@@ -108,8 +108,8 @@ class BatchPipeline {
   std::deque<Item> queue_;
   std::vector<Item> drained_;
   std::vector<Batch> batch_buf_;
-  client::Sleeper drain_sleeper_;
-  client::Sleeper export_sleeper_;
+  net::Sleeper drain_sleeper_;
+  net::Sleeper export_sleeper_;
   bool exporting_ = false;
   bool stopping_ = false;       // set on the loop thread by shutdown()
   bool drain_done_ = false;     // the final drain happened

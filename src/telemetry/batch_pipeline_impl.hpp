@@ -45,7 +45,7 @@ template <class S>
 void BatchPipeline<S>::start() {
   if (started_) return;
   started_ = true;
-  loop_ = std::make_unique<client::EventLoop>(otlp_tls_options(config_.otlp, log_));
+  loop_ = std::make_unique<net::EventLoop>(otlp_tls_options(config_.otlp, log_));
   thread_ = std::thread([this] { thread_main(); });
 }
 
@@ -85,7 +85,7 @@ void BatchPipeline<S>::shutdown(std::chrono::milliseconds deadline) {
   }
   joined_ = true;
   const auto final_deadline = Clock::now() + deadline;
-  client::EventLoop* loop = loop_.get();
+  net::EventLoop* loop = loop_.get();
   loop->post([this, final_deadline, loop] {
     stopping_ = true;
     final_deadline_ = final_deadline;

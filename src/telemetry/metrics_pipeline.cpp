@@ -16,7 +16,7 @@
 
 namespace loadgen::telemetry {
 
-MetricExporters make_metric_exporters(const otel::MetricsConfig& config, client::EventLoop& loop,
+MetricExporters make_metric_exporters(const otel::MetricsConfig& config, net::EventLoop& loop,
                                       core::LogSink* log) {
   MetricExporters out;
   if (config.sdk_disabled) return out;
@@ -61,7 +61,7 @@ MetricsPipeline::~MetricsPipeline() { shutdown(config_.export_timeout); }
 core::Status MetricsPipeline::start() {
   if (started_) return core::Ok{};
   started_ = true;
-  loop_ = std::make_unique<client::EventLoop>(otlp_tls_options(config_.otlp, log_));
+  loop_ = std::make_unique<net::EventLoop>(otlp_tls_options(config_.otlp, log_));
   loop_ptr_ = loop_.get();  // stays valid: an abnormal end leaks the loop rather than free it
   thread_ = std::thread([this] { thread_main(); });
   const auto& kinds = config_.exporters.kinds;
@@ -176,7 +176,7 @@ void MetricsPipeline::shutdown(std::chrono::milliseconds deadline) {
   }
   joined_ = true;
   const auto final_deadline = Clock::now() + deadline;
-  client::EventLoop* loop = loop_.get();
+  net::EventLoop* loop = loop_.get();
   loop->post([this, final_deadline, loop] {
     stopping_ = true;
     final_deadline_ = final_deadline;

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 #include "core/log_sink.hpp"
 #include "core/result.hpp"
 #include "core/task.hpp"
@@ -31,7 +31,7 @@ using MetricExporters = ExporterList<otel::ResourceMetrics>;
 // kOtlp → OTLP (grpc, http/protobuf, http/json); kOtlpStdout / kOtlpFile → OTLP JSON lines;
 // kConsole → OTLP JSON lines on stderr; kPrometheus is the pipeline's /metrics server, not an
 // exporter.
-MetricExporters make_metric_exporters(const otel::MetricsConfig& config, client::EventLoop& loop,
+MetricExporters make_metric_exporters(const otel::MetricsConfig& config, net::EventLoop& loop,
                                       core::LogSink* log);
 
 class MetricsPipeline {
@@ -68,12 +68,12 @@ class MetricsPipeline {
   core::LogSink* log_;
   core::RateLimitedWarning warn_;
   std::vector<otel::ResourceMetrics> batch_;
-  std::unique_ptr<client::EventLoop> loop_;
-  client::EventLoop* loop_ptr_ = nullptr;  // for scrape() on the server's thread
+  std::unique_ptr<net::EventLoop> loop_;
+  net::EventLoop* loop_ptr_ = nullptr;  // for scrape() on the server's thread
   std::thread thread_;
   MetricExporters exporters_;
   std::unique_ptr<PrometheusServer> prometheus_;
-  client::Sleeper sleeper_;
+  net::Sleeper sleeper_;
   bool started_ = false;
   bool joined_ = false;
   bool stopping_ = false;  // loop thread

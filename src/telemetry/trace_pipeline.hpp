@@ -30,7 +30,7 @@ using ExporterFactory = ExporterFactoryOf<otel::ResourceSpans>;
 // The exporters config.exporters selects: kOtlp → OtlpGrpcSpanExporter for protocol grpc, else
 // OtlpHttpSpanExporter; kConsole → ConsoleSpanExporter(stderr), kOtlpStdout →
 // OtlpFileSpanExporter(stdout), kOtlpFile → OtlpFileSpanExporter(path); kPrometheus ignored.
-Exporters make_exporters(const otel::TracesConfig& config, client::EventLoop& loop,
+Exporters make_exporters(const otel::TracesConfig& config, net::EventLoop& loop,
                          core::LogSink* log);
 
 class TracePipeline : public BatchPipeline<TraceSignal> {
@@ -38,7 +38,7 @@ class TracePipeline : public BatchPipeline<TraceSignal> {
   TracePipeline(const otel::TracesConfig& config, otel::Resource resource,
                 otel::SpanSource& source, core::LogSink* log)
       : TracePipeline(config, std::move(resource), source, log,
-                      [config, log](client::EventLoop& loop) {
+                      [config, log](net::EventLoop& loop) {
                         return make_exporters(config, loop, log);
                       }) {}
   TracePipeline(const otel::TracesConfig& config, otel::Resource resource,

@@ -67,7 +67,7 @@ class SilentPeer {
 };
 
 // A free function, not a lambda: the frame must not refer to a closure that is gone.
-core::Task<void> cancel_after(client::EventLoop* loop, client::Sleeper* sleeper, SpanExporter* e,
+core::Task<void> cancel_after(net::EventLoop* loop, net::Sleeper* sleeper, SpanExporter* e,
                               milliseconds delay) {
   co_await loop->sleep(*sleeper, delay);
   e->cancel();
@@ -75,7 +75,7 @@ core::Task<void> cancel_after(client::EventLoop* loop, client::Sleeper* sleeper,
 
 class OtlpGrpcExporterTest : public ::testing::Test {
  protected:
-  client::EventLoop loop_;
+  net::EventLoop loop_;
   RecordingLog log_;
 };
 
@@ -120,7 +120,7 @@ TEST_F(OtlpGrpcExporterTest, CancelEndsAnRpcInFlightAndLaterExportsFail) {
   OtlpGrpcSpanExporter exporter(loop_, grpc_config(peer.port()), &log_, fast_retries(5));
   const auto batch = make_batch(1);
   ExportResult r;
-  client::Sleeper sleeper;
+  net::Sleeper sleeper;
   const auto t0 = Clock::now();
   auto body = [&]() -> core::Task<void> {
     r = co_await exporter.export_batch(batch, Clock::now() + milliseconds(20000));

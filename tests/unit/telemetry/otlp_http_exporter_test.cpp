@@ -75,7 +75,7 @@ void expect_protobuf_request(const ReceivedRequest& r, std::uint32_t n) {
 
 class OtlpHttpExporterTest : public ::testing::Test {
  protected:
-  client::EventLoop loop_;
+  net::EventLoop loop_;
   RecordingLog log_;
 };
 
@@ -129,7 +129,7 @@ void expect_json_request(const ReceivedRequest& r, std::uint32_t n) {
 
 TEST_F(OtlpHttpExporterTest, HttpJsonPlainAndGzip) {
   for (bool gzip : {false, true}) {
-    client::EventLoop loop;  // a stopped loop does not run again
+    net::EventLoop loop;  // a stopped loop does not run again
     TestServer server([](const ReceivedRequest&) {
       return http_reply(200, "{}", "Content-Type: application/json\r\n");
     });
@@ -167,7 +167,7 @@ TEST_F(OtlpHttpExporterTest, RetriesOn503HonouringRetryAfter) {
 
 TEST_F(OtlpHttpExporterTest, GivesUpAfterMaxRetriesWithExactlyNPlusOneAttempts) {
   for (int status : {429, 502, 503, 504}) {
-    client::EventLoop loop;  // a stopped loop does not run again
+    net::EventLoop loop;  // a stopped loop does not run again
     TestServer server([&](const ReceivedRequest&) { return http_reply(status, ""); });
     OtlpHttpSpanExporter exporter(
         loop, config_for(server, otel::OtlpProtocol::kHttpProtobuf, false), &log_,

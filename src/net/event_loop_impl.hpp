@@ -1,5 +1,5 @@
-// Private to the client module: the Asio side of EventLoop. Includes Asio; include it only
-// from client .cpp files.
+// Private to the net module: the Asio side of EventLoop. Includes Asio; include it only
+// from net .cpp files.
 #pragma once
 
 #include <asio/io_context.hpp>
@@ -14,11 +14,14 @@
 #include <unordered_map>
 #include <vector>
 
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 
-namespace loadgen::client {
+namespace loadgen::net {
 
 class Connection;
+
+// Applies `tls` to a fresh client context; returns what failed, or "" (tls.cpp).
+std::string configure_tls(asio::ssl::context& ctx, const TlsOptions& tls);
 
 // A connection with an operation in flight registers here; the loop's sweep closes those whose
 // deadline passed (cheaper than arming a timer per request; precision is kSweepInterval).
@@ -91,4 +94,4 @@ class LoopImpl {
   std::function<void(std::int64_t)> delay_observer_;
 };
 
-}  // namespace loadgen::client
+}  // namespace loadgen::net
