@@ -86,10 +86,9 @@ core::Result<std::uint16_t> Acceptor::listen(const std::string& host, std::uint1
     // Synchronous: listening happens once, at start-up (e.g. "localhost" for Prometheus).
     asio::io_context resolve_io;
     asio::ip::tcp::resolver resolver(resolve_io);
-    auto results = resolver.resolve(host, std::to_string(port),
-                                    asio::ip::tcp::resolver::passive |
-                                        asio::ip::tcp::resolver::numeric_service,
-                                    ec);
+    auto results = resolver.resolve(
+        host, std::to_string(port),
+        asio::ip::tcp::resolver::passive | asio::ip::tcp::resolver::numeric_service, ec);
     if (ec) {
       return core::make_error("listen_failed", fmt::format("{}: {}", where, ec.message()),
                               "use an address of this machine, e.g. 127.0.0.1");
@@ -105,7 +104,8 @@ core::Result<std::uint16_t> Acceptor::listen(const std::string& host, std::uint1
       return port_;
     }
   }
-  return core::make_error("listen_failed", fmt::format("{}: cannot listen: {}", where, last.message()),
+  return core::make_error("listen_failed",
+                          fmt::format("{}: cannot listen: {}", where, last.message()),
                           "choose another port, or 0 for a free one");
 }
 

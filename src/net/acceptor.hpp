@@ -34,8 +34,7 @@ class Acceptor {
   // Resolves `host` (a name such as localhost is resolved, its first address that binds is
   // used), binds `port` (0: a free one), listens and starts accepting. Returns the bound port;
   // the error (code "listen_failed") names host:port and the system's reason.
-  core::Result<std::uint16_t> listen(const std::string& host, std::uint16_t port,
-                                     Options options);
+  core::Result<std::uint16_t> listen(const std::string& host, std::uint16_t port, Options options);
   core::Result<std::uint16_t> listen(const std::string& host, std::uint16_t port) {
     return listen(host, port, Options{});
   }

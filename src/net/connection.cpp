@@ -192,7 +192,8 @@ core::Task<ConnectResult> Connection::connect(std::int64_t deadline) {
       continue;
     }
     auto res = co_await await_op([&](auto handler) {
-      impl_->sock.async_connect(ep, [handler](const asio::error_code& e) mutable { handler(e, 0); });
+      impl_->sock.async_connect(ep,
+                                [handler](const asio::error_code& e) mutable { handler(e, 0); });
     });
     if (!res.ec) {
       connected = true;
@@ -223,7 +224,8 @@ core::Task<ConnectResult> Connection::connect(std::int64_t deadline) {
   impl_->sock.non_blocking(true, ec);
 
   if (tls_) {
-    impl_->ssl = std::make_unique<asio::ssl::stream<TcpSocket&>>(impl_->sock, impl_->loop.tls_context());
+    impl_->ssl =
+        std::make_unique<asio::ssl::stream<TcpSocket&>>(impl_->sock, impl_->loop.tls_context());
     if (asio::ip::make_address(host_, ec); ec) {
       // SNI (RFC 6066 §3) only for names, never for IP literals.
       SSL_ctrl(impl_->ssl->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
@@ -234,7 +236,7 @@ core::Task<ConnectResult> Connection::connect(std::int64_t deadline) {
     }
     auto res = co_await await_op([&](auto handler) {
       impl_->ssl->async_handshake(asio::ssl::stream_base::client,
-                            [handler](const asio::error_code& e) mutable { handler(e, 0); });
+                                  [handler](const asio::error_code& e) mutable { handler(e, 0); });
     });
     if (res.ec) {
       const bool timed_out = impl_->expired;
@@ -321,11 +323,13 @@ core::Task<IoResult> Connection::read_more(std::size_t max_size) {
   const std::size_t room = rbuf.size() - rlen;
   IoResult r;
   if (impl_->ssl) {
-    r = co_await await_op(
-        [&](auto handler) { impl_->ssl->async_read_some(asio::buffer(p, room), std::move(handler)); });
+    r = co_await await_op([&](auto handler) {
+      impl_->ssl->async_read_some(asio::buffer(p, room), std::move(handler));
+    });
   } else {
-    r = co_await await_op(
-        [&](auto handler) { impl_->sock.async_read_some(asio::buffer(p, room), std::move(handler)); });
+    r = co_await await_op([&](auto handler) {
+      impl_->sock.async_read_some(asio::buffer(p, room), std::move(handler));
+    });
   }
   rlen += r.n;
   co_return r;

@@ -2,11 +2,10 @@
 
 #include <asio/post.hpp>
 #include <asio/ssl/context.hpp>
-
 #include <string_view>
 
-#include "net/event_loop_impl.hpp"
 #include "core/clock.hpp"
+#include "net/event_loop_impl.hpp"
 
 namespace loadgen::net {
 
@@ -147,7 +146,10 @@ void LoopImpl::link(DeadlineHook& h) {
 }
 
 void LoopImpl::unlink(DeadlineHook& h) {
-  if (h.prev) h.prev->next = h.next; else if (hooks_ == &h) hooks_ = h.next;
+  if (h.prev)
+    h.prev->next = h.next;
+  else if (hooks_ == &h)
+    hooks_ = h.next;
   if (h.next) h.next->prev = h.prev;
   h.prev = h.next = nullptr;
 }
@@ -157,7 +159,8 @@ void LoopImpl::arm_sweep() {
   sweep_timer_.expires_after(std::chrono::nanoseconds(kSweepIntervalNs));
   sweep_timer_.async_wait([this](const asio::error_code& ec) {
     if (ec == asio::error::operation_aborted) return;
-    if (delay_observer_) delay_observer_(std::max<std::int64_t>(0, core::mono_ns() - sweep_due_ns_));
+    if (delay_observer_)
+      delay_observer_(std::max<std::int64_t>(0, core::mono_ns() - sweep_due_ns_));
     sweep();
     arm_sweep();
   });

@@ -43,7 +43,8 @@ class EventLoop {
   // Thread-safe: runs fn on the loop's thread.
   void post(std::function<void()> fn);
 
-  // co_await loop.sleep(s, d): resumes after d, or earlier on wake(s). Returns true when woken early.
+  // co_await loop.sleep(s, d): resumes after d, or earlier on wake(s). Returns true when woken
+  // early.
   struct SleepAwaiter {
     EventLoop* loop;
     Sleeper* sleeper;

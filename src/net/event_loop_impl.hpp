@@ -6,7 +6,6 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/context.hpp>
 #include <asio/steady_timer.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -82,7 +81,8 @@ class LoopImpl {
   std::vector<Sleeper*> sleepers_;
   std::vector<std::coroutine_handle<>> ready_;  // reused by on_timer
   asio::steady_timer sweep_timer_;
-  std::int64_t sweep_due_ns_ = 0;  // when the sweep timer should fire: its lateness is the loop's delay
+  std::int64_t sweep_due_ns_ =
+      0;  // when the sweep timer should fire: its lateness is the loop's delay
   DeadlineHook* hooks_ = nullptr;
   std::optional<asio::ssl::context> ssl_;
   asio::ip::tcp::resolver resolver_;

@@ -14,8 +14,7 @@ std::string configure_tls(asio::ssl::context& ctx, const TlsOptions& tls) {
                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                   asio::ssl::context::no_tlsv1_1);
   std::string error;
-  auto note = [&error](std::string_view what, const std::string& path,
-                       const asio::error_code& ec) {
+  auto note = [&error](std::string_view what, const std::string& path, const asio::error_code& ec) {
     if (!ec || !error.empty()) return;
     error = fmt::format("{} {}: {}", what, path, ec.message());
   };

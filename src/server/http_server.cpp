@@ -18,8 +18,8 @@ namespace loadgen::server {
 
 namespace {
 
-constexpr std::size_t kMaxDrain = 4 * 1024 * 1024;           // lingering close: bytes
-constexpr std::int64_t kLingerNs = 2'000'000'000;            // lingering close: time
+constexpr std::size_t kMaxDrain = 4 * 1024 * 1024;  // lingering close: bytes
+constexpr std::int64_t kLingerNs = 2'000'000'000;   // lingering close: time
 constexpr std::size_t kMaxBodyChunk = net::Connection::kReadChunk;
 
 Response default_error(int status, std::string_view reason) {

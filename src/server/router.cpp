@@ -23,7 +23,8 @@ Response Router::route(const Request& req) const {
   // The best match for the path: an exact route, else the longest prefix; then its methods.
   const Route* best = nullptr;
   for (const Route& r : routes_) {
-    const bool hit = r.prefix ? req.path.compare(0, r.path.size(), r.path) == 0 : req.path == r.path;
+    const bool hit =
+        r.prefix ? req.path.compare(0, r.path.size(), r.path) == 0 : req.path == r.path;
     if (!hit) continue;
     if (best == nullptr || (!r.prefix && best->prefix) ||
         (r.prefix == best->prefix && r.path.size() > best->path.size())) {

@@ -98,7 +98,8 @@ std::string field_of(std::string_view response, std::string_view name) {
   while (pos != std::string_view::npos) {
     const std::size_t start = pos + 2;
     const std::size_t end = head.find("\r\n", start);
-    const std::string_view line = head.substr(start, end == std::string_view::npos ? head.npos : end - start);
+    const std::string_view line =
+        head.substr(start, end == std::string_view::npos ? head.npos : end - start);
     const std::size_t colon = line.find(':');
     if (colon != std::string_view::npos && colon == name.size() &&
         std::equal(name.begin(), name.end(), line.begin(),

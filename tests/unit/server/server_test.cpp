@@ -18,9 +18,9 @@ namespace loadgen::server {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::field_of;
 using testing::RawClient;
 using testing::status_of;
-using testing::field_of;
 
 Response text(std::string body) {
   Response r;
