@@ -34,6 +34,7 @@ Response default_error(int status, std::string_view reason) {
 struct Session {
   std::unique_ptr<net::Connection> conn;
   net::Sleeper sleeper;
+  std::string out;  // the response being written; its capacity is reused
   std::list<Session*>::iterator self;
 };
 
@@ -62,7 +63,7 @@ struct HttpServer::State {
 
 void HttpServer::State::accept(std::unique_ptr<net::Connection> conn) {
   if (stopping || sessions.size() >= options.limits.max_connections) return;  // closes it
-  auto* s = new Session{std::move(conn), {}, {}};
+  auto* s = new Session{std::move(conn), {}, {}, {}};
   s->self = sessions.insert(sessions.end(), s);
   core::spawn(serve(*s), [this, s](std::exception_ptr) { finished(s); });
 }
@@ -175,8 +176,8 @@ core::Task<void> HttpServer::State::serve(Session& s) {
 core::Task<bool> HttpServer::State::respond(Session& s, Response resp, bool keep_alive,
                                             bool head_only) {
   net::Connection& c = *s.conn;
-  std::string out;
-  out.reserve(128 + resp.body.size());
+  std::string& out = s.out;
+  out.clear();
   out += "HTTP/1.1 ";
   out += std::to_string(resp.status);
   out += ' ';
