@@ -89,8 +89,12 @@ class HttpClient {
   void close_connections();
 
  private:
-  struct Attempt;
+  struct Attempt;      // client/exchange.hpp
+  struct BodyFraming;  // client/exchange.hpp
+  // One request and its response on one connection (http_client.cpp); the body stage is
+  // read_body (http_client_body.cpp).
   core::Task<void> exchange(Attempt& a);
+  core::Task<void> read_body(net::Connection& c, Attempt& a, BodyFraming head);
   void serialize(Attempt& a);
   void report_attempt(const Attempt& a, const Response& r, std::string_view name, bool named,
                       std::int64_t start_wall_ns, std::int64_t start_mono_ns, int hops);
