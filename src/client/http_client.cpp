@@ -3,16 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <asio/post.hpp>
 #include <coroutine>
 #include <memory>
 #include <new>
 #include <optional>
 #include <vector>
 
-#include "client/connection.hpp"
-#include "client/content_decoding.hpp"
-#include "client/event_loop.hpp"
+#include "client/exchange.hpp"
 #include "client/request_observer.hpp"
 #include "client/string_pool.hpp"
 #include "core/base64.hpp"
@@ -20,16 +17,18 @@
 #include "core/clock.hpp"
 #include "core/strings.hpp"
 #include "http/response_parser.hpp"
+#include "net/connection.hpp"
+#include "net/event_loop.hpp"
 #include "otel/baggage.hpp"
 #include "otel/ids.hpp"
 #include "otel/trace_context.hpp"
 
 namespace loadgen::client {
 
-namespace {
+using net::Connection;
+using net::EventLoop;
 
-constexpr std::size_t kMaxHead = 64 * 1024;  // RFC 9112 leaves it to us; Locust/nginx use less
-constexpr std::size_t kMaxReadBuffer = kMaxHead + 1024;
+namespace {
 
 using core::iequals;
 
@@ -37,26 +36,8 @@ bool is_redirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
-std::string format_duration(std::chrono::nanoseconds d) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
-  if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
-  return fmt::format("{}ms", ms);
-}
-
 }  // namespace
 
-struct HttpClient::Attempt {
-  http::Method method;
-  const http::Url* url;
-  std::string_view target;
-  std::string_view body;
-  bool json;
-  std::span<const http::Header> user_headers;
-  bool keep_body;  // RequestOptions::response_body == kKeep
-  Response* resp;
-  std::string location;  // Location of a redirect response
-  std::string wbuf;      // serialized request
-};
 
 HttpClient::HttpClient(EventLoop& loop, const ClientConfig& config, RequestObserver* observer)
     : loop_(loop), config_(config), observer_(observer) {}
@@ -82,11 +63,11 @@ Connection& HttpClient::connection_for(const std::string& scheme, const std::str
   if (b.host == host && b.port == port && b.scheme == scheme) {
     static_assert(sizeof(Connection) <= kConnectionSize, "raise HttpClient::kConnectionSize");
     static_assert(alignof(Connection) <= 16);
-    if (!primary_) primary_ = new (primary_storage_) Connection(loop_.impl(), scheme, host, port);
+    if (!primary_) primary_ = new (primary_storage_) Connection(loop_, scheme, host, port);
     return *primary_;
   }
   if (!secondary_ || !secondary_->matches(scheme, host, port)) {
-    secondary_ = std::make_unique<Connection>(loop_.impl(), scheme, host, port);
+    secondary_ = std::make_unique<net::Connection>(loop_, scheme, host, port);
   }
   return *secondary_;
 }
@@ -207,48 +188,26 @@ void HttpClient::serialize(Attempt& a) {
 
 namespace {
 
-// Resumes the awaiting coroutine from the loop, after the handlers already queued: long work
-// (inflating a large body) gives the worker's other users, timers and collections a turn.
-struct YieldToLoop {
-  asio::io_context& io;
-  bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> h) {
-    asio::post(io, [h] { h.resume(); });
+// How a failed connect counts: the client's outcome for each of net's connect statuses.
+Outcome connect_outcome(net::ConnectStatus s) {
+  switch (s) {
+    case net::ConnectStatus::kOk:
+      return Outcome::kOk;
+    case net::ConnectStatus::kCancelled:
+      return Outcome::kCancelled;
+    case net::ConnectStatus::kResolve:
+      return Outcome::kResolve;
+    case net::ConnectStatus::kTimeout:
+      return Outcome::kConnectTimeout;
+    case net::ConnectStatus::kRefused:
+      return Outcome::kConnectRefused;
+    case net::ConnectStatus::kFailed:
+      return Outcome::kConnect;
+    case net::ConnectStatus::kTls:
+      return Outcome::kTls;
   }
-  void await_resume() const noexcept {}
-};
-
-// The most a decoder produces between two turns of the loop (zlib inflates ~1 GB/s: ~0.25 ms).
-constexpr std::size_t kDecodeSlice = 256 * 1024;
-
-// A content decoder for one exchange, from a small per-thread pool: an exchange may yield in
-// the middle of its body, so decoders are never shared between exchanges.
-class InflaterLease {
- public:
-  InflaterLease() {
-    auto& p = pool();
-    if (p.empty()) {
-      inf_ = std::make_unique<BodyInflater>();
-    } else {
-      inf_ = std::move(p.back());
-      p.pop_back();
-    }
-  }
-  ~InflaterLease() {
-    auto& p = pool();
-    if (p.size() < 16) p.push_back(std::move(inf_));
-  }
-  InflaterLease(const InflaterLease&) = delete;
-  InflaterLease& operator=(const InflaterLease&) = delete;
-  BodyInflater& get() { return *inf_; }
-
- private:
-  static std::vector<std::unique_ptr<BodyInflater>>& pool() {
-    thread_local std::vector<std::unique_ptr<BodyInflater>> p;
-    return p;
-  }
-  std::unique_ptr<BodyInflater> inf_;
-};
+  return Outcome::kConnect;
+}
 
 // Clears the connection's exchange deadline on every way out of exchange().
 struct DeadlineGuard {
@@ -273,17 +232,18 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
   for (int round = 0;; ++round) {
     const bool reused = c.is_open();
     if (!reused) {
-      ConnectResult cr = co_await c.connect(core::mono_ns() + config_.connect_timeout.count());
+      net::ConnectResult cr =
+          co_await c.connect(core::mono_ns() + config_.connect_timeout.count());
       if (cancelled_) throw core::Cancelled{};
-      if (cr.outcome != Outcome::kOk) {
-        set_failure(r, cr.outcome, cr.detail);
+      if (cr.status != net::ConnectStatus::kOk) {
+        set_failure(r, connect_outcome(cr.status), cr.detail);
         co_return;
       }
     }
     if (deadline == 0) deadline = core::mono_ns() + config_.timeout.count();
     c.arm_deadline(deadline);
     c.count_use();
-    const IoResult w = co_await c.write_all(a.wbuf);
+    const net::IoResult w = co_await c.write_all(a.wbuf);
     if (cancelled_) throw core::Cancelled{};
     if (w.ec) {
       const bool timed_out = c.deadline_expired();
@@ -322,7 +282,7 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
           co_return;
         }
       }
-      const IoResult rd = co_await c.read_more(kMaxReadBuffer);
+      const net::IoResult rd = co_await c.read_more(kMaxReadBuffer);
       if (cancelled_) throw core::Cancelled{};
       if (rd.ec) {
         const bool timed_out = c.deadline_expired();
@@ -330,15 +290,15 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
         if (timed_out) {
           set_failure(r, Outcome::kReadTimeout,
                       fmt::format("no response within {}", timeout_text()));
-        } else if (rd.ec == asio::error::message_size) {
+        } else if (net::is_message_size(rd.ec)) {
           set_failure(r, Outcome::kMalformed, http::to_string(http::ParseError::kHeadTooLarge));
         } else if (!got_any && reused && round == 0) {
           retry = true;  // closed by the server while idle: retry once on a new connection
         } else if (!got_any) {
           set_failure(r, Outcome::kReset,
-                      rd.ec == asio::error::eof ? "connection closed before any response byte"
+                      net::is_eof(rd.ec) ? "connection closed before any response byte"
                                                 : rd.ec.message());
-        } else if (rd.ec == asio::error::eof) {
+        } else if (net::is_eof(rd.ec)) {
           set_failure(r, Outcome::kIncomplete, "connection closed inside the response head");
         } else {
           set_failure(r, Outcome::kReset, rd.ec.message());
@@ -368,136 +328,8 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
     } else {
       r.outcome_ = Outcome::kOk;
     }
-    const bool keep_alive = head.keep_alive;
-    const bool keep = a.keep_body;
-    const std::size_t cap = config_.max_body_size;
-    auto too_large = [&](std::string_view what) {
-      c.close();
-      r.body_.clear();
-      set_failure(r, Outcome::kBodyTooLarge,
-                  fmt::format("{} beyond --max-body-size ({} bytes)", what, cap));
-    };
-    if (keep && coding == Coding::kIdentity && head.body_mode == http::BodyMode::kLength &&
-        head.content_length > cap) {
-      // Known up front (RFC 9110 §8.6): fail without downloading it.
-      too_large(fmt::format("Content-Length {}", head.content_length));
-      co_return;
-    }
-
-    // Body (RFC 9112 §6, §7.1), decoded (RFC 9110 §8.4) as it arrives: transfer-decoded bytes
-    // go to the kept body, nowhere (discard), or through the content decoder in slices.
-    const bool coded = coding != Coding::kIdentity;
-    thread_local std::string scratch;  // discarded decoded output, one slice at a time
-    bool decodable = true;
-    BodyInflater::Status zst = BodyInflater::Status::kNeedInput;
-    std::string encoded;
-    std::optional<InflaterLease> lease;
-    if (coded) {
-      encoded = StringPool::local().take();
-      lease.emplace();
-      decodable = lease->get().start(coding);
-    }
-    std::string* sink = coded ? &encoded : keep ? &r.body_ : nullptr;
-    http::BodyDecoder body;
-    body.start(head.body_mode, head.content_length);
-    bool failed = false;
-    for (;;) {
-      if (c.rlen > c.rpos) c.rpos += body.feed(c.rbuf.data() + c.rpos, c.rlen - c.rpos, sink);
-      if (body.error() != http::ParseError::kNone) {
-        c.close();
-        set_failure(r, Outcome::kMalformed, http::to_string(body.error()));
-        failed = true;
-        break;
-      }
-      if (!coded && keep && r.body_.size() > cap) {
-        too_large("body");
-        failed = true;
-        break;
-      }
-      if (coded && !encoded.empty()) {
-        if (!decodable || zst == BodyInflater::Status::kEnd) {
-          encoded.clear();  // undecodable (reported at the end), or bytes after the stream's end
-        }
-        std::string_view in = encoded;
-        while (!in.empty()) {
-          std::string& out = keep ? r.body_ : scratch;
-          if (!keep) scratch.clear();
-          // One byte over the cap tells "exactly the cap" from "more".
-          const std::uint64_t done = lease->get().total_out();
-          const std::size_t room = done > cap ? 0 : static_cast<std::size_t>(cap - done);
-          zst = lease->get().run(in, out, std::min(kDecodeSlice, room + 1));
-          if (zst == BodyInflater::Status::kError || zst == BodyInflater::Status::kEnd) break;
-          if (lease->get().total_out() > cap) break;
-          if (zst == BodyInflater::Status::kOutputFull) {
-            co_await YieldToLoop{loop_.impl().io()};
-            if (cancelled_) {
-              StringPool::local().give(std::move(encoded));
-              throw core::Cancelled{};
-            }
-            if (c.deadline_expired()) break;
-          }
-        }
-        encoded.clear();
-        if (!keep) scratch.clear();
-        if (zst == BodyInflater::Status::kError) decodable = false;
-        if (lease->get().total_out() > cap) {
-          too_large("decoded body");
-          failed = true;
-          break;
-        }
-        if (c.deadline_expired()) {
-          c.close();
-          set_failure(r, Outcome::kReadTimeout,
-                      fmt::format("response body not decoded within {}", timeout_text()));
-          failed = true;
-          break;
-        }
-      }
-      if (body.done()) break;
-      if (c.rpos == c.rlen) c.rpos = c.rlen = 0;
-      const IoResult rd = co_await c.read_more(kMaxReadBuffer);
-      if (cancelled_) {
-        StringPool::local().give(std::move(encoded));
-        throw core::Cancelled{};
-      }
-      if (rd.ec) {
-        const bool timed_out = c.deadline_expired();
-        if (rd.ec == asio::error::eof && !timed_out) {
-          body.finish_on_eof();
-          if (body.done() && body.error() == http::ParseError::kNone) break;
-        }
-        c.close();
-        if (timed_out) {
-          set_failure(r, Outcome::kReadTimeout,
-                      fmt::format("response body not complete within {}", timeout_text()));
-        } else if (rd.ec == asio::error::eof) {
-          set_failure(r, Outcome::kIncomplete,
-                      fmt::format("connection closed after {} body bytes", body.decoded_bytes()));
-        } else {
-          set_failure(r, Outcome::kReset, rd.ec.message());
-        }
-        failed = true;
-        break;
-      }
-    }
-    if (coded) StringPool::local().give(std::move(encoded));
-    if (failed) {
-      if (keep) r.body_.clear();
-      co_return;
-    }
-    if (!keep_alive || c.rpos != c.rlen) {
-      c.close();
-    } else {
-      c.rpos = c.rlen = 0;
-      c.release_buffer();
-    }
-    // An empty body needs no decoding (e.g. a 304, or HEAD, with Content-Encoding: gzip).
-    if (coded && body.decoded_bytes() != 0 && (!decodable || zst != BodyInflater::Status::kEnd)) {
-      r.body_.clear();
-      set_failure(r, Outcome::kMalformed, "cannot decode the Content-Encoding of the body");
-      co_return;
-    }
-    r.bytes_ = coded ? lease->get().total_out() : body.decoded_bytes();
+    co_await read_body(c, a,
+                       BodyFraming{coding, head.body_mode, head.content_length, head.keep_alive});
     co_return;
   }
 }

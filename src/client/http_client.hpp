@@ -23,10 +23,13 @@
 #include "http/method.hpp"
 #include "http/request_writer.hpp"
 
-namespace loadgen::client {
-
+namespace loadgen::net {
 class EventLoop;
 class Connection;
+}  // namespace loadgen::net
+
+namespace loadgen::client {
+
 class RequestObserver;
 
 // What happens to the response body. kKeep: Response::text() holds it, up to
@@ -48,7 +51,7 @@ struct RequestOptions {
 
 class HttpClient {
  public:
-  HttpClient(EventLoop& loop, const ClientConfig& config, RequestObserver* observer);
+  HttpClient(net::EventLoop& loop, const ClientConfig& config, RequestObserver* observer);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -86,27 +89,30 @@ class HttpClient {
   void close_connections();
 
  private:
-  struct Attempt;
+  struct Attempt;      // client/exchange.hpp
+  struct BodyFraming;  // client/exchange.hpp
+  // One request and its response on one connection (http_client.cpp); the body stage is
+  // read_body (http_client_body.cpp).
   core::Task<void> exchange(Attempt& a);
+  core::Task<void> read_body(net::Connection& c, Attempt& a, BodyFraming head);
   void serialize(Attempt& a);
   void report_attempt(const Attempt& a, const Response& r, std::string_view name, bool named,
                       std::int64_t start_wall_ns, std::int64_t start_mono_ns, int hops);
   static void set_failure(Response& r, Outcome o, std::string_view detail);
-  Connection& connection_for(const std::string& scheme, const std::string& host,
+  net::Connection& connection_for(const std::string& scheme, const std::string& host,
                              std::uint16_t port);
 
-  EventLoop& loop_;
+  net::EventLoop& loop_;
   const ClientConfig& config_;
   RequestObserver* observer_;
   RequestTrace* trace_ = nullptr;
   CookieJar cookies_;
   // The base host's connection lives inside the client (placement-new in http_client.cpp;
-  // size checked there), so a user's long-lived state is one allocation and Asio stays out of
-  // this header.
+  // size checked there); its socket (net's ConnectionImpl) is one more allocation.
   static constexpr std::size_t kConnectionSize = 256;
-  Connection* primary_ = nullptr;
+  net::Connection* primary_ = nullptr;
   alignas(16) std::byte primary_storage_[kConnectionSize];
-  std::unique_ptr<Connection> secondary_;  // the latest other origin (redirects, absolute URLs)
+  std::unique_ptr<net::Connection> secondary_;  // the latest other origin (redirects, absolute URLs)
   bool cancelled_ = false;
 };
 

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "client/config.hpp"
-#include "client/event_loop.hpp"
 #include "engine/run_state.hpp"
+#include "net/event_loop.hpp"
 #include "engine/worker.hpp"
 #include "flags/ofrep_config.hpp"
 #include "otel/log_source.hpp"
@@ -27,7 +27,7 @@ namespace loadgen::engine {
 struct EngineConfig {
   int threads = 1;
   client::ClientConfig client;
-  client::TlsOptions tls;
+  net::TlsOptions tls;
   std::uint64_t seed = 0;  // 0 = random
   std::size_t max_names = 1000;
   // Locust --stop-timeout: users being stopped finish their task first, up to this long.

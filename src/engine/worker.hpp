@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "client/config.hpp"
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 #include "client/request_observer.hpp"
 #include "engine/request_metrics.hpp"
 #include "core/log_sink.hpp"
@@ -43,7 +43,7 @@ struct WorkerReport {
 
 struct WorkerConfig {
   const client::ClientConfig* client = nullptr;
-  client::TlsOptions tls;
+  net::TlsOptions tls;
   std::size_t max_names = 1000;
   const flags::OfrepConfig* flags = nullptr;  // null: every flag has its default
   core::LogSink* log = nullptr;
@@ -159,7 +159,7 @@ class Worker final : public client::RequestObserver,
   int index_;
   WorkerConfig cfg_;
   FlagRequests flag_requests_{*this};
-  client::EventLoop loop_;
+  net::EventLoop loop_;
   std::thread thread_;
   stats::Shard shard_;
   ExceptionCounts exceptions_;
@@ -185,7 +185,7 @@ class Worker final : public client::RequestObserver,
     std::int64_t pushed_ns = 0;
   };
   std::vector<FailureTally> failure_tally_;
-  client::Sleeper watch_sleeper_;
+  net::Sleeper watch_sleeper_;
   core::Rng watch_rng_;  // trace and span ids of the flag polls (seeded in the ctor)
   bool watch_stop_ = false;
   std::atomic<int> watchers_{0};

@@ -8,7 +8,7 @@
 #include <utility>
 #include <variant>
 
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 #include "client/http_client.hpp"
 #include "client/propagation.hpp"
 #include "client/request_observer.hpp"
@@ -99,7 +99,7 @@ struct OfrepFlagSource::Entry {
   std::string message;  // the warning text for result's error, without the default
 };
 
-OfrepFlagSource::OfrepFlagSource(client::EventLoop& loop, const OfrepConfig& cfg,
+OfrepFlagSource::OfrepFlagSource(net::EventLoop& loop, const OfrepConfig& cfg,
                                  core::LogSink* log, client::RequestObserver* observer,
                                  core::RateLimitedWarning* shared_warnings)
     : loop_(loop),

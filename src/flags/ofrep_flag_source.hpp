@@ -21,8 +21,11 @@
 #include "flags/ofrep_protocol.hpp"
 #include "scenario/flag_source.hpp"
 
-namespace loadgen::client {
+namespace loadgen::net {
 class EventLoop;
+}  // namespace loadgen::net
+
+namespace loadgen::client {
 class RequestObserver;
 }  // namespace loadgen::client
 
@@ -34,7 +37,7 @@ class OfrepFlagSource final : public scenario::FlagSource {
   // recorded in the load stats (the demo's Locust did not count them either).
   // `shared_warnings` (optional) rate-limits warnings across every worker's source, so a dead
   // flagd prints one line per interval for the whole process; null: this source's own limiter.
-  OfrepFlagSource(client::EventLoop& loop, const OfrepConfig& cfg, core::LogSink* log,
+  OfrepFlagSource(net::EventLoop& loop, const OfrepConfig& cfg, core::LogSink* log,
                   client::RequestObserver* observer,
                   core::RateLimitedWarning* shared_warnings = nullptr);
   ~OfrepFlagSource();
@@ -76,7 +79,7 @@ class OfrepFlagSource final : public scenario::FlagSource {
   bool settle(const Entry& e, bool from_cache, bool value_usable, std::string_view wanted,
               const OfrepValue& default_value);
 
-  client::EventLoop& loop_;
+  net::EventLoop& loop_;
   OfrepConfig cfg_;
   client::ClientConfig client_cfg_;
   std::string base_error_;  // why the flagd address is unusable; empty when it is fine

@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 #include "client/http_client.hpp"
 #include "client/propagation.hpp"
 #include "core/log_sink.hpp"
@@ -171,7 +171,7 @@ class User {
 
   // ---- engine side ----
   struct Runtime {
-    client::EventLoop* loop;
+    net::EventLoop* loop;
     const client::ClientConfig* client_config;
     client::RequestObserver* observer;
     UserEvents* events;
@@ -211,13 +211,13 @@ class User {
   };
   void settle_unwound_spans(Unwind how, const std::exception* e = nullptr);
 
-  client::EventLoop* loop_ = nullptr;
+  net::EventLoop* loop_ = nullptr;
   UserEvents* events_ = nullptr;
   FlagSource* flags_ = nullptr;
   const UserClass* class_ = nullptr;
   std::optional<client::HttpClient> client_;
   core::Rng rng_;
-  client::Sleeper sleeper_;
+  net::Sleeper sleeper_;
   std::uint64_t id_ = 0;
   std::int64_t last_wait_end_ns_ = 0;
   std::int64_t start_delay_ns_ = 0;

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 #include "core/log_sink.hpp"
 #include "core/task.hpp"
 #include "core/version.hpp"
@@ -96,8 +96,8 @@ class BatchPipeline : private ExporterThread<typename S::Batch> {
   std::deque<Item> queue_;
   std::vector<Item> drained_;
   std::vector<Batch> batch_buf_;
-  client::Sleeper drain_sleeper_;
-  client::Sleeper export_sleeper_;
+  net::Sleeper drain_sleeper_;
+  net::Sleeper export_sleeper_;
   bool drain_done_ = false;     // the final drain happened
   bool flush_partial_ = false;  // schedule_delay passed (or the end): export a partial batch too
 

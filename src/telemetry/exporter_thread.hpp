@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 #include "core/log_sink.hpp"
 #include "core/task.hpp"
 #include "otel/env_config.hpp"
@@ -28,7 +28,7 @@ template <class Batch>
 using ExporterList = std::vector<std::unique_ptr<Exporter<Batch>>>;
 // Builds the exporters on the exporter thread (they may use its loop). Tests pass their own.
 template <class Batch>
-using ExporterFactoryOf = std::function<ExporterList<Batch>(client::EventLoop&)>;
+using ExporterFactoryOf = std::function<ExporterList<Batch>(net::EventLoop&)>;
 
 template <class Batch>
 class ExporterThread {
@@ -66,9 +66,9 @@ class ExporterThread {
       const std::function<void(Exporter<Batch>&, const ExportResult&)>& each);
 
   bool started() const { return started_; }
-  client::EventLoop& loop() { return *loop_ptr_; }
+  net::EventLoop& loop() { return *loop_ptr_; }
   // Valid from start_thread() on (an abnormal end leaks the loop rather than free it).
-  client::EventLoop* loop_ptr() const { return loop_ptr_; }
+  net::EventLoop* loop_ptr() const { return loop_ptr_; }
   bool stopping() const { return stopping_; }                           // exporter thread
   Clock::time_point final_deadline() const { return final_deadline_; }  // exporter thread
 
@@ -80,8 +80,8 @@ class ExporterThread {
   std::string_view name_;
   otel::OtlpExporterConfig otlp_;
   ExporterFactory factory_;
-  std::unique_ptr<client::EventLoop> loop_;
-  client::EventLoop* loop_ptr_ = nullptr;
+  std::unique_ptr<net::EventLoop> loop_;
+  net::EventLoop* loop_ptr_ = nullptr;
   std::thread thread_;
   bool started_ = false;
   bool joined_ = false;

@@ -22,7 +22,7 @@ template <class Batch>
 bool ExporterThread<Batch>::start_thread() {
   if (started_) return false;
   started_ = true;
-  loop_ = std::make_unique<client::EventLoop>(otlp_tls_options(otlp_, log_));
+  loop_ = std::make_unique<net::EventLoop>(otlp_tls_options(otlp_, log_));
   loop_ptr_ = loop_.get();
   thread_ = std::thread([this] { thread_main(); });
   return true;
@@ -69,7 +69,7 @@ void ExporterThread<Batch>::stop_thread(std::chrono::milliseconds deadline) {
   }
   joined_ = true;
   const auto final_deadline = Clock::now() + deadline;
-  client::EventLoop* loop = loop_ptr_;
+  net::EventLoop* loop = loop_ptr_;
   loop->post([this, final_deadline] {
     stopping_ = true;
     final_deadline_ = final_deadline;

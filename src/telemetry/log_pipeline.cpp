@@ -27,7 +27,7 @@ otel::ResourceLogs LogSignal::make_batch(otel::Resource resource,
   return rl;
 }
 
-LogExporters make_log_exporters(const otel::LogsConfig& config, client::EventLoop& loop,
+LogExporters make_log_exporters(const otel::LogsConfig& config, net::EventLoop& loop,
                                 core::LogSink* log) {
   LogExporters out;
   if (config.sdk_disabled) return out;

@@ -30,7 +30,7 @@ using LogExporters = ExporterList<otel::ResourceLogs>;
 
 // kOtlp → OTLP (grpc, http/protobuf or http/json), kConsole → ConsoleLogExporter(stderr),
 // kOtlpStdout → OTLP JSON lines on stdout, kOtlpFile → OTLP JSON lines appended to the path.
-LogExporters make_log_exporters(const otel::LogsConfig& config, client::EventLoop& loop,
+LogExporters make_log_exporters(const otel::LogsConfig& config, net::EventLoop& loop,
                                 core::LogSink* log);
 
 class LogPipeline : public BatchPipeline<LogSignal> {
@@ -38,7 +38,7 @@ class LogPipeline : public BatchPipeline<LogSignal> {
   LogPipeline(const otel::LogsConfig& config, otel::Resource resource, otel::LogSource& source,
               core::LogSink* log)
       : BatchPipeline<LogSignal>(PipelineConfig{config.batch, config.otlp}, std::move(resource),
-                                 source, log, [config, log](client::EventLoop& loop) {
+                                 source, log, [config, log](net::EventLoop& loop) {
                                    return make_log_exporters(config, loop, log);
                                  }) {}
 };

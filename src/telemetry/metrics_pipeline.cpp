@@ -18,7 +18,7 @@ namespace loadgen::telemetry {
 
 template class ExporterThread<otel::ResourceMetrics>;
 
-MetricExporters make_metric_exporters(const otel::MetricsConfig& config, client::EventLoop& loop,
+MetricExporters make_metric_exporters(const otel::MetricsConfig& config, net::EventLoop& loop,
                                       core::LogSink* log) {
   MetricExporters out;
   if (config.sdk_disabled) return out;
@@ -48,7 +48,7 @@ MetricExporters make_metric_exporters(const otel::MetricsConfig& config, client:
 MetricsPipeline::MetricsPipeline(const otel::MetricsConfig& config, otel::Resource resource,
                                  otel::MetricSource& source, core::LogSink* log)
     : ExporterThread("metrics", config.otlp, log,
-                     [config, log](client::EventLoop& loop) {
+                     [config, log](net::EventLoop& loop) {
                        return make_metric_exporters(config, loop, log);
                      }),
       config_(config),

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 #include "core/log_sink.hpp"
 #include "core/result.hpp"
 #include "core/task.hpp"
@@ -31,7 +31,7 @@ using MetricExporters = ExporterList<otel::ResourceMetrics>;
 // kOtlp → OTLP (grpc, http/protobuf, http/json); kOtlpStdout / kOtlpFile → OTLP JSON lines;
 // kConsole → OTLP JSON lines on stderr; kPrometheus is the pipeline's /metrics server, not an
 // exporter.
-MetricExporters make_metric_exporters(const otel::MetricsConfig& config, client::EventLoop& loop,
+MetricExporters make_metric_exporters(const otel::MetricsConfig& config, net::EventLoop& loop,
                                       core::LogSink* log);
 
 class MetricsPipeline : private ExporterThread<otel::ResourceMetrics> {
@@ -69,7 +69,7 @@ class MetricsPipeline : private ExporterThread<otel::ResourceMetrics> {
   core::RateLimitedWarning warn_;
   std::vector<otel::ResourceMetrics> batch_;
   std::unique_ptr<PrometheusServer> prometheus_;
-  client::Sleeper sleeper_;
+  net::Sleeper sleeper_;
   std::atomic<std::uint64_t> exports_{0}, failed_exports_{0}, data_points_{0};
 };
 

@@ -91,9 +91,9 @@ std::string flatten(const grpc::ByteBuffer& bb) {
 }  // namespace
 
 struct OtlpGrpcChannel::Impl {
-  explicit Impl(client::EventLoop& l) : loop(l) {}
+  explicit Impl(net::EventLoop& l) : loop(l) {}
 
-  client::EventLoop& loop;
+  net::EventLoop& loop;
   std::string target;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<grpc::GenericStub> stub;
@@ -131,7 +131,7 @@ struct CallAwaiter {
     }
     impl->in_flight.push_back(st);
     OtlpGrpcChannel::Impl* i = impl;
-    client::EventLoop* loop = &impl->loop;
+    net::EventLoop* loop = &impl->loop;
     std::shared_ptr<CallState> s = st;
     impl->stub->UnaryCall(&s->ctx, s->method, grpc::StubOptions(), &s->request, &s->response,
                           [i, loop, s](const grpc::Status& status) mutable {
@@ -160,7 +160,7 @@ struct CallAwaiter {
 }  // namespace
 
 core::Result<std::unique_ptr<OtlpGrpcChannel>> OtlpGrpcChannel::open(
-    client::EventLoop& loop, const otel::OtlpExporterConfig& config) {
+    net::EventLoop& loop, const otel::OtlpExporterConfig& config) {
   auto url = http::parse_url(config.endpoint);
   if (!url) {
     // The parser quotes the URL: show it without userinfo (credentials are never printed).

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 #include "core/result.hpp"
 #include "core/task.hpp"
 #include "otel/env_config.hpp"
@@ -51,7 +51,7 @@ class OtlpGrpcChannel {
   // Errors: "bad_value" (endpoint), "unreadable_file" (a PEM file; the message names the
   // variable and the path).
   static core::Result<std::unique_ptr<OtlpGrpcChannel>> open(
-      client::EventLoop& loop, const otel::OtlpExporterConfig& config);
+      net::EventLoop& loop, const otel::OtlpExporterConfig& config);
   // Cancels calls still in flight and waits (briefly) until gRPC has let go of them. A
   // coroutine must not be suspended in call() when the channel is destroyed.
   ~OtlpGrpcChannel();

@@ -21,7 +21,7 @@ std::string clip(std::string_view s, std::size_t n = 300) {
 
 }  // namespace
 
-OtlpGrpcTransport::OtlpGrpcTransport(client::EventLoop& loop,
+OtlpGrpcTransport::OtlpGrpcTransport(net::EventLoop& loop,
                                      const otel::OtlpExporterConfig& config,
                                      const OtlpSignalCodec& codec, core::LogSink* log,
                                      RetryPolicy retry)

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 #include "core/log_sink.hpp"
 #include "core/random.hpp"
 #include "otel/env_config.hpp"
@@ -30,7 +30,7 @@ class OtlpGrpcTransport final : public RetryingTransport {
   // config.protocol is kGrpc. When the channel cannot be set up (an unreadable certificate
   // file, ...) the problem is logged as an error and every export fails with it. `log` may be
   // null.
-  OtlpGrpcTransport(client::EventLoop& loop, const otel::OtlpExporterConfig& config,
+  OtlpGrpcTransport(net::EventLoop& loop, const otel::OtlpExporterConfig& config,
                     const OtlpSignalCodec& codec, core::LogSink* log, RetryPolicy retry = {});
   ~OtlpGrpcTransport() override;
 

@@ -34,7 +34,7 @@ std::string clip(std::string_view s, std::size_t n = 200) {
 
 }  // namespace
 
-OtlpHttpTransport::OtlpHttpTransport(client::EventLoop& loop,
+OtlpHttpTransport::OtlpHttpTransport(net::EventLoop& loop,
                                      const otel::OtlpExporterConfig& config,
                                      const OtlpSignalCodec& codec, core::LogSink* log,
                                      RetryPolicy retry)

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "client/config.hpp"
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 #include "client/http_client.hpp"
 #include "core/log_sink.hpp"
 #include "core/random.hpp"
@@ -35,7 +35,7 @@ static_assert(kExporterUserAgent.ends_with(core::kVersion), "one version everywh
 class OtlpHttpTransport final : public RetryingTransport {
  public:
   // config.protocol must be kHttpProtobuf or kHttpJson. `log` may be null.
-  OtlpHttpTransport(client::EventLoop& loop, const otel::OtlpExporterConfig& config,
+  OtlpHttpTransport(net::EventLoop& loop, const otel::OtlpExporterConfig& config,
                     const OtlpSignalCodec& codec, core::LogSink* log, RetryPolicy retry = {});
   ~OtlpHttpTransport() override;
 

@@ -4,13 +4,13 @@
 // verification (the exporter never falls back to trusting nothing or everything).
 #pragma once
 
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 #include "core/log_sink.hpp"
 #include "otel/env_config.hpp"
 
 namespace loadgen::telemetry {
 
 // `log` may be null (no report).
-client::TlsOptions otlp_tls_options(const otel::OtlpExporterConfig& config, core::LogSink* log);
+net::TlsOptions otlp_tls_options(const otel::OtlpExporterConfig& config, core::LogSink* log);
 
 }  // namespace loadgen::telemetry

@@ -20,7 +20,7 @@ const OtlpSignalCodec kLogsCodec{otel::Signal::kLogs, "log records", kGrpcLogsEx
                                  &otel::decode_export_logs_response,
                                  &otel::decode_export_logs_response_json};
 
-std::unique_ptr<OtlpTransport> make_otlp_transport(client::EventLoop& loop,
+std::unique_ptr<OtlpTransport> make_otlp_transport(net::EventLoop& loop,
                                                    const otel::OtlpExporterConfig& config,
                                                    const OtlpSignalCodec& codec,
                                                    core::LogSink* log, RetryPolicy retry) {

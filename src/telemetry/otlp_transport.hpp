@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 #include "core/log_sink.hpp"
 #include "core/result.hpp"
 #include "core/task.hpp"
@@ -51,7 +51,7 @@ class OtlpTransport {
 };
 
 // The transport config.protocol selects (grpc, http/protobuf, http/json).
-std::unique_ptr<OtlpTransport> make_otlp_transport(client::EventLoop& loop,
+std::unique_ptr<OtlpTransport> make_otlp_transport(net::EventLoop& loop,
                                                    const otel::OtlpExporterConfig& config,
                                                    const OtlpSignalCodec& codec, core::LogSink* log,
                                                    RetryPolicy retry = {});

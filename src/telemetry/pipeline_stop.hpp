@@ -10,7 +10,7 @@
 #include <mutex>
 #include <string_view>
 
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 #include "core/log_sink.hpp"
 
 namespace loadgen::telemetry {
@@ -38,7 +38,7 @@ class DoneSignal {
 };
 
 // `cancel_exporters` runs on the loop's thread. `what` names the pipeline in the warning.
-inline void await_or_stop(DoneSignal& done, client::EventLoop& loop,
+inline void await_or_stop(DoneSignal& done, net::EventLoop& loop,
                           std::chrono::steady_clock::time_point deadline,
                           std::function<void()> cancel_exporters, core::LogSink* log,
                           std::string_view what) {

@@ -1,21 +1,15 @@
 #include "telemetry/prometheus.hpp"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-
-#include <utility>
-#include <unistd.h>
-
 #include <fmt/format.h>
 
-#include <cerrno>
+#include <chrono>
 #include <cmath>
-#include <cstring>
 #include <set>
+#include <utility>
 #include <variant>
+
+#include "net/event_loop.hpp"
+#include "server/http_server.hpp"
 
 namespace loadgen::telemetry {
 
@@ -187,89 +181,56 @@ std::string render_prometheus(const otel::Resource& resource,
   return out;
 }
 
+PrometheusServer::PrometheusServer() = default;
 PrometheusServer::~PrometheusServer() { stop(); }
 
 core::Status PrometheusServer::start(const std::string& host, std::uint16_t port,
                                      Collect collect, core::LogSink* log) {
   collect_ = std::move(collect);
   log_ = log;
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  const std::string where = fmt::format("OTEL_EXPORTER_PROMETHEUS_HOST/PORT {}:{}", host, port);
-  if (const int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res); rc != 0) {
-    return core::make_error("prometheus", fmt::format("{}: {}", where, gai_strerror(rc)));
+  router_.add("GET", "/metrics", [this](const server::Request&) {
+    server::Response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = collect_();
+    return r;
+  });
+  router_.set_not_found_body("not found: loadgen serves GET /metrics\n");
+  server::ServerOptions options;
+  options.limits.max_head = 16 * 1024;
+  options.limits.max_body = 16 * 1024;
+  options.limits.idle_timeout = std::chrono::seconds(30);
+  options.limits.max_connections = 64;
+  options.error_response = [](int status, std::string_view reason) {
+    server::Response r;
+    r.status = status;
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = std::string(reason) + "\n";
+    return r;
+  };
+  loop_ = std::make_unique<net::EventLoop>();
+  server_ = std::make_unique<server::HttpServer>(
+      *loop_, [this](const server::Request& r) { return router_.route(r); }, std::move(options));
+  auto bound = server_->listen(host, port);
+  if (!bound) {
+    server_.reset();
+    loop_.reset();
+    return core::make_error("prometheus",
+                            fmt::format("OTEL_EXPORTER_PROMETHEUS_HOST/PORT {}", bound.error().message));
   }
-  std::string last_error = "no address";
-  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-    const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) continue;
-    const int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, 16) == 0) {
-      fd_ = fd;
-      sockaddr_storage ss{};
-      socklen_t len = sizeof ss;
-      getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-      port_ = ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
-                                             : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-      break;
-    }
-    last_error = std::strerror(errno);
-    ::close(fd);
-  }
-  freeaddrinfo(res);
-  if (fd_ < 0) return core::make_error("prometheus", fmt::format("{}: cannot listen: {}", where, last_error));
-  thread_ = std::thread([this] { serve(); });
+  port_ = *bound;
+  thread_ = std::thread([this] { loop_->run(); });
   return core::Ok{};
 }
 
 void PrometheusServer::stop() {
-  stop_.store(true);
-  if (thread_.joinable()) thread_.join();
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-}
-
-void PrometheusServer::serve() {
-  while (!stop_.load()) {
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, 200) <= 0) continue;
-    const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (c < 0) continue;
-    timeval tv{2, 0};  // a client that sends nothing cannot hold the server
-    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    std::string req;
-    char buf[2048];
-    while (req.find("\r\n\r\n") == std::string::npos && req.size() < 16384) {
-      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      req.append(buf, static_cast<std::size_t>(n));
-    }
-    std::string status = "200 OK", type = "text/plain; version=0.0.4; charset=utf-8", body;
-    if (req.rfind("GET /metrics ", 0) == 0 || req.rfind("GET /metrics?", 0) == 0) {
-      body = collect_();
-    } else if (req.rfind("GET ", 0) == 0) {
-      status = "404 Not Found";
-      body = "not found: loadgen serves GET /metrics\n";
-    } else {
-      status = "405 Method Not Allowed";
-      body = "use GET /metrics\n";
-    }
-    const std::string resp =
-        fmt::format("HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
-                    status, type, body.size(), body);
-    std::size_t done = 0;
-    while (done < resp.size()) {
-      const ssize_t n = ::send(c, resp.data() + done, resp.size() - done, MSG_NOSIGNAL);
-      if (n <= 0) break;
-      done += static_cast<std::size_t>(n);
-    }
-    ::close(c);
-  }
+  if (!thread_.joinable()) return;
+  // The server ends its connections on its loop, then the loop stops.
+  loop_->post([this] {
+    server_->shutdown([this] { loop_->post([this] { loop_->stop(); }); });
+  });
+  thread_.join();
+  server_.reset();
+  loop_.reset();
 }
 
 }  // namespace loadgen::telemetry

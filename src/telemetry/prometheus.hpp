@@ -8,9 +8,9 @@
 // _count series; exponential histograms have no text form and are left out (a comment says so).
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,6 +18,14 @@
 #include "core/log_sink.hpp"
 #include "core/result.hpp"
 #include "otel/metric_data.hpp"
+#include "server/router.hpp"
+
+namespace loadgen::net {
+class EventLoop;
+}
+namespace loadgen::server {
+class HttpServer;
+}
 
 namespace loadgen::telemetry {
 
@@ -25,28 +33,31 @@ namespace loadgen::telemetry {
 std::string render_prometheus(const otel::Resource& resource,
                               const std::vector<otel::Metric>& metrics);
 
-// A small blocking HTTP/1.1 server on its own thread: GET /metrics → render(collect()).
+// GET /metrics → collect(), a route on a server::HttpServer with its own loop and thread (a
+// scrape waits for the metrics pipeline's loop, so it must not run on that loop). Other paths
+// are 404, other methods on /metrics 405.
 class PrometheusServer {
  public:
   using Collect = std::function<std::string()>;  // thread-safe; returns the rendered text
-  PrometheusServer() = default;
+  PrometheusServer();
   ~PrometheusServer();
   PrometheusServer(const PrometheusServer&) = delete;
   PrometheusServer& operator=(const PrometheusServer&) = delete;
 
-  // Binds and starts serving; the error names the address and the reason.
+  // Binds and starts serving; the error names the address and the reason
+  // ("OTEL_EXPORTER_PROMETHEUS_HOST/PORT host:port: cannot listen: ...").
   core::Status start(const std::string& host, std::uint16_t port, Collect collect,
                      core::LogSink* log);
   std::uint16_t port() const { return port_; }
   void stop();
 
  private:
-  void serve();
-  int fd_ = -1;
   std::uint16_t port_ = 0;
   Collect collect_;
   core::LogSink* log_ = nullptr;
-  std::atomic<bool> stop_{false};
+  server::Router router_;
+  std::unique_ptr<net::EventLoop> loop_;
+  std::unique_ptr<server::HttpServer> server_;
   std::thread thread_;
 };
 

@@ -9,13 +9,13 @@
 
 namespace loadgen::telemetry {
 
-RetryingTransport::RetryingTransport(client::EventLoop& loop,
+RetryingTransport::RetryingTransport(net::EventLoop& loop,
                                      const otel::OtlpExporterConfig& config, RetryPolicy retry,
                                      std::uint64_t seed)
     : loop_(loop), config_(config), retry_(retry), rng_(seed) {}
 
 RetryingTransport::~RetryingTransport() {
-  if (sleeper_.heap_index != client::Sleeper::kNotQueued) loop_.forget(sleeper_);
+  if (sleeper_.heap_index != net::Sleeper::kNotQueued) loop_.forget(sleeper_);
 }
 
 void RetryingTransport::shutdown() {

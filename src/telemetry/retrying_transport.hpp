@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 #include "core/random.hpp"
 #include "core/task.hpp"
 #include "otel/env_config.hpp"
@@ -32,7 +32,7 @@ class RetryingTransport : public OtlpTransport {
     ExportResult result;
     std::optional<std::chrono::nanoseconds> retry_delay;  // the server's, replaces back-off
   };
-  RetryingTransport(client::EventLoop& loop, const otel::OtlpExporterConfig& config,
+  RetryingTransport(net::EventLoop& loop, const otel::OtlpExporterConfig& config,
                     RetryPolicy retry, std::uint64_t seed);
   ~RetryingTransport() override;
 
@@ -45,13 +45,13 @@ class RetryingTransport : public OtlpTransport {
   virtual void on_shutdown() {}
   virtual void on_cancel() {}  // stop what is in flight
 
-  client::EventLoop& loop_;
+  net::EventLoop& loop_;
   otel::OtlpExporterConfig config_;
 
  private:
   RetryPolicy retry_;
   core::Rng rng_;
-  client::Sleeper sleeper_;
+  net::Sleeper sleeper_;
   bool shut_down_ = false;
   bool cancelled_ = false;
   bool final_ = false;  // final_flush(): no more retries

@@ -22,7 +22,7 @@ otel::ResourceSpans TraceSignal::make_batch(otel::Resource resource,
   return rs;
 }
 
-Exporters make_exporters(const otel::TracesConfig& config, client::EventLoop& loop,
+Exporters make_exporters(const otel::TracesConfig& config, net::EventLoop& loop,
                          core::LogSink* log) {
   Exporters out;
   for (otel::ExporterKind kind : config.exporters.kinds) {

@@ -31,7 +31,7 @@ using ExporterFactory = ExporterFactoryOf<otel::ResourceSpans>;
 // (grpc, http/protobuf or http/json), as for metrics and logs; kConsole →
 // ConsoleSpanExporter(stderr), kOtlpStdout → OtlpFileSpanExporter(stdout), kOtlpFile →
 // OtlpFileSpanExporter(path); kPrometheus ignored.
-Exporters make_exporters(const otel::TracesConfig& config, client::EventLoop& loop,
+Exporters make_exporters(const otel::TracesConfig& config, net::EventLoop& loop,
                          core::LogSink* log);
 
 class TracePipeline : public BatchPipeline<TraceSignal> {
@@ -40,7 +40,7 @@ class TracePipeline : public BatchPipeline<TraceSignal> {
                 core::LogSink* log)
       : TracePipeline(
             config, std::move(resource), source, log,
-            [config, log](client::EventLoop& loop) { return make_exporters(config, loop, log); }) {}
+            [config, log](net::EventLoop& loop) { return make_exporters(config, loop, log); }) {}
   TracePipeline(const otel::TracesConfig& config, otel::Resource resource, otel::SpanSource& source,
                 core::LogSink* log, ExporterFactory factory)
       : BatchPipeline<TraceSignal>(PipelineConfig{config.batch, config.otlp}, std::move(resource),

@@ -50,8 +50,8 @@ bool valid_request(const std::string& body, std::string& problem) {
 
 }  // namespace
 
-FlagService::FlagService(asio::io_context& io, std::string path)
-    : timer_(io), path_(std::move(path)) {}
+FlagService::FlagService(net::EventLoop& loop, std::string path)
+    : loop_(loop), path_(std::move(path)) {}
 
 core::Status FlagService::start() {
   if (path_.empty()) return core::Ok{};
@@ -62,24 +62,25 @@ core::Status FlagService::start() {
                             "write flagd's format: {\"flags\":{key:{\"state\",\"variants\","
                             "\"defaultVariant\"}}}");
   }
-  poll();
+  core::spawn(poll());
   return core::Ok{};
 }
 
 void FlagService::stop() {
   std::lock_guard lock(mu_);
   stopped_ = true;
-  timer_.cancel();
+  loop_.wake(sleeper_);  // the poll ends at its next turn of the loop
 }
 
-void FlagService::poll() {
-  timer_.expires_after(kPollInterval);
-  timer_.async_wait([this](const asio::error_code& ec) {
-    if (ec) return;
+core::Task<void> FlagService::poll() {
+  for (;;) {
+    co_await loop_.sleep(sleeper_, kPollInterval);
+    {
+      std::lock_guard lock(mu_);
+      if (stopped_) co_return;
+    }
     reload_if_changed(false, nullptr);
-    std::lock_guard lock(mu_);
-    if (!stopped_) poll();
-  });
+  }
 }
 
 std::string FlagService::check_flags(const json& doc) {

@@ -4,27 +4,33 @@
 // resolves to its defaultVariant (reason STATIC).
 #pragma once
 
-#include <asio/io_context.hpp>
-#include <asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "http_server.hpp"
+#include "core/result.hpp"
+#include "core/task.hpp"
+#include "net/event_loop.hpp"
+#include "server/message.hpp"
+
 
 namespace loadgen::shopsim {
+
+using server::Request;
+using server::Response;
 
 class FlagService {
  public:
   static constexpr std::chrono::milliseconds kPollInterval{200};
 
-  // `path` may be empty (flags only from POST /__flags).
-  FlagService(asio::io_context& io, std::string path);
+  // `path` may be empty (flags only from POST /__flags). The file is polled on `loop`.
+  FlagService(net::EventLoop& loop, std::string path);
 
   // Loads the file once (an unreadable or malformed file is an error at start-up) and starts
-  // polling it.
+  // polling it. stop() ends the polling; both on the loop's thread (start() also before run).
   core::Status start();
   void stop();
 
@@ -34,12 +40,13 @@ class FlagService {
  private:
   // Checks a flagd-format document; empty string when valid, else the problem.
   static std::string check_flags(const nlohmann::json& doc);
-  void poll();
+  core::Task<void> poll();
   void reload_if_changed(bool initial, std::string* problem);
   Response evaluate(const std::string& key, const std::string& body);
   Response evaluate_all(const std::string& body);
 
-  asio::steady_timer timer_;
+  net::EventLoop& loop_;
+  net::Sleeper sleeper_;
   std::string path_;
   std::mutex mu_;
   nlohmann::json flags_ = nlohmann::json::object();  // the "flags" object

@@ -11,12 +11,15 @@
 
 #include "admin_stats.hpp"
 #include "cart_store.hpp"
-#include "http_server.hpp"
 #include "query.hpp"
+#include "server/message.hpp"
 #include "routes_table.hpp"
 #include "validation.hpp"
 
 namespace loadgen::shopsim {
+
+using server::Request;
+using server::Response;
 
 class Shop {
  public:

@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 #include "client/request_observer.hpp"
 #include "core/cancel.hpp"
 #include "core/clock.hpp"
@@ -154,7 +154,7 @@ class HttpClientTest : public ::testing::Test {
     ASSERT_TRUE(run_on_loop(loop, std::forward<MakeTask>(make))) << "the test coroutine hung";
   }
 
-  EventLoop loop;
+  net::EventLoop loop;
   ClientConfig cfg;
   RecordingObserver obs;
   std::unique_ptr<HttpClient> client;
@@ -596,7 +596,7 @@ TEST_F(HttpClientTest, InflatingYieldsToTheLoopBetweenSlices) {
   std::int64_t worst_lateness = 0;
   int ticks = 0;
   bool done = false;
-  Sleeper sleeper;
+  net::Sleeper sleeper;
   bool ticker_done = false;
   // A named lambda: the coroutine refers to its captures after spawn() returns.
   auto ticker = [&]() -> core::Task<> {
@@ -612,7 +612,7 @@ TEST_F(HttpClientTest, InflatingYieldsToTheLoopBetweenSlices) {
     Response r = co_await client->get("/bomb", {.response_body = ResponseBody::kDiscard});
     done = true;
     EXPECT_EQ(r.outcome(), Outcome::kOk) << r.error();
-    Sleeper wait;
+    net::Sleeper wait;
     while (!ticker_done) co_await loop.sleep(wait, 5ms);
   });
   EXPECT_GT(ticks, 2);

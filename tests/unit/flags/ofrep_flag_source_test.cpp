@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 #include "loop_runner.hpp"
 #include "test_server.hpp"
 
@@ -81,7 +81,7 @@ class OfrepFlagSourceTest : public ::testing::Test {
     ASSERT_TRUE(run_on_loop(loop, std::forward<MakeTask>(make), 8s)) << "the test coroutine hung";
   }
   core::Task<void> pause(std::chrono::milliseconds d) {
-    client::Sleeper s;
+    net::Sleeper s;
     co_await loop.sleep(s, d);
   }
   std::vector<std::string> warnings() const {
@@ -93,7 +93,7 @@ class OfrepFlagSourceTest : public ::testing::Test {
     return out;
   }
 
-  client::EventLoop loop;
+  net::EventLoop loop;
   RecordingSink sink;
   OfrepConfig cfg;
   std::unique_ptr<OfrepFlagSource> source;  // destroyed before the loop
@@ -341,7 +341,7 @@ TEST_F(OfrepFlagSourceTest, CallersDoNotWaitForAnInFlightFetch) {
   bool first_done = false;
   std::int64_t first = 0, during = 0, after = 0;
   std::string during_code;
-  client::Sleeper wake;
+  net::Sleeper wake;
   run([&]() -> core::Task<> {
     // Named, so its captures outlive the spawned coroutine (this frame waits for it below).
     auto fetch = [&]() -> core::Task<> { first = co_await source->int_value("f", -1, nullptr); };
@@ -379,7 +379,7 @@ TEST_F(OfrepFlagSourceTest, StaleValueServedWhileRefreshing) {
   bool refresh_done = false;
   std::int64_t initial = 0, stale = 0, refreshed = 0;
   bool stale_from_cache = false;
-  client::Sleeper wake;
+  net::Sleeper wake;
   run([&]() -> core::Task<> {
     initial = co_await source->int_value("f", 0, nullptr);
     co_await pause(80ms);

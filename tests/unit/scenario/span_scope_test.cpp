@@ -87,7 +87,7 @@ class SpanScopeTest : public ::testing::Test {
     return nullptr;
   }
 
-  client::EventLoop loop;
+  net::EventLoop loop;
   client::ClientConfig cfg;
   TraceSettings settings;
   Spans sink;

@@ -66,7 +66,7 @@ class TaskSpanTest : public ::testing::Test {
     return nullptr;
   }
 
-  client::EventLoop loop;
+  net::EventLoop loop;
   client::ClientConfig cfg;
   TraceSettings settings;
   Spans sink;

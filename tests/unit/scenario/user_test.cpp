@@ -82,7 +82,7 @@ class RunUserTest : public ::testing::Test {
     return std::chrono::nanoseconds(core::mono_ns() - t0);
   }
 
-  client::EventLoop loop;
+  net::EventLoop loop;
   client::ClientConfig cfg;
   RecordingEvents events;
   UserClass cls;

@@ -32,7 +32,7 @@ std::vector<std::string> read_lines(const std::string& path) {
 TEST(OtlpFileExporter, AppendsOneTracesDataJsonLinePerBatch) {
   const std::string path = temp_path("lines");
   std::filesystem::remove(path);
-  client::EventLoop loop;
+  net::EventLoop loop;
   testing::RecordingLog log;
   {
     OtlpFileSpanExporter exporter(path, &log);
@@ -61,7 +61,7 @@ TEST(OtlpFileExporter, AppendsOneTracesDataJsonLinePerBatch) {
 }
 
 TEST(OtlpFileExporter, AnUnwritablePathIsReportedOnce) {
-  client::EventLoop loop;
+  net::EventLoop loop;
   testing::RecordingLog log;
   OtlpFileSpanExporter exporter("/nonexistent-dir/x/traces.jsonl", &log);
   const auto b = testing::make_batch(1);
@@ -83,7 +83,7 @@ TEST(ConsoleExporter, OneReadableLinePerSpan) {
 
   std::FILE* f = std::tmpfile();
   ASSERT_NE(f, nullptr);
-  client::EventLoop loop;
+  net::EventLoop loop;
   ConsoleSpanExporter exporter(f);
   const auto b = testing::make_batch(3);
   EXPECT_TRUE(testing::run_export(loop, exporter, b, milliseconds(1000)).ok());

@@ -26,7 +26,7 @@ using testing::RecordingLog;
 using testing::run_export;
 
 // Spans over OTLP, built as the trace pipeline builds them (make_otlp_transport).
-OtlpSpanExporter span_exporter(client::EventLoop& loop, const otel::OtlpExporterConfig& config,
+OtlpSpanExporter span_exporter(net::EventLoop& loop, const otel::OtlpExporterConfig& config,
                                core::LogSink* log, RetryPolicy retry = {}) {
   return OtlpSpanExporter(make_otlp_transport(loop, config, kTracesCodec, log, retry));
 }
@@ -74,7 +74,7 @@ class SilentPeer {
 };
 
 // A free function, not a lambda: the frame must not refer to a closure that is gone.
-core::Task<void> cancel_after(client::EventLoop* loop, client::Sleeper* sleeper, SpanExporter* e,
+core::Task<void> cancel_after(net::EventLoop* loop, net::Sleeper* sleeper, SpanExporter* e,
                               milliseconds delay) {
   co_await loop->sleep(*sleeper, delay);
   e->cancel();
@@ -82,7 +82,7 @@ core::Task<void> cancel_after(client::EventLoop* loop, client::Sleeper* sleeper,
 
 class OtlpGrpcExporterTest : public ::testing::Test {
  protected:
-  client::EventLoop loop_;
+  net::EventLoop loop_;
   RecordingLog log_;
 };
 
@@ -128,7 +128,7 @@ TEST_F(OtlpGrpcExporterTest, CancelEndsAnRpcInFlightAndLaterExportsFail) {
       span_exporter(loop_, grpc_config(peer.port()), &log_, fast_retries(5));
   const auto batch = make_batch(1);
   ExportResult r;
-  client::Sleeper sleeper;
+  net::Sleeper sleeper;
   const auto t0 = Clock::now();
   auto body = [&]() -> core::Task<void> {
     r = co_await exporter.export_batch(batch, Clock::now() + milliseconds(20000));

@@ -29,7 +29,7 @@ using testing::RecordingLog;
 using testing::run_export;
 
 // Spans over OTLP, built as the trace pipeline builds them (make_otlp_transport).
-OtlpSpanExporter span_exporter(client::EventLoop& loop, const otel::OtlpExporterConfig& config,
+OtlpSpanExporter span_exporter(net::EventLoop& loop, const otel::OtlpExporterConfig& config,
                                core::LogSink* log, RetryPolicy retry = {}) {
   return OtlpSpanExporter(make_otlp_transport(loop, config, kTracesCodec, log, retry));
 }
@@ -82,7 +82,7 @@ void expect_protobuf_request(const ReceivedRequest& r, std::uint32_t n) {
 
 class OtlpHttpExporterTest : public ::testing::Test {
  protected:
-  client::EventLoop loop_;
+  net::EventLoop loop_;
   RecordingLog log_;
 };
 
@@ -136,7 +136,7 @@ void expect_json_request(const ReceivedRequest& r, std::uint32_t n) {
 
 TEST_F(OtlpHttpExporterTest, HttpJsonPlainAndGzip) {
   for (bool gzip : {false, true}) {
-    client::EventLoop loop;  // a stopped loop does not run again
+    net::EventLoop loop;  // a stopped loop does not run again
     TestServer server([](const ReceivedRequest&) {
       return http_reply(200, "{}", "Content-Type: application/json\r\n");
     });
@@ -174,7 +174,7 @@ TEST_F(OtlpHttpExporterTest, RetriesOn503HonouringRetryAfter) {
 
 TEST_F(OtlpHttpExporterTest, GivesUpAfterMaxRetriesWithExactlyNPlusOneAttempts) {
   for (int status : {429, 502, 503, 504}) {
-    client::EventLoop loop;  // a stopped loop does not run again
+    net::EventLoop loop;  // a stopped loop does not run again
     TestServer server([&](const ReceivedRequest&) { return http_reply(status, ""); });
     OtlpSpanExporter exporter = span_exporter(
         loop, config_for(server, otel::OtlpProtocol::kHttpProtobuf, false), &log_, fast_retries(3));

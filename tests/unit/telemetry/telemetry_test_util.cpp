@@ -109,7 +109,7 @@ std::uint64_t FakeSpanSource::drains() const {
   return drains_;
 }
 
-ExportResult run_export(client::EventLoop& loop, SpanExporter& e,
+ExportResult run_export(net::EventLoop& loop, SpanExporter& e,
                         const std::vector<otel::ResourceSpans>& batch,
                         std::chrono::milliseconds timeout) {
   ExportResult out;

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 #include "core/log_sink.hpp"
 #include "otel/span_data.hpp"
 #include "otel/span_source.hpp"
@@ -54,7 +54,7 @@ class FakeSpanSource final : public otel::SpanSource {
   std::uint64_t drains_ = 0;
 };
 
-ExportResult run_export(client::EventLoop& loop, SpanExporter& e,
+ExportResult run_export(net::EventLoop& loop, SpanExporter& e,
                         const std::vector<otel::ResourceSpans>& batch,
                         std::chrono::milliseconds timeout);
 

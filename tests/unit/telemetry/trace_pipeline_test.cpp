@@ -76,7 +76,7 @@ otel::TracesConfig config(milliseconds delay, std::uint32_t queue, std::uint32_t
 }
 
 ExporterFactory hand_over(Record& rec, bool fail = false) {
-  return [&rec, fail](client::EventLoop&) {
+  return [&rec, fail](net::EventLoop&) {
     Exporters v;
     v.push_back(std::make_unique<RecordingExporter>(rec, fail));
     return v;
@@ -210,7 +210,7 @@ TEST(TracePipeline, ShutdownWithoutStartAndTwiceIsHarmless) {
   p.shutdown(milliseconds(10));
   p.shutdown(milliseconds(10));
   TracePipeline q(config(milliseconds(20), 10, 5), testing::make_resource(), source, nullptr,
-                  [](client::EventLoop&) { return Exporters{}; });
+                  [](net::EventLoop&) { return Exporters{}; });
   q.start();
   q.shutdown(milliseconds(100));
   q.shutdown(milliseconds(100));

@@ -11,9 +11,11 @@
 #include <memory>
 #include <string>
 
-namespace loadgen::client {
+#include "net/tls.hpp"
 
-class LoopImpl;  // event_loop_impl.hpp (Asio), private to the client module
+namespace loadgen::net {
+
+class LoopImpl;  // event_loop_impl.hpp (Asio), private to the net module
 
 // A sleeping coroutine's slot; owned by whoever sleeps (one per simulated user). While it
 // sleeps, the loop's timer heap points at it: the owner must call forget() before destroying
@@ -25,19 +27,6 @@ struct Sleeper {
   std::uint32_t heap_index = kNotQueued;
   bool woken_early = false;
 };
-
-struct TlsOptions {
-  bool verify = true;  // --insecure turns it off
-  // PEM files (OTEL_EXPORTER_OTLP_CERTIFICATE / CLIENT_CERTIFICATE / CLIENT_KEY for the OTLP
-  // exporters). ca_file replaces the system CAs when set; the client pair enables mTLS.
-  std::string ca_file;
-  std::string client_certificate_file;
-  std::string client_key_file;
-};
-
-// Builds the TLS context `tls` describes and returns what failed ("" when it loads), e.g.
-// "CA file /x: no such file". Lets callers report bad files once, at configuration time.
-std::string check_tls_options(const TlsOptions& tls);
 
 class EventLoop {
  public:
@@ -54,7 +43,8 @@ class EventLoop {
   // Thread-safe: runs fn on the loop's thread.
   void post(std::function<void()> fn);
 
-  // co_await loop.sleep(s, d): resumes after d, or earlier on wake(s). Returns true when woken early.
+  // co_await loop.sleep(s, d): resumes after d, or earlier on wake(s). Returns true when woken
+  // early.
   struct SleepAwaiter {
     EventLoop* loop;
     Sleeper* sleeper;
@@ -73,10 +63,20 @@ class EventLoop {
   // event-loop delay). Set it before run(), or from the loop's thread.
   void on_delay(std::function<void(std::int64_t)> fn);
 
+  // co_await loop.yield(): resumes from the loop after the handlers already queued (long work
+  // gives the thread's other coroutines, timers and I/O a turn).
+  struct YieldAwaiter {
+    EventLoop* loop;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h);
+    void await_resume() const noexcept {}
+  };
+  YieldAwaiter yield() { return YieldAwaiter{this}; }
+
   LoopImpl& impl() { return *impl_; }
 
  private:
   std::unique_ptr<LoopImpl> impl_;
 };
 
-}  // namespace loadgen::client
+}  // namespace loadgen::net

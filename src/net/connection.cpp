@@ -1,4 +1,4 @@
-#include "client/connection.hpp"
+#include "net/connection.hpp"
 
 #include <fmt/format.h>
 #include <openssl/err.h>
@@ -10,7 +10,10 @@
 #include <coroutine>
 #include <vector>
 
-namespace loadgen::client {
+#include "net/connection_impl.hpp"
+#include "net/event_loop.hpp"
+
+namespace loadgen::net {
 
 namespace {
 
@@ -75,34 +78,47 @@ std::string tls_error_detail(const asio::error_code& ec) {
 
 }  // namespace
 
-Connection::Connection(LoopImpl& loop, std::string_view scheme, std::string_view host,
+bool is_eof(const std::error_code& ec) { return ec == asio::error::eof; }
+bool is_message_size(const std::error_code& ec) { return ec == asio::error::message_size; }
+bool is_timed_out(const std::error_code& ec) { return ec == asio::error::timed_out; }
+
+Connection::Connection(EventLoop& loop, std::string_view scheme, std::string_view host,
                        std::uint16_t port)
-    : loop_(loop),
+    : impl_(std::make_unique<ConnectionImpl>(loop.impl())),
       host_(host),
       port_(port),
-      tls_(scheme == "https"),
-      sock_(loop.io().get_executor()) {
-  loop_.link(*this);
-}
+      tls_(scheme == "https") {}
+
+Connection::Connection(std::unique_ptr<ConnectionImpl> impl)
+    : impl_(std::move(impl)), open_(impl_->sock.is_open()) {}
 
 Connection::~Connection() {
   close();
   release_buffer();
   if (!rbuf.empty()) std::string().swap(rbuf);
-  loop_.unlink(*this);
 }
 
-void Connection::on_deadline() {
+void Connection::arm_deadline(std::int64_t d) {
+  impl_->deadline_ns = d;
+  impl_->expired = false;
+}
+bool Connection::deadline_expired() const { return impl_->expired; }
+void Connection::clear_deadline() {
+  impl_->deadline_ns = 0;
+  impl_->expired = false;
+}
+
+void Connection::shutdown_send() {
   asio::error_code ignored;
-  sock_.cancel(ignored);
+  impl_->sock.shutdown(asio::socket_base::shutdown_send, ignored);
 }
 
 void Connection::close() {
-  if (sock_.is_open()) {
+  if (impl_->sock.is_open()) {
     asio::error_code ignored;
-    sock_.close(ignored);
+    impl_->sock.close(ignored);
   }
-  ssl_.reset();
+  impl_->ssl.reset();
   open_ = false;
   rpos = rlen = 0;
 }
@@ -111,9 +127,9 @@ void Connection::close() {
 // stream: an in-flight TLS operation still uses it when it completes. It goes in close() or
 // the destructor, once nothing is in flight.
 void Connection::abort() {
-  if (sock_.is_open()) {
+  if (impl_->sock.is_open()) {
     asio::error_code ignored;
-    sock_.close(ignored);
+    impl_->sock.close(ignored);
   }
   open_ = false;
   rpos = rlen = 0;
@@ -146,89 +162,91 @@ core::Task<ConnectResult> Connection::connect(std::int64_t deadline) {
   const auto addr = asio::ip::make_address(host_, ec);
   if (!ec) {
     endpoints.emplace_back(addr, port_);
-  } else if (const auto* cached = loop_.cached_endpoints(host_, port_)) {
+  } else if (const auto* cached = impl_->loop.cached_endpoints(host_, port_)) {
     endpoints = *cached;
   } else {
-    ResolveAwaiter r{loop_.resolver(), host_, std::to_string(port_)};
+    ResolveAwaiter r{impl_->loop.resolver(), host_, std::to_string(port_)};
     co_await r;
     if (r.ec == asio::error::operation_aborted) {
-      out.outcome = Outcome::kCancelled;
+      out.status = ConnectStatus::kCancelled;
       co_return out;
     }
     if (r.ec || r.results.empty()) {
       clear_deadline();
-      out.outcome = Outcome::kResolve;
+      out.status = ConnectStatus::kResolve;
       out.detail = fmt::format("cannot resolve '{}': {}", host_,
                                r.ec ? r.ec.message() : std::string("no addresses"));
       co_return out;
     }
     for (const auto& e : r.results) endpoints.push_back(e.endpoint());
-    loop_.cache_endpoints(host_, port_, endpoints);
+    impl_->loop.cache_endpoints(host_, port_, endpoints);
   }
 
   asio::error_code last;
   bool connected = false;
   for (const auto& ep : endpoints) {
-    if (sock_.is_open()) sock_.close(ec);
-    sock_.open(ep.protocol(), ec);
+    if (impl_->sock.is_open()) impl_->sock.close(ec);
+    impl_->sock.open(ep.protocol(), ec);
     if (ec) {
       last = ec;
       continue;
     }
     auto res = co_await await_op([&](auto handler) {
-      sock_.async_connect(ep, [handler](const asio::error_code& e) mutable { handler(e, 0); });
+      impl_->sock.async_connect(ep,
+                                [handler](const asio::error_code& e) mutable { handler(e, 0); });
     });
     if (!res.ec) {
       connected = true;
       break;
     }
     last = res.ec;
-    if (expired || res.ec == asio::error::operation_aborted) break;
+    if (impl_->expired || res.ec == asio::error::operation_aborted) break;
   }
   if (!connected) {
     close();
-    const bool timed_out = expired;
+    const bool timed_out = impl_->expired;
     clear_deadline();
     if (timed_out) {
-      out.outcome = Outcome::kConnectTimeout;
+      out.status = ConnectStatus::kTimeout;
       out.detail = fmt::format("connect to {}:{} timed out", host_, port_);
     } else if (last == asio::error::operation_aborted) {
-      out.outcome = Outcome::kCancelled;
+      out.status = ConnectStatus::kCancelled;
     } else if (last == asio::error::connection_refused) {
-      out.outcome = Outcome::kConnectRefused;
+      out.status = ConnectStatus::kRefused;
       out.detail = fmt::format("{} ({}:{})", last.message(), host_, port_);
     } else {
-      out.outcome = Outcome::kConnect;
+      out.status = ConnectStatus::kFailed;
       out.detail = fmt::format("{} ({}:{})", last.message(), host_, port_);
     }
     co_return out;
   }
-  sock_.set_option(asio::ip::tcp::no_delay(true), ec);
-  sock_.non_blocking(true, ec);
+  impl_->sock.set_option(asio::ip::tcp::no_delay(true), ec);
+  impl_->sock.non_blocking(true, ec);
 
   if (tls_) {
-    ssl_ = std::make_unique<asio::ssl::stream<TcpSocket&>>(sock_, loop_.tls_context());
+    impl_->ssl =
+        std::make_unique<asio::ssl::stream<TcpSocket&>>(impl_->sock, impl_->loop.tls_context());
     if (asio::ip::make_address(host_, ec); ec) {
       // SNI (RFC 6066 §3) only for names, never for IP literals.
-      SSL_ctrl(ssl_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+      SSL_ctrl(impl_->ssl->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                const_cast<char*>(host_.c_str()));
     }
-    if (loop_.tls_verify()) {
-      ssl_->set_verify_callback(asio::ssl::host_name_verification(host_));
+    if (impl_->loop.tls_verify()) {
+      impl_->ssl->set_verify_callback(asio::ssl::host_name_verification(host_));
     }
     auto res = co_await await_op([&](auto handler) {
-      ssl_->async_handshake(asio::ssl::stream_base::client,
-                            [handler](const asio::error_code& e) mutable { handler(e, 0); });
+      impl_->ssl->async_handshake(asio::ssl::stream_base::client,
+                                  [handler](const asio::error_code& e) mutable { handler(e, 0); });
     });
     if (res.ec) {
-      const bool timed_out = expired;
+      const bool timed_out = impl_->expired;
       clear_deadline();
       if (res.ec == asio::error::operation_aborted && !timed_out) {
         close();
-        out.outcome = Outcome::kCancelled;
+        out.status = ConnectStatus::kCancelled;
         co_return out;
       }
-      out.outcome = timed_out ? Outcome::kConnectTimeout : Outcome::kTls;
+      out.status = timed_out ? ConnectStatus::kTimeout : ConnectStatus::kTls;
       out.detail = timed_out ? fmt::format("TLS handshake with {}:{} timed out", host_, port_)
                              : fmt::format("{} ({}:{})", tls_error_detail(res.ec), host_, port_);
       close();
@@ -243,17 +261,17 @@ core::Task<ConnectResult> Connection::connect(std::int64_t deadline) {
 
 core::Task<IoResult> Connection::write_all(std::string_view data) {
   IoResult res;
-  if (expired) {
+  if (impl_->expired) {
     res.ec = asio::error::timed_out;
     co_return res;
   }
-  if (!ssl_) {
+  if (!impl_->ssl) {
     // Fast path: a non-blocking write usually takes the whole request at once.
     std::size_t done = 0;
     while (done < data.size()) {
       asio::error_code ec;
       const std::size_t n =
-          sock_.write_some(asio::buffer(data.data() + done, data.size() - done), ec);
+          impl_->sock.write_some(asio::buffer(data.data() + done, data.size() - done), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) break;
       if (ec) {
         res.ec = ec;
@@ -268,13 +286,13 @@ core::Task<IoResult> Connection::write_all(std::string_view data) {
     }
     auto rest = data.substr(done);
     auto r = co_await await_op([&](auto handler) {
-      asio::async_write(sock_, asio::buffer(rest.data(), rest.size()), std::move(handler));
+      asio::async_write(impl_->sock, asio::buffer(rest.data(), rest.size()), std::move(handler));
     });
     r.n += done;
     co_return r;
   }
   auto r = co_await await_op([&](auto handler) {
-    asio::async_write(*ssl_, asio::buffer(data.data(), data.size()), std::move(handler));
+    asio::async_write(*impl_->ssl, asio::buffer(data.data(), data.size()), std::move(handler));
   });
   co_return r;
 }
@@ -282,7 +300,7 @@ core::Task<IoResult> Connection::write_all(std::string_view data) {
 core::Task<IoResult> Connection::read_more(std::size_t max_size) {
   // A read never starts after the deadline: a peer that keeps bytes coming completes every
   // read at once, so the sweep's cancel alone would never be seen.
-  if (expired) co_return IoResult{asio::error::timed_out, 0};
+  if (impl_->expired) co_return IoResult{asio::error::timed_out, 0};
   if (rbuf.empty()) {
     auto& pool = read_buffers();
     if (!pool.empty()) {
@@ -304,15 +322,17 @@ core::Task<IoResult> Connection::read_more(std::size_t max_size) {
   char* p = rbuf.data() + rlen;
   const std::size_t room = rbuf.size() - rlen;
   IoResult r;
-  if (ssl_) {
-    r = co_await await_op(
-        [&](auto handler) { ssl_->async_read_some(asio::buffer(p, room), std::move(handler)); });
+  if (impl_->ssl) {
+    r = co_await await_op([&](auto handler) {
+      impl_->ssl->async_read_some(asio::buffer(p, room), std::move(handler));
+    });
   } else {
-    r = co_await await_op(
-        [&](auto handler) { sock_.async_read_some(asio::buffer(p, room), std::move(handler)); });
+    r = co_await await_op([&](auto handler) {
+      impl_->sock.async_read_some(asio::buffer(p, room), std::move(handler));
+    });
   }
   rlen += r.n;
   co_return r;
 }
 
-}  // namespace loadgen::client
+}  // namespace loadgen::net

@@ -1,5 +1,5 @@
-// Tests for client/event_loop: sleeps, early wake-ups, deadline order, posting across threads.
-#include "client/event_loop.hpp"
+// Tests for net/event_loop: sleeps, early wake-ups, deadline order, posting across threads.
+#include "net/event_loop.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include "core/clock.hpp"
 #include "loop_runner.hpp"
 
-namespace loadgen::client {
+namespace loadgen::net {
 namespace {
 
 using namespace std::chrono_literals;
@@ -145,4 +145,4 @@ TEST(EventLoop, PostFromAnotherThreadRunsOnTheLoop) {
 }
 
 }  // namespace
-}  // namespace loadgen::client
+}  // namespace loadgen::net

@@ -1,12 +1,11 @@
-// Private to the client module: the Asio side of EventLoop. Includes Asio; include it only
-// from client .cpp files.
+// Private to the net module: the Asio side of EventLoop. Includes Asio; include it only
+// from net .cpp files.
 #pragma once
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/context.hpp>
 #include <asio/steady_timer.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -14,11 +13,14 @@
 #include <unordered_map>
 #include <vector>
 
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 
-namespace loadgen::client {
+namespace loadgen::net {
 
 class Connection;
+
+// Applies `tls` to a fresh client context; returns what failed, or "" (tls.cpp).
+std::string configure_tls(asio::ssl::context& ctx, const TlsOptions& tls);
 
 // A connection with an operation in flight registers here; the loop's sweep closes those whose
 // deadline passed (cheaper than arming a timer per request; precision is kSweepInterval).
@@ -79,7 +81,8 @@ class LoopImpl {
   std::vector<Sleeper*> sleepers_;
   std::vector<std::coroutine_handle<>> ready_;  // reused by on_timer
   asio::steady_timer sweep_timer_;
-  std::int64_t sweep_due_ns_ = 0;  // when the sweep timer should fire: its lateness is the loop's delay
+  std::int64_t sweep_due_ns_ =
+      0;  // when the sweep timer should fire: its lateness is the loop's delay
   DeadlineHook* hooks_ = nullptr;
   std::optional<asio::ssl::context> ssl_;
   asio::ip::tcp::resolver resolver_;
@@ -91,4 +94,4 @@ class LoopImpl {
   std::function<void(std::int64_t)> delay_observer_;
 };
 
-}  // namespace loadgen::client
+}  // namespace loadgen::net

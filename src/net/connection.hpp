@@ -1,43 +1,60 @@
-// Private to the client module: one TCP (optionally TLS) connection and its read buffer.
+// One TCP (optionally TLS) connection and its read buffer, for the client (outgoing, connect())
+// and the server (accepted by net::Acceptor). Asio stays in connection.cpp (ConnectionImpl).
 // Awaitable primitives with deadlines enforced by the loop's sweep (DeadlineHook).
 // Deadline contract: arm_deadline() covers a whole exchange (every write and read of it); the
 // sweep marks it expired and cancels what is waiting, and every later write or read checks the
 // flag before it starts, so a peer that keeps sending bytes cannot outlive it.
-// Invariant: a Connection is destroyed only when no operation is in flight.
+// Thread: the owning EventLoop's. Invariant: destroyed only when no operation is in flight.
 #pragma once
 
-#include <asio/ip/tcp.hpp>
-#include <asio/ssl/stream.hpp>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <system_error>
 
-#include "client/event_loop_impl.hpp"
-#include "client/outcome.hpp"
 #include "core/task.hpp"
-#include "http/response_parser.hpp"
 
-namespace loadgen::client {
+namespace loadgen::net {
+
+class EventLoop;
+class ConnectionImpl;  // connection.cpp (Asio)
 
 struct IoResult {
-  asio::error_code ec;
+  std::error_code ec;
   std::size_t n = 0;
 };
 
+// How connect() ended; the client maps these onto its outcomes.
+enum class ConnectStatus : std::uint8_t {
+  kOk,
+  kCancelled,  // the operation was aborted (abort(), loop shutdown), not by the deadline
+  kResolve,    // the name did not resolve
+  kTimeout,    // the connect deadline passed (TCP connect or TLS handshake)
+  kRefused,    // ECONNREFUSED
+  kFailed,     // any other TCP connect error
+  kTls,        // the TLS handshake failed
+};
+
 struct ConnectResult {
-  Outcome outcome = Outcome::kOk;
+  ConnectStatus status = ConnectStatus::kOk;
   std::string detail;
 };
 
-// A socket bound to the io_context's own executor: smaller and faster than any_io_executor.
-using TcpSocket = asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type>;
+// The error kinds callers tell apart (Asio's codes stay behind them).
+bool is_eof(const std::error_code& ec);           // the peer closed cleanly
+bool is_message_size(const std::error_code& ec);  // read_more: buffer full at max_size
+bool is_timed_out(const std::error_code& ec);     // the armed deadline had expired
 
-class Connection final : public DeadlineHook {
+class Connection {
  public:
   static constexpr std::size_t kReadChunk = 8 * 1024;  // as wrk's RECVBUF
 
-  Connection(LoopImpl& loop, std::string_view scheme, std::string_view host, std::uint16_t port);
+  // Outgoing: `scheme` "https" enables TLS. Nothing happens before connect().
+  Connection(EventLoop& loop, std::string_view scheme, std::string_view host, std::uint16_t port);
+  // Accepted (net::Acceptor): open already, no TLS.
+  explicit Connection(std::unique_ptr<ConnectionImpl> impl);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -52,7 +69,7 @@ class Connection final : public DeadlineHook {
   // Resolve, TCP connect, TLS handshake, under its own deadline (monotonic ns); clears the
   // deadline when done.
   core::Task<ConnectResult> connect(std::int64_t deadline);
-  // Both fail with asio::error::timed_out, without starting, once the armed deadline expired.
+  // Both fail with a timed-out error, without starting, once the armed deadline expired.
   core::Task<IoResult> write_all(std::string_view data);
   // Reads into the read buffer after its `len` valid bytes; grows the buffer up to max_size.
   core::Task<IoResult> read_more(std::size_t max_size);
@@ -61,16 +78,12 @@ class Connection final : public DeadlineHook {
   // Kill: close the socket now; operations in flight complete with operation_aborted. Safe
   // while an operation is in flight (close() is not: it frees the TLS stream).
   void abort();
+  // Half-close: sends FIN after what was written (a server's lingering close, RFC 9112 §9.6).
+  void shutdown_send();
   // The deadline of one exchange (monotonic ns): enforced by the sweep until cleared.
-  void arm_deadline(std::int64_t d) {
-    deadline_ns = d;
-    expired = false;
-  }
-  bool deadline_expired() const { return expired; }
-  void clear_deadline() {
-    deadline_ns = 0;
-    expired = false;
-  }
+  void arm_deadline(std::int64_t d);
+  bool deadline_expired() const;
+  void clear_deadline();
 
   // Read buffer: bytes [pos, len) are unconsumed.
   std::string rbuf;
@@ -80,16 +93,12 @@ class Connection final : public DeadlineHook {
   void release_buffer();  // returns the buffer to the per-thread pool when empty
 
  private:
-  void on_deadline() override;
-
-  LoopImpl& loop_;
+  std::unique_ptr<ConnectionImpl> impl_;
   std::string host_;
-  std::uint16_t port_;
-  bool tls_;
+  std::uint16_t port_ = 0;
+  bool tls_ = false;
   bool open_ = false;
   std::uint64_t uses_ = 0;
-  TcpSocket sock_;
-  std::unique_ptr<asio::ssl::stream<TcpSocket&>> ssl_;
 };
 
-}  // namespace loadgen::client
+}  // namespace loadgen::net

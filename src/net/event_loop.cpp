@@ -1,15 +1,13 @@
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 
 #include <asio/post.hpp>
-#include <asio/ssl.hpp>
-#include <fmt/format.h>
-
+#include <asio/ssl/context.hpp>
 #include <string_view>
 
-#include "client/event_loop_impl.hpp"
 #include "core/clock.hpp"
+#include "net/event_loop_impl.hpp"
 
-namespace loadgen::client {
+namespace loadgen::net {
 
 namespace {
 constexpr std::int64_t kDnsTtlNs = 30'000'000'000;
@@ -28,52 +26,6 @@ LoopImpl::LoopImpl(TlsOptions tls)
 }
 
 LoopImpl::~LoopImpl() = default;
-
-namespace {
-
-// Applies `tls` to a fresh client context; returns what failed, or "".
-std::string configure_tls(asio::ssl::context& ctx, const TlsOptions& tls) {
-  ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                  asio::ssl::context::no_tlsv1_1);
-  std::string error;
-  auto note = [&error](std::string_view what, const std::string& path,
-                       const asio::error_code& ec) {
-    if (!ec || !error.empty()) return;
-    error = fmt::format("{} {}: {}", what, path, ec.message());
-  };
-  asio::error_code ec;
-  if (!tls.verify) {
-    ctx.set_verify_mode(asio::ssl::verify_none);
-  } else {
-    if (tls.ca_file.empty()) {
-      ctx.set_default_verify_paths(ec);  // no system CAs = every verification fails, clearly
-    } else {
-      ctx.load_verify_file(tls.ca_file, ec);
-      note("CA file", tls.ca_file, ec);
-    }
-    ctx.set_verify_mode(asio::ssl::verify_peer);
-  }
-  if (!tls.client_certificate_file.empty()) {
-    ctx.use_certificate_chain_file(tls.client_certificate_file, ec);
-    note("client certificate", tls.client_certificate_file, ec);
-  }
-  if (!tls.client_key_file.empty()) {
-    ctx.use_private_key_file(tls.client_key_file, asio::ssl::context::pem, ec);
-    note("client key", tls.client_key_file, ec);
-  }
-  if (tls.client_certificate_file.empty() != tls.client_key_file.empty() && error.empty()) {
-    error = "a client certificate needs its key and a key its certificate (mTLS uses both)";
-  }
-  return error;
-}
-
-}  // namespace
-
-std::string check_tls_options(const TlsOptions& tls) {
-  asio::ssl::context ctx(asio::ssl::context::tls_client);
-  return configure_tls(ctx, tls);
-}
 
 asio::ssl::context& LoopImpl::tls_context() {
   if (!ssl_) {
@@ -194,7 +146,10 @@ void LoopImpl::link(DeadlineHook& h) {
 }
 
 void LoopImpl::unlink(DeadlineHook& h) {
-  if (h.prev) h.prev->next = h.next; else if (hooks_ == &h) hooks_ = h.next;
+  if (h.prev)
+    h.prev->next = h.next;
+  else if (hooks_ == &h)
+    hooks_ = h.next;
   if (h.next) h.next->prev = h.prev;
   h.prev = h.next = nullptr;
 }
@@ -204,7 +159,8 @@ void LoopImpl::arm_sweep() {
   sweep_timer_.expires_after(std::chrono::nanoseconds(kSweepIntervalNs));
   sweep_timer_.async_wait([this](const asio::error_code& ec) {
     if (ec == asio::error::operation_aborted) return;
-    if (delay_observer_) delay_observer_(std::max<std::int64_t>(0, core::mono_ns() - sweep_due_ns_));
+    if (delay_observer_)
+      delay_observer_(std::max<std::int64_t>(0, core::mono_ns() - sweep_due_ns_));
     sweep();
     arm_sweep();
   });
@@ -253,10 +209,14 @@ void EventLoop::SleepAwaiter::await_suspend(std::coroutine_handle<> h) {
   loop->impl().add_sleeper(*sleeper, deadline_ns);
 }
 
+void EventLoop::YieldAwaiter::await_suspend(std::coroutine_handle<> h) {
+  asio::post(loop->impl().io(), [h] { h.resume(); });
+}
+
 void EventLoop::wake(Sleeper& s) { impl_->wake(s); }
 void EventLoop::on_delay(std::function<void(std::int64_t)> fn) {
   impl_->set_delay_observer(std::move(fn));
 }
 void EventLoop::forget(Sleeper& s) { impl_->forget(s); }
 
-}  // namespace loadgen::client
+}  // namespace loadgen::net

@@ -1,4 +1,4 @@
-// run_on_loop: runs one coroutine on a client::EventLoop on the calling thread until it
+// run_on_loop: runs one coroutine on a net::EventLoop on the calling thread until it
 // finishes, bounded by a watchdog that stops the loop after `limit`. Shared by the client,
 // scenario and engine unit tests.
 #pragma once
@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "client/event_loop.hpp"
+#include "net/event_loop.hpp"
 #include "core/task.hpp"
 
 namespace loadgen::testing {
@@ -18,7 +18,7 @@ namespace loadgen::testing {
 // task; it and everything the task refers to must outlive this call. Handlers posted to the
 // loop before the call run after the coroutine's first suspension.
 template <class MakeTask>
-bool run_on_loop(client::EventLoop& loop, MakeTask&& make,
+bool run_on_loop(net::EventLoop& loop, MakeTask&& make,
                  std::chrono::milliseconds limit = std::chrono::milliseconds(10000)) {
   std::exception_ptr error;
   bool done = false;
