@@ -143,7 +143,8 @@ otel::Metric AppMetricSource::gauge(const std::string& name, const std::string& 
                                     std::vector<std::pair<otel::Attributes, double>> values,
                                     std::uint64_t now, bool integer) {
   otel::Gauge g;
-  for (auto& [attrs, v] : values) g.data_points.push_back(point(std::move(attrs), v, integer, 0, now));
+  for (auto& [attrs, v] : values)
+    g.data_points.push_back(point(std::move(attrs), v, integer, 0, now));
   return named(name, unit, desc, std::move(g));
 }
 
@@ -152,10 +153,11 @@ void AppMetricSource::collect(std::vector<otel::Metric>& out, std::uint64_t now)
 
   out.push_back(updown("loadgen.users.active", "{user}", "Simulated users running now.",
                        static_cast<double>(eng_.alive()), now, true));
-  out.push_back(gauge("loadgen.users.target", "{user}",
-                      "The user count the run is ramping to or holding.",
-                      {{{}, static_cast<double>(target_.load(std::memory_order_relaxed))}}, now, true));
-  out.push_back(counter("loadgen.users.spawned", "{user}", "Users started since the start of the run.",
+  out.push_back(
+      gauge("loadgen.users.target", "{user}", "The user count the run is ramping to or holding.",
+            {{{}, static_cast<double>(target_.load(std::memory_order_relaxed))}}, now, true));
+  out.push_back(counter("loadgen.users.spawned", "{user}",
+                        "Users started since the start of the run.",
                         {{{}, static_cast<double>(eng_.users_started())}}, now, true));
   out.push_back(counter("loadgen.users.stopped", "{user}",
                         "Users whose run ended (stopped, killed or StopUser) since the start.",
@@ -163,9 +165,10 @@ void AppMetricSource::collect(std::vector<otel::Metric>& out, std::uint64_t now)
   out.push_back(gauge("loadgen.requests.rate", "{request}/s",
                       "Current requests per second (the stats table's Aggregated current RPS).",
                       {{{}, rps_.load(std::memory_order_relaxed)}}, now, false));
-  out.push_back(gauge("loadgen.failures.rate", "{request}/s",
-                      "Current failures per second (the stats table's Aggregated current failures/s).",
-                      {{{}, fail_per_s_.load(std::memory_order_relaxed)}}, now, false));
+  out.push_back(
+      gauge("loadgen.failures.rate", "{request}/s",
+            "Current failures per second (the stats table's Aggregated current failures/s).",
+            {{{}, fail_per_s_.load(std::memory_order_relaxed)}}, now, false));
 
   // The event loops' CPU: a loop near 100 % is the generator's own bottleneck.
   const std::vector<std::int64_t> cpu = eng_.worker_cpu_ns();
@@ -173,7 +176,8 @@ void AppMetricSource::collect(std::vector<otel::Metric>& out, std::uint64_t now)
   {
     std::vector<std::pair<otel::Attributes, double>> times, utils;
     for (std::size_t i = 0; i < cpu.size(); ++i) {
-      otel::Attributes a{{"thread.name", {engine::worker_thread_name(static_cast<std::uint32_t>(i))}}};
+      otel::Attributes a{
+          {"thread.name", {engine::worker_thread_name(static_cast<std::uint32_t>(i))}}};
       if (util[i] >= 0) utils.emplace_back(a, util[i]);
       if (cpu[i] >= 0) times.emplace_back(std::move(a), static_cast<double>(cpu[i]) * 1e-9);
     }
@@ -190,23 +194,27 @@ void AppMetricSource::collect(std::vector<otel::Metric>& out, std::uint64_t now)
   auto value_of = [](const std::function<std::uint64_t()>& f) {
     return f ? static_cast<double>(f()) : 0.0;
   };
-  out.push_back(counter("loadgen.telemetry.dropped", "{item}",
-                        "Spans and log records dropped by full buffers or queues.",
-                        {{{{"loadgen.signal", {std::string("traces")}}}, value_of(telemetry_.spans_dropped)},
-                         {{{"loadgen.signal", {std::string("logs")}}}, value_of(telemetry_.logs_dropped)}},
-                        now, true));
-  out.push_back(counter("loadgen.telemetry.export.failures", "{export}",
-                        "Exports that failed after their retries.",
-                        {{{{"loadgen.signal", {std::string("traces")}}}, value_of(telemetry_.span_export_failures)},
-                         {{{"loadgen.signal", {std::string("logs")}}}, value_of(telemetry_.log_export_failures)}},
-                        now, true));
+  out.push_back(
+      counter("loadgen.telemetry.dropped", "{item}",
+              "Spans and log records dropped by full buffers or queues.",
+              {{{{"loadgen.signal", {std::string("traces")}}}, value_of(telemetry_.spans_dropped)},
+               {{{"loadgen.signal", {std::string("logs")}}}, value_of(telemetry_.logs_dropped)}},
+              now, true));
+  out.push_back(counter(
+      "loadgen.telemetry.export.failures", "{export}", "Exports that failed after their retries.",
+      {{{{"loadgen.signal", {std::string("traces")}}}, value_of(telemetry_.span_export_failures)},
+       {{{"loadgen.signal", {std::string("logs")}}}, value_of(telemetry_.log_export_failures)}},
+      now, true));
 
   // process.* (process semantic conventions).
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  const double user = static_cast<double>(ru.ru_utime.tv_sec) + static_cast<double>(ru.ru_utime.tv_usec) * 1e-6;
-  const double sys = static_cast<double>(ru.ru_stime.tv_sec) + static_cast<double>(ru.ru_stime.tv_usec) * 1e-6;
-  out.push_back(counter("process.cpu.time", "s", "Total CPU seconds broken down by different CPU modes.",
+  const double user =
+      static_cast<double>(ru.ru_utime.tv_sec) + static_cast<double>(ru.ru_utime.tv_usec) * 1e-6;
+  const double sys =
+      static_cast<double>(ru.ru_stime.tv_sec) + static_cast<double>(ru.ru_stime.tv_usec) * 1e-6;
+  out.push_back(counter("process.cpu.time", "s",
+                        "Total CPU seconds broken down by different CPU modes.",
                         {{{{"cpu.mode", {std::string("user")}}}, user},
                          {{{"cpu.mode", {std::string("system")}}}, sys}},
                         now, false));
@@ -225,8 +233,8 @@ void AppMetricSource::collect(std::vector<otel::Metric>& out, std::uint64_t now)
   }
   const auto [rss, threads] = rss_and_threads();
   if (rss >= 0)
-    out.push_back(updown("process.memory.usage", "By",
-                         "The amount of physical memory in use.", static_cast<double>(rss), now, true));
+    out.push_back(updown("process.memory.usage", "By", "The amount of physical memory in use.",
+                         static_cast<double>(rss), now, true));
   if (threads >= 0)
     out.push_back(updown("process.thread.count", "{thread}", "Process threads count.",
                          static_cast<double>(threads), now, true));

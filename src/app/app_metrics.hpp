@@ -53,8 +53,8 @@ class AppMetricSource final : public otel::MetricSource {
   // A cumulative observable counter reported with the preferred temporality (delta: the
   // difference since the previous collection).
   otel::Metric counter(const std::string& name, const std::string& unit, const std::string& desc,
-                       std::vector<std::pair<otel::Attributes, double>> values,
-                       std::uint64_t now, bool integer);
+                       std::vector<std::pair<otel::Attributes, double>> values, std::uint64_t now,
+                       bool integer);
   otel::Metric updown(const std::string& name, const std::string& unit, const std::string& desc,
                       double value, std::uint64_t now, bool integer);
   static otel::Metric gauge(const std::string& name, const std::string& unit,

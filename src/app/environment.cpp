@@ -313,8 +313,8 @@ bool Environment::write_json() {
     // stdout carries nothing but this report: one that cannot be written (a closed pipe, a
     // full disk) is lost data, said and counted as such.
     errno = 0;
-    const bool written = std::fwrite(js.data(), 1, js.size(), stdout) == js.size() &&
-                         std::fflush(stdout) == 0;
+    const bool written =
+        std::fwrite(js.data(), 1, js.size(), stdout) == js.size() && std::fflush(stdout) == 0;
     if (!written) {
       log_.error("--json: cannot write the report to stdout: {}",
                  errno != 0 ? std::strerror(errno) : "write failed");

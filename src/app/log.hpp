@@ -3,6 +3,8 @@
 // filtered by --loglevel. Thread-safe (workers report through core::LogSink).
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -10,8 +12,6 @@
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "core/log_sink.hpp"
 #include "otel/log_data.hpp"
@@ -32,11 +32,17 @@ class Log final : public core::LogSink {
   bool configure(std::string_view level, const std::string& logfile);
 
   template <class... A>
-  void info(fmt::format_string<A...> f, A&&... a) { write(Level::kInfo, fmt::format(f, std::forward<A>(a)...)); }
+  void info(fmt::format_string<A...> f, A&&... a) {
+    write(Level::kInfo, fmt::format(f, std::forward<A>(a)...));
+  }
   template <class... A>
-  void warning(fmt::format_string<A...> f, A&&... a) { write(Level::kWarning, fmt::format(f, std::forward<A>(a)...)); }
+  void warning(fmt::format_string<A...> f, A&&... a) {
+    write(Level::kWarning, fmt::format(f, std::forward<A>(a)...));
+  }
   template <class... A>
-  void error(fmt::format_string<A...> f, A&&... a) { write(Level::kError, fmt::format(f, std::forward<A>(a)...)); }
+  void error(fmt::format_string<A...> f, A&&... a) {
+    write(Level::kError, fmt::format(f, std::forward<A>(a)...));
+  }
   template <class... A>
   void debug(fmt::format_string<A...> f, A&&... a) {
     if (level_ <= Level::kDebug) write(Level::kDebug, fmt::format(f, std::forward<A>(a)...));

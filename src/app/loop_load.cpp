@@ -33,11 +33,12 @@ void LoopLoadWatch::check(const std::vector<std::int64_t>& cpu_ns, std::int64_t 
   ++saturated_windows_;
   if (warned_) return;
   warned_ = true;
-  log.warning("Event loop {} used {:.0f}% of a CPU over the last {:.0f} s: the generator may be "
-              "limiting the load and inflating response times; give it more threads (--threads) "
-              "or CPUs, or spread the users over more processes or machines",
-              engine::worker_thread_name(static_cast<std::uint32_t>(busiest)),
-              std::min(100.0, util[busiest] * 100.0), kIntervalS);
+  log.warning(
+      "Event loop {} used {:.0f}% of a CPU over the last {:.0f} s: the generator may be "
+      "limiting the load and inflating response times; give it more threads (--threads) "
+      "or CPUs, or spread the users over more processes or machines",
+      engine::worker_thread_name(static_cast<std::uint32_t>(busiest)),
+      std::min(100.0, util[busiest] * 100.0), kIntervalS);
 }
 
 std::string LoopLoadWatch::summary() const {
@@ -46,8 +47,7 @@ std::string LoopLoadWatch::summary() const {
       "Generator: event loop {} peaked at {:.0f}% CPU; a loop was saturated (>= {:.0f}%) in {} "
       "of {} {:.0f}-second windows: the load may have been limited by the generator\n",
       engine::worker_thread_name(static_cast<std::uint32_t>(peak_worker_)),
-      std::min(100.0, peak_ * 100.0), kThreshold * 100.0, saturated_windows_, windows_,
-      kIntervalS);
+      std::min(100.0, peak_ * 100.0), kThreshold * 100.0, saturated_windows_, windows_, kIntervalS);
 }
 
 }  // namespace loadgen::app

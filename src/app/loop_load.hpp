@@ -17,8 +17,8 @@ namespace loadgen::app {
 
 class LoopLoadWatch {
  public:
-  static constexpr double kIntervalS = 5.0;   // the sampling window
-  static constexpr double kThreshold = 0.9;   // a loop busy ≥ 90 % of a window is saturated
+  static constexpr double kIntervalS = 5.0;  // the sampling window
+  static constexpr double kThreshold = 0.9;  // a loop busy ≥ 90 % of a window is saturated
 
   // Takes a sample (main thread); the first call only starts the first window.
   void check(const engine::Engine& eng, Log& log);

@@ -41,14 +41,14 @@ struct Options {
   std::string body;                         // --body STRING or --body-file FILE
   std::vector<std::string> headers;         // --header "Name: value", repeatable
   std::string wait_time;  // --wait-time, valid for scenario::parse_wait_time; empty: scenario's
-  std::chrono::milliseconds connect_timeout{60000};  // --connect-timeout (duration syntax)
-  std::chrono::milliseconds timeout{60000};          // --timeout (response timeout)
-  bool insecure = false;                             // --insecure (no TLS verification)
-  int max_redirects = 30;                            // --max-redirects (>= 0)
+  std::chrono::milliseconds connect_timeout{60000};       // --connect-timeout (duration syntax)
+  std::chrono::milliseconds timeout{60000};               // --timeout (response timeout)
+  bool insecure = false;                                  // --insecure (no TLS verification)
+  int max_redirects = 30;                                 // --max-redirects (>= 0)
   std::uint64_t max_body_size = std::uint64_t{16} << 20;  // --max-body-size (bytes, > 0)
-  std::uint64_t seed = 0;                            // --seed (0 = random)
-  std::chrono::milliseconds flush_timeout{5000};     // --flush-timeout: final telemetry flush
-  std::string config_file;                           // --config FILE (informational)
+  std::uint64_t seed = 0;                                 // --seed (0 = random)
+  std::chrono::milliseconds flush_timeout{5000};          // --flush-timeout: final telemetry flush
+  std::string config_file;                                // --config FILE (informational)
 };
 
 struct ParseResult {

@@ -29,8 +29,7 @@ std::string env_choice(const std::map<std::string, std::string>& env, const std:
   if (it == env.end() || it->second.empty()) return {};
   std::string v = core::ascii_lowercase(it->second);
   if (std::find(values.begin(), values.end(), v) != values.end()) return v;
-  problems.push_back(
-      fmt::format("{}='{}' (environment): expected {}", name, it->second, expected));
+  problems.push_back(fmt::format("{}='{}' (environment): expected {}", name, it->second, expected));
   return {};
 }
 

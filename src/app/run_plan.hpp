@@ -21,8 +21,8 @@ struct RunPlan {
   std::optional<otel::TracesConfig> traces;
   std::optional<otel::LogsConfig> logs;
   std::optional<otel::MetricsConfig> metrics;
-  bool export_spans = false;   // something exports spans: record them
-  bool export_logs = false;    // OTEL_LOGS_EXPORTER set (the console shows lines regardless)
+  bool export_spans = false;  // something exports spans: record them
+  bool export_logs = false;   // OTEL_LOGS_EXPORTER set (the console shows lines regardless)
   bool export_metrics = false;
 };
 

@@ -137,11 +137,13 @@ void CookieJar::put(Cookie c, std::int64_t now_s) {
 void CookieJar::evict(const std::string& domain, std::int64_t now_s) {
   auto expired = [now_s](const Cookie& o) { return o.expires_s != 0 && o.expires_s <= now_s; };
   std::size_t in_domain = 0;
-  for (const auto& o : cookies_) if (o.domain == domain) ++in_domain;
+  for (const auto& o : cookies_)
+    if (o.domain == domain) ++in_domain;
   if (in_domain < kMaxPerDomain && cookies_.size() < kMaxCookies) return;
   std::erase_if(cookies_, expired);
   in_domain = 0;
-  for (const auto& o : cookies_) if (o.domain == domain) ++in_domain;
+  for (const auto& o : cookies_)
+    if (o.domain == domain) ++in_domain;
   if (in_domain >= kMaxPerDomain) {
     const auto oldest = std::find_if(cookies_.begin(), cookies_.end(),
                                      [&](const Cookie& o) { return o.domain == domain; });

@@ -38,7 +38,6 @@ bool is_redirect(int status) {
 
 }  // namespace
 
-
 HttpClient::HttpClient(EventLoop& loop, const ClientConfig& config, RequestObserver* observer)
     : loop_(loop), config_(config), observer_(observer) {}
 
@@ -232,8 +231,7 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
   for (int round = 0;; ++round) {
     const bool reused = c.is_open();
     if (!reused) {
-      net::ConnectResult cr =
-          co_await c.connect(core::mono_ns() + config_.connect_timeout.count());
+      net::ConnectResult cr = co_await c.connect(core::mono_ns() + config_.connect_timeout.count());
       if (cancelled_) throw core::Cancelled{};
       if (cr.status != net::ConnectStatus::kOk) {
         set_failure(r, connect_outcome(cr.status), cr.detail);
@@ -295,9 +293,9 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
         } else if (!got_any && reused && round == 0) {
           retry = true;  // closed by the server while idle: retry once on a new connection
         } else if (!got_any) {
-          set_failure(r, Outcome::kReset,
-                      net::is_eof(rd.ec) ? "connection closed before any response byte"
-                                                : rd.ec.message());
+          set_failure(
+              r, Outcome::kReset,
+              net::is_eof(rd.ec) ? "connection closed before any response byte" : rd.ec.message());
         } else if (net::is_eof(rd.ec)) {
           set_failure(r, Outcome::kIncomplete, "connection closed inside the response head");
         } else {

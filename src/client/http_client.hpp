@@ -100,7 +100,7 @@ class HttpClient {
                       std::int64_t start_wall_ns, std::int64_t start_mono_ns, int hops);
   static void set_failure(Response& r, Outcome o, std::string_view detail);
   net::Connection& connection_for(const std::string& scheme, const std::string& host,
-                             std::uint16_t port);
+                                  std::uint16_t port);
 
   net::EventLoop& loop_;
   const ClientConfig& config_;
@@ -112,7 +112,8 @@ class HttpClient {
   static constexpr std::size_t kConnectionSize = 256;
   net::Connection* primary_ = nullptr;
   alignas(16) std::byte primary_storage_[kConnectionSize];
-  std::unique_ptr<net::Connection> secondary_;  // the latest other origin (redirects, absolute URLs)
+  std::unique_ptr<net::Connection>
+      secondary_;  // the latest other origin (redirects, absolute URLs)
   bool cancelled_ = false;
 };
 

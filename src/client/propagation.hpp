@@ -32,8 +32,8 @@ struct RequestTrace {
   // W3C `tracestate` of the active trace, sent with `traceparent` (tracecontext propagator);
   // e.g. "ot=th:8" (the OTel probability-sampling threshold of a ratio sampler); empty: none.
   std::string trace_state;
-  otel::TraceId last_trace_id{};             // trace id injected into the latest request
-  otel::SpanId last_span_id{};               // span id injected into the latest request
+  otel::TraceId last_trace_id{};  // trace id injected into the latest request
+  otel::SpanId last_span_id{};    // span id injected into the latest request
 };
 
 }  // namespace loadgen::client

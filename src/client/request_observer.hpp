@@ -7,20 +7,20 @@
 #include <string_view>
 
 #include "client/outcome.hpp"
-#include "otel/span_data.hpp"
 #include "http/method.hpp"
+#include "otel/span_data.hpp"
 
 namespace loadgen::client {
 
 struct RequestRecord {
   http::Method method;
-  std::string_view name;    // stats grouping name (request name= or the path)
-  std::string_view url;     // final URL
-  int status;               // 0 when no response
+  std::string_view name;  // stats grouping name (request name= or the path)
+  std::string_view url;   // final URL
+  int status;             // 0 when no response
   Outcome outcome;
-  std::string_view error;   // "<kind>: <detail>" for failures, empty on success
+  std::string_view error;  // "<kind>: <detail>" for failures, empty on success
   std::int64_t start_wall_ns;
-  std::int64_t duration_ns;  // monotonic, includes redirects and the body download
+  std::int64_t duration_ns;      // monotonic, includes redirects and the body download
   std::uint64_t response_bytes;  // decoded body size (Locust's content size)
 };
 
@@ -34,12 +34,12 @@ struct AttemptRecord {
   std::uint16_t server_port;        // server.port
   int status;                       // 0 when no response
   Outcome outcome;
-  std::string_view error;           // "<kind>: <detail>" on failure
+  std::string_view error;  // "<kind>: <detail>" on failure
   std::int64_t start_wall_ns;
   std::int64_t end_wall_ns;
-  std::int64_t duration_ns;         // monotonic (end - start on the wall clock may jump)
-  int resend_count;                 // http.request.resend_count: redirect hops before this one
-  otel::TraceId trace_id;           // all zero when no trace context was injected
+  std::int64_t duration_ns;  // monotonic (end - start on the wall clock may jump)
+  int resend_count;          // http.request.resend_count: redirect hops before this one
+  otel::TraceId trace_id;    // all zero when no trace context was injected
   otel::SpanId span_id;
   otel::SpanId parent_span_id;
   std::uint8_t trace_flags;

@@ -29,9 +29,9 @@ class Response {
   int status_code() const { return status_; }  // 0 when no response arrived
   Outcome outcome() const { return outcome_; }
   bool ok() const { return outcome_ == Outcome::kOk; }
-  std::string_view text() const { return body_; }           // decoded body
-  std::string_view url() const { return url_; }             // final URL after redirects
-  std::string_view error() const { return error_; }         // "<kind>: <detail>", empty if ok
+  std::string_view text() const { return body_; }    // decoded body
+  std::string_view url() const { return url_; }      // final URL after redirects
+  std::string_view error() const { return error_; }  // "<kind>: <detail>", empty if ok
   std::chrono::nanoseconds elapsed() const { return std::chrono::nanoseconds(duration_ns_); }
   // First value of a response header (case-insensitive name); empty when absent.
   std::string_view header(std::string_view name) const;
@@ -52,10 +52,10 @@ class Response {
   std::int64_t duration_ns_ = 0;
   std::uint64_t bytes_ = 0;
   RequestObserver* pending_observer_ = nullptr;  // set while a catch_response verdict is pending
-  std::string name_;   // kept only for catch_response
+  std::string name_;                             // kept only for catch_response
   std::string url_;
   std::string error_;
-  std::string head_;   // raw response head (status line + fields)
+  std::string head_;  // raw response head (status line + fields)
   std::string body_;
 };
 

@@ -21,7 +21,8 @@ inline std::string base64_encode(std::string_view in) {
     out += kAlphabet[v & 63];
   }
   if (i < in.size()) {
-    const unsigned v = (unsigned{byte(i)} << 16) | (i + 1 < in.size() ? unsigned{byte(i + 1)} << 8 : 0u);
+    const unsigned v =
+        (unsigned{byte(i)} << 16) | (i + 1 < in.size() ? unsigned{byte(i + 1)} << 8 : 0u);
     out += kAlphabet[(v >> 18) & 63];
     out += kAlphabet[(v >> 12) & 63];
     out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';

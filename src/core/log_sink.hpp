@@ -5,14 +5,14 @@
 // with the number of repeats.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 namespace loadgen::core {
 

@@ -15,14 +15,20 @@ constexpr std::size_t kClasses = 64;
 // (thousands of users starting at once) hands its memory back to malloc afterwards.
 constexpr std::size_t kKeepBytes = 64 * 1024;
 
-struct FreeNode { FreeNode* next; };
+struct FreeNode {
+  FreeNode* next;
+};
 
 struct FramePool {
   FreeNode* heads[kClasses] = {};
   std::size_t counts[kClasses] = {};
   ~FramePool() {
     for (auto*& head : heads) {
-      while (head) { FreeNode* n = head->next; std::free(head); head = n; }
+      while (head) {
+        FreeNode* n = head->next;
+        std::free(head);
+        head = n;
+      }
     }
   }
 };

@@ -43,15 +43,22 @@ template <class T = void>
 class [[nodiscard]] Task {
  public:
   struct promise_type : detail::PromiseBase {
-    Task get_return_object() { return Task{std::coroutine_handle<promise_type>::from_promise(*this)}; }
+    Task get_return_object() {
+      return Task{std::coroutine_handle<promise_type>::from_promise(*this)};
+    }
     template <class U>
-    void return_value(U&& v) { value_.emplace(std::forward<U>(v)); }
+    void return_value(U&& v) {
+      value_.emplace(std::forward<U>(v));
+    }
     std::optional<T> value_;
   };
 
   Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
   Task& operator=(Task&& o) noexcept {
-    if (this != &o) { destroy(); h_ = std::exchange(o.h_, {}); }
+    if (this != &o) {
+      destroy();
+      h_ = std::exchange(o.h_, {});
+    }
     return *this;
   }
   Task(const Task&) = delete;
@@ -71,7 +78,9 @@ class [[nodiscard]] Task {
 
  private:
   explicit Task(std::coroutine_handle<promise_type> h) : h_(h) {}
-  void destroy() { if (h_) h_.destroy(); }
+  void destroy() {
+    if (h_) h_.destroy();
+  }
   std::coroutine_handle<promise_type> h_;
 };
 
@@ -79,13 +88,18 @@ template <>
 class [[nodiscard]] Task<void> {
  public:
   struct promise_type : detail::PromiseBase {
-    Task get_return_object() { return Task{std::coroutine_handle<promise_type>::from_promise(*this)}; }
+    Task get_return_object() {
+      return Task{std::coroutine_handle<promise_type>::from_promise(*this)};
+    }
     void return_void() noexcept {}
   };
 
   Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
   Task& operator=(Task&& o) noexcept {
-    if (this != &o) { destroy(); h_ = std::exchange(o.h_, {}); }
+    if (this != &o) {
+      destroy();
+      h_ = std::exchange(o.h_, {});
+    }
     return *this;
   }
   Task(const Task&) = delete;
@@ -103,7 +117,9 @@ class [[nodiscard]] Task<void> {
 
  private:
   explicit Task(std::coroutine_handle<promise_type> h) : h_(h) {}
-  void destroy() { if (h_) h_.destroy(); }
+  void destroy() {
+    if (h_) h_.destroy();
+  }
   std::coroutine_handle<promise_type> h_;
 };
 

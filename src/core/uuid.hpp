@@ -11,8 +11,8 @@ namespace loadgen::core {
 inline std::string uuid4(Rng& rng) {
   std::uint64_t hi = rng.next();
   std::uint64_t lo = rng.next();
-  hi = (hi & ~0xF000ull) | 0x4000ull;                  // version 4
-  lo = (lo & ~(0xC0ull << 56)) | (0x80ull << 56);      // variant 10xx
+  hi = (hi & ~0xF000ull) | 0x4000ull;              // version 4
+  lo = (lo & ~(0xC0ull << 56)) | (0x80ull << 56);  // variant 10xx
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(36, '-');
   int pos = 0;

@@ -30,7 +30,9 @@ Engine::Engine(EngineConfig cfg, scenario::Scenario scenario, double now_s, doub
       scenario_(std::move(scenario)),
       picker_(class_infos(scenario_)),
       class_counts_(scenario_.user_classes.size(), 0),
-      seed_(cfg_.seed != 0 ? cfg_.seed : (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()),
+      seed_(cfg_.seed != 0
+                ? cfg_.seed
+                : (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()),
       stats_(now_wall, cfg_.max_names) {
   ramp_.start_s = now_s;
   start_unix_nano_ = static_cast<std::uint64_t>(now_wall * 1e9);
@@ -41,11 +43,17 @@ Engine::Engine(EngineConfig cfg, scenario::Scenario scenario, double now_s, doub
   failure_warnings_ = std::make_unique<core::RateLimitedWarning>(cfg_.log);
   const int n = std::max(1, cfg_.threads);
   for (int i = 0; i < n; ++i) {
-    WorkerConfig wc{&cfg_.client, cfg_.tls, cfg_.max_names,
-                    cfg_.flags ? &*cfg_.flags : nullptr, cfg_.log, flag_warnings_.get(),
+    WorkerConfig wc{&cfg_.client,
+                    cfg_.tls,
+                    cfg_.max_names,
+                    cfg_.flags ? &*cfg_.flags : nullptr,
+                    cfg_.log,
+                    flag_warnings_.get(),
                     failure_warnings_.get(),
-                    cfg_.trace ? &*cfg_.trace : nullptr, cfg_.span_capacity_per_worker,
-                    &cfg_.logs, cfg_.log_capacity_per_worker,
+                    cfg_.trace ? &*cfg_.trace : nullptr,
+                    cfg_.span_capacity_per_worker,
+                    &cfg_.logs,
+                    cfg_.log_capacity_per_worker,
                     cfg_.request_metrics ? &*cfg_.request_metrics : nullptr};
     workers_.push_back(std::make_unique<Worker>(i, wc));
   }
@@ -61,7 +69,9 @@ Engine::Engine(EngineConfig cfg, scenario::Scenario scenario, double now_s, doub
 
 Engine::~Engine() { shutdown(); }
 
-std::uint64_t Engine::seed_for(std::uint64_t id) const { return mix(seed_ + id * 0x9E3779B97F4A7C15ull); }
+std::uint64_t Engine::seed_for(std::uint64_t id) const {
+  return mix(seed_ + id * 0x9E3779B97F4A7C15ull);
+}
 
 std::int64_t Engine::alive() const {
   std::int64_t n = 0;
@@ -275,7 +285,8 @@ std::vector<otel::Metric> Engine::collect_metrics(std::uint64_t now_unix_nano) {
   std::vector<otel::Metric> out;
   if (!cfg_.request_metrics) return out;
   if (!request_stream_) {
-    request_stream_ = std::make_unique<RequestMetricStream>(*cfg_.request_metrics, start_unix_nano_);
+    request_stream_ =
+        std::make_unique<RequestMetricStream>(*cfg_.request_metrics, start_unix_nano_);
   }
   // Deltas add up: one merged at a later collection loses nothing.
   gather(
@@ -328,11 +339,12 @@ void Engine::shutdown() {
         any = true;
       }
     }
-    const auto until = std::chrono::steady_clock::now() + cfg_.flags->timeout +
-                       std::chrono::milliseconds(500);
+    const auto until =
+        std::chrono::steady_clock::now() + cfg_.flags->timeout + std::chrono::milliseconds(500);
     while (any && std::chrono::steady_clock::now() < until) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      any = std::any_of(workers_.begin(), workers_.end(), [](const auto& w) { return w->watching(); });
+      any = std::any_of(workers_.begin(), workers_.end(),
+                        [](const auto& w) { return w->watching(); });
     }
   }
   state_ = RunState::kStopped;

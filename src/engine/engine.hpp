@@ -12,9 +12,9 @@
 
 #include "client/config.hpp"
 #include "engine/run_state.hpp"
-#include "net/event_loop.hpp"
 #include "engine/worker.hpp"
 #include "flags/ofrep_config.hpp"
+#include "net/event_loop.hpp"
 #include "otel/log_source.hpp"
 #include "otel/span_source.hpp"
 #include "plan/class_picker.hpp"

@@ -109,8 +109,8 @@ otel::Attributes count_attributes_of(const RequestCountKey& k) {
   otel::Attributes a;
   a.reserve(3);
   a.push_back({"loadgen.request.name", {Interner::global().str(k.name)}});
-  a.push_back({"http.request.method",
-               {std::string(http::to_string(static_cast<http::Method>(k.method)))}});
+  a.push_back(
+      {"http.request.method", {std::string(http::to_string(static_cast<http::Method>(k.method)))}});
   a.push_back({"loadgen.request.outcome",
                {std::string(outcome_name(static_cast<client::Outcome>(k.outcome)))}});
   return a;
@@ -121,7 +121,7 @@ otel::Attributes delay_attributes_of(const WorkerKey& worker) {
 }
 
 om::StreamDescriptor descriptor(std::string name, std::string description, std::string unit,
-                               om::InstrumentKind kind, const RequestMetricsConfig& c) {
+                                om::InstrumentKind kind, const RequestMetricsConfig& c) {
   om::StreamDescriptor d;
   d.name = std::move(name);
   d.description = std::move(description);
@@ -141,8 +141,9 @@ om::StreamDescriptor count_descriptor(const RequestMetricsConfig& c) {
                     "{request}", om::InstrumentKind::kCounter, c);
 }
 om::StreamDescriptor delay_descriptor(const RequestMetricsConfig& c) {
-  return descriptor("loadgen.eventloop.delay", "How late a worker's event loop ran its 20 ms timer.",
-                    "s", om::InstrumentKind::kHistogram, c);
+  return descriptor("loadgen.eventloop.delay",
+                    "How late a worker's event loop ran its 20 ms timer.", "s",
+                    om::InstrumentKind::kHistogram, c);
 }
 
 }  // namespace
@@ -165,9 +166,7 @@ std::size_t RequestCountKeyHash::operator()(const RequestCountKey& k) const {
   return static_cast<std::size_t>(h);
 }
 
-std::string worker_thread_name(std::uint32_t index) {
-  return "loadgen-w" + std::to_string(index);
-}
+std::string worker_thread_name(std::uint32_t index) { return "loadgen-w" + std::to_string(index); }
 
 struct RequestMetrics::Delta {
   std::optional<ExplDelta> expl;
@@ -181,7 +180,8 @@ struct RequestMetrics::Impl {
       : cfg(c),
         rng(seed),
         worker(w),
-        counts(nullptr, om::StorageOptions{om::kDefaultCardinalityLimit, om::ExemplarFilter::kAlwaysOff},
+        counts(nullptr,
+               om::StorageOptions{om::kDefaultCardinalityLimit, om::ExemplarFilter::kAlwaysOff},
                rng, static_cast<std::uint64_t>(core::wall_ns())),
         delay(om::make_explicit_config(delay_bounds()),
               om::StorageOptions{1, om::ExemplarFilter::kAlwaysOff}, rng,

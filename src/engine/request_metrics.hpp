@@ -33,7 +33,7 @@ struct RequestKey {
   std::uint32_t name = kNoName;  // interned; kNoName: no loadgen.request.name
   std::uint32_t address = 0;     // interned
   std::uint16_t port = 0;
-  std::uint16_t status = 0;   // 0: no response
+  std::uint16_t status = 0;  // 0: no response
   std::uint8_t method = 0;
   std::uint8_t outcome = 0;  // client::Outcome
   bool tls = false;          // url.scheme https (else http)
@@ -45,7 +45,7 @@ struct RequestKeyHash {
 
 // loadgen.requests' attributes.
 struct RequestCountKey {
-  std::uint32_t name = 0;   // interned
+  std::uint32_t name = 0;  // interned
   std::uint8_t method = 0;
   std::uint8_t outcome = 0;  // client::Outcome
   bool operator==(const RequestCountKey&) const = default;
@@ -55,7 +55,8 @@ struct RequestCountKeyHash {
 };
 
 struct RequestMetricsConfig {
-  otel::metrics::HistogramAggregation aggregation = otel::metrics::HistogramAggregation::kExplicitBucket;
+  otel::metrics::HistogramAggregation aggregation =
+      otel::metrics::HistogramAggregation::kExplicitBucket;
   otel::metrics::ExemplarFilter exemplar_filter = otel::metrics::ExemplarFilter::kTraceBased;
   otel::metrics::TemporalityPreference temporality =
       otel::metrics::TemporalityPreference::kCumulative;
@@ -75,8 +76,8 @@ class RequestMetrics {
   // worker: the worker's index (thread.name "loadgen-w<index>" on the loop delay).
   RequestMetrics(const RequestMetricsConfig& cfg, std::uint64_t seed, std::uint32_t worker = 0);
   ~RequestMetrics();
-  void record(const client::AttemptRecord& a);   // http.client.request.duration
-  void record(const client::RequestRecord& r);   // loadgen.requests
+  void record(const client::AttemptRecord& a);    // http.client.request.duration
+  void record(const client::RequestRecord& r);    // loadgen.requests
   void record_loop_delay(std::int64_t delay_ns);  // loadgen.eventloop.delay
   std::shared_ptr<Delta> take(std::uint64_t now_unix_nano);
 

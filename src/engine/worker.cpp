@@ -17,7 +17,8 @@ Worker::Worker(int index, WorkerConfig cfg)
     : index_(index), cfg_(cfg), loop_(cfg.tls), shard_(cfg.max_names) {
   if (cfg_.metrics) {
     metrics_ = std::make_unique<RequestMetrics>(
-        *cfg_.metrics, static_cast<std::uint64_t>(core::wall_ns()) + static_cast<std::uint64_t>(index),
+        *cfg_.metrics,
+        static_cast<std::uint64_t>(core::wall_ns()) + static_cast<std::uint64_t>(index),
         static_cast<std::uint32_t>(index));
   }
   watch_rng_.reseed(static_cast<std::uint64_t>(core::wall_ns()) *
@@ -27,8 +28,8 @@ Worker::Worker(int index, WorkerConfig cfg)
   loop_.on_delay([this](std::int64_t ns) { on_loop_tick(ns); });
   // Built before the thread starts and destroyed after it stops: never touched concurrently.
   if (cfg_.flags) {
-    flags_ = std::make_unique<flags::OfrepFlagSource>(loop_, *cfg_.flags, cfg_.log,
-                                                      &flag_requests_, cfg_.flag_warnings);
+    flags_ = std::make_unique<flags::OfrepFlagSource>(loop_, *cfg_.flags, cfg_.log, &flag_requests_,
+                                                      cfg_.flag_warnings);
   }
 }
 
@@ -86,9 +87,9 @@ void Worker::spawn(std::vector<SpawnOrder> orders) {
 void Worker::start_user(const SpawnOrder& o) {
   auto user = o.cls->make();
   user->attach(scenario::User::Runtime{&loop_, cfg_.client, this, this, flags_.get(), o.cls, o.id,
-                                      o.seed, o.start_delay_ns, cfg_.trace,
-                                      cfg_.span_capacity > 0 ? this : nullptr, cfg_.logs,
-                                      cfg_.log_capacity > 0 ? this : nullptr});
+                                       o.seed, o.start_delay_ns, cfg_.trace,
+                                       cfg_.span_capacity > 0 ? this : nullptr, cfg_.logs,
+                                       cfg_.log_capacity > 0 ? this : nullptr});
   scenario::User* u = user.get();
   users_.emplace(o.id, std::move(user));
   alive_.fetch_add(1, std::memory_order_relaxed);
@@ -109,7 +110,10 @@ void Worker::start_user(const SpawnOrder& o) {
 void Worker::stop_user(std::uint64_t id, bool graceful) {
   auto it = users_.find(id);
   if (it == users_.end()) return;
-  if (graceful) it->second->request_stop(); else it->second->kill();
+  if (graceful)
+    it->second->request_stop();
+  else
+    it->second->kill();
 }
 
 void Worker::stop_users(std::vector<std::uint64_t> ids, bool graceful) {
@@ -121,7 +125,10 @@ void Worker::stop_users(std::vector<std::uint64_t> ids, bool graceful) {
 void Worker::stop_all(bool graceful) {
   loop_.post([this, graceful] {
     for (auto& [id, u] : users_) {
-      if (graceful) u->request_stop(); else u->kill();
+      if (graceful)
+        u->request_stop();
+      else
+        u->kill();
     }
   });
 }
@@ -142,9 +149,8 @@ void Worker::watch_flag(std::string key, std::atomic<std::int64_t>* out) {
   if (!flags_) return;
   watchers_.fetch_add(1, std::memory_order_relaxed);
   loop_.post([this, key = std::move(key), out]() mutable {
-    core::spawn(watch_loop(std::move(key), out), [this](std::exception_ptr) {
-      watchers_.fetch_sub(1, std::memory_order_relaxed);
-    });
+    core::spawn(watch_loop(std::move(key), out),
+                [this](std::exception_ptr) { watchers_.fetch_sub(1, std::memory_order_relaxed); });
   });
 }
 
@@ -316,18 +322,21 @@ void Worker::append_client_spans(const WorkerSpans& taken, std::vector<otel::Spa
     at.push_back({"server.port", {std::int64_t{r.port}}});
     at.push_back({"network.protocol.version", {std::string("1.1")}});
     if (r.status > 0) at.push_back({"http.response.status_code", {std::int64_t{r.status}}});
-    if (r.resend_count > 0) at.push_back({"http.request.resend_count", {std::int64_t{r.resend_count}}});
+    if (r.resend_count > 0)
+      at.push_back({"http.request.resend_count", {std::int64_t{r.resend_count}}});
     if (cfg_.client) at.push_back({"user_agent.original", {cfg_.client->user_agent}});
     if (outcome != client::Outcome::kOk && outcome != client::Outcome::kCancelled) {
       // A request cancelled because its user was stopped is not a failure of the request: its
       // span ends without an error status (trace/api.md: instrumentation leaves status unset
       // unless the operation failed).
       // error.type: the status code when it is an error, else the transport outcome kind.
-      std::string type = outcome == client::Outcome::kHttpStatus ? std::to_string(r.status)
-                                                                  : std::string(client::to_string(outcome));
+      std::string type = outcome == client::Outcome::kHttpStatus
+                             ? std::to_string(r.status)
+                             : std::string(client::to_string(outcome));
       at.push_back({"error.type", {std::move(type)}});
       s.status_code = otel::StatusCode::kError;
-      if (outcome != client::Outcome::kHttpStatus) s.status_message.assign(text.substr(r.error_off, r.error_len));
+      if (outcome != client::Outcome::kHttpStatus)
+        s.status_message.assign(text.substr(r.error_off, r.error_len));
     }
     if (cfg_.trace) {  // span limits (the defaults never bite: 128 attributes, no length limit)
       const otel::SpanLimits& l = cfg_.trace->limits;
@@ -341,7 +350,8 @@ void Worker::on_request(const client::RequestRecord& r) {
   if (r.outcome == client::Outcome::kCancelled) return;
   if (metrics_) metrics_->record(r);
   if (r.outcome != client::Outcome::kOk && r.outcome != client::Outcome::kHttpStatus &&
-      r.outcome != client::Outcome::kCheckFailed && r.outcome != client::Outcome::kTooManyRedirects) {
+      r.outcome != client::Outcome::kCheckFailed &&
+      r.outcome != client::Outcome::kTooManyRedirects) {
     note_transport_failure(r);  // the target is down, slow or broken: say so (limited)
   }
   const auto end_ns = r.start_wall_ns + r.duration_ns;

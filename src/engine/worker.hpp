@@ -15,11 +15,11 @@
 #include <vector>
 
 #include "client/config.hpp"
-#include "net/event_loop.hpp"
 #include "client/request_observer.hpp"
-#include "engine/request_metrics.hpp"
 #include "core/log_sink.hpp"
+#include "engine/request_metrics.hpp"
 #include "flags/ofrep_flag_source.hpp"
+#include "net/event_loop.hpp"
 #include "otel/span_sink.hpp"
 #include "scenario/user.hpp"
 #include "stats/shard.hpp"
@@ -50,10 +50,10 @@ struct WorkerConfig {
   core::RateLimitedWarning* flag_warnings = nullptr;  // shared by every worker's flag source
   // Shared: "Requests are failing: connect_refused: ..." for a dead or broken target.
   core::RateLimitedWarning* failure_warnings = nullptr;
-  const scenario::TraceSettings* trace = nullptr;     // null: no trace headers
+  const scenario::TraceSettings* trace = nullptr;  // null: no trace headers
   std::size_t span_capacity = 0;  // finished spans buffered between drains; 0: no spans
   const scenario::LogSettings* logs = nullptr;
-  std::size_t log_capacity = 0;  // log records buffered between drains; 0: none
+  std::size_t log_capacity = 0;                   // log records buffered between drains; 0: none
   const RequestMetricsConfig* metrics = nullptr;  // null: no http.client.request.duration
 };
 
@@ -80,9 +80,9 @@ struct ClientSpanRecord {
 
 // What a worker hands the exporter thread: its finished spans since the last take.
 struct WorkerSpans {
-  std::vector<otel::SpanData> spans;         // task spans (SpanScope) and others
-  std::vector<ClientSpanRecord> client;      // CLIENT spans, compact
-  std::string text;                          // the strings `client` points into
+  std::vector<otel::SpanData> spans;     // task spans (SpanScope) and others
+  std::vector<ClientSpanRecord> client;  // CLIENT spans, compact
+  std::string text;                      // the strings `client` points into
   std::uint64_t dropped = 0;
 };
 

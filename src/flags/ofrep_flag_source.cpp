@@ -8,12 +8,12 @@
 #include <utility>
 #include <variant>
 
-#include "net/event_loop.hpp"
 #include "client/http_client.hpp"
 #include "client/propagation.hpp"
 #include "client/request_observer.hpp"
 #include "client/response.hpp"
 #include "core/clock.hpp"
+#include "net/event_loop.hpp"
 
 namespace loadgen::flags {
 
@@ -99,8 +99,8 @@ struct OfrepFlagSource::Entry {
   std::string message;  // the warning text for result's error, without the default
 };
 
-OfrepFlagSource::OfrepFlagSource(net::EventLoop& loop, const OfrepConfig& cfg,
-                                 core::LogSink* log, client::RequestObserver* observer,
+OfrepFlagSource::OfrepFlagSource(net::EventLoop& loop, const OfrepConfig& cfg, core::LogSink* log,
+                                 client::RequestObserver* observer,
                                  core::RateLimitedWarning* shared_warnings)
     : loop_(loop),
       cfg_(cfg),
@@ -258,7 +258,8 @@ bool OfrepFlagSource::settle(const Entry& e, bool from_cache, bool value_usable,
   if (error == EvalError::kNone) {
     last_.variant.assign(e.result.variant);
     // OpenFeature: a value served from the provider's cache has the reason CACHED.
-    last_.reason.assign(from_cache ? std::string_view("CACHED") : std::string_view(e.result.reason));
+    last_.reason.assign(from_cache ? std::string_view("CACHED")
+                                   : std::string_view(e.result.reason));
     last_.error_code.clear();
     return true;
   }

@@ -10,7 +10,7 @@ namespace loadgen::http {
 namespace {
 
 constexpr std::array<std::string_view, 7> kNames = {"GET",    "HEAD",  "POST",   "PUT",
-                                                     "DELETE", "PATCH", "OPTIONS"};
+                                                    "DELETE", "PATCH", "OPTIONS"};
 
 bool iequals_upper(std::string_view s, std::string_view upper) {
   if (s.size() != upper.size()) return false;
@@ -26,13 +26,20 @@ bool iequals_upper(std::string_view s, std::string_view upper) {
 
 std::string_view to_string(Method m) {
   switch (m) {
-    case Method::kGet: return kNames[0];
-    case Method::kHead: return kNames[1];
-    case Method::kPost: return kNames[2];
-    case Method::kPut: return kNames[3];
-    case Method::kDelete: return kNames[4];
-    case Method::kPatch: return kNames[5];
-    case Method::kOptions: return kNames[6];
+    case Method::kGet:
+      return kNames[0];
+    case Method::kHead:
+      return kNames[1];
+    case Method::kPost:
+      return kNames[2];
+    case Method::kPut:
+      return kNames[3];
+    case Method::kDelete:
+      return kNames[4];
+    case Method::kPatch:
+      return kNames[5];
+    case Method::kOptions:
+      return kNames[6];
   }
   return "GET";
 }

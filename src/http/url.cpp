@@ -36,17 +36,28 @@ core::Error url_error(std::string_view text, std::string_view what) {
 
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_hex(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 // RFC 3986 §2.3 unreserved and §2.2 sub-delims, plus '%' of pct-encoded (not decoded here).
 bool is_regname_char(char c) {
   if (is_alpha(c) || is_digit(c)) return true;
   switch (c) {
-    case '-': case '.': case '_': case '~': case '%':
-    case '!': case '$': case '&': case '\'': case '(': case ')':
-    case '*': case '+': case ',': case ';': case '=':
+    case '-':
+    case '.':
+    case '_':
+    case '~':
+    case '%':
+    case '!':
+    case '$':
+    case '&':
+    case '\'':
+    case '(':
+    case ')':
+    case '*':
+    case '+':
+    case ',':
+    case ';':
+    case '=':
       return true;
     default:
       return false;
@@ -186,8 +197,8 @@ core::Result<Url> parse_url(std::string_view text) {
   // RFC 3986 §3.2: authority ends at the first '/', '?' or '#'.
   const std::size_t auth_end = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, auth_end);
-  std::string_view path_etc = auth_end == std::string_view::npos ? std::string_view{}
-                                                                 : rest.substr(auth_end);
+  std::string_view path_etc =
+      auth_end == std::string_view::npos ? std::string_view{} : rest.substr(auth_end);
 
   // userinfo "@"
   const std::size_t at = authority.rfind('@');

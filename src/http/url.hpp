@@ -15,8 +15,8 @@ struct Url {
   std::string scheme;      // "http" or "https" (lowercased)
   std::string host;        // lowercased; IPv6 without brackets
   std::uint16_t port = 0;  // explicit or default 80/443
-  std::string target;      // origin-form (RFC 9112 §3.2.1): path + optional "?query", starts with '/'
-  std::string userinfo;    // "user:pass" if present (for basic auth), else empty
+  std::string target;  // origin-form (RFC 9112 §3.2.1): path + optional "?query", starts with '/'
+  std::string userinfo;  // "user:pass" if present (for basic auth), else empty
 
   bool tls() const;
   // host[:port] for the Host header (RFC 9110 §7.2): brackets for IPv6, port omitted when default.

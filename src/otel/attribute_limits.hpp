@@ -16,9 +16,8 @@ namespace loadgen::otel {
 void truncate_value(AttrValue& value, std::optional<std::uint32_t> limit);
 
 // Sets key=value in `attrs` under the limits; `dropped` counts the attributes refused.
-void put_attribute(Attributes& attrs, std::uint32_t& dropped, std::string_view key,
-                   AttrValue value, std::uint32_t count_limit,
-                   std::optional<std::uint32_t> length_limit);
+void put_attribute(Attributes& attrs, std::uint32_t& dropped, std::string_view key, AttrValue value,
+                   std::uint32_t count_limit, std::optional<std::uint32_t> length_limit);
 
 // Applies the limits to attributes set without them (e.g. a record built on a worker, limited
 // on the exporter thread): beyond count_limit they are dropped and counted, longer strings

@@ -12,7 +12,12 @@
 namespace loadgen::otel {
 
 enum class SpanKind : std::uint8_t {  // Span.SpanKind
-  kUnspecified = 0, kInternal = 1, kServer = 2, kClient = 3, kProducer = 4, kConsumer = 5
+  kUnspecified = 0,
+  kInternal = 1,
+  kServer = 2,
+  kClient = 3,
+  kProducer = 4,
+  kConsumer = 5
 };
 enum class StatusCode : std::uint8_t { kUnset = 0, kOk = 1, kError = 2 };  // Status.StatusCode
 

@@ -4,8 +4,8 @@
 // contain a comma, a quote or a line break (Python csv.writer's QUOTE_MINIMAL).
 #pragma once
 
-#include <fstream>
 #include <cstdint>
+#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,7 +52,8 @@ class CsvWriter {
   core::Status write_failures(const stats::Aggregate& a);
   core::Status write_exceptions(const std::vector<ExceptionRow>& rows = {});
   // write_stats + write_failures + write_exceptions: Locust's once-a-second tick.
-  core::Status write_all(const stats::Aggregate& a, const std::vector<ExceptionRow>& exceptions = {});
+  core::Status write_all(const stats::Aggregate& a,
+                         const std::vector<ExceptionRow>& exceptions = {});
   // The first call truncates the file and writes the header; each call appends rows and
   // flushes (Locust flushes every 10 s and can lose the tail; we do not).
   core::Status append_history(const stats::Aggregate& a, int user_count, double now_wall);

@@ -96,7 +96,8 @@ class WebsiteUser final : public User {
     co_await client().get(fmt::format("/api/products/{}", product), kDiscard);
     const std::string body = fmt::format(
         R"({{"item":{{"productId":"{}","quantity":{}}},"userId":"{}"}})", product, quantity, user);
-    co_await client().post("/api/cart", {.json = body, .response_body = client::ResponseBody::kDiscard});
+    co_await client().post("/api/cart",
+                           {.json = body, .response_body = client::ResponseBody::kDiscard});
   }
 
   core::Task<> checkout_single() {
@@ -137,7 +138,8 @@ class WebsiteUser final : public User {
     const People& people = *s_->people;
     const std::size_t who = rng().below(people.open_objects.size());
     const std::string body = people.checkout_body(who, user);
-    co_await client().post("/api/checkout", {.json = body, .response_body = client::ResponseBody::kDiscard});
+    co_await client().post("/api/checkout",
+                           {.json = body, .response_body = client::ResponseBody::kDiscard});
   }
 
   // loadGeneratorTraffic = 0 pauses every user's shop traffic until it is 1 again: a paused

@@ -33,9 +33,9 @@ core::Result<Scenario> make_builtin_scenario(std::string_view name, const Builti
     }
     return make_astronomy_shop_scenario(shop);
   }
-  return core::make_error("unknown_scenario", fmt::format("--scenario: unknown scenario '{}'", name),
-                          fmt::format("built-in scenarios: {}",
-                                      fmt::join(builtin_scenario_names(), ", ")));
+  return core::make_error(
+      "unknown_scenario", fmt::format("--scenario: unknown scenario '{}'", name),
+      fmt::format("built-in scenarios: {}", fmt::join(builtin_scenario_names(), ", ")));
 }
 
 }  // namespace loadgen::scenario

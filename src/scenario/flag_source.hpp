@@ -22,11 +22,11 @@ namespace loadgen::scenario {
 // feature_flag.evaluation event carries (OTel semantic conventions, feature_flag.*).
 struct FlagEvaluation {
   std::string key;
-  std::string variant;       // empty when the provider gave none
-  std::string reason;        // OpenFeature reason: STATIC, TARGETING_MATCH, CACHED, DEFAULT, ERROR…
-  std::string error_code;    // OpenFeature error code (FLAG_NOT_FOUND, GENERAL…); empty on success
+  std::string variant;     // empty when the provider gave none
+  std::string reason;      // OpenFeature reason: STATIC, TARGETING_MATCH, CACHED, DEFAULT, ERROR…
+  std::string error_code;  // OpenFeature error code (FLAG_NOT_FOUND, GENERAL…); empty on success
   std::string error_message;  // human-readable, empty on success
-  bool from_cache = false;   // no request was made by this evaluation
+  bool from_cache = false;    // no request was made by this evaluation
 };
 
 class FlagSource {

@@ -17,7 +17,10 @@ class PathLoopUser final : public User {
     next_ = next_ + 1 == s_->paths.size() ? 0 : next_ + 1;
     client::RequestOptions opts;
     opts.response_body = client::ResponseBody::kDiscard;  // nobody reads it: stream it away
-    if (s_->json_body) opts.json = s_->body; else opts.body = s_->body;
+    if (s_->json_body)
+      opts.json = s_->body;
+    else
+      opts.body = s_->body;
     co_await client().request(s_->method, path, opts);
   }
 

@@ -34,7 +34,9 @@ class SpanScope {
   SpanScope& operator=(const SpanScope&) = delete;
 
   SpanScope& set(std::string_view key, std::string_view value);
-  SpanScope& set(std::string_view key, const char* value) { return set(key, std::string_view(value)); }
+  SpanScope& set(std::string_view key, const char* value) {
+    return set(key, std::string_view(value));
+  }
   SpanScope& set(std::string_view key, std::int64_t value);
   SpanScope& set(std::string_view key, int value) { return set(key, std::int64_t{value}); }
   SpanScope& set(std::string_view key, double value);

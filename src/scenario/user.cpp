@@ -130,7 +130,8 @@ void User::record_flag_evaluation(otel::AttrValue value) {
   a.push_back({"feature_flag.provider.name", {std::string(flags_->provider_name())}});
   a.push_back({"feature_flag.result.value", std::move(value)});
   if (!ev.variant.empty()) a.push_back({"feature_flag.result.variant", {ev.variant}});
-  if (!ev.reason.empty()) a.push_back({"feature_flag.result.reason", {core::ascii_lowercase(ev.reason)}});
+  if (!ev.reason.empty())
+    a.push_back({"feature_flag.result.reason", {core::ascii_lowercase(ev.reason)}});
   if (const auto ctx = flags_->context_id(); !ctx.empty())
     a.push_back({"feature_flag.context.id", {std::string(ctx)}});
   if (!ev.error_code.empty()) {
@@ -242,8 +243,8 @@ void User::begin_trace() {
   settle_unwound_spans(Unwind::kUnknown);  // spans whose exception the task caught itself
   trace_.trace_id = otel::random_trace_id(rng_);
   trace_.parent_span_id = {};  // the task's first span is the root
-  const bool sampled =
-      !trace_settings_->sdk_disabled && trace_settings_->sampler.should_sample(trace_.trace_id, nullptr);
+  const bool sampled = !trace_settings_->sdk_disabled &&
+                       trace_settings_->sampler.should_sample(trace_.trace_id, nullptr);
   // Our trace ids are fully random: W3C Trace Context Level 2's random flag (0x02) holds.
   trace_.trace_flags = static_cast<std::uint8_t>((sampled ? 0x01 : 0x00) | 0x02);
   // A ratio sampler's threshold on what it kept, so backends can compute adjusted counts
@@ -401,7 +402,8 @@ core::Task<> run_user(User& u) {
       if (u.stopping_) break;
       if (!reschedule) {
         const auto now = core::mono_ns();
-        const auto wait = cls.wait_time.next(u.rng_, std::chrono::nanoseconds(now - u.last_wait_end_ns_));
+        const auto wait =
+            cls.wait_time.next(u.rng_, std::chrono::nanoseconds(now - u.last_wait_end_ns_));
         // Awaited directly (not through User::sleep) so a waiting user holds no extra frame.
         if (wait.count() > 0 && !u.stopping_) co_await u.loop_->sleep(u.sleeper_, wait);
         if (u.killed_) throw core::Cancelled{};

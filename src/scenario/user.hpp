@@ -16,12 +16,12 @@
 #include <utility>
 #include <vector>
 
-#include "net/event_loop.hpp"
 #include "client/http_client.hpp"
 #include "client/propagation.hpp"
 #include "core/log_sink.hpp"
 #include "core/random.hpp"
 #include "core/task.hpp"
+#include "net/event_loop.hpp"
 #include "otel/env_config.hpp"
 #include "otel/log_source.hpp"
 #include "otel/sampler.hpp"
@@ -179,11 +179,11 @@ class User {
     const UserClass* cls;
     std::uint64_t id;
     std::uint64_t seed;
-    std::int64_t start_delay_ns = 0;  // wait this long before on_start
+    std::int64_t start_delay_ns = 0;       // wait this long before on_start
     const TraceSettings* trace = nullptr;  // null: no trace headers
     otel::SpanSink* spans = nullptr;       // null: spans are not recorded
     const LogSettings* log_settings = nullptr;
-    otel::LogRecordSink* logs = nullptr;   // null: log lines are dropped
+    otel::LogRecordSink* logs = nullptr;  // null: log lines are dropped
   };
   void attach(const Runtime& rt);
   // Graceful: finish the current task, skip the wait, run on_stop.
@@ -262,8 +262,8 @@ struct UserClass {
 
 template <class U>
 UserClass user_class(std::string name, unsigned weight, WaitTime wait, std::vector<TaskDef> tasks) {
-  return UserClass{std::move(name), weight, 0, wait, std::move(tasks),
-                   [] { return std::make_unique<U>(); }};
+  return UserClass{
+      std::move(name), weight, 0, wait, std::move(tasks), [] { return std::make_unique<U>(); }};
 }
 
 // A user's whole life: on_start, then tasks and waits until stopped, then on_stop.

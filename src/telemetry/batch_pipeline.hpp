@@ -22,10 +22,10 @@
 #include <string>
 #include <vector>
 
-#include "net/event_loop.hpp"
 #include "core/log_sink.hpp"
 #include "core/task.hpp"
 #include "core/version.hpp"
+#include "net/event_loop.hpp"
 #include "otel/env_config.hpp"
 #include "otel/log_data.hpp"
 #include "otel/span_data.hpp"

@@ -15,9 +15,9 @@
 #include <thread>
 #include <vector>
 
-#include "net/event_loop.hpp"
 #include "core/log_sink.hpp"
 #include "core/task.hpp"
+#include "net/event_loop.hpp"
 #include "otel/env_config.hpp"
 #include "telemetry/pipeline_stop.hpp"
 #include "telemetry/span_exporter.hpp"

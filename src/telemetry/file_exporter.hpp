@@ -49,7 +49,8 @@ class OtlpFileExporter final : public Exporter<Batch> {
 
   core::Task<ExportResult> export_batch(const std::vector<Batch>& batch,
                                         Clock::time_point /*deadline*/) override {
-    if (shut_down_) co_return ExportResult{ExportResult::Code::kFailure, "exporter is shut down", 0, 0};
+    if (shut_down_)
+      co_return ExportResult{ExportResult::Code::kFailure, "exporter is shut down", 0, 0};
     // Export<Signal>ServiceRequest and <Signal>Data share their JSON layout.
     encode_otlp_request(batch, /*json=*/true, line_);
     if (line_.empty() || line_ == "{}") co_return ExportResult{};

@@ -37,10 +37,10 @@ class LogPipeline : public BatchPipeline<LogSignal> {
  public:
   LogPipeline(const otel::LogsConfig& config, otel::Resource resource, otel::LogSource& source,
               core::LogSink* log)
-      : BatchPipeline<LogSignal>(PipelineConfig{config.batch, config.otlp}, std::move(resource),
-                                 source, log, [config, log](net::EventLoop& loop) {
-                                   return make_log_exporters(config, loop, log);
-                                 }) {}
+      : BatchPipeline<LogSignal>(
+            PipelineConfig{config.batch, config.otlp}, std::move(resource), source, log,
+            [config, log](net::EventLoop& loop) { return make_log_exporters(config, loop, log); }) {
+  }
 };
 
 // OTEL_LOGS_EXPORTER=console: one readable line per record (time, severity, trace/span id,

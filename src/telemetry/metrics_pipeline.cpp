@@ -47,10 +47,9 @@ MetricExporters make_metric_exporters(const otel::MetricsConfig& config, net::Ev
 
 MetricsPipeline::MetricsPipeline(const otel::MetricsConfig& config, otel::Resource resource,
                                  otel::MetricSource& source, core::LogSink* log)
-    : ExporterThread("metrics", config.otlp, log,
-                     [config, log](net::EventLoop& loop) {
-                       return make_metric_exporters(config, loop, log);
-                     }),
+    : ExporterThread(
+          "metrics", config.otlp, log,
+          [config, log](net::EventLoop& loop) { return make_metric_exporters(config, loop, log); }),
       config_(config),
       source_(source),
       log_(log),

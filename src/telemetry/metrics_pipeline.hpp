@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "net/event_loop.hpp"
 #include "core/log_sink.hpp"
 #include "core/result.hpp"
 #include "core/task.hpp"
+#include "net/event_loop.hpp"
 #include "otel/env_config.hpp"
 #include "otel/metric_source.hpp"
 #include "telemetry/batch_pipeline.hpp"

@@ -14,9 +14,9 @@
 #include <string>
 #include <string_view>
 
-#include "net/event_loop.hpp"
 #include "core/result.hpp"
 #include "core/task.hpp"
+#include "net/event_loop.hpp"
 #include "otel/env_config.hpp"
 
 namespace loadgen::telemetry {

@@ -21,8 +21,7 @@ std::string clip(std::string_view s, std::size_t n = 300) {
 
 }  // namespace
 
-OtlpGrpcTransport::OtlpGrpcTransport(net::EventLoop& loop,
-                                     const otel::OtlpExporterConfig& config,
+OtlpGrpcTransport::OtlpGrpcTransport(net::EventLoop& loop, const otel::OtlpExporterConfig& config,
                                      const OtlpSignalCodec& codec, core::LogSink* log,
                                      RetryPolicy retry)
     : RetryingTransport(loop, config, retry,
@@ -36,10 +35,9 @@ OtlpGrpcTransport::OtlpGrpcTransport(net::EventLoop& loop,
     open_error_ = ch.error().message;
     if (!ch.error().hint.empty()) open_error_ += " (" + ch.error().hint + ")";
     if (log_)
-      log_->log(
-          core::LogLevel::kError,
-          fmt::format("OTLP gRPC exporter disabled, {} will not be exported: {}", codec_.items,
-                      open_error_));
+      log_->log(core::LogLevel::kError,
+                fmt::format("OTLP gRPC exporter disabled, {} will not be exported: {}",
+                            codec_.items, open_error_));
   }
 }
 

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "net/event_loop.hpp"
 #include "core/log_sink.hpp"
 #include "core/random.hpp"
+#include "net/event_loop.hpp"
 #include "otel/env_config.hpp"
 #include "telemetry/otlp_grpc_channel.hpp"
 #include "telemetry/otlp_transport.hpp"

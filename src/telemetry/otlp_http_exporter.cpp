@@ -15,9 +15,12 @@ namespace loadgen::telemetry {
 
 std::string_view to_string(ExportResult::Code c) {
   switch (c) {
-    case ExportResult::Code::kSuccess: return "success";
-    case ExportResult::Code::kRetryableFailure: return "retryable_failure";
-    case ExportResult::Code::kFailure: return "failure";
+    case ExportResult::Code::kSuccess:
+      return "success";
+    case ExportResult::Code::kRetryableFailure:
+      return "retryable_failure";
+    case ExportResult::Code::kFailure:
+      return "failure";
   }
   return "unknown";
 }
@@ -34,8 +37,7 @@ std::string clip(std::string_view s, std::size_t n = 200) {
 
 }  // namespace
 
-OtlpHttpTransport::OtlpHttpTransport(net::EventLoop& loop,
-                                     const otel::OtlpExporterConfig& config,
+OtlpHttpTransport::OtlpHttpTransport(net::EventLoop& loop, const otel::OtlpExporterConfig& config,
                                      const OtlpSignalCodec& codec, core::LogSink* log,
                                      RetryPolicy retry)
     : RetryingTransport(loop, config, retry,
@@ -46,8 +48,8 @@ OtlpHttpTransport::OtlpHttpTransport(net::EventLoop& loop,
   client_config_.user_agent = std::string(kExporterUserAgent);
   client_config_.max_redirects = 0;
   // Content-Type for request and response (OTLP/HTTP "Binary/JSON Protobuf Encoding").
-  headers_.push_back({"Content-Type", is_json(config_) ? "application/json"
-                                                       : "application/x-protobuf"});
+  headers_.push_back(
+      {"Content-Type", is_json(config_) ? "application/json" : "application/x-protobuf"});
   if (config_.compression == otel::OtlpCompression::kGzip)
     headers_.push_back({"Content-Encoding", "gzip"});
   for (const auto& [k, v] : config_.headers) headers_.push_back({k, v});

@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "client/config.hpp"
-#include "net/event_loop.hpp"
 #include "client/http_client.hpp"
 #include "core/log_sink.hpp"
 #include "core/random.hpp"
 #include "core/version.hpp"
+#include "net/event_loop.hpp"
 #include "otel/env_config.hpp"
 #include "telemetry/otlp_transport.hpp"
 #include "telemetry/retry_policy.hpp"

@@ -14,8 +14,8 @@ net::TlsOptions otlp_tls_options(const otel::OtlpExporterConfig& config, core::L
   tls.ca_file = config.certificate_file;
   tls.client_certificate_file = config.client_certificate_file;
   tls.client_key_file = config.client_key_file;
-  const bool any_file = !tls.ca_file.empty() || !tls.client_certificate_file.empty() ||
-                        !tls.client_key_file.empty();
+  const bool any_file =
+      !tls.ca_file.empty() || !tls.client_certificate_file.empty() || !tls.client_key_file.empty();
   if (!any_file || !config.tls || !log) return tls;
   if (const std::string error = net::check_tls_options(tls); !error.empty()) {
     const std::string_view signal = otel::signal_env_name(config.signal);

@@ -4,8 +4,8 @@
 // verification (the exporter never falls back to trusting nothing or everything).
 #pragma once
 
-#include "net/event_loop.hpp"
 #include "core/log_sink.hpp"
+#include "net/event_loop.hpp"
 #include "otel/env_config.hpp"
 
 namespace loadgen::telemetry {

@@ -12,8 +12,7 @@ namespace loadgen::telemetry {
 const OtlpSignalCodec kTracesCodec{otel::Signal::kTraces, "spans", kGrpcTraceExportMethod,
                                    &otel::decode_export_trace_response,
                                    &otel::decode_export_trace_response_json};
-const OtlpSignalCodec kMetricsCodec{otel::Signal::kMetrics, "data points",
-                                    kGrpcMetricsExportMethod,
+const OtlpSignalCodec kMetricsCodec{otel::Signal::kMetrics, "data points", kGrpcMetricsExportMethod,
                                     &otel::decode_export_metrics_response,
                                     &otel::decode_export_metrics_response_json};
 const OtlpSignalCodec kLogsCodec{otel::Signal::kLogs, "log records", kGrpcLogsExportMethod,
@@ -22,8 +21,8 @@ const OtlpSignalCodec kLogsCodec{otel::Signal::kLogs, "log records", kGrpcLogsEx
 
 std::unique_ptr<OtlpTransport> make_otlp_transport(net::EventLoop& loop,
                                                    const otel::OtlpExporterConfig& config,
-                                                   const OtlpSignalCodec& codec,
-                                                   core::LogSink* log, RetryPolicy retry) {
+                                                   const OtlpSignalCodec& codec, core::LogSink* log,
+                                                   RetryPolicy retry) {
   if (config.protocol == otel::OtlpProtocol::kGrpc) {
     return std::make_unique<OtlpGrpcTransport>(loop, config, codec, log, retry);
   }

@@ -12,10 +12,10 @@
 #include <utility>
 #include <vector>
 
-#include "net/event_loop.hpp"
 #include "core/log_sink.hpp"
 #include "core/result.hpp"
 #include "core/task.hpp"
+#include "net/event_loop.hpp"
 #include "otel/env_config.hpp"
 #include "otel/otlp_proto.hpp"
 #include "telemetry/retry_policy.hpp"

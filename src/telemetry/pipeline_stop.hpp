@@ -10,8 +10,8 @@
 #include <mutex>
 #include <string_view>
 
-#include "net/event_loop.hpp"
 #include "core/log_sink.hpp"
+#include "net/event_loop.hpp"
 
 namespace loadgen::telemetry {
 

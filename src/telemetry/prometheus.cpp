@@ -31,12 +31,12 @@ std::string sanitize(std::string_view s) {
 // the singular used after "_per_".
 std::string unit_word(std::string_view u, bool per) {
   static constexpr std::pair<std::string_view, std::string_view> kPlural[] = {
-      {"d", "days"},     {"h", "hours"},        {"min", "minutes"}, {"s", "seconds"},
-      {"ms", "milliseconds"}, {"us", "microseconds"}, {"ns", "nanoseconds"},
-      {"By", "bytes"},   {"KiBy", "kibibytes"}, {"MiBy", "mebibytes"}, {"GiBy", "gibibytes"},
-      {"KBy", "kilobytes"}, {"MBy", "megabytes"}, {"GBy", "gigabytes"}, {"m", "meters"},
-      {"V", "volts"},    {"A", "amperes"},      {"J", "joules"},    {"W", "watts"},
-      {"g", "grams"},    {"Cel", "celsius"},    {"Hz", "hertz"},    {"%", "percent"}};
+      {"d", "days"},          {"h", "hours"},         {"min", "minutes"},    {"s", "seconds"},
+      {"ms", "milliseconds"}, {"us", "microseconds"}, {"ns", "nanoseconds"}, {"By", "bytes"},
+      {"KiBy", "kibibytes"},  {"MiBy", "mebibytes"},  {"GiBy", "gibibytes"}, {"KBy", "kilobytes"},
+      {"MBy", "megabytes"},   {"GBy", "gigabytes"},   {"m", "meters"},       {"V", "volts"},
+      {"A", "amperes"},       {"J", "joules"},        {"W", "watts"},        {"g", "grams"},
+      {"Cel", "celsius"},     {"Hz", "hertz"},        {"%", "percent"}};
   static constexpr std::pair<std::string_view, std::string_view> kSingular[] = {
       {"s", "second"}, {"m", "minute"}, {"h", "hour"}, {"d", "day"},
       {"w", "week"},   {"mo", "month"}, {"y", "year"}};
@@ -85,10 +85,14 @@ std::string metric_name(const otel::Metric& m, bool counter) {
 std::string escape_label(std::string_view v) {
   std::string out;
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out.push_back(c);
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out.push_back(c);
   }
   return out;
 }
@@ -97,11 +101,14 @@ std::string value_text(const otel::AttrValue& v) {
   return std::visit(
       [](const auto& x) -> std::string {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::string>) return x;
-        else if constexpr (std::is_same_v<T, bool>) return x ? "true" : "false";
+        if constexpr (std::is_same_v<T, std::string>)
+          return x;
+        else if constexpr (std::is_same_v<T, bool>)
+          return x ? "true" : "false";
         else if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>)
           return fmt::format("{}", x);
-        else return "[...]";
+        else
+          return "[...]";
       },
       v.v);
 }
@@ -162,7 +169,8 @@ std::string render_prometheus(const otel::Resource& resource,
         std::uint64_t cumulative = 0;
         for (std::size_t i = 0; i < p.bucket_counts.size(); ++i) {
           cumulative += p.bucket_counts[i];
-          const std::string le = i < p.explicit_bounds.size() ? number(p.explicit_bounds[i]) : "+Inf";
+          const std::string le =
+              i < p.explicit_bounds.size() ? number(p.explicit_bounds[i]) : "+Inf";
           out += n + "_bucket" + labels(p.attributes, fmt::format("le=\"{}\"", le)) + " " +
                  std::to_string(cumulative) + "\n";
         }
@@ -184,8 +192,8 @@ std::string render_prometheus(const otel::Resource& resource,
 PrometheusServer::PrometheusServer() = default;
 PrometheusServer::~PrometheusServer() { stop(); }
 
-core::Status PrometheusServer::start(const std::string& host, std::uint16_t port,
-                                     Collect collect, core::LogSink* log) {
+core::Status PrometheusServer::start(const std::string& host, std::uint16_t port, Collect collect,
+                                     core::LogSink* log) {
   collect_ = std::move(collect);
   log_ = log;
   router_.add("GET", "/metrics", [this](const server::Request&) {
@@ -214,8 +222,8 @@ core::Status PrometheusServer::start(const std::string& host, std::uint16_t port
   if (!bound) {
     server_.reset();
     loop_.reset();
-    return core::make_error("prometheus",
-                            fmt::format("OTEL_EXPORTER_PROMETHEUS_HOST/PORT {}", bound.error().message));
+    return core::make_error(
+        "prometheus", fmt::format("OTEL_EXPORTER_PROMETHEUS_HOST/PORT {}", bound.error().message));
   }
   port_ = *bound;
   thread_ = std::thread([this] { loop_->run(); });
@@ -225,9 +233,7 @@ core::Status PrometheusServer::start(const std::string& host, std::uint16_t port
 void PrometheusServer::stop() {
   if (!thread_.joinable()) return;
   // The server ends its connections on its loop, then the loop stops.
-  loop_->post([this] {
-    server_->shutdown([this] { loop_->post([this] { loop_->stop(); }); });
-  });
+  loop_->post([this] { server_->shutdown([this] { loop_->post([this] { loop_->stop(); }); }); });
   thread_.join();
   server_.reset();
   loop_.reset();

@@ -35,8 +35,8 @@ std::optional<std::chrono::nanoseconds> parse_retry_after(std::string_view value
   }
   // RFC 9110 §5.6.7: IMF-fixdate, then the obsolete rfc850-date and asctime-date.
   const std::string text(value);
-  for (const char* fmt : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
-                          "%a %b %e %H:%M:%S %Y"}) {
+  for (const char* fmt :
+       {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
     struct tm tm {};
     const char* end = strptime(text.c_str(), fmt, &tm);
     if (end == nullptr || *end != '\0') continue;

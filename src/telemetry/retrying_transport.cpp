@@ -9,9 +9,8 @@
 
 namespace loadgen::telemetry {
 
-RetryingTransport::RetryingTransport(net::EventLoop& loop,
-                                     const otel::OtlpExporterConfig& config, RetryPolicy retry,
-                                     std::uint64_t seed)
+RetryingTransport::RetryingTransport(net::EventLoop& loop, const otel::OtlpExporterConfig& config,
+                                     RetryPolicy retry, std::uint64_t seed)
     : loop_(loop), config_(config), retry_(retry), rng_(seed) {}
 
 RetryingTransport::~RetryingTransport() {
@@ -51,7 +50,8 @@ core::Task<ExportResult> RetryingTransport::send(const std::string& body,
   if (config_.timeout.count() > 0) deadline = std::min(deadline, Clock::now() + config_.timeout);
   // OTLP: a client MUST NOT send a request larger than 64 MiB before compression.
   if (body.size() > kMaxRequestBytes) {
-    res.message = fmt::format("batch of {} bytes exceeds the 64 MiB OTLP request limit", body.size());
+    res.message =
+        fmt::format("batch of {} bytes exceeds the 64 MiB OTLP request limit", body.size());
     co_return res;
   }
   std::string error;

@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include "net/event_loop.hpp"
 #include "core/random.hpp"
 #include "core/task.hpp"
+#include "net/event_loop.hpp"
 #include "otel/env_config.hpp"
 #include "telemetry/otlp_transport.hpp"
 #include "telemetry/retry_policy.hpp"
@@ -32,8 +32,8 @@ class RetryingTransport : public OtlpTransport {
     ExportResult result;
     std::optional<std::chrono::nanoseconds> retry_delay;  // the server's, replaces back-off
   };
-  RetryingTransport(net::EventLoop& loop, const otel::OtlpExporterConfig& config,
-                    RetryPolicy retry, std::uint64_t seed);
+  RetryingTransport(net::EventLoop& loop, const otel::OtlpExporterConfig& config, RetryPolicy retry,
+                    std::uint64_t seed);
   ~RetryingTransport() override;
 
   // Why no export can be sent at all (e.g. the gRPC channel could not be set up), or "".

@@ -26,7 +26,7 @@ using Clock = std::chrono::steady_clock;
 struct ExportResult {
   enum class Code : std::uint8_t { kSuccess, kRetryableFailure, kFailure };
   Code code = Code::kSuccess;
-  std::string message;       // empty on success
+  std::string message;        // empty on success
   std::int64_t rejected = 0;  // items the receiver refused in a partial success (OTLP)
   std::uint32_t retries = 0;  // attempts after the first
   bool ok() const { return code == Code::kSuccess; }

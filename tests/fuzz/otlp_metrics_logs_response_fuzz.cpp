@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/utf8.hpp"
 #include "otel/otlp_json.hpp"
 #include "otel/otlp_proto.hpp"
-#include "core/utf8.hpp"
 #include "otel/protobuf_writer.hpp"
 
 namespace {
@@ -84,8 +84,9 @@ void encoders(std::string_view in) {
   std::vector<ResourceMetrics> metrics(1);
   metrics[0].scope_metrics.resize(1);
   Metric metric{s, s, s, Sum{}, {{s, AttrValue{s}}}};
-  std::get<Sum>(metric.data).data_points.push_back(
-      {{{s, AttrValue{AttrArray{AttrValue{s}}}}}, 1, 2, NumberValue{0.5}, {}, 0});
+  std::get<Sum>(metric.data)
+      .data_points.push_back(
+          {{{s, AttrValue{AttrArray{AttrValue{s}}}}}, 1, 2, NumberValue{0.5}, {}, 0});
   metrics[0].scope_metrics[0].metrics.push_back(std::move(metric));
   std::string out;
   encode_export_metrics_request_json(metrics, out);

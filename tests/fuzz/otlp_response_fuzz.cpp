@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/utf8.hpp"
 #include "otel/otlp_json.hpp"
 #include "otel/otlp_proto.hpp"
-#include "core/utf8.hpp"
 #include "otel/protobuf_writer.hpp"
 
 namespace {

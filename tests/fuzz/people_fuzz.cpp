@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (r->open_objects.empty()) std::abort();
   for (std::size_t i = 0; i < r->open_objects.size(); ++i) {
     const std::string body = r->checkout_body(i, "00000000-0000-4000-8000-000000000000");
-    if (body.front() != '{' || !body.ends_with("\"userId\":\"00000000-0000-4000-8000-000000000000\"}")) {
+    if (body.front() != '{' ||
+        !body.ends_with("\"userId\":\"00000000-0000-4000-8000-000000000000\"}")) {
       std::abort();
     }
   }

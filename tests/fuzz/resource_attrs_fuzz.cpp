@@ -34,7 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string encoded;
     for (std::size_t i = 0; i < kv->size(); ++i) {
       const auto& [k, v] = (*kv)[i];
-      check(!k.empty() && loadgen::core::is_valid_utf8(k) && loadgen::core::is_valid_utf8(v), "key/value shape");
+      check(!k.empty() && loadgen::core::is_valid_utf8(k) && loadgen::core::is_valid_utf8(v),
+            "key/value shape");
       for (std::size_t j = 0; j < i; ++j) check((*kv)[j].first != k, "duplicate key");
       if (i > 0) encoded += ',';
       // '=' is a baggage-octet but MUST be encoded in a key here (resource/sdk.md).

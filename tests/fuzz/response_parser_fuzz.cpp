@@ -143,8 +143,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::vector<Outcome> whole = run_stream(wire, {wire.size()}, head_request, max_head);
 
   const std::size_t split = wire.empty() ? 0 : (data[1] * 131u) % (wire.size() + 1);
-  const std::vector<Outcome> two =
-      run_stream(wire, {split, wire.size()}, head_request, max_head);
+  const std::vector<Outcome> two = run_stream(wire, {split, wire.size()}, head_request, max_head);
   check(two == whole, "split delivery differs from whole delivery");
 
   if (wire.size() <= 512) {

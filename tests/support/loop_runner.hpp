@@ -9,8 +9,8 @@
 #include <mutex>
 #include <thread>
 
-#include "net/event_loop.hpp"
 #include "core/task.hpp"
+#include "net/event_loop.hpp"
 
 namespace loadgen::testing {
 

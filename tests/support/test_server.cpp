@@ -30,7 +30,8 @@ std::string_view field(std::string_view head, std::string_view name) {
   while (pos != std::string_view::npos && pos + 2 < head.size()) {
     const std::size_t start = pos + 2;
     const std::size_t end = head.find("\r\n", start);
-    std::string_view line = head.substr(start, end == std::string_view::npos ? head.npos : end - start);
+    std::string_view line =
+        head.substr(start, end == std::string_view::npos ? head.npos : end - start);
     const auto colon = line.find(':');
     if (colon != std::string_view::npos && iequals(line.substr(0, colon), name)) {
       std::string_view v = line.substr(colon + 1);

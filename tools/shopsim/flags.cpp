@@ -226,15 +226,15 @@ Response FlagService::handle(const Request& req) {
   if (path == "/__stats") {
     if (req.method != "GET") return json_response(405, {{"error", "use GET"}});
     std::lock_guard lock(mu_);
-    return json_response(200, {{"evaluations", evaluations_},
-                               {"requests_total", requests_total_},
-                               {"evaluation_requests", evaluation_requests_},
-                               {"traceparent", {{"present", traceparent_present_},
-                                                {"valid", traceparent_valid_}}},
-                               {"baggage", {{"synthetic", baggage_synthetic_}}},
-                               {"reloads", reloads_},
-                               {"reload_errors", reload_errors_},
-                               {"flags", flags_.size()}});
+    return json_response(
+        200, {{"evaluations", evaluations_},
+              {"requests_total", requests_total_},
+              {"evaluation_requests", evaluation_requests_},
+              {"traceparent", {{"present", traceparent_present_}, {"valid", traceparent_valid_}}},
+              {"baggage", {{"synthetic", baggage_synthetic_}}},
+              {"reloads", reloads_},
+              {"reload_errors", reload_errors_},
+              {"flags", flags_.size()}});
   }
   if (path == "/__reset") {
     if (req.method != "POST") return json_response(405, {{"error", "use POST"}});

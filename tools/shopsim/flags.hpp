@@ -16,7 +16,6 @@
 #include "net/event_loop.hpp"
 #include "server/message.hpp"
 
-
 namespace loadgen::shopsim {
 
 using server::Request;

@@ -12,8 +12,8 @@
 #include "admin_stats.hpp"
 #include "cart_store.hpp"
 #include "query.hpp"
-#include "server/message.hpp"
 #include "routes_table.hpp"
+#include "server/message.hpp"
 #include "validation.hpp"
 
 namespace loadgen::shopsim {

@@ -18,12 +18,12 @@
 #include <thread>
 #include <vector>
 
-#include "net/event_loop.hpp"
 #include "client/request_observer.hpp"
 #include "core/cancel.hpp"
 #include "core/clock.hpp"
 #include "http/url.hpp"
 #include "loop_runner.hpp"
+#include "net/event_loop.hpp"
 #include "test_server.hpp"
 
 namespace loadgen::client {

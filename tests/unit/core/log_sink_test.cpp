@@ -36,7 +36,7 @@ TEST(RateLimitedWarning, TalliedOccurrencesCountAsSuppressed) {
   w.warn("k", "down", 1 * kS, 5);    // logged; the other 4 are suppressed
   w.warn("k", "down", 10 * kS, 10);  // within the interval: 10 more
   w.warn("k", "down", 40 * kS, 1);
-  w.warn("k", "down", 41 * kS, 0);   // nothing happened: nothing said
+  w.warn("k", "down", 41 * kS, 0);  // nothing happened: nothing said
   EXPECT_EQ(sink.lines, (std::vector<std::string>{"down (4 similar messages suppressed)",
                                                   "down (10 similar messages suppressed)"}));
 }

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "net/event_loop.hpp"
 #include "loop_runner.hpp"
+#include "net/event_loop.hpp"
 #include "test_server.hpp"
 
 namespace loadgen::flags {
@@ -106,7 +106,9 @@ TEST_F(OfrepFlagSourceTest, ReturnsTheEvaluatedValue) {
   });
   start(server.port());
   std::int64_t v = 0;
-  run([&]() -> core::Task<> { v = co_await source->int_value("loadGeneratorFloodHomepage", 0, nullptr); });
+  run([&]() -> core::Task<> {
+    v = co_await source->int_value("loadGeneratorFloodHomepage", 0, nullptr);
+  });
   EXPECT_EQ(v, 100);
   EXPECT_EQ(source->last_evaluation().key, "loadGeneratorFloodHomepage");
   EXPECT_EQ(source->last_evaluation().variant, "on");
@@ -383,7 +385,9 @@ TEST_F(OfrepFlagSourceTest, StaleValueServedWhileRefreshing) {
   run([&]() -> core::Task<> {
     initial = co_await source->int_value("f", 0, nullptr);
     co_await pause(80ms);
-    auto refresh = [&]() -> core::Task<> { refreshed = co_await source->int_value("f", 0, nullptr); };
+    auto refresh = [&]() -> core::Task<> {
+      refreshed = co_await source->int_value("f", 0, nullptr);
+    };
     core::spawn(refresh(), [&](std::exception_ptr) {
       refresh_done = true;
       loop.wake(wake);

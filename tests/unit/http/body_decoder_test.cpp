@@ -48,7 +48,9 @@ void expect_split_invariant(BodyMode mode, std::uint64_t cl, std::string_view wi
 }
 
 TEST(BodyDecoder, ContentLengthLeavesPipelinedBytes) {
-  const std::string wire = "hello" "HTTP/1.1 200 OK\r\n";
+  const std::string wire =
+      "hello"
+      "HTTP/1.1 200 OK\r\n";
   const Decoded r = decode(BodyMode::kLength, 5, wire);
   EXPECT_EQ(r.body, "hello");
   EXPECT_EQ(r.consumed, 5u);
@@ -115,9 +117,9 @@ TEST(BodyDecoder, BadChunks) {
   EXPECT_EQ(chunk_error("zz\r\n"), ParseError::kBadChunk);
   EXPECT_EQ(chunk_error(";ext\r\n"), ParseError::kBadChunk);
   EXPECT_EQ(chunk_error("5x\r\nhello\r\n"), ParseError::kBadChunk);
-  EXPECT_EQ(chunk_error("3\r\nabcX\r\n"), ParseError::kBadChunk);    // missing CRLF after data
+  EXPECT_EQ(chunk_error("3\r\nabcX\r\n"), ParseError::kBadChunk);  // missing CRLF after data
   EXPECT_EQ(chunk_error("3\r\nabc\rX0\r\n\r\n"), ParseError::kBadChunk);
-  EXPECT_EQ(chunk_error("3\rX\nabc\r\n"), ParseError::kBadChunk);     // bare CR in size line
+  EXPECT_EQ(chunk_error("3\rX\nabc\r\n"), ParseError::kBadChunk);          // bare CR in size line
   EXPECT_EQ(chunk_error("40000000000000001\r\n"), ParseError::kBadChunk);  // > 2^62
   EXPECT_EQ(chunk_error("1" + std::string(5000, '0') + "\r\n"), ParseError::kBadChunk);
   EXPECT_EQ(chunk_error("1;" + std::string(5000, 'e') + "\r\n"), ParseError::kBadChunk);

@@ -75,8 +75,7 @@ TEST(ResponseHead, NeedMoreAtEveryPrefix) {
   const std::string msg = "HTTP/1.1 200 OK\r\nServer: x\r\nContent-Length: 2\r\n\r\n";
   ResponseHead h;
   for (std::size_t n = 0; n < msg.size(); ++n) {
-    EXPECT_EQ(parse(std::string_view(msg).substr(0, n), h).kind, HeadResult::Kind::kNeedMore)
-        << n;
+    EXPECT_EQ(parse(std::string_view(msg).substr(0, n), h).kind, HeadResult::Kind::kNeedMore) << n;
   }
   EXPECT_EQ(parse(msg, h).kind, HeadResult::Kind::kDone);
 }
@@ -107,8 +106,9 @@ TEST(ResponseHead, BodyModes) {
   EXPECT_EQ(mode_of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"), BodyMode::kChunked);
   EXPECT_EQ(mode_of("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, CHUNKED\r\n\r\n"),
             BodyMode::kChunked);
-  EXPECT_EQ(mode_of("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"),
-            BodyMode::kChunked);
+  EXPECT_EQ(
+      mode_of("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"),
+      BodyMode::kChunked);
   EXPECT_EQ(mode_of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"),
             BodyMode::kUntilClose);
   EXPECT_EQ(mode_of("HTTP/1.1 200 OK\r\nServer: x\r\n\r\n"), BodyMode::kUntilClose);
@@ -122,9 +122,9 @@ TEST(ResponseHead, BodyModes) {
 
 TEST(ResponseHead, TransferEncodingOverridesContentLength) {
   ResponseHead h;
-  ASSERT_EQ(parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", h)
-                .kind,
-            HeadResult::Kind::kDone);
+  ASSERT_EQ(
+      parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", h).kind,
+      HeadResult::Kind::kDone);
   EXPECT_EQ(h.body_mode, BodyMode::kChunked);
   EXPECT_FALSE(h.keep_alive);  // RFC 9112 §6.3 rule 3: close after this response
 }
@@ -134,16 +134,14 @@ TEST(ResponseHead, KeepAlive) {
   ASSERT_EQ(parse("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", h).kind,
             HeadResult::Kind::kDone);
   EXPECT_FALSE(h.keep_alive);
-  ASSERT_EQ(parse("HTTP/1.1 200 OK\r\nConnection: Upgrade, Close\r\nContent-Length: 0\r\n\r\n", h)
-                .kind,
-            HeadResult::Kind::kDone);
+  ASSERT_EQ(
+      parse("HTTP/1.1 200 OK\r\nConnection: Upgrade, Close\r\nContent-Length: 0\r\n\r\n", h).kind,
+      HeadResult::Kind::kDone);
   EXPECT_FALSE(h.keep_alive);
-  ASSERT_EQ(parse("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", h).kind,
-            HeadResult::Kind::kDone);
+  ASSERT_EQ(parse("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", h).kind, HeadResult::Kind::kDone);
   EXPECT_EQ(h.version_minor, 0);
   EXPECT_FALSE(h.keep_alive);
-  ASSERT_EQ(parse("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n", h)
-                .kind,
+  ASSERT_EQ(parse("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n", h).kind,
             HeadResult::Kind::kDone);
   EXPECT_TRUE(h.keep_alive);
   ASSERT_EQ(parse("HTTP/1.1 200 OK\r\n\r\n", h).kind, HeadResult::Kind::kDone);

@@ -120,7 +120,8 @@ TEST(EventLoop, ManySleepersResumeInDeadlineOrder) {
   EXPECT_TRUE(woken);
   ASSERT_EQ(order.size(), static_cast<std::size_t>(kN));
   for (std::size_t k = 1; k < order.size(); ++k) {
-    EXPECT_LT(delay[static_cast<std::size_t>(order[k - 1])], delay[static_cast<std::size_t>(order[k])])
+    EXPECT_LT(delay[static_cast<std::size_t>(order[k - 1])],
+              delay[static_cast<std::size_t>(order[k])])
         << "position " << k;
   }
 }

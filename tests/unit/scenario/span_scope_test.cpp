@@ -72,8 +72,8 @@ class SpanScopeTest : public ::testing::Test {
  protected:
   void attach() {
     cls.name = "PlainUser";
-    user.attach(User::Runtime{&loop, &cfg, nullptr, nullptr, &flags, &cls, 1, 42, 0, &settings,
-                              &sink});
+    user.attach(
+        User::Runtime{&loop, &cfg, nullptr, nullptr, &flags, &cls, 1, 42, 0, &settings, &sink});
     user.begin_trace();
   }
   const otel::SpanData* find(std::string_view name) const {
@@ -211,8 +211,8 @@ TEST_F(SpanScopeTest, EvaluationsAreAlsoEventsWhenLogsAreExported) {
   LogSettings ls;
   ls.flag_events = true;
   Records logs;
-  user.attach(User::Runtime{&loop, &cfg, nullptr, nullptr, &flags, &cls, 1, 42, 0, &settings,
-                            &sink, &ls, &logs});
+  user.attach(User::Runtime{&loop, &cfg, nullptr, nullptr, &flags, &cls, 1, 42, 0, &settings, &sink,
+                            &ls, &logs});
   user.begin_trace();
   ASSERT_TRUE(testing::run_on_loop(loop, [&]() -> core::Task<> {
     {
@@ -242,8 +242,8 @@ TEST_F(SpanScopeTest, NoEventsWithoutLogExport) {
   cls.name = "PlainUser";
   LogSettings ls;  // flag_events off: logs are only printed
   Records logs;
-  user.attach(User::Runtime{&loop, &cfg, nullptr, nullptr, &flags, &cls, 1, 42, 0, &settings,
-                            &sink, &ls, &logs});
+  user.attach(User::Runtime{&loop, &cfg, nullptr, nullptr, &flags, &cls, 1, 42, 0, &settings, &sink,
+                            &ls, &logs});
   user.begin_trace();
   ASSERT_TRUE(testing::run_on_loop(loop, [&]() -> core::Task<> {
     auto span = user.start_span("task");

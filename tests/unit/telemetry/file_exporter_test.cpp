@@ -1,13 +1,13 @@
 #include "telemetry/file_exporter.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
-#include <unistd.h>
 
 #include "telemetry_test_util.hpp"
 
@@ -52,8 +52,13 @@ TEST(OtlpFileExporter, AppendsOneTracesDataJsonLinePerBatch) {
     const auto& ss = j.at("resourceSpans").at(0).at("scopeSpans").at(0);
     EXPECT_EQ(ss.at("spans").size(), expected[i]);
     EXPECT_EQ(ss.at("scope").at("name"), "loadgen");
-    EXPECT_EQ(j.at("resourceSpans").at(0).at("resource").at("attributes").at(0).at("value").at(
-                  "stringValue"),
+    EXPECT_EQ(j.at("resourceSpans")
+                  .at(0)
+                  .at("resource")
+                  .at("attributes")
+                  .at(0)
+                  .at("value")
+                  .at("stringValue"),
               "loadgen-test");
   }
   EXPECT_TRUE(log.lines().empty());

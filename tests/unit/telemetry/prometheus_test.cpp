@@ -33,14 +33,17 @@ TEST(Prometheus, HistogramBucketsAreCumulativeWithInf) {
   r.attributes = {{"service.name", {std::string("loadgen")}}};
   const std::string text = render_prometheus(r, {histogram()});
   EXPECT_NE(text.find("target_info{service_name=\"loadgen\"} 1\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("# TYPE http_client_request_duration_seconds histogram\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE http_client_request_duration_seconds histogram\n"),
+            std::string::npos);
   const std::string labels = "http_request_method=\"GET\",loadgen_request_name=\"/a\\\"b\\\\c\"";
   EXPECT_NE(text.find("http_client_request_duration_seconds_bucket{" + labels + ",le=\"0.1\"} 1\n"),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("http_client_request_duration_seconds_bucket{" + labels + ",le=\"1\"} 3\n"),
             std::string::npos);
-  EXPECT_NE(text.find("http_client_request_duration_seconds_bucket{" + labels + ",le=\"+Inf\"} 6\n"),
-            std::string::npos);
+  EXPECT_NE(
+      text.find("http_client_request_duration_seconds_bucket{" + labels + ",le=\"+Inf\"} 6\n"),
+      std::string::npos);
   EXPECT_NE(text.find("http_client_request_duration_seconds_count{" + labels + "} 6\n"),
             std::string::npos);
   EXPECT_NE(text.find("http_client_request_duration_seconds_sum{" + labels + "} 1.5\n"),
@@ -64,8 +67,11 @@ TEST(Prometheus, CountersGetTotalAndAnnotationsAreDropped) {
   mem.unit = "By";
   mem.data = u;
   const std::string text = render_prometheus({}, {m, mem});
-  EXPECT_NE(text.find("# TYPE loadgen_telemetry_dropped_total counter\nloadgen_telemetry_dropped_total 3\n"),
-            std::string::npos) << text;
+  EXPECT_NE(
+      text.find(
+          "# TYPE loadgen_telemetry_dropped_total counter\nloadgen_telemetry_dropped_total 3\n"),
+      std::string::npos)
+      << text;
   EXPECT_NE(text.find("# TYPE process_memory_usage_bytes gauge\n"), std::string::npos) << text;
 }
 

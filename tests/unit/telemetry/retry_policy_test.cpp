@@ -29,7 +29,8 @@ TEST(RetryPolicy, BackoffGrowsByOneAndAHalfUpToTheCapWithTwentyPercentJitter) {
 
 TEST(RetryPolicy, OnlyThrottlingAndGatewayStatusesAreRetryable) {
   for (int s : {429, 502, 503, 504}) EXPECT_TRUE(is_retryable_http_status(s)) << s;
-  for (int s : {400, 401, 403, 404, 408, 413, 500, 501, 505}) EXPECT_FALSE(is_retryable_http_status(s)) << s;
+  for (int s : {400, 401, 403, 404, 408, 413, 500, 501, 505})
+    EXPECT_FALSE(is_retryable_http_status(s)) << s;
 }
 
 TEST(RetryPolicy, RetryAfterDelaySeconds) {

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "net/event_loop.hpp"
 #include "core/log_sink.hpp"
+#include "net/event_loop.hpp"
 #include "otel/span_data.hpp"
 #include "otel/span_source.hpp"
 #include "telemetry/span_exporter.hpp"

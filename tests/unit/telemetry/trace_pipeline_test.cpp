@@ -3,11 +3,11 @@
 #include "telemetry/trace_pipeline.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
@@ -118,8 +118,8 @@ TEST(TracePipeline, ExportsInBatchesWithResourceAndScope) {
 TEST(TracePipeline, FullBatchesGoBeforeTheScheduleDelay) {
   testing::FakeSpanSource source;
   Record rec;
-  TracePipeline p(config(milliseconds(60000), 1000, 100), testing::make_resource(), source,
-                  nullptr, hand_over(rec));
+  TracePipeline p(config(milliseconds(60000), 1000, 100), testing::make_resource(), source, nullptr,
+                  hand_over(rec));
   p.start();
   source.push(0, 250);
   ASSERT_TRUE(eventually([&] { return p.counters().exported == 200; }, milliseconds(3000)));
@@ -133,8 +133,8 @@ TEST(TracePipeline, FullBatchesGoBeforeTheScheduleDelay) {
 TEST(TracePipeline, APartialBatchWaitsForTheScheduleDelay) {
   testing::FakeSpanSource source;
   Record rec;
-  TracePipeline p(config(milliseconds(400), 1000, 100), testing::make_resource(), source,
-                  nullptr, hand_over(rec));
+  TracePipeline p(config(milliseconds(400), 1000, 100), testing::make_resource(), source, nullptr,
+                  hand_over(rec));
   source.push(0, 30);
   const auto t0 = Clock::now();
   p.start();
@@ -148,8 +148,8 @@ TEST(TracePipeline, APartialBatchWaitsForTheScheduleDelay) {
 TEST(TracePipeline, AZeroScheduleDelayExportsPromptlyWithoutSpinning) {
   testing::FakeSpanSource source;
   Record rec;
-  TracePipeline p(config(milliseconds(0), 1000, 100), testing::make_resource(), source,
-                  nullptr, hand_over(rec));
+  TracePipeline p(config(milliseconds(0), 1000, 100), testing::make_resource(), source, nullptr,
+                  hand_over(rec));
   p.start();
   source.push(0, 5);
   ASSERT_TRUE(eventually([&] { return p.counters().exported == 5; }, milliseconds(3000)));
