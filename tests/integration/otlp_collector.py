@@ -5,8 +5,7 @@ Decodes what loadgen exports without sharing any code with loadgen's encoder:
 protobuf payloads are parsed by Debian's python3-protobuf with classes that
 protoc generates at runtime (into a temporary directory, never committed) from
 the .proto files this project wrote from the OTLP field tables
-(tests/unit/otel/proto for common/resource/trace, tests/integration/proto for
-metrics/logs); OTLP/JSON payloads are parsed with the json module and checked
+(tests/support/proto, shared with the C++ unit tests); OTLP/JSON payloads are parsed with the json module and checked
 strictly against the OTLP/JSON rules (../shared/reference/otel.md §b) before
 being converted to the same protobuf messages, so both paths end in one
 neutral view.
@@ -74,10 +73,7 @@ except ImportError:  # pragma: no cover - depends on the host
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _REPO = os.path.dirname(os.path.dirname(_HERE))
-PROTO_DIRS = (
-    os.path.join(_HERE, "proto"),
-    os.path.join(_REPO, "tests", "unit", "otel", "proto"),
-)
+PROTO_DIRS = (os.path.join(_REPO, "tests", "support", "proto"),)
 PROTO_FILES = (
     "otlp_common.proto", "otlp_resource.proto", "otlp_trace.proto",
     "otlp_trace_service.proto", "rpc_status.proto",

@@ -1,5 +1,5 @@
 // OTLP/protobuf metric and log encoders checked by an independent decoder: Debian's libprotobuf
-// with our own .proto files (tests/integration/proto/, written from the OTLP field tables).
+// with our own .proto files (tests/support/proto/, written from the OTLP field tables).
 // Every field of the sample batches, explicit presence of sum/min/max, canonical bytes, the
 // *Data forms, empty envelopes, and the metrics/logs response decoders.
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // OTLP/protobuf encoder checked by an independent decoder: Debian's libprotobuf with our own
-// .proto files (tests/unit/otel/proto/, written from the OTLP field tables). Also the wire
+// .proto files (tests/support/proto/, written from the OTLP field tables). Also the wire
 // writer's edge cases and the response / google.rpc.Status decoders.
 #include "otel/otlp_proto.hpp"
 
