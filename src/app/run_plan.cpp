@@ -11,6 +11,7 @@
 #include <thread>
 #include <utility>
 
+#include "core/result.hpp"
 #include "core/strings.hpp"
 #include "flags/ofrep_config.hpp"
 #include "http/method.hpp"
@@ -33,21 +34,17 @@ std::string env_choice(const std::map<std::string, std::string>& env, const std:
   return {};
 }
 
-}  // namespace
-
-std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, std::string>& env,
-                                Log& log) {
-  // ---- build the run from the options (errors here are usage errors, exit 2) ----
-  auto wait = scenario::parse_wait_time(o.wait_time);
-  auto method = http::parse_method(o.method);
+// The built-in scenarios' settings from the options (and LOCUST_HTTP_USER_WEIGHT).
+scenario::BuiltinSettings builtin_settings(const Options& o,
+                                           const std::map<std::string, std::string>& env,
+                                           std::vector<std::string>& problems) {
   scenario::BuiltinSettings bs;
   if (!o.paths.empty()) bs.get.paths = o.paths;
-  bs.get.method = method.value_or(http::Method::kGet);
+  bs.get.method = http::parse_method(o.method).value_or(http::Method::kGet);
   bs.get.body = o.body;
   bs.get.json_body = !o.body.empty() && (o.body.front() == '{' || o.body.front() == '[');
-  std::vector<std::string> problems;
   if (!o.wait_time.empty()) {
-    if (wait) {
+    if (auto wait = scenario::parse_wait_time(o.wait_time)) {
       bs.get.wait_time = *wait;
       bs.shop_wait_time = *wait;
     } else {
@@ -65,128 +62,55 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
       bs.shop_user_weight = static_cast<unsigned>(w);
     }
   }
-  // loadgen's own telemetry switches (docs/metrics.md, README "Traces"): an enum and a boolean
-  // in the OTel env-var style (case-insensitive; empty = unset).
-  const bool nested_task_spans =
-      env_choice(env, "LOADGEN_TRACE_NESTING", {"fresh", "nested"},
-                 "'fresh' (each task span is the root of its own trace, the default) or 'nested'",
-                 problems) == "nested";
-  const bool metrics_request_name =
-      env_choice(env, "LOADGEN_METRICS_REQUEST_NAME", {"true", "false"}, "'true' or 'false'",
-                 problems) == "true";
   bs.people_file = o.people_file;
-  {
-    // Cards that expired before this month are rejected (the demo's payment service refuses them).
-    const std::time_t now = std::time(nullptr);
-    std::tm utc{};
-    gmtime_r(&now, &utc);
-    bs.today = scenario::YearMonth{utc.tm_year + 1900, utc.tm_mon + 1};
-  }
-  auto sc = scenario::make_builtin_scenario(o.scenario, bs);
-  if (!sc) {
-    problems.push_back(sc.error().hint.empty() ? sc.error().message
-                                               : sc.error().message + " (" + sc.error().hint + ")");
-  }
-  engine::EngineConfig cfg;
-  if (sc && sc->uses_flags) {
-    auto flags_cfg = flags::ofrep_config_from_env(env);
-    if (flags_cfg) {
-      cfg.flags = *flags_cfg;
-    } else {
-      problems.push_back(flags_cfg.error().message);
-    }
-  }
-  cfg.log = &log;
-  // Configuration warnings of the three signals, each logged once (shared variables such as
-  // OTEL_EXPORTER_OTLP_HEADERS are read once per signal).
-  std::vector<std::string> warnings;
-  // OTEL_* configuration of traces: propagators, sampler, exporters. Problems are warnings
-  // with the spec's fallback, except an unusable OTLP endpoint (a configuration error).
-  std::optional<otel::TracesConfig> traces;
-  {
-    auto tc = otel::traces_config_from_env(env, &warnings);
-    if (!tc) {
-      problems.push_back(tc.error().message);
-    } else {
-      traces = std::move(*tc);
-      scenario::TraceSettings ts;
-      ts.sampler = traces->sampler;
-      ts.sdk_disabled = traces->sdk_disabled;
-      ts.limits = traces->limits;
-      ts.nested_task_spans = nested_task_spans;
-      ts.propagation = client::Propagation{false, false, false, false};
-      for (auto p : traces->propagators) {
-        switch (p) {
-          case otel::Propagator::kTraceContext:
-            ts.propagation.tracecontext = true;
-            break;
-          case otel::Propagator::kBaggage:
-            ts.propagation.baggage = true;
-            break;
-          case otel::Propagator::kB3:
-            ts.propagation.b3 = true;
-            break;
-          case otel::Propagator::kB3Multi:
-            ts.propagation.b3multi = true;
-            break;
-        }
-      }
-      cfg.trace = ts;
-    }
-  }
+  // Cards that expired before this month are rejected (the demo's payment service refuses them).
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  bs.today = scenario::YearMonth{utc.tm_year + 1900, utc.tm_mon + 1};
+  return bs;
+}
 
-  // OTEL_* configuration of logs (OTEL_LOGS_EXPORTER, OTEL_BLRP_*, OTEL_EXPORTER_OTLP_LOGS_*).
-  std::optional<otel::LogsConfig> logs_cfg;
-  {
-    auto lc = otel::logs_config_from_env(env, &warnings);
-    if (!lc) {
-      problems.push_back(lc.error().message);
-    } else {
-      logs_cfg = std::move(*lc);
+// What the users' requests need of the traces configuration.
+scenario::TraceSettings trace_settings(const otel::TracesConfig& traces, bool nested_task_spans) {
+  scenario::TraceSettings ts;
+  ts.sampler = traces.sampler;
+  ts.sdk_disabled = traces.sdk_disabled;
+  ts.limits = traces.limits;
+  ts.nested_task_spans = nested_task_spans;
+  ts.propagation = client::Propagation{false, false, false, false};
+  for (auto p : traces.propagators) {
+    switch (p) {
+      case otel::Propagator::kTraceContext:
+        ts.propagation.tracecontext = true;
+        break;
+      case otel::Propagator::kBaggage:
+        ts.propagation.baggage = true;
+        break;
+      case otel::Propagator::kB3:
+        ts.propagation.b3 = true;
+        break;
+      case otel::Propagator::kB3Multi:
+        ts.propagation.b3multi = true;
+        break;
     }
   }
+  return ts;
+}
 
-  // OTEL_* configuration of metrics (OTEL_METRICS_EXPORTER, OTEL_METRIC_EXPORT_*, ...).
-  std::optional<otel::MetricsConfig> metrics_cfg;
-  {
-    auto mc = otel::metrics_config_from_env(env, &warnings);
-    if (!mc) {
-      problems.push_back(mc.error().message);
-    } else {
-      metrics_cfg = std::move(*mc);
-    }
-  }
-
-  for (std::size_t i = 0; i < warnings.size(); ++i) {
-    if (std::find(warnings.begin(), warnings.begin() + static_cast<std::ptrdiff_t>(i),
-                  warnings[i]) == warnings.begin() + static_cast<std::ptrdiff_t>(i)) {
-      log.warning("{}", warnings[i]);
-    }
-  }
-
-  if (o.host.empty()) {
-    if (sc && sc->needs_host) {
-      problems.push_back("--host: no host given; pass -H http://HOST:PORT or set LOCUST_HOST");
-    }
-  } else {
-    auto url = http::parse_url(o.host);
-    if (!url) {
-      problems.push_back("--host: " + url.error().message);
-    } else {
-      cfg.client.set_base(std::move(*url));
-    }
-  }
-  if (!problems.empty()) {
-    // One line per problem: a shared variable (OTEL_EXPORTER_OTLP_ENDPOINT, LOADGEN_OTLP_FILE)
-    // fails every signal in the same words.
-    for (auto it = problems.begin(); it != problems.end(); ++it) {
-      if (std::find(problems.begin(), it, *it) != it) continue;
-      std::fprintf(stderr, "loadgen: error: %s\n", it->c_str());
-    }
-    std::fprintf(stderr, "Run with --help for usage.\n");
+// A signal's configuration, or nullopt with its error added to `problems`.
+template <class Config>
+std::optional<Config> config_or_problem(core::Result<Config> r,
+                                        std::vector<std::string>& problems) {
+  if (!r) {
+    problems.push_back(r.error().message);
     return std::nullopt;
   }
+  return std::move(*r);
+}
 
+// The options every worker's client and the engine take as they are.
+void apply_run_options(const Options& o, engine::EngineConfig& cfg) {
   cfg.threads = o.threads > 0 ? o.threads
                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   cfg.client.connect_timeout = o.connect_timeout;
@@ -202,6 +126,100 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
   cfg.tls.verify = !o.insecure;
   cfg.seed = o.seed;
   if (o.stop_timeout) cfg.stop_timeout = *o.stop_timeout;
+}
+
+// The request metrics the workers record; with a Prometheus exporter the configuration is
+// brought to what the text format can carry (cumulative; no exponential histograms), said once.
+engine::RequestMetricsConfig request_metrics(otel::MetricsConfig& m, bool request_name, Log& log) {
+  const auto& kinds = m.exporters.kinds;
+  const bool prometheus =
+      std::find(kinds.begin(), kinds.end(), otel::ExporterKind::kPrometheus) != kinds.end();
+  if (prometheus && m.temporality != otel::metrics::TemporalityPreference::kCumulative) {
+    log.warning(
+        "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: Prometheus needs cumulative "
+        "metrics; every exporter gets cumulative temporality");
+    m.temporality = otel::metrics::TemporalityPreference::kCumulative;
+  }
+  if (prometheus &&
+      m.histogram_aggregation == otel::metrics::HistogramAggregation::kBase2Exponential) {
+    log.warning(
+        "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION=base2_exponential_bucket_"
+        "histogram: "
+        "the Prometheus text format has no exponential histograms; /metrics leaves "
+        "http.client.request.duration out");
+  }
+  return engine::RequestMetricsConfig{.aggregation = m.histogram_aggregation,
+                                      .exemplar_filter = m.exemplar_filter,
+                                      .temporality = m.temporality,
+                                      .request_name = request_name};
+}
+
+// Each distinct line once, in order (shared variables such as OTEL_EXPORTER_OTLP_HEADERS are
+// read once per signal and fail every signal in the same words).
+std::vector<std::string> distinct(const std::vector<std::string>& lines) {
+  std::vector<std::string> out;
+  for (const auto& l : lines) {
+    if (std::find(out.begin(), out.end(), l) == out.end()) out.push_back(l);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, std::string>& env,
+                                Log& log) {
+  // ---- build the run from the options (errors here are usage errors, exit 2) ----
+  std::vector<std::string> problems;
+  const scenario::BuiltinSettings bs = builtin_settings(o, env, problems);
+  // loadgen's own telemetry switches (docs/metrics.md, README "Traces"): an enum and a boolean
+  // in the OTel env-var style (case-insensitive; empty = unset).
+  const bool nested_task_spans =
+      env_choice(env, "LOADGEN_TRACE_NESTING", {"fresh", "nested"},
+                 "'fresh' (each task span is the root of its own trace, the default) or 'nested'",
+                 problems) == "nested";
+  const bool metrics_request_name =
+      env_choice(env, "LOADGEN_METRICS_REQUEST_NAME", {"true", "false"}, "'true' or 'false'",
+                 problems) == "true";
+  auto sc = scenario::make_builtin_scenario(o.scenario, bs);
+  if (!sc) {
+    problems.push_back(sc.error().hint.empty() ? sc.error().message
+                                               : sc.error().message + " (" + sc.error().hint + ")");
+  }
+  engine::EngineConfig cfg;
+  if (sc && sc->uses_flags) {
+    if (auto flags_cfg = config_or_problem(flags::ofrep_config_from_env(env), problems)) {
+      cfg.flags = std::move(*flags_cfg);
+    }
+  }
+  cfg.log = &log;
+  // OTEL_* configuration of the three signals. Problems are warnings with the spec's
+  // fallback (each logged once), except an unusable OTLP endpoint (a configuration error).
+  std::vector<std::string> warnings;
+  std::optional<otel::TracesConfig> traces =
+      config_or_problem(otel::traces_config_from_env(env, &warnings), problems);
+  if (traces) cfg.trace = trace_settings(*traces, nested_task_spans);
+  std::optional<otel::LogsConfig> logs_cfg =
+      config_or_problem(otel::logs_config_from_env(env, &warnings), problems);
+  std::optional<otel::MetricsConfig> metrics_cfg =
+      config_or_problem(otel::metrics_config_from_env(env, &warnings), problems);
+  for (const auto& w : distinct(warnings)) log.warning("{}", w);
+
+  if (o.host.empty()) {
+    if (sc && sc->needs_host) {
+      problems.push_back("--host: no host given; pass -H http://HOST:PORT or set LOCUST_HOST");
+    }
+  } else if (auto url = http::parse_url(o.host); !url) {
+    problems.push_back("--host: " + url.error().message);
+  } else {
+    cfg.client.set_base(std::move(*url));
+  }
+  if (!problems.empty()) {
+    for (const auto& p : distinct(problems))
+      std::fprintf(stderr, "loadgen: error: %s\n", p.c_str());
+    std::fprintf(stderr, "Run with --help for usage.\n");
+    return std::nullopt;
+  }
+  apply_run_options(o, cfg);
 
   // Spans are recorded only when something exports them.
   const bool export_spans = traces && !traces->sdk_disabled && !traces->exporters.kinds.empty();
@@ -209,7 +227,6 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
     cfg.span_capacity_per_worker = std::max<std::size_t>(
         64, traces->batch.max_queue_size / static_cast<std::size_t>(cfg.threads));
   }
-
   // Users' log lines are always recorded (the console shows them); exported when an
   // OTEL_LOGS_EXPORTER is configured.
   const bool export_logs =
@@ -221,30 +238,8 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
               static_cast<std::size_t>(cfg.threads));
   const bool export_metrics =
       metrics_cfg && !metrics_cfg->sdk_disabled && !metrics_cfg->exporters.kinds.empty();
-  if (export_metrics) {
-    const auto& kinds = metrics_cfg->exporters.kinds;
-    if (std::find(kinds.begin(), kinds.end(), otel::ExporterKind::kPrometheus) != kinds.end() &&
-        metrics_cfg->temporality != otel::metrics::TemporalityPreference::kCumulative) {
-      log.warning(
-          "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: Prometheus needs cumulative "
-          "metrics; every exporter gets cumulative temporality");
-      metrics_cfg->temporality = otel::metrics::TemporalityPreference::kCumulative;
-    }
-    if (std::find(kinds.begin(), kinds.end(), otel::ExporterKind::kPrometheus) != kinds.end() &&
-        metrics_cfg->histogram_aggregation ==
-            otel::metrics::HistogramAggregation::kBase2Exponential) {
-      log.warning(
-          "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION=base2_exponential_bucket_"
-          "histogram: "
-          "the Prometheus text format has no exponential histograms; /metrics leaves "
-          "http.client.request.duration out");
-    }
-    cfg.request_metrics =
-        engine::RequestMetricsConfig{.aggregation = metrics_cfg->histogram_aggregation,
-                                     .exemplar_filter = metrics_cfg->exemplar_filter,
-                                     .temporality = metrics_cfg->temporality,
-                                     .request_name = metrics_request_name};
-  }
+  if (export_metrics)
+    cfg.request_metrics = request_metrics(*metrics_cfg, metrics_request_name, log);
   return RunPlan{std::move(cfg),         std::move(*sc), std::move(traces), std::move(logs_cfg),
                  std::move(metrics_cfg), export_spans,   export_logs,       export_metrics};
 }
