@@ -29,6 +29,7 @@
 #include "telemetry/log_pipeline.hpp"
 #include "telemetry/metrics_pipeline.hpp"
 #include "telemetry/trace_pipeline.hpp"
+#include "web/api.hpp"
 
 namespace loadgen::app {
 
@@ -111,15 +112,7 @@ std::string exception_report(const engine::Engine& e) {
 }
 
 std::vector<report::ExceptionRow> exception_rows(const engine::Engine& e) {
-  std::vector<report::ExceptionRow> rows;
-  for (const auto& [key, n] : e.exceptions()) {
-    const auto& [cls, task, msg] = key;
-    rows.push_back(report::ExceptionRow{
-        n, msg, fmt::format("in task {} of user class {}", task, cls), "local"});
-  }
-  std::sort(rows.begin(), rows.end(),
-            [](const auto& a, const auto& b) { return a.count > b.count; });
-  return rows;
+  return web::exception_rows(e.exceptions());
 }
 
 // Host and process facts for the OTel resource (gathered here: app is where the process's

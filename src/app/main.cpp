@@ -31,9 +31,7 @@ int main(int argc, char** argv) {
       return kUsageExitCode;
     }
     for (const std::string& w : parsed.warnings) log.warning("{}", w);
-    if (!parsed.options.headless) {
-      log.warning("the web UI is not available yet; running headless");
-    }
+    if (!parsed.options.headless) return run_web(parsed.options, env, log);
     return run_headless(parsed.options, env, log);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "loadgen: fatal error: %s\n", e.what());

@@ -285,6 +285,9 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
     case OptionId::kAutostart:
       convert_bool(s, p, o.autostart);
       return;
+    case OptionId::kAutoquit:
+      convert_int(s, p, -1, 31'536'000, o.autoquit);
+      return;
     case OptionId::kStopTimeout:
       convert_timespan(s, p, o.stop_timeout);
       return;
@@ -326,6 +329,14 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
       return;
     case OptionId::kWebPort:
       convert_int(s, p, 0, 65535, o.web_port);
+      return;
+    case OptionId::kWebAuth:
+      // Locust 2.12 web.py: exactly one ':' ("user:pass").
+      if (std::count(v.begin(), v.end(), ':') != 1) {
+        p.bad_value(s, "<redacted>", "not of the form user:pass");
+      } else {
+        o.web_auth = v;
+      }
       return;
     case OptionId::kResetStats:
       convert_bool(s, p, o.reset_stats);

@@ -13,12 +13,13 @@ namespace loadgen::app {
 
 struct Options {
   // Locust-compatible (argument_parser.py of Locust 2.12; env vars LOCUST_<NAME>).
-  std::string host;                                  // -H/--host, LOCUST_HOST
-  int users = 1;                                     // -u/--users, LOCUST_USERS (>= 0)
-  double spawn_rate = 1;                             // -r/--spawn-rate, LOCUST_SPAWN_RATE (> 0)
-  std::optional<std::chrono::seconds> run_time;      // -t/--run-time, LOCUST_RUN_TIME (0: none)
-  bool headless = false;                             // --headless, LOCUST_HEADLESS
-  bool autostart = false;                            // --autostart, LOCUST_AUTOSTART
+  std::string host;                              // -H/--host, LOCUST_HOST
+  int users = 1;                                 // -u/--users, LOCUST_USERS (>= 0)
+  double spawn_rate = 1;                         // -r/--spawn-rate, LOCUST_SPAWN_RATE (> 0)
+  std::optional<std::chrono::seconds> run_time;  // -t/--run-time, LOCUST_RUN_TIME (0: none)
+  bool headless = false;                         // --headless, LOCUST_HEADLESS
+  bool autostart = false;                        // --autostart, LOCUST_AUTOSTART
+  int autoquit = -1;  // --autoquit SECONDS, LOCUST_AUTOQUIT (web mode; -1: serve until a signal)
   std::optional<std::chrono::seconds> stop_timeout;  // -s/--stop-timeout, LOCUST_STOP_TIMEOUT
   std::string loglevel = "INFO";                     // -L/--loglevel, LOCUST_LOGLEVEL (uppercase)
   std::string logfile;                               // --logfile, LOCUST_LOGFILE
@@ -31,6 +32,7 @@ struct Options {
   int exit_code_on_error = 1;                        // --exit-code-on-error (0..255)
   std::string web_host;                              // --web-host, LOCUST_WEB_HOST
   int web_port = 8089;                               // -P/--web-port, LOCUST_WEB_PORT (0..65535)
+  std::string web_auth;                              // --web-auth user:pass, LOCUST_WEB_AUTH
   bool reset_stats = false;                          // --reset-stats, LOCUST_RESET_STATS
   // loadgen's own (env vars LOADGEN_<NAME>, e.g. LOADGEN_THREADS).
   int threads = 0;                          // --threads N (0 = one per core)

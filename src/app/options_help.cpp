@@ -26,6 +26,8 @@ constexpr std::array kSpecs = {
                "Run without the web UI and start the test immediately"},
     OptionSpec{OptionId::kAutostart, "autostart", "", "LOCUST_AUTOSTART", K::kFlag, G::kCommon, "",
                "Start the test immediately, keeping the web UI"},
+    OptionSpec{OptionId::kAutoquit, "autoquit", "", "LOCUST_AUTOQUIT", K::kValue, G::kCommon,
+               "SECONDS", "Without --headless: quit this long after a run stops (default: never)"},
     OptionSpec{OptionId::kStopTimeout, "stop-timeout", "s", "LOCUST_STOP_TIMEOUT", K::kValue,
                G::kCommon, "TIME",
                "Let users finish their task for this long when stopping (default: stop at once)"},
@@ -51,6 +53,8 @@ constexpr std::array kSpecs = {
                "Interface the web UI binds to (default: all)"},
     OptionSpec{OptionId::kWebPort, "web-port", "P", "LOCUST_WEB_PORT", K::kValue, G::kCommon,
                "PORT", "Port of the web UI (default 8089)"},
+    OptionSpec{OptionId::kWebAuth, "web-auth", "", "LOCUST_WEB_AUTH", K::kValue, G::kCommon,
+               "USER:PASS", "HTTP basic auth on every route of the web UI"},
     OptionSpec{OptionId::kResetStats, "reset-stats", "", "LOCUST_RESET_STATS", K::kFlag, G::kCommon,
                "", "Reset the stats once all users have been spawned"},
 

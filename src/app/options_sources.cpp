@@ -20,7 +20,7 @@ const OptionSpec* find_spec(std::string_view long_name) {
 
 // Locust options (2.12 and newer) that loadgen does not implement: named as such rather than
 // "unknown", so a copied locust.conf or command line says what is going on.
-constexpr std::array<std::string_view, 30> kLocustOnly = {"locustfile",
+constexpr std::array<std::string_view, 28> kLocustOnly = {"locustfile",
                                                           "f",
                                                           "l",
                                                           "list",
@@ -29,7 +29,6 @@ constexpr std::array<std::string_view, 30> kLocustOnly = {"locustfile",
                                                           "E",
                                                           "exclude-tags",
                                                           "hatch-rate",
-                                                          "web-auth",
                                                           "tls-cert",
                                                           "tls-key",
                                                           "class-picker",
@@ -47,7 +46,6 @@ constexpr std::array<std::string_view, 30> kLocustOnly = {"locustfile",
                                                           "show-task-ratio-json",
                                                           "equal-weights",
                                                           "enable-rebalancing",
-                                                          "autoquit",
                                                           "headful",
                                                           "processes"};
 
@@ -212,8 +210,8 @@ struct UnsupportedEnv {
 };
 constexpr std::string_view kNoDistributed =
     "loadgen runs as one process on every core (--threads); distributed mode is not supported";
-constexpr std::string_view kNoWebUi = "loadgen has no web UI yet and runs headless";
-constexpr std::array<UnsupportedEnv, 24> kUnsupportedEnv = {{
+constexpr std::string_view kNoWebUi = "loadgen's web UI does not support this yet";
+constexpr std::array<UnsupportedEnv, 22> kUnsupportedEnv = {{
     {"LOCUST_LOCUSTFILE", "loadgen runs no locustfiles; pick a built-in one with LOADGEN_SCENARIO"},
     {"LOCUST_TAGS", "loadgen's scenarios have no tags; every task runs"},
     {"LOCUST_EXCLUDE_TAGS", "loadgen's scenarios have no tags; every task runs"},
@@ -228,11 +226,9 @@ constexpr std::array<UnsupportedEnv, 24> kUnsupportedEnv = {{
     {"LOCUST_EXPECT_WORKERS", kNoDistributed},
     {"LOCUST_EXPECT_WORKERS_MAX_WAIT", kNoDistributed},
     {"LOCUST_PROCESSES", "use LOADGEN_THREADS (--threads)"},
-    {"LOCUST_WEB_AUTH", kNoWebUi},
     {"LOCUST_TLS_CERT", kNoWebUi},
     {"LOCUST_TLS_KEY", kNoWebUi},
     {"LOCUST_USERCLASS_PICKER", kNoWebUi},
-    {"LOCUST_AUTOQUIT", kNoWebUi},
     {"LOCUST_HEADFUL", kNoWebUi},
     {"LOCUST_WEB_LOGIN", kNoWebUi},
     {"LOCUST_SKIP_LOG_SETUP", "set LOCUST_LOGLEVEL or LOCUST_LOGFILE instead"},

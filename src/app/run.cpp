@@ -1,49 +1,20 @@
 #include "app/run.hpp"
 
-#include <signal.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstdio>
 #include <string>
 #include <thread>
 
 #include "app/environment.hpp"
-#include "core/clock.hpp"
+#include "app/run_support.hpp"
 #include "core/version.hpp"
 #include "report/console.hpp"
 
 namespace loadgen::app {
 
-namespace {
-
-double mono_s() { return static_cast<double>(core::mono_ns()) * 1e-9; }
-
-int terminal_name_width() {
-  winsize ws{};
-  if (isatty(STDERR_FILENO) && ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
-    return std::max(report::stats_name_width_for_terminal(ws.ws_col), 40);
-  }
-  return report::kStatsNameWidth;
-}
-
-void print(const std::string& text) {
-  std::fwrite(text.data(), 1, text.size(), stderr);
-  std::fflush(stderr);
-}
-
-}  // namespace
-
 int run_headless(const Options& o, const std::map<std::string, std::string>& env, Log& log) {
   // SIGINT/SIGTERM are taken synchronously by this thread (sigtimedwait) and posted to the
   // runner as commands; every thread started from here inherits the blocked mask.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t sigs = block_run_signals();
   int code = kExitOk;
   const std::unique_ptr<Environment> e = Environment::create(o, env, log, code);
   if (!e) return code;
@@ -63,7 +34,9 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
     e->tick(now);
     if (runner.state() == engine::RunState::kStopped) break;
     if (!stopping && now >= next_print) {
-      if (!o.only_summary) print(report::format_stats_table(e->stats(), true, name_width) + '\n');
+      if (!o.only_summary) {
+        print_stderr(report::format_stats_table(e->stats(), true, name_width) + '\n');
+      }
       next_print += 2.0;
     }
     if (!stopping && o.run_time && now >= deadline) {
@@ -75,27 +48,10 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
     double wake = std::min(e->next_due_s(), next_print);
     if (o.run_time) wake = std::min(wake, deadline);
     const double wait_s = stopping ? 0.02 : std::clamp(wake - mono_s(), 0.0, 0.1);
-    timespec ts{0, static_cast<long>(wait_s * 1e9)};
-    siginfo_t info{};
-    const int sig = sigtimedwait(&sigs, &info, &ts);
-    if (sig != SIGINT && sig != SIGTERM) continue;
-    if (stopping) {  // graceful within --stop-timeout; a second signal kills at once
-      log.info("Received another signal, stopping users now");
-      runner.kill_now();
-    } else {
-      log.info("Received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
-      runner.quit();
-      stopping = true;
-    }
+    const int sig = wait_signal(sigs, wait_s);
+    if (sig != 0) quit_on_signal(sig, runner, stopping, log);
   }
-  // Reports and summary before the telemetry flush; tables and log lines go to stderr, as
-  // Locust's do: stdout carries only --json.
-  bool report_lost = !e->write_final_csv();
-  print(e->summary(name_width));
-  report_lost = !e->write_json() || report_lost;
-  // A report that could not be written is lost data: that outranks failed requests.
-  code = report_lost ? kExitFatal : e->failed() ? o.exit_code_on_error : kExitOk;
-  return e->finish(code, sigs);
+  return end_run(o, *e, name_width, sigs);
 }
 
 }  // namespace loadgen::app

@@ -1,5 +1,6 @@
-// The headless mode: a thin driver over the Environment and its Runner, on the main thread
-// (signals and --run-time posted as commands, periodic stats tables, summary, exit code).
+// The modes' drivers, thin over the Environment and its Runner, on the main thread: headless
+// (signals and --run-time posted as commands, periodic stats tables, summary, exit code) and
+// web (the same, with the REST API of web/ serving the controls).
 #pragma once
 
 #include <map>
@@ -16,5 +17,8 @@ inline constexpr int kExitFatal = 3;
 
 // Runs a whole headless test. Returns the process exit code.
 int run_headless(const Options& options, const std::map<std::string, std::string>& env, Log& log);
+// Runs the web mode (app/run_web.cpp): serves the REST API on --web-host/--web-port until a
+// signal or --autoquit. Returns the process exit code (2 when the port cannot be bound).
+int run_web(const Options& options, const std::map<std::string, std::string>& env, Log& log);
 
 }  // namespace loadgen::app

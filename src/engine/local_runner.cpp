@@ -34,9 +34,10 @@ LocalRunner::LocalRunner(EngineConfig cfg, scenario::Scenario scenario, Settings
 RunnerSnapshot LocalRunner::snapshot() const {
   snapshot_wanted_.store(true, std::memory_order_relaxed);
   RunnerSnapshot s{state(), users_.load(std::memory_order_relaxed),
-                   target_.load(std::memory_order_relaxed), nullptr};
+                   target_.load(std::memory_order_relaxed), nullptr, nullptr};
   std::lock_guard lock(snapshot_mu_);
   s.stats = snapshot_stats_;
+  s.exceptions = snapshot_exceptions_;
   return s;
 }
 
@@ -50,8 +51,10 @@ void LocalRunner::publish_stats() {
   // A copy only when a controller asked: the headless mode never pays for one.
   if (!snapshot_wanted_.exchange(false, std::memory_order_relaxed)) return;
   auto copy = std::make_shared<const stats::Aggregate>(engine_.stats());
+  auto exceptions = std::make_shared<const ExceptionCounts>(engine_.exceptions());
   std::lock_guard lock(snapshot_mu_);
   snapshot_stats_ = std::move(copy);
+  snapshot_exceptions_ = std::move(exceptions);
 }
 
 void LocalRunner::apply(const Command& c, double now_s, double now_wall) {

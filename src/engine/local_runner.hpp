@@ -67,6 +67,7 @@ class LocalRunner final : public Runner {
   mutable std::atomic<bool> snapshot_wanted_{false};
   mutable std::mutex snapshot_mu_;
   std::shared_ptr<const stats::Aggregate> snapshot_stats_;
+  std::shared_ptr<const ExceptionCounts> snapshot_exceptions_;
 
   // Driving thread only.
   std::uint64_t applied_ = 0;

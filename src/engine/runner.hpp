@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "engine/command_inbox.hpp"
+#include "engine/exception_counts.hpp"
 #include "engine/run_state.hpp"
 #include "stats/aggregate.hpp"
 
@@ -21,6 +22,8 @@ struct RunnerSnapshot {
   // The stats as of the last collection (about once a second) after a snapshot was asked
   // for; null until then.
   std::shared_ptr<const stats::Aggregate> stats;
+  // The tasks that threw, as of the same collection; null until then.
+  std::shared_ptr<const ExceptionCounts> exceptions;
 };
 
 class Runner {

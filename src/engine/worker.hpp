@@ -17,6 +17,7 @@
 #include "client/config.hpp"
 #include "client/request_observer.hpp"
 #include "core/log_sink.hpp"
+#include "engine/exception_counts.hpp"
 #include "engine/request_metrics.hpp"
 #include "flags/ofrep_flag_source.hpp"
 #include "net/event_loop.hpp"
@@ -32,9 +33,6 @@ struct SpawnOrder {
   std::uint64_t seed;
   std::int64_t start_delay_ns = 0;  // spreads a batch over its step at the spawn rate
 };
-
-// Task exceptions (Locust's exceptions table), keyed by (user class, task, message).
-using ExceptionCounts = std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t>;
 
 struct WorkerReport {
   stats::Snapshot stats;

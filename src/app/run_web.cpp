@@ -1,0 +1,94 @@
+// The web mode: a thin driver over the Environment and its Runner, like the headless one,
+// with the REST API of web/ served on its own thread. The runner waits for a start from the
+// API (or starts at once with --autostart); -t counts from the start; --autoquit ends the
+// process that long after a run stopped; SIGINT/SIGTERM end it as in headless mode.
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "app/environment.hpp"
+#include "app/run.hpp"
+#include "app/run_support.hpp"
+#include "core/clock.hpp"
+#include "core/version.hpp"
+#include "report/console.hpp"
+#include "web/web_server.hpp"
+
+namespace loadgen::app {
+
+int run_web(const Options& o, const std::map<std::string, std::string>& env, Log& log) {
+  const sigset_t sigs = block_run_signals();
+  int code = kExitOk;
+  const std::unique_ptr<Environment> e = Environment::create(o, env, log, code);
+  if (!e) return code;
+  engine::LocalRunner& runner = e->runner();
+  const int name_width = terminal_name_width();
+  web::WebServer server;
+  const std::string bind = o.web_host.empty() || o.web_host == "*" ? "0.0.0.0" : o.web_host;
+  const core::Status listening =
+      server.start(bind, static_cast<std::uint16_t>(o.web_port), runner,
+                   web::ApiSettings{o.host, [] { return core::wall_seconds(); }}, o.web_auth);
+  if (!listening) {
+    log.error("{} ({})", listening.error().message, listening.error().hint);
+    return e->finish(kUsageExitCode, sigs);
+  }
+  const unsigned threads = o.threads > 0 ? static_cast<unsigned>(o.threads)
+                                         : std::max(1u, std::thread::hardware_concurrency());
+  log.info("Starting web interface at http://{}:{}{}", bind, server.port(),
+           bind == "0.0.0.0" ? " (accepting connections from all network interfaces)" : "");
+  log.info("Starting loadgen {} ({} threads)", core::kVersion, threads);
+  if (o.autostart) {
+    log.info("Ramping to {} users at a rate of {:.2f} per second", o.users, o.spawn_rate);
+    runner.start(o.users, o.spawn_rate);
+  }
+  std::optional<double> deadline;    // -t, from when the run left "ready"
+  std::optional<double> stopped_at;  // when the run was first seen stopped
+  double next_print = e->start_s() + 2.0;
+  bool stopping = false;  // a quit is posted: a signal now kills the users being stopped
+  bool run_time_done = false;
+  for (;;) {
+    const double now = mono_s();
+    e->tick(now);
+    const engine::RunState state = runner.state();
+    if (state == engine::RunState::kStopped && runner.quitting()) break;
+    if (state != engine::RunState::kReady && !deadline && o.run_time) {
+      deadline = now + static_cast<double>(o.run_time->count());
+      log.info("Run time limit set to {} seconds", o.run_time->count());
+    }
+    if (deadline && !run_time_done && now >= *deadline) {
+      log.info("--run-time limit reached, stopping test");
+      runner.stop();
+      run_time_done = true;
+    }
+    if (state == engine::RunState::kStopped && !stopped_at) {
+      stopped_at = now;
+      if (o.autoquit >= 0) log.info("Autoquit time limit set to {} seconds", o.autoquit);
+    }
+    if (stopped_at && o.autoquit >= 0 && !stopping &&
+        now >= *stopped_at + static_cast<double>(o.autoquit)) {
+      log.info("--autoquit time reached, shutting down");
+      runner.quit();
+      stopping = true;
+      continue;
+    }
+    const bool up = state == engine::RunState::kSpawning || state == engine::RunState::kRunning;
+    if (o.print_stats && up && now >= next_print) {
+      print_stderr(report::format_stats_table(e->stats(), true, name_width) + '\n');
+      next_print = now + 2.0;
+    }
+    double wake = std::min(e->next_due_s(), now + 0.1);
+    if (deadline && !run_time_done) wake = std::min(wake, *deadline);
+    if (stopped_at && o.autoquit >= 0) {
+      wake = std::min(wake, *stopped_at + static_cast<double>(o.autoquit));
+    }
+    const bool draining = stopping || state == engine::RunState::kStopping;
+    const double wait_s = draining ? 0.02 : std::clamp(wake - mono_s(), 0.0, 0.1);
+    const int sig = wait_signal(sigs, wait_s);
+    if (sig != 0) quit_on_signal(sig, runner, stopping, log);
+  }
+  server.stop();
+  return end_run(o, *e, name_width, sigs);
+}
+
+}  // namespace loadgen::app

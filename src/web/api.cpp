@@ -1,0 +1,342 @@
+#include "web/api.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "core/base64.hpp"
+#include "report/number_format.hpp"
+#include "stats/aggregate.hpp"
+
+namespace loadgen::web {
+
+namespace {
+
+using nlohmann::json;
+
+// Python's html.escape (Locust escapes names and errors it puts in JSON).
+std::string html_escape(std::string_view s, bool quote) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += quote ? "&quot;" : "\"";
+        break;
+      case '\'':
+        out += quote ? "&#x27;" : "'";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// One row of "stats" (web.py request_stats, Locust 2.12); min and max through proper_round.
+json stats_row(const stats::Aggregate& a, const stats::Entry& e, bool total) {
+  const bool any = e.num_requests > 0;
+  json row;
+  row["method"] = total ? json(nullptr) : json(e.method);
+  row["name"] = e.name;
+  row["safe_name"] = html_escape(e.name, false);
+  row["num_requests"] = e.num_requests;
+  row["num_failures"] = e.num_failures;
+  row["avg_response_time"] = e.avg_response_time_ms();
+  row["min_response_time"] = any ? report::detail::round_ms(e.min_response_time_ms()) : 0;
+  row["max_response_time"] = report::detail::round_ms(e.max_response_time_ms());
+  row["current_rps"] = a.current_rps(e);
+  row["current_fail_per_sec"] = a.current_fail_per_sec(e);
+  row["median_response_time"] = report::detail::round_ms(e.median_response_time_ms());
+  row["ninetieth_response_time"] = any ? report::detail::round_ms(e.percentile_ms(0.9)) : 0;
+  row["ninety_ninth_response_time"] = any ? report::detail::round_ms(e.percentile_ms(0.99)) : 0;
+  row["avg_content_length"] = e.avg_content_length();
+  return row;
+}
+
+server::Response json_response(const json& j, int status = 200) {
+  server::Response r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = j.dump() + "\n";
+  return r;
+}
+
+server::Response csv_response(std::string body, std::string_view prefix, double now) {
+  server::Response r;
+  r.content_type = "text/csv";
+  r.body = std::move(body);
+  r.headers.emplace_back("Content-Disposition",
+                         fmt::format("attachment;filename={}_{}.csv", prefix, now));
+  return r;
+}
+
+server::Response swarm_error(std::string message, const std::string& host) {
+  return json_response(json{{"success", false}, {"message", std::move(message)}, {"host", host}},
+                       400);
+}
+
+bool parse_int(std::string_view v, std::int64_t& out) {
+  const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  return ec == std::errc() && p == v.data() + v.size() && !v.empty();
+}
+
+bool parse_double(std::string_view v, double& out) {
+  const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  return ec == std::errc() && p == v.data() + v.size() && !v.empty() && std::isfinite(out);
+}
+
+// POST /swarm: user_count (int >= 0) and spawn_rate (float > 0) are required, as Locust's form
+// always sends them; host may only repeat the configured target (loadgen cannot retarget a
+// built run yet). Starts, or changes the user count of, a run; a stopped run stays stopped.
+server::Response swarm(engine::Runner& runner, const ApiSettings& s, const server::Request& req) {
+  const auto form = parse_form(req.body);
+  if (!form) return swarm_error("the form is not valid application/x-www-form-urlencoded", s.host);
+  std::optional<std::int64_t> users;
+  std::optional<double> rate;
+  for (const auto& [key, value] : *form) {
+    if (key == "user_count") {
+      std::int64_t n = 0;
+      if (!parse_int(value, n) || n < 0) {
+        return swarm_error(fmt::format("user_count '{}' is not a whole number >= 0", value),
+                           s.host);
+      }
+      users = n;
+    } else if (key == "spawn_rate") {
+      double d = 0;
+      if (!parse_double(value, d) || d <= 0) {
+        return swarm_error(fmt::format("spawn_rate '{}' is not a number > 0", value), s.host);
+      }
+      rate = d;
+    } else if (key == "host") {
+      std::string h = value;
+      std::erase_if(h, [](char c) { return c == '<' || c == '>'; });  // Locust's XSS guard
+      if (!h.empty() && h != s.host) {
+        return swarm_error(
+            fmt::format("host '{}': loadgen cannot change the target of a run; restart it with "
+                        "-H (the target is '{}')",
+                        h, s.host),
+            s.host);
+      }
+    }
+  }
+  if (!users) return swarm_error("user_count is missing", s.host);
+  if (!rate) return swarm_error("spawn_rate is missing", s.host);
+  switch (runner.state()) {
+    case engine::RunState::kReady:
+      runner.start(*users, *rate);
+      break;
+    case engine::RunState::kSpawning:
+    case engine::RunState::kRunning:
+      runner.set_users(*users, *rate);
+      break;
+    case engine::RunState::kStopping:
+    case engine::RunState::kStopped:
+      return json_response(json{{"success", false},
+                                {"message",
+                                 "the run has stopped; loadgen cannot start another run in the "
+                                 "same process yet: restart it"},
+                                {"host", s.host}},
+                           409);
+  }
+  return json_response(json{{"success", true}, {"message", "Swarming started"}, {"host", s.host}});
+}
+
+json exceptions_json(const engine::RunnerSnapshot& snap) {
+  json list = json::array();
+  if (snap.exceptions) {
+    for (const report::ExceptionRow& r : exception_rows(*snap.exceptions)) {
+      list.push_back(json{{"count", r.count},
+                          {"msg", html_escape(r.message, true)},
+                          {"traceback", html_escape(r.traceback, true)},
+                          {"nodes", r.nodes}});
+    }
+  }
+  return json{{"exceptions", std::move(list)}};
+}
+
+constexpr std::string_view kIndex = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>loadgen</title></head>
+<body>
+<h1>loadgen</h1>
+<p>The web UI page is not built yet; loadgen serves Locust's REST API here.</p>
+<ul>
+<li><a href="stats/requests">stats/requests</a> (JSON)</li>
+<li><a href="stats/requests/csv">stats/requests/csv</a></li>
+<li><a href="stats/failures/csv">stats/failures/csv</a></li>
+<li><a href="exceptions">exceptions</a> (JSON)</li>
+<li><a href="exceptions/csv">exceptions/csv</a></li>
+</ul>
+<p>Start or resize a run: POST swarm with the form fields user_count and spawn_rate.
+Stop: GET <a href="stop">stop</a>. Reset the statistics: GET <a href="stats/reset">stats/reset</a>.</p>
+</body></html>
+)";
+
+}  // namespace
+
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::string_view body) {
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  const auto decode = [&](std::string_view in, std::string& out) {
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      if (in[i] == '+') {
+        out += ' ';
+      } else if (in[i] == '%') {
+        if (i + 2 >= in.size()) return false;
+        const int hi = hex(in[i + 1]), lo = hex(in[i + 2]);
+        if (hi < 0 || lo < 0) return false;
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+      } else {
+        out += in[i];
+      }
+    }
+    return true;
+  };
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!body.empty()) {
+    const std::size_t amp = body.find('&');
+    const std::string_view part = body.substr(0, amp);
+    body = amp == std::string_view::npos ? std::string_view{} : body.substr(amp + 1);
+    if (part.empty()) continue;
+    const std::size_t eq = part.find('=');
+    std::string name, value;
+    if (!decode(part.substr(0, eq), name)) return std::nullopt;
+    if (eq != std::string_view::npos && !decode(part.substr(eq + 1), value)) return std::nullopt;
+    out.emplace_back(std::move(name), std::move(value));
+  }
+  return out;
+}
+
+bool basic_auth_ok(const server::Request& req, std::string_view credentials) {
+  std::string_view v = req.header("authorization");
+  const std::size_t sp = v.find(' ');
+  if (sp == std::string_view::npos || !server::iequals(v.substr(0, sp), "basic")) return false;
+  v = v.substr(sp + 1);
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  const std::string want = core::base64_encode(credentials);
+  // Constant time over the expected token: every byte is compared whatever differs first.
+  unsigned diff = v.size() == want.size() ? 0u : 1u;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    const char got = i < v.size() ? v[i] : '\0';
+    diff |= static_cast<unsigned char>(got ^ want[i]);
+  }
+  return diff == 0;
+}
+
+std::vector<report::ExceptionRow> exception_rows(const engine::ExceptionCounts& counts) {
+  std::vector<report::ExceptionRow> rows;
+  for (const auto& [key, n] : counts) {
+    const auto& [cls, task, msg] = key;
+    rows.push_back(report::ExceptionRow{
+        n, msg, fmt::format("in task {} of user class {}", task, cls), "local"});
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const auto& a, const auto& b) { return a.count > b.count; });
+  return rows;
+}
+
+std::string stats_requests_json(const engine::RunnerSnapshot& s) {
+  // Until the runner's first collection there is nothing merged: an empty aggregate.
+  static const stats::Aggregate kEmpty;
+  const stats::Aggregate& a = s.stats ? *s.stats : kEmpty;
+  json rows = json::array();
+  const auto entries = a.entries();
+  // Locust lists at most 500 rows and then the total.
+  for (std::size_t i = 0; i < entries.size() && i < 500; ++i) {
+    rows.push_back(stats_row(a, *entries[i], false));
+  }
+  rows.push_back(stats_row(a, a.total(), true));
+  json errors = json::array();
+  for (const stats::ErrorRow& e : a.errors().rows()) {
+    if (errors.size() == 500) break;
+    errors.push_back(json{{"method", e.method},
+                          {"name", html_escape(e.name, true)},
+                          {"error", html_escape(e.error, true)},
+                          {"occurrences", e.occurrences}});
+  }
+  const stats::Entry& t = a.total();
+  // Locust's get_current_response_time_percentile covers the last 10 s; the aggregate keeps
+  // cumulative histograms, so these are over the run (null before any request, as in Locust).
+  const auto pct = [&](double q) {
+    return t.num_requests > 0 ? json(report::detail::round_ms(t.percentile_ms(q))) : json(nullptr);
+  };
+  json j;
+  j["stats"] = std::move(rows);
+  j["errors"] = std::move(errors);
+  j["total_rps"] = a.current_rps(t);
+  j["fail_ratio"] = t.fail_ratio();
+  j["current_response_time_percentile_95"] = pct(0.95);
+  j["current_response_time_percentile_50"] = pct(0.5);
+  j["state"] = std::string(engine::to_string(s.state));
+  j["user_count"] = s.user_count;
+  return j.dump() + "\n";
+}
+
+void add_api_routes(server::Router& router, engine::Runner& runner, ApiSettings settings) {
+  auto s = std::make_shared<const ApiSettings>(std::move(settings));
+  const auto now = [s] { return s->wall_now ? s->wall_now() : 0.0; };
+  router.add("GET", "/", [](const server::Request&) {
+    server::Response r;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = std::string(kIndex);
+    return r;
+  });
+  router.add("POST", "/swarm",
+             [&runner, s](const server::Request& req) { return swarm(runner, *s, req); });
+  router.add("GET", "/stop", [&runner](const server::Request&) {
+    runner.stop();
+    return json_response(json{{"success", true}, {"message", "Test stopped"}});
+  });
+  router.add("GET", "/stats/reset", [&runner](const server::Request&) {
+    runner.reset_stats();
+    server::Response r;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = "ok";
+    return r;
+  });
+  router.add("GET", "/stats/requests", [&runner](const server::Request&) {
+    server::Response r;
+    r.body = stats_requests_json(runner.snapshot());
+    return r;
+  });
+  router.add("GET", "/stats/requests/csv", [&runner, now](const server::Request&) {
+    const engine::RunnerSnapshot snap = runner.snapshot();
+    return csv_response(report::format_stats_csv(snap.stats ? *snap.stats : stats::Aggregate{}),
+                        "requests", now());
+  });
+  router.add("GET", "/stats/failures/csv", [&runner, now](const server::Request&) {
+    const engine::RunnerSnapshot snap = runner.snapshot();
+    return csv_response(report::format_failures_csv(snap.stats ? *snap.stats : stats::Aggregate{}),
+                        "failures", now());
+  });
+  router.add("GET", "/exceptions", [&runner](const server::Request&) {
+    return json_response(exceptions_json(runner.snapshot()));
+  });
+  router.add("GET", "/exceptions/csv", [&runner, now](const server::Request&) {
+    const engine::RunnerSnapshot snap = runner.snapshot();
+    return csv_response(
+        report::format_exceptions_csv(snap.exceptions ? exception_rows(*snap.exceptions)
+                                                      : std::vector<report::ExceptionRow>{}),
+        "exceptions", now());
+  });
+}
+
+}  // namespace loadgen::web

@@ -1,0 +1,47 @@
+// The web mode's REST API: Locust 2.12's routes (web.py) with its paths, form fields and JSON
+// shapes, as handlers over an engine::Runner (they post commands and read snapshots, never touch
+// the engine). Served by web::WebServer; also callable directly (tests).
+// Thread: the handlers run on the server's loop thread; the Runner's methods are thread-safe.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/runner.hpp"
+#include "report/csv.hpp"
+#include "server/message.hpp"
+#include "server/router.hpp"
+
+namespace loadgen::web {
+
+struct ApiSettings {
+  std::string host;  // the target (-H) as configured; /swarm answers it as "host"
+  // Wall seconds since the epoch, for the CSV attachment names (Locust: requests_<time()>.csv).
+  std::function<double()> wall_now;
+};
+
+// Adds GET /, POST /swarm, GET /stop, GET /stats/reset, GET /stats/requests,
+// GET /stats/requests/csv, GET /stats/failures/csv, GET /exceptions, GET /exceptions/csv.
+// `runner` must outlive the router.
+void add_api_routes(server::Router& router, engine::Runner& runner, ApiSettings settings);
+
+// application/x-www-form-urlencoded (WHATWG URL §5.1): '&'-separated name=value pairs, '+' as
+// space, %XX decoded. Null on a '%' not followed by two hex digits.
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::string_view body);
+
+// True when `req` carries `Authorization: Basic <base64(credentials)>` (RFC 7617), compared in
+// constant time for a given length; `credentials` is "user:pass".
+bool basic_auth_ok(const server::Request& req, std::string_view credentials);
+
+// The engine's exceptions as Locust's table rows (the --csv file and /exceptions), most
+// frequent first.
+std::vector<report::ExceptionRow> exception_rows(const engine::ExceptionCounts& counts);
+
+// The body of GET /stats/requests for a snapshot (JSON, keys sorted as Flask's jsonify does).
+std::string stats_requests_json(const engine::RunnerSnapshot& s);
+
+}  // namespace loadgen::web

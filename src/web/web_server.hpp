@@ -1,0 +1,50 @@
+// WebServer: the web mode's HTTP server (the API of web/api.hpp, optional basic auth) on a
+// server::HttpServer with its own event loop and thread, so that a slow client never holds up
+// the workers or the driving thread.
+// Thread: start() and stop() from the driving thread; the handlers run on the server's thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "core/result.hpp"
+#include "engine/runner.hpp"
+#include "server/router.hpp"
+#include "web/api.hpp"
+
+namespace loadgen::net {
+class EventLoop;
+}
+namespace loadgen::server {
+class HttpServer;
+}
+
+namespace loadgen::web {
+
+class WebServer {
+ public:
+  WebServer();
+  ~WebServer();  // stop()
+  WebServer(const WebServer&) = delete;
+  WebServer& operator=(const WebServer&) = delete;
+
+  // Binds host:port (port 0: any) and starts serving; `auth` "user:pass" turns on basic auth
+  // for every route ("" = none). The error names the address and the reason (code
+  // "listen_failed"). `runner` must outlive stop().
+  core::Status start(const std::string& host, std::uint16_t port, engine::Runner& runner,
+                     ApiSettings settings, const std::string& auth);
+  std::uint16_t port() const { return port_; }
+  // Ends every connection and joins the thread; idempotent.
+  void stop();
+
+ private:
+  std::uint16_t port_ = 0;
+  server::Router router_;
+  std::unique_ptr<net::EventLoop> loop_;
+  std::unique_ptr<server::HttpServer> server_;
+  std::thread thread_;
+};
+
+}  // namespace loadgen::web
