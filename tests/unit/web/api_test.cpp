@@ -1,0 +1,245 @@
+// The web API's handlers against a fake Runner: the commands they post, Locust 2.12's JSON keys
+// and types, /swarm's form validation, basic auth.
+#include "web/api.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "core/base64.hpp"
+#include "report/csv.hpp"
+#include "stats/aggregate.hpp"
+
+namespace loadgen::web {
+namespace {
+
+using nlohmann::json;
+
+class FakeRunner final : public engine::Runner {
+ public:
+  void post(engine::Command c) override { posted.push_back(c); }
+  engine::RunState state() const override { return snap.state; }
+  engine::RunnerSnapshot snapshot() const override { return snap; }
+
+  std::vector<engine::Command> posted;
+  engine::RunnerSnapshot snap;
+};
+
+struct WebApi : ::testing::Test {
+  WebApi() {
+    add_api_routes(router, runner, ApiSettings{"http://target:8080", [] { return 1.5; }});
+  }
+
+  server::Response call(std::string method, std::string path, std::string body = {}) {
+    server::Request r;
+    r.method = std::move(method);
+    r.target = path;
+    r.path = std::move(path);
+    r.body = std::move(body);
+    return router.route(r);
+  }
+  json call_json(std::string method, std::string path, std::string body = {}) {
+    const server::Response r = call(std::move(method), std::move(path), std::move(body));
+    EXPECT_EQ(r.content_type, "application/json");
+    return json::parse(r.body);
+  }
+
+  FakeRunner runner;
+  server::Router router;
+};
+
+std::shared_ptr<const stats::Aggregate> sample_stats() {
+  auto a = std::make_shared<stats::Aggregate>(1000.0);
+  stats::Snapshot s;
+  s.entries.push_back(stats::Entry{});
+  stats::Entry& e = s.entries.back();
+  e.method = "GET";
+  e.name = "/a<b>";
+  for (int i = 0; i < 10; ++i) e.log(static_cast<std::uint64_t>(1000 * (i + 1)), 100, 1001.0 + i);
+  e.log_error(1005.0);
+  s.errors.add("GET", "/a<b>", "HTTP 500 \"bad\"");
+  a->merge(std::move(s));
+  return a;
+}
+
+TEST_F(WebApi, SwarmStartsWhenReadyAndAnswersLocustsShape) {
+  const server::Response r = call("POST", "/swarm", "user_count=5&spawn_rate=2.5&host=");
+  EXPECT_EQ(r.status, 200);
+  const json j = json::parse(r.body);
+  EXPECT_EQ(
+      j,
+      (json{{"success", true}, {"message", "Swarming started"}, {"host", "http://target:8080"}}));
+  ASSERT_EQ(runner.posted.size(), 1u);
+  EXPECT_EQ(runner.posted[0].kind, engine::Command::Kind::kStart);
+  EXPECT_EQ(runner.posted[0].users, 5);
+  EXPECT_DOUBLE_EQ(runner.posted[0].spawn_rate, 2.5);
+}
+
+TEST_F(WebApi, SwarmWhileRunningChangesTheUserCount) {
+  runner.snap.state = engine::RunState::kRunning;
+  EXPECT_EQ(
+      call("POST", "/swarm", "user_count=7&spawn_rate=1&host=http%3A%2F%2Ftarget%3A8080").status,
+      200);
+  ASSERT_EQ(runner.posted.size(), 1u);
+  EXPECT_EQ(runner.posted[0].kind, engine::Command::Kind::kSetUsers);
+  EXPECT_EQ(runner.posted[0].users, 7);
+}
+
+TEST_F(WebApi, SwarmRejectsBadFormsWith400AndAMessage) {
+  for (const char* body :
+       {"spawn_rate=1", "user_count=3", "user_count=x&spawn_rate=1", "user_count=-1&spawn_rate=1",
+        "user_count=1&spawn_rate=0", "user_count=1&spawn_rate=nan",
+        "user_count=1&spawn_rate=1&host=http://other", "user_count=%zz&spawn_rate=1"}) {
+    const server::Response r = call("POST", "/swarm", body);
+    EXPECT_EQ(r.status, 400) << body;
+    const json j = json::parse(r.body);
+    EXPECT_EQ(j["success"], false) << body;
+    EXPECT_TRUE(j["message"].is_string() && !j["message"].get<std::string>().empty()) << body;
+  }
+  EXPECT_TRUE(runner.posted.empty());
+}
+
+TEST_F(WebApi, SwarmAfterAStopIsRefused) {
+  runner.snap.state = engine::RunState::kStopped;
+  EXPECT_EQ(call("POST", "/swarm", "user_count=1&spawn_rate=1").status, 409);
+  EXPECT_TRUE(runner.posted.empty());
+}
+
+TEST_F(WebApi, SwarmIsPostOnly) { EXPECT_EQ(call("GET", "/swarm").status, 405); }
+
+TEST_F(WebApi, StopAndReset) {
+  EXPECT_EQ(call_json("GET", "/stop"), (json{{"success", true}, {"message", "Test stopped"}}));
+  const server::Response r = call("GET", "/stats/reset");
+  EXPECT_EQ(r.body, "ok");
+  ASSERT_EQ(runner.posted.size(), 2u);
+  EXPECT_EQ(runner.posted[0].kind, engine::Command::Kind::kStop);
+  EXPECT_EQ(runner.posted[1].kind, engine::Command::Kind::kResetStats);
+}
+
+TEST_F(WebApi, StatsRequestsBeforeAnyCollection) {
+  runner.snap.state = engine::RunState::kReady;
+  const json j = call_json("GET", "/stats/requests");
+  EXPECT_EQ(j["state"], "ready");
+  EXPECT_EQ(j["user_count"], 0);
+  ASSERT_EQ(j["stats"].size(), 1u);
+  EXPECT_EQ(j["stats"][0]["name"], "Aggregated");
+  EXPECT_TRUE(j["stats"][0]["method"].is_null());
+  EXPECT_TRUE(j["current_response_time_percentile_95"].is_null());
+  EXPECT_TRUE(j["current_response_time_percentile_50"].is_null());
+  EXPECT_TRUE(j["errors"].is_array() && j["errors"].empty());
+}
+
+TEST_F(WebApi, StatsRequestsHasLocustsKeysAndTypes) {
+  runner.snap.state = engine::RunState::kRunning;
+  runner.snap.user_count = 3;
+  runner.snap.stats = sample_stats();
+  const json j = call_json("GET", "/stats/requests");
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : j.items()) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{
+                      "current_response_time_percentile_50", "current_response_time_percentile_95",
+                      "errors", "fail_ratio", "state", "stats", "total_rps", "user_count"}));
+  EXPECT_EQ(j["state"], "running");
+  EXPECT_EQ(j["user_count"], 3);
+  EXPECT_TRUE(j["total_rps"].is_number_float());
+  EXPECT_TRUE(j["fail_ratio"].is_number_float());
+  EXPECT_TRUE(j["current_response_time_percentile_95"].is_number_integer());
+  ASSERT_EQ(j["stats"].size(), 2u);
+  const json& row = j["stats"][0];
+  std::vector<std::string> row_keys;
+  for (const auto& [k, v] : row.items()) row_keys.push_back(k);
+  EXPECT_EQ(row_keys,
+            (std::vector<std::string>{"avg_content_length", "avg_response_time",
+                                      "current_fail_per_sec", "current_rps", "max_response_time",
+                                      "median_response_time", "method", "min_response_time", "name",
+                                      "ninetieth_response_time", "ninety_ninth_response_time",
+                                      "num_failures", "num_requests", "safe_name"}));
+  EXPECT_EQ(row["method"], "GET");
+  EXPECT_EQ(row["name"], "/a<b>");
+  EXPECT_EQ(row["safe_name"], "/a&lt;b&gt;");
+  EXPECT_EQ(row["num_requests"], 10);
+  EXPECT_EQ(row["num_failures"], 1);
+  EXPECT_TRUE(row["avg_response_time"].is_number_float());
+  EXPECT_TRUE(row["min_response_time"].is_number_integer());
+  EXPECT_TRUE(row["max_response_time"].is_number_integer());
+  EXPECT_EQ(row["min_response_time"], 1);
+  EXPECT_EQ(row["max_response_time"], 10);
+  EXPECT_TRUE(row["median_response_time"].is_number_integer());
+  EXPECT_DOUBLE_EQ(row["avg_content_length"].get<double>(), 100.0);
+  EXPECT_EQ(j["stats"][1]["name"], "Aggregated");
+  ASSERT_EQ(j["errors"].size(), 1u);
+  EXPECT_EQ(j["errors"][0], (json{{"method", "GET"},
+                                  {"name", "/a&lt;b&gt;"},
+                                  {"error", "HTTP 500 &quot;bad&quot;"},
+                                  {"occurrences", 1}}));
+}
+
+TEST_F(WebApi, CsvRoutesServeTheReportFormatters) {
+  runner.snap.stats = sample_stats();
+  const server::Response r = call("GET", "/stats/requests/csv");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/csv");
+  EXPECT_EQ(r.body, report::format_stats_csv(*runner.snap.stats));
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0].second, "attachment;filename=requests_1.5.csv");
+  EXPECT_EQ(call("GET", "/stats/failures/csv").body,
+            report::format_failures_csv(*runner.snap.stats));
+  EXPECT_EQ(call("GET", "/exceptions/csv").body, report::format_exceptions_csv({}));
+}
+
+TEST_F(WebApi, Exceptions) {
+  EXPECT_EQ(call_json("GET", "/exceptions"), (json{{"exceptions", json::array()}}));
+  auto ex = std::make_shared<engine::ExceptionCounts>();
+  (*ex)[{"Shopper", "browse", "boom <x>"}] = 2;
+  (*ex)[{"Shopper", "cart", "other"}] = 5;
+  runner.snap.exceptions = ex;
+  const json j = call_json("GET", "/exceptions");
+  ASSERT_EQ(j["exceptions"].size(), 2u);
+  EXPECT_EQ(j["exceptions"][0]["count"], 5);
+  EXPECT_EQ(j["exceptions"][1]["msg"], "boom &lt;x&gt;");
+  EXPECT_EQ(j["exceptions"][1]["traceback"], "in task browse of user class Shopper");
+  EXPECT_EQ(j["exceptions"][1]["nodes"], "local");
+  EXPECT_EQ(call("GET", "/exceptions/csv").body,
+            report::format_exceptions_csv(exception_rows(*ex)));
+}
+
+TEST_F(WebApi, IndexLinksAreRelative) {
+  const server::Response r = call("GET", "/");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("href=\"stats/requests\""), std::string::npos);
+  EXPECT_EQ(r.body.find("href=\"/"), std::string::npos);
+}
+
+TEST(WebForm, Decodes) {
+  const auto f = parse_form("a=1&b=x+y%2Fz&&c&d=");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(*f, (std::vector<std::pair<std::string, std::string>>{
+                    {"a", "1"}, {"b", "x y/z"}, {"c", ""}, {"d", ""}}));
+  EXPECT_FALSE(parse_form("a=%4"));
+  EXPECT_FALSE(parse_form("a=%g1"));
+}
+
+server::Request with_auth(std::string value) {
+  server::Request r;
+  r.headers.emplace_back("Authorization", std::move(value));
+  return r;
+}
+
+TEST(WebBasicAuth, AcceptsOnlyTheCredentials) {
+  const std::string good = "Basic " + core::base64_encode("user:pa:ss");
+  EXPECT_TRUE(basic_auth_ok(with_auth(good), "user:pa:ss"));
+  EXPECT_TRUE(basic_auth_ok(with_auth("basic " + core::base64_encode("user:pa:ss")), "user:pa:ss"));
+  EXPECT_FALSE(
+      basic_auth_ok(with_auth("Basic " + core::base64_encode("user:pa:sx")), "user:pa:ss"));
+  EXPECT_FALSE(
+      basic_auth_ok(with_auth("Basic " + core::base64_encode("user:pa:ss2")), "user:pa:ss"));
+  EXPECT_FALSE(
+      basic_auth_ok(with_auth("Bearer " + core::base64_encode("user:pa:ss")), "user:pa:ss"));
+  EXPECT_FALSE(basic_auth_ok(with_auth(""), "user:pa:ss"));
+  EXPECT_FALSE(basic_auth_ok(server::Request{}, "user:pa:ss"));
+}
+
+}  // namespace
+}  // namespace loadgen::web
