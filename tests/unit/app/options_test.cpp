@@ -212,6 +212,20 @@ TEST_F(OptionsTest, ShortOptionsAndEqualsForm) {
   EXPECT_EQ(o.web_port, 0);
 }
 
+TEST_F(OptionsTest, WebModeOptions) {
+  Options o = ok({"-H", "http://x"});
+  EXPECT_EQ(o.autoquit, -1);
+  EXPECT_EQ(o.web_auth, "");
+  o = ok({"-H", "http://x", "--autoquit", "0", "--web-auth", "admin:secret"});
+  EXPECT_EQ(o.autoquit, 0);
+  EXPECT_EQ(o.web_auth, "admin:secret");
+  EXPECT_THAT(fails({"-H", "http://x", "--autoquit", "soon"}), HasSubstr("--autoquit"));
+  // The value is a secret: a malformed one is not echoed.
+  const std::string out = fails({"-H", "http://x", "--web-auth", "nocolon"});
+  EXPECT_THAT(out, HasSubstr("not of the form user:pass"));
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("nocolon")));
+}
+
 TEST_F(OptionsTest, HelpIsGroupedAndNamesEnvVars) {
   for (const char* flag : {"--help", "-h"}) {
     ParseResult r = parse({"-u", "notanumber", flag});
@@ -265,6 +279,8 @@ TEST_F(OptionsTest, EachEnvVar) {
        [](const Options& o) { return o.exit_code_on_error == 0; }},
       {"LOCUST_WEB_HOST", "::1", [](const Options& o) { return o.web_host == "::1"; }},
       {"LOCUST_WEB_PORT", "8090", [](const Options& o) { return o.web_port == 8090; }},
+      {"LOCUST_WEB_AUTH", "u:p", [](const Options& o) { return o.web_auth == "u:p"; }},
+      {"LOCUST_AUTOQUIT", "5", [](const Options& o) { return o.autoquit == 5; }},
       {"LOCUST_RESET_STATS", "true", [](const Options& o) { return o.reset_stats; }},
       {"LOADGEN_THREADS", "2", [](const Options& o) { return o.threads == 2; }},
       {"LOADGEN_SCENARIO", "shop", [](const Options& o) { return o.scenario == "shop"; }},
