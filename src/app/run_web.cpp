@@ -28,9 +28,11 @@ int run_web(const Options& o, const std::map<std::string, std::string>& env, Log
   const std::string bind = o.web_host.empty() || o.web_host == "*" ? "0.0.0.0" : o.web_host;
   const core::Status listening =
       server.start(bind, static_cast<std::uint16_t>(o.web_port), runner,
-                   web::ApiSettings{o.host, [] { return core::wall_seconds(); }}, o.web_auth);
+                   web::ApiSettings{o.host, [] { return core::wall_seconds(); },
+                                    o.csv_full_history ? o.csv_prefix + "_stats_history.csv" : ""},
+                   o.web_auth);
   if (!listening) {
-    log.error("{} ({})", listening.error().message, listening.error().hint);
+    log.error("{}; {}", listening.error().message, listening.error().hint);
     return e->finish(kUsageExitCode, sigs);
   }
   const unsigned threads = o.threads > 0 ? static_cast<unsigned>(o.threads)

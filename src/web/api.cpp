@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "core/base64.hpp"
@@ -175,12 +177,18 @@ constexpr std::string_view kIndex = R"(<!doctype html>
 <ul>
 <li><a href="stats/requests">stats/requests</a> (JSON)</li>
 <li><a href="stats/requests/csv">stats/requests/csv</a></li>
+<li><a href="stats/requests_full_history/csv">stats/requests_full_history/csv</a> (with --csv-full-history)</li>
 <li><a href="stats/failures/csv">stats/failures/csv</a></li>
 <li><a href="exceptions">exceptions</a> (JSON)</li>
 <li><a href="exceptions/csv">exceptions/csv</a></li>
 </ul>
-<p>Start or resize a run: POST swarm with the form fields user_count and spawn_rate.
-Stop: GET <a href="stop">stop</a>. Reset the statistics: GET <a href="stats/reset">stats/reset</a>.</p>
+<form method="post" action="swarm">
+<p>Start or resize a run (POST swarm):
+<label>users <input name="user_count" type="number" min="0" value="1" required></label>
+<label>spawn rate <input name="spawn_rate" type="number" min="0.001" step="any" value="1" required></label>
+<button type="submit">swarm</button></p>
+</form>
+<p>Stop: GET <a href="stop">stop</a>. Reset the statistics: GET <a href="stats/reset">stats/reset</a>.</p>
 </body></html>
 )";
 
@@ -321,6 +329,19 @@ void add_api_routes(server::Router& router, engine::Runner& runner, ApiSettings 
     const engine::RunnerSnapshot snap = runner.snapshot();
     return csv_response(report::format_stats_csv(snap.stats ? *snap.stats : stats::Aggregate{}),
                         "requests", now());
+  });
+  router.add("GET", "/stats/requests_full_history/csv", [s, now](const server::Request&) {
+    std::ifstream in(s->history_csv_path, std::ios::binary);
+    if (s->history_csv_path.empty() || !in) {
+      server::Response r;
+      r.status = 404;
+      r.content_type = "text/html; charset=utf-8";
+      r.body = "Error: Server was not started with option to generate full history.";
+      return r;
+    }
+    return csv_response(
+        std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()),
+        "requests_full_history", now());
   });
   router.add("GET", "/stats/failures/csv", [&runner, now](const server::Request&) {
     const engine::RunnerSnapshot snap = runner.snapshot();

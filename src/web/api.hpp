@@ -22,10 +22,14 @@ struct ApiSettings {
   std::string host;  // the target (-H) as configured; /swarm answers it as "host"
   // Wall seconds since the epoch, for the CSV attachment names (Locust: requests_<time()>.csv).
   std::function<double()> wall_now;
+  // The --csv-full-history file GET /stats/requests_full_history/csv serves ("" = 404, as
+  // Locust without --csv-full-history).
+  std::string history_csv_path;
 };
 
 // Adds GET /, POST /swarm, GET /stop, GET /stats/reset, GET /stats/requests,
-// GET /stats/requests/csv, GET /stats/failures/csv, GET /exceptions, GET /exceptions/csv.
+// GET /stats/requests/csv, GET /stats/requests_full_history/csv, GET /stats/failures/csv,
+// GET /exceptions, GET /exceptions/csv.
 // `runner` must outlive the router.
 void add_api_routes(server::Router& router, engine::Runner& runner, ApiSettings settings);
 

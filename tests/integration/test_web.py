@@ -67,7 +67,7 @@ class Web(LoadgenTestCase):
         out = Outputs()
         self.addCleanup(out.cleanup)
         with Shop() as shop:
-            proc = self.start(shop, port, "--csv", out.prefix)
+            proc = self.start(shop, port, "--csv", out.prefix, "--csv-full-history")
             s = stats(port)
             self.assertEqual(s["state"], "ready")
             self.assertEqual(s["user_count"], 0)
@@ -102,6 +102,10 @@ class Web(LoadgenTestCase):
             with open(out.prefix + "_stats.csv", newline="") as f:
                 file_header = next(csv.reader(f))
             self.assertEqual(next(csv.reader(io.StringIO(body))), file_header)
+            status, _, body = http(port, "/stats/requests_full_history/csv")
+            self.assertEqual(status, 200)
+            with open(out.prefix + "_stats_history.csv", newline="") as f:
+                self.assertEqual(next(csv.reader(io.StringIO(body))), next(csv.reader(f)))
             status, _, body = http(port, "/stats/failures/csv")
             self.assertEqual((status, body.splitlines()[0]), (200, "Method,Name,Error,Occurrences"))
             status, _, body = http(port, "/exceptions")

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -29,7 +31,7 @@ class FakeRunner final : public engine::Runner {
 
 struct WebApi : ::testing::Test {
   WebApi() {
-    add_api_routes(router, runner, ApiSettings{"http://target:8080", [] { return 1.5; }});
+    add_api_routes(router, runner, ApiSettings{"http://target:8080", [] { return 1.5; }, ""});
   }
 
   server::Response call(std::string method, std::string path, std::string body = {}) {
@@ -187,6 +189,25 @@ TEST_F(WebApi, CsvRoutesServeTheReportFormatters) {
   EXPECT_EQ(call("GET", "/stats/failures/csv").body,
             report::format_failures_csv(*runner.snap.stats));
   EXPECT_EQ(call("GET", "/exceptions/csv").body, report::format_exceptions_csv({}));
+}
+
+TEST(WebApiHistory, ServesTheHistoryFileOr404) {
+  FakeRunner runner;
+  server::Router without;
+  add_api_routes(without, runner, ApiSettings{"h", nullptr, ""});
+  server::Request req;
+  req.method = "GET";
+  req.path = req.target = "/stats/requests_full_history/csv";
+  EXPECT_EQ(without.route(req).status, 404);
+  const std::string path = ::testing::TempDir() + "web_api_history.csv";
+  std::ofstream(path, std::ios::binary) << "Timestamp,User Count\r\n1,2\r\n";
+  server::Router with;
+  add_api_routes(with, runner, ApiSettings{"h", nullptr, path});
+  const server::Response r = with.route(req);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/csv");
+  EXPECT_EQ(r.body, "Timestamp,User Count\r\n1,2\r\n");
+  std::remove(path.c_str());
 }
 
 TEST_F(WebApi, Exceptions) {
