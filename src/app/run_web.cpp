@@ -3,6 +3,8 @@
 // API (or starts at once with --autostart); -t counts from the start; --autoquit ends the
 // process that long after a run stopped; SIGINT/SIGTERM end it as in headless mode.
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <thread>
@@ -24,13 +26,17 @@ int run_web(const Options& o, const std::map<std::string, std::string>& env, Log
   if (!e) return code;
   engine::LocalRunner& runner = e->runner();
   const int name_width = terminal_name_width();
+  // A /swarm run_time (seconds; -1 none), handed from the server's thread to this one.
+  std::atomic<std::int64_t> swarm_run_time{-1};
   web::WebServer server;
   const std::string bind = o.web_host.empty() || o.web_host == "*" ? "0.0.0.0" : o.web_host;
-  const core::Status listening =
-      server.start(bind, static_cast<std::uint16_t>(o.web_port), runner,
-                   web::ApiSettings{o.host, [] { return core::wall_seconds(); },
-                                    o.csv_full_history ? o.csv_prefix + "_stats_history.csv" : ""},
-                   o.web_auth);
+  const core::Status listening = server.start(
+      bind, static_cast<std::uint16_t>(o.web_port), runner,
+      web::ApiSettings{
+          o.host, [] { return core::wall_seconds(); },
+          o.csv_full_history ? o.csv_prefix + "_stats_history.csv" : "",
+          [&swarm_run_time](std::chrono::seconds t) { swarm_run_time.store(t.count()); }},
+      o.web_auth);
   if (!listening) {
     log.error("{}; {}", listening.error().message, listening.error().hint);
     return e->finish(kUsageExitCode, sigs);
@@ -57,6 +63,12 @@ int run_web(const Options& o, const std::map<std::string, std::string>& env, Log
     if (state != engine::RunState::kReady && !deadline && o.run_time) {
       deadline = now + static_cast<double>(o.run_time->count());
       log.info("Run time limit set to {} seconds", o.run_time->count());
+    }
+    if (const std::int64_t t = swarm_run_time.exchange(-1); t >= 0) {
+      // Locust's /swarm run_time: a stop that long after the swarm.
+      deadline = now + static_cast<double>(t);
+      run_time_done = false;
+      log.info("Run time limit set to {} seconds", t);
     }
     if (deadline && !run_time_done && now >= *deadline) {
       log.info("--run-time limit reached, stopping test");

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base64.hpp"
+#include "core/timespan.hpp"
 #include "report/number_format.hpp"
 #include "stats/aggregate.hpp"
 
@@ -108,6 +109,7 @@ server::Response swarm(engine::Runner& runner, const ApiSettings& s, const serve
   if (!form) return swarm_error("the form is not valid application/x-www-form-urlencoded", s.host);
   std::optional<std::int64_t> users;
   std::optional<double> rate;
+  std::optional<std::chrono::seconds> run_time;
   for (const auto& [key, value] : *form) {
     if (key == "user_count") {
       std::int64_t n = 0;
@@ -122,6 +124,17 @@ server::Response swarm(engine::Runner& runner, const ApiSettings& s, const serve
         return swarm_error(fmt::format("spawn_rate '{}' is not a number > 0", value), s.host);
       }
       rate = d;
+    } else if (key == "run_time") {
+      if (value.empty()) continue;  // Locust: an empty field means none
+      auto t = core::parse_timespan(value, "run_time");
+      if (!t || !s.on_run_time) {
+        // Locust 2.12's message for a bad run_time.
+        return swarm_error(
+            t ? "run_time is not supported here"
+              : "Valid run_time formats are : 20, 20s, 3m, 2h, 1h20m, 3h30m10s, etc.",
+            s.host);
+      }
+      run_time = *t;
     } else if (key == "host") {
       std::string h = value;
       std::erase_if(h, [](char c) { return c == '<' || c == '>'; });  // Locust's XSS guard
@@ -153,7 +166,12 @@ server::Response swarm(engine::Runner& runner, const ApiSettings& s, const serve
                                 {"host", s.host}},
                            409);
   }
-  return json_response(json{{"success", true}, {"message", "Swarming started"}, {"host", s.host}});
+  json answer{{"success", true}, {"message", "Swarming started"}, {"host", s.host}};
+  if (run_time && run_time->count() > 0) {
+    s.on_run_time(*run_time);
+    answer["run_time"] = run_time->count();
+  }
+  return json_response(answer);
 }
 
 json exceptions_json(const engine::RunnerSnapshot& snap) {

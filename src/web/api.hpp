@@ -4,6 +4,7 @@
 // Thread: the handlers run on the server's loop thread; the Runner's methods are thread-safe.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -25,6 +26,9 @@ struct ApiSettings {
   // The --csv-full-history file GET /stats/requests_full_history/csv serves ("" = 404, as
   // Locust without --csv-full-history).
   std::string history_csv_path;
+  // Called (on the server's thread) with the seconds of a /swarm "run_time" field: the driver
+  // stops the run that long after. Null: a run_time field is refused.
+  std::function<void(std::chrono::seconds)> on_run_time;
 };
 
 // Adds GET /, POST /swarm, GET /stop, GET /stats/reset, GET /stats/requests,

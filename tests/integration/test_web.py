@@ -144,6 +144,20 @@ class Web(LoadgenTestCase):
             self.assertLess(res.wall, 15, res.describe())
             self.assertIn("--autoquit time reached", res.stderr)
 
+    def test_swarm_run_time_then_autoquit(self):
+        port = free_port()
+        with Shop() as shop:
+            proc = self.start(shop, port, "--autoquit", "1")
+            status, _, body = http(port, "/swarm", "POST",
+                                   {"user_count": 2, "spawn_rate": 100, "run_time": "2s"})
+            self.assertEqual(status, 200, body)
+            self.assertEqual(json.loads(body)["run_time"], 2)
+            wait_for(lambda: total_requests(stats(port)) > 0, 10, interval=0.2, what="requests")
+            res = proc.wait(30)
+            self.assertExit(res, 0)
+            self.assertIn("--run-time limit reached", res.stderr)
+            self.assertIn("--autoquit time reached", res.stderr)
+
     def test_web_auth(self):
         port = free_port()
         with Shop() as shop:

@@ -31,7 +31,9 @@ class FakeRunner final : public engine::Runner {
 
 struct WebApi : ::testing::Test {
   WebApi() {
-    add_api_routes(router, runner, ApiSettings{"http://target:8080", [] { return 1.5; }, ""});
+    add_api_routes(router, runner,
+                   ApiSettings{"http://target:8080", [] { return 1.5; }, "",
+                               [this](std::chrono::seconds t) { run_times.push_back(t); }});
   }
 
   server::Response call(std::string method, std::string path, std::string body = {}) {
@@ -50,6 +52,7 @@ struct WebApi : ::testing::Test {
 
   FakeRunner runner;
   server::Router router;
+  std::vector<std::chrono::seconds> run_times;
 };
 
 std::shared_ptr<const stats::Aggregate> sample_stats() {
@@ -101,6 +104,20 @@ TEST_F(WebApi, SwarmRejectsBadFormsWith400AndAMessage) {
     EXPECT_TRUE(j["message"].is_string() && !j["message"].get<std::string>().empty()) << body;
   }
   EXPECT_TRUE(runner.posted.empty());
+}
+
+TEST_F(WebApi, SwarmRunTime) {
+  json j = call_json("POST", "/swarm", "user_count=1&spawn_rate=1&run_time=1m30s");
+  EXPECT_EQ(j["run_time"], 90);
+  EXPECT_EQ(run_times, (std::vector<std::chrono::seconds>{std::chrono::seconds(90)}));
+  j = call_json("POST", "/swarm", "user_count=1&spawn_rate=1&run_time=");
+  EXPECT_FALSE(j.contains("run_time"));
+  const server::Response r = call("POST", "/swarm", "user_count=1&spawn_rate=1&run_time=soon");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["message"],
+            "Valid run_time formats are : 20, 20s, 3m, 2h, 1h20m, 3h30m10s, etc.");
+  EXPECT_EQ(run_times.size(), 1u);
+  EXPECT_EQ(runner.posted.size(), 2u);  // the bad form posted nothing
 }
 
 TEST_F(WebApi, SwarmAfterAStopIsRefused) {
@@ -194,7 +211,7 @@ TEST_F(WebApi, CsvRoutesServeTheReportFormatters) {
 TEST(WebApiHistory, ServesTheHistoryFileOr404) {
   FakeRunner runner;
   server::Router without;
-  add_api_routes(without, runner, ApiSettings{"h", nullptr, ""});
+  add_api_routes(without, runner, ApiSettings{"h", nullptr, "", nullptr});
   server::Request req;
   req.method = "GET";
   req.path = req.target = "/stats/requests_full_history/csv";
@@ -202,7 +219,7 @@ TEST(WebApiHistory, ServesTheHistoryFileOr404) {
   const std::string path = ::testing::TempDir() + "web_api_history.csv";
   std::ofstream(path, std::ios::binary) << "Timestamp,User Count\r\n1,2\r\n";
   server::Router with;
-  add_api_routes(with, runner, ApiSettings{"h", nullptr, path});
+  add_api_routes(with, runner, ApiSettings{"h", nullptr, path, nullptr});
   const server::Response r = with.route(req);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "text/csv");
