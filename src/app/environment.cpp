@@ -322,6 +322,11 @@ bool Environment::write_json() {
   return ok;
 }
 
+std::function<std::string()> Environment::prometheus_scrape() {
+  if (!metrics_ || !metrics_->serves_prometheus()) return nullptr;
+  return [m = metrics_.get()] { return m->scrape(std::chrono::seconds(5)); };
+}
+
 bool Environment::failed() const {
   return stats().total().num_failures > 0 || runner_->engine().exception_count() > 0;
 }

@@ -10,6 +10,7 @@
 
 #include <signal.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -66,6 +67,9 @@ class Environment {
   std::string summary(int name_width) const;
   bool write_json();
   bool failed() const;  // a request failed or a task raised
+  // With OTEL_METRICS_EXPORTER=prometheus: renders /metrics (thread-safe, waits at most 5 s for
+  // the metrics pipeline); else null. Valid until finish().
+  std::function<std::string()> prometheus_scrape();
 
   // The final telemetry flush within --flush-timeout, the three signals at once, SIGINT or
   // SIGTERM from `signals` abandoning it (then the process ends here with `code`, without

@@ -35,7 +35,8 @@ int run_web(const Options& o, const std::map<std::string, std::string>& env, Log
       web::ApiSettings{
           o.host, [] { return core::wall_seconds(); },
           o.csv_full_history ? o.csv_prefix + "_stats_history.csv" : "",
-          [&swarm_run_time](std::chrono::seconds t) { swarm_run_time.store(t.count()); }},
+          [&swarm_run_time](std::chrono::seconds t) { swarm_run_time.store(t.count()); },
+          e->prometheus_scrape()},
       o.web_auth);
   if (!listening) {
     log.error("{}; {}", listening.error().message, listening.error().hint);

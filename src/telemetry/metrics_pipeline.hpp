@@ -54,6 +54,8 @@ class MetricsPipeline : private ExporterThread<otel::ResourceMetrics> {
   // A final collection and export, bounded by `deadline` from now; then the thread ends.
   void shutdown(std::chrono::milliseconds deadline);
   Counters counters() const;
+  // True when the Prometheus exporter is on (its server listens; scrape() renders /metrics).
+  bool serves_prometheus() const { return prometheus_ != nullptr; }
   // A fresh collection rendered in the Prometheus text format (the /metrics endpoint); runs
   // the collection on the pipeline's thread, waiting at most `timeout`. Thread-safe.
   std::string scrape(std::chrono::milliseconds timeout);

@@ -327,6 +327,16 @@ void add_api_routes(server::Router& router, engine::Runner& runner, ApiSettings 
   });
   router.add("POST", "/swarm",
              [&runner, s](const server::Request& req) { return swarm(runner, *s, req); });
+  if (s->metrics) {
+    // The Prometheus exposition on the web port too (issue 11); the same text as the
+    // exporter's own port.
+    router.add("GET", "/metrics", [s](const server::Request&) {
+      server::Response r;
+      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      r.body = s->metrics();
+      return r;
+    });
+  }
   router.add("GET", "/stop", [&runner](const server::Request&) {
     runner.stop();
     return json_response(json{{"success", true}, {"message", "Test stopped"}});

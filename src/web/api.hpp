@@ -29,11 +29,13 @@ struct ApiSettings {
   // Called (on the server's thread) with the seconds of a /swarm "run_time" field: the driver
   // stops the run that long after. Null: a run_time field is refused.
   std::function<void(std::chrono::seconds)> on_run_time;
+  // With the Prometheus exporter on: GET /metrics answers this text (thread-safe). Null: 404.
+  std::function<std::string()> metrics;
 };
 
 // Adds GET /, POST /swarm, GET /stop, GET /stats/reset, GET /stats/requests,
 // GET /stats/requests/csv, GET /stats/requests_full_history/csv, GET /stats/failures/csv,
-// GET /exceptions, GET /exceptions/csv.
+// GET /exceptions, GET /exceptions/csv, and GET /metrics when settings.metrics is set.
 // `runner` must outlive the router.
 void add_api_routes(server::Router& router, engine::Runner& runner, ApiSettings settings);
 

@@ -1,7 +1,8 @@
 """The web mode (no --headless) against the shop simulator: Locust 2.12's REST API starts,
 resizes and stops a run (POST /swarm, GET /stop), /stats/requests reports it, the CSV routes
 serve the --csv files' format, --autostart + -t + --autoquit ends by itself, --web-auth guards
-every route, and a web port in use is a start-up error (exit 2). Only 127.0.0.1."""
+every route, /metrics is served there too with the Prometheus exporter, and a web port in use
+is a start-up error (exit 2). Only 127.0.0.1."""
 import base64
 import csv
 import io
@@ -157,6 +158,21 @@ class Web(LoadgenTestCase):
             self.assertExit(res, 0)
             self.assertIn("--run-time limit reached", res.stderr)
             self.assertIn("--autoquit time reached", res.stderr)
+
+    def test_prometheus_metrics_on_the_web_port(self):
+        port = free_port()
+        with Shop() as shop:
+            env = {"OTEL_METRICS_EXPORTER": "prometheus",
+                   "OTEL_EXPORTER_PROMETHEUS_HOST": "127.0.0.1",
+                   "OTEL_EXPORTER_PROMETHEUS_PORT": str(free_port())}
+            proc = self.start(shop, port, "--autostart", "-u", "2", "-r", "100", extra_env=env)
+            wait_for(lambda: total_requests(stats(port)) > 0, 10, interval=0.2, what="requests")
+            status, headers, body = http(port, "/metrics")
+            self.assertEqual(status, 200)
+            self.assertTrue(headers["Content-Type"].startswith("text/plain; version=0.0.4"))
+            self.assertIn("http_client_request_duration_seconds", body)
+            proc.send_signal(15)
+            self.assertExit(proc.wait(30), 0)
 
     def test_web_auth(self):
         port = free_port()

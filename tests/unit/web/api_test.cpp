@@ -33,7 +33,8 @@ struct WebApi : ::testing::Test {
   WebApi() {
     add_api_routes(router, runner,
                    ApiSettings{"http://target:8080", [] { return 1.5; }, "",
-                               [this](std::chrono::seconds t) { run_times.push_back(t); }});
+                               [this](std::chrono::seconds t) { run_times.push_back(t); },
+                               [] { return std::string("m 1\n"); }});
   }
 
   server::Response call(std::string method, std::string path, std::string body = {}) {
@@ -211,7 +212,7 @@ TEST_F(WebApi, CsvRoutesServeTheReportFormatters) {
 TEST(WebApiHistory, ServesTheHistoryFileOr404) {
   FakeRunner runner;
   server::Router without;
-  add_api_routes(without, runner, ApiSettings{"h", nullptr, "", nullptr});
+  add_api_routes(without, runner, ApiSettings{"h", nullptr, "", nullptr, nullptr});
   server::Request req;
   req.method = "GET";
   req.path = req.target = "/stats/requests_full_history/csv";
@@ -219,7 +220,7 @@ TEST(WebApiHistory, ServesTheHistoryFileOr404) {
   const std::string path = ::testing::TempDir() + "web_api_history.csv";
   std::ofstream(path, std::ios::binary) << "Timestamp,User Count\r\n1,2\r\n";
   server::Router with;
-  add_api_routes(with, runner, ApiSettings{"h", nullptr, path, nullptr});
+  add_api_routes(with, runner, ApiSettings{"h", nullptr, path, nullptr, nullptr});
   const server::Response r = with.route(req);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "text/csv");
@@ -241,6 +242,19 @@ TEST_F(WebApi, Exceptions) {
   EXPECT_EQ(j["exceptions"][1]["nodes"], "local");
   EXPECT_EQ(call("GET", "/exceptions/csv").body,
             report::format_exceptions_csv(exception_rows(*ex)));
+}
+
+TEST_F(WebApi, MetricsWhenPrometheusIsOn) {
+  const server::Response r = call("GET", "/metrics");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "m 1\n");
+  EXPECT_EQ(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  server::Router without;
+  add_api_routes(without, runner, ApiSettings{"h", nullptr, "", nullptr, nullptr});
+  server::Request req;
+  req.method = "GET";
+  req.path = req.target = "/metrics";
+  EXPECT_EQ(without.route(req).status, 404);
 }
 
 TEST_F(WebApi, IndexLinksAreRelative) {
