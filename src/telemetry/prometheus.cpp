@@ -8,9 +8,6 @@
 #include <utility>
 #include <variant>
 
-#include "net/event_loop.hpp"
-#include "server/http_server.hpp"
-
 namespace loadgen::telemetry {
 
 namespace {
@@ -215,28 +212,17 @@ core::Status PrometheusServer::start(const std::string& host, std::uint16_t port
     r.body = std::string(reason) + "\n";
     return r;
   };
-  loop_ = std::make_unique<net::EventLoop>();
-  server_ = std::make_unique<server::HttpServer>(
-      *loop_, [this](const server::Request& r) { return router_.route(r); }, std::move(options));
-  auto bound = server_->listen(host, port);
+  auto bound = server_.start(
+      host, port, [this](const server::Request& r) { return router_.route(r); },
+      std::move(options));
   if (!bound) {
-    server_.reset();
-    loop_.reset();
     return core::make_error(
         "prometheus", fmt::format("OTEL_EXPORTER_PROMETHEUS_HOST/PORT {}", bound.error().message));
   }
   port_ = *bound;
-  thread_ = std::thread([this] { loop_->run(); });
   return core::Ok{};
 }
 
-void PrometheusServer::stop() {
-  if (!thread_.joinable()) return;
-  // The server ends its connections on its loop, then the loop stops.
-  loop_->post([this] { server_->shutdown([this] { loop_->post([this] { loop_->stop(); }); }); });
-  thread_.join();
-  server_.reset();
-  loop_.reset();
-}
+void PrometheusServer::stop() { server_.stop(); }
 
 }  // namespace loadgen::telemetry

@@ -10,22 +10,14 @@
 
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/log_sink.hpp"
 #include "core/result.hpp"
 #include "otel/metric_data.hpp"
 #include "server/router.hpp"
-
-namespace loadgen::net {
-class EventLoop;
-}
-namespace loadgen::server {
-class HttpServer;
-}
+#include "server/threaded_server.hpp"
 
 namespace loadgen::telemetry {
 
@@ -56,9 +48,7 @@ class PrometheusServer {
   Collect collect_;
   core::LogSink* log_ = nullptr;
   server::Router router_;
-  std::unique_ptr<net::EventLoop> loop_;
-  std::unique_ptr<server::HttpServer> server_;
-  std::thread thread_;
+  server::ThreadedServer server_;  // last: stopped (destroyed) before the router it calls
 };
 
 }  // namespace loadgen::telemetry

@@ -5,9 +5,6 @@
 #include <chrono>
 #include <utility>
 
-#include "net/event_loop.hpp"
-#include "server/http_server.hpp"
-
 namespace loadgen::web {
 
 WebServer::WebServer() = default;
@@ -29,29 +26,18 @@ core::Status WebServer::start(const std::string& host, std::uint16_t port, engin
     options.authenticate = [auth](const server::Request& r) { return basic_auth_ok(r, auth); };
     options.challenge = "Basic realm=\"loadgen\"";
   }
-  loop_ = std::make_unique<net::EventLoop>();
-  server_ = std::make_unique<server::HttpServer>(
-      *loop_, [this](const server::Request& r) { return router_.route(r); }, std::move(options));
-  auto bound = server_->listen(host, port);
+  auto bound = server_.start(
+      host, port, [this](const server::Request& r) { return router_.route(r); },
+      std::move(options));
   if (!bound) {
-    server_.reset();
-    loop_.reset();
     return core::make_error("listen_failed",
                             fmt::format("--web-host/--web-port {}", bound.error().message),
                             "choose another port with --web-port (LOCUST_WEB_PORT)");
   }
   port_ = *bound;
-  thread_ = std::thread([this] { loop_->run(); });
   return core::Ok{};
 }
 
-void WebServer::stop() {
-  if (!thread_.joinable()) return;
-  // The server ends its connections on its loop, then the loop stops.
-  loop_->post([this] { server_->shutdown([this] { loop_->post([this] { loop_->stop(); }); }); });
-  thread_.join();
-  server_.reset();
-  loop_.reset();
-}
+void WebServer::stop() { server_.stop(); }
 
 }  // namespace loadgen::web

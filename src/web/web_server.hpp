@@ -1,25 +1,17 @@
 // WebServer: the web mode's HTTP server (the API of web/api.hpp, optional basic auth) on a
-// server::HttpServer with its own event loop and thread, so that a slow client never holds up
+// server::ThreadedServer (its own event loop and thread), so that a slow client never holds up
 // the workers or the driving thread.
 // Thread: start() and stop() from the driving thread; the handlers run on the server's thread.
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <string>
-#include <thread>
 
 #include "core/result.hpp"
 #include "engine/runner.hpp"
 #include "server/router.hpp"
+#include "server/threaded_server.hpp"
 #include "web/api.hpp"
-
-namespace loadgen::net {
-class EventLoop;
-}
-namespace loadgen::server {
-class HttpServer;
-}
 
 namespace loadgen::web {
 
@@ -42,9 +34,7 @@ class WebServer {
  private:
   std::uint16_t port_ = 0;
   server::Router router_;
-  std::unique_ptr<net::EventLoop> loop_;
-  std::unique_ptr<server::HttpServer> server_;
-  std::thread thread_;
+  server::ThreadedServer server_;  // last: stopped (destroyed) before the router it calls
 };
 
 }  // namespace loadgen::web
