@@ -257,16 +257,18 @@ class Nginx:
 
     tls=True serves HTTPS instead, with cert=(cert_path, key_path) or, when
     cert is None, a self-signed certificate for localhost and 127.0.0.1
-    generated into the temp dir (self.cert afterwards).
+    generated into the temp dir (self.cert afterwards). server_conf is added
+    to the server block as is (e.g. a `location /loadgen/ { proxy_pass ...; }`).
     """
 
-    def __init__(self, tls=False, cert=None):
+    def __init__(self, tls=False, cert=None, server_conf=""):
         self.proc = None
         self.dir = None
         self.port = None
         self.tls = tls
         self.cert = cert
         self._own_cert = False
+        self.server_conf = server_conf
 
     def start(self, timeout=10.0):
         if not os.access(NGINX, os.X_OK):
@@ -282,6 +284,8 @@ class Nginx:
                 self._own_cert = True
             listen_opts = " ssl"
             server_extra = NGINX_TLS_CONF.format(cert=self.cert[0], key=self.cert[1])
+        if self.server_conf:
+            server_extra += "\n        " + self.server_conf
         last_err = ""
         for _ in range(3):  # free_port() can race with another process
             self.port = free_port()

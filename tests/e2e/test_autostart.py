@@ -1,0 +1,34 @@
+"""(f) --autostart + -t 3 + --autoquit 2: the page shows the run without a click, and loadgen
+ends by itself (exit 0) soon after run time + autoquit."""
+import os
+import tempfile
+import unittest
+
+from e2e_harness import E2ETestCase, free_port, wait_for
+
+
+class Autostart(E2ETestCase):
+    def test_autostart_autoquit(self):
+        tmp = tempfile.TemporaryDirectory(prefix="loadgen-e2e-")
+        self.addCleanup(tmp.cleanup)
+        ready = os.path.join(tmp.name, "browser-ready")
+        port = free_port()
+        # The browser first (it polls the port until loadgen listens), so that the 3 s run is
+        # not over before Chromium has started.
+        sc = self.scenario("autostart", f"http://127.0.0.1:{port}/", ready_file=ready)
+        wait_for(lambda: os.path.exists(ready) or sc.proc.poll() is not None, 60,
+                 what="the browser to start")
+        lg = self.web("--autostart", "-u", "3", "-r", "100", "-t", "3", "--autoquit", "2",
+                      listening=False, port=port)
+        answer = sc.result()
+        self.assertIn("running", answer["states"])
+        # Ends by itself: 3 s of run, 2 s of autoquit, plus start-up and shutdown (generous
+        # for ASan; without --autoquit it would wait for a signal forever).
+        res = lg.wait_exit(60)
+        self.assertExit(res, 0)
+        self.assertIn("--autoquit time reached", res.stderr, res.describe())
+        self.assertGreaterEqual(res.wall, 5.0, res.describe())
+
+
+if __name__ == "__main__":
+    unittest.main()

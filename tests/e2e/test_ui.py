@@ -1,0 +1,25 @@
+"""The web UI in headless Chromium against loadgen in web mode and shopsim: (a) a run started
+from the form fills the table and draws the charts; (b) the edit form changes the user count and
+shopsim's session count follows; (c) the stop button stops it and the downloaded CSV equals
+/stats/requests."""
+import unittest
+
+from e2e_harness import E2ETestCase
+
+
+class Page(E2ETestCase):
+    def test_run_from_the_form_fills_the_table_and_the_charts(self):
+        lg = self.web()
+        self.run_scenario("run_from_form", lg.url, users=3)
+
+    def test_edit_form_changes_the_users_and_shopsim_follows(self):
+        lg = self.web()
+        self.run_scenario("resize", lg.url)
+
+    def test_stop_then_the_downloaded_csv_equals_the_api(self):
+        lg = self.web()
+        self.run_scenario("stop_download", lg.url)
+
+
+if __name__ == "__main__":
+    unittest.main()
