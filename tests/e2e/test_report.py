@@ -1,5 +1,6 @@
 """(g) The HTML report (GET /stats/report) after a run, opened in Chromium: no console errors,
-tables present, self-contained; the page's links open and download it."""
+tables present, self-contained; the page's links (a#open-report, a#dl-report) open and download
+it."""
 import json
 import unittest
 import urllib.error
@@ -19,7 +20,8 @@ def get(url, form=None):
 
 
 class Report(E2ETestCase):
-    def test_report_in_chromium(self):
+    def stopped_run(self):
+        """loadgen in web mode after a short run (started and stopped through the API)."""
         lg = self.web()
         status, _ = get(lg.url + "stats/report")
         if status == 404:
@@ -35,7 +37,13 @@ class Report(E2ETestCase):
         self.assertEqual(get(lg.url + "stop")[0], 200)
         wait_for(lambda: json.loads(get(lg.url + "stats/requests")[1])["state"] == "stopped",
                  45, interval=0.2, what="stopped")
-        self.run_scenario("report", lg.url)
+        return lg
+
+    def test_report_in_chromium(self):
+        self.run_scenario("report", self.stopped_run().url)
+
+    def test_the_page_opens_and_downloads_the_report(self):
+        self.run_scenario("report_links", self.stopped_run().url)
 
 
 if __name__ == "__main__":

@@ -111,6 +111,14 @@ function recordStates() {
   });
 }
 
+function isFaviconProbe(url) {
+  try {
+    return new URL(url).pathname === '/favicon.ico';
+  } catch {
+    return false;
+  }
+}
+
 function splitAuth(credentials) {
   const i = credentials.indexOf(':');
   return [credentials.slice(0, i), credentials.slice(i + 1)];
@@ -129,7 +137,12 @@ export class Tab {
     this.recording = true;
     const note = (what) => { if (this.recording) this.errors.push(what); };
     page.on('console', (m) => {
-      if (m.type() === 'error') note(`console: ${m.text()} (${m.location().url || ''})`);
+      if (m.type() !== 'error') return;
+      const where = m.location().url || '';
+      // Chromium's own probe of /favicon.ico (at the origin's root, whatever the page's path)
+      // is not a request of the page: its 404 is logged but is nothing the page did.
+      if (isFaviconProbe(where)) return;
+      note(`console: ${m.text()} (${where})`);
     });
     page.on('pageerror', (e) => note(`uncaught: ${e.message}`));
     page.on('request', (r) => { if (this.recording) this.requests.push(r.url()); });
