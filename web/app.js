@@ -214,6 +214,9 @@
     }
     orderRows(tbody, trs);
     renderTotal(total);
+    // The 95th percentile column shows when the rows carry it (Locust 2.12's rows do not).
+    const p95 = stats.some((r) => r["response_time_percentile_0.95"] !== undefined);
+    $("stats-table").classList.toggle("no-p95", !p95);
   }
 
   function renderTotal(total) {
@@ -439,6 +442,8 @@
     $("reset-button").addEventListener("click", () => control("stats/reset"));
     window.addEventListener("resize", resizeCharts);
     makeCharts();
+    const tab = location.hash.slice(1); // e.g. #charts opens that tab
+    if (document.querySelector('button[data-tab="' + CSS.escape(tab) + '"]')) showTab(tab);
     poll();
     pollSlow();
   }

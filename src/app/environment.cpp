@@ -260,7 +260,6 @@ void Environment::sample_history() {
   const engine::Engine& eng = runner_->engine();
   HistorySampler::Sample s{.wall_s = core::wall_seconds(),
                            .mono_ns = core::mono_ns(),
-                           .state = runner_->state(),
                            .users = eng.alive(),
                            .stats = &eng.stats(),
                            .worker_cpu_ns = eng.worker_cpu_ns()};
@@ -275,6 +274,7 @@ void Environment::sample_history() {
 void Environment::tick(double now_s) {
   engine::Engine& eng = runner_->engine();
   const bool collected = runner_->drive(now_s, core::wall_seconds());
+  history_sampler_.observe(runner_->state(), history_);
   if (app_metrics_) app_metrics_->set_target(eng.target());
   if (collected) {
     (void)write_csv(true);  // a failure is retried at the next collection

@@ -40,16 +40,25 @@ stats::HistoryPoint HistorySampler::point(const Sample& s, const Baseline& now) 
   return p;
 }
 
+void HistorySampler::observe(engine::RunState state, stats::History& h) {
+  const bool idle = [](engine::RunState st) {
+    return st == engine::RunState::kReady || st == engine::RunState::kStopping ||
+           st == engine::RunState::kStopped;
+  }(prev_state_);
+  if (idle && (state == engine::RunState::kSpawning || state == engine::RunState::kRunning)) {
+    h.clear();
+    prev_.reset();
+  }
+  prev_state_ = state;
+}
+
 void HistorySampler::sample(const Sample& s, stats::History& h) {
   const Baseline now = baseline_of(s);
-  const bool restarted =
-      prev_state_ == engine::RunState::kStopped && s.state != engine::RunState::kStopped;
   // A reset moves the start time later (merging only moves it earlier, or sets it from 0 at
   // the first request) and may lower the counts.
   const bool reset = prev_ && ((prev_->start_time != 0 && now.start_time > prev_->start_time) ||
                                now.requests < prev_->requests || now.failures < prev_->failures);
-  prev_state_ = s.state;
-  if (restarted || reset) {
+  if (reset) {
     h.clear();
     prev_.reset();
   }

@@ -28,7 +28,6 @@ class HistorySampler {
   struct Sample {
     double wall_s = 0;         // seconds since the epoch
     std::int64_t mono_ns = 0;  // monotonic clock
-    engine::RunState state = engine::RunState::kReady;
     std::int64_t users = 0;
     const stats::Aggregate* stats = nullptr;
     std::uint64_t spans_exported = 0;  // the trace pipeline's counters so far (0: none)
@@ -36,9 +35,10 @@ class HistorySampler {
     std::vector<std::int64_t> worker_cpu_ns;  // Engine::worker_cpu_ns
   };
   // After a stats collection: adds the point since the previous one to `h`. Clears `h` when the
-  // stats were reset or a run starts after a stop; the first sample after either only sets the
-  // baseline.
+  // stats were reset; the first sample after a clear only sets the baseline.
   void sample(const Sample& s, stats::History& h);
+  // Every tick: a run that starts after a stop (or from ready) begins a new series.
+  void observe(engine::RunState state, stats::History& h);
 
  private:
   struct Baseline {
