@@ -7,6 +7,7 @@ all: build
 
 deps:
 	@bash scripts/install-deps.sh
+	@bash scripts/web-deps.sh
 	@bash scripts/e2e-deps.sh
 
 build: deps
