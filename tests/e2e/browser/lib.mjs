@@ -119,6 +119,16 @@ function isFaviconProbe(url) {
   }
 }
 
+// docs/web-ui.md: a build without stats/slow_traces answers 404 there and the page does
+// without trace links (Chromium still logs the 404 on the console).
+function isOptionalRoute(url) {
+  try {
+    return new URL(url).pathname.endsWith('/stats/slow_traces');
+  } catch {
+    return false;
+  }
+}
+
 function splitAuth(credentials) {
   const i = credentials.indexOf(':');
   return [credentials.slice(0, i), credentials.slice(i + 1)];
@@ -142,6 +152,7 @@ export class Tab {
       // Chromium's own probe of /favicon.ico (at the origin's root, whatever the page's path)
       // is not a request of the page: its 404 is logged but is nothing the page did.
       if (isFaviconProbe(where)) return;
+      if (isOptionalRoute(where) && /\b404\b/.test(m.text())) return;
       note(`console: ${m.text()} (${where})`);
     });
     page.on('pageerror', (e) => note(`uncaught: ${e.message}`));
@@ -152,7 +163,9 @@ export class Tab {
       note(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`);
     });
     page.on('response', (r) => {
-      if (r.status() >= 400) note(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
+      if (r.status() < 400) return;
+      if (r.status() === 404 && isOptionalRoute(r.url())) return;
+      note(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
     });
   }
 
