@@ -36,7 +36,7 @@ int run_web(const Options& o, const std::map<std::string, std::string>& env, Log
           o.host, [] { return core::wall_seconds(); },
           o.csv_full_history ? o.csv_prefix + "_stats_history.csv" : "",
           [&swarm_run_time](std::chrono::seconds t) { swarm_run_time.store(t.count()); },
-          e->prometheus_scrape()},
+          e->prometheus_scrape(), [&e] { return e->html_report(); }, o.trace_link},
       o.web_auth);
   if (!listening) {
     log.error("{}; {}", listening.error().message, listening.error().hint);

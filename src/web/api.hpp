@@ -31,11 +31,16 @@ struct ApiSettings {
   std::function<void(std::chrono::seconds)> on_run_time;
   // With the Prometheus exporter on: GET /metrics answers this text (thread-safe). Null: 404.
   std::function<std::string()> metrics;
+  // GET /stats/report answers this HTML report (thread-safe). Null: 404.
+  std::function<std::string()> html_report = nullptr;
+  // --trace-link's template ("{trace_id}"), for GET /stats/slow_traces; "" = none.
+  std::string trace_link = {};
 };
 
 // Adds GET /, POST /swarm, GET /stop, GET /stats/reset, GET /stats/requests,
 // GET /stats/requests/csv, GET /stats/requests_full_history/csv, GET /stats/failures/csv,
-// GET /exceptions, GET /exceptions/csv, and GET /metrics when settings.metrics is set.
+// GET /exceptions, GET /exceptions/csv, GET /stats/slow_traces, GET /stats/report (when
+// settings.html_report is set) and GET /metrics (when settings.metrics is set).
 // `runner` must outlive the router.
 void add_api_routes(server::Router& router, engine::Runner& runner, ApiSettings settings);
 
