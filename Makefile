@@ -7,6 +7,7 @@ all: build
 
 deps:
 	@bash scripts/install-deps.sh
+	@bash scripts/web-deps.sh
 
 build: deps
 	@cmake --preset release >/dev/null

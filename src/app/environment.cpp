@@ -278,13 +278,30 @@ core::Status Environment::write_csv(bool history) {
   return st;
 }
 
+void Environment::sample_history() {
+  const engine::Engine& eng = runner_->engine();
+  HistorySampler::Sample s{.wall_s = core::wall_seconds(),
+                           .mono_ns = core::mono_ns(),
+                           .users = eng.alive(),
+                           .stats = &eng.stats(),
+                           .worker_cpu_ns = eng.worker_cpu_ns()};
+  if (spans_) {
+    const auto c = spans_->counters();
+    s.spans_exported = c.exported;
+    s.spans_dropped = c.dropped;
+  }
+  history_sampler_.sample(s, history_);
+}
+
 void Environment::tick(double now_s) {
   engine::Engine& eng = runner_->engine();
   const bool collected = runner_->drive(now_s, core::wall_seconds());
+  history_sampler_.observe(runner_->state(), history_);
   if (app_metrics_) app_metrics_->set_target(eng.target());
   if (eng.target() > peak_target_.load()) peak_target_.store(eng.target());
   if (collected) {
     (void)write_csv(true);  // a failure is retried at the next collection
+    sample_history();
     if (app_metrics_)
       app_metrics_->set_current_rates(eng.stats().current_rps(eng.stats().total()),
                                       eng.stats().current_fail_per_sec(eng.stats().total()));
@@ -355,7 +372,7 @@ std::string Environment::render_html(const stats::Aggregate& a,
                             .spawn_rate = o_.spawn_rate,
                             .version = std::string(core::kVersion),
                             .trace_link = o_.trace_link};
-  const std::vector<stats::HistoryPoint> history;  // the charts' points: none yet
+  const std::vector<stats::HistoryPoint> history = history_.all();
   return report::format_html_report(report::HtmlReport{a, exceptions, history, run});
 }
 

@@ -19,12 +19,14 @@
 #include <vector>
 
 #include "app/app_metrics.hpp"
+#include "app/history_sampler.hpp"
 #include "app/log.hpp"
 #include "app/loop_load.hpp"
 #include "app/options.hpp"
 #include "core/result.hpp"
 #include "engine/local_runner.hpp"
 #include "otel/resource.hpp"
+#include "stats/history.hpp"
 
 namespace loadgen::telemetry {
 class TracePipeline;
@@ -56,12 +58,17 @@ class Environment {
   const otel::Resource& resource() const { return resource_; }
   const stats::Aggregate& stats() const { return runner_->engine().stats(); }
   double start_s() const { return t0_; }  // monotonic seconds when the run was built
+  // The run's time series (the web UI's charts, the HTML report): a point per stats
+  // collection, cleared on a stats reset. history() is thread-safe to read.
+  stats::History& history() { return history_; }
+  const stats::History& history() const { return history_; }
   // When tick() has work due next (the runner's next stats collection), monotonic seconds.
   double next_due_s() const { return runner_->next_collect_s(); }
 
   // Driving thread, often (every <= 100 ms; 20 ms while stopping): drives the runner; after
   // each stats collection writes the CSV reports and history row (a failure is retried at the
-  // next one and said once) and the metrics' current rates; watches the loops' CPU.
+  // next one and said once), the metrics' current rates and a point of history(); watches the
+  // loops' CPU.
   void tick(double now_s);
 
   // After the runner stopped, in this order (Locust's): the final CSV reports (false: lost),
@@ -89,6 +96,7 @@ class Environment {
   core::Status write_csv(bool history);
   std::string render_html(const stats::Aggregate& a,
                           const std::vector<report::ExceptionRow>& exceptions) const;
+  void sample_history();
 
   const Options& o_;
   Log& log_;
@@ -110,6 +118,8 @@ class Environment {
   std::unique_ptr<AppMetricSource> app_metrics_;
   std::unique_ptr<telemetry::MetricsPipeline> metrics_;
   LoopLoadWatch loop_load_;
+  stats::History history_;
+  HistorySampler history_sampler_;
   double next_cpu_check_ = 0;
   std::atomic<std::int64_t> peak_target_{0};  // the most users asked for (the HTML report)
 };

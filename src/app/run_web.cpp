@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "app/environment.hpp"
 #include "app/run.hpp"
@@ -30,14 +31,18 @@ int run_web(const Options& o, const std::map<std::string, std::string>& env, Log
   std::atomic<std::int64_t> swarm_run_time{-1};
   web::WebServer server;
   const std::string bind = o.web_host.empty() || o.web_host == "*" ? "0.0.0.0" : o.web_host;
-  const core::Status listening = server.start(
-      bind, static_cast<std::uint16_t>(o.web_port), runner,
-      web::ApiSettings{
-          o.host, [] { return core::wall_seconds(); },
-          o.csv_full_history ? o.csv_prefix + "_stats_history.csv" : "",
-          [&swarm_run_time](std::chrono::seconds t) { swarm_run_time.store(t.count()); },
-          e->prometheus_scrape(), [&e] { return e->html_report(); }, o.trace_link},
-      o.web_auth);
+  const web::ApiSettings api{
+      .host = o.host,
+      .wall_now = [] { return core::wall_seconds(); },
+      .history_csv_path = o.csv_full_history ? o.csv_prefix + "_stats_history.csv" : "",
+      .on_run_time = [&swarm_run_time](std::chrono::seconds t) { swarm_run_time.store(t.count()); },
+      .metrics = e->prometheus_scrape(),
+      .history = [h = &e->history()](std::uint64_t since) { return h->since(since); },
+      .users_flag = runner.engine().scenario().users_flag,
+      .trace_link = o.trace_link,
+      .html_report = [&e] { return e->html_report(); }};
+  const core::Status listening =
+      server.start(bind, static_cast<std::uint16_t>(o.web_port), runner, api, o.web_auth);
   if (!listening) {
     log.error("{}; {}", listening.error().message, listening.error().hint);
     return e->finish(kUsageExitCode, sigs);

@@ -101,6 +101,7 @@ std::vector<std::int64_t> Engine::worker_cpu_ns() const {
 void Engine::set_target(std::int64_t users, double spawn_rate, double now_s) {
   if (state_ == RunState::kStopping || state_ == RunState::kStopped) return;
   target_ = std::max<std::int64_t>(0, users);
+  target_from_flag_ = false;  // tick() sets it again after its own call
   ++ramp_generation_;
   ramp_ = plan::Ramp{spawned(), target_, spawn_rate > 0 ? spawn_rate : 1.0, now_s};
   state_ = spawned() == target_ ? RunState::kRunning : RunState::kSpawning;
@@ -128,6 +129,7 @@ void Engine::tick(double now_s) {
                                   scenario_.users_flag, want, target_, want));
       }
       set_target(want, ramp_.rate, now_s);
+      target_from_flag_ = true;
       return;  // set_target ticks
     }
   }

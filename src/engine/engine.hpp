@@ -95,6 +95,10 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   // Increases with every set_target (a new ramp), so callers can announce each ramp's end.
   std::uint64_t ramp_generation() const { return ramp_generation_; }
   std::int64_t target() const { return target_; }
+  // The scenario's users flag (loadGeneratorVUs): its current value (0: none, or no flag), and
+  // whether it set the current target (false once a controller changed the count after it).
+  std::int64_t flag_users() const { return flag_users_.load(std::memory_order_relaxed); }
+  bool target_from_flag() const { return target_from_flag_; }
   std::int64_t spawned() const { return static_cast<std::int64_t>(live_.size()); }
   std::int64_t alive() const;
   // Users started / ended since the start of the run (all workers; thread-safe).
@@ -153,6 +157,7 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   // The scenario's users flag (loadGeneratorVUs), watched by worker 0; 0 = no override.
   std::atomic<std::int64_t> flag_users_{0};
   std::int64_t applied_flag_users_ = 0;
+  bool target_from_flag_ = false;
   stats::Aggregate stats_;
   ExceptionCounts exceptions_;
 };

@@ -33,8 +33,13 @@ LocalRunner::LocalRunner(EngineConfig cfg, scenario::Scenario scenario, Settings
 
 RunnerSnapshot LocalRunner::snapshot() const {
   snapshot_wanted_.store(true, std::memory_order_relaxed);
-  RunnerSnapshot s{state(), users_.load(std::memory_order_relaxed),
-                   target_.load(std::memory_order_relaxed), nullptr, nullptr};
+  RunnerSnapshot s{.state = state(),
+                   .user_count = users_.load(std::memory_order_relaxed),
+                   .target = target_.load(std::memory_order_relaxed),
+                   .flag_users = flag_users_.load(std::memory_order_relaxed),
+                   .flag_control = flag_control_.load(std::memory_order_relaxed),
+                   .stats = nullptr,
+                   .exceptions = nullptr};
   std::lock_guard lock(snapshot_mu_);
   s.stats = snapshot_stats_;
   s.exceptions = snapshot_exceptions_;
@@ -44,6 +49,8 @@ RunnerSnapshot LocalRunner::snapshot() const {
 void LocalRunner::publish() {
   users_.store(engine_.alive(), std::memory_order_relaxed);
   target_.store(engine_.target(), std::memory_order_relaxed);
+  flag_users_.store(engine_.flag_users(), std::memory_order_relaxed);
+  flag_control_.store(engine_.target_from_flag(), std::memory_order_relaxed);
   state_.store(stopped_ ? RunState::kStopped : engine_.state(), std::memory_order_release);
 }
 

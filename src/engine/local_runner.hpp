@@ -64,6 +64,8 @@ class LocalRunner final : public Runner {
   std::atomic<RunState> state_{RunState::kReady};
   std::atomic<std::int64_t> users_{0};
   std::atomic<std::int64_t> target_{0};
+  std::atomic<std::int64_t> flag_users_{0};
+  std::atomic<bool> flag_control_{false};
   mutable std::atomic<bool> snapshot_wanted_{false};
   mutable std::mutex snapshot_mu_;
   std::shared_ptr<const stats::Aggregate> snapshot_stats_;

@@ -19,6 +19,10 @@ struct RunnerSnapshot {
   RunState state = RunState::kReady;
   std::int64_t user_count = 0;  // users alive (Locust's "user_count")
   std::int64_t target = 0;      // users the run moves toward
+  // The scenario's users flag (loadGeneratorVUs): its value (0: none) and whether it set the
+  // target (else a controller did: the UI, /swarm, -u).
+  std::int64_t flag_users = 0;
+  bool flag_control = false;
   // The stats as of the last collection (about once a second) after a snapshot was asked
   // for; null until then.
   std::shared_ptr<const stats::Aggregate> stats;

@@ -15,6 +15,7 @@
 #include "report/number_format.hpp"
 #include "report/slow_traces.hpp"
 #include "stats/aggregate.hpp"
+#include "web/ui_routes.hpp"
 
 namespace loadgen::web {
 
@@ -181,29 +182,6 @@ server::Response html_report(const ApiSettings& s, const server::Request& req, d
   return r;
 }
 
-constexpr std::string_view kIndex = R"(<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>loadgen</title></head>
-<body>
-<h1>loadgen</h1>
-<p>The web UI page is not built yet; loadgen serves Locust's REST API here.</p>
-<ul>
-<li><a href="stats/requests">stats/requests</a> (JSON)</li>
-<li><a href="stats/requests/csv">stats/requests/csv</a></li>
-<li><a href="stats/requests_full_history/csv">stats/requests_full_history/csv</a> (with --csv-full-history)</li>
-<li><a href="stats/failures/csv">stats/failures/csv</a></li>
-<li><a href="exceptions">exceptions</a> (JSON)</li>
-<li><a href="exceptions/csv">exceptions/csv</a></li>
-</ul>
-<form method="post" action="swarm">
-<p>Start or resize a run (POST swarm):
-<label>users <input name="user_count" type="number" min="0" value="1" required></label>
-<label>spawn rate <input name="spawn_rate" type="number" min="0.001" step="any" value="1" required></label>
-<button type="submit">swarm</button></p>
-</form>
-<p>Stop: GET <a href="stop">stop</a>. Reset the statistics: GET <a href="stats/reset">stats/reset</a>.</p>
-</body></html>
-)";
-
 }  // namespace
 
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::string_view body) {
@@ -313,12 +291,7 @@ std::string stats_requests_json(const engine::RunnerSnapshot& s) {
 void add_api_routes(server::Router& router, engine::Runner& runner, ApiSettings settings) {
   auto s = std::make_shared<const ApiSettings>(std::move(settings));
   const auto now = [s] { return s->wall_now ? s->wall_now() : 0.0; };
-  router.add("GET", "/", [](const server::Request&) {
-    server::Response r;
-    r.content_type = "text/html; charset=utf-8";
-    r.body = std::string(kIndex);
-    return r;
-  });
+  add_ui_routes(router, runner, s);
   router.add("POST", "/swarm",
              [&runner, s](const server::Request& req) { return swarm(runner, *s, req); });
   if (s->metrics) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include "report/csv.hpp"
 #include "server/message.hpp"
 #include "server/router.hpp"
+#include "stats/history.hpp"
 
 namespace loadgen::web {
 
@@ -31,13 +33,19 @@ struct ApiSettings {
   std::function<void(std::chrono::seconds)> on_run_time;
   // With the Prometheus exporter on: GET /metrics answers this text (thread-safe). Null: 404.
   std::function<std::string()> metrics;
+  // The web UI's routes (web/ui_routes.hpp). GET /stats/history: the run's time series after a
+  // sequence number (stats::History::since; thread-safe); null: an empty series.
+  std::function<stats::History::Slice(std::uint64_t since)> history;
+  // GET /stats/loadgen: the scenario's users flag ("" = none) and the --trace-link template
+  // ("" = none), which GET /stats/slow_traces answers too.
+  std::string users_flag;
+  std::string trace_link;
   // GET /stats/report answers this HTML report (thread-safe). Null: 404.
   std::function<std::string()> html_report = nullptr;
-  // --trace-link's template ("{trace_id}"), for GET /stats/slow_traces; "" = none.
-  std::string trace_link = {};
 };
 
-// Adds GET /, POST /swarm, GET /stop, GET /stats/reset, GET /stats/requests,
+// Adds the web UI's routes (web/ui_routes.hpp: GET /, /assets/<file>, /stats/history,
+// /stats/loadgen) and Locust's: POST /swarm, GET /stop, GET /stats/reset, GET /stats/requests,
 // GET /stats/requests/csv, GET /stats/requests_full_history/csv, GET /stats/failures/csv,
 // GET /exceptions, GET /exceptions/csv, GET /stats/slow_traces, GET /stats/report (when
 // settings.html_report is set) and GET /metrics (when settings.metrics is set).

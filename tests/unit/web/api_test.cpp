@@ -31,10 +31,16 @@ class FakeRunner final : public engine::Runner {
 
 struct WebApi : ::testing::Test {
   WebApi() {
-    add_api_routes(router, runner,
-                   ApiSettings{"http://target:8080", [] { return 1.5; }, "",
-                               [this](std::chrono::seconds t) { run_times.push_back(t); },
-                               [] { return std::string("m 1\n"); }});
+    add_api_routes(
+        router, runner,
+        ApiSettings{.host = "http://target:8080",
+                    .wall_now = [] { return 1.5; },
+                    .history_csv_path = "",
+                    .on_run_time = [this](std::chrono::seconds t) { run_times.push_back(t); },
+                    .metrics = [] { return std::string("m 1\n"); },
+                    .history = nullptr,
+                    .users_flag = "",
+                    .trace_link = ""});
   }
 
   server::Response call(std::string method, std::string path, std::string body = {}) {
@@ -55,6 +61,14 @@ struct WebApi : ::testing::Test {
   server::Router router;
   std::vector<std::chrono::seconds> run_times;
 };
+
+// Settings with a host (and a history CSV path), every callback null.
+ApiSettings settings_for(std::string host, std::string history_csv_path = "") {
+  ApiSettings s;
+  s.host = std::move(host);
+  s.history_csv_path = std::move(history_csv_path);
+  return s;
+}
 
 std::shared_ptr<const stats::Aggregate> sample_stats() {
   auto a = std::make_shared<stats::Aggregate>(1000.0);
@@ -212,7 +226,7 @@ TEST_F(WebApi, CsvRoutesServeTheReportFormatters) {
 TEST(WebApiHistory, ServesTheHistoryFileOr404) {
   FakeRunner runner;
   server::Router without;
-  add_api_routes(without, runner, ApiSettings{"h", nullptr, "", nullptr, nullptr});
+  add_api_routes(without, runner, settings_for("h"));
   server::Request req;
   req.method = "GET";
   req.path = req.target = "/stats/requests_full_history/csv";
@@ -220,7 +234,7 @@ TEST(WebApiHistory, ServesTheHistoryFileOr404) {
   const std::string path = ::testing::TempDir() + "web_api_history.csv";
   std::ofstream(path, std::ios::binary) << "Timestamp,User Count\r\n1,2\r\n";
   server::Router with;
-  add_api_routes(with, runner, ApiSettings{"h", nullptr, path, nullptr, nullptr});
+  add_api_routes(with, runner, settings_for("h", path));
   const server::Response r = with.route(req);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "text/csv");
@@ -250,7 +264,7 @@ TEST_F(WebApi, MetricsWhenPrometheusIsOn) {
   EXPECT_EQ(r.body, "m 1\n");
   EXPECT_EQ(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
   server::Router without;
-  add_api_routes(without, runner, ApiSettings{"h", nullptr, "", nullptr, nullptr});
+  add_api_routes(without, runner, settings_for("h"));
   server::Request req;
   req.method = "GET";
   req.path = req.target = "/metrics";
@@ -305,7 +319,8 @@ server::Response get(server::Router& router, std::string path, std::string query
 }
 
 ApiSettings settings(std::function<std::string()> html, std::string trace_link = {}) {
-  ApiSettings s{"http://target:8080", [] { return 1700000000.25; }, "", nullptr, nullptr};
+  ApiSettings s = settings_for("http://target:8080");
+  s.wall_now = [] { return 1700000000.25; };
   s.html_report = std::move(html);
   s.trace_link = std::move(trace_link);
   return s;
