@@ -133,6 +133,8 @@ class Report(LoadgenTestCase):
                                extra_env=QUIET).wait(60)
         self.assertExit(res, 0)
         self.check_report_equals_csv(html_path, out)
+        with open(html_path) as f:
+            self.assertIn("<path d=\"M", f.read(), "the charts draw the run's history")
 
     def test_sigterm_writes_the_report(self):
         out = Outputs()
@@ -160,6 +162,23 @@ class Report(LoadgenTestCase):
         res = LoadgenProcess(["--headless", "--trace-link", "http://jaeger/trace/"]).wait(30)
         self.assertExit(res, 2)
         self.assertIn("--trace-link", res.stderr + res.stdout)
+
+    def test_a_report_lost_at_the_end_is_exit_3(self):
+        out = Outputs()
+        self.addCleanup(out.cleanup)
+        folder = os.path.join(out.dir, "reports")
+        os.mkdir(folder)
+        with Shop() as shop:
+            proc = shop.loadgen(2, "60s", extra=["--html", os.path.join(folder, "r.html")],
+                                extra_env=QUIET)
+            wait_for(lambda: shop.requests_total() >= 5 or proc.proc.poll() is not None, 20,
+                     what="5 requests")
+            os.rmdir(folder)  # writable at start-up, gone at the end
+            proc.send_signal(signal.SIGTERM)
+            res = proc.wait(20)
+        self.assertExit(res, 3)
+        self.assertIn("--html: cannot write", res.stderr)
+        self.assertIn("Response time percentiles", res.stderr, "the summary is still printed")
 
     def start_web(self, shop, port, extra, env, requests=20):
         args = ["--scenario", "astronomy-shop", "-H", shop.url, "--web-host", "127.0.0.1",
