@@ -81,8 +81,10 @@ std::string trace_cell(const stats::Entry& e, const RunInfo& run) {
   if (run.trace_link.empty()) {
     return fmt::format("<td><code>{}</code> ({})</td>", hex, ms);
   }
-  return fmt::format("<td><a class=\"trace-link\" href=\"{}\">{}</a> ({})</td>",
-                     html_escape(trace_link(run.trace_link, hex)), hex, ms);
+  // The link carries the id: its text is the id's first 8 digits (the whole id as its title).
+  return fmt::format(
+      "<td><a class=\"trace-link\" href=\"{}\" title=\"{}\">{}&hellip;</a> ({})</td>",
+      html_escape(trace_link(run.trace_link, hex)), hex, hex.substr(0, 8), ms);
 }
 
 std::string request_row(const HtmlReport& r, const stats::Entry& e, bool total) {

@@ -13,7 +13,7 @@ namespace loadgen::report {
 namespace {
 
 constexpr double kWidth = 900, kHeight = 240;
-constexpr double kLeft = 64, kRight = 16, kTop = 28, kBottom = 30;
+constexpr double kLeft = 64, kRight = 36, kTop = 28, kBottom = 30;  // room for the labels
 constexpr int kYTicks = 4, kXTicks = 5;
 
 bool has_value(double v) { return std::isfinite(v) && v >= 0; }

@@ -124,25 +124,26 @@ class Report(LoadgenTestCase):
         self.assertEqual(summary["Scenario"], "astronomy-shop")
         return p
 
-    def test_headless_run_time_writes_the_report_with_the_csv_numbers(self):
+    def report_outputs(self):
+        """(Outputs, --html path in its folder, loadgen arguments for both)."""
         out = Outputs()
         self.addCleanup(out.cleanup)
         html_path = os.path.join(out.dir, "report.html")
+        return out, html_path, ["--html", html_path] + out.args()
+
+    def test_headless_run_time_writes_the_report_with_the_csv_numbers(self):
+        out, html_path, args = self.report_outputs()
         with Shop() as shop:
-            res = shop.loadgen(4, "3s", extra=["--html", html_path] + out.args(),
-                               extra_env=QUIET).wait(60)
+            res = shop.loadgen(4, "3s", extra=args, extra_env=QUIET).wait(60)
         self.assertExit(res, 0)
         self.check_report_equals_csv(html_path, out)
         with open(html_path) as f:
             self.assertIn("<path d=\"M", f.read(), "the charts draw the run's history")
 
     def test_sigterm_writes_the_report(self):
-        out = Outputs()
-        self.addCleanup(out.cleanup)
-        html_path = os.path.join(out.dir, "report.html")
+        out, html_path, args = self.report_outputs()
         with Shop() as shop:
-            proc = shop.loadgen(3, "60s", extra=["--html", html_path] + out.args(),
-                                extra_env=QUIET)
+            proc = shop.loadgen(3, "60s", extra=args, extra_env=QUIET)
             wait_for(lambda: shop.requests_total() >= 20 or proc.proc.poll() is not None, 20,
                      what="20 requests")
             self.assertIsNone(proc.proc.poll(), "loadgen exited before the signal")
@@ -195,11 +196,9 @@ class Report(LoadgenTestCase):
 
     def test_web_report_route_download_and_html_on_quit(self):
         port = free_port()
-        out = Outputs()
-        self.addCleanup(out.cleanup)
-        html_path = os.path.join(out.dir, "report.html")
+        out, html_path, args = self.report_outputs()
         with Shop() as shop:
-            proc = self.start_web(shop, port, ["--html", html_path] + out.args(), QUIET)
+            proc = self.start_web(shop, port, args, QUIET)
             status, headers, body = http(port, "/stats/report")
             self.assertEqual(status, 200)
             self.assertTrue(headers["Content-Type"].startswith("text/html"))

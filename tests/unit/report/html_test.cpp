@@ -191,10 +191,12 @@ TEST(SlowTraces, LinksThroughTheTemplate) {
   RunInfo run = run_info();
   EXPECT_NE(render(a).find("<code>000102030405060708090a0b0c0d0e0f</code>"), std::string::npos);
   run.trace_link = "http://j/t/{trace_id}?a=1&b=\"";
-  EXPECT_NE(render(a, kNoExceptions, kNoHistory, run)
-                .find("<a class=\"trace-link\" href=\"http://j/t/000102030405060708090a0b0c0d0e0f"
-                      "?a=1&amp;b=&quot;\">"),
-            std::string::npos);
+  EXPECT_NE(
+      render(a, kNoExceptions, kNoHistory, run)
+          .find("<a class=\"trace-link\" href=\"http://j/t/000102030405060708090a0b0c0d0e0f"
+                "?a=1&amp;b=&quot;\" title=\"000102030405060708090a0b0c0d0e0f\">00010203&hellip;"
+                "</a> (250.5 ms)"),
+      std::string::npos);
 }
 
 TEST(SlowTraces, JsonListsOnlyTracedEntries) {
