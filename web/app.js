@@ -214,9 +214,7 @@
     }
     orderRows(tbody, trs);
     renderTotal(total);
-    // The 95th percentile column shows when the rows carry it (Locust 2.12's rows do not).
-    const p95 = stats.some((r) => r["response_time_percentile_0.95"] !== undefined);
-    $("stats-table").classList.toggle("no-p95", !p95);
+    showOptionalColumns(stats);
   }
 
   function renderTotal(total) {
@@ -232,8 +230,21 @@
     fillRow(tr, total);
   }
 
+  // A column whose key Locust 2.12's rows lack (the 95th percentile) shows, and sorts, only
+  // when the rows carry it.
+  function showOptionalColumns(stats) {
+    for (const th of document.querySelectorAll("#stats-table th[data-sort-when-present]")) {
+      const key = th.dataset.sortWhenPresent;
+      const present = stats.some((r) => r[key] !== undefined);
+      if (present) th.dataset.sort = key;
+      else delete th.dataset.sort;
+      $("stats-table").classList.toggle("no-p95", !present);
+    }
+  }
+
   function onSort(th) {
     const key = th.dataset.sort;
+    if (!key) return;
     if (ui.sortKey === key) ui.sortDir = -ui.sortDir;
     else {
       ui.sortKey = key;
@@ -429,7 +440,7 @@
     for (const b of document.querySelectorAll("button[data-tab]")) {
       b.addEventListener("click", () => showTab(b.dataset.tab));
     }
-    for (const th of document.querySelectorAll("#stats-table th[data-sort]")) {
+    for (const th of document.querySelectorAll("#stats-table thead th")) {
       th.addEventListener("click", () => onSort(th));
     }
     for (const id of ["start-form", "edit-form"]) {

@@ -59,7 +59,7 @@ class Environment {
   const stats::Aggregate& stats() const { return runner_->engine().stats(); }
   double start_s() const { return t0_; }  // monotonic seconds when the run was built
   // The run's time series (the web UI's charts, the HTML report): a point per stats
-  // collection, cleared on a stats reset. history() is thread-safe to read.
+  // collection, cleared on a stats reset and when a run starts. Thread-safe to read.
   stats::History& history() { return history_; }
   const stats::History& history() const { return history_; }
   // When tick() has work due next (the runner's next stats collection), monotonic seconds.

@@ -1,6 +1,7 @@
 #include "web/ui_routes.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
@@ -53,19 +54,23 @@ bool parse_since(const std::string& query, std::uint64_t& since) {
   return true;
 }
 
-json ms_or_null(double ms) { return ms < 0 ? json(nullptr) : json(ms); }
+// Three decimals are plenty for a chart and keep a 12-hour series near 600 kB (JSON prints
+// the shortest form of the rounded double).
+double milli(double x) { return std::round(x * 1000) / 1000; }
+
+json ms_or_null(double ms) { return ms < 0 ? json(nullptr) : json(milli(ms)); }
 
 json point_json(const stats::HistoryPoint& p) {
-  return json{{"t", p.t},
-              {"span_s", p.span_s},
+  return json{{"t", milli(p.t)},
+              {"span_s", milli(p.span_s)},
               {"users", p.users},
-              {"rps", p.rps},
-              {"fail_per_s", p.fail_per_s},
+              {"rps", milli(p.rps)},
+              {"fail_per_s", milli(p.fail_per_s)},
               {"p50", ms_or_null(p.p50_ms)},
               {"p95", ms_or_null(p.p95_ms)},
-              {"spans_exported_per_s", p.spans_exported_per_s},
-              {"spans_dropped_per_s", p.spans_dropped_per_s},
-              {"loop_cpu_max", p.loop_cpu_max}};
+              {"spans_exported_per_s", milli(p.spans_exported_per_s)},
+              {"spans_dropped_per_s", milli(p.spans_dropped_per_s)},
+              {"loop_cpu_max", milli(p.loop_cpu_max)}};
 }
 
 server::Response json_body(std::string body) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <numeric>
 
 namespace loadgen::stats {
@@ -95,6 +96,18 @@ TEST(History, StaysBoundedAndCoversTheWholeRun) {
     EXPECT_LE(pts[i].span_s, 4 * 10000.0 / 48);
     EXPECT_DOUBLE_EQ(pts[i].rps, 10);
   }
+}
+
+TEST(History, TwelveHoursAtOnePointASecond) {
+  History h;  // the default capacity
+  for (int i = 1; i <= 12 * 3600; ++i) h.add(at(i, 5));
+  const auto pts = h.all();
+  EXPECT_LE(pts.size(), 4096u);
+  EXPECT_GE(pts.size(), 3000u);
+  EXPECT_DOUBLE_EQ(covered(pts), 12 * 3600);
+  double widest = 0;
+  for (const auto& p : pts) widest = std::max(widest, p.span_s);
+  EXPECT_LE(widest, 16);  // about 14 s a point would be uniform
 }
 
 TEST(History, DownsamplingMakesReadersReplace) {
