@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <utility>
@@ -25,6 +26,7 @@
 #include "otel/attribute_limits.hpp"
 #include "report/console.hpp"
 #include "report/csv.hpp"
+#include "report/html.hpp"
 #include "report/json.hpp"
 #include "telemetry/log_pipeline.hpp"
 #include "telemetry/metrics_pipeline.hpp"
@@ -143,6 +145,20 @@ otel::ResourceFacts process_facts() {
   return f;
 }
 
+// Why `path` cannot be written ("" when it can): the file if it exists, else its directory.
+std::string unwritable_reason(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return "it is a directory";
+  const std::size_t slash = path.rfind('/');
+  const std::string dir =
+      slash == std::string::npos ? "." : path.substr(0, std::max<std::size_t>(slash, 1));
+  const bool exists = access(path.c_str(), F_OK) == 0;
+  if (access(exists ? path.c_str() : dir.c_str(), exists ? W_OK : W_OK | X_OK) != 0) {
+    return std::strerror(errno);
+  }
+  return {};
+}
+
 bool write_file(const std::string& path, const std::string& content) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f << content;
@@ -182,6 +198,12 @@ int Environment::init(const std::map<std::string, std::string>& env) {
   hook_reset_.log = &log_;  // the hook goes first on every way out
   if (!o_.csv_prefix.empty()) {
     csv_ = std::make_unique<report::CsvWriter>(o_.csv_prefix, o_.csv_full_history);
+  }
+  if (const std::string why = o_.html_file.empty() ? "" : unwritable_reason(o_.html_file);
+      !why.empty()) {
+    log_.error("--html: cannot write '{}': {}; name a file in a writable directory", o_.html_file,
+               why);
+    return kUsageExitCode;
   }
 
   t0_ = mono_s();
@@ -276,6 +298,7 @@ void Environment::tick(double now_s) {
   const bool collected = runner_->drive(now_s, core::wall_seconds());
   history_sampler_.observe(runner_->state(), history_);
   if (app_metrics_) app_metrics_->set_target(eng.target());
+  if (eng.target() > peak_target_.load()) peak_target_.store(eng.target());
   if (collected) {
     (void)write_csv(true);  // a failure is retried at the next collection
     sample_history();
@@ -337,6 +360,38 @@ bool Environment::write_json() {
     ok = false;
   }
   return ok;
+}
+
+std::string Environment::render_html(const stats::Aggregate& a,
+                                     const std::vector<report::ExceptionRow>& exceptions) const {
+  const report::RunInfo run{.start_wall = a.total().start_time,
+                            .end_wall = core::wall_seconds(),
+                            .host = o_.host,
+                            .scenario = o_.scenario,
+                            .users = std::max<std::int64_t>(peak_target_.load(), 0),
+                            .spawn_rate = o_.spawn_rate,
+                            .version = std::string(core::kVersion),
+                            .trace_link = o_.trace_link};
+  const std::vector<stats::HistoryPoint> history = history_.all();
+  return report::format_html_report(report::HtmlReport{a, exceptions, history, run});
+}
+
+bool Environment::write_html() {
+  if (o_.html_file.empty()) return true;
+  const engine::Engine& eng = runner_->engine();
+  if (!write_file(o_.html_file, render_html(eng.stats(), exception_rows(eng)))) {
+    log_.error("--html: cannot write '{}': {}", o_.html_file, std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+std::string Environment::html_report() const {
+  const engine::RunnerSnapshot snap = runner_->snapshot();
+  const stats::Aggregate empty(core::wall_seconds());
+  return render_html(snap.stats ? *snap.stats : empty, snap.exceptions
+                                                           ? web::exception_rows(*snap.exceptions)
+                                                           : std::vector<report::ExceptionRow>{});
 }
 
 std::function<std::string()> Environment::prometheus_scrape() {

@@ -10,11 +10,13 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "app/app_metrics.hpp"
 #include "app/history_sampler.hpp"
@@ -34,7 +36,8 @@ class MetricsPipeline;
 
 namespace loadgen::report {
 class CsvWriter;
-}
+struct ExceptionRow;
+}  // namespace loadgen::report
 
 namespace loadgen::app {
 
@@ -73,6 +76,10 @@ class Environment {
   bool write_final_csv();
   std::string summary(int name_width) const;
   bool write_json();
+  // --html FILE: the HTML report of the run (false: lost). Driving thread, after the stop.
+  bool write_html();
+  // The HTML report as of the runner's last snapshot (GET /stats/report). Thread-safe.
+  std::string html_report() const;
   bool failed() const;  // a request failed or a task raised
   // With OTEL_METRICS_EXPORTER=prometheus: renders /metrics (thread-safe, waits at most 5 s for
   // the metrics pipeline); else null. Valid until finish().
@@ -87,6 +94,8 @@ class Environment {
   Environment(const Options& o, Log& log);
   int init(const std::map<std::string, std::string>& env);
   core::Status write_csv(bool history);
+  std::string render_html(const stats::Aggregate& a,
+                          const std::vector<report::ExceptionRow>& exceptions) const;
   void sample_history();
 
   const Options& o_;
@@ -112,6 +121,7 @@ class Environment {
   stats::History history_;
   HistorySampler history_sampler_;
   double next_cpu_check_ = 0;
+  std::atomic<std::int64_t> peak_target_{0};  // the most users asked for (the HTML report)
 };
 
 }  // namespace loadgen::app

@@ -321,6 +321,9 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
     case OptionId::kJsonFile:
       o.json_file = v;
       return;
+    case OptionId::kHtml:
+      o.html_file = v;
+      return;
     case OptionId::kExitCodeOnError:
       convert_int(s, p, 0, 255, o.exit_code_on_error);
       return;
@@ -438,6 +441,13 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
       return;
     case OptionId::kFlushTimeout:
       convert_duration(s, p, o.flush_timeout);
+      return;
+    case OptionId::kTraceLink:
+      if (v.find("{trace_id}") == std::string::npos) {
+        p.bad_value(s, v, "missing {trace_id} (e.g. http://jaeger:16686/trace/{trace_id})");
+      } else {
+        o.trace_link = v;
+      }
       return;
   }
 }

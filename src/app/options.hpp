@@ -29,6 +29,7 @@ struct Options {
   bool only_summary = false;                         // --only-summary, LOCUST_ONLY_SUMMARY
   std::string json_file;                             // --json-file, LOCUST_JSON_FILE (newer Locust)
   bool json = false;                                 // --json, LOCUST_JSON (newer Locust)
+  std::string html_file;                             // --html FILE, LOCUST_HTML
   int exit_code_on_error = 1;                        // --exit-code-on-error (0..255)
   std::string web_host;                              // --web-host, LOCUST_WEB_HOST
   int web_port = 8089;                               // -P/--web-port, LOCUST_WEB_PORT (0..65535)
@@ -50,7 +51,8 @@ struct Options {
   std::uint64_t max_body_size = std::uint64_t{16} << 20;  // --max-body-size (bytes, > 0)
   std::uint64_t seed = 0;                                 // --seed (0 = random)
   std::chrono::milliseconds flush_timeout{5000};          // --flush-timeout: final telemetry flush
-  std::string config_file;                                // --config FILE (informational)
+  std::string trace_link;   // --trace-link TEMPLATE with {trace_id} (slow traces' links)
+  std::string config_file;  // --config FILE (informational)
 };
 
 struct ParseResult {

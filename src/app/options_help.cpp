@@ -47,6 +47,9 @@ constexpr std::array kSpecs = {
                "Print the final stats as JSON to stdout"},
     OptionSpec{OptionId::kJsonFile, "json-file", "", "LOCUST_JSON_FILE", K::kValue, G::kCommon,
                "FILE", "Write the final stats as JSON to FILE"},
+    OptionSpec{OptionId::kHtml, "html", "", "LOCUST_HTML", K::kValue, G::kCommon, "FILE",
+               "Write a self-contained HTML report to FILE when the run ends (also at "
+               "/stats/report in the web UI)"},
     OptionSpec{OptionId::kExitCodeOnError, "exit-code-on-error", "", "LOCUST_EXIT_CODE_ON_ERROR",
                K::kValue, G::kCommon, "CODE", "Exit code when a request failed (default 1)"},
     OptionSpec{OptionId::kWebHost, "web-host", "", "LOCUST_WEB_HOST", K::kValue, G::kCommon, "ADDR",
@@ -100,6 +103,10 @@ constexpr std::array kSpecs = {
                G::kLoadgen, "DURATION",
                "At exit, flush traces, metrics and logs together for at most this long; a "
                "second Ctrl-C abandons the flush (default 5s)"},
+    OptionSpec{OptionId::kTraceLink, "trace-link", "", "LOADGEN_TRACE_LINK", K::kValue, G::kLoadgen,
+               "TEMPLATE",
+               "Link from a request name's recent slow trace to a trace UI, with {trace_id}: "
+               "http://jaeger:16686/trace/{trace_id}"},
 };
 
 constexpr std::size_t kHelpColumn = 32;

@@ -25,6 +25,7 @@ enum class OptionId {
   kOnlySummary,
   kJson,
   kJsonFile,
+  kHtml,
   kExitCodeOnError,
   kWebHost,
   kWebPort,
@@ -46,6 +47,7 @@ enum class OptionId {
   kMaxBodySize,
   kSeed,
   kFlushTimeout,
+  kTraceLink,
 };
 
 enum class OptionKind {

@@ -20,7 +20,7 @@ const OptionSpec* find_spec(std::string_view long_name) {
 
 // Locust options (2.12 and newer) that loadgen does not implement: named as such rather than
 // "unknown", so a copied locust.conf or command line says what is going on.
-constexpr std::array<std::string_view, 28> kLocustOnly = {"locustfile",
+constexpr std::array<std::string_view, 27> kLocustOnly = {"locustfile",
                                                           "f",
                                                           "l",
                                                           "list",
@@ -40,7 +40,6 @@ constexpr std::array<std::string_view, 28> kLocustOnly = {"locustfile",
                                                           "worker",
                                                           "master-host",
                                                           "master-port",
-                                                          "html",
                                                           "skip-log-setup",
                                                           "show-task-ratio",
                                                           "show-task-ratio-json",
@@ -211,12 +210,11 @@ struct UnsupportedEnv {
 constexpr std::string_view kNoDistributed =
     "loadgen runs as one process on every core (--threads); distributed mode is not supported";
 constexpr std::string_view kNoWebUi = "loadgen's web UI does not support this yet";
-constexpr std::array<UnsupportedEnv, 22> kUnsupportedEnv = {{
+constexpr std::array<UnsupportedEnv, 21> kUnsupportedEnv = {{
     {"LOCUST_LOCUSTFILE", "loadgen runs no locustfiles; pick a built-in one with LOADGEN_SCENARIO"},
     {"LOCUST_TAGS", "loadgen's scenarios have no tags; every task runs"},
     {"LOCUST_EXCLUDE_TAGS", "loadgen's scenarios have no tags; every task runs"},
     {"LOCUST_HATCH_RATE", "use LOCUST_SPAWN_RATE (Locust renamed it too)"},
-    {"LOCUST_HTML", "loadgen writes no HTML report; use LOCUST_CSV or LOCUST_JSON_FILE"},
     {"LOCUST_MODE_MASTER", kNoDistributed},
     {"LOCUST_MODE_WORKER", kNoDistributed},
     {"LOCUST_MASTER_BIND_HOST", kNoDistributed},

@@ -59,6 +59,7 @@ int end_run(const Options& o, Environment& e, int name_width, const sigset_t& si
   // Reports and summary before the telemetry flush; tables and log lines go to stderr, as
   // Locust's do: stdout carries only --json.
   bool report_lost = !e.write_final_csv();
+  report_lost = !e.write_html() || report_lost;
   print_stderr(e.summary(name_width));
   report_lost = !e.write_json() || report_lost;
   // A report that could not be written is lost data: that outranks failed requests.

@@ -25,8 +25,8 @@ void print_stderr(const std::string& text);
 // A signal while the run is up: the first stops the users gracefully and quits, another kills
 // them at once. `stopping` says whether a quit was already posted; it is set.
 void quit_on_signal(int sig, engine::Runner& runner, bool& stopping, Log& log);
-// After the runner stopped: the final CSV, the summary on stderr, --json, then the exit code
-// (3 if a report was lost, else --exit-code-on-error on failures, else 0) and the flush.
+// After the runner stopped: the final CSV and --html, the summary on stderr, --json, then the exit
+// code (3 if a report was lost, else --exit-code-on-error on failures, else 0) and the flush.
 int end_run(const Options& o, Environment& e, int name_width, const sigset_t& sigs);
 
 }  // namespace loadgen::app

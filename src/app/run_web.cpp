@@ -39,7 +39,8 @@ int run_web(const Options& o, const std::map<std::string, std::string>& env, Log
       .metrics = e->prometheus_scrape(),
       .history = [h = &e->history()](std::uint64_t since) { return h->since(since); },
       .users_flag = runner.engine().scenario().users_flag,
-      .trace_link = ""};
+      .trace_link = o.trace_link,
+      .html_report = [&e] { return e->html_report(); }};
   const core::Status listening =
       server.start(bind, static_cast<std::uint16_t>(o.web_port), runner, api, o.web_auth);
   if (!listening) {

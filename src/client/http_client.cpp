@@ -71,9 +71,8 @@ Connection& HttpClient::connection_for(const std::string& scheme, const std::str
   return *secondary_;
 }
 
-void HttpClient::report_attempt(const Attempt& a, const Response& r, std::string_view name,
-                                bool named, std::int64_t start_wall_ns, std::int64_t start_mono_ns,
-                                int hops) {
+void HttpClient::report_attempt(const Attempt& a, Response& r, std::string_view name, bool named,
+                                std::int64_t start_wall_ns, std::int64_t start_mono_ns, int hops) {
   thread_local std::string url;
   url.clear();
   url.append(a.url == &config_.base ? config_.base_origin : a.url->origin());
@@ -104,6 +103,8 @@ void HttpClient::report_attempt(const Attempt& a, const Response& r, std::string
     rec.parent_span_id = trace_->parent_span_id;
     rec.trace_flags = trace_->trace_flags;
   }
+  // The request's trace is its last attempt's (W3C sampled flag 0x01).
+  r.sampled_trace_id_ = (rec.trace_flags & 0x01) != 0 ? rec.trace_id : otel::TraceId{};
   observer_->on_attempt(rec);
 }
 
@@ -461,7 +462,8 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
     r.pending_observer_ = observer_;
   } else if (observer_) {
     observer_->on_request(RequestRecord{r.method_, name, r.url_, r.status_, r.outcome_, r.error_,
-                                        r.start_wall_ns_, r.duration_ns_, r.bytes_});
+                                        r.start_wall_ns_, r.duration_ns_, r.bytes_,
+                                        r.sampled_trace_id_});
   }
   co_return r;
 }

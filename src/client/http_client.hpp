@@ -96,7 +96,7 @@ class HttpClient {
   core::Task<void> exchange(Attempt& a);
   core::Task<void> read_body(net::Connection& c, Attempt& a, BodyFraming head);
   void serialize(Attempt& a);
-  void report_attempt(const Attempt& a, const Response& r, std::string_view name, bool named,
+  void report_attempt(const Attempt& a, Response& r, std::string_view name, bool named,
                       std::int64_t start_wall_ns, std::int64_t start_mono_ns, int hops);
   static void set_failure(Response& r, Outcome o, std::string_view detail);
   net::Connection& connection_for(const std::string& scheme, const std::string& host,

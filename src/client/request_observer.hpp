@@ -22,6 +22,9 @@ struct RequestRecord {
   std::int64_t start_wall_ns;
   std::int64_t duration_ns;      // monotonic, includes redirects and the body download
   std::uint64_t response_bytes;  // decoded body size (Locust's content size)
+  // The trace of the last attempt when it was sampled (its CLIENT span may be exported); all
+  // zero otherwise (no trace context injected, or not sampled).
+  otel::TraceId sampled_trace_id;
 };
 
 // One physical HTTP exchange (each redirect hop is its own), with the trace context injected

@@ -28,6 +28,7 @@ Response& Response::operator=(Response&& o) noexcept {
   start_wall_ns_ = o.start_wall_ns_;
   duration_ns_ = o.duration_ns_;
   bytes_ = o.bytes_;
+  sampled_trace_id_ = o.sampled_trace_id_;
   pending_observer_ = std::exchange(o.pending_observer_, nullptr);
   name_ = std::move(o.name_);
   url_ = std::move(o.url_);
@@ -85,7 +86,7 @@ void Response::report() {
   RequestObserver* obs = std::exchange(pending_observer_, nullptr);
   if (!obs) return;
   obs->on_request(RequestRecord{method_, name_, url_, status_, outcome_, error_, start_wall_ns_,
-                                duration_ns_, bytes_});
+                                duration_ns_, bytes_, sampled_trace_id_});
 }
 
 }  // namespace loadgen::client

@@ -11,6 +11,7 @@
 
 #include "client/outcome.hpp"
 #include "http/method.hpp"
+#include "otel/common.hpp"
 
 namespace loadgen::client {
 
@@ -51,6 +52,7 @@ class Response {
   std::int64_t start_wall_ns_ = 0;
   std::int64_t duration_ns_ = 0;
   std::uint64_t bytes_ = 0;
+  otel::TraceId sampled_trace_id_{};             // RequestRecord::sampled_trace_id
   RequestObserver* pending_observer_ = nullptr;  // set while a catch_response verdict is pending
   std::string name_;                             // kept only for catch_response
   std::string url_;

@@ -355,8 +355,11 @@ void Worker::on_request(const client::RequestRecord& r) {
     note_transport_failure(r);  // the target is down, slow or broken: say so (limited)
   }
   const auto end_ns = r.start_wall_ns + r.duration_ns;
+  // A trace id only when its spans are exported (spans buffered here at all, sampled).
+  const bool traced = cfg_.span_capacity > 0 && otel::is_valid(r.sampled_trace_id);
   shard_.record(http::to_string(r.method), r.name, static_cast<std::uint64_t>(r.duration_ns / 1000),
-                r.response_bytes, r.error, static_cast<double>(end_ns) * 1e-9);
+                r.response_bytes, r.error, static_cast<double>(end_ns) * 1e-9,
+                traced ? &r.sampled_trace_id : nullptr);
 }
 
 namespace {

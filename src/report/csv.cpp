@@ -21,10 +21,7 @@ constexpr std::array<const char*, 11> kPercentileLabels = {
     "50%", "66%", "75%", "80%", "90%", "95%", "98%", "99%", "99.9%", "99.99%", "100%"};
 
 void append_percentiles(std::vector<std::string>& row, const stats::Entry& e) {
-  for (double q : kPercentiles) {
-    row.push_back(e.num_requests == 0 ? std::string("N/A")
-                                      : std::to_string(detail::round_ms(e.percentile_ms(q))));
-  }
+  for (double q : kPercentiles) row.push_back(percentile_cell(e, q));
 }
 
 // Locust's avg_content_length is the int 0 without requests, else a float.
@@ -33,18 +30,11 @@ std::string avg_content(const stats::Entry& e) {
 }
 
 std::string stats_row(const stats::Aggregate& a, const stats::Entry& e) {
+  StatsCells c = stats_cells(a, e);
   std::vector<std::string> row = {
-      e.method,
-      e.name,
-      std::to_string(e.num_requests),
-      std::to_string(e.num_failures),
-      std::to_string(detail::round_ms(e.median_response_time_ms())),
-      detail::py_float(e.avg_response_time_ms()),
-      detail::py_number(e.min_response_time_ms()),
-      detail::py_number(e.max_response_time_ms()),
-      avg_content(e),
-      detail::py_float(a.total_rps(e)),
-      detail::py_float(a.total_fail_per_sec(e)),
+      std::move(c.method),   std::move(c.name),    std::move(c.requests),   std::move(c.failures),
+      std::move(c.median),   std::move(c.average), std::move(c.min),        std::move(c.max),
+      std::move(c.avg_size), std::move(c.rps),     std::move(c.fail_per_s),
   };
   append_percentiles(row, e);
   return csv_row(row);
@@ -95,6 +85,27 @@ core::Status write_file_atomically(const std::string& path, const std::string& c
 }
 
 }  // namespace
+
+StatsCells stats_cells(const stats::Aggregate& a, const stats::Entry& e) {
+  return StatsCells{
+      .method = e.method,
+      .name = e.name,
+      .requests = std::to_string(e.num_requests),
+      .failures = std::to_string(e.num_failures),
+      .median = std::to_string(detail::round_ms(e.median_response_time_ms())),
+      .average = detail::py_float(e.avg_response_time_ms()),
+      .min = detail::py_number(e.min_response_time_ms()),
+      .max = detail::py_number(e.max_response_time_ms()),
+      .avg_size = avg_content(e),
+      .rps = detail::py_float(a.total_rps(e)),
+      .fail_per_s = detail::py_float(a.total_fail_per_sec(e)),
+  };
+}
+
+std::string percentile_cell(const stats::Entry& e, double q) {
+  return e.num_requests == 0 ? std::string("N/A")
+                             : std::to_string(detail::round_ms(e.percentile_ms(q)));
+}
 
 std::string csv_field(std::string_view field) {
   if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);

@@ -20,6 +20,16 @@ std::string csv_row(const std::vector<std::string>& fields);
 // A field quoted when needed (RFC 4180 §2 rules 6-7).
 std::string csv_field(std::string_view field);
 
+// The cells of one <prefix>_stats.csv row before the percentiles, as Locust prints them (the
+// HTML report shows the same cells, so its numbers equal the CSV's).
+struct StatsCells {
+  std::string method, name, requests, failures, median, average, min, max, avg_size, rps,
+      fail_per_s;
+};
+StatsCells stats_cells(const stats::Aggregate& a, const stats::Entry& e);
+// A response-time percentile cell (q in 0..1): whole ms, "N/A" without requests.
+std::string percentile_cell(const stats::Entry& e, double q);
+
 // <prefix>_stats.csv: Type, Name, Request Count, ..., 100%; entries sorted, then Aggregated.
 // Requests/s and Failures/s are over the whole run; percentiles "N/A" without requests.
 std::string format_stats_csv(const stats::Aggregate& a);

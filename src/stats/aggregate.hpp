@@ -1,5 +1,6 @@
 // Aggregate: the main thread's merged view of all shards, Locust's RequestStats (stats.py
-// L200-300): per-(method, name) entries, the "Aggregated" total and the errors table.
+// L200-300): per-(method, name) entries, the "Aggregated" total and the errors table. Each
+// entry's slow_trace is the trace of a recent slow request across all workers (SlowTrace).
 #pragma once
 
 #include <cstddef>

@@ -42,6 +42,13 @@ void PerSecondCounts::trim_before(std::int64_t sec) {
   counts_.erase(counts_.begin(), it);
 }
 
+void SlowTrace::merge(const SlowTrace& other) {
+  if (!other.known()) return;
+  if (!known() || other.response_time_us > response_time_us || at < other.at - kWindowS) {
+    *this = other;
+  }
+}
+
 void Entry::log(std::uint64_t response_time_us, std::uint64_t content_length, double now) {
   if (start_time == 0) start_time = now;
   if (num_requests == 0) {
@@ -89,6 +96,7 @@ void Entry::merge(const Entry& other) {
   histogram.merge(other.histogram);
   reqs_per_sec.merge(other.reqs_per_sec);
   fails_per_sec.merge(other.fails_per_sec);
+  slow_trace.merge(other.slow_trace);
 }
 
 void Entry::reset(double now) {
@@ -103,6 +111,7 @@ void Entry::reset(double now) {
   histogram.reset();
   reqs_per_sec.clear();
   fails_per_sec.clear();
+  slow_trace = SlowTrace{};
 }
 
 double Entry::avg_response_time_ms() const {

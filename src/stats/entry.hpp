@@ -2,6 +2,7 @@
 // durations in microseconds. Used by a worker's Shard (deltas) and by the main thread's Aggregate.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -44,6 +45,24 @@ class PerSecondCounts {
   std::vector<std::pair<std::int64_t, std::uint64_t>> counts_;
 };
 
+// The bytes of a W3C trace id (the otel module's TraceId; stats sits above otel). All zero: none.
+using TraceIdBytes = std::array<std::uint8_t, 16>;
+
+// The trace of a recent slow request of an entry, so an operator can jump from a slow row to
+// its trace (issue 11). Only sampled, exported requests have one.
+struct SlowTrace {
+  // A kept trace gives way to any newer one once it is this much older (wall seconds).
+  static constexpr double kWindowS = 10;
+  TraceIdBytes trace_id{};
+  std::uint64_t response_time_us = 0;
+  double at = 0;  // wall seconds when the request ended; 0 = none known
+
+  bool known() const { return at != 0; }
+  // Keeps the slower of the two, or `other` when ours is more than kWindowS older than it: the
+  // result is the slowest traced request since at most ~kWindowS before the newest one.
+  void merge(const SlowTrace& other);
+};
+
 struct Entry {  // one (method, name) row, Locust's StatsEntry
   std::string method, name;
   std::uint64_t num_requests = 0, num_failures = 0;
@@ -55,6 +74,7 @@ struct Entry {  // one (method, name) row, Locust's StatsEntry
   double last_request_timestamp = 0;  // wall seconds of the latest sample; 0 = none (Locust None)
   Histogram histogram;
   PerSecondCounts reqs_per_sec, fails_per_sec;
+  SlowTrace slow_trace;  // loadgen's own; merged by SlowTrace::merge, cleared by reset
 
   // Every request, success or failure (Locust StatsEntry.log). Allocation-free in steady state.
   void log(std::uint64_t response_time_us, std::uint64_t content_length, double now);

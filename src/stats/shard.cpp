@@ -28,9 +28,14 @@ Entry& Shard::entry_for(std::string_view method, std::string_view name) {
 }
 
 void Shard::record(std::string_view method, std::string_view name, std::uint64_t response_time_us,
-                   std::uint64_t content_length, std::string_view error, double now_wall) {
+                   std::uint64_t content_length, std::string_view error, double now_wall,
+                   const TraceIdBytes* trace_id) {
   Entry& e = entry_for(method, name);
   e.log(response_time_us, content_length, now_wall);
+  if (trace_id != nullptr &&
+      (!e.slow_trace.known() || response_time_us > e.slow_trace.response_time_us)) {
+    e.slow_trace = SlowTrace{*trace_id, response_time_us, now_wall};
+  }
   if (!error.empty()) {
     e.log_error(now_wall);
     errors_.add(e.method, e.name, error);

@@ -30,9 +30,12 @@ class Shard {
 
   // Hot path, once per request. error empty = success; otherwise a failure, also counted in the
   // errors table. For an already-seen name it does not allocate (the histogram may grow once to
-  // a new highest bucket; storage is kept across take()).
+  // a new highest bucket; storage is kept across take()). trace_id: the request's exported
+  // trace (null: untraced or unsampled); the slowest one since the last take is kept (a
+  // compare and a 16-byte copy).
   void record(std::string_view method, std::string_view name, std::uint64_t response_time_us,
-              std::uint64_t content_length, std::string_view error, double now_wall);
+              std::uint64_t content_length, std::string_view error, double now_wall,
+              const TraceIdBytes* trace_id = nullptr);
 
   // Copies out everything recorded since the last take and resets the shard in place, keeping
   // names and storage. Once a second on the worker thread; it allocates the snapshot.

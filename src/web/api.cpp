@@ -10,8 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base64.hpp"
+#include "core/html_escape.hpp"
 #include "core/timespan.hpp"
 #include "report/number_format.hpp"
+#include "report/slow_traces.hpp"
 #include "stats/aggregate.hpp"
 #include "web/ui_routes.hpp"
 
@@ -21,33 +23,7 @@ namespace {
 
 using nlohmann::json;
 
-// Python's html.escape (Locust escapes names and errors it puts in JSON).
-std::string html_escape(std::string_view s, bool quote) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += quote ? "&quot;" : "\"";
-        break;
-      case '\'':
-        out += quote ? "&#x27;" : "'";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+using core::html_escape;
 
 // One row of "stats" (web.py request_stats, Locust 2.12); min and max through proper_round.
 json stats_row(const stats::Aggregate& a, const stats::Entry& e, bool total) {
@@ -186,6 +162,24 @@ json exceptions_json(const engine::RunnerSnapshot& snap) {
     }
   }
   return json{{"exceptions", std::move(list)}};
+}
+
+// GET /stats/report[?download=1] (Locust web.py: any non-empty `download` makes it an
+// attachment; Locust names it report_<time>.html).
+server::Response html_report(const ApiSettings& s, const server::Request& req, double now) {
+  server::Response r;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = s.html_report();
+  const auto form = parse_form(req.query);
+  const bool download = form && std::any_of(form->begin(), form->end(), [](const auto& kv) {
+                          return kv.first == "download" && !kv.second.empty();
+                        });
+  if (download) {
+    r.headers.emplace_back("Content-Disposition",
+                           fmt::format("attachment; filename=\"loadgen_report_{}.html\"",
+                                       static_cast<std::int64_t>(now)));
+  }
+  return r;
 }
 
 }  // namespace
@@ -348,6 +342,16 @@ void add_api_routes(server::Router& router, engine::Runner& runner, ApiSettings 
     const engine::RunnerSnapshot snap = runner.snapshot();
     return csv_response(report::format_failures_csv(snap.stats ? *snap.stats : stats::Aggregate{}),
                         "failures", now());
+  });
+  if (s->html_report) {
+    router.add("GET", "/stats/report",
+               [s, now](const server::Request& req) { return html_report(*s, req, now()); });
+  }
+  router.add("GET", "/stats/slow_traces", [&runner, s](const server::Request&) {
+    const engine::RunnerSnapshot snap = runner.snapshot();
+    server::Response r;
+    r.body = report::slow_traces_json(snap.stats ? *snap.stats : stats::Aggregate{}, s->trace_link);
+    return r;
   });
   router.add("GET", "/exceptions", [&runner](const server::Request&) {
     return json_response(exceptions_json(runner.snapshot()));

@@ -37,15 +37,18 @@ struct ApiSettings {
   // sequence number (stats::History::since; thread-safe); null: an empty series.
   std::function<stats::History::Slice(std::uint64_t since)> history;
   // GET /stats/loadgen: the scenario's users flag ("" = none) and the --trace-link template
-  // ("" = none).
+  // ("" = none), which GET /stats/slow_traces answers too.
   std::string users_flag;
   std::string trace_link;
+  // GET /stats/report answers this HTML report (thread-safe). Null: 404.
+  std::function<std::string()> html_report = nullptr;
 };
 
 // Adds the web UI's routes (web/ui_routes.hpp: GET /, /assets/<file>, /stats/history,
 // /stats/loadgen) and Locust's: POST /swarm, GET /stop, GET /stats/reset, GET /stats/requests,
 // GET /stats/requests/csv, GET /stats/requests_full_history/csv, GET /stats/failures/csv,
-// GET /exceptions, GET /exceptions/csv, and GET /metrics when settings.metrics is set.
+// GET /exceptions, GET /exceptions/csv, GET /stats/slow_traces, GET /stats/report (when
+// settings.html_report is set) and GET /metrics (when settings.metrics is set).
 // `runner` must outlive the router.
 void add_api_routes(server::Router& router, engine::Runner& runner, ApiSettings settings);
 

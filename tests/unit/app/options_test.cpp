@@ -275,6 +275,7 @@ TEST_F(OptionsTest, EachEnvVar) {
       {"LOCUST_ONLY_SUMMARY", "TRUE", [](const Options& o) { return o.only_summary; }},
       {"LOCUST_JSON", "true", [](const Options& o) { return o.json; }},
       {"LOCUST_JSON_FILE", "out.json", [](const Options& o) { return o.json_file == "out.json"; }},
+      {"LOCUST_HTML", "r.html", [](const Options& o) { return o.html_file == "r.html"; }},
       {"LOCUST_EXIT_CODE_ON_ERROR", "0",
        [](const Options& o) { return o.exit_code_on_error == 0; }},
       {"LOCUST_WEB_HOST", "::1", [](const Options& o) { return o.web_host == "::1"; }},
@@ -301,6 +302,8 @@ TEST_F(OptionsTest, EachEnvVar) {
        [](const Options& o) { return o.max_body_size == 2u << 20; }},
       {"LOADGEN_SEED", "42", [](const Options& o) { return o.seed == 42; }},
       {"LOADGEN_FLUSH_TIMEOUT", "2s", [](const Options& o) { return o.flush_timeout == 2s; }},
+      {"LOADGEN_TRACE_LINK", "http://j/{trace_id}",
+       [](const Options& o) { return o.trace_link == "http://j/{trace_id}"; }},
   };
   for (const Case& c : cases) {
     const Options o = ok({}, env({{c.var, c.value}}));
@@ -565,8 +568,7 @@ TEST_F(OptionsTest, RunTimeZeroMeansNoLimitAsInLocust) {
 }
 
 TEST_F(OptionsTest, UnsupportedLocustEnvVarsWarnOncePerVariable) {
-  ParseResult r = parse({}, env({{"LOCUST_HTML", "report.html"},
-                                 {"LOCUST_TAGS", "[a, b]"},
+  ParseResult r = parse({}, env({{"LOCUST_TAGS", "[a, b]"},
                                  {"LOCUST_MODE_MASTER", "true"},
                                  {"LOCUST_HATCH_RATE", "5"},
                                  {"LOCUST_USRES", "5"},
@@ -575,7 +577,7 @@ TEST_F(OptionsTest, UnsupportedLocustEnvVarsWarnOncePerVariable) {
                                  {"LOCUST_HTTP_USER_WEIGHT", "2"}}));
   ASSERT_EQ(r.action, ParseResult::Action::kRun) << r.output;
   EXPECT_EQ(r.options.users, 3);
-  ASSERT_EQ(r.warnings.size(), 5u) << ::testing::PrintToString(r.warnings);
+  ASSERT_EQ(r.warnings.size(), 4u) << ::testing::PrintToString(r.warnings);
   auto warned = [&](const std::string& var, const std::string& advice) {
     int n = 0;
     for (const std::string& w : r.warnings) {
@@ -586,13 +588,29 @@ TEST_F(OptionsTest, UnsupportedLocustEnvVarsWarnOncePerVariable) {
     }
     EXPECT_EQ(n, 1) << var;
   };
-  warned("LOCUST_HTML", "use LOCUST_CSV or LOCUST_JSON_FILE");
   warned("LOCUST_TAGS", "no tags");
   warned("LOCUST_MODE_MASTER", "distributed mode is not supported");
   warned("LOCUST_HATCH_RATE", "use LOCUST_SPAWN_RATE");
   warned("LOCUST_USRES", "not a setting loadgen knows");
   EXPECT_TRUE(ok({}).users == 1);
   EXPECT_TRUE(parse({}).warnings.empty());
+}
+
+TEST_F(OptionsTest, HtmlReportFromEverySource) {
+  EXPECT_EQ(ok({"--html", "run.html"}).html_file, "run.html");
+  write("locust.conf", "html = conf.html\n");
+  EXPECT_EQ(ok({}).html_file, "conf.html");
+  EXPECT_EQ(ok({}, env({{"LOCUST_HTML", "env.html"}})).html_file, "env.html");
+  EXPECT_TRUE(parse({}, env({{"LOCUST_HTML", "env.html"}})).warnings.empty());
+}
+
+TEST_F(OptionsTest, TraceLinkNeedsTheTraceIdPlaceholder) {
+  EXPECT_EQ(ok({"--trace-link", "http://jaeger:16686/trace/{trace_id}"}).trace_link,
+            "http://jaeger:16686/trace/{trace_id}");
+  EXPECT_THAT(fails({"--trace-link", "http://jaeger:16686/trace/"}),
+              HasSubstr("--trace-link: 'http://jaeger:16686/trace/' is missing {trace_id}"));
+  EXPECT_THAT(fails({}, env({{"LOADGEN_TRACE_LINK", "http://x/{traceid}"}})),
+              HasSubstr("LOADGEN_TRACE_LINK='http://x/{traceid}' (environment): missing"));
 }
 
 }  // namespace

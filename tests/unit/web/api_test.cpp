@@ -307,5 +307,69 @@ TEST(WebBasicAuth, AcceptsOnlyTheCredentials) {
   EXPECT_FALSE(basic_auth_ok(server::Request{}, "user:pa:ss"));
 }
 
+// GET /stats/report (the app's HTML, ?download=1 as an attachment) and GET /stats/slow_traces
+// (the contract's JSON from the runner's snapshot and the --trace-link template).
+server::Response get(server::Router& router, std::string path, std::string query = {}) {
+  server::Request r;
+  r.method = "GET";
+  r.path = path;
+  r.query = query;
+  r.target = query.empty() ? path : path + "?" + query;
+  return router.route(r);
+}
+
+ApiSettings settings(std::function<std::string()> html, std::string trace_link = {}) {
+  ApiSettings s = settings_for("http://target:8080");
+  s.wall_now = [] { return 1700000000.25; };
+  s.html_report = std::move(html);
+  s.trace_link = std::move(trace_link);
+  return s;
+}
+
+TEST(ReportRoutes, ReportIsTheAppsHtmlAndDownloadMakesItAnAttachment) {
+  FakeRunner runner;
+  server::Router router;
+  add_api_routes(router, runner, settings([] { return std::string("<!DOCTYPE html>r"); }));
+  server::Response r = get(router, "/stats/report");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
+  EXPECT_EQ(r.body, "<!DOCTYPE html>r");
+  EXPECT_TRUE(r.headers.empty());
+  r = get(router, "/stats/report", "download=1");
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0].first, "Content-Disposition");
+  EXPECT_EQ(r.headers[0].second, "attachment; filename=\"loadgen_report_1700000000.html\"");
+  EXPECT_TRUE(get(router, "/stats/report", "download=").headers.empty());  // Locust: falsy
+
+  server::Router without;
+  add_api_routes(without, runner, settings(nullptr));
+  EXPECT_EQ(get(without, "/stats/report").status, 404);
+}
+
+TEST(ReportRoutes, SlowTracesFromTheSnapshot) {
+  FakeRunner runner;
+  server::Router router;
+  add_api_routes(router, runner, settings(nullptr, "http://j:16686/trace/{trace_id}"));
+  EXPECT_EQ(json::parse(get(router, "/stats/slow_traces").body),
+            (json{{"link_template", "http://j:16686/trace/{trace_id}"},
+                  {"traces", json::array()}}));  // no collection yet
+
+  auto a = std::make_shared<stats::Aggregate>(1.0);
+  stats::Shard shard;
+  stats::TraceIdBytes id{};
+  id.fill(0xab);
+  shard.record("POST", "/api/cart", 12'345, 0, "", 2.0, &id);
+  a->merge(shard.take());
+  runner.snap.stats = a;
+  const server::Response r = get(router, "/stats/slow_traces");
+  EXPECT_EQ(r.content_type, "application/json");
+  const json j = json::parse(r.body);
+  ASSERT_EQ(j["traces"].size(), 1u);
+  EXPECT_EQ(j["traces"][0], (json{{"method", "POST"},
+                                  {"name", "/api/cart"},
+                                  {"trace_id", "abababababababababababababababab"},
+                                  {"response_time", 12.345}}));
+}
+
 }  // namespace
 }  // namespace loadgen::web
