@@ -1,7 +1,9 @@
 """The web UI in headless Chromium against loadgen in web mode and shopsim: (a) a run started
 from the form fills the table and draws the charts; (b) the edit form changes the user count and
 shopsim's session count follows; (c) the stop button stops it and the downloaded CSV equals
-/stats/requests."""
+/stats/requests; rows link to a slow trace with --trace-link."""
+import os
+import tempfile
 import unittest
 
 from e2e_harness import E2ETestCase
@@ -19,6 +21,16 @@ class Page(E2ETestCase):
     def test_stop_then_the_downloaded_csv_equals_the_api(self):
         lg = self.web()
         self.run_scenario("stop_download", lg.url)
+
+    def test_rows_link_to_a_slow_trace(self):
+        tmp = tempfile.TemporaryDirectory(prefix="loadgen-e2e-")
+        self.addCleanup(tmp.cleanup)
+        link = "http://jaeger.test:16686/trace/{trace_id}"
+        # Spans to a file: a trace is known only for a request whose span was exported.
+        lg = self.web("--trace-link", link, extra_env={
+            "OTEL_TRACES_EXPORTER": "otlp", "OTEL_BSP_SCHEDULE_DELAY": "300",
+            "LOADGEN_OTLP_TRACES_FILE": os.path.join(tmp.name, "spans.jsonl")})
+        self.run_scenario("trace_links", lg.url, trace_link=link)
 
 
 if __name__ == "__main__":
