@@ -101,12 +101,22 @@ class Scenario:
                                      stdin=subprocess.DEVNULL, stdout=self._out,
                                      stderr=self._err)
 
+    def stop(self, grace=10):
+        """Ends the driver if it still runs: SIGTERM (playwright then closes its Chromium),
+        SIGKILL after grace seconds. By PID."""
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+        return self.proc.wait()
+
     def result(self, timeout=SCENARIO_S + 30):
         try:
             code = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            code = self.proc.wait()
+            code = self.stop()
         self._out.seek(0)
         self._err.seek(0)
         out = self._out.read().decode("utf-8", "replace")
@@ -151,7 +161,9 @@ class E2ETestCase(LoadgenTestCase):
     def scenario(self, name, url, **config):
         config.setdefault("shop_url", self.shop.url)
         config.setdefault("expected_names", sorted(expected_request_names()))
-        return Scenario(name, url, **config)
+        sc = Scenario(name, url, **config)
+        self.addCleanup(sc.stop)
+        return sc
 
     def run_scenario(self, name, url, **config):
         started = time.monotonic()
