@@ -74,6 +74,7 @@
 
   async function postSwarm(form) {
     const body = new URLSearchParams();
+    ui.lastSpawnRate = form.elements.spawn_rate.value;
     for (const [k, v] of new FormData(form)) body.append(k, String(v));
     try {
       const r = await fetch("swarm", { method: "POST", body });
@@ -109,6 +110,7 @@
     if (ui.editPrefilled || !ui.info || $("edit-form").hidden) return;
     const f = $("edit-form");
     f.elements.user_count.value = ui.info.target_users;
+    f.elements.spawn_rate.value = ui.lastSpawnRate || ui.info.spawn_rate;
     ui.editPrefilled = true;
   }
 
@@ -296,8 +298,13 @@
     ui.info = info;
     setText($("version"), info.version);
     setText($("host"), info.host || "(per user class)");
-    const start = $("start-form").elements.host;
-    if (!start.value && info.host) start.value = info.host;
+    const start = $("start-form").elements;
+    if (!start.host.value && info.host) start.host.value = info.host;
+    if (!ui.startPrefilled) {  // -u and -r, as Locust's form starts from them
+      start.user_count.value = info.users;
+      start.spawn_rate.value = info.spawn_rate;
+      ui.startPrefilled = true;
+    }
     const flag = info.flag_name || "loadGeneratorVUs";
     const control = $("control");
     if (info.control === "flag") {

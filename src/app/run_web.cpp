@@ -40,6 +40,8 @@ int run_web(const Options& o, const std::map<std::string, std::string>& env, Log
       .history = [h = &e->history()](std::uint64_t since) { return h->since(since); },
       .users_flag = runner.engine().scenario().users_flag,
       .trace_link = o.trace_link,
+      .users = o.users,
+      .spawn_rate = o.spawn_rate,
       .html_report = [&e] { return e->html_report(); }};
   const core::Status listening =
       server.start(bind, static_cast<std::uint16_t>(o.web_port), runner, api, o.web_auth);

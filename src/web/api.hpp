@@ -40,6 +40,9 @@ struct ApiSettings {
   // ("" = none), which GET /stats/slow_traces answers too.
   std::string users_flag;
   std::string trace_link;
+  // GET /stats/loadgen: -u and -r, which the page's forms start from (as Locust's do).
+  std::int64_t users = 1;
+  double spawn_rate = 1;
   // GET /stats/report answers this HTML report (thread-safe). Null: 404.
   std::function<std::string()> html_report = nullptr;
 };

@@ -97,7 +97,9 @@ std::string loadgen_json(const engine::RunnerSnapshot& snap, const ApiSettings& 
          {"flag_name", s.users_flag},
          {"flag_users", snap.flag_users > 0 ? json(snap.flag_users) : json(nullptr)},
          {"target_users", snap.target},
-         {"trace_link", s.trace_link}};
+         {"trace_link", s.trace_link},
+         {"users", s.users},
+         {"spawn_rate", s.spawn_rate}};
   return j.dump() + "\n";
 }
 

@@ -34,6 +34,7 @@ class ReportParser(html.parser.HTMLParser):
         self.table = None
         self.row = None
         self.cell = None
+        self.exact = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -46,6 +47,7 @@ class ReportParser(html.parser.HTMLParser):
             self.row = []
         elif tag in ("td", "th") and self.row is not None:
             self.cell = ""
+            self.exact = a.get("data-value")
             if tag == "th" and not self.tables[self.table]:
                 self.csv_names[self.table].append(a.get("data-csv"))
         elif tag == "svg":
@@ -55,6 +57,10 @@ class ReportParser(html.parser.HTMLParser):
 
     def handle_endtag(self, tag):
         if tag in ("td", "th") and self.cell is not None:
+            if self.exact is not None:
+                # Shown rounded to 2 decimals; the CSV's exact text is in data-value.
+                assert self.cell == f"{float(self.exact):.2f}", (self.cell, self.exact)
+                self.cell = self.exact
             self.row.append(self.cell)
             self.cell = None
         elif tag == "tr" and self.row is not None:

@@ -37,6 +37,8 @@ struct UiRoutes : ::testing::Test {
     s.history = [this](std::uint64_t since) { return history.since(since); };
     s.users_flag = "loadGeneratorVUs";
     s.trace_link = "http://jaeger:16686/trace/{trace_id}";
+    s.users = 25;
+    s.spawn_rate = 2.5;
     add_api_routes(router, runner, std::move(s));
   }
   server::Response get(std::string target) {
@@ -134,6 +136,8 @@ TEST_F(UiRoutes, LoadgenSaysWhoControlsTheUserCount) {
   EXPECT_EQ(j["host"], "http://shop:8080");
   EXPECT_EQ(j["trace_link"], "http://jaeger:16686/trace/{trace_id}");
   EXPECT_FALSE(j["version"].get<std::string>().empty());
+  EXPECT_EQ(j["users"], 25);  // -u and -r: the forms start from them
+  EXPECT_EQ(j["spawn_rate"], 2.5);
   runner.snap.flag_users = 12;
   runner.snap.flag_control = true;
   runner.snap.target = 12;
