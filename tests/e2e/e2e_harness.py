@@ -50,9 +50,9 @@ class WebLoadgen:
     """loadgen without --headless (the web UI) running the astronomy-shop scenario against a
     Shop, on 127.0.0.1:<free port>."""
 
-    def __init__(self, shop, *extra, extra_env=None, port=None):
+    def __init__(self, shop, *extra, extra_env=None, port=None, host=None):
         self.port = port or free_port()
-        args = ["--scenario", "astronomy-shop", "-H", shop.url, "--web-host", "127.0.0.1",
+        args = ["--scenario", "astronomy-shop", "-H", host or shop.url, "--web-host", "127.0.0.1",
                 "-P", str(self.port), "--wait-time", "constant(0.05)"] + [str(a) for a in extra]
         env = dict(shop.env())
         env.update(QUIET)
@@ -151,9 +151,9 @@ class E2ETestCase(LoadgenTestCase):
     def setUp(self):
         self.shop.sim.reset()
 
-    def web(self, *extra, extra_env=None, listening=True, port=None):
+    def web(self, *extra, extra_env=None, listening=True, port=None, host=None):
         """A WebLoadgen that the test's cleanup stops (and checks it did not crash)."""
-        lg = WebLoadgen(self.shop, *extra, extra_env=extra_env, port=port)
+        lg = WebLoadgen(self.shop, *extra, extra_env=extra_env, port=port, host=host)
 
         def cleanup():
             self.assertNoCrash(lg.stop())

@@ -1,12 +1,13 @@
 """The web UI in headless Chromium against loadgen in web mode and shopsim: (a) a run started
 from the form fills the table and draws the charts; (b) the edit form changes the user count and
 shopsim's session count follows; (c) the stop button stops it and the downloaded CSV equals
-/stats/requests; rows link to a slow trace with --trace-link."""
+/stats/requests; a refused start in #message, the failures tab against a host that refuses
+connections; rows link to a slow trace with --trace-link."""
 import os
 import tempfile
 import unittest
 
-from e2e_harness import E2ETestCase
+from e2e_harness import E2ETestCase, free_port
 
 
 class Page(E2ETestCase):
@@ -21,6 +22,11 @@ class Page(E2ETestCase):
     def test_stop_then_the_downloaded_csv_equals_the_api(self):
         lg = self.web()
         self.run_scenario("stop_download", lg.url)
+
+    def test_failures_tab_against_a_refusing_host(self):
+        refused = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+        lg = self.web(host=refused)
+        self.run_scenario("failures", lg.url, refused_url=refused)
 
     def test_rows_link_to_a_slow_trace(self):
         tmp = tempfile.TemporaryDirectory(prefix="loadgen-e2e-")
