@@ -48,12 +48,19 @@ def missing_browser():
 
 class WebLoadgen:
     """loadgen without --headless (the web UI) running the astronomy-shop scenario against a
-    Shop, on 127.0.0.1:<free port>."""
+    Shop, on 127.0.0.1:<free port>. It quits by itself AUTOQUIT_S after a run stopped (the
+    page's runs stop by themselves too: browser/lib.mjs fills a run time), whatever happens to
+    the test; the test stops it before."""
+
+    AUTOQUIT_S = 120
 
     def __init__(self, shop, *extra, extra_env=None, port=None, host=None):
         self.port = port or free_port()
+        extra = [str(a) for a in extra]
+        if "--autoquit" not in extra:
+            extra += ["--autoquit", str(self.AUTOQUIT_S)]
         args = ["--scenario", "astronomy-shop", "-H", host or shop.url, "--web-host", "127.0.0.1",
-                "-P", str(self.port), "--wait-time", "constant(0.05)"] + [str(a) for a in extra]
+                "-P", str(self.port), "--wait-time", "constant(0.05)"] + extra
         env = dict(shop.env())
         env.update(QUIET)
         env.update(extra_env or {})

@@ -27,7 +27,7 @@ class Report(E2ETestCase):
         if status == 404:
             self.skipTest("GET /stats/report is not served by this build (issue 11, h-report)")
         status, body = get(lg.url + "swarm", {"user_count": 3, "spawn_rate": 100,
-                                              "host": self.shop.url})
+                                              "host": self.shop.url, "run_time": "180s"})
         self.assertEqual(status, 200, body)
 
         def requests():

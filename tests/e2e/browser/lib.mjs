@@ -218,8 +218,9 @@ export class Tab {
     return found.t;
   }
 
-  // Fills form#start-form and submits it with #start-button.
-  async startRun({ users, spawnRate, host, runTime = '' }) {
+  // Fills form#start-form and submits it with #start-button. The run stops by itself after
+  // runTime even if nothing stops it (every test ends well before).
+  async startRun({ users, spawnRate, host, runTime = '180s' }) {
     assert.ok(await this.visible('#start-form'), '#start-form visible before a run');
     const f = '#start-form';
     await this.page.fill(`${f} [name=user_count]`, String(users));
