@@ -40,14 +40,16 @@ export class Session {
   async api(rel, { auth = this.config.auth, json = true } = {}) {
     const headers = {};
     if (auth) headers.Authorization = 'Basic ' + Buffer.from(auth).toString('base64');
-    const response = await fetch(new URL(rel, this.config.url), { headers });
+    const response = await fetch(new URL(rel, this.config.url),
+      { headers, signal: AbortSignal.timeout(this.waitMs) });
     if (!json) return response;
     assert.equal(response.status, 200, `GET ${rel}: ${response.status}`);
     return response.json();
   }
 
   async shopStats() {
-    const response = await fetch(new URL('/__stats', this.config.shop_url));
+    const response = await fetch(new URL('/__stats', this.config.shop_url),
+      { signal: AbortSignal.timeout(this.waitMs) });
     assert.equal(response.status, 200, 'shopsim /__stats');
     return response.json();
   }
