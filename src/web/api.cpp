@@ -279,7 +279,7 @@ std::vector<report::ExceptionRow> exception_rows(const engine::ExceptionCounts& 
   return rows;
 }
 
-std::string stats_requests_json(const engine::RunnerSnapshot& s) {
+std::string stats_requests_json(const engine::RunnerSnapshot& s, double now_wall) {
   // Until the runner's first collection there is nothing merged: an empty aggregate.
   static const stats::Aggregate kEmpty;
   const stats::Aggregate& a = s.stats ? *s.stats : kEmpty;
@@ -299,10 +299,10 @@ std::string stats_requests_json(const engine::RunnerSnapshot& s) {
                           {"occurrences", e.occurrences}});
   }
   const stats::Entry& t = a.total();
-  // Locust's get_current_response_time_percentile covers the last 10 s; the aggregate keeps
-  // cumulative histograms, so these are over the run (null before any request, as in Locust).
+  // Locust's get_current_response_time_percentile: over about the last 10 s before now.
   const auto pct = [&](double q) {
-    return t.num_requests > 0 ? json(report::detail::round_ms(t.percentile_ms(q))) : json(nullptr);
+    const auto ms = a.current_percentile_ms(q, now_wall);
+    return ms ? json(report::detail::round_ms(*ms)) : json(nullptr);
   };
   json j;
   j["stats"] = std::move(rows);
@@ -348,9 +348,9 @@ void add_api_routes(server::Router& router, engine::Runner& runner, ApiSettings 
     r.body = "ok";
     return r;
   });
-  router.add("GET", "/stats/requests", [&runner](const server::Request&) {
+  router.add("GET", "/stats/requests", [&runner, now](const server::Request&) {
     server::Response r;
-    r.body = stats_requests_json(runner.snapshot());
+    r.body = stats_requests_json(runner.snapshot(), now());
     return r;
   });
   router.add("GET", "/stats/requests/csv", [&runner, now](const server::Request&) {

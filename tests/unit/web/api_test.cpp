@@ -32,7 +32,7 @@ class FakeRunner final : public engine::Runner {
 struct WebApi : ::testing::Test {
   WebApi() {
     add_api_routes(router, runner,
-                   ApiSettings{"http://target:8080", [] { return 1.5; }, "",
+                   ApiSettings{"http://target:8080", [this] { return wall; }, "",
                                [this](std::chrono::seconds t) { run_times.push_back(t); },
                                [] { return std::string("m 1\n"); }});
   }
@@ -54,6 +54,7 @@ struct WebApi : ::testing::Test {
   FakeRunner runner;
   server::Router router;
   std::vector<std::chrono::seconds> run_times;
+  double wall = 1.5;  // the fake wall clock (epoch seconds)
 };
 
 std::shared_ptr<const stats::Aggregate> sample_stats() {
@@ -155,6 +156,7 @@ TEST_F(WebApi, StatsRequestsHasLocustsKeysAndTypes) {
   runner.snap.state = engine::RunState::kRunning;
   runner.snap.user_count = 3;
   runner.snap.stats = sample_stats();
+  wall = 1011.0;  // the current percentiles cover the 10 s before now (requests at 1001..1010)
   const json j = call_json("GET", "/stats/requests");
   std::vector<std::string> keys;
   for (const auto& [k, v] : j.items()) keys.push_back(k);
