@@ -76,6 +76,7 @@ int run_web(const Options& o, const std::map<std::string, std::string>& env, Log
       runner.stop();
       run_time_done = true;
     }
+    if (stopped_at && state != engine::RunState::kStopped) stopped_at.reset();  // a new run
     if (state == engine::RunState::kStopped && !stopped_at) {
       stopped_at = now;
       if (o.autoquit >= 0) log.info("Autoquit time limit set to {} seconds", o.autoquit);

@@ -103,7 +103,7 @@ bool parse_double(std::string_view v, double& out) {
 
 // POST /swarm: user_count (int >= 0) and spawn_rate (float > 0) are required, as Locust's form
 // always sends them; host may only repeat the configured target (loadgen cannot retarget a
-// built run yet). Starts, or changes the user count of, a run; a stopped run stays stopped.
+// built run yet). Starts, or changes the user count of, a run; after a stop, starts a new one.
 server::Response swarm(engine::Runner& runner, const ApiSettings& s, const server::Request& req) {
   const auto form = parse_form(req.body);
   if (!form) return swarm_error("the form is not valid application/x-www-form-urlencoded", s.host);
@@ -151,20 +151,14 @@ server::Response swarm(engine::Runner& runner, const ApiSettings& s, const serve
   if (!rate) return swarm_error("spawn_rate is missing", s.host);
   switch (runner.state()) {
     case engine::RunState::kReady:
+    case engine::RunState::kStopping:  // Locust's start() after a stop: a new run
+    case engine::RunState::kStopped:
       runner.start(*users, *rate);
       break;
     case engine::RunState::kSpawning:
     case engine::RunState::kRunning:
       runner.set_users(*users, *rate);
       break;
-    case engine::RunState::kStopping:
-    case engine::RunState::kStopped:
-      return json_response(json{{"success", false},
-                                {"message",
-                                 "the run has stopped; loadgen cannot start another run in the "
-                                 "same process yet: restart it"},
-                                {"host", s.host}},
-                           409);
   }
   json answer{{"success", true}, {"message", "Swarming started"}, {"host", s.host}};
   if (run_time && run_time->count() > 0) {
