@@ -49,10 +49,12 @@ std::string html_escape(std::string_view s, bool quote) {
 }
 
 // One row of "stats" (web.py request_stats, Locust 2.12); min and max through proper_round.
-json stats_row(const stats::Aggregate& a, const stats::Entry& e, bool total) {
+// The total's method is null until the first start and "" after it, as Locust's (stats.py:
+// RequestStats.__init__ makes it with None, clear_all at every start with "").
+json stats_row(const stats::Aggregate& a, const stats::Entry& e, bool total, bool started) {
   const bool any = e.num_requests > 0;
   json row;
-  row["method"] = total ? json(nullptr) : json(e.method);
+  row["method"] = !total ? json(e.method) : started ? json("") : json(nullptr);
   row["name"] = e.name;
   row["safe_name"] = html_escape(e.name, false);
   row["num_requests"] = e.num_requests;
@@ -60,12 +62,15 @@ json stats_row(const stats::Aggregate& a, const stats::Entry& e, bool total) {
   row["avg_response_time"] = e.avg_response_time_ms();
   row["min_response_time"] = any ? report::detail::round_ms(e.min_response_time_ms()) : 0;
   row["max_response_time"] = report::detail::round_ms(e.max_response_time_ms());
-  row["current_rps"] = a.current_rps(e);
-  row["current_fail_per_sec"] = a.current_fail_per_sec(e);
+  // Locust answers the int 0 for the rates before any request, and for avg_content_length of
+  // a row without requests (stats.py current_rps, avg_content_length).
+  const bool no_request_yet = a.total().last_request_timestamp == 0;
+  row["current_rps"] = no_request_yet ? json(0) : json(a.current_rps(e));
+  row["current_fail_per_sec"] = no_request_yet ? json(0) : json(a.current_fail_per_sec(e));
   row["median_response_time"] = report::detail::round_ms(e.median_response_time_ms());
   row["ninetieth_response_time"] = any ? report::detail::round_ms(e.percentile_ms(0.9)) : 0;
   row["ninety_ninth_response_time"] = any ? report::detail::round_ms(e.percentile_ms(0.99)) : 0;
-  row["avg_content_length"] = e.avg_content_length();
+  row["avg_content_length"] = any ? json(e.avg_content_length()) : json(0);
   return row;
 }
 
@@ -281,9 +286,9 @@ std::string stats_requests_json(const engine::RunnerSnapshot& s, double now_wall
   const auto entries = a.entries();
   // Locust lists at most 500 rows and then the total.
   for (std::size_t i = 0; i < entries.size() && i < 500; ++i) {
-    rows.push_back(stats_row(a, *entries[i], false));
+    rows.push_back(stats_row(a, *entries[i], false, true));
   }
-  rows.push_back(stats_row(a, a.total(), true));
+  rows.push_back(stats_row(a, a.total(), true, s.state != engine::RunState::kReady));
   json errors = json::array();
   for (const stats::ErrorRow& e : a.errors().rows()) {
     if (errors.size() == 500) break;
@@ -301,7 +306,7 @@ std::string stats_requests_json(const engine::RunnerSnapshot& s, double now_wall
   json j;
   j["stats"] = std::move(rows);
   j["errors"] = std::move(errors);
-  j["total_rps"] = a.current_rps(t);
+  j["total_rps"] = t.last_request_timestamp == 0 ? json(0) : json(a.current_rps(t));
   j["fail_ratio"] = t.fail_ratio();
   j["current_response_time_percentile_95"] = pct(0.95);
   j["current_response_time_percentile_50"] = pct(0.5);

@@ -156,6 +156,11 @@ TEST_F(WebApi, StatsRequestsBeforeAnyCollection) {
   EXPECT_TRUE(j["current_response_time_percentile_95"].is_null());
   EXPECT_TRUE(j["current_response_time_percentile_50"].is_null());
   EXPECT_TRUE(j["errors"].is_array() && j["errors"].empty());
+  // Locust's int 0 before any request (tests/integration/test_locust_api_shape.py).
+  EXPECT_TRUE(j["total_rps"].is_number_integer());
+  EXPECT_TRUE(j["stats"][0]["current_rps"].is_number_integer());
+  EXPECT_TRUE(j["stats"][0]["current_fail_per_sec"].is_number_integer());
+  EXPECT_TRUE(j["stats"][0]["avg_content_length"].is_number_integer());
 }
 
 TEST_F(WebApi, StatsRequestsHasLocustsKeysAndTypes) {
@@ -197,6 +202,7 @@ TEST_F(WebApi, StatsRequestsHasLocustsKeysAndTypes) {
   EXPECT_TRUE(row["median_response_time"].is_number_integer());
   EXPECT_DOUBLE_EQ(row["avg_content_length"].get<double>(), 100.0);
   EXPECT_EQ(j["stats"][1]["name"], "Aggregated");
+  EXPECT_EQ(j["stats"][1]["method"], "");  // Locust: "" once a run started (clear_all)
   ASSERT_EQ(j["errors"].size(), 1u);
   EXPECT_EQ(j["errors"][0], (json{{"method", "GET"},
                                   {"name", "/a&lt;b&gt;"},
