@@ -29,6 +29,8 @@ enum class OptionId {
   kWebHost,
   kWebPort,
   kWebAuth,
+  kTlsCert,
+  kTlsKey,
   kResetStats,
   kThreads,
   kScenario,

@@ -37,14 +37,15 @@ int run_web(const Options& o, const std::map<std::string, std::string>& env, Log
           o.csv_full_history ? o.csv_prefix + "_stats_history.csv" : "",
           [&swarm_run_time](std::chrono::seconds t) { swarm_run_time.store(t.count()); },
           e->prometheus_scrape()},
-      o.web_auth);
+      o.web_auth, web::WebTls{o.tls_cert, o.tls_key});
   if (!listening) {
     log.error("{}; {}", listening.error().message, listening.error().hint);
     return e->finish(kUsageExitCode, sigs);
   }
   const unsigned threads = o.threads > 0 ? static_cast<unsigned>(o.threads)
                                          : std::max(1u, std::thread::hardware_concurrency());
-  log.info("Starting web interface at http://{}:{}{}", bind, server.port(),
+  log.info("Starting web interface at {}://{}:{}{}", o.tls_cert.empty() ? "http" : "https", bind,
+           server.port(),
            bind == "0.0.0.0" ? " (accepting connections from all network interfaces)" : "");
   log.info("Starting loadgen {} ({} threads)", core::kVersion, threads);
   if (o.autostart) {

@@ -81,6 +81,7 @@ core::Task<void> HttpServer::State::serve(Session& s) {
   thread_local http::RequestHead head;
   http::BodyDecoder decoder;
   Request req;
+  if (!co_await c.accept_handshake(deadline()) || stopping) co_return;
   for (;;) {
     // The whole request (head and body) within the idle timeout: a client that dribbles bytes
     // cannot hold the connection longer than an idle one.
@@ -240,11 +241,11 @@ HttpServer::~HttpServer() {
 
 core::Result<std::uint16_t> HttpServer::listen(const std::string& host, std::uint16_t port,
                                                bool reuse_port) {
-  return state_->acceptor->listen(host, port, [reuse_port] {
-    net::Acceptor::Options o;
-    o.reuse_port = reuse_port;
-    return o;
-  }());
+  net::Acceptor::Options o;
+  o.reuse_port = reuse_port;
+  o.tls_certificate_file = state_->options.tls_certificate_file;
+  o.tls_key_file = state_->options.tls_key_file;
+  return state_->acceptor->listen(host, port, o);
 }
 
 void HttpServer::shutdown(std::function<void()> done) {

@@ -41,6 +41,10 @@ struct ServerOptions {
   // `WWW-Authenticate: <challenge>` (RFC 9110 §11.6.1). Unset = every request is allowed.
   std::function<bool(const Request&)> authenticate;
   std::string challenge = "Basic realm=\"loadgen\"";
+  // HTTPS: PEM certificate chain and private key (both or neither); listen() fails naming the
+  // file that does not load.
+  std::string tls_certificate_file{};
+  std::string tls_key_file{};
   // Builds the body of the server's own errors (400/413/431/500/505) from a short reason;
   // default: {"error":"<reason>"} as application/json.
   std::function<Response(int status, std::string_view reason)> error_response;
