@@ -70,6 +70,8 @@ class Hostile(threading.Thread):
                     self.slowest = max(self.slowest, time.monotonic() - t0)
                     self.polls += 1
                 except OSError as e:
+                    if self.proc.poll() is not None:
+                        continue  # the run ended (--autoquit 0) while we asked
                     self.slowest = float("inf")
                     self.errors.append(f"{time.monotonic() - t0:.1f} s: {e}")
         for s in self.socks:
