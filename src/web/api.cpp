@@ -47,6 +47,8 @@ json stats_row(const stats::Aggregate& a, const stats::Entry& e, bool total, boo
   row["median_response_time"] = report::detail::round_ms(e.median_response_time_ms());
   row["ninetieth_response_time"] = any ? report::detail::round_ms(e.percentile_ms(0.9)) : 0;
   row["ninety_ninth_response_time"] = any ? report::detail::round_ms(e.percentile_ms(0.99)) : 0;
+  // Not in Locust 2.12; later Locust releases name their percentile keys so (the page's 95th).
+  row["response_time_percentile_0.95"] = any ? report::detail::round_ms(e.percentile_ms(0.95)) : 0;
   row["avg_content_length"] = any ? json(e.avg_content_length()) : json(0);
   return row;
 }

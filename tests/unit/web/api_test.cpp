@@ -198,12 +198,13 @@ TEST_F(WebApi, StatsRequestsHasLocustsKeysAndTypes) {
   std::vector<std::string> row_keys;
   for (const auto& [k, v] : row.items()) row_keys.push_back(k);
   EXPECT_EQ(row_keys,
-            (std::vector<std::string>{"avg_content_length", "avg_response_time",
-                                      "current_fail_per_sec", "current_rps", "max_response_time",
-                                      "median_response_time", "method", "min_response_time", "name",
-                                      "ninetieth_response_time", "ninety_ninth_response_time",
-                                      "num_failures", "num_requests", "safe_name"}));
+            (std::vector<std::string>{
+                "avg_content_length", "avg_response_time", "current_fail_per_sec", "current_rps",
+                "max_response_time", "median_response_time", "method", "min_response_time", "name",
+                "ninetieth_response_time", "ninety_ninth_response_time", "num_failures",
+                "num_requests", "response_time_percentile_0.95", "safe_name"}));
   EXPECT_EQ(row["method"], "GET");
+  EXPECT_EQ(row["response_time_percentile_0.95"], 10);  // later Locust's key (the page's 95th)
   EXPECT_EQ(row["name"], "/a<b>");
   EXPECT_EQ(row["safe_name"], "/a&lt;b&gt;");
   EXPECT_EQ(row["num_requests"], 10);
