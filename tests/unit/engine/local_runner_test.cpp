@@ -151,5 +151,20 @@ TEST(LocalRunner, SnapshotFromAnotherThreadCarriesTheStats) {
   r.engine().shutdown();
 }
 
+TEST(LocalRunner, SnapshotAskedOnlyAfterTheStopGetsTheFinalStats) {
+  double vt = 0;
+  LocalRunner r(config(), nappers(), {}, vt, core::wall_seconds());
+  r.start(2, 100);
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.next_collect_s() > 2.5; }));
+  r.stop();
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
+  EXPECT_EQ(r.snapshot().stats, nullptr);  // nobody asked before: nothing published yet
+  r.drive(vt, core::wall_seconds());
+  const RunnerSnapshot s = r.snapshot();
+  ASSERT_NE(s.stats, nullptr);
+  EXPECT_EQ(s.stats->total().num_requests, r.engine().stats().total().num_requests);
+  r.engine().shutdown();
+}
+
 }  // namespace
 }  // namespace loadgen::engine
