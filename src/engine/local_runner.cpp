@@ -144,7 +144,12 @@ void LocalRunner::finish_stop(double now_s) {
 
 bool LocalRunner::drive(double now_s, double now_wall) {
   for (const Command& c : inbox_.take()) apply(c, now_s, now_wall);
-  if (stopped_) return false;
+  if (stopped_) {
+    // The final stats for a controller that asks only after the stop (none asked since the
+    // last collection: the stop published nothing).
+    publish_stats();
+    return false;
+  }
   engine_.tick(now_s);
   if (stop_give_up_) {
     if (engine_.idle() || now_s >= *stop_give_up_) finish_stop(now_s);

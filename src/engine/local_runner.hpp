@@ -37,8 +37,9 @@ class LocalRunner final : public Runner {
   // engine (ramp, due kills), announces each completed ramp, applies --reset-stats after the
   // first, merges the workers' stats once a second while the run is up, and ends a stop:
   // when every user has ended or the stop bound (--stop-timeout + 5 s) passed, the final
-  // collection, then the state "stopped". Returns true when it merged the workers' stats
-  // once a second (not at the final collection).
+  // collection, then the state "stopped" (after which it only publishes the final stats to a
+  // controller that asks). Returns true when it merged the workers' stats once a second (not
+  // at the final collection).
   bool drive(double now_s, double now_wall);
   // Driving thread: waits at most `timeout` for a command (the driver's idle wait).
   bool wait_for_command(std::chrono::nanoseconds timeout) { return inbox_.wait(timeout); }

@@ -175,8 +175,11 @@ TEST(LocalRunner, StartAfterStopBeginsANewRunFromZero) {
   ASSERT_TRUE(drive_until(r, vt, [&] { return total().num_requests >= 20; }));
   r.stop();
   ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
+  // The stop cancels a request in flight (Locust kills its users): the server may have seen
+  // at most one request per user that no one counts; no completed request is lost.
   const std::size_t first_run = server.request_count();
-  EXPECT_EQ(total().num_requests, first_run);  // nothing lost at the stop
+  EXPECT_LE(total().num_requests, first_run);
+  EXPECT_GE(total().num_requests + 2, first_run);
 
   // Locust's start() after a stop: stats and exceptions cleared, new users, same workers.
   r.start(3, 100);
@@ -189,7 +192,8 @@ TEST(LocalRunner, StartAfterStopBeginsANewRunFromZero) {
   }));
   r.stop();
   ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
-  EXPECT_EQ(total().num_requests, server.request_count() - first_run);
+  EXPECT_LE(total().num_requests, server.request_count() - first_run);
+  EXPECT_GE(total().num_requests + 3, server.request_count() - first_run);
   r.engine().shutdown();
 }
 
@@ -209,6 +213,20 @@ TEST(LocalRunner, StartWhileStoppingWaitsForTheStopAndQuitEndsRestarts) {
   EXPECT_EQ(r.state(), RunState::kStopped);
   EXPECT_TRUE(r.quitting());
   EXPECT_EQ(r.engine().alive(), 0);
+}
+
+TEST(LocalRunner, SnapshotAskedOnlyAfterTheStopGetsTheFinalStats) {
+  double vt = 0;
+  LocalRunner r(config(), nappers(), {}, vt, core::wall_seconds());
+  r.start(2, 100);
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.next_collect_s() > 2.5; }));
+  r.stop();
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
+  EXPECT_EQ(r.snapshot().stats, nullptr);  // nobody asked before: nothing published yet
+  r.drive(vt, core::wall_seconds());
+  const RunnerSnapshot s = r.snapshot();
+  ASSERT_NE(s.stats, nullptr);
+  EXPECT_EQ(s.stats->total().num_requests, r.engine().stats().total().num_requests);
   r.engine().shutdown();
 }
 
