@@ -10,6 +10,7 @@ pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev clang-format-14
   nginx-light wrk openssl python3 curl procps util-linux
+  python3-locust
   chromium  # the browser tests (tests/e2e; scripts/e2e-deps.sh adds playwright-core)
 )
 

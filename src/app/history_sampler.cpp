@@ -1,17 +1,21 @@
 #include "app/history_sampler.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <tuple>
 
 #include "report/number_format.hpp"
 
 namespace loadgen::app {
 
-std::pair<double, double> history_percentiles(const stats::Aggregate& a) {
-  const stats::Entry& t = a.total();
-  if (t.num_requests == 0) return {-1.0, -1.0};
-  return {static_cast<double>(report::detail::round_ms(t.percentile_ms(0.5))),
-          static_cast<double>(report::detail::round_ms(t.percentile_ms(0.95)))};
+std::pair<double, double> history_percentiles(const stats::Aggregate& a, double now_wall) {
+  // Locust's current percentiles (the web API's current_response_time_percentile_50/_95): the
+  // last 10 s; none (-1) before the window has a cached second.
+  const auto pct = [&](double q) {
+    const std::optional<double> ms = a.current_percentile_ms(q, now_wall);
+    return ms ? static_cast<double>(report::detail::round_ms(*ms)) : -1.0;
+  };
+  return {pct(0.5), pct(0.95)};
 }
 
 HistorySampler::Baseline HistorySampler::baseline_of(const Sample& s) {
@@ -31,7 +35,7 @@ stats::HistoryPoint HistorySampler::point(const Sample& s, const Baseline& now) 
   p.users = s.users;
   p.rps = per_s(prev_->requests, now.requests);
   p.fail_per_s = per_s(prev_->failures, now.failures);
-  std::tie(p.p50_ms, p.p95_ms) = history_percentiles(*s.stats);
+  std::tie(p.p50_ms, p.p95_ms) = history_percentiles(*s.stats, s.wall_s);
   p.spans_exported_per_s = per_s(prev_->spans_exported, now.spans_exported);
   p.spans_dropped_per_s = per_s(prev_->spans_dropped, now.spans_dropped);
   for (const double u : cpu_.sample(s.worker_cpu_ns, s.mono_ns)) {

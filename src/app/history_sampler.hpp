@@ -18,10 +18,9 @@
 
 namespace loadgen::app {
 
-// The response-time percentiles (p50, p95) a history point shows, in ms (-1: no request).
-// The one place that chooses them: today the total's cumulative percentiles, as
-// GET /stats/requests has them.
-std::pair<double, double> history_percentiles(const stats::Aggregate& a);
+// The response-time percentiles (p50, p95) a history point shows, in ms (-1: none yet): the
+// total's over Locust's 10 s window at now_wall, as GET /stats/requests has them.
+std::pair<double, double> history_percentiles(const stats::Aggregate& a, double now_wall);
 
 class HistorySampler {
  public:

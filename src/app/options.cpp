@@ -341,6 +341,16 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
         o.web_auth = v;
       }
       return;
+    case OptionId::kTlsCert:
+    case OptionId::kTlsKey: {
+      std::string error;
+      if (!read_file(v, error)) {
+        p.bad_value(s, v, fmt::format("not a readable file ({})", error));
+      } else {
+        (id == OptionId::kTlsCert ? o.tls_cert : o.tls_key) = v;
+      }
+      return;
+    }
     case OptionId::kResetStats:
       convert_bool(s, p, o.reset_stats);
       return;
@@ -555,6 +565,14 @@ ParseResult parse_options(int argc, const char* const* argv,
   if (body != settings.end() && body_file != settings.end()) {
     problems.add(fmt::format("{} and {} cannot be used together", describe(body->second),
                              describe(body_file->second)));
+  }
+  auto tls_cert = settings.find(OptionId::kTlsCert);
+  auto tls_key = settings.find(OptionId::kTlsKey);
+  if ((tls_cert == settings.end()) != (tls_key == settings.end())) {
+    const Setting& given = tls_cert != settings.end() ? tls_cert->second : tls_key->second;
+    problems.add(fmt::format("{} needs {} too (--tls-cert and --tls-key go together)",
+                             describe(given),
+                             tls_cert != settings.end() ? "--tls-key" : "--tls-cert"));
   }
   auto full_history = settings.find(OptionId::kCsvFullHistory);
   if (o.csv_full_history && o.csv_prefix.empty() && full_history != settings.end()) {

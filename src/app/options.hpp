@@ -34,7 +34,8 @@ struct Options {
   std::string web_host;                              // --web-host, LOCUST_WEB_HOST
   int web_port = 8089;                               // -P/--web-port, LOCUST_WEB_PORT (0..65535)
   std::string web_auth;                              // --web-auth user:pass, LOCUST_WEB_AUTH
-  bool reset_stats = false;                          // --reset-stats, LOCUST_RESET_STATS
+  std::string tls_cert, tls_key;  // --tls-cert/--tls-key (PEM files): the web UI over HTTPS
+  bool reset_stats = false;       // --reset-stats, LOCUST_RESET_STATS
   // loadgen's own (env vars LOADGEN_<NAME>, e.g. LOADGEN_THREADS).
   int threads = 0;                          // --threads N (0 = one per core)
   std::string scenario = "astronomy-shop";  // --scenario NAME ([a-z0-9-]+; main validates)

@@ -58,6 +58,10 @@ constexpr std::array kSpecs = {
                "PORT", "Port of the web UI (default 8089)"},
     OptionSpec{OptionId::kWebAuth, "web-auth", "", "LOCUST_WEB_AUTH", K::kValue, G::kCommon,
                "USER:PASS", "HTTP basic auth on every route of the web UI"},
+    OptionSpec{OptionId::kTlsCert, "tls-cert", "", "LOCUST_TLS_CERT", K::kValue, G::kCommon, "FILE",
+               "Serve the web UI over HTTPS with this PEM certificate (with --tls-key)"},
+    OptionSpec{OptionId::kTlsKey, "tls-key", "", "LOCUST_TLS_KEY", K::kValue, G::kCommon, "FILE",
+               "The PEM private key of --tls-cert"},
     OptionSpec{OptionId::kResetStats, "reset-stats", "", "LOCUST_RESET_STATS", K::kFlag, G::kCommon,
                "", "Reset the stats once all users have been spawned"},
 

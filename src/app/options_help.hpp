@@ -30,6 +30,8 @@ enum class OptionId {
   kWebHost,
   kWebPort,
   kWebAuth,
+  kTlsCert,
+  kTlsKey,
   kResetStats,
   kThreads,
   kScenario,

@@ -20,7 +20,7 @@ const OptionSpec* find_spec(std::string_view long_name) {
 
 // Locust options (2.12 and newer) that loadgen does not implement: named as such rather than
 // "unknown", so a copied locust.conf or command line says what is going on.
-constexpr std::array<std::string_view, 27> kLocustOnly = {"locustfile",
+constexpr std::array<std::string_view, 25> kLocustOnly = {"locustfile",
                                                           "f",
                                                           "l",
                                                           "list",
@@ -29,8 +29,6 @@ constexpr std::array<std::string_view, 27> kLocustOnly = {"locustfile",
                                                           "E",
                                                           "exclude-tags",
                                                           "hatch-rate",
-                                                          "tls-cert",
-                                                          "tls-key",
                                                           "class-picker",
                                                           "master",
                                                           "master-bind-host",

@@ -43,15 +43,16 @@ int run_web(const Options& o, const std::map<std::string, std::string>& env, Log
       .users = o.users,
       .spawn_rate = o.spawn_rate,
       .html_report = [&e] { return e->html_report(); }};
-  const core::Status listening =
-      server.start(bind, static_cast<std::uint16_t>(o.web_port), runner, api, o.web_auth);
+  const core::Status listening = server.start(bind, static_cast<std::uint16_t>(o.web_port), runner,
+                                              api, o.web_auth, web::WebTls{o.tls_cert, o.tls_key});
   if (!listening) {
     log.error("{}; {}", listening.error().message, listening.error().hint);
     return e->finish(kUsageExitCode, sigs);
   }
   const unsigned threads = o.threads > 0 ? static_cast<unsigned>(o.threads)
                                          : std::max(1u, std::thread::hardware_concurrency());
-  log.info("Starting web interface at http://{}:{}{}", bind, server.port(),
+  log.info("Starting web interface at {}://{}:{}{}", o.tls_cert.empty() ? "http" : "https", bind,
+           server.port(),
            bind == "0.0.0.0" ? " (accepting connections from all network interfaces)" : "");
   log.info("Starting loadgen {} ({} threads)", core::kVersion, threads);
   if (o.autostart) {
@@ -83,6 +84,7 @@ int run_web(const Options& o, const std::map<std::string, std::string>& env, Log
       runner.stop();
       run_time_done = true;
     }
+    if (stopped_at && state != engine::RunState::kStopped) stopped_at.reset();  // a new run
     if (state == engine::RunState::kStopped && !stopped_at) {
       stopped_at = now;
       if (o.autoquit >= 0) log.info("Autoquit time limit set to {} seconds", o.autoquit);

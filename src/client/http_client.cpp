@@ -72,7 +72,7 @@ Connection& HttpClient::connection_for(const std::string& scheme, const std::str
 }
 
 void HttpClient::report_attempt(const Attempt& a, Response& r, std::string_view name, bool named,
-                                std::int64_t start_wall_ns, std::int64_t start_mono_ns, int hops) {
+                                std::int64_t start_wall_ns, std::int64_t duration_ns, int hops) {
   thread_local std::string url;
   url.clear();
   url.append(a.url == &config_.base ? config_.base_origin : a.url->origin());
@@ -86,8 +86,8 @@ void HttpClient::report_attempt(const Attempt& a, Response& r, std::string_view 
                     .outcome = r.outcome_,
                     .error = r.error_,
                     .start_wall_ns = start_wall_ns,
-                    .end_wall_ns = core::wall_ns(),
-                    .duration_ns = core::mono_ns() - start_mono_ns,
+                    .end_wall_ns = start_wall_ns + duration_ns,
+                    .duration_ns = duration_ns,
                     .resend_count = hops,
                     .trace_id = {},
                     .span_id = {},
@@ -385,6 +385,12 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
     }
   }
 
+  // One timeline for the request and its attempts (CLIENT spans): the first attempt starts
+  // with the request, and the request ends with its last attempt, before the observer records
+  // that attempt. So a single-attempt request's span lasts exactly its response time in the
+  // stats (the observer's own work, or a preemption while it runs, counts in neither). Wall
+  // times are the request's start plus monotonic offsets (a wall clock step moves no duration).
+  std::int64_t end_mono = 0;  // the last attempt's end; 0: none made
   if (usable) {
     for (int hops = 0;; ++hops) {
       r.head_.clear();
@@ -392,8 +398,8 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
       r.error_.clear();
       r.status_ = 0;
       r.bytes_ = 0;
-      const std::int64_t attempt_start = core::wall_ns();
-      const std::int64_t attempt_start_mono = core::mono_ns();
+      const std::int64_t attempt_start_mono = hops == 0 ? t0 : core::mono_ns();
+      const std::int64_t attempt_start = r.start_wall_ns_ + (attempt_start_mono - t0);
       try {
         co_await exchange(a);
       } catch (const core::Cancelled&) {
@@ -402,13 +408,15 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
         if (observer_) {
           r.outcome_ = Outcome::kCancelled;
           report_attempt(a, r, opts.name.empty() ? url : std::string_view(opts.name),
-                         !opts.name.empty(), attempt_start, attempt_start_mono, hops);
+                         !opts.name.empty(), attempt_start, core::mono_ns() - attempt_start_mono,
+                         hops);
         }
         throw;
       }
+      end_mono = core::mono_ns();
       if (observer_)
         report_attempt(a, r, opts.name.empty() ? url : std::string_view(opts.name),
-                       !opts.name.empty(), attempt_start, attempt_start_mono, hops);
+                       !opts.name.empty(), attempt_start, end_mono - attempt_start_mono, hops);
       if (r.outcome_ != Outcome::kOk || !opts.allow_redirects || !is_redirect(r.status_) ||
           a.location.empty()) {
         break;
@@ -447,7 +455,7 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
     }
   }
 
-  r.duration_ns_ = core::mono_ns() - t0;
+  r.duration_ns_ = (end_mono != 0 ? end_mono : core::mono_ns()) - t0;
   r.url_.clear();
   if (a.url == &config_.base) {
     r.url_.append(config_.base_origin);

@@ -97,7 +97,7 @@ class HttpClient {
   core::Task<void> read_body(net::Connection& c, Attempt& a, BodyFraming head);
   void serialize(Attempt& a);
   void report_attempt(const Attempt& a, Response& r, std::string_view name, bool named,
-                      std::int64_t start_wall_ns, std::int64_t start_mono_ns, int hops);
+                      std::int64_t start_wall_ns, std::int64_t duration_ns, int hops);
   static void set_failure(Response& r, Outcome o, std::string_view detail);
   net::Connection& connection_for(const std::string& scheme, const std::string& host,
                                   std::uint16_t port);

@@ -20,7 +20,9 @@ struct RequestRecord {
   Outcome outcome;
   std::string_view error;  // "<kind>: <detail>" for failures, empty on success
   std::int64_t start_wall_ns;
-  std::int64_t duration_ns;      // monotonic, includes redirects and the body download
+  // Monotonic, from the call to the end of its last attempt: includes redirects and the body
+  // download; a single attempt's AttemptRecord::duration_ns is exactly this.
+  std::int64_t duration_ns;
   std::uint64_t response_bytes;  // decoded body size (Locust's content size)
   // The trace of the last attempt when it was sampled (its CLIENT span may be exported); all
   // zero otherwise (no trace context injected, or not sampled).
@@ -39,8 +41,8 @@ struct AttemptRecord {
   Outcome outcome;
   std::string_view error;  // "<kind>: <detail>" on failure
   std::int64_t start_wall_ns;
-  std::int64_t end_wall_ns;
-  std::int64_t duration_ns;  // monotonic (end - start on the wall clock may jump)
+  std::int64_t end_wall_ns;  // start_wall_ns + duration_ns (a wall clock step moves neither)
+  std::int64_t duration_ns;  // monotonic
   int resend_count;          // http.request.resend_count: redirect hops before this one
   otel::TraceId trace_id;    // all zero when no trace context was injected
   otel::SpanId span_id;

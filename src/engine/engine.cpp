@@ -214,6 +214,19 @@ void Engine::kill_all_now() {
   for (auto& w : workers_) w->stop_all(/*graceful=*/false);
 }
 
+void Engine::rearm(double now_s) {
+  kill_all_now();
+  live_.clear();
+  std::fill(class_counts_.begin(), class_counts_.end(), 0);
+  target_ = 0;
+  ramp_ = plan::Ramp{};
+  ramp_.start_s = now_s;
+  state_ = RunState::kReady;
+  if (cfg_.flags && !scenario_.users_flag.empty() && !workers_.front()->watching()) {
+    workers_.front()->watch_flag(scenario_.users_flag, &flag_users_);
+  }
+}
+
 namespace {
 
 // Gathers from every worker what it holds now: asks each (`ask`), waits until `deadline` and
@@ -319,6 +332,12 @@ void Engine::reset_stats(double now_wall) {
   // counts at the next collection.
   collect(std::chrono::seconds(5));
   stats_.reset(now_wall);
+  exceptions_.clear();
+}
+
+void Engine::clear_stats(double now_wall) {
+  collect(std::chrono::seconds(2));
+  stats_ = stats::Aggregate(now_wall, cfg_.max_names);
   exceptions_.clear();
 }
 

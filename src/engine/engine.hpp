@@ -68,6 +68,10 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   void stop_all(double now_s);
   // Kills every user now (a second Ctrl-C, or the stop timeout).
   void kill_all_now();
+  // After a stop has ended (idle()): back to "ready" on the same workers, so that set_target
+  // starts a new run (Locust accepts a /swarm after a stop). Users left over from an abandoned
+  // stop are killed; the flag watch starts again. Stats are untouched: see clear_stats.
+  void rearm(double now_s);
   // True once every user has ended.
   bool idle() const;
 
@@ -78,6 +82,10 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   // have stopped for the final figures.
   bool collect(std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
   void reset_stats(double now_wall);
+  // Locust's clear_all at the start of a run: every row and error removed (reset_stats keeps
+  // the rows, zeroed), start_time = now_wall, exceptions cleared. What the workers still hold
+  // (at most 2 s of waiting) is dropped with the old run's figures.
+  void clear_stats(double now_wall);
 
   // otel::SpanSource, for the exporter thread (thread-safe; waits at most cfg.drain_wait; a
   // late worker's spans come with the next drain).

@@ -68,6 +68,8 @@ void LocalRunner::apply(const Command& c, double now_s, double now_wall) {
   ++applied_;
   switch (c.kind) {
     case Command::Kind::kStart:
+      start_or_change(c, now_s, now_wall);
+      return;
     case Command::Kind::kSetUsers:
       engine_.set_target(c.users, c.spawn_rate, now_s);  // ignored once stopping
       return;
@@ -85,6 +87,32 @@ void LocalRunner::apply(const Command& c, double now_s, double now_wall) {
       begin_stop(now_s);
       return;
   }
+}
+
+void LocalRunner::start_or_change(const Command& c, double now_s, double now_wall) {
+  if (quit_) return;
+  if (stop_give_up_ && !stopped_) {
+    start_after_stop_ = c;  // the stop ends first (drive)
+    return;
+  }
+  if (stopped_) {
+    new_run(now_s, now_wall);
+  } else if (engine_.state() == RunState::kReady) {
+    engine_.clear_stats(now_wall);  // Locust's clear_all at every start: start_time is now
+  }
+  engine_.set_target(c.users, c.spawn_rate, now_s);
+}
+
+void LocalRunner::new_run(double now_s, double now_wall) {
+  engine_.rearm(now_s);
+  engine_.clear_stats(now_wall);
+  stopped_ = false;
+  stop_give_up_.reset();
+  reset_done_ = false;
+  announced_ramp_ = engine_.ramp_generation();
+  // Controllers see the cleared stats at once, not the old run's until the next collection.
+  snapshot_wanted_.store(true, std::memory_order_relaxed);
+  publish_stats();
 }
 
 void LocalRunner::begin_stop(double now_s) {
@@ -116,10 +144,23 @@ void LocalRunner::finish_stop(double now_s) {
 
 bool LocalRunner::drive(double now_s, double now_wall) {
   for (const Command& c : inbox_.take()) apply(c, now_s, now_wall);
-  if (stopped_) return false;
+  if (stopped_) {
+    // The final stats for a controller that asks only after the stop (none asked since the
+    // last collection: the stop published nothing).
+    publish_stats();
+    return false;
+  }
   engine_.tick(now_s);
   if (stop_give_up_) {
     if (engine_.idle() || now_s >= *stop_give_up_) finish_stop(now_s);
+    if (stopped_ && start_after_stop_) {
+      const Command c = *start_after_stop_;
+      start_after_stop_.reset();
+      publish_stats();  // the old run's final figures, as after any stop
+      start_or_change(c, now_s, now_wall);
+      publish();
+      return false;
+    }
     publish();
     if (stopped_) publish_stats();
     return false;

@@ -30,12 +30,16 @@ class LocalRunner final : public Runner {
   RunState state() const override { return state_.load(std::memory_order_acquire); }
   RunnerSnapshot snapshot() const override;
 
+  // A kStart after a stop begins a new run on the same workers, as Locust's start() does:
+  // stats and exceptions cleared, new users; while stopping, it waits for the stop to end.
+  // After a quit it is ignored, and a kSetUsers after a stop is ignored too.
   // Driving thread. Applies the queued commands in the order they were posted, then ticks the
   // engine (ramp, due kills), announces each completed ramp, applies --reset-stats after the
   // first, merges the workers' stats once a second while the run is up, and ends a stop:
   // when every user has ended or the stop bound (--stop-timeout + 5 s) passed, the final
-  // collection, then the state "stopped". Returns true when it merged the workers' stats
-  // once a second (not at the final collection).
+  // collection, then the state "stopped" (after which it only publishes the final stats to a
+  // controller that asks). Returns true when it merged the workers' stats once a second (not
+  // at the final collection).
   bool drive(double now_s, double now_wall);
   // Driving thread: waits at most `timeout` for a command (the driver's idle wait).
   bool wait_for_command(std::chrono::nanoseconds timeout) { return inbox_.wait(timeout); }
@@ -53,6 +57,8 @@ class LocalRunner final : public Runner {
 
  private:
   void apply(const Command& c, double now_s, double now_wall);
+  void start_or_change(const Command& c, double now_s, double now_wall);
+  void new_run(double now_s, double now_wall);
   void begin_stop(double now_s);
   void finish_stop(double now_s);
   void publish();
@@ -80,6 +86,7 @@ class LocalRunner final : public Runner {
   double next_collect_;
   std::optional<double> stop_give_up_;  // set while stopping
   bool stopped_ = false;
+  std::optional<Command> start_after_stop_;  // a start posted while stopping
 };
 
 }  // namespace loadgen::engine

@@ -149,6 +149,7 @@ void Worker::watch_flag(std::string key, std::atomic<std::int64_t>* out) {
   if (!flags_) return;
   watchers_.fetch_add(1, std::memory_order_relaxed);
   loop_.post([this, key = std::move(key), out]() mutable {
+    watch_stop_ = false;  // a watch started again after stop_watches (a new run)
     core::spawn(watch_loop(std::move(key), out),
                 [this](std::exception_ptr) { watchers_.fetch_sub(1, std::memory_order_relaxed); });
   });

@@ -1,8 +1,11 @@
 #include "net/acceptor.hpp"
 
 #include <fmt/format.h>
+#include <openssl/ssl.h>
 
 #include <asio/ip/tcp.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/ssl/stream.hpp>
 #include <string_view>
 #include <utility>
 
@@ -50,8 +53,9 @@ class AcceptorImpl {
         asio::error_code ignored;
         socket.set_option(asio::ip::tcp::no_delay(true), ignored);
         socket.non_blocking(true, ignored);
-        on_accept_(std::make_unique<Connection>(
-            std::make_unique<ConnectionImpl>(loop_, std::move(socket))));
+        auto impl = std::make_unique<ConnectionImpl>(loop_, std::move(socket));
+        if (tls_) impl->ssl = std::make_unique<asio::ssl::stream<TcpSocket&>>(impl->sock, *tls_);
+        on_accept_(std::make_unique<Connection>(std::move(impl)));
       }
       // Out of descriptors (EMFILE) and the like: keep accepting; the next try may succeed.
       accept();
@@ -63,7 +67,28 @@ class AcceptorImpl {
     acceptor_.close(ignored);
   }
 
+  // The server's TLS context from PEM files; "" when it loads, else what failed.
+  std::string load_tls(const std::string& cert, const std::string& key) {
+    auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                     asio::ssl::context::no_tlsv1_1);
+    asio::error_code ec;
+    ctx->use_certificate_chain_file(cert, ec);
+    if (ec) return fmt::format("TLS certificate {}: {}", cert, ec.message());
+    ctx->use_private_key_file(key, asio::ssl::context::pem, ec);
+    if (ec) return fmt::format("TLS key {}: {}", key, ec.message());
+    if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+      return fmt::format("TLS key {} does not match the certificate {}", key, cert);
+    }
+    tls_ = std::move(ctx);
+    return "";
+  }
+
  private:
+  // Shared with nobody but kept for the acceptor's life; each accepted SSL holds a reference
+  // to the underlying SSL_CTX of its own.
+  std::shared_ptr<asio::ssl::context> tls_;
   LoopImpl& loop_;
   TcpAcceptor acceptor_;
   Acceptor::OnAccept on_accept_;
@@ -77,6 +102,14 @@ Acceptor::~Acceptor() = default;
 core::Result<std::uint16_t> Acceptor::listen(const std::string& host, std::uint16_t port,
                                              Options options) {
   const std::string where = fmt::format("{}:{}", host, port);
+  if (!options.tls_certificate_file.empty() || !options.tls_key_file.empty()) {
+    const std::string tls_error =
+        impl_->load_tls(options.tls_certificate_file, options.tls_key_file);
+    if (!tls_error.empty()) {
+      return core::make_error("listen_failed", fmt::format("{}: {}", where, tls_error),
+                              "give a PEM certificate chain and its private key");
+    }
+  }
   std::vector<asio::ip::tcp::endpoint> endpoints;
   asio::error_code ec;
   const auto addr = asio::ip::make_address(host, ec);

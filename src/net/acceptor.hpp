@@ -30,10 +30,15 @@ class Acceptor {
     // SO_REUSEPORT: several loops (threads) may each listen on the same port; the kernel
     // spreads the connections across them.
     bool reuse_port = false;
+    // TLS (HTTPS): PEM certificate chain and private key; both empty = plain TCP. Accepted
+    // connections then need Connection::accept_handshake() before any read or write.
+    std::string tls_certificate_file{};
+    std::string tls_key_file{};
   };
   // Resolves `host` (a name such as localhost is resolved, its first address that binds is
   // used), binds `port` (0: a free one), listens and starts accepting. Returns the bound port;
-  // the error (code "listen_failed") names host:port and the system's reason.
+  // the error (code "listen_failed") names host:port and the system's reason, or the TLS file
+  // that does not load.
   core::Result<std::uint16_t> listen(const std::string& host, std::uint16_t port, Options options);
   core::Result<std::uint16_t> listen(const std::string& host, std::uint16_t port) {
     return listen(host, port, Options{});

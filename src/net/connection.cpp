@@ -90,7 +90,7 @@ Connection::Connection(EventLoop& loop, std::string_view scheme, std::string_vie
       tls_(scheme == "https") {}
 
 Connection::Connection(std::unique_ptr<ConnectionImpl> impl)
-    : impl_(std::move(impl)), open_(impl_->sock.is_open()) {}
+    : impl_(std::move(impl)), tls_(impl_->ssl != nullptr), open_(impl_->sock.is_open()) {}
 
 Connection::~Connection() {
   close();
@@ -257,6 +257,17 @@ core::Task<ConnectResult> Connection::connect(std::int64_t deadline) {
   open_ = true;
   uses_ = 0;
   co_return out;
+}
+
+core::Task<bool> Connection::accept_handshake(std::int64_t deadline) {
+  if (!impl_->ssl) co_return true;
+  arm_deadline(deadline);
+  auto res = co_await await_op([&](auto handler) {
+    impl_->ssl->async_handshake(asio::ssl::stream_base::server,
+                                [handler](const asio::error_code& e) mutable { handler(e, 0); });
+  });
+  if (res.ec) ERR_clear_error();  // a client that is not speaking TLS: nothing to keep
+  co_return !res.ec;
 }
 
 core::Task<IoResult> Connection::write_all(std::string_view data) {

@@ -53,7 +53,8 @@ class Connection {
 
   // Outgoing: `scheme` "https" enables TLS. Nothing happens before connect().
   Connection(EventLoop& loop, std::string_view scheme, std::string_view host, std::uint16_t port);
-  // Accepted (net::Acceptor): open already, no TLS.
+  // Accepted (net::Acceptor): open already; TLS when the acceptor has a certificate, then
+  // accept_handshake() comes first.
   explicit Connection(std::unique_ptr<ConnectionImpl> impl);
   ~Connection();
   Connection(const Connection&) = delete;
@@ -69,6 +70,9 @@ class Connection {
   // Resolve, TCP connect, TLS handshake, under its own deadline (monotonic ns); clears the
   // deadline when done.
   core::Task<ConnectResult> connect(std::int64_t deadline);
+  // Accepted connections: the server side of the TLS handshake within `deadline` (monotonic
+  // ns; it stays armed); true at once without TLS, false when the handshake failed.
+  core::Task<bool> accept_handshake(std::int64_t deadline);
   // Both fail with a timed-out error, without starting, once the armed deadline expired.
   core::Task<IoResult> write_all(std::string_view data);
   // Reads into the read buffer after its `len` valid bytes; grows the buffer up to max_size.

@@ -40,8 +40,22 @@ std::string stats_row(const stats::Aggregate& a, const stats::Entry& e) {
   return csv_row(row);
 }
 
+// Locust's _percentile_fields(use_current=True): the current (10 s window) percentiles, 0 where
+// Locust's value is None.
+void append_current_percentiles(std::vector<std::string>& row, const stats::Aggregate& a,
+                                const stats::Entry& e, double now_wall) {
+  for (double q : kPercentiles) {
+    if (e.num_requests == 0) {
+      row.emplace_back("N/A");
+      continue;
+    }
+    const auto ms = a.current_percentile_ms(e, q, now_wall);
+    row.push_back(std::to_string(ms ? detail::round_ms(*ms) : 0));
+  }
+}
+
 std::string history_row(const stats::Aggregate& a, const stats::Entry& e, int user_count,
-                        double now_wall) {
+                        double now_wall, bool full_history) {
   std::vector<std::string> row = {
       std::to_string(static_cast<std::int64_t>(std::floor(now_wall))),
       std::to_string(user_count),
@@ -50,7 +64,12 @@ std::string history_row(const stats::Aggregate& a, const stats::Entry& e, int us
       fmt::format("{:.6f}", a.current_rps(e)),  // Python f"{x:2f}": width 2, precision 6
       fmt::format("{:.6f}", a.current_fail_per_sec(e)),
   };
-  append_percentiles(row, e);
+  // stats.py _stats_history_data_rows: use_current=self.full_history, for every row.
+  if (full_history) {
+    append_current_percentiles(row, a, e, now_wall);
+  } else {
+    append_percentiles(row, e);
+  }
   row.push_back(std::to_string(e.num_requests));
   row.push_back(std::to_string(e.num_failures));
   row.push_back(std::to_string(detail::round_ms(e.median_response_time_ms())));
@@ -181,9 +200,11 @@ std::string format_stats_history_rows(const stats::Aggregate& a, int user_count,
                                       bool full_history) {
   std::string out;
   if (full_history) {
-    for (const stats::Entry* e : a.entries()) out += history_row(a, *e, user_count, now_wall);
+    for (const stats::Entry* e : a.entries()) {
+      out += history_row(a, *e, user_count, now_wall, true);
+    }
   }
-  out += history_row(a, a.total(), user_count, now_wall);
+  out += history_row(a, a.total(), user_count, now_wall, full_history);
   return out;
 }
 

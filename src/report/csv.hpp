@@ -48,7 +48,8 @@ struct ExceptionRow {
 std::string format_exceptions_csv(const std::vector<ExceptionRow>& rows = {});
 // <prefix>_stats_history.csv header, and the rows for one tick: the entries (if full_history)
 // then Aggregated. Requests/s and Failures/s are current (10 s window). Percentiles are
-// cumulative; Locust uses the last-10-s percentiles when full_history is on (a deviation).
+// cumulative, or, with full_history, current (about the 10 s before now_wall; 0 when Locust's is
+// None) on every row, as Locust 2.12 does (stats.py _percentile_fields(use_current=...)).
 std::string stats_history_csv_header();
 std::string format_stats_history_rows(const stats::Aggregate& a, int user_count, double now_wall,
                                       bool full_history);

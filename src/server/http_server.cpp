@@ -3,6 +3,7 @@
 // 400/413/431/505 and close the connection (RFC 9112 §3, §6.3) after a lingering close.
 #include "server/http_server.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <list>
 #include <utility>
@@ -36,6 +37,9 @@ struct Session {
   net::Sleeper sleeper;
   std::string out;  // the response being written; its capacity is reused
   std::list<Session*>::iterator self;
+  std::int64_t accepted_ns = 0;
+  bool served = false;   // completed a request: never evicted for a newcomer
+  bool evicted = false;  // aborted to make room; its coroutine is ending
 };
 
 struct HttpServer::State {
@@ -48,10 +52,12 @@ struct HttpServer::State {
   ServerOptions options;
   std::unique_ptr<net::Acceptor> acceptor;
   std::list<Session*> sessions;
+  std::size_t evicted = 0;  // sessions aborted to make room, not yet finished
   bool stopping = false;
   std::function<void()> on_stopped;
 
   void accept(std::unique_ptr<net::Connection> conn);
+  bool evict_oldest_unproven();
   void finished(Session* s);
   core::Task<void> serve(Session& s);
   core::Task<bool> respond(Session& s, Response resp, bool keep_alive, bool head_only);
@@ -62,13 +68,33 @@ struct HttpServer::State {
 };
 
 void HttpServer::State::accept(std::unique_ptr<net::Connection> conn) {
-  if (stopping || sessions.size() >= options.limits.max_connections) return;  // closes it
-  auto* s = new Session{std::move(conn), {}, {}, {}};
+  if (stopping) return;  // closes it
+  if (sessions.size() - evicted >= options.limits.max_connections && !evict_oldest_unproven()) {
+    return;
+  }
+  auto* s = new Session{std::move(conn), {}, {}, {}, core::mono_ns()};
   s->self = sessions.insert(sessions.end(), s);
   core::spawn(serve(*s), [this, s](std::exception_ptr) { finished(s); });
 }
 
+// Aborts the oldest session that has not completed a request (its pending read ends at once);
+// false when there is none.
+bool HttpServer::State::evict_oldest_unproven() {
+  Session* victim = nullptr;
+  for (Session* s : sessions) {
+    if (s->served || s->evicted) continue;
+    if (victim == nullptr || s->accepted_ns < victim->accepted_ns) victim = s;
+  }
+  if (victim == nullptr) return false;
+  victim->evicted = true;
+  ++evicted;
+  victim->conn->abort();
+  loop.wake(victim->sleeper);
+  return true;
+}
+
 void HttpServer::State::finished(Session* s) {
+  if (s->evicted) --evicted;
   sessions.erase(s->self);
   s->conn->close();
   delete s;
@@ -81,12 +107,21 @@ core::Task<void> HttpServer::State::serve(Session& s) {
   thread_local http::RequestHead head;
   http::BodyDecoder decoder;
   Request req;
+  if (!co_await c.accept_handshake(deadline()) || stopping) co_return;
   for (;;) {
     // The whole request (head and body) within the idle timeout: a client that dribbles bytes
-    // cannot hold the connection longer than an idle one.
-    c.arm_deadline(deadline());
+    // cannot hold the connection longer than an idle one; and the head within head_timeout
+    // of its first byte.
+    const std::int64_t request_deadline = deadline();
+    c.arm_deadline(request_deadline);
+    bool head_started = false;
     http::HeadResult hr{};
     for (;;) {
+      if (!head_started && c.rpos < c.rlen) {
+        head_started = true;
+        const auto head_ns = std::chrono::nanoseconds(lim.head_timeout).count();
+        c.arm_deadline(std::min(request_deadline, core::mono_ns() + head_ns));
+      }
       hr = http::parse_request_head(c.rbuf.data() + c.rpos, c.rlen - c.rpos, head, lim.max_head);
       if (hr.kind != http::HeadResult::Kind::kNeedMore) break;
       if (c.rpos == c.rlen) c.rpos = c.rlen = 0;
@@ -107,6 +142,7 @@ core::Task<void> HttpServer::State::serve(Session& s) {
       co_await respond(s, options.error_response(status, http::to_string(hr.error)), false, false);
       co_return;
     }
+    c.arm_deadline(request_deadline);  // the body: within the request's deadline
     req.method.assign(head.method);
     req.target.assign(head.target);
     const std::size_t q = req.target.find('?');
@@ -164,6 +200,7 @@ core::Task<void> HttpServer::State::serve(Session& s) {
         resp = options.error_response(500, "internal error");
       }
     }
+    s.served = true;
     if (!co_await respond(s, std::move(resp), keep_alive, head_only)) co_return;
     if (c.rpos == c.rlen) {
       c.rpos = c.rlen = 0;
@@ -240,11 +277,11 @@ HttpServer::~HttpServer() {
 
 core::Result<std::uint16_t> HttpServer::listen(const std::string& host, std::uint16_t port,
                                                bool reuse_port) {
-  return state_->acceptor->listen(host, port, [reuse_port] {
-    net::Acceptor::Options o;
-    o.reuse_port = reuse_port;
-    return o;
-  }());
+  net::Acceptor::Options o;
+  o.reuse_port = reuse_port;
+  o.tls_certificate_file = state_->options.tls_certificate_file;
+  o.tls_key_file = state_->options.tls_key_file;
+  return state_->acceptor->listen(host, port, o);
 }
 
 void HttpServer::shutdown(std::function<void()> done) {

@@ -9,6 +9,7 @@ namespace loadgen::stats {
 Aggregate::Aggregate(double now_wall, std::size_t max_names) : max_names_(max_names) {
   total_.name = std::string(kTotalName);
   total_.start_time = now_wall;
+  total_window_.reset(now_wall);
 }
 
 void Aggregate::merge(Snapshot&& delta) {
@@ -25,10 +26,16 @@ void Aggregate::merge(Snapshot&& delta) {
       Entry fresh;
       fresh.name = key.first;
       fresh.method = key.second;
-      it = entries_.emplace(std::move(key), std::move(fresh)).first;
+      // Locust creates the entry now, and its reset caches the empty state.
+      windows_[key].reset(d.start_time != 0 ? d.start_time : d.last_request_timestamp);
+      it = entries_.emplace(key, std::move(fresh)).first;
     }
+    const double entry_last = it->second.last_request_timestamp;
+    const double total_last = total_.last_request_timestamp;
     it->second.merge(d);
     total_.merge(d);
+    windows_[it->first].add(d.histogram, entry_last, it->second.last_request_timestamp);
+    total_window_.add(d.histogram, total_last, total_.last_request_timestamp);
     touched.push_back(&it->second);
   }
 
@@ -54,6 +61,8 @@ void Aggregate::merge(Snapshot&& delta) {
 void Aggregate::reset(double now_wall) {
   total_.reset(now_wall);
   for (auto& [key, e] : entries_) e.reset(now_wall);
+  total_window_.reset(now_wall);
+  for (auto& [key, w] : windows_) w.reset(now_wall);
   errors_.clear();
 }
 
@@ -87,6 +96,19 @@ double Aggregate::per_total_span(std::uint64_t n) const {
   const double span = total_.last_request_timestamp - total_.start_time;
   if (span <= 0) return 0;
   return static_cast<double>(n) / span;
+}
+
+std::optional<double> Aggregate::current_percentile_ms(const Entry& e, double q,
+                                                       double now_wall) const {
+  const RecentWindow* w = &total_window_;
+  if (&e != &total_) {
+    const auto it = windows_.find({e.name, e.method});
+    if (it == windows_.end()) return std::nullopt;
+    w = &it->second;
+  }
+  const std::optional<Histogram> recent = w->current(now_wall);
+  if (!recent) return std::nullopt;
+  return static_cast<double>(recent->value_at_quantile(q)) / 1000.0;  // 0 when empty, as Locust
 }
 
 double Aggregate::total_rps(const Entry& e) const { return per_total_span(e.num_requests); }

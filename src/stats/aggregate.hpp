@@ -5,12 +5,14 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "stats/entry.hpp"
 #include "stats/errors.hpp"
+#include "stats/recent_window.hpp"
 #include "stats/shard.hpp"
 
 namespace loadgen::stats {
@@ -44,6 +46,13 @@ class Aggregate {
   // num_requests / (total.last_request_timestamp - total.start_time), 0 if no span.
   double total_rps(const Entry& e) const;
   double total_fail_per_sec(const Entry& e) const;
+  // Locust get_current_response_time_percentile: the q-quantile (ms) of the response times of
+  // about the last 10 s before now_wall (RecentWindow); 0 when that window has no request; null
+  // when no cached second fits (the first 2 s after a reset, or 18 s without requests).
+  std::optional<double> current_percentile_ms(const Entry& e, double q, double now_wall) const;
+  std::optional<double> current_percentile_ms(double q, double now_wall) const {
+    return current_percentile_ms(total_, q, now_wall);
+  }
 
  private:
   double per_second_mean(const PerSecondCounts& counts) const;
@@ -52,6 +61,8 @@ class Aggregate {
   std::size_t max_names_;
   std::map<std::pair<std::string, std::string>, Entry> entries_;  // key (name, method)
   Entry total_;
+  std::map<std::pair<std::string, std::string>, RecentWindow> windows_;  // as entries_
+  RecentWindow total_window_;
   ErrorTable errors_;
 };
 

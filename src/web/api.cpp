@@ -26,10 +26,12 @@ using nlohmann::json;
 using core::html_escape;
 
 // One row of "stats" (web.py request_stats, Locust 2.12); min and max through proper_round.
-json stats_row(const stats::Aggregate& a, const stats::Entry& e, bool total) {
+// The total's method is null until the first start and "" after it, as Locust's (stats.py:
+// RequestStats.__init__ makes it with None, clear_all at every start with "").
+json stats_row(const stats::Aggregate& a, const stats::Entry& e, bool total, bool started) {
   const bool any = e.num_requests > 0;
   json row;
-  row["method"] = total ? json(nullptr) : json(e.method);
+  row["method"] = !total ? json(e.method) : started ? json("") : json(nullptr);
   row["name"] = e.name;
   row["safe_name"] = html_escape(e.name, false);
   row["num_requests"] = e.num_requests;
@@ -37,12 +39,17 @@ json stats_row(const stats::Aggregate& a, const stats::Entry& e, bool total) {
   row["avg_response_time"] = e.avg_response_time_ms();
   row["min_response_time"] = any ? report::detail::round_ms(e.min_response_time_ms()) : 0;
   row["max_response_time"] = report::detail::round_ms(e.max_response_time_ms());
-  row["current_rps"] = a.current_rps(e);
-  row["current_fail_per_sec"] = a.current_fail_per_sec(e);
+  // Locust answers the int 0 for the rates before any request, and for avg_content_length of
+  // a row without requests (stats.py current_rps, avg_content_length).
+  const bool no_request_yet = a.total().last_request_timestamp == 0;
+  row["current_rps"] = no_request_yet ? json(0) : json(a.current_rps(e));
+  row["current_fail_per_sec"] = no_request_yet ? json(0) : json(a.current_fail_per_sec(e));
   row["median_response_time"] = report::detail::round_ms(e.median_response_time_ms());
   row["ninetieth_response_time"] = any ? report::detail::round_ms(e.percentile_ms(0.9)) : 0;
   row["ninety_ninth_response_time"] = any ? report::detail::round_ms(e.percentile_ms(0.99)) : 0;
-  row["avg_content_length"] = e.avg_content_length();
+  // Not in Locust 2.12; later Locust releases name their percentile keys so (the page's 95th).
+  row["response_time_percentile_0.95"] = any ? report::detail::round_ms(e.percentile_ms(0.95)) : 0;
+  row["avg_content_length"] = any ? json(e.avg_content_length()) : json(0);
   return row;
 }
 
@@ -80,7 +87,7 @@ bool parse_double(std::string_view v, double& out) {
 
 // POST /swarm: user_count (int >= 0) and spawn_rate (float > 0) are required, as Locust's form
 // always sends them; host may only repeat the configured target (loadgen cannot retarget a
-// built run yet). Starts, or changes the user count of, a run; a stopped run stays stopped.
+// built run yet). Starts, or changes the user count of, a run; after a stop, starts a new one.
 server::Response swarm(engine::Runner& runner, const ApiSettings& s, const server::Request& req) {
   const auto form = parse_form(req.body);
   if (!form) return swarm_error("the form is not valid application/x-www-form-urlencoded", s.host);
@@ -128,20 +135,14 @@ server::Response swarm(engine::Runner& runner, const ApiSettings& s, const serve
   if (!rate) return swarm_error("spawn_rate is missing", s.host);
   switch (runner.state()) {
     case engine::RunState::kReady:
+    case engine::RunState::kStopping:  // Locust's start() after a stop: a new run
+    case engine::RunState::kStopped:
       runner.start(*users, *rate);
       break;
     case engine::RunState::kSpawning:
     case engine::RunState::kRunning:
       runner.set_users(*users, *rate);
       break;
-    case engine::RunState::kStopping:
-    case engine::RunState::kStopped:
-      return json_response(json{{"success", false},
-                                {"message",
-                                 "the run has stopped; loadgen cannot start another run in the "
-                                 "same process yet: restart it"},
-                                {"host", s.host}},
-                           409);
   }
   json answer{{"success", true}, {"message", "Swarming started"}, {"host", s.host}};
   if (run_time && run_time->count() > 0) {
@@ -251,7 +252,7 @@ std::vector<report::ExceptionRow> exception_rows(const engine::ExceptionCounts& 
   return rows;
 }
 
-std::string stats_requests_json(const engine::RunnerSnapshot& s) {
+std::string stats_requests_json(const engine::RunnerSnapshot& s, double now_wall) {
   // Until the runner's first collection there is nothing merged: an empty aggregate.
   static const stats::Aggregate kEmpty;
   const stats::Aggregate& a = s.stats ? *s.stats : kEmpty;
@@ -259,9 +260,9 @@ std::string stats_requests_json(const engine::RunnerSnapshot& s) {
   const auto entries = a.entries();
   // Locust lists at most 500 rows and then the total.
   for (std::size_t i = 0; i < entries.size() && i < 500; ++i) {
-    rows.push_back(stats_row(a, *entries[i], false));
+    rows.push_back(stats_row(a, *entries[i], false, true));
   }
-  rows.push_back(stats_row(a, a.total(), true));
+  rows.push_back(stats_row(a, a.total(), true, s.state != engine::RunState::kReady));
   json errors = json::array();
   for (const stats::ErrorRow& e : a.errors().rows()) {
     if (errors.size() == 500) break;
@@ -271,15 +272,15 @@ std::string stats_requests_json(const engine::RunnerSnapshot& s) {
                           {"occurrences", e.occurrences}});
   }
   const stats::Entry& t = a.total();
-  // Locust's get_current_response_time_percentile covers the last 10 s; the aggregate keeps
-  // cumulative histograms, so these are over the run (null before any request, as in Locust).
+  // Locust's get_current_response_time_percentile: over about the last 10 s before now.
   const auto pct = [&](double q) {
-    return t.num_requests > 0 ? json(report::detail::round_ms(t.percentile_ms(q))) : json(nullptr);
+    const auto ms = a.current_percentile_ms(q, now_wall);
+    return ms ? json(report::detail::round_ms(*ms)) : json(nullptr);
   };
   json j;
   j["stats"] = std::move(rows);
   j["errors"] = std::move(errors);
-  j["total_rps"] = a.current_rps(t);
+  j["total_rps"] = t.last_request_timestamp == 0 ? json(0) : json(a.current_rps(t));
   j["fail_ratio"] = t.fail_ratio();
   j["current_response_time_percentile_95"] = pct(0.95);
   j["current_response_time_percentile_50"] = pct(0.5);
@@ -315,9 +316,9 @@ void add_api_routes(server::Router& router, engine::Runner& runner, ApiSettings 
     r.body = "ok";
     return r;
   });
-  router.add("GET", "/stats/requests", [&runner](const server::Request&) {
+  router.add("GET", "/stats/requests", [&runner, now](const server::Request&) {
     server::Response r;
-    r.body = stats_requests_json(runner.snapshot());
+    r.body = stats_requests_json(runner.snapshot(), now());
     return r;
   });
   router.add("GET", "/stats/requests/csv", [&runner, now](const server::Request&) {

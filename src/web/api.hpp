@@ -67,7 +67,8 @@ bool basic_auth_ok(const server::Request& req, std::string_view credentials);
 // frequent first.
 std::vector<report::ExceptionRow> exception_rows(const engine::ExceptionCounts& counts);
 
-// The body of GET /stats/requests for a snapshot (JSON, keys sorted as Flask's jsonify does).
-std::string stats_requests_json(const engine::RunnerSnapshot& s);
+// The body of GET /stats/requests for a snapshot (JSON, keys sorted as Flask's jsonify does);
+// the current percentiles are over about the 10 s before now_wall (epoch seconds).
+std::string stats_requests_json(const engine::RunnerSnapshot& s, double now_wall);
 
 }  // namespace loadgen::web

@@ -15,6 +15,12 @@
 
 namespace loadgen::web {
 
+// HTTPS for the web UI (--tls-cert/--tls-key): PEM files; both empty = plain HTTP.
+struct WebTls {
+  std::string certificate_file;
+  std::string key_file;
+};
+
 class WebServer {
  public:
   WebServer();
@@ -24,9 +30,9 @@ class WebServer {
 
   // Binds host:port (port 0: any) and starts serving; `auth` "user:pass" turns on basic auth
   // for every route ("" = none). The error names the address and the reason (code
-  // "listen_failed"). `runner` must outlive stop().
+  // "listen_failed"; a TLS file that does not load is named). `runner` must outlive stop().
   core::Status start(const std::string& host, std::uint16_t port, engine::Runner& runner,
-                     ApiSettings settings, const std::string& auth);
+                     ApiSettings settings, const std::string& auth, const WebTls& tls = {});
   std::uint16_t port() const { return port_; }
   // Ends every connection and joins the thread; idempotent.
   void stop();

@@ -1,9 +1,12 @@
 """The HTML report (--html FILE, GET /stats/report) and slow traces per request name
 (GET /stats/slow_traces, --trace-link) against the shop simulator: the report's tables hold
 the --csv file's numbers, it is written on the run-time, SIGTERM and web-quit paths, an
-unwritable path is a start-up error, the download is an attachment, and the slow traces' ids
-are exported spans among the slowest of their names. Only 127.0.0.1."""
+unwritable path is a start-up error, the download is an attachment, and each slow trace is the
+slowest request of its name, whose exported CLIENT span lasted exactly its response time. Only
+127.0.0.1."""
+import csv
 import html.parser
+import io
 import json
 import os
 import re
@@ -238,44 +241,51 @@ class Report(LoadgenTestCase):
             self.assertEqual(http(port, "/stop")[0], 200)
             wait_for(lambda: json.loads(http(port, "/stats/requests")[2])["state"] == "stopped",
                      20, what="the stop")
-            # A snapshot after the stop holds every request (the next collection).
-            slow = wait_for(lambda: self.complete_slow_traces(port), 10, what="slow traces")
-            _, _, report = http(port, "/stats/report")
+            # A snapshot after the stop holds every request (the next collection); the slow
+            # traces, the CSV and the report are read from one snapshot.
+            slow, csv_text, report = wait_for(lambda: self.complete_slow_traces(port), 10,
+                                              what="slow traces")
             proc.send_signal(signal.SIGTERM)
             res = proc.wait(20)
         self.assertExit(res, 0)
         self.assertEqual(slow["link_template"], link)
+        max_ms = {(r["Type"], r["Name"]): float(r["Max Response Time"])
+                  for r in csv.DictReader(io.StringIO(csv_text)) if r["Name"] != "Aggregated"}
         spans = self.client_spans(spans_path)
-        by_name = {}
-        for s in spans:
-            by_name.setdefault((s["method"], s["name"]), []).append(s)
         self.assertGreater(len(slow["traces"]), 2)
         for t in slow["traces"]:
             self.assertRegex(t["trace_id"], r"^[0-9a-f]{32}$")
             key = (t["method"], t["name"])
-            mine = [s["ms"] for s in by_name.get(key, []) if s["trace_id"] == t["trace_id"]]
+            # The slowest counted request of its name (every request is traced and sampled,
+            # and the run is shorter than the 10 s window).
+            self.assertEqual(t["response_time"], max_ms[key], t)
+            # One of the trace's CLIENT spans of that name is that request: it lasted exactly
+            # the response time the stats counted (whole microseconds there).
+            mine = [s["ns"] for s in spans if (s["method"], s["name"]) == key
+                    and s["trace_id"] == t["trace_id"]]
             self.assertTrue(mine, f"{t} is not among the exported CLIENT spans of its name")
-            # Its CLIENT span lasted what the request did, and is among the slowest of its name:
-            # the slowest counted request (the run is shorter than the 10 s window); at most
-            # one request per user (4), cut short by the stop, may be uncounted yet exported.
-            ms = min(mine, key=lambda m: abs(m - t["response_time"]))
-            self.assertAlmostEqual(ms, t["response_time"], delta=0.5)
-            durations = sorted((s["ms"] for s in by_name[key]), reverse=True)
-            self.assertLessEqual(durations.index(ms), 4, (t, durations[:6]))
+            us = round(t["response_time"] * 1000)
+            self.assertIn(us, [ns // 1000 for ns in mine], t)
             self.assertIn(link.replace("{trace_id}", t["trace_id"]), parse_report(report).links)
 
     def complete_slow_traces(self, port):
-        """/stats/slow_traces once it covers every request name of /stats/requests."""
+        """(/stats/slow_traces, /stats/requests/csv, /stats/report) of one stats snapshot, once
+        the slow traces cover every request name of the CSV; None before."""
         traces = json.loads(http(port, "/stats/slow_traces")[2])
-        names = {(r["method"], r["name"])
-                 for r in json.loads(http(port, "/stats/requests")[2])["stats"]
-                 if r["name"] != "Aggregated"}
-        return traces if {(t["method"], t["name"]) for t in traces["traces"]} == names else None
+        csv_text = http(port, "/stats/requests/csv")[2]
+        report = http(port, "/stats/report")[2]
+        if json.loads(http(port, "/stats/slow_traces")[2]) != traces:
+            return None  # a newer snapshot came in between
+        names = {(r["Type"], r["Name"]) for r in csv.DictReader(io.StringIO(csv_text))
+                 if r["Name"] != "Aggregated"}
+        if {(t["method"], t["name"]) for t in traces["traces"]} != names:
+            return None
+        return traces, csv_text, report
 
     @staticmethod
     def client_spans(path):
         """CLIENT spans of the OTLP/JSON lines file: method, request name (path?query of
-        url.full), trace id, duration in ms."""
+        url.full), trace id, duration in ns."""
         out = []
         with open(path) as f:
             for line in f:
@@ -289,10 +299,10 @@ class Report(LoadgenTestCase):
                             attrs = {a["key"]: a["value"] for a in s.get("attributes", [])}
                             url = urllib.parse.urlsplit(attrs["url.full"]["stringValue"])
                             name = url.path + ("?" + url.query if url.query else "")
-                            ms = (int(s["endTimeUnixNano"]) - int(s["startTimeUnixNano"])) / 1e6
+                            ns = int(s["endTimeUnixNano"]) - int(s["startTimeUnixNano"])
                             method = attrs["http.request.method"]["stringValue"]
                             out.append({"method": method, "name": name, "trace_id": s["traceId"],
-                                        "ms": ms})
+                                        "ns": ns})
         return out
 
 

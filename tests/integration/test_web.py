@@ -126,6 +126,34 @@ class Web(LoadgenTestCase):
             self.assertExit(res, 0)
             self.assertIn("Aggregated", res.stderr)
 
+    def test_swarm_again_after_stop_starts_a_new_run(self):
+        # Locust 2.12 accepts /swarm after a stop: a new run, stats counted from zero.
+        port = free_port()
+        with Shop() as shop:
+            proc = self.start(shop, port)
+            swarm = lambda n: http(port, "/swarm", "POST", {"user_count": n, "spawn_rate": 100})
+            self.assertEqual(swarm(2)[0], 200)
+            wait_for(lambda: total_requests(stats(port)) >= 20, 15, interval=0.2,
+                     what="requests of the first run")
+            http(port, "/stop")
+            wait_for(lambda: stats(port)["state"] == "stopped", 15, interval=0.2, what="stopped")
+            first = total_requests(stats(port))
+            self.assertEqual(first, shop.requests_total())
+            status, _, body = swarm(4)
+            self.assertEqual(status, 200, body)
+            self.assertTrue(json.loads(body)["success"])
+            wait_for(lambda: (lambda s: s["state"] == "running" and s["user_count"] == 4)(
+                stats(port)), 15, interval=0.2, what="4 users in the new run")
+            wait_for(lambda: total_requests(stats(port)) >= 10, 15, interval=0.2,
+                     what="requests of the second run")
+            http(port, "/stop")
+            wait_for(lambda: stats(port)["state"] == "stopped", 15, interval=0.2, what="stopped")
+            second = total_requests(stats(port))
+            self.assertEqual(second, shop.requests_total() - first)  # from zero, none lost
+            self.assertIsNone(proc.proc.poll())
+            proc.send_signal(2)
+            self.assertExit(proc.wait(30), 0)
+
     @staticmethod
     def file_exists(path):
         try:

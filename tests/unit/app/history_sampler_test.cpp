@@ -12,10 +12,10 @@ namespace {
 constexpr std::int64_t kSecond = 1'000'000'000;
 
 struct Sampler : ::testing::Test {
-  // `n` requests (`failed` of them failures) recorded at wall second `at`.
-  void record(int n, int failed, double at) {
+  // `n` requests (`failed` of them failures) of `us` microseconds recorded at wall second `at`.
+  void record(int n, int failed, double at, std::uint64_t us = 10'000) {
     stats::Shard shard;
-    for (int i = 0; i < n; ++i) shard.record("GET", "/", 10'000, 0, i < failed ? "err" : "", at);
+    for (int i = 0; i < n; ++i) shard.record("GET", "/", us, 0, i < failed ? "err" : "", at);
     agg.merge(shard.take());
   }
   void sample(std::int64_t second, std::uint64_t exported, std::vector<std::int64_t> cpu) {
@@ -47,11 +47,25 @@ TEST_F(Sampler, RatesOverThePoint) {
   EXPECT_EQ(p.users, 4);
   EXPECT_DOUBLE_EQ(p.rps, 10);
   EXPECT_DOUBLE_EQ(p.fail_per_s, 2.5);
-  EXPECT_DOUBLE_EQ(p.p50_ms, 10);
-  EXPECT_DOUBLE_EQ(p.p95_ms, 10);
   EXPECT_DOUBLE_EQ(p.spans_exported_per_s, 50);
   EXPECT_DOUBLE_EQ(p.spans_dropped_per_s, 5);
   EXPECT_DOUBLE_EQ(p.loop_cpu_max, 0.75);  // the busier of the two loops
+}
+
+TEST_F(Sampler, PercentilesAreOverLocustsTenSecondWindow) {
+  sample(0, 0, {0});
+  record(50, 0, 1000.5, 100'000);  // 50 slow requests at the start
+  for (int s = 1; s <= 20; ++s) {
+    record(20, 0, 1000.0 + s + 0.5);  // then 20 fast ones a second
+    sample(s + 1, 0, {0});
+  }
+  // Over the run, 50 of 450 requests took 100 ms (the cumulative p95 is 100); the last 10 s
+  // hold only fast ones.
+  EXPECT_GT(agg.total().percentile_ms(0.95), 99);
+
+  const stats::HistoryPoint last = history.all().back();
+  EXPECT_DOUBLE_EQ(last.p50_ms, 10);
+  EXPECT_DOUBLE_EQ(last.p95_ms, 10);
 }
 
 TEST_F(Sampler, NoRequestMeansNoPercentiles) {

@@ -314,8 +314,13 @@ TEST_F(OptionsTest, EachEnvVar) {
   EXPECT_TRUE(o.csv_full_history);
   write("body.txt", "file body");
   EXPECT_EQ(ok({}, env({{"LOADGEN_BODY_FILE", "body.txt"}})).body, "file body");
+  write("c.pem", "cert");
+  write("k.pem", "key");
+  const Options tls = ok({}, env({{"LOCUST_TLS_CERT", "c.pem"}, {"LOCUST_TLS_KEY", "k.pem"}}));
+  EXPECT_EQ(tls.tls_cert, "c.pem");
+  EXPECT_EQ(tls.tls_key, "k.pem");
   // Every option in the table has an env var, and the table covers every case above.
-  EXPECT_EQ(option_specs().size(), cases.size() + 2);
+  EXPECT_EQ(option_specs().size(), cases.size() + 4);
 }
 
 TEST_F(OptionsTest, PrecedenceCliBeatsEnvBeatsFile) {
@@ -524,6 +529,13 @@ TEST_F(OptionsTest, CrossOptionRules) {
               HasSubstr("--body and --body-file cannot be used together"));
   EXPECT_THAT(fails({"--body-file", "missing.txt"}),
               HasSubstr("--body-file: 'missing.txt' is not a readable file (no such file)"));
+  // Locust's --tls-cert/--tls-key: both or neither; each a readable file.
+  write("c.pem", "cert");
+  EXPECT_THAT(fails({"--tls-cert", "c.pem"}), HasSubstr("--tls-cert needs --tls-key too"));
+  EXPECT_THAT(fails({}, env({{"LOCUST_TLS_KEY", "c.pem"}})),
+              HasSubstr("LOCUST_TLS_KEY (environment) needs --tls-cert too"));
+  EXPECT_THAT(fails({"--tls-cert", "c.pem", "--tls-key", "nokey.pem"}),
+              HasSubstr("--tls-key: 'nokey.pem' is not a readable file (no such file)"));
 }
 
 TEST_F(OptionsTest, BodyFileIsReadVerbatim) {

@@ -861,5 +861,54 @@ TEST_F(HttpClientTest, CancelDuringARequestThrowsCancelled) {
   EXPECT_TRUE(obs.records.empty());  // a cancelled request is not recorded
 }
 
+// An observer slow to record an attempt (a span buffer growing, a preemption): its time is in
+// neither the attempt's duration nor the request's.
+class TimingObserver final : public RequestObserver {
+ public:
+  struct Times {
+    std::int64_t start_wall_ns, end_wall_ns, duration_ns;
+  };
+  void on_attempt(const AttemptRecord& a) override {
+    attempts.push_back({a.start_wall_ns, a.end_wall_ns, a.duration_ns});
+    std::this_thread::sleep_for(5ms);
+  }
+  void on_request(const RequestRecord& r) override {
+    requests.push_back({r.start_wall_ns, r.start_wall_ns + r.duration_ns, r.duration_ns});
+  }
+  std::vector<Times> attempts, requests;
+};
+
+TEST_F(HttpClientTest, AttemptsAndTheRequestShareOneTimeline) {
+  TestServer server([](const ReceivedRequest& r) {
+    if (r.target == "/old") return http_reply(302, "", "Location: /new\r\n");
+    return http_reply(200, "ok");
+  });
+  auto u = http::parse_url(server.base_url());
+  ASSERT_TRUE(u.ok());
+  cfg.set_base(*u);
+  TimingObserver timing;
+  client = std::make_unique<HttpClient>(loop, cfg, &timing);
+  run([&]() -> core::Task<> {
+    Response r = co_await client->get("/new");
+    EXPECT_EQ(r.outcome(), Outcome::kOk) << r.error();
+    r = co_await client->get("/old");
+    EXPECT_EQ(r.outcome(), Outcome::kOk) << r.error();
+  });
+  ASSERT_EQ(timing.requests.size(), 2u);
+  ASSERT_EQ(timing.attempts.size(), 3u);
+  for (const auto& t : timing.attempts) EXPECT_EQ(t.end_wall_ns - t.start_wall_ns, t.duration_ns);
+  // One attempt: its CLIENT span is exactly the request (what the stats count).
+  const auto& one = timing.requests[0];
+  EXPECT_EQ(timing.attempts[0].start_wall_ns, one.start_wall_ns);
+  EXPECT_EQ(timing.attempts[0].duration_ns, one.duration_ns);
+  // A redirect: the first hop starts with the request, the last ends it; the observer's time
+  // between the hops is the request's, in no span.
+  const auto& chain = timing.requests[1];
+  EXPECT_EQ(timing.attempts[1].start_wall_ns, chain.start_wall_ns);
+  EXPECT_GE(timing.attempts[2].start_wall_ns,
+            timing.attempts[1].end_wall_ns + std::chrono::nanoseconds(5ms).count());
+  EXPECT_EQ(timing.attempts[2].end_wall_ns, chain.end_wall_ns);
+}
+
 }  // namespace
 }  // namespace loadgen::client

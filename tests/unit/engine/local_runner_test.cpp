@@ -151,5 +151,84 @@ TEST(LocalRunner, SnapshotFromAnotherThreadCarriesTheStats) {
   r.engine().shutdown();
 }
 
+// A GET scenario against `server` (2 ms between requests).
+scenario::Scenario getters() {
+  scenario::GetScenarioSettings gs;
+  gs.paths = {"/a"};
+  gs.wait_time = scenario::WaitTime::constant(0.002);
+  return scenario::make_get_scenario(gs);
+}
+
+EngineConfig config_for(const testing::TestServer& server) {
+  EngineConfig cfg = config();
+  cfg.client.set_base(*http::parse_url(server.base_url()));
+  return cfg;
+}
+
+TEST(LocalRunner, StartAfterStopBeginsANewRunFromZero) {
+  testing::TestServer server(
+      [](const testing::ReceivedRequest&) { return testing::http_reply(200, "ok"); });
+  double vt = 1000.0;
+  LocalRunner r(config_for(server), getters(), {}, vt, core::wall_seconds());
+  const auto& total = [&]() -> const stats::Entry& { return r.engine().stats().total(); };
+  r.start(2, 100);
+  ASSERT_TRUE(drive_until(r, vt, [&] { return total().num_requests >= 20; }));
+  r.stop();
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
+  // The stop cancels a request in flight (Locust kills its users): the server may have seen
+  // at most one request per user that no one counts; no completed request is lost.
+  const std::size_t first_run = server.request_count();
+  EXPECT_LE(total().num_requests, first_run);
+  EXPECT_GE(total().num_requests + 2, first_run);
+
+  // Locust's start() after a stop: stats and exceptions cleared, new users, same workers.
+  r.start(3, 100);
+  r.drive(vt, core::wall_seconds());
+  EXPECT_NE(r.state(), RunState::kStopped);
+  EXPECT_TRUE(r.engine().stats().entries().empty());  // clear_all: rows removed
+  EXPECT_LE(total().num_requests, 3u);                // at most what the new users did in this turn
+  ASSERT_TRUE(drive_until(r, vt, [&] {
+    return r.state() == RunState::kRunning && r.engine().alive() == 3 && total().num_requests >= 30;
+  }));
+  r.stop();
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
+  EXPECT_LE(total().num_requests, server.request_count() - first_run);
+  EXPECT_GE(total().num_requests + 3, server.request_count() - first_run);
+  r.engine().shutdown();
+}
+
+TEST(LocalRunner, StartWhileStoppingWaitsForTheStopAndQuitEndsRestarts) {
+  double vt = 0;
+  LocalRunner r(config(), nappers(), {}, vt, core::wall_seconds());
+  r.start(4, 100);
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.engine().alive() == 4; }));
+  r.stop();
+  r.start(2, 100);  // applied once the stop has ended
+  ASSERT_TRUE(drive_until(
+      r, vt, [&] { return r.state() == RunState::kRunning && r.engine().alive() == 2; }));
+  r.quit();
+  r.start(5, 100);  // after a quit: ignored
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
+  for (int i = 0; i < 5; ++i) r.drive(vt += 0.05, core::wall_seconds());
+  EXPECT_EQ(r.state(), RunState::kStopped);
+  EXPECT_TRUE(r.quitting());
+  EXPECT_EQ(r.engine().alive(), 0);
+}
+
+TEST(LocalRunner, SnapshotAskedOnlyAfterTheStopGetsTheFinalStats) {
+  double vt = 0;
+  LocalRunner r(config(), nappers(), {}, vt, core::wall_seconds());
+  r.start(2, 100);
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.next_collect_s() > 2.5; }));
+  r.stop();
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
+  EXPECT_EQ(r.snapshot().stats, nullptr);  // nobody asked before: nothing published yet
+  r.drive(vt, core::wall_seconds());
+  const RunnerSnapshot s = r.snapshot();
+  ASSERT_NE(s.stats, nullptr);
+  EXPECT_EQ(s.stats->total().num_requests, r.engine().stats().total().num_requests);
+  r.engine().shutdown();
+}
+
 }  // namespace
 }  // namespace loadgen::engine

@@ -33,6 +33,25 @@ TEST(Csv, HistoryMatchesLocust) {
             read_golden("stats_history.csv"));
 }
 
+TEST(Csv, FullHistoryRowsUseTheCurrentPercentiles) {
+  // Locust 2.12 _stats_history_data_rows: use_current=full_history on every row.
+  stats::Aggregate a(1000.0);
+  for (int s = 1000; s < 1030; ++s) {
+    stats::Shard shard;
+    for (int i = 0; i < 10; ++i) {
+      shard.record("GET", "/a", s < 1015 ? 200'000 : 20'000, 0, "", s + 0.05 * i);
+    }
+    a.merge(shard.take());
+  }
+  const std::string full = format_stats_history_rows(a, 1, 1030.3, true);
+  const std::string recent = "20,20,20,20,20,20,20,20,20,20,20,300,0,";
+  EXPECT_NE(full.find("GET,/a,"), std::string::npos) << full;
+  EXPECT_NE(full.find(recent), full.rfind(recent)) << full;  // the entry's row and Aggregated
+  const std::string total_only = format_stats_history_rows(a, 1, 1030.3, false);
+  EXPECT_EQ(total_only.find(recent), std::string::npos) << total_only;
+  EXPECT_NE(total_only.find(",200,200,200,200,200,200,300,0,"), std::string::npos) << total_only;
+}
+
 TEST(Csv, FieldQuotingPerRfc4180) {
   EXPECT_EQ(csv_field("plain text"), "plain text");
   EXPECT_EQ(csv_field(""), "");

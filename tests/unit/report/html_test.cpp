@@ -2,10 +2,12 @@
 // as inline SVG, an empty run; slow-trace links and their JSON.
 #include "report/html.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <string>
 
 #include "report/slow_traces.hpp"
 #include "scenario.hpp"
@@ -36,20 +38,30 @@ std::string render(const stats::Aggregate& a, const std::vector<ExceptionRow>& e
   return format_html_report(HtmlReport{a, ex, h, run});
 }
 
-// The cells (inner HTML) of every row of table#id, header row included.
+// The cells (inner HTML) of every row of table#id, header row included. A number shown
+// rounded carries the exact text in data-value: the cell is that text (checked: the shown one
+// is it to 2 decimals).
 Rows table(const std::string& html, const std::string& id) {
   const std::size_t start = html.find("<table id=\"" + id + "\"");
   EXPECT_NE(start, std::string::npos) << id;
   if (start == std::string::npos) return {};
   const std::string t = html.substr(start, html.find("</table>", start) - start);
   static const std::regex kRow("<tr[^>]*>([\\s\\S]*?)</tr>");
-  static const std::regex kCell("<t[dh][^>]*>([\\s\\S]*?)</t[dh]>");
+  static const std::regex kCell("<t[dh]([^>]*)>([\\s\\S]*?)</t[dh]>");
+  static const std::regex kExact("data-value=\"([^\"]*)\"");
   Rows rows;
   for (std::sregex_iterator r(t.begin(), t.end(), kRow), end; r != end; ++r) {
     const std::string inner = (*r)[1];
     auto& row = rows.emplace_back();
     for (std::sregex_iterator c(inner.begin(), inner.end(), kCell); c != end; ++c) {
-      row.push_back((*c)[1]);
+      const std::string attrs = (*c)[1];
+      std::smatch exact;
+      if (!std::regex_search(attrs, exact, kExact)) {
+        row.push_back((*c)[2]);
+        continue;
+      }
+      EXPECT_EQ((*c)[2].str(), fmt::format("{:.2f}", std::stod(exact[1])));
+      row.push_back(exact[1]);
     }
   }
   return rows;

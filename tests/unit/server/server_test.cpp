@@ -201,6 +201,51 @@ TEST_F(ServerTest, SlowClientDribblingItsHeadIsClosed) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
 }
 
+TEST_F(ServerTest, SlowlorisIsClosedAtTheHeadTimeoutBeforeTheIdleTimeout) {
+  ServerOptions o;
+  o.limits.idle_timeout = 10s;
+  o.limits.head_timeout = 300ms;
+  start_router(o);
+  // A first request completes at once; the head timeout counts from a head's first byte.
+  RawClient c(port_, 20ms);
+  c.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(status_of(c.read_response()), 200);
+  std::this_thread::sleep_for(400ms);  // idle, not a head: not closed
+  const std::string head = "GET /a HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(400, 'p');
+  bool closed = false;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (char ch : head) {
+    if (!c.send(std::string_view(&ch, 1))) break;
+    std::string got = c.read_until_close(&closed);
+    if (closed) {
+      EXPECT_EQ(got, "");
+      break;
+    }
+    if (std::chrono::steady_clock::now() - t0 > 5s) break;
+  }
+  EXPECT_TRUE(closed);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(took, 250ms);
+  EXPECT_LT(took, 3s);
+}
+
+TEST_F(ServerTest, AtTheBoundTheOldestSilentConnectionMakesRoom) {
+  ServerOptions o;
+  o.limits.max_connections = 2;
+  start_router(o);
+  RawClient oldest(port_, 300ms), newer(port_, 300ms);
+  ASSERT_TRUE(oldest.connected() && newer.connected());
+  std::this_thread::sleep_for(100ms);  // both accepted, silent
+  RawClient client(port_);
+  client.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(status_of(client.read_response()), 200);
+  bool closed = false;
+  oldest.read_until_close(&closed);
+  EXPECT_TRUE(closed);
+  newer.read_until_close(&closed);
+  EXPECT_FALSE(closed);  // timed out reading: still open
+}
+
 TEST_F(ServerTest, AuthHookRejectsWith401AndAChallenge) {
   ServerOptions o;
   o.authenticate = [](const Request& r) { return r.header("authorization") == "Basic dTpw"; };

@@ -34,7 +34,7 @@ struct WebApi : ::testing::Test {
     add_api_routes(
         router, runner,
         ApiSettings{.host = "http://target:8080",
-                    .wall_now = [] { return 1.5; },
+                    .wall_now = [this] { return wall; },
                     .history_csv_path = "",
                     .on_run_time = [this](std::chrono::seconds t) { run_times.push_back(t); },
                     .metrics = [] { return std::string("m 1\n"); },
@@ -60,6 +60,7 @@ struct WebApi : ::testing::Test {
   FakeRunner runner;
   server::Router router;
   std::vector<std::chrono::seconds> run_times;
+  double wall = 1.5;  // the fake wall clock (epoch seconds)
 };
 
 // Settings with a host (and a history CSV path), every callback null.
@@ -135,10 +136,16 @@ TEST_F(WebApi, SwarmRunTime) {
   EXPECT_EQ(runner.posted.size(), 2u);  // the bad form posted nothing
 }
 
-TEST_F(WebApi, SwarmAfterAStopIsRefused) {
-  runner.snap.state = engine::RunState::kStopped;
-  EXPECT_EQ(call("POST", "/swarm", "user_count=1&spawn_rate=1").status, 409);
-  EXPECT_TRUE(runner.posted.empty());
+TEST_F(WebApi, SwarmAfterAStopStartsANewRun) {
+  // Locust 2.12 accepts a /swarm after a stop (runners.py start()); so does a stop in progress.
+  for (const auto state : {engine::RunState::kStopped, engine::RunState::kStopping}) {
+    runner.snap.state = state;
+    EXPECT_EQ(call("POST", "/swarm", "user_count=3&spawn_rate=1").status, 200);
+  }
+  ASSERT_EQ(runner.posted.size(), 2u);
+  EXPECT_EQ(runner.posted[0].kind, engine::Command::Kind::kStart);
+  EXPECT_EQ(runner.posted[1].kind, engine::Command::Kind::kStart);
+  EXPECT_EQ(runner.posted[1].users, 3);
 }
 
 TEST_F(WebApi, SwarmIsPostOnly) { EXPECT_EQ(call("GET", "/swarm").status, 405); }
@@ -163,12 +170,18 @@ TEST_F(WebApi, StatsRequestsBeforeAnyCollection) {
   EXPECT_TRUE(j["current_response_time_percentile_95"].is_null());
   EXPECT_TRUE(j["current_response_time_percentile_50"].is_null());
   EXPECT_TRUE(j["errors"].is_array() && j["errors"].empty());
+  // Locust's int 0 before any request (tests/integration/test_locust_api_shape.py).
+  EXPECT_TRUE(j["total_rps"].is_number_integer());
+  EXPECT_TRUE(j["stats"][0]["current_rps"].is_number_integer());
+  EXPECT_TRUE(j["stats"][0]["current_fail_per_sec"].is_number_integer());
+  EXPECT_TRUE(j["stats"][0]["avg_content_length"].is_number_integer());
 }
 
 TEST_F(WebApi, StatsRequestsHasLocustsKeysAndTypes) {
   runner.snap.state = engine::RunState::kRunning;
   runner.snap.user_count = 3;
   runner.snap.stats = sample_stats();
+  wall = 1011.0;  // the current percentiles cover the 10 s before now (requests at 1001..1010)
   const json j = call_json("GET", "/stats/requests");
   std::vector<std::string> keys;
   for (const auto& [k, v] : j.items()) keys.push_back(k);
@@ -185,12 +198,13 @@ TEST_F(WebApi, StatsRequestsHasLocustsKeysAndTypes) {
   std::vector<std::string> row_keys;
   for (const auto& [k, v] : row.items()) row_keys.push_back(k);
   EXPECT_EQ(row_keys,
-            (std::vector<std::string>{"avg_content_length", "avg_response_time",
-                                      "current_fail_per_sec", "current_rps", "max_response_time",
-                                      "median_response_time", "method", "min_response_time", "name",
-                                      "ninetieth_response_time", "ninety_ninth_response_time",
-                                      "num_failures", "num_requests", "safe_name"}));
+            (std::vector<std::string>{
+                "avg_content_length", "avg_response_time", "current_fail_per_sec", "current_rps",
+                "max_response_time", "median_response_time", "method", "min_response_time", "name",
+                "ninetieth_response_time", "ninety_ninth_response_time", "num_failures",
+                "num_requests", "response_time_percentile_0.95", "safe_name"}));
   EXPECT_EQ(row["method"], "GET");
+  EXPECT_EQ(row["response_time_percentile_0.95"], 10);  // later Locust's key (the page's 95th)
   EXPECT_EQ(row["name"], "/a<b>");
   EXPECT_EQ(row["safe_name"], "/a&lt;b&gt;");
   EXPECT_EQ(row["num_requests"], 10);
@@ -203,6 +217,7 @@ TEST_F(WebApi, StatsRequestsHasLocustsKeysAndTypes) {
   EXPECT_TRUE(row["median_response_time"].is_number_integer());
   EXPECT_DOUBLE_EQ(row["avg_content_length"].get<double>(), 100.0);
   EXPECT_EQ(j["stats"][1]["name"], "Aggregated");
+  EXPECT_EQ(j["stats"][1]["method"], "");  // Locust: "" once a run started (clear_all)
   ASSERT_EQ(j["errors"].size(), 1u);
   EXPECT_EQ(j["errors"][0], (json{{"method", "GET"},
                                   {"name", "/a&lt;b&gt;"},
