@@ -171,7 +171,8 @@ Environment::HookReset::~HookReset() {
   if (log) log->set_record_hook(nullptr);
 }
 
-Environment::Environment(const Options& o, Log& log) : o_(o), log_(log) {}
+Environment::Environment(const Options& o, Log& log)
+    : o_(o), log_(log), spawn_rate_(o.spawn_rate) {}
 
 Environment::~Environment() = default;
 
@@ -299,6 +300,7 @@ void Environment::tick(double now_s) {
   history_sampler_.observe(runner_->state(), history_);
   if (app_metrics_) app_metrics_->set_target(eng.target());
   if (eng.target() > peak_target_.load()) peak_target_.store(eng.target());
+  if (eng.ramp_generation() != 0) spawn_rate_.store(eng.spawn_rate());
   if (collected) {
     (void)write_csv(true);  // a failure is retried at the next collection
     sample_history();
@@ -369,7 +371,7 @@ std::string Environment::render_html(const stats::Aggregate& a,
                             .host = o_.host,
                             .scenario = o_.scenario,
                             .users = std::max<std::int64_t>(peak_target_.load(), 0),
-                            .spawn_rate = o_.spawn_rate,
+                            .spawn_rate = spawn_rate_.load(),
                             .version = std::string(core::kVersion),
                             .trace_link = o_.trace_link};
   const std::vector<stats::HistoryPoint> history = history_.all();

@@ -122,6 +122,7 @@ class Environment {
   HistorySampler history_sampler_;
   double next_cpu_check_ = 0;
   std::atomic<std::int64_t> peak_target_{0};  // the most users asked for (the HTML report)
+  std::atomic<double> spawn_rate_{0};         // the latest start's or change's (the report)
 };
 
 }  // namespace loadgen::app

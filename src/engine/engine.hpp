@@ -102,6 +102,8 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   RunState state() const { return state_; }
   // Increases with every set_target (a new ramp), so callers can announce each ramp's end.
   std::uint64_t ramp_generation() const { return ramp_generation_; }
+  // The spawn rate of the latest set_target (users/s).
+  double spawn_rate() const { return ramp_.rate; }
   std::int64_t target() const { return target_; }
   // The scenario's users flag (loadGeneratorVUs): its current value (0: none, or no flag), and
   // whether it set the current target (false once a controller changed the count after it).

@@ -215,6 +215,18 @@ class Report(LoadgenTestCase):
             p = parse_report(body)
             self.assertGreater(len(p.tables["requests"]), 2)
             self.assertEqual(len(p.svgs), 3)
+            summary = {r[0]: r[1] for r in p.tables["summary"]}
+            self.assertEqual((summary["Users"], summary["Spawn rate"]), ("4", "100/s"))
+            # A change from the API shows in the run parameters (the peak users, the latest rate).
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/swarm", method="POST",
+                                         data=b"user_count=6&spawn_rate=50")
+            with urllib.request.urlopen(req, timeout=10) as r:
+                self.assertTrue(json.loads(r.read())["success"])
+            wait_for(lambda: json.loads(http(port, "/stats/requests")[2])["user_count"] == 6, 20,
+                     what="6 users")
+            summary = {r[0]: r[1] for r in parse_report(http(port, "/stats/report")[2])
+                       .tables["summary"]}
+            self.assertEqual((summary["Users"], summary["Spawn rate"]), ("6", "50/s"))
             status, headers, body = http(port, "/stats/report?download=1")
             self.assertEqual(status, 200)
             self.assertRegex(headers["Content-Disposition"],
