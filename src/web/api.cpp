@@ -37,8 +37,11 @@ json stats_row(const stats::Aggregate& a, const stats::Entry& e, bool total, boo
   row["num_requests"] = e.num_requests;
   row["num_failures"] = e.num_failures;
   row["avg_response_time"] = e.avg_response_time_ms();
-  row["min_response_time"] = any ? report::detail::round_ms(e.min_response_time_ms()) : 0;
-  row["max_response_time"] = report::detail::round_ms(e.max_response_time_ms());
+  // proper_round gives a float (1.0); a row without requests has the int 0 for min.
+  row["min_response_time"] =
+      any ? json(static_cast<double>(report::detail::round_ms(e.min_response_time_ms()))) : json(0);
+  row["max_response_time"] =
+      static_cast<double>(report::detail::round_ms(e.max_response_time_ms()));
   // Locust answers the int 0 for the rates before any request, and for avg_content_length of
   // a row without requests (stats.py current_rps, avg_content_length).
   const bool no_request_yet = a.total().last_request_timestamp == 0;
