@@ -34,10 +34,13 @@ def port_open(port):
 class Hostile(threading.Thread):
     """Idle flood + slowloris + a polling UI, until stop is set."""
 
-    def __init__(self, port, proc):
+    def __init__(self, port, proc, duration):
         super().__init__(daemon=True)
         self.port = port
         self.proc = proc  # no poll once loadgen has exited (the run is over)
+        # Polls only while the run is surely on: its web server closes when it ends
+        # (--autoquit 0), a second or so before the process exits.
+        self.poll_until = time.monotonic() + duration - 1
         self.stop = threading.Event()
         self.slowest = 0.0
         self.polls = 0
@@ -61,7 +64,7 @@ class Hostile(threading.Thread):
             except OSError:  # closed by the head timeout: start another
                 loris = socket.create_connection(("127.0.0.1", self.port), timeout=5)
                 self.socks.append(loris)
-            if time.monotonic() >= next_poll and self.proc.poll() is None:
+            if next_poll <= time.monotonic() < self.poll_until and self.proc.poll() is None:
                 next_poll += 2
                 t0 = time.monotonic()
                 try:
@@ -96,7 +99,7 @@ def run(loadgen, target, workdir, duration, users, name, hostile):
             while not port_open(port) and time.monotonic() < deadline:
                 time.sleep(0.05)
             if hostile:
-                h = Hostile(port, proc)
+                h = Hostile(port, proc, duration)
                 h.start()
             proc.wait(duration + 60)
         finally:
