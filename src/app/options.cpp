@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "app/options_help.hpp"
@@ -581,6 +582,11 @@ ParseResult parse_options(int argc, const char* const* argv,
 
   if (!problems.empty()) return exit_with(kUsageExitCode, problems.text());
   return result;
+}
+
+int worker_threads(const Options& o) {
+  return o.threads > 0 ? o.threads
+                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 }  // namespace loadgen::app

@@ -76,4 +76,7 @@ inline constexpr int kUsageExitCode = 2;
 ParseResult parse_options(int argc, const char* const* argv,
                           const std::map<std::string, std::string>& env);
 
+// The worker threads a run uses: --threads, or one per core.
+int worker_threads(const Options& o);
+
 }  // namespace loadgen::app

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <string>
-#include <thread>
 
 #include "app/environment.hpp"
 #include "app/run_support.hpp"
@@ -20,9 +19,7 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   if (!e) return code;
   engine::LocalRunner& runner = e->runner();
   const int name_width = terminal_name_width();
-  const unsigned threads = o.threads > 0 ? static_cast<unsigned>(o.threads)
-                                         : std::max(1u, std::thread::hardware_concurrency());
-  log.info("Starting loadgen {} ({} threads)", core::kVersion, threads);
+  log.info("Starting loadgen {} ({} threads)", core::kVersion, worker_threads(o));
   log.info("Ramping to {} users at a rate of {:.2f} per second", o.users, o.spawn_rate);
   runner.start(o.users, o.spawn_rate);
   if (o.run_time) log.info("Run time limit set to {} seconds", o.run_time->count());

@@ -8,7 +8,6 @@
 #include <ctime>
 #include <initializer_list>
 #include <string_view>
-#include <thread>
 #include <utility>
 
 #include "core/result.hpp"
@@ -111,8 +110,7 @@ std::optional<Config> config_or_problem(core::Result<Config> r,
 
 // The options every worker's client and the engine take as they are.
 void apply_run_options(const Options& o, engine::EngineConfig& cfg) {
-  cfg.threads = o.threads > 0 ? o.threads
-                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  cfg.threads = worker_threads(o);
   cfg.client.connect_timeout = o.connect_timeout;
   cfg.client.timeout = o.timeout;
   cfg.client.max_redirects = o.max_redirects;

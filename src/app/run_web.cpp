@@ -7,7 +7,6 @@
 #include <chrono>
 #include <optional>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include "app/environment.hpp"
@@ -49,12 +48,10 @@ int run_web(const Options& o, const std::map<std::string, std::string>& env, Log
     log.error("{}; {}", listening.error().message, listening.error().hint);
     return e->finish(kUsageExitCode, sigs);
   }
-  const unsigned threads = o.threads > 0 ? static_cast<unsigned>(o.threads)
-                                         : std::max(1u, std::thread::hardware_concurrency());
   log.info("Starting web interface at {}://{}:{}{}", o.tls_cert.empty() ? "http" : "https", bind,
            server.port(),
            bind == "0.0.0.0" ? " (accepting connections from all network interfaces)" : "");
-  log.info("Starting loadgen {} ({} threads)", core::kVersion, threads);
+  log.info("Starting loadgen {} ({} threads)", core::kVersion, worker_threads(o));
   if (o.autostart) {
     log.info("Ramping to {} users at a rate of {:.2f} per second", o.users, o.spawn_rate);
     runner.start(o.users, o.spawn_rate);
