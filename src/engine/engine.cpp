@@ -7,6 +7,8 @@
 #include <random>
 #include <thread>
 
+#include "http/url.hpp"
+
 namespace loadgen::engine {
 
 namespace {
@@ -41,6 +43,15 @@ Engine::Engine(EngineConfig cfg, scenario::Scenario scenario, double now_s, doub
         cfg_.log, std::chrono::nanoseconds(cfg_.flags->warn_interval));
   }
   failure_warnings_ = std::make_unique<core::RateLimitedWarning>(cfg_.log);
+  // A class with a host of its own (Locust's User.host) gets a client config with that base.
+  for (const auto& c : scenario_.user_classes) {
+    auto& slot = class_clients_.emplace_back();
+    if (c.host.empty()) continue;
+    auto url = http::parse_url(c.host);
+    if (!url) continue;  // the scenario loader validated it; a bad one falls back to --host
+    slot = std::make_unique<client::ClientConfig>(cfg_.client);
+    slot->set_base(std::move(*url));
+  }
   const int n = std::max(1, cfg_.threads);
   for (int i = 0; i < n; ++i) {
     WorkerConfig wc{&cfg_.client,
@@ -166,7 +177,8 @@ void Engine::spawn_n(std::int64_t n) {
     // Locust starts a step's users at once; we spread them over the step so that users really
     // start at the spawn rate (no burst of simultaneous first requests).
     const auto delay_ns = static_cast<std::int64_t>(static_cast<double>(i) / ramp_.rate * 1e9);
-    batches[w].push_back(SpawnOrder{&scenario_.user_classes[cls], id, seed_for(id), delay_ns});
+    batches[w].push_back(SpawnOrder{&scenario_.user_classes[cls], id, seed_for(id), delay_ns,
+                                    class_clients_[cls].get()});
     live_.push_back(LiveUser{id, w, static_cast<std::uint32_t>(cls)});
     ++class_counts_[cls];
   }

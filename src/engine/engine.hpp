@@ -146,6 +146,8 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   std::vector<std::future<WorkerSpans>> late_spans_;     // exporter
   std::vector<std::future<std::pair<std::vector<otel::LogRecord>, std::uint64_t>>> late_logs_;
   std::vector<std::future<std::shared_ptr<RequestMetrics::Delta>>> late_metrics_;  // metrics thread
+  // Per user class: a client config with the class's own host, or null (the run's).
+  std::vector<std::unique_ptr<client::ClientConfig>> class_clients_;
   std::vector<std::unique_ptr<Worker>> workers_;
   plan::ClassPicker picker_;
   std::vector<std::int64_t> class_counts_;

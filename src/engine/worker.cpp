@@ -86,7 +86,7 @@ void Worker::spawn(std::vector<SpawnOrder> orders) {
 
 void Worker::start_user(const SpawnOrder& o) {
   auto user = o.cls->make();
-  user->attach(scenario::User::Runtime{&loop_, cfg_.client, this, this, flags_.get(), o.cls, o.id,
+  user->attach(scenario::User::Runtime{&loop_, o.client != nullptr ? o.client : cfg_.client, this, this, flags_.get(), o.cls, o.id,
                                        o.seed, o.start_delay_ns, cfg_.trace,
                                        cfg_.span_capacity > 0 ? this : nullptr, cfg_.logs,
                                        cfg_.log_capacity > 0 ? this : nullptr});

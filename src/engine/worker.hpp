@@ -31,7 +31,8 @@ struct SpawnOrder {
   const scenario::UserClass* cls;
   std::uint64_t id;
   std::uint64_t seed;
-  std::int64_t start_delay_ns = 0;  // spreads a batch over its step at the spawn rate
+  std::int64_t start_delay_ns = 0;               // spreads a batch over its step at the spawn rate
+  const client::ClientConfig* client = nullptr;  // the class's own host; null: the run's
 };
 
 struct WorkerReport {

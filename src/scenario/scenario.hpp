@@ -2,6 +2,7 @@
 // by an explicit switch (no registries filled by static initializers).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 
 #include "core/result.hpp"
 #include "http/method.hpp"
+#include "plan/stages.hpp"
 #include "scenario/people.hpp"
 #include "scenario/user.hpp"
 
@@ -22,6 +24,22 @@ struct Scenario {
   // loadGeneratorVUs); empty: none.
   std::string users_flag;
   bool uses_flags = false;  // evaluates feature flags: the engine connects a flag provider
+
+  // What a scenario file may say about the run itself (each overridden by its command-line
+  // counterpart; empty/unset: not said). `origin`s name file:line:col for error messages.
+  struct Load {
+    std::vector<plan::Stage> stages;          // closed model: users over time (--stages)
+    std::optional<double> arrival_rate;       // open model: iterations/s (--arrival-rate)
+    std::vector<plan::Stage> arrival_stages;  // open model, ramping (targets in iterations/s)
+    std::optional<std::int64_t> max_users;    // open model's pool (--max-users)
+  } load;
+  struct Threshold {
+    std::string expression;  // as --threshold takes it: "GET /api/cart:p95<200ms"
+    bool abort_on_fail = false;
+    std::string origin;  // "file.yaml:12:5" or "--threshold"
+  };
+  std::vector<Threshold> thresholds;
+  std::string source_file;  // the -f file it was loaded from; empty: built in
 };
 
 // Settings for the generic `get` scenario (benchmarks and smoke tests).

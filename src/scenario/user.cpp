@@ -337,15 +337,10 @@ core::Task<> User::sleep(std::chrono::nanoseconds d) {
   if (killed_) throw core::Cancelled{};
 }
 
-unsigned UserClass::total_task_weight() const {
-  unsigned total = 0;
-  for (const auto& t : tasks) total += t.weight;
-  return total;
-}
+namespace {
 
-const TaskDef& UserClass::pick(core::Rng& rng) const {
+const TaskDef& pick_weighted(const std::vector<TaskDef>& tasks, unsigned total, core::Rng& rng) {
   assert(!tasks.empty());
-  const unsigned total = total_task_weight();
   if (total == 0) return tasks.front();
   auto r = static_cast<unsigned>(rng.below(total));
   for (const auto& t : tasks) {
@@ -353,6 +348,95 @@ const TaskDef& UserClass::pick(core::Rng& rng) const {
     r -= t.weight;
   }
   return tasks.back();
+}
+
+unsigned sum_weights(const std::vector<TaskDef>& tasks) {
+  unsigned total = 0;
+  for (const auto& t : tasks) total += t.weight;
+  return total;
+}
+
+// Sequential order: task i runs weight(i) times in a row (Locust's SequentialTaskSet repeats a
+// task of weight n n times). `pos` counts runs; returns the task for run `pos`.
+const TaskDef& pick_sequential(const std::vector<TaskDef>& tasks, unsigned total,
+                               std::uint64_t pos) {
+  assert(!tasks.empty());
+  if (total == 0) return tasks[pos % tasks.size()];
+  auto r = static_cast<unsigned>(pos % total);
+  for (const auto& t : tasks) {
+    if (r < t.weight) return t;
+    r -= t.weight;
+  }
+  return tasks.back();
+}
+
+}  // namespace
+
+unsigned UserClass::total_task_weight() const { return sum_weights(tasks); }
+
+const TaskDef& UserClass::pick(core::Rng& rng) const {
+  return pick_weighted(tasks, total_task_weight(), rng);
+}
+
+unsigned TaskSet::total_task_weight() const { return sum_weights(tasks); }
+
+const TaskDef& TaskSet::pick(core::Rng& rng) const {
+  return pick_weighted(tasks, total_task_weight(), rng);
+}
+
+core::Task<> run_task(User& u, const TaskDef& t) {
+  if (t.set) {
+    co_await run_task_set(u, *t.set);
+  } else {
+    co_await t.fn(u);
+  }
+}
+
+core::Task<> run_task_set(User& u, const TaskSet& set) {
+  using Unwind = User::Unwind;
+  const UserClass& cls = *u.class_;
+  const WaitTime& wait_time = set.wait_time ? *set.wait_time : cls.wait_time;
+  const unsigned total = set.total_task_weight();
+  bool reschedule_parent = false;
+  try {
+    if (set.on_start) co_await set.on_start(u);
+    std::uint64_t pos = 0;
+    while (!u.stopping_ && !set.tasks.empty()) {
+      const TaskDef& t = set.sequential ? pick_sequential(set.tasks, total, pos++)
+                                        : pick_weighted(set.tasks, total, u.rng_);
+      bool reschedule = false;
+      u.begin_trace();  // every task starts a new trace, inside a set too
+      try {
+        co_await run_task(u, t);
+      } catch (const RescheduleTask&) {
+        u.settle_unwound_spans(Unwind::kControlFlow);
+        reschedule = true;
+      } catch (const InterruptTaskSet&) {
+        throw;
+      } catch (const StopUser&) {
+        throw;
+      } catch (const core::Cancelled&) {
+        throw;
+      } catch (const std::exception& e) {
+        u.settle_unwound_spans(Unwind::kException, &e);
+        u.events_->on_task_exception(cls, t.name, e.what());
+      }
+      if (u.stopping_) break;
+      if (!reschedule) {
+        const auto now = core::mono_ns();
+        const auto wait =
+            wait_time.next(u.rng_, std::chrono::nanoseconds(now - u.last_wait_end_ns_));
+        if (wait.count() > 0 && !u.stopping_) co_await u.loop_->sleep(u.sleeper_, wait);
+        if (u.killed_) throw core::Cancelled{};
+        u.last_wait_end_ns_ = core::mono_ns();
+      }
+    }
+  } catch (const InterruptTaskSet& e) {
+    u.settle_unwound_spans(Unwind::kControlFlow);
+    reschedule_parent = e.reschedule;
+  }
+  if (set.on_stop) co_await set.on_stop(u);
+  if (reschedule_parent) throw RescheduleTask{};
 }
 
 core::Task<> run_user(User& u) {
@@ -380,12 +464,15 @@ core::Task<> run_user(User& u) {
       u.settle_unwound_spans(Unwind::kException, &e);
       u.events_->on_task_exception(cls, "on_start", e.what());
     }
+    const unsigned total = cls.total_task_weight();
+    std::uint64_t pos = 0;
     while (!u.stopping_) {
-      const TaskDef& t = cls.pick(u.rng_);
+      const TaskDef& t = cls.sequential ? pick_sequential(cls.tasks, total, pos++)
+                                        : pick_weighted(cls.tasks, total, u.rng_);
       bool reschedule = false;
       u.begin_trace();  // each top-level task starts a new trace
       try {
-        co_await t.fn(u);
+        co_await run_task(u, t);
       } catch (const StopUser&) {
         u.settle_unwound_spans(Unwind::kControlFlow);
         break;

@@ -34,6 +34,7 @@ namespace loadgen::scenario {
 
 class User;
 struct UserClass;
+struct TaskSet;
 
 // How users' traffic is traced (from the OTEL_* environment): which headers go on the wire and
 // which traces are sampled. Shared and read-only during a run.
@@ -81,6 +82,13 @@ struct StopUser : std::exception {
 // Thrown by a task to skip the wait and run the next task now (Locust's RescheduleTask).
 struct RescheduleTask : std::exception {
   const char* what() const noexcept override { return "RescheduleTask"; }
+};
+// Thrown by a task inside a task set to leave the set (Locust's TaskSet.interrupt()): control
+// returns to the parent (the user, or the enclosing set), which waits first unless `reschedule`.
+struct InterruptTaskSet : std::exception {
+  explicit InterruptTaskSet(bool reschedule_next = true) : reschedule(reschedule_next) {}
+  bool reschedule = true;
+  const char* what() const noexcept override { return "InterruptTaskSet"; }
 };
 
 // Receives what a running user reports besides requests. Called on the worker thread.
@@ -194,6 +202,7 @@ class User {
 
  private:
   friend core::Task<> run_user(User& u);
+  friend core::Task<> run_task_set(User& u, const TaskSet& set);
   friend class UserFlags;
   class FlagTrace;
 
@@ -235,16 +244,41 @@ class User {
   bool killed_ = false;
 };
 
+// A task: a coroutine (`fn`), or a nested task set (`set`; fn is then empty) that the user runs
+// until a task of the set throws InterruptTaskSet (Locust's nested TaskSet classes).
 struct TaskDef {
   std::string name;
   unsigned weight = 1;
   std::function<core::Task<>(User&)> fn;
+  // Locust's @tag: what -T/--tags and -E/--exclude-tags select on (filter_by_tags). Tags of a set
+  // apply to every task inside it.
+  std::vector<std::string> tags;
+  std::shared_ptr<const TaskSet> set;
+};
+
+// Locust's TaskSet / SequentialTaskSet: tasks picked by weight (or run in order, each `weight`
+// times in a row, when sequential), with a wait after each (the set's wait time, else the
+// user's). Inner task errors are reported and the set goes on; StopUser and core::Cancelled end
+// the user; InterruptTaskSet leaves the set. Every inner task starts a new trace, as a
+// top-level task does.
+struct TaskSet {
+  std::string name;
+  bool sequential = false;
+  std::optional<WaitTime> wait_time;  // unset: the user class's
+  std::vector<TaskDef> tasks;
+  std::function<core::Task<>(User&)> on_start;  // may be empty
+  std::function<core::Task<>(User&)> on_stop;   // may be empty; runs when the set is left
+
+  // Weighted pick, as UserClass::pick (not for sequential sets).
+  const TaskDef& pick(core::Rng& rng) const;
+  unsigned total_task_weight() const;
 };
 
 // `task<MyUser>("browse", 10, &MyUser::browse)`.
 template <class U>
 TaskDef task(std::string name, unsigned weight, core::Task<> (U::*fn)()) {
-  return TaskDef{std::move(name), weight, [fn](User& u) { return (static_cast<U&>(u).*fn)(); }};
+  return TaskDef{
+      std::move(name), weight, [fn](User& u) { return (static_cast<U&>(u).*fn)(); }, {}, {}};
 }
 
 struct UserClass {
@@ -254,6 +288,11 @@ struct UserClass {
   WaitTime wait_time;
   std::vector<TaskDef> tasks;
   std::function<std::unique_ptr<User>()> make;
+  // Locust's User.host: this class's base URL (absolute, http(s)://host[:port]); empty: --host.
+  std::string host;
+  // Tasks run in declaration order, each `weight` times in a row (a User whose tasks are one
+  // SequentialTaskSet, flattened).
+  bool sequential = false;
 
   // Picks a task by weight (Locust repeats a task `weight` times and picks uniformly).
   const TaskDef& pick(core::Rng& rng) const;
@@ -262,12 +301,26 @@ struct UserClass {
 
 template <class U>
 UserClass user_class(std::string name, unsigned weight, WaitTime wait, std::vector<TaskDef> tasks) {
-  return UserClass{
-      std::move(name), weight, 0, wait, std::move(tasks), [] { return std::make_unique<U>(); }};
+  return UserClass{std::move(name),
+                   weight,
+                   0,
+                   wait,
+                   std::move(tasks),
+                   [] { return std::make_unique<U>(); },
+                   {},
+                   false};
 }
 
 // A user's whole life: on_start, then tasks and waits until stopped, then on_stop.
 // Exceptions from tasks are reported to UserEvents; core::Cancelled ends it.
 core::Task<> run_user(User& u);
+
+// Runs a nested task set (TaskDef::set) until one of its tasks throws InterruptTaskSet (returns
+// normally; rethrows RescheduleTask when the interrupt asked to reschedule), the user is asked to
+// stop (returns), or StopUser / core::Cancelled (propagate).
+core::Task<> run_task_set(User& u, const TaskSet& set);
+
+// Runs one task of the user: its fn, or its nested set (run_task_set).
+core::Task<> run_task(User& u, const TaskDef& t);
 
 }  // namespace loadgen::scenario

@@ -47,7 +47,7 @@ class TaskSpanTest : public ::testing::Test {
     cls.wait_time = WaitTime::constant(0);
   }
   void add_task(std::function<core::Task<>(User&)> fn) {
-    cls.tasks.push_back(TaskDef{"task", 1, std::move(fn)});
+    cls.tasks.push_back(TaskDef{"task", 1, std::move(fn), {}, {}});
   }
   void run() {
     user.attach(

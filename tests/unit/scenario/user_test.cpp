@@ -71,7 +71,7 @@ class RunUserTest : public ::testing::Test {
     cls.wait_time = WaitTime::constant(0);
   }
   void add_task(std::string name, std::function<core::Task<>(User&)> fn, unsigned weight = 1) {
-    cls.tasks.push_back(TaskDef{std::move(name), weight, std::move(fn)});
+    cls.tasks.push_back(TaskDef{std::move(name), weight, std::move(fn), {}, {}});
   }
   // Runs the user to its end; returns the elapsed time.
   std::chrono::nanoseconds run() {
@@ -254,7 +254,7 @@ TEST_F(RunUserTest, TasksUseTheUsersHttpClient) {
 TEST(UserClass, PickFollowsTheWeights) {
   UserClass cls;
   const unsigned weights[] = {1, 2, 7, 0};
-  for (unsigned w : weights) cls.tasks.push_back(TaskDef{std::to_string(w), w, {}});
+  for (unsigned w : weights) cls.tasks.push_back(TaskDef{std::to_string(w), w, {}, {}, {}});
   EXPECT_EQ(cls.total_task_weight(), 10u);
   core::Rng rng(12345);
   constexpr int kN = 100000;
@@ -274,17 +274,126 @@ TEST(UserClass, PickFollowsTheWeights) {
 
 TEST(UserClass, PickIsDeterministicForASeed) {
   UserClass cls;
-  for (unsigned w : {3u, 1u, 4u}) cls.tasks.push_back(TaskDef{std::to_string(w), w, {}});
+  for (unsigned w : {3u, 1u, 4u}) cls.tasks.push_back(TaskDef{std::to_string(w), w, {}, {}, {}});
   core::Rng a(99), b(99);
   for (int i = 0; i < 100; ++i) EXPECT_EQ(&cls.pick(a), &cls.pick(b));
 }
 
 TEST(UserClass, AllZeroWeightsPickTheFirst) {
   UserClass cls;
-  cls.tasks.push_back(TaskDef{"a", 0, {}});
-  cls.tasks.push_back(TaskDef{"b", 0, {}});
+  cls.tasks.push_back(TaskDef{"a", 0, {}, {}, {}});
+  cls.tasks.push_back(TaskDef{"b", 0, {}, {}, {}});
   core::Rng rng(1);
   EXPECT_EQ(cls.pick(rng).name, "a");
+}
+
+// ---- task sets (Locust's TaskSet / SequentialTaskSet) ----
+
+// A leaf task that records its name and stops the user after `limit` leaf runs.
+std::function<core::Task<>(User&)> logging_task(std::vector<std::string>* log, std::string name,
+                                                std::size_t limit = 1000) {
+  return [log, name = std::move(name), limit](User&) -> core::Task<> {
+    log->push_back(name);
+    if (log->size() >= limit) throw StopUser{};
+    co_return;
+  };
+}
+
+TEST_F(RunUserTest, SequentialTaskSetRunsTasksInOrderEachWeightTimesThenInterrupts) {
+  std::vector<std::string> log;
+  auto set = std::make_shared<TaskSet>();
+  set->name = "Checkout";
+  set->sequential = true;
+  set->tasks.push_back(TaskDef{"a", 2, logging_task(&log, "a"), {}, {}});
+  set->tasks.push_back(TaskDef{"b", 1, logging_task(&log, "b"), {}, {}});
+  set->tasks.push_back(TaskDef{"leave",
+                               1,
+                               [&log](User&) -> core::Task<> {
+                                 log.push_back("leave");
+                                 throw InterruptTaskSet{};
+                                 co_return;
+                               },
+                               {},
+                               {}});
+  set->on_start = [&log](User&) -> core::Task<> {
+    log.push_back("set.on_start");
+    co_return;
+  };
+  set->on_stop = [&log](User&) -> core::Task<> {
+    log.push_back("set.on_stop");
+    co_return;
+  };
+  cls.tasks.push_back(TaskDef{"Checkout", 1, {}, {}, set});
+  add_task("top", [&log](User&) -> core::Task<> {
+    log.push_back("top");
+    if (log.size() > 12) throw StopUser{};
+    co_return;
+  });
+  cls.sequential = true;
+  run();
+  const std::vector<std::string> want = {
+      "set.on_start", "a", "a", "b", "leave", "set.on_stop", "top",
+      "set.on_start", "a", "a", "b", "leave", "set.on_stop", "top"};
+  EXPECT_EQ(log, want);
+  EXPECT_TRUE(events.errors.empty());
+  EXPECT_EQ(script.stops, 1);
+}
+
+TEST_F(RunUserTest, TaskSetReportsInnerErrorsAndGoesOnUntilStopUser) {
+  std::vector<std::string> log;
+  auto set = std::make_shared<TaskSet>();
+  set->name = "Browse";
+  set->tasks.push_back(TaskDef{"fails",
+                               1,
+                               [&log](User&) -> core::Task<> {
+                                 log.push_back("fails");
+                                 if (log.size() >= 4) throw StopUser{};
+                                 throw std::runtime_error("inner");
+                                 co_return;
+                               },
+                               {},
+                               {}});
+  cls.tasks.push_back(TaskDef{"Browse", 1, {}, {}, set});
+  run();
+  EXPECT_EQ(log.size(), 4u);
+  ASSERT_EQ(events.errors.size(), 3u);
+  EXPECT_EQ(events.errors[0].task, "fails");
+  EXPECT_EQ(events.errors[0].what, "inner");
+  EXPECT_EQ(script.stops, 1);
+}
+
+TEST_F(RunUserTest, TaskSetUsesItsOwnWaitTime) {
+  std::vector<std::string> log;
+  auto set = std::make_shared<TaskSet>();
+  set->wait_time = WaitTime::constant(0.02);
+  set->tasks.push_back(TaskDef{"t", 1, logging_task(&log, "t", 6), {}, {}});
+  cls.tasks.push_back(TaskDef{"Set", 1, {}, {}, set});
+  cls.wait_time = WaitTime::constant(5);  // the user's: not used inside the set
+  const auto took = run();
+  EXPECT_EQ(log.size(), 6u);
+  EXPECT_GE(took, 100ms);  // five waits of 20 ms
+  EXPECT_LT(took, 4s);
+}
+
+TEST_F(RunUserTest, InterruptWithoutRescheduleWaitsInTheParent) {
+  std::vector<std::string> log;
+  auto set = std::make_shared<TaskSet>();
+  set->tasks.push_back(TaskDef{"out",
+                               1,
+                               [&log](User&) -> core::Task<> {
+                                 log.push_back("out");
+                                 if (log.size() >= 3) throw StopUser{};
+                                 throw InterruptTaskSet{false};
+                                 co_return;
+                               },
+                               {},
+                               {}});
+  cls.tasks.push_back(TaskDef{"Set", 1, {}, {}, set});
+  cls.wait_time = WaitTime::constant(0.05);
+  const auto took = run();
+  EXPECT_EQ(log.size(), 3u);
+  EXPECT_GE(took, 100ms);  // the parent waited after each of the two interrupts
+  EXPECT_TRUE(events.errors.empty());
 }
 
 }  // namespace
