@@ -387,6 +387,13 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
     case OptionId::kPeople:
       o.people_file = v;
       return;
+    case OptionId::kLocustfile:
+      if (v.empty()) {
+        p.bad_value(s, v, "empty: name a .yaml, .yml or .lua scenario file");
+      } else {
+        o.locustfile = v;
+      }
+      return;
     case OptionId::kBody:
       o.body = v;
       return;

@@ -39,11 +39,13 @@ struct Options {
   // loadgen's own (env vars LOADGEN_<NAME>, e.g. LOADGEN_THREADS).
   int threads = 0;                          // --threads N (0 = one per core)
   std::string scenario = "astronomy-shop";  // --scenario NAME ([a-z0-9-]+; main validates)
-  std::string people_file;                  // --people FILE (astronomy-shop customers)
-  std::vector<std::string> paths;           // --path P, repeatable; default {"/"}
-  std::string method = "GET";               // --method (uppercase)
-  std::string body;                         // --body STRING or --body-file FILE
-  std::vector<std::string> headers;         // --header "Name: value", repeatable
+  std::string locustfile;   // -f/--locustfile FILE (LOCUST_LOCUSTFILE): a scenario file; wins over
+                            // --scenario
+  std::string people_file;  // --people FILE (astronomy-shop customers)
+  std::vector<std::string> paths;    // --path P, repeatable; default {"/"}
+  std::string method = "GET";        // --method (uppercase)
+  std::string body;                  // --body STRING or --body-file FILE
+  std::vector<std::string> headers;  // --header "Name: value", repeatable
   std::string wait_time;  // --wait-time, valid for scenario::parse_wait_time; empty: scenario's
   std::chrono::milliseconds connect_timeout{60000};       // --connect-timeout (duration syntax)
   std::chrono::milliseconds timeout{60000};               // --timeout (response timeout)

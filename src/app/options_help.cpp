@@ -65,6 +65,10 @@ constexpr std::array kSpecs = {
     OptionSpec{OptionId::kResetStats, "reset-stats", "", "LOCUST_RESET_STATS", K::kFlag, G::kCommon,
                "", "Reset the stats once all users have been spawned"},
 
+    OptionSpec{OptionId::kLocustfile, "locustfile", "f", "LOCUST_LOCUSTFILE", K::kValue,
+               G::kRequest, "FILE",
+               "Scenario file: .yaml/.yml (declarative) or .lua (scripted); see "
+               "docs/scenario-files.md (default: --scenario)"},
     OptionSpec{OptionId::kScenario, "scenario", "", "LOADGEN_SCENARIO", K::kValue, G::kRequest,
                "NAME",
                "What each user does: astronomy-shop (default: the OpenTelemetry Demo's shop "

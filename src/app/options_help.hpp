@@ -35,6 +35,7 @@ enum class OptionId {
   kResetStats,
   kThreads,
   kScenario,
+  kLocustfile,
   kPath,
   kMethod,
   kBody,

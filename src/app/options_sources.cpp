@@ -20,9 +20,7 @@ const OptionSpec* find_spec(std::string_view long_name) {
 
 // Locust options (2.12 and newer) that loadgen does not implement: named as such rather than
 // "unknown", so a copied locust.conf or command line says what is going on.
-constexpr std::array<std::string_view, 25> kLocustOnly = {"locustfile",
-                                                          "f",
-                                                          "l",
+constexpr std::array<std::string_view, 23> kLocustOnly = {"l",
                                                           "list",
                                                           "T",
                                                           "tags",
@@ -208,8 +206,7 @@ struct UnsupportedEnv {
 constexpr std::string_view kNoDistributed =
     "loadgen runs as one process on every core (--threads); distributed mode is not supported";
 constexpr std::string_view kNoWebUi = "loadgen's web UI does not support this yet";
-constexpr std::array<UnsupportedEnv, 21> kUnsupportedEnv = {{
-    {"LOCUST_LOCUSTFILE", "loadgen runs no locustfiles; pick a built-in one with LOADGEN_SCENARIO"},
+constexpr std::array<UnsupportedEnv, 20> kUnsupportedEnv = {{
     {"LOCUST_TAGS", "loadgen's scenarios have no tags; every task runs"},
     {"LOCUST_EXCLUDE_TAGS", "loadgen's scenarios have no tags; every task runs"},
     {"LOCUST_HATCH_RATE", "use LOCUST_SPAWN_RATE (Locust renamed it too)"},

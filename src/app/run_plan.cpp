@@ -15,6 +15,7 @@
 #include "flags/ofrep_config.hpp"
 #include "http/method.hpp"
 #include "http/url.hpp"
+#include "scenario/file.hpp"
 
 namespace loadgen::app {
 
@@ -178,7 +179,9 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
   const bool metrics_request_name =
       env_choice(env, "LOADGEN_METRICS_REQUEST_NAME", {"true", "false"}, "'true' or 'false'",
                  problems) == "true";
-  auto sc = scenario::make_builtin_scenario(o.scenario, bs);
+  auto sc = o.locustfile.empty()
+                ? scenario::make_builtin_scenario(o.scenario, bs)
+                : scenario::load_scenario_file(o.locustfile, scenario::FileSettings{bs.today});
   if (!sc) {
     problems.push_back(sc.error().hint.empty() ? sc.error().message
                                                : sc.error().message + " (" + sc.error().hint + ")");

@@ -304,6 +304,7 @@ TEST_F(OptionsTest, EachEnvVar) {
       {"LOADGEN_FLUSH_TIMEOUT", "2s", [](const Options& o) { return o.flush_timeout == 2s; }},
       {"LOADGEN_TRACE_LINK", "http://j/{trace_id}",
        [](const Options& o) { return o.trace_link == "http://j/{trace_id}"; }},
+      {"LOCUST_LOCUSTFILE", "s.yaml", [](const Options& o) { return o.locustfile == "s.yaml"; }},
   };
   for (const Case& c : cases) {
     const Options o = ok({}, env({{c.var, c.value}}));
@@ -453,13 +454,25 @@ TEST_F(OptionsTest, UnknownOptionsAndPositionals) {
   EXPECT_THAT(fails({"MyUser"}), HasSubstr("unexpected argument 'MyUser'"));
   EXPECT_THAT(fails({"--users"}), HasSubstr("--users: missing value"));
   // Locust options loadgen does not implement are named as such.
-  out = fails({"--master", "-f", "locustfile.py"});
+  out = fails({"--master", "-f", "shop.yaml"});
   EXPECT_THAT(out, HasSubstr("'--master' is a Locust option that loadgen does not support"));
-  EXPECT_THAT(out, HasSubstr("'-f' is a Locust option that loadgen does not support"));
-  write("locust.conf", "locustfile = locustfile.py\n");
+  EXPECT_THAT(out, Not(HasSubstr("'-f'")));
+  write("locust.conf", "master = true\n");
   EXPECT_THAT(
       fails({}),
-      HasSubstr("locust.conf:1: 'locustfile' is a Locust option that loadgen does not support"));
+      HasSubstr("locust.conf:1: 'master' is a Locust option that loadgen does not support"));
+}
+
+TEST_F(OptionsTest, LocustfileFromCliEnvAndConfig) {
+  EXPECT_EQ(ok({"-f", "a.yaml"}).locustfile, "a.yaml");
+  EXPECT_EQ(ok({"--locustfile=b.lua"}).locustfile, "b.lua");
+  const Env e = env({{"LOCUST_LOCUSTFILE", "env.yaml"}});
+  EXPECT_EQ(ok({}, e).locustfile, "env.yaml");
+  EXPECT_EQ(ok({"-f", "cli.yaml"}, e).locustfile, "cli.yaml");
+  write("locust.conf", "locustfile = conf.yaml\n");
+  EXPECT_EQ(ok({}).locustfile, "conf.yaml");
+  EXPECT_EQ(ok({}, e).locustfile, "env.yaml");
+  EXPECT_THAT(fails({"-f", ""}), HasSubstr("empty: name a .yaml, .yml or .lua scenario file"));
 }
 
 TEST_F(OptionsTest, RangeChecks) {
