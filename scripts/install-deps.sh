@@ -11,6 +11,7 @@ pkgs=(
   clang-14 libclang-rt-14-dev clang-format-14
   nginx-light wrk openssl python3 curl procps util-linux
   python3-locust
+  libyaml-cpp-dev libluajit-5.1-dev  # scenario files (-f): YAML and Lua
   chromium  # the browser tests (tests/e2e; scripts/e2e-deps.sh adds playwright-core)
 )
 
