@@ -25,6 +25,9 @@ import tempfile
 from harness import LoadgenProcess, wait_for
 from shopsim_harness import Shopsim, int_flag, shopsim_bin
 
+# The arguments that choose the built-in scenario (Shop.loadgen's default).
+BUILTIN = ("--scenario", "astronomy-shop")
+
 WEIGHTS = {"index": 1, "browse_product": 10, "get_recommendations": 3, "get_ads": 3,
            "view_cart": 3, "add_to_cart": 2, "checkout": 1, "checkout_multi": 1,
            "flood_home": 5}
@@ -114,9 +117,11 @@ class Shop:
         return self.sim.json("GET", "/__stats", port=self.sim.ofrep_port)[1]
 
     def loadgen(self, users, run_time, wait_time="constant(0.05)", spawn_rate=100, extra=(),
-                extra_env=None):
-        """Starts loadgen's astronomy-shop scenario against this shop (not waiting for it)."""
-        args = ["--headless", "--scenario", "astronomy-shop", "-H", self.url,
+                extra_env=None, scenario=BUILTIN):
+        """Starts loadgen's astronomy-shop scenario (`scenario`: the arguments choosing it, the
+        built-in by default, or ["-f", "examples/astronomy-shop.yaml"]) against this shop (not
+        waiting for it)."""
+        args = ["--headless"] + list(scenario) + ["-H", self.url,
                 "-u", str(users), "-r", str(spawn_rate), "-t", run_time,
                 "--wait-time", wait_time] + list(extra)
         env = self.env()

@@ -198,6 +198,11 @@ int l_session_id(lua_State* L) {
   return 1;
 }
 
+int l_stopping(lua_State* L) {
+  lua_pushboolean(L, user(L, "stopping").stopping() ? 1 : 0);
+  return 1;
+}
+
 int l_uuid(lua_State* L) {
   thread_local core::Rng rng{0x5eed};
   LuaUser* u = interp(L).current;
@@ -465,6 +470,7 @@ void push_bindings(lua_State* L, Interpreter* in) {
   add(L, in, "flag", l_flag);
   add(L, in, "session_id", l_session_id);
   add(L, in, "uuid", l_uuid);
+  add(L, in, "stopping", l_stopping);
   add(L, in, "span_open", l_span_open);
   add(L, in, "task_span_open", l_task_span_open);
   add(L, in, "span_set", l_span_set);

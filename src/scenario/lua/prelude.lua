@@ -195,6 +195,7 @@ function base.interrupt(_, reschedule)
   error(INTERRUPT, 0)
 end
 base.session_id = C.session_id
+base.stopping = C.stopping
 USER_MT.__index = base
 
 local known = {name = true, weight = true, fixed_count = true, host = true, wait_time = true,
