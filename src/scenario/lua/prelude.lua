@@ -183,11 +183,18 @@ end
 -- What every user's `self` reaches through its class: the client and the control flow.
 local client = {}
 local request = C.request
+-- self.client:get(url) as in Lua; self.client.get(url) (Locust's spelling) works too.
 for _, m in ipairs({"get", "post", "put", "delete", "patch", "head", "options"}) do
   local M = m:upper()
-  client[m] = function(_, url, opts) return request(M, url, opts) end
+  client[m] = function(c, url, opts)
+    if c ~= client then url, opts = c, url end
+    return request(M, url, opts)
+  end
 end
-function client.request(_, method, url, opts) return request(method, url, opts) end
+function client.request(c, method, url, opts)
+  if c ~= client then method, url, opts = c, method, url end
+  return request(method, url, opts)
+end
 local base = {client = client}
 function base.stop() error(STOP, 0) end
 function base.interrupt(_, reschedule)

@@ -216,7 +216,7 @@ local function t(self)
   local p = self.client:post("/p", {json = {b = {1, 2}, a = "x"}, name = "posting",
                                     headers = {["X-Custom"] = "yes"}})
   assert(p.body == 'body:{"a":"x","b":[1,2]}', p.body)
-  self.client:get("/q", {params = {z = "1 2", a = "&"}})
+  self.client.get("/q", {params = {z = "1 2", a = "&"}})  -- Locust's spelling works too
   self.client:put("/form", {data = {k = "v"}})
   local m = self.client:get("/missing")
   assert(m.status == 404 and not m.ok, "404")
