@@ -109,6 +109,27 @@ class LuaTraces(LoadgenTestCase):
             if "flood.count" in a:
                 self.assertEqual(a["flood.count"], 0)
 
+    def test_tasks_cut_short_by_the_stop_are_cancelled_not_errors(self):
+        """As the built-in's: users killed inside user_session_start / user_index (the index
+        answers after 30 s) end those spans without an error, saying loadgen.task.cancelled."""
+        shop = Shop()
+        shop.sim.args += ["--latency", "index=30s"]
+        shop.start()
+        self.addCleanup(shop.stop)
+        users = builtin_traces.USERS
+        with oc.start_collector() as col:
+            env = dict(col.env(protocol="http/protobuf"), OTEL_BSP_SCHEDULE_DELAY="300",
+                       OTEL_LOGS_EXPORTER="none", OTEL_METRICS_EXPORTER="none")
+            res = shop.loadgen(users, "2s", extra_env=env, scenario=LUA).wait(60)
+            self.assertExit(res, 0)
+            tasks = [s for s in col.spans() if s["name"] in SPAN_ATTRIBUTES]
+        self.assertEqual(sorted(s["name"] for s in tasks),
+                         ["user_index"] * users + ["user_session_start"] * users)
+        for s in tasks:
+            self.assertEqual(s["status"]["code"], 0, s)
+            self.assertIs(s["attributes"].get("loadgen.task.cancelled"), True, s)
+            self.assertEqual([e["name"] for e in s["events"] if e["name"] == "exception"], [], s)
+
     def test_nested_trace_shape_on_request(self):
         with oc.start_collector() as col, Shop() as shop:
             env = col.env(protocol="http/protobuf")

@@ -31,6 +31,15 @@ LuaUser& user(lua_State* L, const char* what) {
   return *u;
 }
 
+// The user, for what yields to the event loop: only the user's own coroutine may (a yield from
+// a coroutine the task created would go to the task, not to loadgen).
+LuaUser& yielding_user(lua_State* L, const char* what) {
+  LuaUser& u = user(L, what);
+  if (L != u.thread())
+    luaL_error(L, "%s: call it from the task itself, not from a coroutine the task created", what);
+  return u;
+}
+
 std::string_view check_sv(lua_State* L, int i) {
   std::size_t n = 0;
   const char* s = luaL_checklstring(L, i, &n);
@@ -84,7 +93,7 @@ void append_form(lua_State* L, int t, std::string& out, const char* what) {
 
 // client:get(url, opts) & co.: request(METHOD, url, opts).
 int l_request(lua_State* L) {
-  LuaUser& u = user(L, "client");
+  LuaUser& u = yielding_user(L, "client");
   LuaUser::Pending& p = u.pending();
   const auto method = http::parse_method(check_sv(L, 1));
   if (!method) return luaL_error(L, "client:request: unknown method '%s'", lua_tostring(L, 1));
@@ -162,7 +171,7 @@ int l_request(lua_State* L) {
 }
 
 int l_sleep(lua_State* L) {
-  LuaUser& u = user(L, "sleep");
+  LuaUser& u = yielding_user(L, "sleep");
   const double s = luaL_checknumber(L, 1);
   if (!(s >= 0 && s <= kMaxWaitSeconds))
     return luaL_error(L, "sleep: seconds must lie in [0, %f]", kMaxWaitSeconds);
@@ -173,7 +182,7 @@ int l_sleep(lua_State* L) {
 
 // flag("key", default): a boolean default evaluates a boolean flag, a number an integer one.
 int l_flag(lua_State* L) {
-  LuaUser& u = user(L, "flag");
+  LuaUser& u = yielding_user(L, "flag");
   LuaUser::Pending& p = u.pending();
   const std::string_view key = check_sv(L, 1);
   p.flag_key.assign(key.data(), key.size());

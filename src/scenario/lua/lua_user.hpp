@@ -62,6 +62,8 @@ class LuaUser final : public User {
     std::int64_t flag_default = 0;
   };
   Pending& pending() { return pending_; }
+  // The user's coroutine: what may yield to the event loop (not a coroutine the task created).
+  lua_State* thread() const { return co_; }
   // Responses of the current task, by handle (a response table's _h).
   client::Response* response(double handle);
   // span()/task_span(): the depth of the opened span (1 = outermost of this user).

@@ -323,6 +323,26 @@ user{
   for (const auto& e : run.events.errors) ADD_FAILURE() << e.task << ": " << e.what;
 }
 
+TEST(LuaUser, RequestsFromANestedCoroutineAreRefused) {
+  TempScript s(R"(
+local function t(self)
+  local co = coroutine.wrap(function() self.client:get("/") end)
+  self.n = (self.n or 0) + 1
+  if self.n == 2 then self:stop() end
+  co()
+end
+user{tasks = {t}}
+)");
+  auto sc = load(s);
+  ASSERT_TRUE(sc) << sc.error().message;
+  LuaRun run(*sc);
+  run.run();
+  ASSERT_EQ(run.events.errors.size(), 1u);
+  EXPECT_NE(run.events.errors[0].what.find("not from a coroutine the task created"),
+            std::string::npos)
+      << run.events.errors[0].what;
+}
+
 TEST(LuaUser, TaskSetsRunUntilInterrupted) {
   TempScript s(R"(
 local trail = {}
