@@ -67,6 +67,7 @@ class LuaTaskMix(builtin_shop.TaskMix):
 @unittest.skipIf(shopsim_bin() is None, "shopsim not built (set SHOPSIM_BIN)")
 class LuaTraces(LoadgenTestCase):
     """test_traces.Traces' checks on the Lua example, plus the span attributes."""
+    SCENARIO = LUA
     check_traces = builtin_traces.Traces.check_traces
     check_task_spans = builtin_traces.Traces.check_task_spans
     check_flag_spans = builtin_traces.Traces.check_flag_spans
@@ -140,6 +141,20 @@ class LuaTraces(LoadgenTestCase):
         index_in_session = [s for s in spans if s["name"] == "user_index" and s["parent_span_id"]
                             and by_id[s["parent_span_id"]]["name"] == "user_session_start"]
         self.assertEqual(len(index_in_session), builtin_traces.USERS)
+
+
+@unittest.skipIf(shopsim_bin() is None, "shopsim not built (set SHOPSIM_BIN)")
+class LuaFlood(LoadgenTestCase):
+    def test_flood_home_sends_n_homepage_requests_and_logs_it(self):
+        with Shop(flood=3) as shop:
+            res = shop.loadgen(3, "4s", wait_time="between(0, 0.01)", scenario=LUA,
+                               extra_env=ENV_QUIET).wait(30)
+            self.assertExit(res, 0)
+            routes = shop.routes()
+        self.assertIn("User flooding homepage 3 times", res.stderr)
+        self.assertIn("Starting user session: ", res.stderr)
+        # Flooding adds 3 GET / per flood_home pick (weight 5 of 29) to index's 1 of 29.
+        self.assertGreater(routes["index"], routes["cart_get"] * 2, routes)
 
 
 ERROR_SCRIPT = """\
