@@ -279,6 +279,13 @@ flag = C.flag
 sleep = C.sleep
 uuid = C.uuid
 function reschedule() error(RESCHEDULE, 0) end
+-- print() writes to stderr: loadgen's stdout carries --json only.
+function print(...)
+  local n = select("#", ...)
+  local parts = {...}
+  for i = 1, n do parts[i] = tostring(parts[i]) end
+  io.stderr:write(table.concat(parts, "\t", 1, n), "\n")
+end
 json = {encode = C.json_encode, decode = C.json_decode}
 
 -- data.json("people.json"): a JSON file relative to the scenario file, read at load time.
