@@ -56,8 +56,11 @@ class Events final : public UserEvents {
  public:
   void on_task_exception(const UserClass&, std::string_view task, std::string_view what) override {
     errors.push_back({std::string(task), std::string(what)});
+    // A script that fails on every task never waits: stop it rather than spin forever.
+    if (errors.size() >= 20 && user != nullptr) user->request_stop();
   }
   std::vector<TaskError> errors;
+  User* user = nullptr;
 };
 
 class Requests final : public client::RequestObserver {
@@ -76,6 +79,7 @@ class LuaRun {
   void run(const std::string& base_url = "http://127.0.0.1:9") {
     cfg.set_base(*http::parse_url(base_url));
     user = cls_.make();
+    events.user = user.get();
     user->attach(User::Runtime{&loop, &cfg, &requests, &events, nullptr, &cls_, 1, 42});
     EXPECT_TRUE(testing::run_on_loop(loop, [&] { return run_user(*user); })) << "user hung";
   }
@@ -396,6 +400,33 @@ user{tasks = {t}, on_stop = function(self) assert(counter == 1, "shared state") 
   for (auto& t : threads) t.join();
   EXPECT_EQ(errors[0], 0u);
   EXPECT_EQ(errors[1], 0u);
+}
+
+TEST(LuaUser, JsonEncodingIsDeterministic) {
+  TempScript s(R"(
+local function t(self)
+  local e = json.encode
+  assert(e({}) == "{}", e({}))
+  assert(e({1, "two", true}) == '[1,"two",true]', e({1, "two", true}))
+  local nested = e({b = 1.5, a = {c = "\n"}})
+  assert(nested == '{"a":{"c":"\\n"},"b":1.5}', nested)
+  assert(not pcall(e, {1, 2, x = 3}), "mixed table")
+  assert(not pcall(e, {f = print}), "function value")
+  local cyc = {}
+  cyc.self = cyc
+  assert(not pcall(e, cyc), "cycle")
+  local d = json.decode('{"a":[1,2,{"b":null}],"s":"\\u00e9"}')
+  assert(d.a[2] == 2 and d.a[3].b == nil and d.s == "\195\169", "decode")
+  assert(not pcall(json.decode, "{bad"), "bad json")
+  self:stop()
+end
+user{tasks = {t}}
+)");
+  auto sc = load(s);
+  ASSERT_TRUE(sc) << sc.error().message;
+  LuaRun run(*sc);
+  run.run();
+  for (const auto& e : run.events.errors) ADD_FAILURE() << e.task << ": " << e.what;
 }
 
 TEST(LuaUser, DataJsonReadsRelativeToTheScript) {
