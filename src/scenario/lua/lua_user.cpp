@@ -1,6 +1,7 @@
 #include "scenario/lua/lua_user.hpp"
 
 #include <chrono>
+#include <exception>
 #include <lua.hpp>
 #include <utility>
 
@@ -77,7 +78,22 @@ core::Task<> LuaUser::run_slot(int slot) {
       co_clean_ = true;
       co_return;
     }
-    raise_error();
+    std::exception_ptr error;
+    bool control = false;
+    try {
+      raise_error();
+    } catch (const LuaError&) {
+      error = std::current_exception();
+    } catch (const RescheduleTask&) {
+      error = std::current_exception();
+    } catch (...) {
+      error = std::current_exception();
+      control = true;
+    }
+    // A task that fails (or reschedules) before it ever waited must still let the loop run:
+    // with a wait of 0 it would otherwise spin the worker, deaf to the stop of the run.
+    if (!control) co_await sleep(std::chrono::nanoseconds(1));
+    std::rethrow_exception(error);
   }
 }
 

@@ -402,6 +402,21 @@ user{tasks = {t}, on_stop = function(self) assert(counter == 1, "shared state") 
   EXPECT_EQ(errors[1], 0u);
 }
 
+TEST(LuaUser, AFailingTaskWithoutWaitsStillLetsTheLoopStopIt) {
+  TempScript s("local function t(self) error('always') end\nuser{tasks = {t}}\n");
+  auto sc = load(s);
+  ASSERT_TRUE(sc) << sc.error().message;
+  const UserClass& cls = sc->user_classes[0];
+  net::EventLoop loop;
+  client::ClientConfig cfg;
+  Events events;  // no user: never stops it itself
+  auto user = cls.make();
+  user->attach(User::Runtime{&loop, &cfg, nullptr, &events, nullptr, &cls, 1, 42});
+  loop.post([&] { user->request_stop(); });
+  EXPECT_TRUE(testing::run_on_loop(loop, [&] { return run_user(*user); })) << "user hung";
+  EXPECT_GE(events.errors.size(), 1u);
+}
+
 TEST(LuaUser, JsonEncodingIsDeterministic) {
   TempScript s(R"(
 local function t(self)
