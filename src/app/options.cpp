@@ -25,6 +25,7 @@
 #include "core/version.hpp"
 #include "http/url.hpp"
 #include "scenario/wait_time.hpp"
+#include "stats/threshold.hpp"
 
 namespace loadgen::app {
 namespace {
@@ -466,6 +467,22 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
       } else {
         o.trace_link = v;
       }
+      return;
+    case OptionId::kThreshold:
+      o.thresholds.clear();
+      o.thresholds_origin =
+          s.kind == SourceKind::kConfigFile ? fmt::format("{}:{}", s.origin, s.line) : s.origin;
+      for (const std::string& t : s.values) {
+        stats::Threshold parsed;
+        if (std::string why = stats::threshold_problem(t, parsed); !why.empty()) {
+          p.bad_value(s, t, "not a threshold: " + why);
+        } else {
+          o.thresholds.push_back(t);
+        }
+      }
+      return;
+    case OptionId::kSummaryJson:
+      o.summary_json = v;
       return;
   }
 }

@@ -56,6 +56,11 @@ struct Options {
   std::chrono::milliseconds flush_timeout{5000};          // --flush-timeout: final telemetry flush
   std::string trace_link;   // --trace-link TEMPLATE with {trace_id} (slow traces' links)
   std::string config_file;  // --config FILE (informational)
+  // --threshold EXPR, repeatable (LOADGEN_THRESHOLD "[a, b]"): validated stats::Threshold
+  // expressions, added to the scenario file's; thresholds_origin names where they came from.
+  std::vector<std::string> thresholds;
+  std::string thresholds_origin;
+  std::string summary_json;  // --summary-json FILE: stats list + threshold results
 };
 
 struct ParseResult {

@@ -115,6 +115,14 @@ constexpr std::array kSpecs = {
                "TEMPLATE",
                "Link from a request name's recent slow trace to a trace UI, with {trace_id}: "
                "http://jaeger:16686/trace/{trace_id}"},
+    OptionSpec{OptionId::kThreshold, "threshold", "", "LOADGEN_THRESHOLD", K::kList, G::kLoadgen,
+               "EXPR",
+               "Pass/fail criterion, repeatable: [NAME:]METRIC OP VALUE, e.g. 'p95<300ms', "
+               "'GET /api/cart:failure_ratio<0.01', 'rps>100'; a failed one exits 99; suffix "
+               "!abort stops the run when it fails (docs/thresholds.md)"},
+    OptionSpec{OptionId::kSummaryJson, "summary-json", "", "LOADGEN_SUMMARY_JSON", K::kValue,
+               G::kLoadgen, "FILE",
+               "Write {\"stats\": the --json list, \"thresholds\": results} to FILE at the end"},
 };
 
 constexpr std::size_t kHelpColumn = 32;

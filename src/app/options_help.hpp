@@ -51,6 +51,8 @@ enum class OptionId {
   kSeed,
   kFlushTimeout,
   kTraceLink,
+  kThreshold,
+  kSummaryJson,
 };
 
 enum class OptionKind {

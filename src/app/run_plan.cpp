@@ -163,6 +163,33 @@ std::vector<std::string> distinct(const std::vector<std::string>& lines) {
   return out;
 }
 
+// The scenario file's thresholds (each with its file:line:col; abort_on_fail from the file or
+// an !abort suffix), then the command line's, env's or config file's: they add up, a CLI
+// threshold never replaces a file's. Bad ones are problems naming their origin (exit 2).
+std::vector<stats::Threshold> run_thresholds(const Options& o, const scenario::Scenario& sc,
+                                             std::vector<std::string>& problems) {
+  std::vector<stats::Threshold> out;
+  for (const scenario::Scenario::Threshold& t : sc.thresholds) {
+    auto parsed =
+        stats::parse_threshold(t.expression, t.origin.empty() ? sc.source_file : t.origin);
+    if (!parsed) {
+      problems.push_back(parsed.error().message);
+      continue;
+    }
+    parsed->abort_on_fail = parsed->abort_on_fail || t.abort_on_fail;
+    out.push_back(std::move(*parsed));
+  }
+  for (const std::string& t : o.thresholds) {
+    auto parsed = stats::parse_threshold(t, o.thresholds_origin);
+    if (!parsed) {
+      problems.push_back(parsed.error().message);  // validated by parse_options already
+      continue;
+    }
+    out.push_back(std::move(*parsed));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, std::string>& env,
@@ -186,6 +213,8 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
     problems.push_back(sc.error().hint.empty() ? sc.error().message
                                                : sc.error().message + " (" + sc.error().hint + ")");
   }
+  std::vector<stats::Threshold> thresholds;
+  if (sc) thresholds = run_thresholds(o, *sc, problems);
   engine::EngineConfig cfg;
   if (sc && sc->uses_flags) {
     if (auto flags_cfg = config_or_problem(flags::ofrep_config_from_env(env), problems)) {
@@ -241,8 +270,9 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
       metrics_cfg && !metrics_cfg->sdk_disabled && !metrics_cfg->exporters.kinds.empty();
   if (export_metrics)
     cfg.request_metrics = request_metrics(*metrics_cfg, metrics_request_name, log);
-  return RunPlan{std::move(cfg),         std::move(*sc), std::move(traces), std::move(logs_cfg),
-                 std::move(metrics_cfg), export_spans,   export_logs,       export_metrics};
+  return RunPlan{std::move(cfg),      std::move(*sc),         std::move(traces),
+                 std::move(logs_cfg), std::move(metrics_cfg), export_spans,
+                 export_logs,         export_metrics,         std::move(thresholds)};
 }
 
 }  // namespace loadgen::app

@@ -11,6 +11,7 @@
 #include "engine/engine.hpp"
 #include "otel/env_config.hpp"
 #include "scenario/scenario.hpp"
+#include "stats/threshold.hpp"
 
 namespace loadgen::app {
 
@@ -24,6 +25,8 @@ struct RunPlan {
   bool export_spans = false;  // something exports spans: record them
   bool export_logs = false;   // OTEL_LOGS_EXPORTER set (the console shows lines regardless)
   bool export_metrics = false;
+  // The scenario file's thresholds, then --threshold's (both apply; docs/thresholds.md).
+  std::vector<stats::Threshold> thresholds;
 };
 
 // The run the options and the environment describe, or nullopt after printing every usage
