@@ -305,6 +305,10 @@ TEST_F(OptionsTest, EachEnvVar) {
       {"LOADGEN_TRACE_LINK", "http://j/{trace_id}",
        [](const Options& o) { return o.trace_link == "http://j/{trace_id}"; }},
       {"LOCUST_LOCUSTFILE", "s.yaml", [](const Options& o) { return o.locustfile == "s.yaml"; }},
+      {"LOADGEN_THRESHOLD", "p95<1s",
+       [](const Options& o) { return o.thresholds == std::vector<std::string>{"p95<1s"}; }},
+      {"LOADGEN_SUMMARY_JSON", "s.json",
+       [](const Options& o) { return o.summary_json == "s.json"; }},
   };
   for (const Case& c : cases) {
     const Options o = ok({}, env({{c.var, c.value}}));
@@ -428,6 +432,31 @@ TEST_F(OptionsTest, EnvLists) {
   // The CLI list replaces the env list as a whole.
   o = ok({"--path", "/c"}, env({{"LOADGEN_PATH", "[/a, /b]"}}));
   EXPECT_EQ(o.paths, std::vector<std::string>{"/c"});
+}
+
+// --threshold: repeatable, validated here (the message names the source), "[a, b]" in the
+// environment and config files; the origin goes with them for the summary's Origin column.
+TEST_F(OptionsTest, Thresholds) {
+  Options o = ok({"--threshold", "p95<300ms", "--threshold", "GET /a:failure_ratio<1%!abort"});
+  EXPECT_EQ(o.thresholds, (std::vector<std::string>{"p95<300ms", "GET /a:failure_ratio<1%!abort"}));
+  EXPECT_EQ(o.thresholds_origin, "--threshold");
+  o = ok({}, env({{"LOADGEN_THRESHOLD", "[p95<1s, rps>10]"}}));
+  EXPECT_EQ(o.thresholds, (std::vector<std::string>{"p95<1s", "rps>10"}));
+  EXPECT_EQ(o.thresholds_origin, "LOADGEN_THRESHOLD");
+  write("locust.conf", "\nthreshold = [count>0, http://h:1/x:p99<2s]\n");
+  o = ok({});
+  EXPECT_EQ(o.thresholds, (std::vector<std::string>{"count>0", "http://h:1/x:p99<2s"}));
+  EXPECT_EQ(o.thresholds_origin, "locust.conf:2");
+  // The command line's list replaces the others as a whole (they add to a scenario file's).
+  EXPECT_EQ(ok({"--threshold", "max<1s"}).thresholds, std::vector<std::string>{"max<1s"});
+  EXPECT_THAT(fails({"--threshold", "p95<<1"}),
+              HasSubstr("--threshold: 'p95<<1' is not a threshold: not a comparison"));
+  EXPECT_THAT(fails({}, env({{"LOADGEN_THRESHOLD", "[p95<1s, lat<1]"}})),
+              HasSubstr("LOADGEN_THRESHOLD='lat<1' (environment): not a threshold: unknown "
+                        "metric 'lat'"));
+  write("locust.conf", "threshold = p95<1x\n");
+  EXPECT_THAT(fails({}), HasSubstr("locust.conf:1: threshold: 'p95<1x' is not a threshold: "
+                                   "unknown time unit 'x'"));
 }
 
 TEST_F(OptionsTest, AllErrorsReportedAtOnce) {
