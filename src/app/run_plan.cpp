@@ -163,11 +163,10 @@ std::vector<std::string> distinct(const std::vector<std::string>& lines) {
   return out;
 }
 
-// The scenario file's thresholds (each with its file:line:col; abort_on_fail from the file or
-// an !abort suffix), then the command line's, env's or config file's: they add up, a CLI
-// threshold never replaces a file's. Bad ones are problems naming their origin (exit 2).
-std::vector<stats::Threshold> run_thresholds(const Options& o, const scenario::Scenario& sc,
-                                             std::vector<std::string>& problems) {
+}  // namespace
+
+std::vector<stats::Threshold> plan_thresholds(const Options& o, const scenario::Scenario& sc,
+                                              std::vector<std::string>& problems) {
   std::vector<stats::Threshold> out;
   for (const scenario::Scenario::Threshold& t : sc.thresholds) {
     auto parsed =
@@ -189,8 +188,6 @@ std::vector<stats::Threshold> run_thresholds(const Options& o, const scenario::S
   }
   return out;
 }
-
-}  // namespace
 
 std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, std::string>& env,
                                 Log& log) {
@@ -214,7 +211,7 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
                                                : sc.error().message + " (" + sc.error().hint + ")");
   }
   std::vector<stats::Threshold> thresholds;
-  if (sc) thresholds = run_thresholds(o, *sc, problems);
+  if (sc) thresholds = plan_thresholds(o, *sc, problems);
   engine::EngineConfig cfg;
   if (sc && sc->uses_flags) {
     if (auto flags_cfg = config_or_problem(flags::ofrep_config_from_env(env), problems)) {

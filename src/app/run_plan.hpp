@@ -29,6 +29,12 @@ struct RunPlan {
   std::vector<stats::Threshold> thresholds;
 };
 
+// The scenario file's thresholds (each with its file:line:col; abort_on_fail from the file or
+// an !abort suffix), then the options' (--threshold, LOADGEN_THRESHOLD, a config file's): they
+// add up, one never replaces another. An invalid one adds a problem naming its origin.
+std::vector<stats::Threshold> plan_thresholds(const Options& o, const scenario::Scenario& sc,
+                                              std::vector<std::string>& problems);
+
 // The run the options and the environment describe, or nullopt after printing every usage
 // error at once (exit 2). Warnings (OTEL_* fallbacks) are logged.
 std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, std::string>& env,
