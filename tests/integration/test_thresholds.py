@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import unittest
+import urllib.parse
 import urllib.request
 
 from harness import (FaultServer, LoadgenProcess, LoadgenTestCase, free_port, headless_args,
@@ -184,6 +185,45 @@ class ThresholdTest(LoadgenTestCase):
         self.assertFalse(doc["thresholds"][1]["aborted_run"])
         html = self.html(out)
         self.assertIn('id="threshold-abort"', html)
+
+    def test_web_mode_abort_stops_the_run_and_a_new_run_forgets_it(self):
+        port = free_port()
+        args = ["-H", self.server.host, "--scenario", "get", "--path", "/ok", "--wait-time",
+                "constant(0.01)", "--web-host", "127.0.0.1", "--web-port", str(port),
+                "--autostart", "-u", "2", "-r", "100", "--threshold", "count<1!abort=3s"]
+        proc = LoadgenProcess(args, extra_env=QUIET)
+        self.addCleanup(lambda: proc.proc.returncode is None and proc.wait(1))
+
+        def get(path, form=None):
+            data = urllib.parse.urlencode(form).encode() if form is not None else None
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", data=data,
+                                        timeout=5) as r:
+                return json.load(r) if path.startswith("/stats") or form else r.read()
+
+        def state():
+            try:
+                return get("/stats/requests")["state"]
+            except OSError:
+                return None
+
+        def aborted():
+            return get("/stats/loadgen")["thresholds"][0]["aborted_run"]
+
+        # The run stops by itself; the web UI stays up.
+        wait_for(lambda: state() == "stopped", timeout=20, what="the abort to stop the run")
+        self.assertTrue(aborted())
+        self.assertIsNone(proc.proc.poll())
+        # A new run forgets the abort, until its own grace period has passed.
+        get("/swarm", form={"user_count": 2, "spawn_rate": 100})
+        wait_for(lambda: state() in ("spawning", "running"), timeout=10, what="a new run")
+        wait_for(lambda: not aborted(), timeout=2, what="the new run to forget the abort")
+        wait_for(lambda: state() == "stopped", timeout=20, what="the second abort")
+        self.assertTrue(aborted())
+        proc.send_signal(signal.SIGTERM)
+        res = proc.wait(timeout=20)
+        self.assertExit(res, EXIT_THRESHOLDS)
+        self.assertEqual(res.stderr.count("stopping the run (!abort)"), 2, res.describe())
+        self.assertIn("Run aborted by threshold 'count<1!abort=3s'", res.stderr)
 
     def test_abort_waits_for_its_grace_period(self):
         # Failing from the first request, but its grace period outlasts the run: no abort.
