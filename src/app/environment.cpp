@@ -346,26 +346,21 @@ void Environment::check_abort_thresholds(engine::RunState state, bool collected)
   runner_->stop();
 }
 
+std::optional<report::ThresholdAbort> Environment::aborted_by() const {
+  const std::lock_guard lock(abort_mu_);
+  return aborted_;
+}
+
 report::ThresholdReport Environment::threshold_report() const {
-  std::optional<report::ThresholdAbort> aborted;
-  {
-    const std::lock_guard lock(abort_mu_);
-    aborted = aborted_;
-  }
-  return report::ThresholdReport::evaluate(thresholds_, stats(), aborted);
+  return report::ThresholdReport::evaluate(thresholds_, stats(), aborted_by());
 }
 
 std::string Environment::thresholds_json() const {
   if (thresholds_.empty()) return "[]";
   const engine::RunnerSnapshot snap = runner_->snapshot();
   const stats::Aggregate empty(core::wall_seconds());
-  std::optional<report::ThresholdAbort> aborted;
-  {
-    const std::lock_guard lock(abort_mu_);
-    aborted = aborted_;
-  }
-  return report::thresholds_json(
-      report::ThresholdReport::evaluate(thresholds_, snap.stats ? *snap.stats : empty, aborted));
+  return report::thresholds_json(report::ThresholdReport::evaluate(
+      thresholds_, snap.stats ? *snap.stats : empty, aborted_by()));
 }
 
 bool Environment::write_final_csv() {
@@ -433,13 +428,8 @@ std::string Environment::render_html(const stats::Aggregate& a,
                             .version = std::string(core::kVersion),
                             .trace_link = o_.trace_link};
   const std::vector<stats::HistoryPoint> history = history_.all();
-  std::optional<report::ThresholdAbort> aborted;
-  {
-    const std::lock_guard lock(abort_mu_);
-    aborted = aborted_;
-  }
   const report::ThresholdReport thresholds =
-      report::ThresholdReport::evaluate(thresholds_, a, aborted);
+      report::ThresholdReport::evaluate(thresholds_, a, aborted_by());
   return report::format_html_report(report::HtmlReport{a, exceptions, history, run, &thresholds});
 }
 

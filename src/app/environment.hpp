@@ -110,6 +110,7 @@ class Environment {
   // After a stats collection while the run is up: stops the run when an !abort threshold
   // fails (once per run; a new run forgets the abort).
   void check_abort_thresholds(engine::RunState state, bool collected);
+  std::optional<report::ThresholdAbort> aborted_by() const;  // thread-safe
 
   const Options& o_;
   Log& log_;

@@ -72,7 +72,7 @@ class ThresholdTest(LoadgenTestCase):
 
     def test_failing_threshold_exits_99_and_shows_everywhere(self):
         out = self.outputs()
-        res = run_loadgen(self.args(["p50<5ms", "GET /slow?ms=30:p95<20ms", "GET /nowhere:p95<1s",
+        res = run_loadgen(self.args(["p50<5s", "GET /slow?ms=30:p95<20ms", "GET /nowhere:p95<1s",
                                      "count>0"],
                                     paths=["/ok", "/slow?ms=30"], extra=self.report_args(out)),
                           timeout=30, extra_env=QUIET)
