@@ -117,11 +117,11 @@ constexpr std::array kSpecs = {
                "http://jaeger:16686/trace/{trace_id}"},
 
     // Scenario inspection and selection (Locust's -T/-E, -l, --show-task-ratio[-json]).
-    OptionSpec{OptionId::kTags, "tags", "T", "LOCUST_TAGS", K::kWords, G::kScenario, "TAG",
+    OptionSpec{OptionId::kTags, "tags", "T", "LOCUST_TAGS", K::kWords, G::kScenario, "[TAG ...]",
                "Run only the tasks that have at least one of these tags: -T cart checkout "
                "(tags of the built-ins: docs/scenario-files.md)"},
     OptionSpec{OptionId::kExcludeTags, "exclude-tags", "E", "LOCUST_EXCLUDE_TAGS", K::kWords,
-               G::kScenario, "TAG", "Run only the tasks that have none of these tags"},
+               G::kScenario, "[TAG ...]", "Run only the tasks that have none of these tags"},
     OptionSpec{OptionId::kList, "list", "l", "", K::kFlag, G::kScenario, "",
                "Print the scenario's user classes and exit"},
     OptionSpec{OptionId::kShowTaskRatio, "show-task-ratio", "", "", K::kFlag, G::kScenario, "",
