@@ -16,6 +16,7 @@
 #include "http/method.hpp"
 #include "http/url.hpp"
 #include "scenario/file.hpp"
+#include "scenario/tags.hpp"
 
 namespace loadgen::app {
 
@@ -165,6 +166,65 @@ std::vector<std::string> distinct(const std::vector<std::string>& lines) {
 
 }  // namespace
 
+std::optional<scenario::Scenario> load_scenario(const Options& o,
+                                                const std::map<std::string, std::string>& env,
+                                                std::vector<std::string>& problems) {
+  const scenario::BuiltinSettings bs = builtin_settings(o, env, problems);
+  auto sc = o.locustfile.empty()
+                ? scenario::make_builtin_scenario(o.scenario, bs)
+                : scenario::load_scenario_file(o.locustfile, scenario::FileSettings{bs.today});
+  if (!sc) {
+    problems.push_back(sc.error().hint.empty() ? sc.error().message
+                                               : sc.error().message + " (" + sc.error().hint + ")");
+    return std::nullopt;
+  }
+  return std::move(*sc);
+}
+
+std::vector<std::string> select_classes_and_tasks(scenario::Scenario& sc, const Options& o,
+                                                  std::vector<std::string>& problems, Log& log) {
+  if (!o.user_classes.empty()) {
+    std::vector<std::string> missing;
+    for (const std::string& name : o.user_classes) {
+      const bool known = std::any_of(sc.user_classes.begin(), sc.user_classes.end(),
+                                     [&](const scenario::UserClass& c) { return c.name == name; });
+      if (!known && std::find(missing.begin(), missing.end(), name) == missing.end())
+        missing.push_back(name);
+    }
+    if (!missing.empty()) {
+      std::vector<std::string> available;
+      for (const auto& c : sc.user_classes) available.push_back(c.name);
+      // Locust 2.12: "Unknown User(s): X" (exit 1 there; a usage error, exit 2, here).
+      problems.push_back(
+          fmt::format("Unknown User(s): {} (the scenario's user classes: {}; "
+                      "see --list)",
+                      fmt::join(missing, ", "), fmt::join(available, ", ")));
+      return {};
+    }
+    std::erase_if(sc.user_classes, [&](const scenario::UserClass& c) {
+      return std::find(o.user_classes.begin(), o.user_classes.end(), c.name) ==
+             o.user_classes.end();
+    });
+  }
+  const scenario::TagSelection sel{o.tags, o.exclude_tags};
+  const std::vector<std::string> tags = scenario::all_tags(sc.user_classes);
+  std::vector<std::string> emptied = scenario::filter_by_tags(sc.user_classes, sel);
+  for (const std::string& name : emptied) {
+    std::string filter;
+    if (!sel.tags.empty()) filter = fmt::format("-T {}", fmt::join(sel.tags, " "));
+    if (!sel.exclude_tags.empty()) {
+      filter +=
+          fmt::format("{}-E {}", filter.empty() ? "" : ", ", fmt::join(sel.exclude_tags, " "));
+    }
+    log.warning(
+        "{} had no tasks left after filtering by tags ({}); its users will fail every task they "
+        "pick, as in Locust (the scenario's tags: {})",
+        name, filter,
+        tags.empty() ? std::string("none") : fmt::format("{}", fmt::join(tags, ", ")));
+  }
+  return emptied;
+}
+
 std::vector<stats::Threshold> plan_thresholds(const Options& o, const scenario::Scenario& sc,
                                               std::vector<std::string>& problems) {
   std::vector<stats::Threshold> out;
@@ -193,7 +253,6 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
                                 Log& log) {
   // ---- build the run from the options (errors here are usage errors, exit 2) ----
   std::vector<std::string> problems;
-  const scenario::BuiltinSettings bs = builtin_settings(o, env, problems);
   // loadgen's own telemetry switches (docs/metrics.md, README "Traces"): an enum and a boolean
   // in the OTel env-var style (case-insensitive; empty = unset).
   const bool nested_task_spans =
@@ -203,12 +262,11 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
   const bool metrics_request_name =
       env_choice(env, "LOADGEN_METRICS_REQUEST_NAME", {"true", "false"}, "'true' or 'false'",
                  problems) == "true";
-  auto sc = o.locustfile.empty()
-                ? scenario::make_builtin_scenario(o.scenario, bs)
-                : scenario::load_scenario_file(o.locustfile, scenario::FileSettings{bs.today});
-  if (!sc) {
-    problems.push_back(sc.error().hint.empty() ? sc.error().message
-                                               : sc.error().message + " (" + sc.error().hint + ")");
+  std::optional<scenario::Scenario> sc = load_scenario(o, env, problems);
+  if (sc) {
+    select_classes_and_tasks(*sc, o, problems, log);
+    // Locust 2.12 runs a class that tags left without tasks: its users fail at every pick.
+    for (scenario::UserClass& cls : sc->user_classes) scenario::fail_without_tasks(cls);
   }
   std::vector<stats::Threshold> thresholds;
   if (sc) thresholds = plan_thresholds(o, *sc, problems);
