@@ -284,6 +284,29 @@
       Array.isArray(e.nodes) ? e.nodes.join(", ") : String(e.nodes ?? "")]);
   }
 
+  // ---- thresholds (GET /stats/loadgen "thresholds", docs/thresholds.md) ----
+
+  function thresholdObserved(t) {
+    if (t.observed === null || t.observed === undefined) return "no data";
+    if (t.unit === "ms") return fixed(t.observed, 2) + " ms";
+    if (t.unit === "/s") return fixed(t.observed, 2) + "/s";
+    return t.metric === "failure_ratio" ? fixed(t.observed, 4) : String(t.observed);
+  }
+
+  function renderThresholds(list) {
+    const table = $("thresholds-table");
+    table.hidden = list.length === 0;
+    fillTable(table, list, (t) => [
+      t.expression, thresholdObserved(t),
+      (t.passed ? "pass" : t.status === "no_data" ? "FAIL (no data)" : "FAIL") +
+        (t.aborted_run ? ", aborted the run" : ""),
+      t.origin]);
+    Array.from(table.tBodies[0].rows).forEach((tr, i) => {
+      tr.classList.toggle("fail", !list[i].passed);
+      tr.classList.toggle("pass", list[i].passed);
+    });
+  }
+
   // ---- the summary line ----
 
   function renderSummary(s) {
@@ -315,6 +338,7 @@
       control.title = info.flag_users ? "the flag " + flag + " is " + info.flag_users : "";
     }
     control.classList.toggle("flag", info.control === "flag");
+    renderThresholds(Array.isArray(info.thresholds) ? info.thresholds : []);
     prefillEdit();
   }
 

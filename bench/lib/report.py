@@ -47,44 +47,59 @@ def parse_loadgen_json(path, duration):
 
 def vs_wrk(workdir, duration, connections):
     duration = float(duration)
-    rows = []
-    for tool in ("wrk", "loadgen"):
-        meas = load(os.path.join(workdir, f"{tool}.measure.json"))
-        if tool == "wrk":
-            with open(os.path.join(workdir, "wrk.out")) as f:
+    rows = {}
+    # wrk and loadgen always; the scenario-file rows when vs-wrk ran with --files.
+    for tool in ("wrk", "loadgen", "wrk-lua", "loadgen-yaml", "loadgen-lua"):
+        measure = os.path.join(workdir, f"{tool}.measure.json")
+        if tool not in ("wrk", "loadgen") and not os.path.exists(measure):
+            continue
+        meas = load(measure)
+        if tool.startswith("wrk"):
+            with open(os.path.join(workdir, f"{tool}.out")) as f:
                 counts = parse_wrk(f.read())
         else:
-            counts = parse_loadgen_json(os.path.join(workdir, "loadgen.json"), duration)
+            try:
+                counts = parse_loadgen_json(os.path.join(workdir, f"{tool}.json"), duration)
+            except (OSError, ValueError):
+                counts = None
         if counts is None:
             print(f"could not read {tool}'s request count (exit code {meas['rc']})")
             return 1
         cpu = meas["user_s"] + meas["sys_s"]
-        rows.append({
+        rows[tool] = {
             "tool": tool, "requests": counts["requests"], "errors": counts["errors"],
             "rps": counts["requests"] / counts["duration"] if counts["duration"] else 0.0,
             "user": meas["user_s"], "sys": meas["sys_s"], "cpu": cpu,
             "per_cpu": counts["requests"] / cpu if cpu > 0 else 0.0,
             "rss": meas["maxrss_kb"], "rc": meas["rc"],
-        })
+        }
     print()
     print(f"vs-wrk: {int(connections)} connections, {duration:g} s, generator on CPU 1, "
           f"nginx on CPU 0")
-    hdr = (f"{'tool':<8} {'requests':>10} {'errors':>7} {'req/s':>10} {'user s':>7} "
+    hdr = (f"{'tool':<13} {'requests':>10} {'errors':>7} {'req/s':>10} {'user s':>7} "
            f"{'sys s':>7} {'CPU s':>7} {'req/CPU-s':>10} {'peak RSS KB':>12}")
     print(hdr)
     print("-" * len(hdr))
-    for r in rows:
-        print(f"{r['tool']:<8} {r['requests']:>10} {r['errors']:>7} {r['rps']:>10.0f} "
+    for r in rows.values():
+        print(f"{r['tool']:<13} {r['requests']:>10} {r['errors']:>7} {r['rps']:>10.0f} "
               f"{r['user']:>7.2f} {r['sys']:>7.2f} {r['cpu']:>7.2f} {r['per_cpu']:>10.0f} "
               f"{r['rss']:>12}")
-    wrk, lg = rows
-    ratio = lg["per_cpu"] / wrk["per_cpu"] if wrk["per_cpu"] else 0.0
+
+    def ratio(a, b, key="per_cpu"):
+        return rows[a][key] / rows[b][key] if rows[b][key] else 0.0
+
     print()
-    print(f"loadgen/wrk requests per CPU-second: {ratio:.3f}")
-    print(f"loadgen/wrk requests per second:     "
-          f"{(lg['rps'] / wrk['rps'] if wrk['rps'] else 0.0):.3f}")
-    if lg["errors"] or wrk["errors"]:
-        print(f"warning: errors seen (wrk {wrk['errors']}, loadgen {lg['errors']})")
+    print(f"loadgen/wrk requests per CPU-second: {ratio('loadgen', 'wrk'):.3f}")
+    print(f"loadgen/wrk requests per second:     {ratio('loadgen', 'wrk', 'rps'):.3f}")
+    if "loadgen-yaml" in rows:
+        print(f"yaml/built-in requests per CPU-second: {ratio('loadgen-yaml', 'loadgen'):.3f}")
+    if "loadgen-lua" in rows:
+        print(f"lua/built-in requests per CPU-second:  {ratio('loadgen-lua', 'loadgen'):.3f}")
+        if "wrk-lua" in rows:
+            print(f"lua/wrk-lua requests per CPU-second:   {ratio('loadgen-lua', 'wrk-lua'):.3f}")
+    errors = {t: r["errors"] for t, r in rows.items() if r["errors"]}
+    if errors:
+        print(f"warning: errors seen ({', '.join(f'{t} {n}' for t, n in errors.items())})")
     return 0
 
 

@@ -28,6 +28,7 @@
 #include "report/csv.hpp"
 #include "report/html.hpp"
 #include "report/json.hpp"
+#include "report/thresholds.hpp"
 #include "telemetry/log_pipeline.hpp"
 #include "telemetry/metrics_pipeline.hpp"
 #include "telemetry/trace_pipeline.hpp"
@@ -190,6 +191,7 @@ int Environment::init(const std::map<std::string, std::string>& env) {
   std::optional<RunPlan> plan = plan_run(o_, env, log_);
   if (!plan) return kUsageExitCode;
   export_logs_ = plan->export_logs;
+  thresholds_ = std::move(plan->thresholds);
   raise_nofile_limit(o_, log_);
   app_logs_ = std::make_unique<AppLogSource>(
       log_, plan->logs ? plan->logs->limits : otel::LogRecordLimits{});
@@ -309,11 +311,56 @@ void Environment::tick(double now_s) {
                                       eng.stats().current_fail_per_sec(eng.stats().total()));
   }
   const engine::RunState s = runner_->state();
+  check_abort_thresholds(s, collected);
   if (s != engine::RunState::kStopping && s != engine::RunState::kStopped &&
       now_s >= next_cpu_check_) {
     loop_load_.check(eng, log_);
     next_cpu_check_ = now_s + LoopLoadWatch::kIntervalS;
   }
+}
+
+void Environment::check_abort_thresholds(engine::RunState state, bool collected) {
+  if (last_state_ == engine::RunState::kStopped && state != engine::RunState::kStopped) {
+    const std::lock_guard lock(abort_mu_);
+    aborted_.reset();  // a new run (web mode): its own verdict
+  }
+  last_state_ = state;
+  if (!collected || thresholds_.empty()) return;
+  if (state != engine::RunState::kSpawning && state != engine::RunState::kRunning) return;
+  {
+    const std::lock_guard lock(abort_mu_);
+    if (aborted_) return;
+  }
+  const stats::Aggregate& a = runner_->engine().stats();
+  const double now_wall = core::wall_seconds();
+  const std::optional<std::size_t> i = stats::first_abort(thresholds_, a, now_wall);
+  if (!i) return;
+  const stats::Threshold& t = thresholds_[*i];
+  const double observed = stats::observe(t, a).value_or(0);
+  {
+    const std::lock_guard lock(abort_mu_);
+    aborted_ = report::ThresholdAbort{*i, observed, now_wall - a.total().start_time};
+  }
+  log_.error("Threshold '{}' ({}) failed: {} is {}; stopping the run (!abort)", t.expression,
+             t.origin, stats::metric_label(t), stats::format_metric_value(t.metric, observed));
+  runner_->stop();
+}
+
+std::optional<report::ThresholdAbort> Environment::aborted_by() const {
+  const std::lock_guard lock(abort_mu_);
+  return aborted_;
+}
+
+report::ThresholdReport Environment::threshold_report() const {
+  return report::ThresholdReport::evaluate(thresholds_, stats(), aborted_by());
+}
+
+std::string Environment::thresholds_json() const {
+  if (thresholds_.empty()) return "[]";
+  const engine::RunnerSnapshot snap = runner_->snapshot();
+  const stats::Aggregate empty(core::wall_seconds());
+  return report::thresholds_json(report::ThresholdReport::evaluate(
+      thresholds_, snap.stats ? *snap.stats : empty, aborted_by()));
 }
 
 bool Environment::write_final_csv() {
@@ -337,6 +384,7 @@ std::string Environment::summary(int name_width) const {
   out += '\n';
   out += report::format_error_report(eng.stats(), name_width);
   out += exception_report(eng);
+  out += report::format_thresholds_table(threshold_report());
   out += loop_load_.summary();
   return out;
 }
@@ -361,6 +409,11 @@ bool Environment::write_json() {
     log_.error("--json-file: cannot write '{}': {}", o_.json_file, std::strerror(errno));
     ok = false;
   }
+  if (!o_.summary_json.empty() &&
+      !write_file(o_.summary_json, report::format_summary_json(stats(), threshold_report()))) {
+    log_.error("--summary-json: cannot write '{}': {}", o_.summary_json, std::strerror(errno));
+    ok = false;
+  }
   return ok;
 }
 
@@ -375,7 +428,9 @@ std::string Environment::render_html(const stats::Aggregate& a,
                             .version = std::string(core::kVersion),
                             .trace_link = o_.trace_link};
   const std::vector<stats::HistoryPoint> history = history_.all();
-  return report::format_html_report(report::HtmlReport{a, exceptions, history, run});
+  const report::ThresholdReport thresholds =
+      report::ThresholdReport::evaluate(thresholds_, a, aborted_by());
+  return report::format_html_report(report::HtmlReport{a, exceptions, history, run, &thresholds});
 }
 
 bool Environment::write_html() {

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,7 +27,9 @@
 #include "core/result.hpp"
 #include "engine/local_runner.hpp"
 #include "otel/resource.hpp"
+#include "report/thresholds.hpp"
 #include "stats/history.hpp"
+#include "stats/threshold.hpp"
 
 namespace loadgen::telemetry {
 class TracePipeline;
@@ -81,6 +84,13 @@ class Environment {
   // The HTML report as of the runner's last snapshot (GET /stats/report). Thread-safe.
   std::string html_report() const;
   bool failed() const;  // a request failed or a task raised
+  // The thresholds over the final statistics (driving thread, after the stop): their results
+  // and the !abort one that stopped the run, if any. failed(): one failed or aborted the run.
+  report::ThresholdReport threshold_report() const;
+  bool thresholds_failed() const { return threshold_report().failed(); }
+  // GET /stats/loadgen's "thresholds": the JSON array over the runner's last snapshot.
+  // Thread-safe.
+  std::string thresholds_json() const;
   // With OTEL_METRICS_EXPORTER=prometheus: renders /metrics (thread-safe, waits at most 5 s for
   // the metrics pipeline); else null. Valid until finish().
   std::function<std::string()> prometheus_scrape();
@@ -97,6 +107,10 @@ class Environment {
   std::string render_html(const stats::Aggregate& a,
                           const std::vector<report::ExceptionRow>& exceptions) const;
   void sample_history();
+  // After a stats collection while the run is up: stops the run when an !abort threshold
+  // fails (once per run; a new run forgets the abort).
+  void check_abort_thresholds(engine::RunState state, bool collected);
+  std::optional<report::ThresholdAbort> aborted_by() const;  // thread-safe
 
   const Options& o_;
   Log& log_;
@@ -123,6 +137,10 @@ class Environment {
   double next_cpu_check_ = 0;
   std::atomic<std::int64_t> peak_target_{0};  // the most users asked for (the HTML report)
   std::atomic<double> spawn_rate_{0};         // the latest start's or change's (the report)
+  std::vector<stats::Threshold> thresholds_;  // the scenario file's, then --threshold's
+  engine::RunState last_state_ = engine::RunState::kReady;
+  mutable std::mutex abort_mu_;                    // aborted_: set here, read by the web thread
+  std::optional<report::ThresholdAbort> aborted_;  // the !abort threshold that stopped the run
 };
 
 }  // namespace loadgen::app

@@ -4,6 +4,7 @@
 #include <map>
 #include <string>
 
+#include "app/inspect.hpp"
 #include "app/log.hpp"
 #include "app/options.hpp"
 #include "app/run.hpp"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
       return kUsageExitCode;
     }
     for (const std::string& w : parsed.warnings) log.warning("{}", w);
+    if (wants_inspection(parsed.options)) return inspect_scenario(parsed.options, env, log);
     if (!parsed.options.headless) return run_web(parsed.options, env, log);
     return run_headless(parsed.options, env, log);
   } catch (const std::exception& e) {

@@ -25,6 +25,7 @@
 #include "core/version.hpp"
 #include "http/url.hpp"
 #include "scenario/wait_time.hpp"
+#include "stats/threshold.hpp"
 
 namespace loadgen::app {
 namespace {
@@ -467,6 +468,41 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
         o.trace_link = v;
       }
       return;
+    case OptionId::kTags:
+    case OptionId::kExcludeTags: {
+      // Locust keeps the words as given; an empty word can match no task, so it is dropped.
+      auto& out = id == OptionId::kTags ? o.tags : o.exclude_tags;
+      out.clear();
+      for (const std::string& t : s.values) {
+        if (!t.empty()) out.push_back(t);
+      }
+      return;
+    }
+    case OptionId::kList:
+      convert_bool(s, p, o.list_user_classes);
+      return;
+    case OptionId::kShowTaskRatio:
+      convert_bool(s, p, o.show_task_ratio);
+      return;
+    case OptionId::kShowTaskRatioJson:
+      convert_bool(s, p, o.show_task_ratio_json);
+      return;
+    case OptionId::kThreshold:
+      o.thresholds.clear();
+      o.thresholds_origin =
+          s.kind == SourceKind::kConfigFile ? fmt::format("{}:{}", s.origin, s.line) : s.origin;
+      for (const std::string& t : s.values) {
+        stats::Threshold parsed;
+        if (std::string why = stats::threshold_problem(t, parsed); !why.empty()) {
+          p.bad_value(s, t, "not a threshold: " + why);
+        } else {
+          o.thresholds.push_back(t);
+        }
+      }
+      return;
+    case OptionId::kSummaryJson:
+      o.summary_json = v;
+      return;
   }
 }
 
@@ -507,6 +543,12 @@ ParseResult parse_options(int argc, const char* const* argv,
         opt = cli.add_option(names)->expected(1)->allow_extra_args(false)->multi_option_policy(
             CLI::MultiOptionPolicy::TakeAll);
         break;
+      case OptionKind::kWords:
+        opt = cli.add_option(names)
+                  ->expected(0, CLI::detail::expected_max_vector_size)
+                  ->allow_extra_args(true)
+                  ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+        break;
     }
     cli_options.emplace_back(&spec, opt);
   }
@@ -523,15 +565,21 @@ ParseResult parse_options(int argc, const char* const* argv,
   if (version->count() > 0) return exit_with(0, fmt::format("loadgen {}\n", core::kVersion));
 
   Problems problems;
-  // Leftovers: unknown options, and positional words (Locust's user-class names; we have none).
-  // A word right after an unknown option is most likely its value: one message, not two.
+  // Leftovers: unknown options, and positional words: Locust's user-class names (checked
+  // against the scenario's classes once it is loaded). A word right after an unknown option is
+  // most likely its value: one message, not two.
   bool after_unknown = false;
+  bool after_dashes = false;
+  std::vector<std::string> user_classes;
   for (const std::string& arg : cli.remaining()) {
-    if (arg.size() > 1 && arg.front() == '-' && arg != "--") {
+    if (arg == "--" && !after_dashes) {
+      after_dashes = true;
+      after_unknown = false;
+    } else if (!after_dashes && arg.size() > 1 && arg.front() == '-') {
       problems.add(unknown_option(std::string_view(arg).substr(0, arg.find('='))));
       after_unknown = arg.find('=') == std::string::npos;
-    } else if (arg != "--") {
-      if (!after_unknown) problems.add(fmt::format("unexpected argument '{}'", arg));
+    } else {
+      if (!after_unknown) user_classes.push_back(arg);
       after_unknown = false;
     }
   }
@@ -564,7 +612,9 @@ ParseResult parse_options(int argc, const char* const* argv,
   Options& o = result.options;
   result.warnings = std::move(env_warnings);
   o.config_file = config_file;
+  o.user_classes = std::move(user_classes);
   for (const auto& [id, setting] : settings) apply(id, setting, o, problems);
+  o.users_given = settings.contains(OptionId::kUsers);
   if (o.paths.empty()) o.paths.emplace_back("/");
 
   // Cross-option rules.

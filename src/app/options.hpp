@@ -56,6 +56,19 @@ struct Options {
   std::chrono::milliseconds flush_timeout{5000};          // --flush-timeout: final telemetry flush
   std::string trace_link;   // --trace-link TEMPLATE with {trace_id} (slow traces' links)
   std::string config_file;  // --config FILE (informational)
+  // Which classes and tasks run, and looking at them instead of running (Locust 2.12's names).
+  std::vector<std::string> user_classes;  // positional UserClass names; empty: every class
+  std::vector<std::string> tags;          // -T/--tags TAG..., LOCUST_TAGS; empty: no filter
+  std::vector<std::string> exclude_tags;  // -E/--exclude-tags TAG..., LOCUST_EXCLUDE_TAGS
+  bool list_user_classes = false;         // -l/--list: print the classes, exit 0
+  bool show_task_ratio = false;           // --show-task-ratio: print the ratio tables, exit 0
+  bool show_task_ratio_json = false;      // --show-task-ratio-json: the same as JSON, exit 0
+  bool users_given = false;  // -u came from some source (Locust's num_users is then not None)
+  // --threshold EXPR, repeatable (LOADGEN_THRESHOLD "[a, b]"): validated stats::Threshold
+  // expressions, added to the scenario file's; thresholds_origin names where they came from.
+  std::vector<std::string> thresholds;
+  std::string thresholds_origin;
+  std::string summary_json;  // --summary-json FILE: stats list + threshold results
 };
 
 struct ParseResult {

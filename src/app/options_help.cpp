@@ -115,6 +115,28 @@ constexpr std::array kSpecs = {
                "TEMPLATE",
                "Link from a request name's recent slow trace to a trace UI, with {trace_id}: "
                "http://jaeger:16686/trace/{trace_id}"},
+
+    // Scenario inspection and selection (Locust's -T/-E, -l, --show-task-ratio[-json]).
+    OptionSpec{OptionId::kTags, "tags", "T", "LOCUST_TAGS", K::kWords, G::kScenario, "[TAG ...]",
+               "Run only the tasks that have at least one of these tags: -T cart checkout "
+               "(tags of the built-ins: docs/scenario-files.md)"},
+    OptionSpec{OptionId::kExcludeTags, "exclude-tags", "E", "LOCUST_EXCLUDE_TAGS", K::kWords,
+               G::kScenario, "[TAG ...]", "Run only the tasks that have none of these tags"},
+    OptionSpec{OptionId::kList, "list", "l", "", K::kFlag, G::kScenario, "",
+               "Print the scenario's user classes and exit"},
+    OptionSpec{OptionId::kShowTaskRatio, "show-task-ratio", "", "", K::kFlag, G::kScenario, "",
+               "Print the user classes' task execution ratio (after class selection, -T and "
+               "-E) and exit"},
+    OptionSpec{OptionId::kShowTaskRatioJson, "show-task-ratio-json", "", "", K::kFlag, G::kScenario,
+               "", "Print the task execution ratio as JSON and exit"},
+    OptionSpec{OptionId::kThreshold, "threshold", "", "LOADGEN_THRESHOLD", K::kList, G::kLoadgen,
+               "EXPR",
+               "Pass/fail criterion, repeatable: [NAME:]METRIC OP VALUE, e.g. 'p95<300ms', "
+               "'GET /api/cart:failure_ratio<0.01', 'rps>100'; a failed one exits 99; suffix "
+               "!abort stops the run when it fails (docs/thresholds.md)"},
+    OptionSpec{OptionId::kSummaryJson, "summary-json", "", "LOADGEN_SUMMARY_JSON", K::kValue,
+               G::kLoadgen, "FILE",
+               "Write {\"stats\": the --json list, \"thresholds\": results} to FILE at the end"},
 };
 
 constexpr std::size_t kHelpColumn = 32;
@@ -139,6 +161,8 @@ std::string_view group_title(OptionGroup g) {
       return "Request options";
     case OptionGroup::kLoadgen:
       return "loadgen options";
+    case OptionGroup::kScenario:
+      return "User classes and tasks (Locust-compatible)";
   }
   return "";
 }
@@ -149,9 +173,10 @@ std::span<const OptionSpec> option_specs() { return kSpecs; }
 
 std::string help_text() {
   std::string out =
-      "Usage: loadgen [OPTIONS]\n\n"
+      "Usage: loadgen [OPTIONS] [UserClass ...]\n\n"
       "An OpenTelemetry-native HTTP load generator with Locust-compatible options.\n";
-  for (OptionGroup g : {OptionGroup::kCommon, OptionGroup::kRequest, OptionGroup::kLoadgen}) {
+  for (OptionGroup g : {OptionGroup::kCommon, OptionGroup::kRequest, OptionGroup::kScenario,
+                        OptionGroup::kLoadgen}) {
     out += fmt::format("\n{}:\n", group_title(g));
     if (g == OptionGroup::kCommon) {
       append_row(out, "-h, --help", "Show this help and exit", "");
@@ -171,7 +196,9 @@ std::string help_text() {
       "Config files, later ones winning: ~/.locust.conf, ./locust.conf, --config FILE.\n"
       "Config syntax: one 'key = value' per line, key = long option name (e.g. spawn-rate = 5);\n"
       "a bare key means true; booleans true/false, yes/no, 1/0; lists [a, b]; '#' comments.\n"
-      "In the environment, a flag is true with true/yes/1 and a list may be written [a, b].\n";
+      "In the environment, a flag is true with true/yes/1 and a list may be written [a, b].\n"
+      "UserClass names (positional, as in Locust) run only those classes of the scenario;\n"
+      "put them before -T/-E (which take every word after them) or after --.\n";
   return out;
 }
 

@@ -51,15 +51,24 @@ enum class OptionId {
   kSeed,
   kFlushTimeout,
   kTraceLink,
+  kTags,
+  kExcludeTags,
+  kList,
+  kShowTaskRatio,
+  kShowTaskRatioJson,
+  kThreshold,
+  kSummaryJson,
 };
 
 enum class OptionKind {
   kFlag,   // boolean: bare on the CLI; true/false, yes/no, 1/0 in env and config files
   kValue,  // one value; the last one given on the CLI wins
   kList,   // repeatable; "[a, b]" in env and config files
+  kWords,  // argparse's nargs="*": the words after the option (`-T a b`), repeatable (the
+           // words add up); "[a, b]" in env and config files
 };
 
-enum class OptionGroup { kCommon, kRequest, kLoadgen };
+enum class OptionGroup { kCommon, kRequest, kLoadgen, kScenario };
 
 struct OptionSpec {
   OptionId id;

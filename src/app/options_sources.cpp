@@ -20,13 +20,7 @@ const OptionSpec* find_spec(std::string_view long_name) {
 
 // Locust options (2.12 and newer) that loadgen does not implement: named as such rather than
 // "unknown", so a copied locust.conf or command line says what is going on.
-constexpr std::array<std::string_view, 23> kLocustOnly = {"l",
-                                                          "list",
-                                                          "T",
-                                                          "tags",
-                                                          "E",
-                                                          "exclude-tags",
-                                                          "hatch-rate",
+constexpr std::array<std::string_view, 15> kLocustOnly = {"hatch-rate",
                                                           "class-picker",
                                                           "master",
                                                           "master-bind-host",
@@ -37,8 +31,6 @@ constexpr std::array<std::string_view, 23> kLocustOnly = {"l",
                                                           "master-host",
                                                           "master-port",
                                                           "skip-log-setup",
-                                                          "show-task-ratio",
-                                                          "show-task-ratio-json",
                                                           "equal-weights",
                                                           "enable-rebalancing",
                                                           "headful",
@@ -163,7 +155,7 @@ void parse_config_text(std::string_view text, const std::string& path, Settings&
     if (bare) {
       s.values.emplace_back("true");
     } else if (is_list_syntax(value)) {
-      if (spec->kind != OptionKind::kList) {
+      if (spec->kind != OptionKind::kList && spec->kind != OptionKind::kWords) {
         p.add(fmt::format("{}:{}: {}: a list is only allowed for a repeatable option", path,
                           line_no, key));
         continue;
@@ -206,9 +198,7 @@ struct UnsupportedEnv {
 constexpr std::string_view kNoDistributed =
     "loadgen runs as one process on every core (--threads); distributed mode is not supported";
 constexpr std::string_view kNoWebUi = "loadgen's web UI does not support this yet";
-constexpr std::array<UnsupportedEnv, 20> kUnsupportedEnv = {{
-    {"LOCUST_TAGS", "loadgen's scenarios have no tags; every task runs"},
-    {"LOCUST_EXCLUDE_TAGS", "loadgen's scenarios have no tags; every task runs"},
+constexpr std::array<UnsupportedEnv, 18> kUnsupportedEnv = {{
     {"LOCUST_HATCH_RATE", "use LOCUST_SPAWN_RATE (Locust renamed it too)"},
     {"LOCUST_MODE_MASTER", kNoDistributed},
     {"LOCUST_MODE_WORKER", kNoDistributed},
@@ -266,7 +256,8 @@ void read_env(const std::map<std::string, std::string>& env, Settings& out) {
     auto it = env.find(std::string(spec.env_var));
     if (it == env.end() || it->second.empty()) continue;
     Setting s{SourceKind::kEnv, {}, it->first, 0, {}};
-    if (spec.kind == OptionKind::kList && is_list_syntax(it->second)) {
+    if ((spec.kind == OptionKind::kList || spec.kind == OptionKind::kWords) &&
+        is_list_syntax(it->second)) {
       s.values = split_list(it->second);
     } else {
       s.values.push_back(it->second);

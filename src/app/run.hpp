@@ -14,6 +14,8 @@ namespace loadgen::app {
 // Exit codes (docs/exit-codes.md).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFatal = 3;
+// A threshold failed, or an !abort threshold stopped the run (k6's code for the same).
+inline constexpr int kExitThresholds = 99;
 
 // Runs a whole headless test. Returns the process exit code.
 int run_headless(const Options& options, const std::map<std::string, std::string>& env, Log& log);

@@ -16,6 +16,7 @@
 #include "http/method.hpp"
 #include "http/url.hpp"
 #include "scenario/file.hpp"
+#include "scenario/tags.hpp"
 
 namespace loadgen::app {
 
@@ -165,11 +166,97 @@ std::vector<std::string> distinct(const std::vector<std::string>& lines) {
 
 }  // namespace
 
+std::optional<scenario::Scenario> load_scenario(const Options& o,
+                                                const std::map<std::string, std::string>& env,
+                                                std::vector<std::string>& problems) {
+  const scenario::BuiltinSettings bs = builtin_settings(o, env, problems);
+  auto sc = o.locustfile.empty()
+                ? scenario::make_builtin_scenario(o.scenario, bs)
+                : scenario::load_scenario_file(o.locustfile, scenario::FileSettings{bs.today});
+  if (!sc) {
+    problems.push_back(sc.error().hint.empty() ? sc.error().message
+                                               : sc.error().message + " (" + sc.error().hint + ")");
+    return std::nullopt;
+  }
+  if (!o.locustfile.empty() && bs.shop_wait_time) {
+    // --wait-time overrides every class of a scenario file, as it does the built-ins'.
+    for (auto& cls : sc->user_classes) cls.wait_time = *bs.shop_wait_time;
+  }
+  return std::move(*sc);
+}
+
+std::vector<std::string> select_classes_and_tasks(scenario::Scenario& sc, const Options& o,
+                                                  std::vector<std::string>& problems, Log& log) {
+  if (!o.user_classes.empty()) {
+    std::vector<std::string> missing;
+    for (const std::string& name : o.user_classes) {
+      const bool known = std::any_of(sc.user_classes.begin(), sc.user_classes.end(),
+                                     [&](const scenario::UserClass& c) { return c.name == name; });
+      if (!known && std::find(missing.begin(), missing.end(), name) == missing.end())
+        missing.push_back(name);
+    }
+    if (!missing.empty()) {
+      std::vector<std::string> available;
+      for (const auto& c : sc.user_classes) available.push_back(c.name);
+      // Locust 2.12: "Unknown User(s): X" (exit 1 there; a usage error, exit 2, here).
+      problems.push_back(
+          fmt::format("Unknown User(s): {} (the scenario's user classes: {}; "
+                      "see --list)",
+                      fmt::join(missing, ", "), fmt::join(available, ", ")));
+      return {};
+    }
+    std::erase_if(sc.user_classes, [&](const scenario::UserClass& c) {
+      return std::find(o.user_classes.begin(), o.user_classes.end(), c.name) ==
+             o.user_classes.end();
+    });
+  }
+  const scenario::TagSelection sel{o.tags, o.exclude_tags};
+  const std::vector<std::string> tags = scenario::all_tags(sc.user_classes);
+  std::vector<std::string> emptied = scenario::filter_by_tags(sc.user_classes, sel);
+  for (const std::string& name : emptied) {
+    std::string filter;
+    if (!sel.tags.empty()) filter = fmt::format("-T {}", fmt::join(sel.tags, " "));
+    if (!sel.exclude_tags.empty()) {
+      filter +=
+          fmt::format("{}-E {}", filter.empty() ? "" : ", ", fmt::join(sel.exclude_tags, " "));
+    }
+    log.warning(
+        "{} had no tasks left after filtering by tags ({}); its users will fail every task they "
+        "pick, as in Locust (the scenario's tags: {})",
+        name, filter,
+        tags.empty() ? std::string("none") : fmt::format("{}", fmt::join(tags, ", ")));
+  }
+  return emptied;
+}
+
+std::vector<stats::Threshold> plan_thresholds(const Options& o, const scenario::Scenario& sc,
+                                              std::vector<std::string>& problems) {
+  std::vector<stats::Threshold> out;
+  for (const scenario::Scenario::Threshold& t : sc.thresholds) {
+    auto parsed =
+        stats::parse_threshold(t.expression, t.origin.empty() ? sc.source_file : t.origin);
+    if (!parsed) {
+      problems.push_back(parsed.error().message);
+      continue;
+    }
+    parsed->abort_on_fail = parsed->abort_on_fail || t.abort_on_fail;
+    out.push_back(std::move(*parsed));
+  }
+  for (const std::string& t : o.thresholds) {
+    auto parsed = stats::parse_threshold(t, o.thresholds_origin);
+    if (!parsed) {
+      problems.push_back(parsed.error().message);  // validated by parse_options already
+      continue;
+    }
+    out.push_back(std::move(*parsed));
+  }
+  return out;
+}
+
 std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, std::string>& env,
                                 Log& log) {
   // ---- build the run from the options (errors here are usage errors, exit 2) ----
   std::vector<std::string> problems;
-  const scenario::BuiltinSettings bs = builtin_settings(o, env, problems);
   // loadgen's own telemetry switches (docs/metrics.md, README "Traces"): an enum and a boolean
   // in the OTel env-var style (case-insensitive; empty = unset).
   const bool nested_task_spans =
@@ -179,17 +266,14 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
   const bool metrics_request_name =
       env_choice(env, "LOADGEN_METRICS_REQUEST_NAME", {"true", "false"}, "'true' or 'false'",
                  problems) == "true";
-  auto sc = o.locustfile.empty()
-                ? scenario::make_builtin_scenario(o.scenario, bs)
-                : scenario::load_scenario_file(o.locustfile, scenario::FileSettings{bs.today});
-  if (sc && !o.locustfile.empty() && bs.shop_wait_time) {
-    // --wait-time overrides every class of a scenario file, as it does the built-ins'.
-    for (auto& cls : sc->user_classes) cls.wait_time = *bs.shop_wait_time;
+  std::optional<scenario::Scenario> sc = load_scenario(o, env, problems);
+  if (sc) {
+    select_classes_and_tasks(*sc, o, problems, log);
+    // Locust 2.12 runs a class that tags left without tasks: its users fail at every pick.
+    for (scenario::UserClass& cls : sc->user_classes) scenario::fail_without_tasks(cls);
   }
-  if (!sc) {
-    problems.push_back(sc.error().hint.empty() ? sc.error().message
-                                               : sc.error().message + " (" + sc.error().hint + ")");
-  }
+  std::vector<stats::Threshold> thresholds;
+  if (sc) thresholds = plan_thresholds(o, *sc, problems);
   engine::EngineConfig cfg;
   if (sc && sc->uses_flags) {
     if (auto flags_cfg = config_or_problem(flags::ofrep_config_from_env(env), problems)) {
@@ -245,8 +329,9 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
       metrics_cfg && !metrics_cfg->sdk_disabled && !metrics_cfg->exporters.kinds.empty();
   if (export_metrics)
     cfg.request_metrics = request_metrics(*metrics_cfg, metrics_request_name, log);
-  return RunPlan{std::move(cfg),         std::move(*sc), std::move(traces), std::move(logs_cfg),
-                 std::move(metrics_cfg), export_spans,   export_logs,       export_metrics};
+  return RunPlan{std::move(cfg),      std::move(*sc),         std::move(traces),
+                 std::move(logs_cfg), std::move(metrics_cfg), export_spans,
+                 export_logs,         export_metrics,         std::move(thresholds)};
 }
 
 }  // namespace loadgen::app

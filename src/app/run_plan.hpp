@@ -5,12 +5,14 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "app/log.hpp"
 #include "app/options.hpp"
 #include "engine/engine.hpp"
 #include "otel/env_config.hpp"
 #include "scenario/scenario.hpp"
+#include "stats/threshold.hpp"
 
 namespace loadgen::app {
 
@@ -24,7 +26,28 @@ struct RunPlan {
   bool export_spans = false;  // something exports spans: record them
   bool export_logs = false;   // OTEL_LOGS_EXPORTER set (the console shows lines regardless)
   bool export_metrics = false;
+  // The scenario file's thresholds, then --threshold's (both apply; docs/thresholds.md).
+  std::vector<stats::Threshold> thresholds;
 };
+
+// The scenario -f or --scenario names (built-in settings from the options and
+// LOCUST_HTTP_USER_WEIGHT), with every class in it; nullopt after adding its problems.
+std::optional<scenario::Scenario> load_scenario(const Options& o,
+                                                const std::map<std::string, std::string>& env,
+                                                std::vector<std::string>& problems);
+
+// Keeps the classes named on the command line (Locust's positional UserClass names; every class
+// when none), in the scenario's order; an unknown name is a problem naming the available ones.
+// Then -T/-E filter the tasks (scenario/tags.hpp); a class left without tasks is warned about
+// (Locust's words, plus the tags the scenario has) and returned by name.
+std::vector<std::string> select_classes_and_tasks(scenario::Scenario& sc, const Options& o,
+                                                  std::vector<std::string>& problems, Log& log);
+
+// The scenario file's thresholds (each with its file:line:col; abort_on_fail from the file or
+// an !abort suffix), then the options' (--threshold, LOADGEN_THRESHOLD, a config file's): they
+// add up, one never replaces another. An invalid one adds a problem naming its origin.
+std::vector<stats::Threshold> plan_thresholds(const Options& o, const scenario::Scenario& sc,
+                                              std::vector<std::string>& problems);
 
 // The run the options and the environment describe, or nullopt after printing every usage
 // error at once (exit 2). Warnings (OTEL_* fallbacks) are logged.

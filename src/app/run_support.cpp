@@ -62,8 +62,12 @@ int end_run(const Options& o, Environment& e, int name_width, const sigset_t& si
   report_lost = !e.write_html() || report_lost;
   print_stderr(e.summary(name_width));
   report_lost = !e.write_json() || report_lost;
-  // A report that could not be written is lost data: that outranks failed requests.
-  const int code = report_lost ? kExitFatal : e.failed() ? o.exit_code_on_error : kExitOk;
+  // A report that could not be written is lost data: that outranks everything; a failed
+  // threshold (the run's own pass/fail criteria) outranks failed requests.
+  const int code = report_lost             ? kExitFatal
+                   : e.thresholds_failed() ? kExitThresholds
+                   : e.failed()            ? o.exit_code_on_error
+                                           : kExitOk;
   return e.finish(code, sigs);
 }
 

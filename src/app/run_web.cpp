@@ -41,7 +41,8 @@ int run_web(const Options& o, const std::map<std::string, std::string>& env, Log
       .trace_link = o.trace_link,
       .users = o.users,
       .spawn_rate = o.spawn_rate,
-      .html_report = [&e] { return e->html_report(); }};
+      .html_report = [&e] { return e->html_report(); },
+      .thresholds = [&e] { return e->thresholds_json(); }};
   const core::Status listening = server.start(bind, static_cast<std::uint16_t>(o.web_port), runner,
                                               api, o.web_auth, web::WebTls{o.tls_cert, o.tls_key});
   if (!listening) {

@@ -37,6 +37,8 @@ tr.total td{font-weight:bold}
 .chart{width:100%;max-width:900px;display:block;margin-bottom:1em;font-size:11px}
 .chart .grid{stroke:#ddd}
 .empty{color:#777}
+tr.fail td.result{color:#b00;font-weight:bold}
+tr.pass td.result{color:#070}
 </style>)";
 
 std::string utc_time(double t) {
@@ -170,6 +172,36 @@ std::string exceptions_section(const HtmlReport& r) {
   return simple_table("exceptions", "Exceptions", {"Count", "Message", "Traceback", "Nodes"}, rows);
 }
 
+// The thresholds (docs/thresholds.md): expression, observed value, result, origin; which one
+// aborted the run.
+std::string thresholds_section(const HtmlReport& r) {
+  if (r.thresholds == nullptr || r.thresholds->thresholds.empty()) return {};
+  const ThresholdReport& tr = *r.thresholds;
+  std::string out = "<h2>Thresholds</h2>\n<table id=\"thresholds\">\n<thead><tr>";
+  out += th("Threshold") + th("Observed") + th("Result") + th("Origin");
+  out += "</tr></thead>\n<tbody>\n";
+  for (std::size_t i = 0; i < tr.thresholds.size(); ++i) {
+    const stats::Threshold& t = tr.thresholds[i];
+    const stats::ThresholdResult& res = tr.results[i];
+    out += fmt::format("<tr class=\"{}\">", res.passed() ? "pass" : "fail");
+    out += td(t.expression) +
+           fmt::format("<td class=\"num\">{}</td>", html_escape(observed_text(t, res))) +
+           fmt::format("<td class=\"result\">{}</td>", html_escape(result_text(t, res))) +
+           td(t.origin) + "</tr>\n";
+  }
+  out += "</tbody>\n</table>\n";
+  if (tr.aborted && tr.aborted->index < tr.thresholds.size()) {
+    const stats::Threshold& t = tr.thresholds[tr.aborted->index];
+    out += fmt::format(
+        "<p id=\"threshold-abort\">Run aborted by threshold <code>{}</code> ({}): {} was {} "
+        "after {:.0f} s.</p>\n",
+        html_escape(t.expression), html_escape(t.origin), html_escape(stats::metric_label(t)),
+        html_escape(stats::format_metric_value(t.metric, tr.aborted->observed)),
+        tr.aborted->elapsed_s);
+  }
+  return out;
+}
+
 std::string charts_section(const std::vector<stats::HistoryPoint>& history) {
   Chart rps{"chart-requests", "Total requests per second", "per s", {}, {}};
   Chart times{"chart-response-times", "Response times (ms)", "ms", {}, {}};
@@ -200,6 +232,7 @@ std::string format_html_report(const HtmlReport& r) {
   out += kStyle;
   out += "\n</head>\n<body>\n<h1>loadgen report</h1>\n";
   out += summary_section(r);
+  out += thresholds_section(r);
   out += requests_section(r);
   out += percentiles_section(r);
   out += failures_section(r);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "report/csv.hpp"
+#include "report/thresholds.hpp"
 #include "stats/aggregate.hpp"
 #include "stats/history.hpp"
 
@@ -31,6 +32,7 @@ struct HtmlReport {
   const std::vector<ExceptionRow>& exceptions;
   const std::vector<stats::HistoryPoint>& history;  // the charts' points, oldest first
   const RunInfo& run;
+  const ThresholdReport* thresholds = nullptr;  // null or none: no Thresholds section
 };
 
 std::string format_html_report(const HtmlReport& r);

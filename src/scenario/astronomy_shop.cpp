@@ -162,6 +162,13 @@ class WebsiteUser final : public User {
   std::shared_ptr<const ShopSettings> s_;
 };
 
+// A task tagged with its own name and its group (the group may be the name: "checkout").
+TaskDef tagged(TaskDef t, std::string_view group) {
+  t.tags.push_back(t.name);
+  if (group != t.name) t.tags.emplace_back(group);
+  return t;
+}
+
 }  // namespace
 
 Scenario make_astronomy_shop_scenario(const ShopSettings& settings) {
@@ -170,16 +177,19 @@ Scenario make_astronomy_shop_scenario(const ShopSettings& settings) {
   cls.name = "WebsiteUser";
   cls.weight = settings.user_weight;
   cls.wait_time = settings.wait_time;
+  // Tags (-T/-E): each task's own name, plus its group: browse (the catalogue), cart (the cart
+  // without paying), checkout (paying: both checkouts), flood (the flood flag's task).
   cls.tasks = {
-      task<WebsiteUser>("index", 1, &WebsiteUser::index),
-      task<WebsiteUser>("browse_product", 10, &WebsiteUser::browse_product),
-      task<WebsiteUser>("get_recommendations", 3, &WebsiteUser::get_recommendations),
-      task<WebsiteUser>("get_ads", 3, &WebsiteUser::get_ads),
-      task<WebsiteUser>("view_cart", 3, &WebsiteUser::view_cart),
-      task<WebsiteUser>("add_to_cart", 2, &WebsiteUser::add_to_cart_task),
-      task<WebsiteUser>("checkout", 1, &WebsiteUser::checkout_single),
-      task<WebsiteUser>("checkout_multi", 1, &WebsiteUser::checkout_multi),
-      task<WebsiteUser>("flood_home", 5, &WebsiteUser::flood_home),
+      tagged(task<WebsiteUser>("index", 1, &WebsiteUser::index), "browse"),
+      tagged(task<WebsiteUser>("browse_product", 10, &WebsiteUser::browse_product), "browse"),
+      tagged(task<WebsiteUser>("get_recommendations", 3, &WebsiteUser::get_recommendations),
+             "browse"),
+      tagged(task<WebsiteUser>("get_ads", 3, &WebsiteUser::get_ads), "browse"),
+      tagged(task<WebsiteUser>("view_cart", 3, &WebsiteUser::view_cart), "cart"),
+      tagged(task<WebsiteUser>("add_to_cart", 2, &WebsiteUser::add_to_cart_task), "cart"),
+      tagged(task<WebsiteUser>("checkout", 1, &WebsiteUser::checkout_single), "checkout"),
+      tagged(task<WebsiteUser>("checkout_multi", 1, &WebsiteUser::checkout_multi), "checkout"),
+      tagged(task<WebsiteUser>("flood_home", 5, &WebsiteUser::flood_home), "flood"),
   };
   cls.make = [s] { return std::make_unique<WebsiteUser>(s); };
   Scenario sc;

@@ -38,6 +38,7 @@ Scenario make_get_scenario(const GetScenarioSettings& settings) {
   cls.weight = 1;
   cls.wait_time = settings.wait_time;
   cls.tasks.push_back(task<PathLoopUser>("step", 1, &PathLoopUser::step));
+  cls.tasks.back().tags = {"step"};  // -T/-E: the one task, tagged with its name
   cls.make = [s] { return std::make_unique<PathLoopUser>(s); };
   Scenario sc;
   sc.name = "get";

@@ -45,6 +45,9 @@ struct ApiSettings {
   double spawn_rate = 1;
   // GET /stats/report answers this HTML report (thread-safe). Null: 404.
   std::function<std::string()> html_report = nullptr;
+  // GET /stats/loadgen's "thresholds": a JSON array (report::thresholds_json; thread-safe).
+  // Null: [].
+  std::function<std::string()> thresholds = nullptr;
 };
 
 // Adds the web UI's routes (web/ui_routes.hpp: GET /, /assets/<file>, /stats/history,

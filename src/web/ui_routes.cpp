@@ -100,6 +100,8 @@ std::string loadgen_json(const engine::RunnerSnapshot& snap, const ApiSettings& 
          {"trace_link", s.trace_link},
          {"users", s.users},
          {"spawn_rate", s.spawn_rate}};
+  j["thresholds"] = s.thresholds ? json::parse(s.thresholds(), nullptr, false) : json::array();
+  if (j["thresholds"].is_discarded()) j["thresholds"] = json::array();
   return j.dump() + "\n";
 }
 

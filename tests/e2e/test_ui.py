@@ -2,7 +2,7 @@
 from the form fills the table and draws the charts; (b) the edit form changes the user count and
 shopsim's session count follows; (c) the stop button stops it and the downloaded CSV equals
 /stats/requests; a refused start in #message, the failures tab against a host that refuses
-connections; rows link to a slow trace with --trace-link."""
+connections; rows link to a slow trace with --trace-link; the thresholds table (--threshold)."""
 import os
 import tempfile
 import unittest
@@ -37,6 +37,10 @@ class Page(E2ETestCase):
             "OTEL_TRACES_EXPORTER": "otlp", "OTEL_BSP_SCHEDULE_DELAY": "300",
             "LOADGEN_OTLP_TRACES_FILE": os.path.join(tmp.name, "spans.jsonl")})
         self.run_scenario("trace_links", lg.url, trace_link=link)
+
+    def test_thresholds_table(self):
+        lg = self.web("--threshold", "p99<60s", "--threshold", "count<1")
+        self.run_scenario("thresholds", lg.url)
 
 
 if __name__ == "__main__":

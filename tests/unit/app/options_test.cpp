@@ -305,6 +305,16 @@ TEST_F(OptionsTest, EachEnvVar) {
       {"LOADGEN_TRACE_LINK", "http://j/{trace_id}",
        [](const Options& o) { return o.trace_link == "http://j/{trace_id}"; }},
       {"LOCUST_LOCUSTFILE", "s.yaml", [](const Options& o) { return o.locustfile == "s.yaml"; }},
+      {"LOCUST_TAGS", "[a, b]",
+       [](const Options& o) {
+         return o.tags == std::vector<std::string>{"a", "b"};
+       }},
+      {"LOCUST_EXCLUDE_TAGS", "c",
+       [](const Options& o) { return o.exclude_tags == std::vector<std::string>{"c"}; }},
+      {"LOADGEN_THRESHOLD", "p95<1s",
+       [](const Options& o) { return o.thresholds == std::vector<std::string>{"p95<1s"}; }},
+      {"LOADGEN_SUMMARY_JSON", "s.json",
+       [](const Options& o) { return o.summary_json == "s.json"; }},
   };
   for (const Case& c : cases) {
     const Options o = ok({}, env({{c.var, c.value}}));
@@ -320,8 +330,14 @@ TEST_F(OptionsTest, EachEnvVar) {
   const Options tls = ok({}, env({{"LOCUST_TLS_CERT", "c.pem"}, {"LOCUST_TLS_KEY", "k.pem"}}));
   EXPECT_EQ(tls.tls_cert, "c.pem");
   EXPECT_EQ(tls.tls_key, "k.pem");
-  // Every option in the table has an env var, and the table covers every case above.
-  EXPECT_EQ(option_specs().size(), cases.size() + 4);
+  // Every option in the table has an env var but -l and --show-task-ratio[-json] (none in
+  // Locust either), and the table covers every case above.
+  EXPECT_EQ(option_specs().size(), cases.size() + 4 + 3);
+  for (const OptionSpec& spec : option_specs()) {
+    const bool inspection = spec.id == OptionId::kList || spec.id == OptionId::kShowTaskRatio ||
+                            spec.id == OptionId::kShowTaskRatioJson;
+    EXPECT_EQ(spec.env_var.empty(), inspection) << spec.long_name;
+  }
 }
 
 TEST_F(OptionsTest, PrecedenceCliBeatsEnvBeatsFile) {
@@ -430,6 +446,31 @@ TEST_F(OptionsTest, EnvLists) {
   EXPECT_EQ(o.paths, std::vector<std::string>{"/c"});
 }
 
+// --threshold: repeatable, validated here (the message names the source), "[a, b]" in the
+// environment and config files; the origin goes with them for the summary's Origin column.
+TEST_F(OptionsTest, Thresholds) {
+  Options o = ok({"--threshold", "p95<300ms", "--threshold", "GET /a:failure_ratio<1%!abort"});
+  EXPECT_EQ(o.thresholds, (std::vector<std::string>{"p95<300ms", "GET /a:failure_ratio<1%!abort"}));
+  EXPECT_EQ(o.thresholds_origin, "--threshold");
+  o = ok({}, env({{"LOADGEN_THRESHOLD", "[p95<1s, rps>10]"}}));
+  EXPECT_EQ(o.thresholds, (std::vector<std::string>{"p95<1s", "rps>10"}));
+  EXPECT_EQ(o.thresholds_origin, "LOADGEN_THRESHOLD");
+  write("locust.conf", "\nthreshold = [count>0, http://h:1/x:p99<2s]\n");
+  o = ok({});
+  EXPECT_EQ(o.thresholds, (std::vector<std::string>{"count>0", "http://h:1/x:p99<2s"}));
+  EXPECT_EQ(o.thresholds_origin, "locust.conf:2");
+  // The command line's list replaces the others as a whole (they add to a scenario file's).
+  EXPECT_EQ(ok({"--threshold", "max<1s"}).thresholds, std::vector<std::string>{"max<1s"});
+  EXPECT_THAT(fails({"--threshold", "p95<<1"}),
+              HasSubstr("--threshold: 'p95<<1' is not a threshold: not a comparison"));
+  EXPECT_THAT(fails({}, env({{"LOADGEN_THRESHOLD", "[p95<1s, lat<1]"}})),
+              HasSubstr("LOADGEN_THRESHOLD='lat<1' (environment): not a threshold: unknown "
+                        "metric 'lat'"));
+  write("locust.conf", "threshold = p95<1x\n");
+  EXPECT_THAT(fails({}), HasSubstr("locust.conf:1: threshold: 'p95<1x' is not a threshold: "
+                                   "unknown time unit 'x'"));
+}
+
 TEST_F(OptionsTest, AllErrorsReportedAtOnce) {
   const std::string out =
       fails({"--users", "abc", "--run-time", "1x", "--path", "nope", "--header", "bad",
@@ -451,7 +492,8 @@ TEST_F(OptionsTest, UnknownOptionsAndPositionals) {
   EXPECT_THAT(out, HasSubstr("unknown option '--userz'"));
   EXPECT_THAT(out, Not(HasSubstr("unexpected argument")));
   EXPECT_THAT(fails({"--nope=1"}), HasSubstr("unknown option '--nope'"));
-  EXPECT_THAT(fails({"MyUser"}), HasSubstr("unexpected argument 'MyUser'"));
+  // Positional words are Locust's UserClass names (checked once the scenario is loaded).
+  EXPECT_EQ(ok({"MyUser"}).user_classes, std::vector<std::string>{"MyUser"});
   EXPECT_THAT(fails({"--users"}), HasSubstr("--users: missing value"));
   // Locust options loadgen does not implement are named as such.
   out = fails({"--master", "-f", "shop.yaml"});
@@ -461,6 +503,59 @@ TEST_F(OptionsTest, UnknownOptionsAndPositionals) {
   EXPECT_THAT(
       fails({}),
       HasSubstr("locust.conf:1: 'master' is a Locust option that loadgen does not support"));
+}
+
+TEST_F(OptionsTest, TagsTakeTheWordsAfterThemAsLocustsNargsStar) {
+  Options o = ok({"-T", "a", "b", "-E", "c", "--users", "2"});
+  EXPECT_EQ(o.tags, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(o.exclude_tags, std::vector<std::string>{"c"});
+  EXPECT_EQ(o.users, 2);
+  // Long names, '=', and repeated options (the words add up).
+  o = ok({"--tags=a", "--tags", "b", "--exclude-tags", "x", "y"});
+  EXPECT_EQ(o.tags, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(o.exclude_tags, (std::vector<std::string>{"x", "y"}));
+  // A bare -T is no filter (Locust: an empty list).
+  EXPECT_TRUE(ok({"-T"}).tags.empty());
+  EXPECT_TRUE(ok({"-T", "-u", "1"}).tags.empty());
+  // -T takes every word after it, as argparse does: class names go first or after --.
+  o = ok({"UserA", "-T", "a", "UserB"});
+  EXPECT_EQ(o.tags, (std::vector<std::string>{"a", "UserB"}));
+  EXPECT_EQ(o.user_classes, std::vector<std::string>{"UserA"});
+  o = ok({"-T", "a", "--", "UserB", "UserC"});
+  EXPECT_EQ(o.tags, std::vector<std::string>{"a"});
+  EXPECT_EQ(o.user_classes, (std::vector<std::string>{"UserB", "UserC"}));
+  // Environment and config files: Locust's list syntax; without brackets one tag.
+  EXPECT_EQ(ok({}, env({{"LOCUST_TAGS", "a b"}})).tags, std::vector<std::string>{"a b"});
+  write("locust.conf", "tags = [cart, checkout]\nexclude-tags = flood\n");
+  o = ok({});
+  EXPECT_EQ(o.tags, (std::vector<std::string>{"cart", "checkout"}));
+  EXPECT_EQ(o.exclude_tags, std::vector<std::string>{"flood"});
+  // The command line replaces the file's list as a whole.
+  EXPECT_EQ(ok({"-T", "browse"}).tags, std::vector<std::string>{"browse"});
+  // No longer "a Locust option that loadgen does not support", and no env warning.
+  EXPECT_TRUE(
+      parse({}, env({{"LOCUST_TAGS", "[a]"}, {"LOCUST_EXCLUDE_TAGS", "b"}})).warnings.empty());
+}
+
+TEST_F(OptionsTest, InspectionFlagsAndPositionalClasses) {
+  EXPECT_TRUE(ok({"-l"}).list_user_classes);
+  EXPECT_TRUE(ok({"--list"}).list_user_classes);
+  EXPECT_TRUE(ok({"--show-task-ratio"}).show_task_ratio);
+  EXPECT_TRUE(ok({"--show-task-ratio-json"}).show_task_ratio_json);
+  EXPECT_FALSE(ok({}).list_user_classes);
+  write("locust.conf", "show-task-ratio = true\n");
+  EXPECT_TRUE(ok({}).show_task_ratio);
+  // -u given or not (Locust's num_users is None when not given).
+  EXPECT_FALSE(ok({}).users_given);
+  EXPECT_TRUE(ok({"-u", "3"}).users_given);
+  EXPECT_TRUE(ok({}, env({{"LOCUST_USERS", "3"}})).users_given);
+  // Positional class names, in order, after other options too.
+  const Options o = ok({"-f", "s.yaml", "UserA", "--headless", "UserB"});
+  EXPECT_EQ(o.user_classes, (std::vector<std::string>{"UserA", "UserB"}));
+  // A word after an unknown option is taken for its value, not a class.
+  const std::string out = fails({"--nope", "UserA"});
+  EXPECT_THAT(out, HasSubstr("unknown option '--nope'"));
+  EXPECT_THAT(out, Not(HasSubstr("UserA")));
 }
 
 TEST_F(OptionsTest, LocustfileFromCliEnvAndConfig) {
@@ -593,7 +688,7 @@ TEST_F(OptionsTest, RunTimeZeroMeansNoLimitAsInLocust) {
 }
 
 TEST_F(OptionsTest, UnsupportedLocustEnvVarsWarnOncePerVariable) {
-  ParseResult r = parse({}, env({{"LOCUST_TAGS", "[a, b]"},
+  ParseResult r = parse({}, env({{"LOCUST_EQUAL_WEIGHTS", "true"},
                                  {"LOCUST_MODE_MASTER", "true"},
                                  {"LOCUST_HATCH_RATE", "5"},
                                  {"LOCUST_USRES", "5"},
@@ -613,7 +708,7 @@ TEST_F(OptionsTest, UnsupportedLocustEnvVarsWarnOncePerVariable) {
     }
     EXPECT_EQ(n, 1) << var;
   };
-  warned("LOCUST_TAGS", "no tags");
+  warned("LOCUST_EQUAL_WEIGHTS", "fix their task weights");
   warned("LOCUST_MODE_MASTER", "distributed mode is not supported");
   warned("LOCUST_HATCH_RATE", "use LOCUST_SPAWN_RATE");
   warned("LOCUST_USRES", "not a setting loadgen knows");

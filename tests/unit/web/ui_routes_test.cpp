@@ -147,6 +147,17 @@ TEST_F(UiRoutes, LoadgenSaysWhoControlsTheUserCount) {
   EXPECT_EQ(j["target_users"], 12);
 }
 
+TEST_F(UiRoutes, LoadgenThresholds) {
+  EXPECT_EQ(get_json("/stats/loadgen")["thresholds"], json::array());  // none configured
+  ApiSettings s;
+  s.thresholds = [] { return std::string(R"([{"expression": "p95<1s", "status": "pass"}])"); };
+  json j = json::parse(loadgen_json(runner.snap, s));
+  ASSERT_EQ(j["thresholds"].size(), 1u);
+  EXPECT_EQ(j["thresholds"][0]["status"], "pass");
+  s.thresholds = [] { return std::string("not json"); };
+  EXPECT_EQ(json::parse(loadgen_json(runner.snap, s))["thresholds"], json::array());
+}
+
 TEST(WebAssets, ContentTypes) {
   EXPECT_EQ(content_type_for("index.html"), "text/html; charset=utf-8");
   EXPECT_EQ(content_type_for("a.js"), "text/javascript; charset=utf-8");
