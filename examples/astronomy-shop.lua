@@ -148,15 +148,17 @@ WebsiteUser = user{
       index(self)
     end)
   end,
+  -- Each task is tagged with its name and its group (-T/--tags, -E/--exclude-tags), as the
+  -- built-in's are.
   tasks = {
-    [index] = 1,
-    [browse_product] = 10,
-    [get_recommendations] = 3,
-    [get_ads] = 3,
-    [view_cart] = 3,
-    [add_to_cart] = 2,
-    [checkout] = 1,
-    [checkout_multi] = 1,
-    [flood_home] = 5,
+    task{index, weight = 1, tags = {"index", "browse"}},
+    task{browse_product, weight = 10, tags = {"browse_product", "browse"}},
+    task{get_recommendations, weight = 3, tags = {"get_recommendations", "browse"}},
+    task{get_ads, weight = 3, tags = {"get_ads", "browse"}},
+    task{view_cart, weight = 3, tags = {"view_cart", "cart"}},
+    task{add_to_cart, weight = 2, tags = {"add_to_cart", "cart"}},
+    task{checkout, weight = 1, tags = {"checkout"}},
+    task{checkout_multi, weight = 1, tags = {"checkout_multi", "checkout"}},
+    task{flood_home, weight = 5, tags = {"flood_home", "flood"}},
   },
 }

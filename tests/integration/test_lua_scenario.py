@@ -143,6 +143,23 @@ class LuaTraces(LoadgenTestCase):
         self.assertEqual(len(index_in_session), builtin_traces.USERS)
 
 
+class LuaInspection(LoadgenTestCase):
+    """-l, --show-task-ratio(-json), with and without -T/-E: the Lua example prints what the
+    built-in prints (test_cli_scenarios compares the built-in's with Locust 2.12's)."""
+
+    def test_same_classes_tasks_and_tags_as_the_builtin(self):
+        for args in (["-l"], ["--show-task-ratio"], ["--show-task-ratio-json", "-u", "7"],
+                     ["--show-task-ratio", "-T", "cart", "checkout"],
+                     ["--show-task-ratio-json", "-E", "browse", "flood"],
+                     ["--show-task-ratio-json", "-T", "checkout", "-E", "checkout_multi"]):
+            with self.subTest(args=args):
+                builtin = run_loadgen(["--scenario", "astronomy-shop"] + args, extra_env=ENV_QUIET)
+                lua = run_loadgen(list(LUA) + args, extra_env=ENV_QUIET)
+                self.assertExit(builtin, 0)
+                self.assertExit(lua, 0)
+                self.assertEqual(lua.stdout, builtin.stdout)
+
+
 @unittest.skipIf(shopsim_bin() is None, "shopsim not built (set SHOPSIM_BIN)")
 class LuaFlood(LoadgenTestCase):
     def test_flood_home_sends_n_homepage_requests_and_logs_it(self):
