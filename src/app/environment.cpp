@@ -208,10 +208,16 @@ int Environment::init(const std::map<std::string, std::string>& env) {
   }
 
   t0_ = mono_s();
-  runner_ = std::make_unique<engine::LocalRunner>(
-      std::move(plan->cfg), std::move(plan->scenario),
-      engine::LocalRunner::Settings{.reset_stats_after_ramp = o_.reset_stats, .log = &log_}, t0_,
-      core::wall_seconds());
+  load_summary_ = plan->load_summary;
+  engine::LocalRunner::Settings settings{
+      .reset_stats_after_ramp = o_.reset_stats, .log = &log_, .shape = nullptr};
+  if (!plan->stages.empty()) {
+    settings.shape = [stages = plan->stages]() -> std::unique_ptr<plan::LoadShape> {
+      return std::make_unique<plan::StagesShape>(stages);
+    };
+  }
+  runner_ = std::make_unique<engine::LocalRunner>(std::move(plan->cfg), std::move(plan->scenario),
+                                                  std::move(settings), t0_, core::wall_seconds());
   engine::Engine& eng = runner_->engine();
   // One resource per process (OTel resource/sdk.md): built once, so traces, metrics and logs
   // carry the same service.instance.id, and its warnings are printed once.

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "plan/stages.hpp"
+
 namespace loadgen::app {
 
 struct Options {
@@ -56,6 +58,11 @@ struct Options {
   std::chrono::milliseconds flush_timeout{5000};          // --flush-timeout: final telemetry flush
   std::string trace_link;   // --trace-link TEMPLATE with {trace_id} (slow traces' links)
   std::string config_file;  // --config FILE (informational)
+  // Load models (docs/load-models.md); empty/unset: the scenario file's, else -u/-r.
+  std::vector<plan::Stage> stages;          // --stages (LOADGEN_STAGES)
+  std::optional<double> arrival_rate;       // --arrival-rate, iterations/s
+  std::vector<plan::Stage> arrival_stages;  // --arrival-stages, targets in iterations/s
+  std::optional<std::int64_t> max_users;    // --max-users (the open model's pool)
 };
 
 struct ParseResult {

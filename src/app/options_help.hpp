@@ -51,6 +51,10 @@ enum class OptionId {
   kSeed,
   kFlushTimeout,
   kTraceLink,
+  kStages,
+  kArrivalRate,
+  kArrivalStages,
+  kMaxUsers,
 };
 
 enum class OptionKind {

@@ -24,6 +24,11 @@ struct RunPlan {
   bool export_spans = false;  // something exports spans: record them
   bool export_logs = false;   // OTEL_LOGS_EXPORTER set (the console shows lines regardless)
   bool export_metrics = false;
+  // The closed model's stages (--stages, else the scenario file's); empty: -u/-r. The open
+  // model is cfg.arrivals.
+  std::vector<plan::Stage> stages;
+  // How the load is driven, for the start's log line; empty: -u at -r.
+  std::string load_summary;
 };
 
 // The run the options and the environment describe, or nullopt after printing every usage

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "core/log_sink.hpp"
 #include "engine/engine.hpp"
 #include "engine/runner.hpp"
+#include "plan/load_shape.hpp"
 
 namespace loadgen::engine {
 
@@ -20,6 +22,10 @@ class LocalRunner final : public Runner {
   struct Settings {
     bool reset_stats_after_ramp = false;  // --reset-stats: once, when the first ramp completes
     core::LogSink* log = nullptr;         // thread-safe; may be null
+    // A load shape (--stages): made at every start, then asked at every drive(); it sets the
+    // user count (a start's and a kSetUsers' counts are ignored, as Locust's web UI does with a
+    // LoadTestShape) and ends the run when it returns nullopt. Null: none.
+    std::function<std::unique_ptr<plan::LoadShape>()> shape;
   };
   // Builds the engine: its workers start, no user yet. now_s: the driving thread's monotonic
   // clock (seconds); now_wall: seconds since the Unix epoch.
@@ -63,6 +69,7 @@ class LocalRunner final : public Runner {
   void finish_stop(double now_s);
   void publish();
   void publish_stats();
+  void drive_shape(double now_s);
 
   Engine engine_;
   Settings settings_;
@@ -87,6 +94,9 @@ class LocalRunner final : public Runner {
   std::optional<double> stop_give_up_;  // set while stopping
   bool stopped_ = false;
   std::optional<Command> start_after_stop_;  // a start posted while stopping
+  std::unique_ptr<plan::LoadShape> shape_;   // while a shape drives the run
+  double shape_start_s_ = 0;
+  std::optional<plan::Target> shape_applied_;
 };
 
 }  // namespace loadgen::engine
