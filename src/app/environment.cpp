@@ -274,7 +274,9 @@ core::Status Environment::write_csv(bool history) {
   const engine::Engine& eng = runner_->engine();
   core::Status st = csv_->write_all(eng.stats(), exception_rows(eng));
   if (st && history)
-    st = csv_->append_history(eng.stats(), static_cast<int>(eng.alive()), core::wall_seconds());
+    st = csv_->append_history(
+        eng.stats(), static_cast<int>(eng.alive()), core::wall_seconds(),
+        eng.open_model() ? std::optional(eng.iterations_dropped()) : std::nullopt);
   if (!st && !csv_failing_) {
     log_.warning("{} (retrying every second)", st.error().message);
     csv_failing_ = true;
@@ -343,6 +345,12 @@ std::string Environment::summary(int name_width) const {
   out += '\n';
   out += report::format_error_report(eng.stats(), name_width);
   out += exception_report(eng);
+  if (eng.open_model()) {
+    // k6's dropped_iterations: arrivals the pool could not serve (docs/load-models.md).
+    out +=
+        fmt::format("Dropped iterations: {} (arrivals that found all --max-users {} users busy)\n",
+                    eng.iterations_dropped(), eng.target());
+  }
   out += loop_load_.summary();
   return out;
 }
