@@ -38,8 +38,11 @@ RunnerSnapshot LocalRunner::snapshot() const {
                    .target = target_.load(std::memory_order_relaxed),
                    .flag_users = flag_users_.load(std::memory_order_relaxed),
                    .flag_control = flag_control_.load(std::memory_order_relaxed),
+                   .iterations_dropped = std::nullopt,
                    .stats = nullptr,
                    .exceptions = nullptr};
+  // Thread-safe: the workers' relaxed counters.
+  if (engine_.open_model()) s.iterations_dropped = engine_.iterations_dropped();
   std::lock_guard lock(snapshot_mu_);
   s.stats = snapshot_stats_;
   s.exceptions = snapshot_exceptions_;

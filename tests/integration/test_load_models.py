@@ -6,13 +6,16 @@ iterations (console, history CSV), and measures each iteration from its intended
 server that stalls for 2 s shows in the ITER rows' p99 while the closed model's p99 hides
 it. The real binary against nginx and tests/integration/faultserver.py on 127.0.0.1."""
 import datetime
+import json
 import re
+import signal
 import time
 import unittest
+import urllib.parse
 import urllib.request
 
-from harness import (FaultServer, LoadgenProcess, LoadgenTestCase, Nginx, run_loadgen,
-                     wait_for)
+from harness import (FaultServer, LoadgenProcess, LoadgenTestCase, Nginx, free_port, port_open,
+                     run_loadgen, wait_for)
 
 QUIET = {"OTEL_TRACES_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none",
          "OTEL_LOGS_EXPORTER": "none"}
@@ -110,6 +113,30 @@ class LoadModelsTest(LoadgenTestCase):
         self.assertExit(r, 2)
         self.assertIn("--arrival-rate needs --max-users", r.stderr)
 
+    def test_a_swarm_in_the_web_mode_starts_the_shape(self):
+        port = free_port()
+        p = LoadgenProcess(["--scenario", "get", "-H", self.server.host, "--path", "/ok",
+                            "--threads", "1", "--web-host", "127.0.0.1", "-P", str(port),
+                            "--wait-time", "constant(0.2)", "--autoquit", "0",
+                            "--stages", "2s:3:100,2s:1:100"], extra_env=QUIET)
+        self.addCleanup(lambda: p.proc.returncode is None and p.wait(1))
+        stats = lambda: json.loads(urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/stats/requests", timeout=5).read())
+        wait_for(lambda: port_open(port), 10, what="the web port")
+        self.assertEqual(stats()["state"], "ready")
+        form = urllib.parse.urlencode({"user_count": 9, "spawn_rate": 1}).encode()
+        with urllib.request.urlopen(urllib.request.Request(
+                f"http://127.0.0.1:{port}/swarm", data=form, method="POST"), timeout=5) as r:
+            self.assertEqual(r.status, 200)
+        # The shape's counts, not the form's: 3, then 1, then the run stops (and --autoquit 0
+        # ends the process).
+        wait_for(lambda: stats()["user_count"] == 3, 10, interval=0.1, what="3 users")
+        wait_for(lambda: stats()["user_count"] == 1, 10, interval=0.1, what="1 user")
+        self.assertNotIn("iterations_dropped", stats())
+        r = p.wait(20)
+        self.assertExit(r, 0)
+        self.assertIn("Shape test stopping", r.stderr)
+
     # ---- the open model ----
 
     def test_arrival_rate_within_two_percent_of_the_target(self):
@@ -157,6 +184,23 @@ class LoadModelsTest(LoadgenTestCase):
         self.assertEqual(header[-1], "Dropped Iterations")
         self.assertEqual(int(rows[-1]["Dropped Iterations"]), dropped)
         self.assertEqual(max(int(row["User Count"]) for row in rows), 2)
+
+    def test_the_web_api_reports_dropped_iterations(self):
+        port = free_port()
+        p = LoadgenProcess(self.get_args(path="/slow?ms=200", extra=[
+            "--arrival-rate", "50/s", "--max-users", "1", "--autostart", "--web-host",
+            "127.0.0.1", "-P", str(port)])[1:], extra_env=QUIET)  # no --headless
+        self.addCleanup(lambda: p.proc.returncode is None and p.wait(1))
+        wait_for(lambda: port_open(port), 10, what="the web port")
+        stats = lambda: json.loads(urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/stats/requests", timeout=5).read())
+        wait_for(lambda: stats().get("iterations_dropped", 0) >= 20, 10, interval=0.1,
+                 what="dropped iterations in /stats/requests")
+        self.assertEqual(stats()["user_count"], 1)
+        p.send_signal(signal.SIGTERM)
+        r = p.wait(20)
+        self.assertNoCrash(r)
+        self.assertGreaterEqual(dropped_in_summary(r.stderr), 20)
 
     def test_intended_start_latency_shows_a_stall_the_closed_model_hides(self):
         def run_with_stall(model_args):
