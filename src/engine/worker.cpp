@@ -187,14 +187,14 @@ void Worker::dispatch(std::int64_t intended_ns) {
     return;
   }
   // No idle user: a new one if the pool has room (across workers), else the arrival is dropped.
+  const auto& classes = *arrivals_.classes;
   std::int64_t n = arrivals_.pool->load(std::memory_order_relaxed);
   do {
-    if (n >= arrivals_.max_users) {
+    if (n >= arrivals_.max_users || classes.empty()) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
   } while (!arrivals_.pool->compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
-  const auto& classes = *arrivals_.classes;
   unsigned total = 0;
   for (const auto& c : classes) total += c.weight;
   std::size_t cls = 0;
