@@ -155,11 +155,10 @@ engine::RequestMetricsConfig request_metrics(otel::MetricsConfig& m, bool reques
                                       .request_name = request_name};
 }
 
-// The load model from the command line, else the scenario file (docs/load-models.md): the
-// closed model's stages, or the open model's schedule and pool. A command-line model replaces
-// the file's whole; --max-users also completes a file's arrival rate.
-void load_model(const Options& o, const scenario::Scenario& sc, RunPlan& plan,
-                std::vector<std::string>& problems) {
+}  // namespace
+
+void apply_load_model(const Options& o, const scenario::Scenario& sc, RunPlan& plan,
+                      std::vector<std::string>& problems) {
   const bool cli_model = !o.stages.empty() || o.arrival_rate || !o.arrival_stages.empty();
   const auto& file = sc.load;
   const std::vector<plan::Stage>& stages = cli_model ? o.stages : file.stages;
@@ -219,6 +218,8 @@ void load_model(const Options& o, const scenario::Scenario& sc, RunPlan& plan,
   }
   plan.cfg.arrivals = std::move(a);
 }
+
+namespace {
 
 // Each distinct line once, in order (shared variables such as OTEL_EXPORTER_OTLP_HEADERS are
 // read once per signal and fail every signal in the same words).
@@ -282,7 +283,7 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
     cfg.client.set_base(std::move(*url));
   }
   RunPlan run;
-  if (sc) load_model(o, *sc, run, problems);
+  if (sc) apply_load_model(o, *sc, run, problems);
   if (!problems.empty()) {
     for (const auto& p : distinct(problems))
       std::fprintf(stderr, "loadgen: error: %s\n", p.c_str());

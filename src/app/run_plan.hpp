@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "app/log.hpp"
 #include "app/options.hpp"
@@ -30,6 +31,13 @@ struct RunPlan {
   // How the load is driven, for the start's log line; empty: -u at -r.
   std::string load_summary;
 };
+
+// The load model (docs/load-models.md) from the command line, else the scenario file `sc`:
+// plan.stages, or plan.cfg.arrivals, and plan.load_summary. A model given on the command line
+// replaces the file's whole; --max-users also completes a file's arrival rate. Problems (both
+// models in one file, an arrival rate without a pool, --max-users without one) are added.
+void apply_load_model(const Options& o, const scenario::Scenario& sc, RunPlan& plan,
+                      std::vector<std::string>& problems);
 
 // The run the options and the environment describe, or nullopt after printing every usage
 // error at once (exit 2). Warnings (OTEL_* fallbacks) are logged.
