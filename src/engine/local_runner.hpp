@@ -39,8 +39,11 @@ class LocalRunner final : public Runner {
   // A kStart after a stop begins a new run on the same workers, as Locust's start() does:
   // stats and exceptions cleared, new users; while stopping, it waits for the stop to end.
   // After a quit it is ignored, and a kSetUsers after a stop is ignored too.
-  // Driving thread. Applies the queued commands in the order they were posted, then ticks the
-  // engine (ramp, due kills), announces each completed ramp, applies --reset-stats after the
+  // In the open model (EngineConfig::arrivals) a kStart starts the arrival schedule and
+  // kSetUsers does nothing.
+  // Driving thread. Applies the queued commands in the order they were posted, asks the load
+  // shape for its target (a new ramp when it changed; a stop when the shape ends), stops an
+  // open-model run whose schedule ended, then ticks the engine (ramp, due kills), announces each completed ramp, applies --reset-stats after the
   // first, merges the workers' stats once a second while the run is up, and ends a stop:
   // when every user has ended or the stop bound (--stop-timeout + 5 s) passed, the final
   // collection, then the state "stopped" (after which it only publishes the final stats to a
