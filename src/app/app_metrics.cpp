@@ -162,6 +162,12 @@ void AppMetricSource::collect(std::vector<otel::Metric>& out, std::uint64_t now)
   out.push_back(counter("loadgen.users.stopped", "{user}",
                         "Users whose run ended (stopped, killed or StopUser) since the start.",
                         {{{}, static_cast<double>(eng_.users_stopped())}}, now, true));
+  if (eng_.open_model()) {
+    out.push_back(counter(
+        "loadgen.iterations.dropped", "{iteration}",
+        "Open model: arrivals that found no free user and no room in the pool (--max-users).",
+        {{{}, static_cast<double>(eng_.iterations_dropped())}}, now, true));
+  }
   out.push_back(gauge("loadgen.requests.rate", "{request}/s",
                       "Current requests per second (the stats table's Aggregated current RPS).",
                       {{{}, rps_.load(std::memory_order_relaxed)}}, now, false));

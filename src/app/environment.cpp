@@ -210,10 +210,16 @@ int Environment::init(const std::map<std::string, std::string>& env) {
   }
 
   t0_ = mono_s();
-  runner_ = std::make_unique<engine::LocalRunner>(
-      std::move(plan->cfg), std::move(plan->scenario),
-      engine::LocalRunner::Settings{.reset_stats_after_ramp = o_.reset_stats, .log = &log_}, t0_,
-      core::wall_seconds());
+  load_summary_ = plan->load_summary;
+  engine::LocalRunner::Settings settings{
+      .reset_stats_after_ramp = o_.reset_stats, .log = &log_, .shape = nullptr};
+  if (!plan->stages.empty()) {
+    settings.shape = [stages = plan->stages]() -> std::unique_ptr<plan::LoadShape> {
+      return std::make_unique<plan::StagesShape>(stages);
+    };
+  }
+  runner_ = std::make_unique<engine::LocalRunner>(std::move(plan->cfg), std::move(plan->scenario),
+                                                  std::move(settings), t0_, core::wall_seconds());
   engine::Engine& eng = runner_->engine();
   // One resource per process (OTel resource/sdk.md): built once, so traces, metrics and logs
   // carry the same service.instance.id, and its warnings are printed once.
@@ -270,7 +276,9 @@ core::Status Environment::write_csv(bool history) {
   const engine::Engine& eng = runner_->engine();
   core::Status st = csv_->write_all(eng.stats(), exception_rows(eng));
   if (st && history)
-    st = csv_->append_history(eng.stats(), static_cast<int>(eng.alive()), core::wall_seconds());
+    st = csv_->append_history(
+        eng.stats(), static_cast<int>(eng.alive()), core::wall_seconds(),
+        eng.open_model() ? std::optional(eng.iterations_dropped()) : std::nullopt);
   if (!st && !csv_failing_) {
     log_.warning("{} (retrying every second)", st.error().message);
     csv_failing_ = true;
@@ -384,6 +392,12 @@ std::string Environment::summary(int name_width) const {
   out += '\n';
   out += report::format_error_report(eng.stats(), name_width);
   out += exception_report(eng);
+  if (eng.open_model()) {
+    // k6's dropped_iterations: arrivals the pool could not serve (docs/load-models.md).
+    out +=
+        fmt::format("Dropped iterations: {} (arrivals that found all --max-users {} users busy)\n",
+                    eng.iterations_dropped(), eng.target());
+  }
   out += report::format_thresholds_table(threshold_report());
   out += loop_load_.summary();
   return out;

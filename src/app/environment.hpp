@@ -67,6 +67,8 @@ class Environment {
   const stats::History& history() const { return history_; }
   // When tick() has work due next (the runner's next stats collection), monotonic seconds.
   double next_due_s() const { return runner_->next_collect_s(); }
+  // How the load is driven (stages, an arrival rate), for the start's log line; empty: -u at -r.
+  const std::string& load_summary() const { return load_summary_; }
 
   // Driving thread, often (every <= 100 ms; 20 ms while stopping): drives the runner; after
   // each stats collection writes the CSV reports and history row (a failure is retried at the
@@ -116,6 +118,7 @@ class Environment {
   Log& log_;
   double t0_ = 0;
   bool export_logs_ = false;
+  std::string load_summary_;
   // Declaration order is teardown order reversed: the pipelines end before the runner whose
   // engine they drain, and Log's hook before the log source it feeds.
   std::unique_ptr<AppLogSource> app_logs_;

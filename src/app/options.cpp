@@ -24,6 +24,7 @@
 #include "core/timespan.hpp"
 #include "core/version.hpp"
 #include "http/url.hpp"
+#include "plan/stages.hpp"
 #include "scenario/wait_time.hpp"
 #include "stats/threshold.hpp"
 
@@ -503,6 +504,34 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
     case OptionId::kSummaryJson:
       o.summary_json = v;
       return;
+    case OptionId::kStages:
+    case OptionId::kArrivalStages: {
+      const bool users = id == OptionId::kStages;
+      auto r = plan::parse_stages(
+          v, users ? plan::StageKind::kUsers : plan::StageKind::kArrivalRate, s.origin);
+      if (!r) {
+        p.bad_value(s, v, fmt::format("not valid stages: {}", r.error().message));
+      } else {
+        (users ? o.stages : o.arrival_stages) = std::move(*r);
+      }
+      return;
+    }
+    case OptionId::kArrivalRate: {
+      auto r = plan::parse_rate(v);
+      if (!r) {
+        p.bad_value(s, v, r.error().message);
+      } else {
+        o.arrival_rate = *r;
+      }
+      return;
+    }
+    case OptionId::kMaxUsers: {
+      int n = 0;
+      const std::size_t before = p.size();
+      convert_int(s, p, 1, 1'000'000'000, n);
+      if (p.size() == before) o.max_users = n;
+      return;
+    }
   }
 }
 
@@ -635,6 +664,27 @@ ParseResult parse_options(int argc, const char* const* argv,
   auto full_history = settings.find(OptionId::kCsvFullHistory);
   if (o.csv_full_history && o.csv_prefix.empty() && full_history != settings.end()) {
     problems.add(fmt::format("{} requires --csv", describe(full_history->second)));
+  }
+
+  // One load model: --stages (closed), or --arrival-rate / --arrival-stages (open).
+  auto stages = settings.find(OptionId::kStages);
+  auto arrival_rate = settings.find(OptionId::kArrivalRate);
+  auto arrival_stages = settings.find(OptionId::kArrivalStages);
+  if (stages != settings.end() && arrival_rate != settings.end()) {
+    problems.add(
+        fmt::format("{} and {} cannot be used together (one is the closed model, the "
+                    "other the open one; docs/load-models.md)",
+                    describe(stages->second), describe(arrival_rate->second)));
+  }
+  if (stages != settings.end() && arrival_stages != settings.end()) {
+    problems.add(
+        fmt::format("{} and {} cannot be used together (one is the closed model, the "
+                    "other the open one; docs/load-models.md)",
+                    describe(stages->second), describe(arrival_stages->second)));
+  }
+  if (arrival_rate != settings.end() && arrival_stages != settings.end()) {
+    problems.add(fmt::format("{} and {} cannot be used together (a constant rate, or stages)",
+                             describe(arrival_rate->second), describe(arrival_stages->second)));
   }
 
   if (!problems.empty()) return exit_with(kUsageExitCode, problems.text());

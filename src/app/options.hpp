@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "plan/stages.hpp"
+
 namespace loadgen::app {
 
 struct Options {
@@ -69,6 +71,11 @@ struct Options {
   std::vector<std::string> thresholds;
   std::string thresholds_origin;
   std::string summary_json;  // --summary-json FILE: stats list + threshold results
+  // Load models (docs/load-models.md); empty/unset: the scenario file's, else -u/-r.
+  std::vector<plan::Stage> stages;          // --stages (LOADGEN_STAGES)
+  std::optional<double> arrival_rate;       // --arrival-rate, iterations/s
+  std::vector<plan::Stage> arrival_stages;  // --arrival-stages, targets in iterations/s
+  std::optional<std::int64_t> max_users;    // --max-users (the open model's pool)
 };
 
 struct ParseResult {

@@ -137,6 +137,22 @@ constexpr std::array kSpecs = {
     OptionSpec{OptionId::kSummaryJson, "summary-json", "", "LOADGEN_SUMMARY_JSON", K::kValue,
                G::kLoadgen, "FILE",
                "Write {\"stats\": the --json list, \"thresholds\": results} to FILE at the end"},
+    OptionSpec{OptionId::kStages, "stages", "", "LOADGEN_STAGES", K::kValue, G::kLoadgen, "STAGES",
+               "Users over time, DURATION:USERS[:SPAWN_RATE] per stage: 30s:100,1m:100,30s:0 "
+               "moves linearly between targets (k6 ramping-vus); the run stops after the last "
+               "(docs/load-models.md)"},
+    OptionSpec{OptionId::kArrivalRate, "arrival-rate", "", "LOADGEN_ARRIVAL_RATE", K::kValue,
+               G::kLoadgen, "RATE",
+               "Open model: start iterations at RATE (N/s or N/m) whether or not earlier ones "
+               "finished, from a pool of --max-users users"},
+    OptionSpec{OptionId::kArrivalStages, "arrival-stages", "", "LOADGEN_ARRIVAL_STAGES", K::kValue,
+               G::kLoadgen, "STAGES",
+               "Open model, ramping: DURATION:RATE per stage (10s:50,30s:200); the rate moves "
+               "linearly from 0; the run stops after the last"},
+    OptionSpec{OptionId::kMaxUsers, "max-users", "", "LOADGEN_MAX_USERS", K::kValue, G::kLoadgen,
+               "N",
+               "Open model: the most users serving arrivals; an arrival finding none free is "
+               "dropped and counted"},
 };
 
 constexpr std::size_t kHelpColumn = 32;

@@ -58,6 +58,10 @@ enum class OptionId {
   kShowTaskRatioJson,
   kThreshold,
   kSummaryJson,
+  kStages,
+  kArrivalRate,
+  kArrivalStages,
+  kMaxUsers,
 };
 
 enum class OptionKind {

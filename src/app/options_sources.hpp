@@ -53,6 +53,7 @@ class Problems {
   }
 
   bool empty() const { return messages_.empty(); }
+  std::size_t size() const { return messages_.size(); }
   std::string text() const {
     std::string out;
     for (const std::string& m : messages_) out += m + "\n";

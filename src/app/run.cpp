@@ -20,7 +20,11 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   engine::LocalRunner& runner = e->runner();
   const int name_width = terminal_name_width();
   log.info("Starting loadgen {} ({} threads)", core::kVersion, worker_threads(o));
-  log.info("Ramping to {} users at a rate of {:.2f} per second", o.users, o.spawn_rate);
+  if (e->load_summary().empty()) {
+    log.info("Ramping to {} users at a rate of {:.2f} per second", o.users, o.spawn_rate);
+  } else {
+    log.info("{}", e->load_summary());
+  }
   runner.start(o.users, o.spawn_rate);
   if (o.run_time) log.info("Run time limit set to {} seconds", o.run_time->count());
   double next_print = e->start_s() + 2.0;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <initializer_list>
+#include <memory>
 #include <string_view>
 #include <utility>
 
@@ -15,6 +16,7 @@
 #include "flags/ofrep_config.hpp"
 #include "http/method.hpp"
 #include "http/url.hpp"
+#include "plan/arrival_schedule.hpp"
 #include "scenario/file.hpp"
 #include "scenario/tags.hpp"
 
@@ -153,6 +155,72 @@ engine::RequestMetricsConfig request_metrics(otel::MetricsConfig& m, bool reques
                                       .temporality = m.temporality,
                                       .request_name = request_name};
 }
+
+}  // namespace
+
+void apply_load_model(const Options& o, const scenario::Scenario& sc, RunPlan& plan,
+                      std::vector<std::string>& problems) {
+  const bool cli_model = !o.stages.empty() || o.arrival_rate || !o.arrival_stages.empty();
+  const auto& file = sc.load;
+  const std::vector<plan::Stage>& stages = cli_model ? o.stages : file.stages;
+  const std::optional<double> rate = cli_model ? o.arrival_rate : file.arrival_rate;
+  const std::vector<plan::Stage>& arrival_stages =
+      cli_model ? o.arrival_stages : file.arrival_stages;
+  const std::optional<std::int64_t> max_users = o.max_users ? o.max_users : file.max_users;
+  const std::string from = cli_model ? "" : fmt::format(" ({})", sc.source_file);
+  if (!stages.empty() && (rate || !arrival_stages.empty())) {
+    problems.push_back(fmt::format(
+        "the scenario file{} sets both stages and an arrival rate: the closed and the open model "
+        "cannot be used together",
+        from));
+    return;
+  }
+  if (rate && !arrival_stages.empty()) {
+    problems.push_back(fmt::format(
+        "the scenario file{} sets both arrival_rate and arrival_stages: use one", from));
+    return;
+  }
+  if (!stages.empty()) {
+    plan.stages = stages;
+    plan.load_summary = fmt::format("Load shape: {} stages over {:g} s{}", stages.size(),
+                                    plan::total_duration_s(stages), from);
+    return;
+  }
+  if (!rate && arrival_stages.empty()) {
+    if (o.max_users) {
+      problems.push_back(
+          "--max-users: only the open model has a pool of users; add --arrival-rate or "
+          "--arrival-stages (or use -u for the closed model)");
+    }
+    return;
+  }
+  if (!max_users) {
+    problems.push_back(fmt::format(
+        "{} needs --max-users (LOADGEN_MAX_USERS, or max_users in the scenario file): the most "
+        "users that serve the arrivals",
+        rate ? "--arrival-rate" : "--arrival-stages"));
+    return;
+  }
+  engine::ArrivalConfig a;
+  a.max_users = *max_users;
+  if (rate) {
+    a.schedule =
+        std::make_shared<const plan::ArrivalSchedule>(plan::ArrivalSchedule::constant(*rate));
+    plan.load_summary = fmt::format(
+        "Arrival rate: {:g} iterations/s from a pool of at most {} "
+        "users{}",
+        *rate, *max_users, from);
+  } else {
+    a.schedule = std::make_shared<const plan::ArrivalSchedule>(
+        plan::ArrivalSchedule::ramping(arrival_stages));
+    plan.load_summary = fmt::format(
+        "Arrival stages: {} stages over {:g} s from a pool of at most {} users{}",
+        arrival_stages.size(), plan::total_duration_s(arrival_stages), *max_users, from);
+  }
+  plan.cfg.arrivals = std::move(a);
+}
+
+namespace {
 
 // Each distinct line once, in order (shared variables such as OTEL_EXPORTER_OTLP_HEADERS are
 // read once per signal and fail every signal in the same words).
@@ -302,6 +370,8 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
   } else {
     cfg.client.set_base(std::move(*url));
   }
+  RunPlan run;
+  if (sc) apply_load_model(o, *sc, run, problems);
   if (!problems.empty()) {
     for (const auto& p : distinct(problems))
       std::fprintf(stderr, "loadgen: error: %s\n", p.c_str());
@@ -329,9 +399,17 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
       metrics_cfg && !metrics_cfg->sdk_disabled && !metrics_cfg->exporters.kinds.empty();
   if (export_metrics)
     cfg.request_metrics = request_metrics(*metrics_cfg, metrics_request_name, log);
-  return RunPlan{std::move(cfg),      std::move(*sc),         std::move(traces),
-                 std::move(logs_cfg), std::move(metrics_cfg), export_spans,
-                 export_logs,         export_metrics,         std::move(thresholds)};
+  cfg.arrivals = std::move(run.cfg.arrivals);
+  run.cfg = std::move(cfg);
+  run.scenario = std::move(*sc);
+  run.traces = std::move(traces);
+  run.logs = std::move(logs_cfg);
+  run.metrics = std::move(metrics_cfg);
+  run.export_spans = export_spans;
+  run.export_logs = export_logs;
+  run.export_metrics = export_metrics;
+  run.thresholds = std::move(thresholds);
+  return run;
 }
 
 }  // namespace loadgen::app

@@ -28,6 +28,11 @@ struct RunPlan {
   bool export_metrics = false;
   // The scenario file's thresholds, then --threshold's (both apply; docs/thresholds.md).
   std::vector<stats::Threshold> thresholds;
+  // The closed model's stages (--stages, else the scenario file's); empty: -u/-r. The open
+  // model is cfg.arrivals.
+  std::vector<plan::Stage> stages;
+  // How the load is driven, for the start's log line; empty: -u at -r.
+  std::string load_summary;
 };
 
 // The scenario -f or --scenario names (built-in settings from the options and
@@ -48,6 +53,13 @@ std::vector<std::string> select_classes_and_tasks(scenario::Scenario& sc, const 
 // add up, one never replaces another. An invalid one adds a problem naming its origin.
 std::vector<stats::Threshold> plan_thresholds(const Options& o, const scenario::Scenario& sc,
                                               std::vector<std::string>& problems);
+
+// The load model (docs/load-models.md) from the command line, else the scenario file `sc`:
+// plan.stages, or plan.cfg.arrivals, and plan.load_summary. A model given on the command line
+// replaces the file's whole; --max-users also completes a file's arrival rate. Problems (both
+// models in one file, an arrival rate without a pool, --max-users without one) are added.
+void apply_load_model(const Options& o, const scenario::Scenario& sc, RunPlan& plan,
+                      std::vector<std::string>& problems);
 
 // The run the options and the environment describe, or nullopt after printing every usage
 // error at once (exit 2). Warnings (OTEL_* fallbacks) are logged.

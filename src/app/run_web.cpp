@@ -53,8 +53,10 @@ int run_web(const Options& o, const std::map<std::string, std::string>& env, Log
            server.port(),
            bind == "0.0.0.0" ? " (accepting connections from all network interfaces)" : "");
   log.info("Starting loadgen {} ({} threads)", core::kVersion, worker_threads(o));
+  if (!e->load_summary().empty()) log.info("{}", e->load_summary());
   if (o.autostart) {
-    log.info("Ramping to {} users at a rate of {:.2f} per second", o.users, o.spawn_rate);
+    if (e->load_summary().empty())
+      log.info("Ramping to {} users at a rate of {:.2f} per second", o.users, o.spawn_rate);
     runner.start(o.users, o.spawn_rate);
   }
   std::optional<double> deadline;    // -t, from when the run left "ready"

@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "core/clock.hpp"
 #include "http/url.hpp"
 
 namespace loadgen::engine {
@@ -17,12 +18,6 @@ std::vector<plan::ClassPicker::ClassInfo> class_infos(const scenario::Scenario& 
   std::vector<plan::ClassPicker::ClassInfo> out;
   for (const auto& c : sc.user_classes) out.push_back({c.weight, c.fixed_count});
   return out;
-}
-
-std::uint64_t mix(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
 }
 
 }  // namespace
@@ -80,9 +75,7 @@ Engine::Engine(EngineConfig cfg, scenario::Scenario scenario, double now_s, doub
 
 Engine::~Engine() { shutdown(); }
 
-std::uint64_t Engine::seed_for(std::uint64_t id) const {
-  return mix(seed_ + id * 0x9E3779B97F4A7C15ull);
-}
+std::uint64_t Engine::seed_for(std::uint64_t id) const { return user_seed(seed_, id); }
 
 std::int64_t Engine::alive() const {
   std::int64_t n = 0;
@@ -109,8 +102,44 @@ std::vector<std::int64_t> Engine::worker_cpu_ns() const {
   return out;
 }
 
+void Engine::start_arrivals(double now_s) {
+  if (!cfg_.arrivals || state_ != RunState::kReady) return;
+  state_ = RunState::kRunning;
+  target_ = cfg_.arrivals->max_users;
+  ramp_.start_s = now_s;
+  arrivals_started_ = true;
+  const std::int64_t start_ns = core::mono_ns();
+  std::vector<const client::ClientConfig*> clients;
+  for (const auto& c : class_clients_) clients.push_back(c.get());
+  for (std::size_t w = 0; w < workers_.size(); ++w) {
+    workers_[w]->start_arrivals(ArrivalOrder{.schedule = cfg_.arrivals->schedule,
+                                             .first = w,
+                                             .stride = workers_.size(),
+                                             .start_mono_ns = start_ns,
+                                             .max_users = cfg_.arrivals->max_users,
+                                             .pool = &pool_,
+                                             .next_id = &next_pool_id_,
+                                             .run_seed = seed_,
+                                             .classes = &scenario_.user_classes,
+                                             .class_clients = clients});
+  }
+}
+
+bool Engine::arrivals_done() const {
+  if (!arrivals_started_) return false;
+  return std::none_of(workers_.begin(), workers_.end(),
+                      [](const auto& w) { return w->arrivals_running(); });
+}
+
+std::uint64_t Engine::iterations_dropped() const {
+  std::uint64_t n = 0;
+  for (const auto& w : workers_) n += w->iterations_dropped();
+  return n;
+}
+
 void Engine::set_target(std::int64_t users, double spawn_rate, double now_s) {
   if (state_ == RunState::kStopping || state_ == RunState::kStopped) return;
+  if (cfg_.arrivals) return;  // the open model's users come and go with the arrivals
   target_ = std::max<std::int64_t>(0, users);
   target_from_flag_ = false;  // tick() sets it again after its own call
   ++ramp_generation_;
@@ -122,7 +151,7 @@ void Engine::set_target(std::int64_t users, double spawn_rate, double now_s) {
 bool Engine::idle() const {
   if (alive() != 0) return false;
   for (const auto& w : workers_) {
-    if (w->watching()) return false;
+    if (w->watching() || w->arrivals_running()) return false;
   }
   return true;
 }
@@ -231,6 +260,7 @@ void Engine::rearm(double now_s) {
   live_.clear();
   std::fill(class_counts_.begin(), class_counts_.end(), 0);
   target_ = 0;
+  arrivals_started_ = false;
   ramp_ = plan::Ramp{};
   ramp_.start_s = now_s;
   state_ = RunState::kReady;

@@ -17,12 +17,20 @@
 #include "net/event_loop.hpp"
 #include "otel/log_source.hpp"
 #include "otel/span_source.hpp"
+#include "plan/arrival_schedule.hpp"
 #include "plan/class_picker.hpp"
 #include "plan/ramp.hpp"
 #include "scenario/scenario.hpp"
 #include "stats/aggregate.hpp"
 
 namespace loadgen::engine {
+
+// The open model (k6's constant- and ramping-arrival-rate): iterations on `schedule`, served
+// by at most `max_users` users across workers.
+struct ArrivalConfig {
+  std::shared_ptr<const plan::ArrivalSchedule> schedule;
+  std::int64_t max_users = 1;
+};
 
 struct EngineConfig {
   int threads = 1;
@@ -50,6 +58,8 @@ struct EngineConfig {
   // How long drain() and collect_metrics() wait for the workers' answers (all of them, not
   // each); a late answer is kept and merged at the next call, never discarded.
   std::chrono::milliseconds drain_wait{1000};
+  // Set: the open model (start_arrivals); set_target then does nothing.
+  std::optional<ArrivalConfig> arrivals;
 };
 
 class Engine final : public otel::SpanSource, public otel::LogSource {
@@ -63,6 +73,16 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   void set_target(std::int64_t users, double spawn_rate, double now_s);
   // Applies the ramp and due kills. Call often (every ≤ 100 ms).
   void tick(double now_s);
+
+  // The open model (cfg.arrivals set): starts every worker's share of the schedule now; users
+  // are created on demand. "running" at once.
+  void start_arrivals(double now_s);
+  bool open_model() const { return cfg_.arrivals.has_value(); }
+  // True once every worker's share of a finite schedule has ended (after start_arrivals).
+  bool arrivals_done() const;
+  // Arrivals that found no free user and no room in the pool, since start_arrivals
+  // (thread-safe).
+  std::uint64_t iterations_dropped() const;
 
   // Begins stopping every user (graceful when a stop timeout is set) and stops spawning.
   void stop_all(double now_s);
@@ -168,6 +188,10 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   std::optional<double> kill_all_at_;
   // The scenario's users flag (loadGeneratorVUs), watched by worker 0; 0 = no override.
   std::atomic<std::int64_t> flag_users_{0};
+  // The open model's pool (users created, across workers) and the ids of its users.
+  std::atomic<std::int64_t> pool_{0};
+  std::atomic<std::uint64_t> next_pool_id_{1};
+  bool arrivals_started_ = false;
   std::int64_t applied_flag_users_ = 0;
   bool target_from_flag_ = false;
   stats::Aggregate stats_;

@@ -38,8 +38,11 @@ RunnerSnapshot LocalRunner::snapshot() const {
                    .target = target_.load(std::memory_order_relaxed),
                    .flag_users = flag_users_.load(std::memory_order_relaxed),
                    .flag_control = flag_control_.load(std::memory_order_relaxed),
+                   .iterations_dropped = std::nullopt,
                    .stats = nullptr,
                    .exceptions = nullptr};
+  // Thread-safe: the workers' relaxed counters.
+  if (engine_.open_model()) s.iterations_dropped = engine_.iterations_dropped();
   std::lock_guard lock(snapshot_mu_);
   s.stats = snapshot_stats_;
   s.exceptions = snapshot_exceptions_;
@@ -71,6 +74,7 @@ void LocalRunner::apply(const Command& c, double now_s, double now_wall) {
       start_or_change(c, now_s, now_wall);
       return;
     case Command::Kind::kSetUsers:
+      if (shape_) return;                                // the shape sets the user count
       engine_.set_target(c.users, c.spawn_rate, now_s);  // ignored once stopping
       return;
     case Command::Kind::kStop:
@@ -100,7 +104,40 @@ void LocalRunner::start_or_change(const Command& c, double now_s, double now_wal
   } else if (engine_.state() == RunState::kReady) {
     engine_.clear_stats(now_wall);  // Locust's clear_all at every start: start_time is now
   }
+  if (engine_.open_model()) {
+    if (settings_.log && engine_.state() == RunState::kReady) {
+      settings_.log->log(core::LogLevel::kInfo, "Starting the arrival-rate schedule");
+    }
+    engine_.start_arrivals(now_s);  // a start while running changes nothing
+    return;
+  }
+  if (settings_.shape) {
+    if (!shape_) {  // a start while a shape drives changes nothing (Locust's /swarm)
+      shape_ = settings_.shape();
+      shape_start_s_ = now_s;
+      shape_applied_.reset();
+      drive_shape(now_s);
+    }
+    return;
+  }
   engine_.set_target(c.users, c.spawn_rate, now_s);
+}
+
+void LocalRunner::drive_shape(double now_s) {
+  const std::optional<plan::Target> t = shape_->tick(now_s - shape_start_s_);
+  if (!t) {
+    if (settings_.log) settings_.log->log(core::LogLevel::kInfo, "Shape test stopping");
+    begin_stop(now_s);
+    return;
+  }
+  if (shape_applied_ == t) return;
+  shape_applied_ = t;
+  if (settings_.log) {
+    settings_.log->log(core::LogLevel::kInfo,
+                       fmt::format("Shape test updating to {} users at {:.2f} spawn rate", t->users,
+                                   t->spawn_rate));
+  }
+  engine_.set_target(t->users, t->spawn_rate, now_s);
 }
 
 void LocalRunner::new_run(double now_s, double now_wall) {
@@ -116,6 +153,7 @@ void LocalRunner::new_run(double now_s, double now_wall) {
 }
 
 void LocalRunner::begin_stop(double now_s) {
+  shape_.reset();
   if (stop_give_up_ || stopped_) return;
   engine_.stop_all(now_s);
   const auto& grace = engine_.stop_timeout();
@@ -149,6 +187,13 @@ bool LocalRunner::drive(double now_s, double now_wall) {
     // last collection: the stop published nothing).
     publish_stats();
     return false;
+  }
+  if (shape_ && !stop_give_up_) drive_shape(now_s);
+  if (engine_.open_model() && !stop_give_up_ && engine_.arrivals_done()) {
+    if (settings_.log) {
+      settings_.log->log(core::LogLevel::kInfo, "The arrival-rate schedule ended; stopping");
+    }
+    begin_stop(now_s);
   }
   engine_.tick(now_s);
   if (stop_give_up_) {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "core/log_sink.hpp"
 #include "engine/engine.hpp"
 #include "engine/runner.hpp"
+#include "plan/load_shape.hpp"
 
 namespace loadgen::engine {
 
@@ -20,6 +22,10 @@ class LocalRunner final : public Runner {
   struct Settings {
     bool reset_stats_after_ramp = false;  // --reset-stats: once, when the first ramp completes
     core::LogSink* log = nullptr;         // thread-safe; may be null
+    // A load shape (--stages): made at every start, then asked at every drive(); it sets the
+    // user count (a start's and a kSetUsers' counts are ignored, as Locust's web UI does with a
+    // LoadTestShape) and ends the run when it returns nullopt. Null: none.
+    std::function<std::unique_ptr<plan::LoadShape>()> shape;
   };
   // Builds the engine: its workers start, no user yet. now_s: the driving thread's monotonic
   // clock (seconds); now_wall: seconds since the Unix epoch.
@@ -33,8 +39,11 @@ class LocalRunner final : public Runner {
   // A kStart after a stop begins a new run on the same workers, as Locust's start() does:
   // stats and exceptions cleared, new users; while stopping, it waits for the stop to end.
   // After a quit it is ignored, and a kSetUsers after a stop is ignored too.
-  // Driving thread. Applies the queued commands in the order they were posted, then ticks the
-  // engine (ramp, due kills), announces each completed ramp, applies --reset-stats after the
+  // In the open model (EngineConfig::arrivals) a kStart starts the arrival schedule and
+  // kSetUsers does nothing.
+  // Driving thread. Applies the queued commands in the order they were posted, asks the load
+  // shape for its target (a new ramp when it changed; a stop when the shape ends), stops an
+  // open-model run whose schedule ended, then ticks the engine (ramp, due kills), announces each completed ramp, applies --reset-stats after the
   // first, merges the workers' stats once a second while the run is up, and ends a stop:
   // when every user has ended or the stop bound (--stop-timeout + 5 s) passed, the final
   // collection, then the state "stopped" (after which it only publishes the final stats to a
@@ -63,6 +72,7 @@ class LocalRunner final : public Runner {
   void finish_stop(double now_s);
   void publish();
   void publish_stats();
+  void drive_shape(double now_s);
 
   Engine engine_;
   Settings settings_;
@@ -87,6 +97,9 @@ class LocalRunner final : public Runner {
   std::optional<double> stop_give_up_;  // set while stopping
   bool stopped_ = false;
   std::optional<Command> start_after_stop_;  // a start posted while stopping
+  std::unique_ptr<plan::LoadShape> shape_;   // while a shape drives the run
+  double shape_start_s_ = 0;
+  std::optional<plan::Target> shape_applied_;
 };
 
 }  // namespace loadgen::engine

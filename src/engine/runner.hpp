@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "engine/command_inbox.hpp"
 #include "engine/exception_counts.hpp"
@@ -23,6 +24,8 @@ struct RunnerSnapshot {
   // target (else a controller did: the UI, /swarm, -u).
   std::int64_t flag_users = 0;
   bool flag_control = false;
+  // The open model's dropped iterations so far (docs/load-models.md); unset in the closed model.
+  std::optional<std::uint64_t> iterations_dropped;
   // The stats as of the last collection (about once a second) after a snapshot was asked
   // for; null until then.
   std::shared_ptr<const stats::Aggregate> stats;

@@ -39,6 +39,7 @@ Worker::~Worker() {
   // io_context is still alive; handlers still queued are destroyed without running.
   users_.clear();
   loop_.forget(watch_sleeper_);
+  loop_.forget(arrival_sleeper_);
   flags_.reset();
 }
 
@@ -124,6 +125,7 @@ void Worker::stop_users(std::vector<std::uint64_t> ids, bool graceful) {
 
 void Worker::stop_all(bool graceful) {
   loop_.post([this, graceful] {
+    stop_arrivals();
     for (auto& [id, u] : users_) {
       if (graceful)
         u->request_stop();

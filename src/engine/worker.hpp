@@ -22,10 +22,36 @@
 #include "flags/ofrep_flag_source.hpp"
 #include "net/event_loop.hpp"
 #include "otel/span_sink.hpp"
+#include "plan/arrival_schedule.hpp"
 #include "scenario/user.hpp"
 #include "stats/shard.hpp"
 
 namespace loadgen::engine {
+
+// A user's random seed from the run's seed and the user's id (every user its own stream).
+inline std::uint64_t user_seed(std::uint64_t run_seed, std::uint64_t id) {
+  std::uint64_t z = run_seed + id * 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// The open model's share of one worker (Engine::start_arrivals): iterations first, first +
+// stride, ... of the schedule, served by users of a pool shared by every worker.
+struct ArrivalOrder {
+  std::shared_ptr<const plan::ArrivalSchedule> schedule;
+  std::uint64_t first = 0;         // this worker's first iteration (its index)
+  std::uint64_t stride = 1;        // the number of workers
+  std::int64_t start_mono_ns = 0;  // the schedule's time 0 (core::mono_ns)
+  std::int64_t max_users = 1;      // the pool's bound, across workers
+  // Users created so far across workers (touched when a user is created or ends, never per
+  // iteration), and the ids of new users.
+  std::atomic<std::int64_t>* pool = nullptr;
+  std::atomic<std::uint64_t>* next_id = nullptr;
+  std::uint64_t run_seed = 0;
+  const std::vector<scenario::UserClass>* classes = nullptr;  // picked by weight
+  std::vector<const client::ClientConfig*> class_clients;     // per class; null: the run's
+};
 
 struct SpawnOrder {
   const scenario::UserClass* cls;
@@ -115,6 +141,12 @@ class Worker final : public client::RequestObserver,
   // Thread-safe: the users' log records since the last call, and how many were dropped.
   std::future<std::pair<std::vector<otel::LogRecord>, std::uint64_t>> take_logs();
   bool watching() const { return watchers_.load(std::memory_order_relaxed) > 0; }
+  // Thread-safe: starts this worker's share of the open model's schedule (stop_all ends it).
+  void start_arrivals(ArrivalOrder order);
+  // Thread-safe: true from start_arrivals until the worker's share ended (the schedule's end or
+  // a stop); arrivals that found no free user and no room for a new one, since start_arrivals.
+  bool arrivals_running() const { return arrivals_running_.load(std::memory_order_acquire); }
+  std::uint64_t iterations_dropped() const { return dropped_.load(std::memory_order_relaxed); }
   // Stops the loop and joins the thread. Users still alive are abandoned (process exit).
   void shutdown();
 
@@ -145,6 +177,18 @@ class Worker final : public client::RequestObserver,
   void on_loop_tick(std::int64_t delay_ns);
   core::Task<> watch_loop(std::string key, std::atomic<std::int64_t>* out);
   void stop_user(std::uint64_t id, bool graceful);
+  // The open model (worker thread).
+  struct PoolSlot {
+    scenario::User* user = nullptr;
+    std::int64_t intended_ns = 0;  // the iteration's intended start (core::mono_ns)
+    bool has_work = false;
+    bool in_free = false;
+    std::uint64_t pos = 0;  // a sequential class's runs
+  };
+  core::Task<> arrival_loop(ArrivalOrder order);
+  void dispatch(std::int64_t intended_ns);
+  core::Task<> run_pooled(scenario::User& u, std::int64_t intended_ns);
+  void stop_arrivals();
 
   // The flag source's requests to flagd: CLIENT spans like the users' requests, but not in the
   // load stats (the demo's Locust did not count them either).
@@ -188,6 +232,14 @@ class Worker final : public client::RequestObserver,
   core::Rng watch_rng_;  // trace and span ids of the flag polls (seeded in the ctor)
   bool watch_stop_ = false;
   std::atomic<int> watchers_{0};
+  // The open model: this worker's share of the schedule, its idle users, its drops.
+  ArrivalOrder arrivals_;
+  net::Sleeper arrival_sleeper_;
+  bool arrivals_stop_ = false;
+  std::atomic<bool> arrivals_running_{false};
+  std::atomic<std::uint64_t> dropped_{0};
+  std::vector<PoolSlot*> free_;  // idle users, parked; the newest idle is used first
+  core::Rng arrival_rng_;        // picks the class of a new user
 };
 
 }  // namespace loadgen::engine

@@ -1,7 +1,7 @@
 // The seam for load shapes, stages and arrival-rate schedules (Locust's LoadTestShape.tick(),
 // k6's stages): pure and clock-free, asked by the runner's driving thread at run time `t`.
-// Nothing implements it yet; the headless mode's one fixed target (--users, --spawn-rate,
-// --run-time) is what a constant shape would return.
+// StagesShape (plan/stages.hpp) implements it for --stages; without a shape the run holds one
+// fixed target (--users, --spawn-rate) until --run-time or a stop.
 #pragma once
 
 #include <cstdint>

@@ -55,7 +55,8 @@ void append_current_percentiles(std::vector<std::string>& row, const stats::Aggr
 }
 
 std::string history_row(const stats::Aggregate& a, const stats::Entry& e, int user_count,
-                        double now_wall, bool full_history) {
+                        double now_wall, bool full_history,
+                        std::optional<std::uint64_t> dropped = std::nullopt) {
   std::vector<std::string> row = {
       std::to_string(static_cast<std::int64_t>(std::floor(now_wall))),
       std::to_string(user_count),
@@ -77,6 +78,7 @@ std::string history_row(const stats::Aggregate& a, const stats::Entry& e, int us
   row.push_back(detail::py_number(e.min_response_time_ms()));
   row.push_back(detail::py_number(e.max_response_time_ms()));
   row.push_back(avg_content(e));
+  if (dropped) row.push_back(std::to_string(*dropped));
   return csv_row(row);
 }
 
@@ -184,7 +186,7 @@ std::string format_exceptions_csv(const std::vector<ExceptionRow>& rows) {
   return out;
 }
 
-std::string stats_history_csv_header() {
+std::string stats_history_csv_header(bool dropped_iterations) {
   std::vector<std::string> header = {"Timestamp", "User Count", "Type",
                                      "Name",      "Requests/s", "Failures/s"};
   for (const char* label : kPercentileLabels) header.emplace_back(label);
@@ -193,18 +195,19 @@ std::string stats_history_csv_header() {
                         "Total Max Response Time", "Total Average Content Size"}) {
     header.emplace_back(c);
   }
+  if (dropped_iterations) header.emplace_back("Dropped Iterations");
   return csv_row(header);
 }
 
 std::string format_stats_history_rows(const stats::Aggregate& a, int user_count, double now_wall,
-                                      bool full_history) {
+                                      bool full_history, std::optional<std::uint64_t> dropped) {
   std::string out;
   if (full_history) {
     for (const stats::Entry* e : a.entries()) {
-      out += history_row(a, *e, user_count, now_wall, true);
+      out += history_row(a, *e, user_count, now_wall, true, dropped);
     }
   }
-  out += history_row(a, a.total(), user_count, now_wall, full_history);
+  out += history_row(a, a.total(), user_count, now_wall, full_history, dropped);
   return out;
 }
 
@@ -230,16 +233,17 @@ core::Status CsvWriter::write_all(const stats::Aggregate& a,
   return write_exceptions(exceptions);
 }
 
-core::Status CsvWriter::append_history(const stats::Aggregate& a, int user_count, double now_wall) {
+core::Status CsvWriter::append_history(const stats::Aggregate& a, int user_count, double now_wall,
+                                       std::optional<std::uint64_t> dropped_iterations) {
   std::string text;
   if (!history_.is_open()) {
     history_.open(history_path(), std::ios::binary | std::ios::trunc);
     if (!history_) return file_error(history_path(), errno);
-    text = stats_history_csv_header();
+    text = stats_history_csv_header(dropped_iterations.has_value());
   } else if (!history_) {
     history_.clear();  // a failed write (e.g. a full disk) is retried at the next tick
   }
-  text += format_stats_history_rows(a, user_count, now_wall, full_history_);
+  text += format_stats_history_rows(a, user_count, now_wall, full_history_, dropped_iterations);
   history_.write(text.data(), static_cast<std::streamsize>(text.size()));
   history_.flush();
   if (!history_) return file_error(history_path(), errno);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,9 +51,12 @@ std::string format_exceptions_csv(const std::vector<ExceptionRow>& rows = {});
 // then Aggregated. Requests/s and Failures/s are current (10 s window). Percentiles are
 // cumulative, or, with full_history, current (about the 10 s before now_wall; 0 when Locust's is
 // None) on every row, as Locust 2.12 does (stats.py _percentile_fields(use_current=...)).
-std::string stats_history_csv_header();
+// `dropped_iterations` (the open model only, docs/load-models.md): a last column "Dropped
+// Iterations", the run's count so far on every row; the closed model's file stays Locust's.
+std::string stats_history_csv_header(bool dropped_iterations = false);
 std::string format_stats_history_rows(const stats::Aggregate& a, int user_count, double now_wall,
-                                      bool full_history);
+                                      bool full_history,
+                                      std::optional<std::uint64_t> dropped_iterations = {});
 
 class CsvWriter {
  public:
@@ -67,7 +71,8 @@ class CsvWriter {
                          const std::vector<ExceptionRow>& exceptions = {});
   // The first call truncates the file and writes the header; each call appends rows and
   // flushes (Locust flushes every 10 s and can lose the tail; we do not).
-  core::Status append_history(const stats::Aggregate& a, int user_count, double now_wall);
+  core::Status append_history(const stats::Aggregate& a, int user_count, double now_wall,
+                              std::optional<std::uint64_t> dropped_iterations = {});
 
   std::string stats_path() const { return prefix_ + "_stats.csv"; }
   std::string failures_path() const { return prefix_ + "_failures.csv"; }

@@ -337,6 +337,12 @@ core::Task<> User::sleep(std::chrono::nanoseconds d) {
   if (killed_) throw core::Cancelled{};
 }
 
+core::Task<> User::park() {
+  if (killed_) throw core::Cancelled{};
+  if (!stopping_) co_await loop_->sleep(sleeper_, std::chrono::hours(24));
+  if (killed_) throw core::Cancelled{};
+}
+
 namespace {
 
 const TaskDef& pick_weighted(const std::vector<TaskDef>& tasks, unsigned total, core::Rng& rng) {
@@ -509,6 +515,63 @@ core::Task<> run_user(User& u) {
   } catch (const std::exception& e) {
     u.settle_unwound_spans(cancelled ? Unwind::kCancelled : Unwind::kException, &e);
     if (!cancelled) u.events_->on_task_exception(cls, "on_stop", e.what());
+  }
+  u.settle_unwound_spans(Unwind::kUnknown);
+}
+
+core::Task<> begin_pooled_user(User& u) {
+  using Unwind = User::Unwind;
+  try {
+    u.begin_trace();
+    co_await u.on_start();
+  } catch (const StopUser&) {
+    u.settle_unwound_spans(Unwind::kControlFlow);
+    u.stopping_ = true;
+  } catch (const RescheduleTask&) {
+    u.settle_unwound_spans(Unwind::kControlFlow);
+  } catch (const core::Cancelled&) {
+    u.settle_unwound_spans(Unwind::kCancelled);
+    throw;
+  } catch (const std::exception& e) {
+    u.settle_unwound_spans(Unwind::kException, &e);
+    u.events_->on_task_exception(*u.class_, "on_start", e.what());
+  }
+}
+
+core::Task<Iteration> run_iteration(User& u, std::uint64_t& pos) {
+  using Unwind = User::Unwind;
+  const UserClass& cls = *u.class_;
+  const unsigned total = cls.total_task_weight();
+  const TaskDef& t = cls.sequential ? pick_sequential(cls.tasks, total, pos++)
+                                    : pick_weighted(cls.tasks, total, u.rng_);
+  Iteration out{&t, false};
+  u.begin_trace();  // each iteration starts a new trace, as a top-level task does
+  try {
+    co_await run_task(u, t);
+  } catch (const StopUser&) {
+    u.settle_unwound_spans(Unwind::kControlFlow);
+    out.stop_user = true;
+  } catch (const RescheduleTask&) {
+    u.settle_unwound_spans(Unwind::kControlFlow);  // no wait to skip in the open model
+  } catch (const core::Cancelled&) {
+    u.settle_unwound_spans(Unwind::kCancelled);
+    throw;
+  } catch (const std::exception& e) {
+    u.settle_unwound_spans(Unwind::kException, &e);
+    u.events_->on_task_exception(cls, t.name, e.what());
+  }
+  co_return out;
+}
+
+core::Task<> end_pooled_user(User& u, bool cancelled) {
+  using Unwind = User::Unwind;
+  try {
+    co_await u.on_stop();
+  } catch (const core::Cancelled&) {
+    u.settle_unwound_spans(Unwind::kCancelled);
+  } catch (const std::exception& e) {
+    u.settle_unwound_spans(cancelled ? Unwind::kCancelled : Unwind::kException, &e);
+    if (!cancelled) u.events_->on_task_exception(*u.class_, "on_stop", e.what());
   }
   u.settle_unwound_spans(Unwind::kUnknown);
 }

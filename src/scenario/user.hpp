@@ -35,6 +35,7 @@ namespace loadgen::scenario {
 class User;
 struct UserClass;
 struct TaskSet;
+struct Iteration;
 
 // How users' traffic is traced (from the OTEL_* environment): which headers go on the wire and
 // which traces are sampled. Shared and read-only during a run.
@@ -177,6 +178,11 @@ class User {
   // when the user is killed.
   core::Task<> sleep(std::chrono::nanoseconds d);
 
+  // The open model's idle user (engine's arrival-rate executor): waits until unpark(), a stop
+  // request, or a long timeout (the caller checks why); throws core::Cancelled when killed.
+  core::Task<> park();
+  void unpark() { loop_->wake(sleeper_); }
+
   // ---- engine side ----
   struct Runtime {
     net::EventLoop* loop;
@@ -202,6 +208,9 @@ class User {
 
  private:
   friend core::Task<> run_user(User& u);
+  friend core::Task<> begin_pooled_user(User& u);
+  friend core::Task<Iteration> run_iteration(User& u, std::uint64_t& pos);
+  friend core::Task<> end_pooled_user(User& u, bool cancelled);
   friend core::Task<> run_task_set(User& u, const TaskSet& set);
   friend class UserFlags;
   class FlagTrace;
@@ -314,6 +323,19 @@ UserClass user_class(std::string name, unsigned weight, WaitTime wait, std::vect
 // A user's whole life: on_start, then tasks and waits until stopped, then on_stop.
 // Exceptions from tasks are reported to UserEvents; core::Cancelled ends it.
 core::Task<> run_user(User& u);
+
+// The open model runs a user in pieces instead of run_user (which is unchanged): on_start when
+// the user is created, one task per arrival handed to it (no wait time), on_stop at the end.
+// Exceptions are handled as run_user handles them; core::Cancelled (the user was killed)
+// propagates from begin_pooled_user and run_iteration.
+core::Task<> begin_pooled_user(User& u);
+struct Iteration {
+  const TaskDef* task = nullptr;  // the task that ran (picked as run_user picks)
+  bool stop_user = false;         // it threw StopUser: the user ends
+};
+// `pos` counts a sequential class's runs (the caller keeps it per user).
+core::Task<Iteration> run_iteration(User& u, std::uint64_t& pos);
+core::Task<> end_pooled_user(User& u, bool cancelled);
 
 // Runs a nested task set (TaskDef::set) until one of its tasks throws InterruptTaskSet (returns
 // normally; rethrows RescheduleTask when the interrupt asked to reschedule), the user is asked to

@@ -33,10 +33,11 @@ void Aggregate::merge(Snapshot&& delta) {
     const double entry_last = it->second.last_request_timestamp;
     const double total_last = total_.last_request_timestamp;
     it->second.merge(d);
-    total_.merge(d);
     windows_[it->first].add(d.histogram, entry_last, it->second.last_request_timestamp);
-    total_window_.add(d.histogram, total_last, total_.last_request_timestamp);
     touched.push_back(&it->second);
+    if (d.method == kIterationMethod) continue;  // iterations are not requests
+    total_.merge(d);
+    total_window_.add(d.histogram, total_last, total_.last_request_timestamp);
   }
 
   // Errors: an entry folded above keeps its original name here; fold it the same way.

@@ -15,6 +15,12 @@
 
 namespace loadgen::stats {
 
+// The "method" of the open model's iteration rows (docs/load-models.md): one row per task
+// name, with the latency from each iteration's intended start. Like Locust's custom request
+// types they are rows of their own; unlike them they stay out of the Aggregated total, which
+// keeps counting requests only.
+inline constexpr std::string_view kIterationMethod = "ITER";
+
 struct Snapshot {  // a delta from one shard: only entries that saw requests since the last take
   std::vector<Entry> entries;
   ErrorTable errors;

@@ -289,6 +289,8 @@ std::string stats_requests_json(const engine::RunnerSnapshot& s, double now_wall
   j["current_response_time_percentile_50"] = pct(0.5);
   j["state"] = std::string(engine::to_string(s.state));
   j["user_count"] = s.user_count;
+  // The open model only (docs/load-models.md): arrivals that found no free user.
+  if (s.iterations_dropped) j["iterations_dropped"] = *s.iterations_dropped;
   return j.dump() + "\n";
 }
 

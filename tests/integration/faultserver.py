@@ -50,6 +50,8 @@ Routes (keep-alive unless stated):
   /__last             JSON of the last request not under /__ (method, path,
                       headers, body), or null
   /__reset            zero the counts (and forget the last request)
+  /__stall?ms=N       the server stalls: requests not under /__ arriving in the
+                      next N ms (default 2000) are answered when the stall ends
 """
 
 import argparse
@@ -356,6 +358,7 @@ class FaultServer:
         self.idle_timeout = idle_timeout
         self.counts = Counts()
         self.stopping = threading.Event()
+        self.stall_until = 0.0  # monotonic: requests wait until then (/__stall)
         self.cookie_ids = itertools.count()  # next() is atomic under the GIL
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -387,6 +390,10 @@ class FaultServer:
     # Returns True to keep the connection open for the next request.
     def dispatch(self, conn, req):
         p = req.path
+        if not p.startswith("/__"):
+            stall = self.stall_until - time.monotonic()
+            if stall > 0 and self.stopping.wait(stall):
+                return False
         if p == "/ok":
             conn.send_simple(200, OK_BODY, [("Content-Type", "text/plain")])
         elif p.startswith("/bytes/"):
@@ -559,6 +566,15 @@ class FaultServer:
         elif p == "/__last":
             conn.send_simple(200, json.dumps(self.counts.last_request()).encode(),
                              [("Content-Type", "application/json")])
+        elif p == "/__stall":
+            # The whole server stalls (a GC pause, a failover): every request not under /__
+            # that arrives in the next N ms is answered only when the stall ends.
+            try:
+                ms = int(req.query.get("ms", "2000"))
+            except ValueError:
+                ms = 2000
+            self.stall_until = time.monotonic() + max(0, min(ms, MAX_SLOW_MS)) / 1000.0
+            conn.send_simple(200, OK_BODY)
         elif p == "/__reset":
             self.counts.reset()
             conn.send_simple(200, OK_BODY)

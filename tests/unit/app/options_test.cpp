@@ -315,6 +315,11 @@ TEST_F(OptionsTest, EachEnvVar) {
        [](const Options& o) { return o.thresholds == std::vector<std::string>{"p95<1s"}; }},
       {"LOADGEN_SUMMARY_JSON", "s.json",
        [](const Options& o) { return o.summary_json == "s.json"; }},
+      {"LOADGEN_STAGES", "10s:5", [](const Options& o) { return o.stages.size() == 1; }},
+      {"LOADGEN_ARRIVAL_RATE", "120/m", [](const Options& o) { return o.arrival_rate == 2.0; }},
+      {"LOADGEN_ARRIVAL_STAGES", "1s:5,2s:0",
+       [](const Options& o) { return o.arrival_stages.size() == 2; }},
+      {"LOADGEN_MAX_USERS", "7", [](const Options& o) { return o.max_users == 7; }},
   };
   for (const Case& c : cases) {
     const Options o = ok({}, env({{c.var, c.value}}));
@@ -731,6 +736,32 @@ TEST_F(OptionsTest, TraceLinkNeedsTheTraceIdPlaceholder) {
               HasSubstr("--trace-link: 'http://jaeger:16686/trace/' is missing {trace_id}"));
   EXPECT_THAT(fails({}, env({{"LOADGEN_TRACE_LINK", "http://x/{traceid}"}})),
               HasSubstr("LOADGEN_TRACE_LINK='http://x/{traceid}' (environment): missing"));
+}
+
+TEST_F(OptionsTest, LoadModelsFromEverySourceWithTheirErrors) {
+  const Options o = ok({"--stages", "30s:100,1m:100:10,30s:0"});
+  ASSERT_EQ(o.stages.size(), 3u);
+  EXPECT_DOUBLE_EQ(o.stages[1].duration_s, 60);
+  EXPECT_EQ(*o.stages[1].spawn_rate, 10);
+  EXPECT_EQ(o.stages[0].origin, "--stages");
+  write("locust.conf", "arrival-rate = 50/s\nmax-users = 20\n");
+  const Options f = ok({});
+  EXPECT_EQ(f.arrival_rate, 50.0);
+  EXPECT_EQ(f.max_users, 20);
+  std::filesystem::remove("locust.conf");
+  EXPECT_THAT(fails({"--stages", "30s,1m:x"}),
+              HasSubstr("--stages: '30s,1m:x' is not valid stages: stage 1 '30s': no target"));
+  EXPECT_THAT(fails({"--stages", "30s,1m:x"}), HasSubstr("stage 2 '1m:x': users 'x'"));
+  EXPECT_THAT(fails({"--arrival-rate", "0"}), HasSubstr("--arrival-rate: '0' is not a rate > 0"));
+  EXPECT_THAT(fails({"--arrival-stages", "1s:5:1"}),
+              HasSubstr("arrival-rate stages take no spawn rate"));
+  EXPECT_THAT(fails({"--max-users", "0"}), HasSubstr("--max-users: '0' is out of range"));
+  EXPECT_THAT(fails({"--stages", "1s:1", "--arrival-rate", "5"}),
+              HasSubstr("--stages and --arrival-rate cannot be used together"));
+  EXPECT_THAT(fails({"--stages", "1s:1", "--arrival-stages", "1s:5"}),
+              HasSubstr("--stages and --arrival-stages cannot be used together"));
+  EXPECT_THAT(fails({"--arrival-rate", "5"}, env({{"LOADGEN_ARRIVAL_STAGES", "1s:5"}})),
+              HasSubstr("--arrival-rate and LOADGEN_ARRIVAL_STAGES (environment) cannot be used"));
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 
 #include "core/clock.hpp"
 #include "http/url.hpp"
+#include "plan/arrival_schedule.hpp"
+#include "plan/stages.hpp"
 #include "test_server.hpp"
 
 namespace loadgen::engine {
@@ -227,6 +229,105 @@ TEST(LocalRunner, SnapshotAskedOnlyAfterTheStopGetsTheFinalStats) {
   const RunnerSnapshot s = r.snapshot();
   ASSERT_NE(s.stats, nullptr);
   EXPECT_EQ(s.stats->total().num_requests, r.engine().stats().total().num_requests);
+  r.engine().shutdown();
+}
+
+// ---- load shapes and the open model (docs/load-models.md) ----
+
+LocalRunner::Settings with_stages(const char* text) {
+  LocalRunner::Settings st;
+  st.shape = [stages = *plan::parse_stages(text, plan::StageKind::kUsers, "test")] {
+    return std::unique_ptr<plan::LoadShape>(std::make_unique<plan::StagesShape>(stages));
+  };
+  return st;
+}
+
+TEST(LocalRunner, AShapeSetsTheUserCountIgnoresOtherCountsAndStopsTheRun) {
+  double vt = 1000.0;
+  LocalRunner r(config(), nappers(), with_stages("10s:4:100,10s:2:100"), vt, core::wall_seconds());
+  r.start(50, 1);  // the shape's count wins (Locust's /swarm with a LoadTestShape)
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.engine().alive() == 4; }));
+  EXPECT_EQ(r.snapshot().target, 4);
+  r.set_users(7, 100);  // ignored while the shape drives
+  const double t_first = vt;
+  ASSERT_TRUE(drive_until(r, vt, [&] { return vt >= 1009.9; }));
+  EXPECT_EQ(r.engine().target(), 4);
+  EXPECT_LT(t_first, 1010.0);
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.engine().alive() == 2; }));
+  EXPECT_GE(vt, 1010.0);
+  // After the last stage the run stops by itself.
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
+  EXPECT_GE(vt, 1020.0);
+  EXPECT_EQ(r.engine().alive(), 0);
+  // A start after the stop runs the shape again from its first stage.
+  r.start(1, 1);
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.engine().alive() == 4; }));
+  r.quit();
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
+  r.engine().shutdown();
+}
+
+EngineConfig open_model(const testing::TestServer& server, plan::ArrivalSchedule schedule,
+                        std::int64_t max_users) {
+  EngineConfig cfg = config_for(server);
+  cfg.arrivals = ArrivalConfig{std::make_shared<const plan::ArrivalSchedule>(schedule), max_users};
+  return cfg;
+}
+
+TEST(LocalRunner, OpenModelStartsIterationsOnScheduleFromABoundedPool) {
+  testing::TestServer server(
+      [](const testing::ReceivedRequest&) { return testing::http_reply(200, "ok"); });
+  double vt = 1000.0;
+  LocalRunner r(open_model(server, plan::ArrivalSchedule::constant(200), 5), getters(), {}, vt,
+                core::wall_seconds());
+  r.start(1, 1);  // the count means nothing here: users come with the arrivals
+  r.drive(vt, core::wall_seconds());
+  EXPECT_EQ(r.state(), RunState::kRunning);
+  const auto& stats = r.engine().stats();
+  ASSERT_TRUE(drive_until(r, vt, [&] {
+    for (const stats::Entry* e : stats.entries()) {
+      if (e->method == stats::kIterationMethod && e->num_requests >= 100) return true;
+    }
+    return false;
+  }));
+  EXPECT_LE(r.engine().alive(), 5);
+  EXPECT_GE(r.engine().alive(), 1);
+  EXPECT_TRUE(r.engine().open_model());
+  r.set_users(50, 100);  // no closed-model users in the open model
+  r.drive(vt, core::wall_seconds());
+  EXPECT_LE(r.engine().alive(), 5);
+  r.stop();
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
+  // ITER rows (one per task name) sit beside the request rows; the Aggregated total counts
+  // requests only.
+  std::uint64_t iterations = 0, requests = 0;
+  for (const stats::Entry* e : stats.entries()) {
+    (e->method == stats::kIterationMethod ? iterations : requests) += e->num_requests;
+  }
+  EXPECT_GE(iterations, 100u);
+  EXPECT_EQ(stats.total().num_requests, requests);
+  EXPECT_LE(iterations, requests + 5);
+  EXPECT_GE(iterations + 5, requests);
+  EXPECT_EQ(r.engine().iterations_dropped(), 0u);
+  r.engine().shutdown();
+}
+
+TEST(LocalRunner, OpenModelDropsArrivalsThePoolCannotServeAndEndsWithItsStages) {
+  // Every request takes 100 ms; 100 arrivals/s for 0.5 s with at most 2 users.
+  testing::TestServer server([](const testing::ReceivedRequest&) {
+    std::this_thread::sleep_for(100ms);
+    return testing::http_reply(200, "ok");
+  });
+  double vt = 1000.0;
+  const auto stages = *plan::parse_stages("0s:100,500ms:100", plan::StageKind::kArrivalRate, "t");
+  LocalRunner r(open_model(server, plan::ArrivalSchedule::ramping(stages), 2), getters(), {}, vt,
+                core::wall_seconds());
+  r.start(1, 1);
+  // The schedule's end stops the run.
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
+  EXPECT_LE(server.request_count(), 2u * 6u + 2u);
+  EXPECT_GE(r.engine().iterations_dropped(), 30u);
+  EXPECT_LE(r.engine().iterations_dropped(), 51u);
   r.engine().shutdown();
 }
 

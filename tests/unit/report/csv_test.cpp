@@ -33,6 +33,20 @@ TEST(Csv, HistoryMatchesLocust) {
             read_golden("stats_history.csv"));
 }
 
+TEST(Csv, HistoryOfAnArrivalRateRunEndsWithDroppedIterations) {
+  const std::string header = stats_history_csv_header(true);
+  EXPECT_EQ(header.rfind("Total Average Content Size,Dropped Iterations\r\n"), header.size() - 47);
+  const std::string rows = format_stats_history_rows(scenario(), 42, 1016.4, true, 7);
+  std::size_t lines = 0;
+  for (std::size_t at = rows.find("\r\n"); at != std::string::npos;
+       at = rows.find("\r\n", at + 2), ++lines) {
+    EXPECT_EQ(rows.substr(at - 2, 2), ",7") << rows;
+  }
+  EXPECT_EQ(lines, scenario().entries().size() + 1);
+  // The closed model's file is Locust's (HistoryMatchesLocust).
+  EXPECT_EQ(stats_history_csv_header(false), stats_history_csv_header());
+}
+
 TEST(Csv, FullHistoryRowsUseTheCurrentPercentiles) {
   // Locust 2.12 _stats_history_data_rows: use_current=full_history on every row.
   stats::Aggregate a(1000.0);

@@ -42,6 +42,22 @@ TEST(Aggregate, MergesEntriesAndTotal) {
   EXPECT_EQ(agg.errors().size(), 2u);
 }
 
+TEST(Aggregate, IterationRowsStayOutOfTheTotal) {
+  // The open model's ITER rows (docs/load-models.md): rows of their own, not requests.
+  Aggregate agg(1000.0);
+  Shard w;
+  w.record("GET", "/a", 1000, 10, "", 1000.5);
+  w.record(kIterationMethod, "browse", 2'000'000, 0, "", 1000.6);
+  agg.merge(w.take());
+  ASSERT_EQ(agg.entries().size(), 2u);
+  EXPECT_EQ(agg.entries()[1]->method, "ITER");
+  EXPECT_EQ(agg.entries()[1]->num_requests, 1u);
+  EXPECT_EQ(agg.entries()[1]->max_response_time_us, 2'000'000u);
+  EXPECT_EQ(agg.total().num_requests, 1u);
+  EXPECT_EQ(agg.total().max_response_time_us, 1000u);
+  EXPECT_DOUBLE_EQ(agg.total().last_request_timestamp, 1000.5);
+}
+
 TEST(Aggregate, CurrentRpsIsLocustsTenSecondWindow) {
   Aggregate agg(1000.0);
   Shard shard;
