@@ -182,6 +182,10 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
   auto sc = o.locustfile.empty()
                 ? scenario::make_builtin_scenario(o.scenario, bs)
                 : scenario::load_scenario_file(o.locustfile, scenario::FileSettings{bs.today});
+  if (sc && !o.locustfile.empty() && bs.shop_wait_time) {
+    // --wait-time overrides every class of a scenario file, as it does the built-ins'.
+    for (auto& cls : sc->user_classes) cls.wait_time = *bs.shop_wait_time;
+  }
   if (!sc) {
     problems.push_back(sc.error().hint.empty() ? sc.error().message
                                                : sc.error().message + " (" + sc.error().hint + ")");

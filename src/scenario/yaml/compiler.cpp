@@ -75,9 +75,9 @@ bool Compiler::check_map(const YAML::Node& map, std::string_view what,
     if (std::find(keys.begin(), keys.end(), k) != keys.end()) continue;
     const std::string near = closest(k, keys);
     error(it->first,
-          near.empty() ? fmt::format("unknown key '{}' in {} (known: {})", k, what,
-                                     fmt::join(keys, ", "))
-                       : fmt::format("unknown key '{}' in {} (did you mean '{}'?)", k, what, near));
+          near.empty()
+              ? fmt::format("unknown key '{}' in {} (known: {})", k, what, fmt::join(keys, ", "))
+              : fmt::format("unknown key '{}' in {} (did you mean '{}'?)", k, what, near));
   }
   return true;
 }

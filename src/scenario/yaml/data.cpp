@@ -150,8 +150,9 @@ void compile_data(Compiler& c, const YAML::Node& data) {
               continue;
             }
             const Value sv = Compiler::scalar_value(jt->second);
-            obj[jt->first.as<std::string>()] =
-                sv.kind == ValueKind::kString ? Json(sv.text) : Json::parse(sv.text, nullptr, false);
+            obj[jt->first.as<std::string>()] = sv.kind == ValueKind::kString
+                                                   ? Json(sv.text)
+                                                   : Json::parse(sv.text, nullptr, false);
           }
           arr.push_back(std::move(obj));
         } else {
@@ -172,7 +173,8 @@ void compile_data(Compiler& c, const YAML::Node& data) {
       if (!c.check_map(v, fmt::format("data {}", d.name), {"file", "format"})) continue;
       std::string file, format;
       if (!v["file"]) {
-        c.error(v, fmt::format("data {} needs file: (a CSV or JSON file) or an inline list", d.name));
+        c.error(v,
+                fmt::format("data {} needs file: (a CSV or JSON file) or an inline list", d.name));
         continue;
       }
       if (!c.get_string(v["file"], "file", file)) continue;
@@ -224,9 +226,9 @@ void compile_data(Compiler& c, const YAML::Node& data) {
         d.columns = rows[0];
         for (std::size_t r = 1; r < rows.size(); ++r) {
           if (rows[r].size() != d.columns.size()) {
-            c.error(v["file"], fmt::format("data {}: {} row {} has {} fields, the header {}",
-                                           d.name, p.string(), r + 1, rows[r].size(),
-                                           d.columns.size()));
+            c.error(v["file"],
+                    fmt::format("data {}: {} row {} has {} fields, the header {}", d.name,
+                                p.string(), r + 1, rows[r].size(), d.columns.size()));
             ok = false;
             break;
           }

@@ -90,7 +90,8 @@ TaskDef compile_task(Context& ctx, const YAML::Node& n, std::size_t index, int d
   if (n["sequential"]) c.get_bool(n["sequential"], "sequential", set->sequential);
   if (n["wait_time"]) set->wait_time = wait_time(c, n["wait_time"]);
   if (n["on_start"])
-    set->on_start = block_function(ctx.program, keep(p, c.compile_block(n["on_start"], "on_start")));
+    set->on_start =
+        block_function(ctx.program, keep(p, c.compile_block(n["on_start"], "on_start")));
   if (n["on_stop"])
     set->on_stop = block_function(ctx.program, keep(p, c.compile_block(n["on_stop"], "on_stop")));
   set->tasks = compile_tasks(ctx, n["tasks"], depth + 1);
@@ -104,7 +105,8 @@ std::vector<TaskDef> compile_tasks(Context& ctx, const YAML::Node& tasks, int de
     ctx.c.error(tasks, "tasks must be a non-empty list");
     return out;
   }
-  for (std::size_t i = 0; i < tasks.size(); ++i) out.push_back(compile_task(ctx, tasks[i], i, depth));
+  for (std::size_t i = 0; i < tasks.size(); ++i)
+    out.push_back(compile_task(ctx, tasks[i], i, depth));
   return out;
 }
 
@@ -113,7 +115,8 @@ UserClass compile_class(Context& ctx, const YAML::Node& n, std::size_t index,
   Compiler& c = ctx.c;
   UserClass cls;
   cls.name = fmt::format("User{}", index + 1);
-  cls.wait_time = WaitTime::between(1, 10);  // what the built-in shop waits; say wait_time: to change
+  cls.wait_time =
+      WaitTime::between(1, 10);  // what the built-in shop waits; say wait_time: to change
   if (!c.check_map(n, "user class",
                    {"name", "weight", "fixed_count", "wait_time", "host", "sequential", "variables",
                     "on_start", "on_stop", "tasks"}))
@@ -133,8 +136,8 @@ UserClass compile_class(Context& ctx, const YAML::Node& n, std::size_t index,
   if (n["host"]) {
     if (c.get_string(n["host"], "host", cls.host) && cls.host.rfind("http://", 0) != 0 &&
         cls.host.rfind("https://", 0) != 0)
-      c.error(n["host"], fmt::format("host '{}' must be an absolute URL (http:// or https://)",
-                                     cls.host));
+      c.error(n["host"],
+              fmt::format("host '{}' must be an absolute URL (http:// or https://)", cls.host));
     while (!cls.host.empty() && cls.host.back() == '/') cls.host.pop_back();
   }
   if (n["sequential"]) c.get_bool(n["sequential"], "sequential", cls.sequential);
@@ -205,7 +208,8 @@ core::Result<Scenario> load_text(std::string_view text, const std::string& path,
         for (std::size_t i = 0; i < sc.user_classes.size(); ++i)
           for (std::size_t j = 0; j < i; ++j)
             if (sc.user_classes[i].name == sc.user_classes[j].name)
-              c.error(users[i], fmt::format("two user classes are named {}", sc.user_classes[i].name));
+              c.error(users[i],
+                      fmt::format("two user classes are named {}", sc.user_classes[i].name));
       }
       if (doc["users_flag"]) {
         if (c.get_string(doc["users_flag"], "users_flag", sc.users_flag) && sc.users_flag.empty())

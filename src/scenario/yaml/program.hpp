@@ -37,7 +37,7 @@ struct Extract {
   std::uint32_t slot = 0;
   std::vector<std::string> path;  // kJson
   std::string path_text;
-  std::string header;                  // kHeader
+  std::string header;                     // kHeader
   std::optional<Template> default_value;  // unset: missing is a failure
 };
 
@@ -101,9 +101,9 @@ struct Step {
   std::int64_t flag_int_default = 0;
   bool flag_bool_default = false;
   std::uint32_t slot = 0;
-  Condition condition;  // kIf
-  Block body;           // kSpan, kRepeat, kIf (then)
-  Block else_body;      // kIf
+  Condition condition;                // kIf
+  Block body;                         // kSpan, kRepeat, kIf (then)
+  Block else_body;                    // kIf
   std::chrono::nanoseconds sleep{0};  // kSleep
   bool reschedule = true;             // kInterrupt
 };

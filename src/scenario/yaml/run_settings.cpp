@@ -52,8 +52,9 @@ void stages(Compiler& c, const YAML::Node& n, bool arrival, std::vector<plan::St
     return;
   }
   for (const auto& st : n) {
-    const bool ok = arrival ? c.check_map(st, "arrival stage", {"duration", "target", "rate"})
-                            : c.check_map(st, "stage", {"duration", "users", "target", "spawn_rate"});
+    const bool ok = arrival
+                        ? c.check_map(st, "arrival stage", {"duration", "target", "rate"})
+                        : c.check_map(st, "stage", {"duration", "users", "target", "spawn_rate"});
     if (!ok) continue;
     plan::Stage s;
     s.origin = c.origin(st);
@@ -91,8 +92,7 @@ void stages(Compiler& c, const YAML::Node& n, bool arrival, std::vector<plan::St
 
 void compile_load(Compiler& c, const YAML::Node& load, Scenario::Load& out) {
   if (!load || load.IsNull()) return;
-  if (!c.check_map(load, "load", {"stages", "arrival_rate", "arrival_stages", "max_users"}))
-    return;
+  if (!c.check_map(load, "load", {"stages", "arrival_rate", "arrival_stages", "max_users"})) return;
   if (load["stages"]) stages(c, load["stages"], false, out.stages);
   if (load["arrival_stages"]) stages(c, load["arrival_stages"], true, out.arrival_stages);
   if (load["arrival_rate"]) {
@@ -106,16 +106,19 @@ void compile_load(Compiler& c, const YAML::Node& load, Scenario::Load& out) {
   }
   if (load["max_users"]) {
     std::uint64_t m = 0;
-    if (c.get_uint(load["max_users"], "max_users", m, 1)) out.max_users = static_cast<std::int64_t>(m);
+    if (c.get_uint(load["max_users"], "max_users", m, 1))
+      out.max_users = static_cast<std::int64_t>(m);
   }
   if (load["stages"] && (load["arrival_rate"] || load["arrival_stages"]))
-    c.error(load, "stages (closed model) and arrival_rate/arrival_stages (open model) exclude "
-                  "each other");
+    c.error(load,
+            "stages (closed model) and arrival_rate/arrival_stages (open model) exclude "
+            "each other");
   if (load["arrival_rate"] && load["arrival_stages"])
     c.error(load, "give arrival_rate or arrival_stages, not both");
   if (load["max_users"] && !load["arrival_rate"] && !load["arrival_stages"])
-    c.error(load["max_users"], "max_users is the open model's pool: it needs arrival_rate or "
-                               "arrival_stages");
+    c.error(load["max_users"],
+            "max_users is the open model's pool: it needs arrival_rate or "
+            "arrival_stages");
 }
 
 void compile_thresholds(Compiler& c, const YAML::Node& thresholds,

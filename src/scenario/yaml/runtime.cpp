@@ -302,9 +302,9 @@ bool YamlUser::verdict(const RequestStep& r, client::Response& resp, std::string
         assign(e.slot, *e.default_value);
         continue;
       }
-      why = fmt::format("extract {}: {} not found", program_->variables[e.slot],
-                        e.kind == Extract::Kind::kJson ? "JSON path " + e.path_text
-                                                       : "header " + e.header);
+      why = fmt::format(
+          "extract {}: {} not found", program_->variables[e.slot],
+          e.kind == Extract::Kind::kJson ? "JSON path " + e.path_text : "header " + e.header);
       return false;
     }
   }

@@ -14,13 +14,13 @@ namespace loadgen::scenario::yaml {
 namespace {
 
 constexpr std::string_view kActions[] = {
-    "request", "get",      "post",  "put",      "patch",     "delete",    "head",       "options",
-    "set",     "span",     "task_span", "attributes", "log", "baggage", "flag",  "repeat",
-    "if",      "sleep",    "stop_user", "interrupt",  "reschedule", "call"};
+    "request", "get",   "post",      "put",        "patch",      "delete",  "head", "options",
+    "set",     "span",  "task_span", "attributes", "log",        "baggage", "flag", "repeat",
+    "if",      "sleep", "stop_user", "interrupt",  "reschedule", "call"};
 
 const std::initializer_list<std::string_view> kRequestOptions = {
-    "url",  "name", "query", "headers", "json", "form", "body", "check", "extract",
-    "allow_redirects"};
+    "url",  "name", "query", "headers", "json",
+    "form", "body", "check", "extract", "allow_redirects"};
 
 std::vector<std::string_view> action_names() {
   return std::vector<std::string_view>(std::begin(kActions), std::end(kActions));
@@ -78,8 +78,9 @@ void Compiler::compile_step(const YAML::Node& n, Block& out) {
     bool ok = false;
     if (action == "request") {
       if (check_map(n, "request step", {"request"}) &&
-          check_map(value, "request", {"method", "url", "name", "query", "headers", "json",
-                                        "form", "body", "check", "extract", "allow_redirects"})) {
+          check_map(value, "request",
+                    {"method", "url", "name", "query", "headers", "json", "form", "body", "check",
+                     "extract", "allow_redirects"})) {
         std::string m = "GET";
         if (value["method"] && get_string(value["method"], "method", m) && !http::parse_method(m))
           error(value["method"], fmt::format("unknown method '{}' (GET, HEAD, POST, PUT, DELETE, "
@@ -88,8 +89,8 @@ void Compiler::compile_step(const YAML::Node& n, Block& out) {
         if (!value["url"])
           error(value, "request needs a url");
         else
-          ok = compile_request(value, value["url"], http::parse_method(m).value_or(http::Method::kGet),
-                               value, *r);
+          ok = compile_request(value, value["url"],
+                               http::parse_method(m).value_or(http::Method::kGet), value, *r);
       }
     } else if (value.IsMap()) {
       if (check_map(n, fmt::format("{} step", action), {action}) &&
@@ -248,8 +249,7 @@ void Compiler::compile_step(const YAML::Node& n, Block& out) {
     s.kind = Step::Kind::kInterrupt;
     if (value.IsMap()) {
       if (!check_map(value, "interrupt", {"reschedule"})) return;
-      if (value["reschedule"] && !get_bool(value["reschedule"], "reschedule", s.reschedule))
-        return;
+      if (value["reschedule"] && !get_bool(value["reschedule"], "reschedule", s.reschedule)) return;
     } else {
       bool yes = true;
       if (!get_bool(value, "interrupt", yes)) return;
@@ -272,8 +272,8 @@ void Compiler::compile_step(const YAML::Node& n, Block& out) {
       return;
     }
     if (std::find(calls_.begin(), calls_.end(), name) != calls_.end()) {
-      error(value, fmt::format("call: '{}' calls itself ({} -> {})", name, fmt::join(calls_, " -> "),
-                               name));
+      error(value, fmt::format("call: '{}' calls itself ({} -> {})", name,
+                               fmt::join(calls_, " -> "), name));
       return;
     }
     // Inlined: the define's steps compiled in place (a define is a macro, not a function).
@@ -384,9 +384,8 @@ std::vector<std::string> Compiler::json_path(const YAML::Node& at, std::string_v
       cur.clear();
       if (c == '.' && (i + 1 == s.size() || s[i + 1] == '.')) bad = true;
     } else if (c == ']') {
-      if (cur.empty() || !std::all_of(cur.begin(), cur.end(), [](char d) {
-            return d >= '0' && d <= '9';
-          }))
+      if (cur.empty() ||
+          !std::all_of(cur.begin(), cur.end(), [](char d) { return d >= '0' && d <= '9'; }))
         bad = true;
       out.push_back(std::move(cur));
       cur.clear();
@@ -486,14 +485,16 @@ void Compiler::compile_checks(const YAML::Node& n, RequestStep& r) {
 
 void Compiler::compile_extracts(const YAML::Node& n, RequestStep& r) {
   if (!n.IsMap()) {
-    error(n, "extract takes a mapping of variable: {json: path} | {header: name} | {body: true} "
-             "| {status: true}");
+    error(n,
+          "extract takes a mapping of variable: {json: path} | {header: name} | {body: true} "
+          "| {status: true}");
     return;
   }
   for (auto it = n.begin(); it != n.end(); ++it) {
     const std::string var = it->first.as<std::string>();
     const YAML::Node& v = it->second;
-    if (!check_map(v, fmt::format("extract {}", var), {"json", "header", "body", "status", "default"}))
+    if (!check_map(v, fmt::format("extract {}", var),
+                   {"json", "header", "body", "status", "default"}))
       continue;
     Extract e;
     e.slot = declare_variable(var);
@@ -616,10 +617,10 @@ bool Compiler::compile_condition(const YAML::Node& n, Condition& c) {
     const char* key;
     Condition::Op op;
   };
-  for (const OpName& o : {OpName{"equals", Condition::Op::kEquals},
-                          OpName{"not_equals", Condition::Op::kNotEquals},
-                          OpName{"gt", Condition::Op::kGt}, OpName{"ge", Condition::Op::kGe},
-                          OpName{"lt", Condition::Op::kLt}, OpName{"le", Condition::Op::kLe}}) {
+  for (const OpName& o :
+       {OpName{"equals", Condition::Op::kEquals}, OpName{"not_equals", Condition::Op::kNotEquals},
+        OpName{"gt", Condition::Op::kGt}, OpName{"ge", Condition::Op::kGe},
+        OpName{"lt", Condition::Op::kLt}, OpName{"le", Condition::Op::kLe}}) {
     if (const auto v = n[o.key]) {
       ++ops;
       c.op = o.op;

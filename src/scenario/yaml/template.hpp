@@ -69,8 +69,8 @@ struct Segment {
   Kind kind = Kind::kLiteral;
   Escape escape = Escape::kNone;
   Function function = Function::kUuid;
-  std::string text;          // kLiteral: the text; kField: the column name
-  std::uint32_t slot = 0;    // kVar/kField: variable slot; kChoice: data set; kCounter: counter
+  std::string text;           // kLiteral: the text; kField: the column name
+  std::uint32_t slot = 0;     // kVar/kField: variable slot; kChoice: data set; kCounter: counter
   std::int64_t a = 0, b = 0;  // random_int bounds
 };
 
