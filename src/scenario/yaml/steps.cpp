@@ -22,6 +22,21 @@ const std::initializer_list<std::string_view> kRequestOptions = {
     "url",  "name", "query", "headers", "json",
     "form", "body", "check", "extract", "allow_redirects"};
 
+// A query or form value: its literal text percent-encoded now, its expressions when rendered.
+Template url_escaped(const Template& t) {
+  Template out;
+  for (const Segment& seg : t.segments()) {
+    if (seg.kind == Segment::Kind::kLiteral) {
+      std::string esc;
+      append_escaped(seg.text, esc, Escape::kUrl);
+      out.append_literal(esc);
+    } else {
+      out.append(seg);
+    }
+  }
+  return out;
+}
+
 std::vector<std::string_view> action_names() {
   return std::vector<std::string_view>(std::begin(kActions), std::end(kActions));
 }
@@ -48,9 +63,12 @@ void Compiler::compile_step(const YAML::Node& n, Block& out) {
   std::string action;
   YAML::Node value;
   YAML::Node action_key;
+  // `attributes` next to `span`/`task_span` is the span's, not an action of its own.
+  const bool span_step = n["span"] || n["task_span"];
   for (auto it = n.begin(); it != n.end(); ++it) {
     const std::string k = it->first.as<std::string>();
     if (std::find(std::begin(kActions), std::end(kActions), k) == std::end(kActions)) continue;
+    if (span_step && k == "attributes") continue;
     if (!action.empty()) {
       error(it->first, fmt::format("a step has one action, this one has '{}' and '{}'", action, k));
       return;
@@ -259,8 +277,10 @@ void Compiler::compile_step(const YAML::Node& n, Block& out) {
     if (!check_map(n, "call step", {"call"})) return;
     std::string name;
     if (!get_string(value, "call", name)) return;
-    const YAML::Node target = defines_ && defines_.IsMap() ? defines_[name] : YAML::Node();
-    if (!target) {
+    const YAML::Node& defines = defines_;
+    const YAML::Node target =
+        defines.IsMap() ? defines[name] : YAML::Node(YAML::NodeType::Undefined);
+    if (!target.IsDefined()) {
       std::vector<std::string> names;
       if (defines_ && defines_.IsMap())
         for (auto it = defines_.begin(); it != defines_.end(); ++it)
@@ -299,8 +319,8 @@ bool Compiler::compile_request(const YAML::Node& opts, const YAML::Node& url, ht
     } else {
       for (auto it = q.begin(); it != q.end(); ++it) {
         Template t;
-        if (compile(it->second, "query value", t))
-          r.query.emplace_back(it->first.as<std::string>(), std::move(t));
+        if (compile(it->second, "query value", t, Escape::kUrl))
+          r.query.emplace_back(it->first.as<std::string>(), url_escaped(t));
       }
     }
   }
@@ -343,16 +363,8 @@ bool Compiler::compile_request(const YAML::Node& opts, const YAML::Node& url, ht
         r.body.append_literal(key + "=");
         Template v;
         if (compile(it->second, "form value", v, Escape::kUrl)) {
-          // Literal text of the value is escaped here; expressions escape when rendered.
-          for (const Segment& seg : v.segments()) {
-            if (seg.kind == Segment::Kind::kLiteral) {
-              std::string esc;
-              append_escaped(seg.text, esc, Escape::kUrl);
-              r.body.append_literal(esc);
-            } else {
-              r.body.append(seg);
-            }
-          }
+          const Template escaped = url_escaped(v);
+          for (const Segment& seg : escaped.segments()) r.body.append(seg);
         }
       }
     }
