@@ -198,7 +198,19 @@ std::uint32_t Compiler::declare_variable(const std::string& name) {
   return slot;
 }
 
+bool Compiler::spend(const YAML::Node& at) {
+  constexpr std::size_t kMaxWork = 50'000;
+  if (++work_ < kMaxWork) return true;
+  if (work_ == kMaxWork)
+    error(at, fmt::format("the scenario expands to more than {} nodes and steps (aliases or "
+                          "calls repeating a part many times)",
+                          kMaxWork));
+  work_ = kMaxWork + 1;
+  return false;
+}
+
 void Compiler::declare_all(const YAML::Node& n) {
+  if (!spend(n)) return;
   if (n.IsSequence()) {
     for (const auto& c : n) declare_all(c);
     return;

@@ -69,6 +69,11 @@ class Compiler final : public TemplateNames {
 
   std::shared_ptr<Program> program() const { return program_; }
 
+  // A bound on the work one document may cause (nodes visited, steps compiled): YAML aliases and
+  // calls of defines can repeat a subtree exponentially ("billion laughs"). False once spent;
+  // the first time, reports it at `at`.
+  bool spend(const YAML::Node& at);
+
  private:
   void compile_step(const YAML::Node& n, Block& out);
   bool compile_request(const YAML::Node& opts, const YAML::Node& url, http::Method method,
@@ -90,6 +95,7 @@ class Compiler final : public TemplateNames {
   YAML::Node defines_;
   std::vector<std::string> calls_;  // define names being compiled (cycle detection)
   bool uses_flags_ = false;
+  std::size_t work_ = 0;
 };
 
 }  // namespace loadgen::scenario::yaml

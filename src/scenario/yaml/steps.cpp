@@ -55,6 +55,7 @@ Block Compiler::compile_block(const YAML::Node& seq, std::string_view what) {
 }
 
 void Compiler::compile_step(const YAML::Node& n, Block& out) {
+  if (!spend(n)) return;
   if (!n.IsMap()) {
     error(n, "a step must be a mapping such as {get: /path} or {log: text}");
     return;
@@ -542,6 +543,7 @@ void Compiler::compile_extracts(const YAML::Node& n, RequestStep& r) {
 }
 
 bool Compiler::compile_json(const YAML::Node& n, Template& out) {
+  if (!spend(n)) return false;
   if (n.IsMap()) {
     out.append_literal("{");
     bool first = true;

@@ -215,7 +215,7 @@ void eval_segment(const TemplateEnv& env, const Segment& s, Value& out) {
       return;
     case Function::kRandomInt: {
       out.kind = ValueKind::kNumber;
-      const auto span = static_cast<std::uint64_t>(s.b - s.a) + 1;
+      const auto span = static_cast<std::uint64_t>(s.b) - static_cast<std::uint64_t>(s.a) + 1;
       const std::uint64_t r = span == 0 ? env.rng->next() : env.rng->below(span);
       append_int(static_cast<std::int64_t>(static_cast<std::uint64_t>(s.a) + r), out.text);
       return;

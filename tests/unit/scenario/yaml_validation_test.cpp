@@ -251,6 +251,31 @@ users: [{name: U, tasks: [{steps: [{get: /}]}]}]
   std::filesystem::remove_all(dir);
 }
 
+TEST(YamlValidationAll, RepetitionIsBounded) {
+  // Nine levels of four calls (or aliases): 4^9 steps, refused instead of built.
+  std::string defines = "define: {";
+  for (char c = 'a'; c < 'i'; ++c) {
+    const std::string next(1, static_cast<char>(c + 1));
+    defines += std::string(1, c) + ": [{call: " + next + "}, {call: " + next + "}, {call: " + next +
+               "}, {call: " + next + "}], ";
+  }
+  defines += "i: [{get: /}, {get: /}, {get: /}, {get: /}]}\n";
+  auto r = yaml::load_text(defines + step("{call: a}"), "t.yaml", FileSettings{});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("expands to more than 50000"), std::string::npos)
+      << r.error().message;
+  std::string aliases = "define:\n  a: &a [{get: /}, {get: /}, {get: /}, {get: /}]\n";
+  for (char c = 'b'; c < 'k'; ++c) {
+    const std::string prev(1, static_cast<char>(c - 1));
+    aliases += "  " + std::string(1, c) + ": &" + std::string(1, c) + " [*" + prev + ", *" + prev +
+               ", *" + prev + ", *" + prev + "]\n";
+  }
+  auto a = yaml::load_text(aliases + step("{call: j}"), "t.yaml", FileSettings{});
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.error().message.find("expands to more than 50000"), std::string::npos)
+      << a.error().message;
+}
+
 TEST(YamlValidationAll, TaskSetsNestAtMost16Deep) {
   std::string t = "{steps: [{get: /}]}";
   for (int i = 0; i < 17; ++i) t = "{tasks: [" + t + "]}";
