@@ -28,6 +28,7 @@ struct Check {
   // Header/JSON comparisons (unset: the header or value must exist).
   std::optional<Template> equals;
   std::optional<Template> contains;  // also kBodyContains / kBodyNotContains
+  bool must_exist = true;            // kHeader/kJson `exists: false`: must be absent
 };
 
 // A value taken from a response into a variable.

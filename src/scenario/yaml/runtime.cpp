@@ -209,13 +209,23 @@ bool YamlUser::verdict(const RequestStep& r, client::Response& resp, std::string
       }
       case Check::Kind::kHeader: {
         const std::string_view v = resp.header(c.name);
+        if (!c.must_exist) {
+          if (!v.empty()) {
+            why = fmt::format("header {} present", c.name);
+            return false;
+          }
+          break;
+        }
         if (v.empty()) {
           why = fmt::format("header {} missing", c.name);
           return false;
         }
-        if (c.equals && v != render(*c.equals, buf_)) {
-          why = fmt::format("header {} is '{}', expected '{}'", c.name, v, buf_);
-          return false;
+        if (c.equals) {
+          const std::string_view want = render(*c.equals, buf_);
+          if (v != want) {
+            why = fmt::format("header {} is '{}', expected '{}'", c.name, v, want);
+            return false;
+          }
         }
         if (c.contains) {
           const std::string_view want = render(*c.contains, buf_);
@@ -244,6 +254,13 @@ bool YamlUser::verdict(const RequestStep& r, client::Response& resp, std::string
           return false;
         }
         const Json* j = json_at(*d, c.path);
+        if (!c.must_exist) {
+          if (j != nullptr) {
+            why = fmt::format("JSON path {} present", c.path_text);
+            return false;
+          }
+          break;
+        }
         if (j == nullptr) {
           why = fmt::format("JSON path {} not found", c.path_text);
           return false;
@@ -360,7 +377,8 @@ core::Task<> YamlUser::request(const RequestStep& r) {
   client::RequestOptions o;
   const std::string_view url = prepare(r, o);
   client::Response resp = co_await client().request(r.method, url, o);
-  if (!o.catch_response) co_return;
+  // No response (connect error, timeout): the transport's error is the verdict.
+  if (!o.catch_response || resp.status_code() == 0) co_return;
   why_.clear();
   if (!verdict(r, resp, why_)) {
     resp.failure(why_);

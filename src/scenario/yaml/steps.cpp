@@ -445,6 +445,7 @@ void Compiler::compile_checks(const YAML::Node& n, RequestStep& r) {
         const YAML::Node& v = it->second;
         if (v.IsMap()) {
           if (!check_map(v, "header check", {"equals", "contains", "exists"})) continue;
+          if (v["exists"] && !get_bool(v["exists"], "exists", c.must_exist)) continue;
           if (v["equals"] && compile(v["equals"], "equals", c.equals.emplace())) {
           }
           if (v["contains"] && compile(v["contains"], "contains", c.contains.emplace())) {
@@ -485,6 +486,7 @@ void Compiler::compile_checks(const YAML::Node& n, RequestStep& r) {
         const YAML::Node& v = it->second;
         if (v.IsMap()) {
           if (!check_map(v, "json check", {"equals", "contains", "exists"})) continue;
+          if (v["exists"] && !get_bool(v["exists"], "exists", c.must_exist)) continue;
           if (v["equals"]) compile(v["equals"], "equals", c.equals.emplace());
           if (v["contains"]) compile(v["contains"], "contains", c.contains.emplace());
         } else if (!v.IsNull()) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "client/request_observer.hpp"
 #include "loop_runner.hpp"
 #include "scenario/yaml/loader.hpp"
 #include "test_server.hpp"
@@ -185,8 +186,12 @@ TEST(YamlModel, TheExamplesLoad) {
 
 // ---- what users do ----
 
-class NoEvents final : public UserEvents {
+class NoEvents final : public UserEvents, public client::RequestObserver {
  public:
+  void on_request(const client::RequestRecord& r) override {
+    if (!r.error.empty()) failures.push_back(std::string(r.name) + ": " + std::string(r.error));
+  }
+  std::vector<std::string> failures;
   void on_task_exception(const UserClass&, std::string_view task, std::string_view what) override {
     errors.push_back(std::string(task) + ": " + std::string(what));
   }
@@ -205,7 +210,7 @@ std::vector<testing::ReceivedRequest> run_yaml(std::string_view text, testing::T
   UserClass& cls = sc.user_classes[0];
   cls.wait_time = WaitTime::constant(0);
   auto user = cls.make();
-  user->attach(User::Runtime{&loop, &cfg, nullptr, &events, nullptr, &cls, 1, 42});
+  user->attach(User::Runtime{&loop, &cfg, &events, &events, nullptr, &cls, 1, 42});
   EXPECT_TRUE(testing::run_on_loop(loop, [&] { return run_user(*user); })) << "user hung";
   return server.requests();
 }
@@ -233,7 +238,10 @@ users:
     tasks:
       - steps:
           - get: /login
-            check: {status: 200, json: {user.id: 7}, header: {X-Session: s9}}
+            check:
+              status: 200
+              json: {user.id: 7, user.name: {exists: false}}
+              header: {X-Session: s9, X-Nope: {exists: false}}
             extract:
               token: {json: token}
               sid: {header: X-Session}
@@ -247,6 +255,7 @@ users:
 )",
                              server, events);
   EXPECT_EQ(events.errors, std::vector<std::string>{});
+  EXPECT_EQ(events.failures, std::vector<std::string>{});
   ASSERT_EQ(reqs.size(), 3u);
   EXPECT_EQ(request_line(reqs[1]), "POST /items/red?q=a%20b%26c&who=u1 HTTP/1.1");
   EXPECT_EQ(reqs[1].header("Authorization"), "Bearer t-1");
@@ -338,6 +347,12 @@ users:
   ASSERT_EQ(reqs.size(), 3u);
   EXPECT_EQ(request_line(reqs[2]), "GET /c/none HTTP/1.1");
   EXPECT_EQ(events.errors, std::vector<std::string>{});
+  // The checks' message replaces the status's (Locust's response.failure(message)); the
+  // extract's default keeps /b from failing on its own, its 500 still fails it.
+  ASSERT_EQ(events.failures.size(), 3u);
+  EXPECT_NE(events.failures[0].find("/a: "), std::string::npos) << events.failures[0];
+  EXPECT_NE(events.failures[0].find("expected status 200, got 500"), std::string::npos)
+      << events.failures[0];
 }
 
 }  // namespace
