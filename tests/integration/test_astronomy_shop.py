@@ -17,8 +17,8 @@ import time
 import unittest
 
 from harness import LoadgenTestCase, Outputs, free_port, run_loadgen, wait_for
-from shop_harness import (AD_CATEGORIES, PRODUCT_IDS, SIGMAS, WEIGHTS, Shop, TaskMixChecks,
-                          add_to_cart_check, assert_all_valid, binomial_check,
+from shop_harness import (AD_CATEGORIES, BUILTIN, PRODUCT_IDS, SIGMAS, WEIGHTS, Shop,
+                          TaskMixChecks, add_to_cart_check, assert_all_valid, binomial_check,
                           expected_request_names, shopsim_bin, task_picks)
 
 THREADS = 2  # fixed, so flag-evaluation bounds (one per key, worker and ~1 s) are known
@@ -42,6 +42,7 @@ class TaskMix(TaskMixChecks, LoadgenTestCase):
 
 @unittest.skipIf(shopsim_bin() is None, "shopsim not built (set SHOPSIM_BIN)")
 class FloodFlag(LoadgenTestCase):
+    SCENARIO = BUILTIN  # test_yaml_scenario.py runs these with the YAML example
     USERS = 20
     RUN_S = 8
     FLOOD = 20
@@ -49,7 +50,8 @@ class FloodFlag(LoadgenTestCase):
     def test_flood_home_sends_n_homepage_requests(self):
         with Shop(flood=self.FLOOD) as shop:
             res = shop.loadgen(self.USERS, f"{self.RUN_S}s", wait_time="between(0, 0.01)",
-                               extra=["--threads", str(THREADS)]).wait(self.RUN_S + 20)
+                               extra=["--threads", str(THREADS)],
+                               scenario=self.SCENARIO).wait(self.RUN_S + 20)
             self.assertExit(res, 0)
             assert_all_valid(self, shop, "flood run")
             routes = shop.routes()
@@ -82,10 +84,12 @@ class FloodFlag(LoadgenTestCase):
 
 @unittest.skipIf(shopsim_bin() is None, "shopsim not built (set SHOPSIM_BIN)")
 class TrafficFlag(LoadgenTestCase):
+    SCENARIO = BUILTIN  # test_yaml_scenario.py runs these with the YAML example
     def test_traffic_zero_pauses_and_one_resumes(self):
         with Shop(traffic=1) as shop:
             proc = shop.loadgen(10, "15s", wait_time="between(0, 0.05)",
-                                extra=["--threads", str(THREADS)])
+                                extra=["--threads", str(THREADS)],
+                                scenario=self.SCENARIO)
             try:
                 wait_for(lambda: shop.requests_total() > 200, 10, what="traffic to start")
                 shop.set_flags(traffic=0)
@@ -127,11 +131,13 @@ class TrafficFlag(LoadgenTestCase):
 
 @unittest.skipIf(shopsim_bin() is None, "shopsim not built (set SHOPSIM_BIN)")
 class UsersFlag(LoadgenTestCase):
+    SCENARIO = BUILTIN  # test_yaml_scenario.py runs these with the YAML example
     def test_vus_flag_sets_the_live_user_count(self):
         out = self.outputs()
         with Shop(vus=0) as shop:
             proc = shop.loadgen(2, "12s", wait_time="between(0, 0.05)", spawn_rate=10,
-                                extra=["--threads", str(THREADS)] + out.args())
+                                extra=["--threads", str(THREADS)] + out.args(),
+                                scenario=self.SCENARIO)
             try:
                 wait_for(lambda: 'All users spawned: {"WebsiteUser": 2}' in proc.stderr_text(),
                          5, what="2 users")

@@ -1,7 +1,8 @@
 """YAML scenario files (-f, docs/scenario-yaml.md) against the shop simulator: the example
 examples/astronomy-shop.yaml passes the built-in's checks (task mix, shopsim validation,
 request names, baggage: shop_harness.TaskMixChecks; spans and flag evaluations:
-trace_checks.ShopTraceChecks) and has the built-in's span attributes; the flood flag acts;
+trace_checks.ShopTraceChecks; flags: test_astronomy_shop's FloodFlag, TrafficFlag and
+UsersFlag) and has the built-in's span attributes and log lines;
 -f comes from LOCUST_LOCUSTFILE and locust.conf; a bad file exits 2 listing every problem as
 file:line:col; checks mark requests failed with their message; extracted values are reused."""
 import os
@@ -9,7 +10,7 @@ import re
 import tempfile
 import unittest
 
-import otlp_collector as oc
+import test_astronomy_shop as builtin_tests
 from harness import REPO, LoadgenTestCase, Outputs, run_loadgen
 from shop_harness import Shop, TaskMixChecks, assert_all_valid, shopsim_bin
 from trace_checks import ShopTraceChecks
@@ -66,18 +67,31 @@ class YamlTraces(ShopTraceChecks, LoadgenTestCase):
                 self.assertEqual(a["flood.count"], 0)
 
 
+# The built-in's flag tests, run with the YAML example: loadGeneratorFloodHomepage floods the
+# home page, loadGeneratorTraffic = 0 pauses and 1 resumes, loadGeneratorVUs sets the user count.
+class YamlFloodFlag(builtin_tests.FloodFlag):
+    SCENARIO = YAML
+
+
+class YamlTrafficFlag(builtin_tests.TrafficFlag):
+    SCENARIO = YAML
+
+
+class YamlUsersFlag(builtin_tests.UsersFlag):
+    SCENARIO = YAML
+
+
 @unittest.skipIf(shopsim_bin() is None, "shopsim not built (set SHOPSIM_BIN)")
-class YamlFlood(LoadgenTestCase):
-    def test_flood_home_sends_n_homepage_requests(self):
+class FloodLogLines(LoadgenTestCase):
+    def test_flood_home_logs_as_the_builtin(self):
         with Shop(flood=3) as shop:
-            res = shop.loadgen(3, "4s", wait_time="between(0, 0.01)", scenario=YAML,
+            res = shop.loadgen(3, "3s", wait_time="between(0, 0.01)", scenario=YAML,
                                extra_env=ENV_QUIET).wait(30)
             self.assertExit(res, 0)
             assert_all_valid(self, shop, "flood run")
-            self.assertIn("User flooding homepage 3 times", res.stderr)
-            routes = shop.routes()
-            # Flooding adds 3 GET / per flood_home pick (weight 5 of 29) to index's 1 of 29.
-            self.assertGreater(routes["index"], routes["cart_get"] * 2, routes)
+        for line in ("Starting user session: ", "User flooding homepage 3 times",
+                     "User browsing product: ", "User viewing cart"):
+            self.assertIn(line, res.stderr)
 
 
 @unittest.skipIf(shopsim_bin() is None, "shopsim not built (set SHOPSIM_BIN)")

@@ -298,6 +298,41 @@ users:
                                              "GET /big HTTP/1.1", "GET /empty HTTP/1.1"}));
 }
 
+TEST(YamlRun, TaskSetsRunUntilInterrupted) {
+  testing::TestServer server(
+      [](const testing::ReceivedRequest&) { return testing::http_reply(200, "ok"); });
+  NoEvents events;
+  const auto reqs = run_yaml(R"(
+users:
+  - name: U
+    sequential: true
+    tasks:
+      - name: set
+        sequential: true
+        wait_time: constant(0)
+        on_start: [{get: /set-start}]
+        on_stop: [{get: /set-stop}]
+        tasks:
+          - {name: a, weight: 2, steps: [{get: /a}]}
+          - {name: b, steps: [{get: /b}, {interrupt: true}]}
+      - name: after
+        steps:
+          - get: /after
+          - if: {value: "{{ counter(rounds) }}", ge: 2}
+            then: [{stop_user: true}]
+)",
+                             server, events);
+  std::vector<std::string> lines;
+  for (const auto& r : reqs) lines.push_back(request_line(r));
+  const std::vector<std::string> round = {"GET /set-start HTTP/1.1", "GET /a HTTP/1.1",
+                                          "GET /a HTTP/1.1",         "GET /b HTTP/1.1",
+                                          "GET /set-stop HTTP/1.1",  "GET /after HTTP/1.1"};
+  std::vector<std::string> expected = round;
+  expected.insert(expected.end(), round.begin(), round.end());
+  EXPECT_EQ(lines, expected);
+  EXPECT_EQ(events.errors, std::vector<std::string>{});
+}
+
 TEST(YamlRun, DataFilesRelativeToTheScenario) {
   const auto dir = std::filesystem::temp_directory_path() / "loadgen-yaml-test";
   std::filesystem::create_directories(dir / "d");
