@@ -46,10 +46,19 @@ std::string closest(std::string_view word, const std::vector<std::string_view>& 
 }
 
 void Compiler::error(const YAML::Mark& at, std::string_view what) {
+  // One problem per line: control characters of the file's text quoted in `what` are escaped.
+  std::string text;
+  for (const char ch : what) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7F)
+      text += fmt::format("\\x{:02x}", c);
+    else
+      text += ch;
+  }
   if (at.is_null())
-    errors_.push_back(fmt::format("{}: {}", path_, what));
+    errors_.push_back(fmt::format("{}: {}", path_, text));
   else
-    errors_.push_back(fmt::format("{}:{}:{}: {}", path_, at.line + 1, at.column + 1, what));
+    errors_.push_back(fmt::format("{}:{}:{}: {}", path_, at.line + 1, at.column + 1, text));
 }
 
 void Compiler::error(const YAML::Node& at, std::string_view what) { error(at.Mark(), what); }
@@ -219,7 +228,7 @@ void Compiler::declare_all(const YAML::Node& n) {
   for (auto it = n.begin(); it != n.end(); ++it) {
     if (!it->first.IsScalar()) continue;
     const std::string& k = it->first.Scalar();
-    const YAML::Node& v = it->second;
+    const YAML::Node v = it->second;  // a copy: it-> is a temporary proxy
     if ((k == "set" || k == "variables" || k == "extract") && v.IsMap()) {
       for (auto jt = v.begin(); jt != v.end(); ++jt)
         if (jt->first.IsScalar()) declare_variable(jt->first.Scalar());

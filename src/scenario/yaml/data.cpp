@@ -16,19 +16,23 @@ namespace {
 
 using Json = nlohmann::json;
 
+// Compact JSON; invalid UTF-8 (from a CSV file or the YAML text) becomes U+FFFD instead of
+// throwing.
+std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
 Value json_value(const Json& j) {
   Value v;
   if (j.is_string()) {
     v.text = j.get<std::string>();
   } else if (j.is_number()) {
     v.kind = ValueKind::kNumber;
-    v.text = j.dump();
+    v.text = dump(j);
   } else if (j.is_boolean()) {
     v.kind = ValueKind::kBool;
-    v.text = j.dump();
+    v.text = dump(j);
   } else {
     v.kind = ValueKind::kJson;
-    v.text = j.dump();
+    v.text = dump(j);
   }
   return v;
 }
@@ -57,7 +61,7 @@ bool records_from_json(const Json& arr, Dataset& d, std::string& why) {
       row.push_back(it == item.end() ? Value{ValueKind::kJson, "null", 0, 0} : json_value(*it));
     }
     d.rows.push_back(std::move(row));
-    d.row_json.push_back(item.dump());
+    d.row_json.push_back(dump(item));
   }
   return true;
 }
@@ -132,7 +136,7 @@ void compile_data(Compiler& c, const YAML::Node& data) {
   for (auto it = data.begin(); it != data.end(); ++it) {
     Dataset d;
     d.name = it->first.as<std::string>();
-    const YAML::Node& v = it->second;
+    const YAML::Node v = it->second;  // a copy: it-> is a temporary proxy
     bool ok = true;
     if (v.IsSequence()) {
       Json arr = Json::array();
@@ -239,7 +243,7 @@ void compile_data(Compiler& c, const YAML::Node& data) {
             row.push_back(Value{ValueKind::kString, rows[r][k], 0, 0});
           }
           d.rows.push_back(std::move(row));
-          d.row_json.push_back(obj.dump());
+          d.row_json.push_back(dump(obj));
         }
       }
     } else {

@@ -220,6 +220,8 @@ core::Result<Scenario> load_text(std::string_view text, const std::string& path,
     }
   } catch (const YAML::Exception& e) {
     c.error(e.mark, e.msg);
+  } catch (const std::exception& e) {  // a bug of ours, or nlohmann's: still an input error
+    c.error(YAML::Mark::null_mark(), e.what());
   }
   if (!c.errors().empty()) {
     std::string msg;

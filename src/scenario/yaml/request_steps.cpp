@@ -163,7 +163,7 @@ void Compiler::compile_checks(const YAML::Node& n, RequestStep& r) {
         Check c;
         c.kind = Check::Kind::kHeader;
         c.name = it->first.as<std::string>();
-        const YAML::Node& v = it->second;
+        const YAML::Node v = it->second;  // a copy: it-> is a temporary proxy
         if (v.IsMap()) {
           if (!check_map(v, "header check", {"equals", "contains", "exists"})) continue;
           if (v["exists"] && !get_bool(v["exists"], "exists", c.must_exist)) continue;
@@ -204,7 +204,7 @@ void Compiler::compile_checks(const YAML::Node& n, RequestStep& r) {
         c.path_text = it->first.as<std::string>();
         c.path = json_path(it->first, c.path_text);
         if (c.path.empty()) continue;
-        const YAML::Node& v = it->second;
+        const YAML::Node v = it->second;  // a copy: it-> is a temporary proxy
         if (v.IsMap()) {
           if (!check_map(v, "json check", {"equals", "contains", "exists"})) continue;
           if (v["exists"] && !get_bool(v["exists"], "exists", c.must_exist)) continue;
@@ -228,7 +228,7 @@ void Compiler::compile_extracts(const YAML::Node& n, RequestStep& r) {
   }
   for (auto it = n.begin(); it != n.end(); ++it) {
     const std::string var = it->first.as<std::string>();
-    const YAML::Node& v = it->second;
+    const YAML::Node v = it->second;  // a copy: it-> is a temporary proxy
     if (!check_map(v, fmt::format("extract {}", var),
                    {"json", "header", "body", "status", "default"}))
       continue;

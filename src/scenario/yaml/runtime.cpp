@@ -21,6 +21,10 @@ namespace {
 
 using Json = nlohmann::json;
 
+// Compact JSON; invalid UTF-8 (from a CSV file or the YAML text) becomes U+FFFD instead of
+// throwing.
+std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
 const Json* json_at(const Json& doc, const std::vector<std::string>& path) {
   const Json* j = &doc;
   for (const std::string& key : path) {
@@ -46,13 +50,13 @@ void json_to_value(const Json& j, Value& v) {
     v.text = j.get_ref<const std::string&>();
   } else if (j.is_number()) {
     v.kind = ValueKind::kNumber;
-    v.text = j.dump();
+    v.text = dump(j);
   } else if (j.is_boolean()) {
     v.kind = ValueKind::kBool;
     v.text = j.get<bool>() ? "true" : "false";
   } else {
     v.kind = ValueKind::kJson;
-    v.text = j.dump();
+    v.text = dump(j);
   }
 }
 
