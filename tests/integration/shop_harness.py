@@ -22,7 +22,7 @@ import math
 import os
 import tempfile
 
-from harness import LoadgenProcess, wait_for
+from harness import LoadgenProcess, Outputs, wait_for
 from shopsim_harness import Shopsim, int_flag, shopsim_bin
 
 # The arguments that choose the built-in scenario (Shop.loadgen's default).
@@ -184,6 +184,131 @@ def add_to_cart_check(routes, n_other, w_other, sigmas=SIGMAS, slack=0):
                 f"± {sigmas * sd + slack:.1f}")
 
 
-__all__ = ["Shop", "shopsim_bin", "wait_for", "WEIGHTS", "PRODUCT_IDS", "AD_CATEGORIES",
+def assert_all_valid(tc, shop, what):
+    """Every shop route: no 4xx (rejected) and no injected 500; no unknown route."""
+    stats = shop.stats()
+    for route, counts in stats["routes"].items():
+        tc.assertEqual(counts["rejected"], 0, f"{what}: route {route}: {counts}; last "
+                       f"rejections: {json.dumps(shop.last_rejections())[:2000]}")
+        tc.assertEqual(counts["errors"], 0, f"{what}: route {route}: {counts}")
+    tc.assertEqual(stats["routes"]["other"]["requests"], 0, what)
+    tc.assertEqual(shop.last_rejections(), [], what)
+
+
+class TaskMixChecks:
+    """The task-mix checks of an astronomy-shop scenario (mix into a LoadgenTestCase; SCENARIO
+    chooses it): one run of 20 users, short waits, flood flag 0; the weights, shopsim's
+    validation, the request names, the flag cache. The built-in (test_astronomy_shop.py) and
+    the YAML example (test_yaml_scenario.py) run the same checks."""
+    SCENARIO = BUILTIN
+    USERS = 20
+    RUN_S = 12
+    THREADS = 2  # fixed, so flag-evaluation bounds (one per key, worker and ~1 s) are known
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.shop = Shop(flood=0).start()
+        cls.addClassCleanup(cls.shop.stop)
+        cls.out = Outputs()
+        cls.addClassCleanup(cls.out.cleanup)
+        proc = cls.shop.loadgen(cls.USERS, f"{cls.RUN_S}s", wait_time="between(0, 0.01)",
+                                extra=["--threads", str(cls.THREADS)] + cls.out.args(),
+                                scenario=cls.SCENARIO)
+        cls.result = proc.wait(cls.RUN_S + 20)
+        cls.stats = cls.shop.stats()
+        cls.routes = {k: v["requests"] for k, v in cls.stats["routes"].items()}
+
+    def test_run_ends_cleanly_without_failures(self):
+        self.assertNoCrash(self.result)
+        self.assertExit(self.result, 0)
+        agg = self.out.stats_by_name()["Aggregated"]
+        self.assertEqual(int(agg["Failure Count"]), 0, self.result.describe())
+        self.assertEqual(self.out.failures()[1], [])
+        self.assertIn(f'All users spawned: {{"WebsiteUser": {self.USERS}}}', self.result.stderr)
+
+    def test_every_request_passes_validation(self):
+        assert_all_valid(self, self.shop, "task mix run")
+        self.assertGreater(self.routes["checkout"], 0)
+        self.assertGreater(self.routes["cart_post"], 0)
+        # The scenario never sends these (the demo's users do not either).
+        self.assertEqual(self.routes["products"], 0)
+        self.assertEqual(self.routes["cart_delete"], 0)
+
+    def test_every_request_carries_the_baggage(self):
+        baggage = self.stats["baggage"]
+        total = self.stats["requests_total"]
+        for key in ("present", "valid", "synthetic", "session_id"):
+            self.assertEqual(baggage[key], total, baggage)
+        self.assertEqual(self.stats["sessions"], self.USERS, self.stats)
+
+    def test_request_names_are_the_urls(self):
+        names = set(self.out.stats_by_name()) - {"Aggregated"}
+        # Over tens of thousands of requests every product, and every ad category, shows up.
+        self.assertEqual(names, expected_request_names())
+
+    def test_loadgen_and_shopsim_agree_on_the_count(self):
+        agg = int(self.out.stats_by_name()["Aggregated"]["Request Count"])
+        total = self.stats["requests_total"]
+        # shopsim may have seen the requests that were in flight when the run stopped.
+        self.assertGreaterEqual(total, agg)
+        self.assertLessEqual(total - agg, 2 * self.USERS, (total, agg))
+
+    def test_task_weights(self):
+        routes, users = self.routes, self.USERS
+        picks = task_picks(routes, users, flood=0)
+        # The tasks observable exactly, and their total weight (checkout + checkout_multi
+        # together); flood_home sends nothing with the flag at 0, add_to_cart is checked below.
+        weights = {"index": 1, "browse_product": 10, "get_recommendations": 3, "get_ads": 3,
+                   "view_cart": 3, "checkout_any": 2}
+        for name in weights:
+            if name != "checkout_any":
+                self.assertEqual(weights[name], WEIGHTS[name])
+        w_total = sum(weights.values())
+        n = sum(picks.values())
+        self.assertGreater(n, 3000, f"too few task picks to tell: {picks} {self.routes}")
+        problems = []
+        for name, w in weights.items():
+            ok, msg = binomial_check(picks[name], n, w / w_total)
+            # Slack of one task per user: each user's last task may be cut by the stop.
+            ok = ok or abs(picks[name] - n * w / w_total) <= users
+            if not ok:
+                problems.append(f"{name}: {msg}")
+        ok, msg = add_to_cart_check(routes, n, w_total, slack=4 * users)
+        if not ok:
+            problems.append(msg)
+        self.assertEqual(problems, [], f"routes: {routes}; picks: {picks}")
+
+    def test_products_and_categories_are_uniform(self):
+        byname = self.out.stats_by_name()
+
+        def count(name):
+            return int(byname[name]["Request Count"]) if name in byname else 0
+
+        problems = []
+        for prefix, values in (("/api/products/", PRODUCT_IDS),
+                               ("/api/recommendations?productIds=", PRODUCT_IDS),
+                               ("/api/data/?contextKeys=", AD_CATEGORIES)):
+            counts = {v: count(prefix + v) for v in values}
+            n = sum(counts.values())
+            for v, c in counts.items():
+                ok, msg = binomial_check(c, n, 1 / len(values))
+                if not ok:
+                    problems.append(f"{prefix}{v}: {msg}")
+        self.assertEqual(problems, [])
+
+    def test_flag_evaluations_are_cached(self):
+        evals = self.shop.flag_stats()["evaluations"]
+        # ~1 s cache per worker: about THREADS * RUN_S per key, far from one per task.
+        bound = 2 * self.THREADS * (self.RUN_S + 3)
+        for key in ("loadGeneratorFloodHomepage", "loadGeneratorTraffic"):
+            self.assertGreater(evals.get(key, 0), 0, evals)
+            self.assertLessEqual(evals[key], bound, evals)
+        # loadGeneratorVUs: worker 0 polls it about once a second.
+        self.assertGreater(evals.get("loadGeneratorVUs", 0), 0, evals)
+        self.assertLessEqual(evals["loadGeneratorVUs"], 2 * (self.RUN_S + 3), evals)
+
+
+__all__ = ["Shop", "BUILTIN", "assert_all_valid", "TaskMixChecks", "shopsim_bin", "wait_for", "WEIGHTS", "PRODUCT_IDS", "AD_CATEGORIES",
            "SHOP_ROUTES", "expected_request_names", "shop_flags", "task_picks",
            "binomial_check", "add_to_cart_check", "add_to_cart_excess", "SIGMAS"]

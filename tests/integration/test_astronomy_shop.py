@@ -17,8 +17,9 @@ import time
 import unittest
 
 from harness import LoadgenTestCase, Outputs, free_port, run_loadgen, wait_for
-from shop_harness import (AD_CATEGORIES, PRODUCT_IDS, SIGMAS, WEIGHTS, Shop, add_to_cart_check,
-                          binomial_check, expected_request_names, shopsim_bin, task_picks)
+from shop_harness import (AD_CATEGORIES, BUILTIN, PRODUCT_IDS, SIGMAS, WEIGHTS, Shop,
+                          TaskMixChecks, add_to_cart_check, assert_all_valid, binomial_check,
+                          expected_request_names, shopsim_bin, task_picks)
 
 THREADS = 2  # fixed, so flag-evaluation bounds (one per key, worker and ~1 s) are known
 FLAG_WARNING = re.compile(r"WARNING/loadgen: flag '(\w+)'")
@@ -34,121 +35,14 @@ def history_user_counts(out):
             and r.get("User Count", "").isdigit()]
 
 
-def assert_all_valid(tc, shop, what):
-    """Every shop route: no 4xx (rejected) and no injected 500; no unknown route."""
-    stats = shop.stats()
-    for route, counts in stats["routes"].items():
-        tc.assertEqual(counts["rejected"], 0, f"{what}: route {route}: {counts}; last "
-                       f"rejections: {json.dumps(shop.last_rejections())[:2000]}")
-        tc.assertEqual(counts["errors"], 0, f"{what}: route {route}: {counts}")
-    tc.assertEqual(stats["routes"]["other"]["requests"], 0, what)
-    tc.assertEqual(shop.last_rejections(), [], what)
-
-
 @unittest.skipIf(shopsim_bin() is None, "shopsim not built (set SHOPSIM_BIN)")
-class TaskMix(LoadgenTestCase):
-    """One run of 20 users, short waits, flood flag 0: the weights and the validation."""
-    USERS = 20
-    RUN_S = 12
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.shop = Shop(flood=0).start()
-        cls.addClassCleanup(cls.shop.stop)
-        cls.out = Outputs()
-        cls.addClassCleanup(cls.out.cleanup)
-        proc = cls.shop.loadgen(cls.USERS, f"{cls.RUN_S}s", wait_time="between(0, 0.01)",
-                                extra=["--threads", str(THREADS)] + cls.out.args())
-        cls.result = proc.wait(cls.RUN_S + 20)
-        cls.stats = cls.shop.stats()
-        cls.routes = {k: v["requests"] for k, v in cls.stats["routes"].items()}
-
-    def test_run_ends_cleanly_without_failures(self):
-        self.assertNoCrash(self.result)
-        self.assertExit(self.result, 0)
-        agg = self.out.stats_by_name()["Aggregated"]
-        self.assertEqual(int(agg["Failure Count"]), 0, self.result.describe())
-        self.assertEqual(self.out.failures()[1], [])
-        self.assertIn(f'All users spawned: {{"WebsiteUser": {self.USERS}}}', self.result.stderr)
-
-    def test_every_request_passes_validation(self):
-        assert_all_valid(self, self.shop, "task mix run")
-        self.assertGreater(self.routes["checkout"], 0)
-        self.assertGreater(self.routes["cart_post"], 0)
-        # The scenario never sends these (the demo's users do not either).
-        self.assertEqual(self.routes["products"], 0)
-        self.assertEqual(self.routes["cart_delete"], 0)
-
-    def test_request_names_are_the_urls(self):
-        names = set(self.out.stats_by_name()) - {"Aggregated"}
-        # Over tens of thousands of requests every product, and every ad category, shows up.
-        self.assertEqual(names, expected_request_names())
-
-    def test_loadgen_and_shopsim_agree_on_the_count(self):
-        agg = int(self.out.stats_by_name()["Aggregated"]["Request Count"])
-        total = self.stats["requests_total"]
-        # shopsim may have seen the requests that were in flight when the run stopped.
-        self.assertGreaterEqual(total, agg)
-        self.assertLessEqual(total - agg, 2 * self.USERS, (total, agg))
-
-    def test_task_weights(self):
-        routes, users = self.routes, self.USERS
-        picks = task_picks(routes, users, flood=0)
-        # The tasks observable exactly, and their total weight (checkout + checkout_multi
-        # together); flood_home sends nothing with the flag at 0, add_to_cart is checked below.
-        weights = {"index": 1, "browse_product": 10, "get_recommendations": 3, "get_ads": 3,
-                   "view_cart": 3, "checkout_any": 2}
-        for name in weights:
-            if name != "checkout_any":
-                self.assertEqual(weights[name], WEIGHTS[name])
-        w_total = sum(weights.values())
-        n = sum(picks.values())
-        self.assertGreater(n, 3000, f"too few task picks to tell: {picks} {self.routes}")
-        problems = []
-        for name, w in weights.items():
-            ok, msg = binomial_check(picks[name], n, w / w_total)
-            # Slack of one task per user: each user's last task may be cut by the stop.
-            ok = ok or abs(picks[name] - n * w / w_total) <= users
-            if not ok:
-                problems.append(f"{name}: {msg}")
-        ok, msg = add_to_cart_check(routes, n, w_total, slack=4 * users)
-        if not ok:
-            problems.append(msg)
-        self.assertEqual(problems, [], f"routes: {routes}; picks: {picks}")
-
-    def test_products_and_categories_are_uniform(self):
-        byname = self.out.stats_by_name()
-
-        def count(name):
-            return int(byname[name]["Request Count"]) if name in byname else 0
-
-        problems = []
-        for prefix, values in (("/api/products/", PRODUCT_IDS),
-                               ("/api/recommendations?productIds=", PRODUCT_IDS),
-                               ("/api/data/?contextKeys=", AD_CATEGORIES)):
-            counts = {v: count(prefix + v) for v in values}
-            n = sum(counts.values())
-            for v, c in counts.items():
-                ok, msg = binomial_check(c, n, 1 / len(values))
-                if not ok:
-                    problems.append(f"{prefix}{v}: {msg}")
-        self.assertEqual(problems, [])
-
-    def test_flag_evaluations_are_cached(self):
-        evals = self.shop.flag_stats()["evaluations"]
-        # ~1 s cache per worker: about THREADS * RUN_S per key, far from one per task.
-        bound = 2 * THREADS * (self.RUN_S + 3)
-        for key in ("loadGeneratorFloodHomepage", "loadGeneratorTraffic"):
-            self.assertGreater(evals.get(key, 0), 0, evals)
-            self.assertLessEqual(evals[key], bound, evals)
-        # loadGeneratorVUs: worker 0 polls it about once a second.
-        self.assertGreater(evals.get("loadGeneratorVUs", 0), 0, evals)
-        self.assertLessEqual(evals["loadGeneratorVUs"], 2 * (self.RUN_S + 3), evals)
+class TaskMix(TaskMixChecks, LoadgenTestCase):
+    """The built-in scenario's task mix and request shapes (shop_harness.TaskMixChecks)."""
 
 
 @unittest.skipIf(shopsim_bin() is None, "shopsim not built (set SHOPSIM_BIN)")
 class FloodFlag(LoadgenTestCase):
+    SCENARIO = BUILTIN  # test_yaml_scenario.py runs these with the YAML example
     USERS = 20
     RUN_S = 8
     FLOOD = 20
@@ -156,7 +50,8 @@ class FloodFlag(LoadgenTestCase):
     def test_flood_home_sends_n_homepage_requests(self):
         with Shop(flood=self.FLOOD) as shop:
             res = shop.loadgen(self.USERS, f"{self.RUN_S}s", wait_time="between(0, 0.01)",
-                               extra=["--threads", str(THREADS)]).wait(self.RUN_S + 20)
+                               extra=["--threads", str(THREADS)],
+                               scenario=self.SCENARIO).wait(self.RUN_S + 20)
             self.assertExit(res, 0)
             assert_all_valid(self, shop, "flood run")
             routes = shop.routes()
@@ -189,10 +84,12 @@ class FloodFlag(LoadgenTestCase):
 
 @unittest.skipIf(shopsim_bin() is None, "shopsim not built (set SHOPSIM_BIN)")
 class TrafficFlag(LoadgenTestCase):
+    SCENARIO = BUILTIN  # test_yaml_scenario.py runs these with the YAML example
     def test_traffic_zero_pauses_and_one_resumes(self):
         with Shop(traffic=1) as shop:
             proc = shop.loadgen(10, "15s", wait_time="between(0, 0.05)",
-                                extra=["--threads", str(THREADS)])
+                                extra=["--threads", str(THREADS)],
+                                scenario=self.SCENARIO)
             try:
                 wait_for(lambda: shop.requests_total() > 200, 10, what="traffic to start")
                 shop.set_flags(traffic=0)
@@ -234,11 +131,13 @@ class TrafficFlag(LoadgenTestCase):
 
 @unittest.skipIf(shopsim_bin() is None, "shopsim not built (set SHOPSIM_BIN)")
 class UsersFlag(LoadgenTestCase):
+    SCENARIO = BUILTIN  # test_yaml_scenario.py runs these with the YAML example
     def test_vus_flag_sets_the_live_user_count(self):
         out = self.outputs()
         with Shop(vus=0) as shop:
             proc = shop.loadgen(2, "12s", wait_time="between(0, 0.05)", spawn_rate=10,
-                                extra=["--threads", str(THREADS)] + out.args())
+                                extra=["--threads", str(THREADS)] + out.args(),
+                                scenario=self.SCENARIO)
             try:
                 wait_for(lambda: 'All users spawned: {"WebsiteUser": 2}' in proc.stderr_text(),
                          5, what="2 users")

@@ -1,4 +1,4 @@
-// YAML scenario files: the declarative format (docs/scenario-files.md). Private to scenario; the
+// YAML scenario files: the declarative format (docs/scenario-yaml.md). Private to scenario; the
 // app reaches it through scenario/file.hpp.
 #pragma once
 
