@@ -236,3 +236,106 @@ class LoadModelsTest(LoadgenTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+YAML_RUN = """\
+name: file-run
+users:
+  - name: FileUser
+    wait_time: constant(0.1)
+    tasks:
+      - name: ok
+        steps:
+          - get: /ok
+load:
+  stages:
+    - {duration: 2s, users: 4, spawn_rate: 100}
+    - {duration: 1s, users: 0, spawn_rate: 100}
+thresholds:
+  - "count>0"
+  - "GET /ok:rps>1000000"
+"""
+
+LUA_RUN = """\
+user{
+  name = "FileUser",
+  wait_time = constant(0.1),
+  tasks = {function(self) self.client:get("/ok") end},
+}
+load = {
+  stages = {
+    {duration = "2s", users = 4, spawn_rate = 100},
+    {duration = "1s", users = 0, spawn_rate = 100},
+  },
+}
+thresholds = {"count>0", "GET /ok:rps>1000000"}
+"""
+
+YAML_OPEN = """\
+name: file-open
+users:
+  - name: FileUser
+    tasks:
+      - name: ok
+        steps:
+          - get: /ok
+load:
+  arrival_rate: 20/s
+  max_users: 5
+"""
+
+
+class ScenarioFilesDriveTheRun(LoadgenTestCase):
+    """What a scenario file says about the run (its `load` and `thresholds`) applies, in both
+    formats, unless the command line says otherwise."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = FaultServer().start()
+        cls.addClassCleanup(cls.server.stop)
+
+    def write(self, name, text):
+        out = self.outputs()
+        path = f"{out.dir}/{name}"
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def run_file(self, path, extra=()):
+        return run_loadgen(["--headless", "-f", path, "-H", self.server.host, "--threads", "1"]
+                           + list(extra), timeout=40, extra_env=QUIET)
+
+    def test_stages_and_thresholds_from_yaml_and_lua(self):
+        for name, text in (("run.yaml", YAML_RUN), ("run.lua", LUA_RUN)):
+            with self.subTest(name):
+                path = self.write(name, text)
+                r = self.run_file(path, ["-t", "60s"])
+                # The file's stages drive the users and end the run (long before -t); its
+                # failing threshold makes the exit code 99 and names where it was written.
+                self.assertExit(r, 99)
+                self.assertIn("Load shape: 2 stages over 3 s", r.stderr)
+                self.assertIn("Shape test updating to 4 users at 100.00 spawn rate", r.stderr)
+                self.assertIn("Shape test stopping", r.stderr)
+                self.assertNotIn("--run-time limit reached", r.stderr)
+                self.assertLess(r.wall, 20, r.describe())
+                self.assertRegex(r.stderr, r"count>0 .*\| pass ")
+                self.assertRegex(r.stderr, r"GET /ok:rps>1000000 .*\| FAIL ")
+                self.assertIn(name, r.stderr.split("Thresholds", 1)[1])
+                # The command line's load model replaces the file's.
+                r = self.run_file(path, ["-u", "2", "-r", "100", "-t", "2s", "--stages", "1s:2"])
+                self.assertNotIn("Load shape: 2 stages", r.stderr)
+                self.assertIn("Load shape: 1 stages over 1 s", r.stderr)
+
+    def test_arrival_rate_from_a_yaml_file(self):
+        path = self.write("open.yaml", YAML_OPEN)
+        out = self.outputs()
+        r = self.run_file(path, ["-t", "3s", "--csv", out.prefix])
+        self.assertExit(r, 0)
+        _, rows = out.stats()
+        names = {(row["Type"], row["Name"]) for row in rows}
+        self.assertIn(("ITER", "ok"), names, rows)
+        self.assertIn(("GET", "/ok"), names, rows)
+        it = next(row for row in rows if row["Type"] == "ITER")
+        # 20/s for 3 s: about 60 iterations (the first is due at 0).
+        self.assertTrue(45 <= int(it["Request Count"]) <= 75, it)
