@@ -198,7 +198,7 @@ struct UnsupportedEnv {
 constexpr std::string_view kNoDistributed =
     "loadgen runs as one process on every core (--threads); distributed mode is not supported";
 constexpr std::string_view kNoWebUi = "loadgen's web UI does not support this yet";
-constexpr std::array<UnsupportedEnv, 18> kUnsupportedEnv = {{
+constexpr std::array<UnsupportedEnv, 16> kUnsupportedEnv = {{
     {"LOCUST_HATCH_RATE", "use LOCUST_SPAWN_RATE (Locust renamed it too)"},
     {"LOCUST_MODE_MASTER", kNoDistributed},
     {"LOCUST_MODE_WORKER", kNoDistributed},
@@ -209,14 +209,12 @@ constexpr std::array<UnsupportedEnv, 18> kUnsupportedEnv = {{
     {"LOCUST_EXPECT_WORKERS", kNoDistributed},
     {"LOCUST_EXPECT_WORKERS_MAX_WAIT", kNoDistributed},
     {"LOCUST_PROCESSES", "use LOADGEN_THREADS (--threads)"},
-    {"LOCUST_TLS_CERT", kNoWebUi},
-    {"LOCUST_TLS_KEY", kNoWebUi},
     {"LOCUST_USERCLASS_PICKER", kNoWebUi},
     {"LOCUST_HEADFUL", kNoWebUi},
     {"LOCUST_WEB_LOGIN", kNoWebUi},
     {"LOCUST_SKIP_LOG_SETUP", "set LOCUST_LOGLEVEL or LOCUST_LOGFILE instead"},
     {"LOCUST_EQUAL_WEIGHTS", "loadgen's scenarios fix their task weights"},
-    {"LOCUST_CONFIG_USERS", "loadgen's scenarios are built in; set LOCUST_USERS"},
+    {"LOCUST_CONFIG_USERS", "set the classes' settings in the scenario file (-f) and LOCUST_USERS"},
 }};
 
 // LOCUST_* variables that are not options: Locust's internal tuning and the demo's locustfile
