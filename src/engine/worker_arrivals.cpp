@@ -104,7 +104,7 @@ core::Task<> Worker::run_pooled(scenario::User& u, std::int64_t intended_ns) {
   PoolSlot slot{&u, intended_ns, true, false, 0};
   bool cancelled = false;
   try {
-    co_await scenario::begin_pooled_user(u);
+    co_await scenario::run_on_start(u);
     while (!u.stopping()) {
       if (slot.has_work) {
         slot.has_work = false;
@@ -128,7 +128,7 @@ core::Task<> Worker::run_pooled(scenario::User& u, std::int64_t intended_ns) {
     cancelled = true;
   }
   if (slot.in_free) std::erase(free_, &slot);
-  co_await scenario::end_pooled_user(u, cancelled);
+  co_await scenario::run_on_stop(u, cancelled);
 }
 
 }  // namespace loadgen::engine

@@ -390,12 +390,9 @@ const TaskDef& TaskSet::pick(core::Rng& rng) const {
   return pick_weighted(tasks, total_task_weight(), rng);
 }
 
+// Not a coroutine: the task's own frame is the only one allocated per task (the hot path).
 core::Task<> run_task(User& u, const TaskDef& t) {
-  if (t.set) {
-    co_await run_task_set(u, *t.set);
-  } else {
-    co_await t.fn(u);
-  }
+  return t.set ? run_task_set(u, *t.set) : t.fn(u);
 }
 
 core::Task<> run_task_set(User& u, const TaskSet& set) {
@@ -455,21 +452,7 @@ core::Task<> run_user(User& u) {
   bool cancelled = false;
   using Unwind = User::Unwind;
   try {
-    try {
-      u.begin_trace();
-      co_await u.on_start();
-    } catch (const StopUser&) {
-      u.settle_unwound_spans(Unwind::kControlFlow);
-      u.stopping_ = true;
-    } catch (const RescheduleTask&) {
-      u.settle_unwound_spans(Unwind::kControlFlow);
-    } catch (const core::Cancelled&) {
-      u.settle_unwound_spans(Unwind::kCancelled);
-      throw;
-    } catch (const std::exception& e) {
-      u.settle_unwound_spans(Unwind::kException, &e);
-      u.events_->on_task_exception(cls, "on_start", e.what());
-    }
+    co_await run_on_start(u);
     const unsigned total = cls.total_task_weight();
     std::uint64_t pos = 0;
     while (!u.stopping_) {
@@ -508,18 +491,10 @@ core::Task<> run_user(User& u) {
   }
   // Locust runs on_stop also when the user is killed (GreenletExit); a killed user's client
   // refuses new requests, so on_stop can only do local work then.
-  try {
-    co_await u.on_stop();
-  } catch (const core::Cancelled&) {
-    u.settle_unwound_spans(Unwind::kCancelled);
-  } catch (const std::exception& e) {
-    u.settle_unwound_spans(cancelled ? Unwind::kCancelled : Unwind::kException, &e);
-    if (!cancelled) u.events_->on_task_exception(cls, "on_stop", e.what());
-  }
-  u.settle_unwound_spans(Unwind::kUnknown);
+  co_await run_on_stop(u, cancelled);
 }
 
-core::Task<> begin_pooled_user(User& u) {
+core::Task<> run_on_start(User& u) {
   using Unwind = User::Unwind;
   try {
     u.begin_trace();
@@ -563,7 +538,7 @@ core::Task<Iteration> run_iteration(User& u, std::uint64_t& pos) {
   co_return out;
 }
 
-core::Task<> end_pooled_user(User& u, bool cancelled) {
+core::Task<> run_on_stop(User& u, bool cancelled) {
   using Unwind = User::Unwind;
   try {
     co_await u.on_stop();

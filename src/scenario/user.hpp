@@ -208,9 +208,9 @@ class User {
 
  private:
   friend core::Task<> run_user(User& u);
-  friend core::Task<> begin_pooled_user(User& u);
+  friend core::Task<> run_on_start(User& u);
   friend core::Task<Iteration> run_iteration(User& u, std::uint64_t& pos);
-  friend core::Task<> end_pooled_user(User& u, bool cancelled);
+  friend core::Task<> run_on_stop(User& u, bool cancelled);
   friend core::Task<> run_task_set(User& u, const TaskSet& set);
   friend class UserFlags;
   class FlagTrace;
@@ -324,18 +324,18 @@ UserClass user_class(std::string name, unsigned weight, WaitTime wait, std::vect
 // Exceptions from tasks are reported to UserEvents; core::Cancelled ends it.
 core::Task<> run_user(User& u);
 
-// The open model runs a user in pieces instead of run_user (which is unchanged): on_start when
-// the user is created, one task per arrival handed to it (no wait time), on_stop at the end.
-// Exceptions are handled as run_user handles them; core::Cancelled (the user was killed)
-// propagates from begin_pooled_user and run_iteration.
-core::Task<> begin_pooled_user(User& u);
+// The pieces of a user's life. run_user runs on_start and on_stop through them; the open model
+// runs a user in these pieces: on_start when the user is created, one task per arrival handed
+// to it (no wait time), on_stop at the end. Exceptions are handled as run_user handles them;
+// core::Cancelled (the user was killed) propagates from run_on_start and run_iteration.
+core::Task<> run_on_start(User& u);
 struct Iteration {
   const TaskDef* task = nullptr;  // the task that ran (picked as run_user picks)
   bool stop_user = false;         // it threw StopUser: the user ends
 };
 // `pos` counts a sequential class's runs (the caller keeps it per user).
 core::Task<Iteration> run_iteration(User& u, std::uint64_t& pos);
-core::Task<> end_pooled_user(User& u, bool cancelled);
+core::Task<> run_on_stop(User& u, bool cancelled);
 
 // Runs a nested task set (TaskDef::set) until one of its tasks throws InterruptTaskSet (returns
 // normally; rethrows RescheduleTask when the interrupt asked to reschedule), the user is asked to
