@@ -4,6 +4,7 @@
 
 #include <cassert>
 #include <cstdlib>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -345,10 +346,11 @@ core::Task<> User::park() {
 
 namespace {
 
-const TaskDef& pick_weighted(const std::vector<TaskDef>& tasks, unsigned total, core::Rng& rng) {
+const TaskDef& pick_weighted(const std::vector<TaskDef>& tasks, std::uint64_t total,
+                             core::Rng& rng) {
   assert(!tasks.empty());
   if (total == 0) return tasks.front();
-  auto r = static_cast<unsigned>(rng.below(total));
+  std::uint64_t r = rng.below(total);
   for (const auto& t : tasks) {
     if (r < t.weight) return t;
     r -= t.weight;
@@ -356,19 +358,20 @@ const TaskDef& pick_weighted(const std::vector<TaskDef>& tasks, unsigned total, 
   return tasks.back();
 }
 
-unsigned sum_weights(const std::vector<TaskDef>& tasks) {
-  unsigned total = 0;
+// In 64 bits: a file may give many tasks large weights.
+std::uint64_t sum_weights(const std::vector<TaskDef>& tasks) {
+  std::uint64_t total = 0;
   for (const auto& t : tasks) total += t.weight;
   return total;
 }
 
 // Sequential order: task i runs weight(i) times in a row (Locust's SequentialTaskSet repeats a
 // task of weight n n times). `pos` counts runs; returns the task for run `pos`.
-const TaskDef& pick_sequential(const std::vector<TaskDef>& tasks, unsigned total,
+const TaskDef& pick_sequential(const std::vector<TaskDef>& tasks, std::uint64_t total,
                                std::uint64_t pos) {
   assert(!tasks.empty());
   if (total == 0) return tasks[pos % tasks.size()];
-  auto r = static_cast<unsigned>(pos % total);
+  std::uint64_t r = pos % total;
   for (const auto& t : tasks) {
     if (r < t.weight) return t;
     r -= t.weight;
@@ -378,17 +381,24 @@ const TaskDef& pick_sequential(const std::vector<TaskDef>& tasks, unsigned total
 
 }  // namespace
 
-unsigned UserClass::total_task_weight() const { return sum_weights(tasks); }
+std::uint64_t UserClass::total_task_weight() const { return sum_weights(tasks); }
 
 const TaskDef& UserClass::pick(core::Rng& rng) const {
   return pick_weighted(tasks, total_task_weight(), rng);
 }
 
-unsigned TaskSet::total_task_weight() const { return sum_weights(tasks); }
+std::uint64_t TaskSet::total_task_weight() const { return sum_weights(tasks); }
 
 const TaskDef& TaskSet::pick(core::Rng& rng) const {
   return pick_weighted(tasks, total_task_weight(), rng);
 }
+
+// A task that never suspends (it fails before any I/O, or returns at once) with no wait after
+// it would keep the worker's thread forever: commands, timers and other users would never run
+// (Locust's greenlets have the same problem with wait 0; gevent yields on I/O only). After 64
+// tasks in a row without a wait, the user yields to the loop once (inline in the loops below:
+// no coroutine frame per task): a negligible cost for a user whose tasks wait on the network.
+constexpr unsigned kYieldAfterTasksWithoutWait = 64;
 
 // Not a coroutine: the task's own frame is the only one allocated per task (the hot path).
 core::Task<> run_task(User& u, const TaskDef& t) {
@@ -399,11 +409,15 @@ core::Task<> run_task_set(User& u, const TaskSet& set) {
   using Unwind = User::Unwind;
   const UserClass& cls = *u.class_;
   const WaitTime& wait_time = set.wait_time ? *set.wait_time : cls.wait_time;
-  const unsigned total = set.total_task_weight();
+  const std::uint64_t total = set.total_task_weight();
   bool reschedule_parent = false;
+  // StopUser or core::Cancelled leaving the set: on_stop runs first, then it goes on up (Locust's
+  // TaskSet.run runs on_stop on StopUser and GreenletExit before re-raising).
+  std::exception_ptr leaving;
   try {
     if (set.on_start) co_await set.on_start(u);
     std::uint64_t pos = 0;
+    unsigned no_wait_streak = 0;
     while (!u.stopping_ && !set.tasks.empty()) {
       const TaskDef& t = set.sequential ? pick_sequential(set.tasks, total, pos++)
                                         : pick_weighted(set.tasks, total, u.rng_);
@@ -425,20 +439,49 @@ core::Task<> run_task_set(User& u, const TaskSet& set) {
         u.events_->on_task_exception(cls, t.name, e.what());
       }
       if (u.stopping_) break;
+      std::chrono::nanoseconds wait{0};
       if (!reschedule) {
         const auto now = core::mono_ns();
-        const auto wait =
-            wait_time.next(u.rng_, std::chrono::nanoseconds(now - u.last_wait_end_ns_));
+        wait = wait_time.next(u.rng_, std::chrono::nanoseconds(now - u.last_wait_end_ns_));
         if (wait.count() > 0 && !u.stopping_) co_await u.loop_->sleep(u.sleeper_, wait);
         if (u.killed_) throw core::Cancelled{};
         u.last_wait_end_ns_ = core::mono_ns();
+      }
+      if (wait.count() > 0) {
+        no_wait_streak = 0;
+      } else if (++no_wait_streak == kYieldAfterTasksWithoutWait) {
+        no_wait_streak = 0;
+        co_await u.loop_->yield();
+        if (u.killed_) throw core::Cancelled{};
       }
     }
   } catch (const InterruptTaskSet& e) {
     u.settle_unwound_spans(Unwind::kControlFlow);
     reschedule_parent = e.reschedule;
+  } catch (const StopUser&) {
+    u.settle_unwound_spans(Unwind::kControlFlow);
+    leaving = std::current_exception();
+  } catch (const core::Cancelled&) {
+    u.settle_unwound_spans(Unwind::kCancelled);
+    leaving = std::current_exception();
   }
-  if (set.on_stop) co_await set.on_stop(u);
+  if (set.on_stop) {
+    try {
+      co_await set.on_stop(u);
+    } catch (const core::Cancelled&) {
+      u.settle_unwound_spans(Unwind::kCancelled);
+      if (!leaving) leaving = std::current_exception();
+    } catch (const StopUser&) {
+      u.settle_unwound_spans(Unwind::kControlFlow);
+      if (!leaving) leaving = std::current_exception();
+    } catch (const std::exception& e) {
+      // Reported under the set's name; the set is left as it was going to be.
+      u.settle_unwound_spans(Unwind::kException, &e);
+      u.events_->on_task_exception(cls, set.name.empty() ? "on_stop" : set.name + ".on_stop",
+                                   e.what());
+    }
+  }
+  if (leaving) std::rethrow_exception(leaving);
   if (reschedule_parent) throw RescheduleTask{};
 }
 
@@ -453,8 +496,9 @@ core::Task<> run_user(User& u) {
   using Unwind = User::Unwind;
   try {
     co_await run_on_start(u);
-    const unsigned total = cls.total_task_weight();
+    const std::uint64_t total = cls.total_task_weight();
     std::uint64_t pos = 0;
+    unsigned no_wait_streak = 0;
     while (!u.stopping_) {
       const TaskDef& t = cls.sequential ? pick_sequential(cls.tasks, total, pos++)
                                         : pick_weighted(cls.tasks, total, u.rng_);
@@ -476,14 +520,21 @@ core::Task<> run_user(User& u) {
         u.events_->on_task_exception(cls, t.name, e.what());
       }
       if (u.stopping_) break;
+      std::chrono::nanoseconds wait{0};
       if (!reschedule) {
         const auto now = core::mono_ns();
-        const auto wait =
-            cls.wait_time.next(u.rng_, std::chrono::nanoseconds(now - u.last_wait_end_ns_));
+        wait = cls.wait_time.next(u.rng_, std::chrono::nanoseconds(now - u.last_wait_end_ns_));
         // Awaited directly (not through User::sleep) so a waiting user holds no extra frame.
         if (wait.count() > 0 && !u.stopping_) co_await u.loop_->sleep(u.sleeper_, wait);
         if (u.killed_) throw core::Cancelled{};
         u.last_wait_end_ns_ = core::mono_ns();
+      }
+      if (wait.count() > 0) {
+        no_wait_streak = 0;
+      } else if (++no_wait_streak == kYieldAfterTasksWithoutWait) {
+        no_wait_streak = 0;
+        co_await u.loop_->yield();
+        if (u.killed_) throw core::Cancelled{};
       }
     }
   } catch (const core::Cancelled&) {
@@ -516,7 +567,7 @@ core::Task<> run_on_start(User& u) {
 core::Task<Iteration> run_iteration(User& u, std::uint64_t& pos) {
   using Unwind = User::Unwind;
   const UserClass& cls = *u.class_;
-  const unsigned total = cls.total_task_weight();
+  const std::uint64_t total = cls.total_task_weight();
   const TaskDef& t = cls.sequential ? pick_sequential(cls.tasks, total, pos++)
                                     : pick_weighted(cls.tasks, total, u.rng_);
   Iteration out{&t, false};

@@ -80,7 +80,8 @@ class UserFlags {
 struct StopUser : std::exception {
   const char* what() const noexcept override { return "StopUser"; }
 };
-// Thrown by a task to skip the wait and run the next task now (Locust's RescheduleTask).
+// Thrown by a task to skip the wait and run the next task now (Locust's
+// RescheduleTaskImmediately; Locust's RescheduleTask waits first, as a plain return does).
 struct RescheduleTask : std::exception {
   const char* what() const noexcept override { return "RescheduleTask"; }
 };
@@ -280,7 +281,7 @@ struct TaskSet {
 
   // Weighted pick, as UserClass::pick (not for sequential sets).
   const TaskDef& pick(core::Rng& rng) const;
-  unsigned total_task_weight() const;
+  std::uint64_t total_task_weight() const;
 };
 
 // `task<MyUser>("browse", 10, &MyUser::browse)`.
@@ -305,7 +306,7 @@ struct UserClass {
 
   // Picks a task by weight (Locust repeats a task `weight` times and picks uniformly).
   const TaskDef& pick(core::Rng& rng) const;
-  unsigned total_task_weight() const;
+  std::uint64_t total_task_weight() const;
 };
 
 template <class U>

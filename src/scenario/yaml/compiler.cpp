@@ -111,16 +111,14 @@ bool Compiler::get_int(const YAML::Node& n, std::string_view what, std::int64_t&
 }
 
 bool Compiler::get_uint(const YAML::Node& n, std::string_view what, std::uint64_t& out,
-                        std::uint64_t min) {
+                        std::uint64_t min, std::uint64_t max) {
   if (n.IsScalar()) {
     const std::string& s = n.Scalar();
     const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    if (ec == std::errc() && p == s.data() + s.size() && !s.empty() && out >= min &&
-        out <= 1'000'000'000)
+    if (ec == std::errc() && p == s.data() + s.size() && !s.empty() && out >= min && out <= max)
       return true;
   }
-  error(n, min > 0 ? fmt::format("{} must be a whole number >= {}", what, min)
-                   : fmt::format("{} must be a whole number", what));
+  error(n, fmt::format("{} must be a whole number from {} to {}", what, min, max));
   return false;
 }
 

@@ -38,7 +38,7 @@ class Compiler final : public TemplateNames {
   // Scalars, each reporting its own error and returning false on a bad value.
   bool get_string(const YAML::Node& n, std::string_view what, std::string& out);
   bool get_uint(const YAML::Node& n, std::string_view what, std::uint64_t& out,
-                std::uint64_t min = 0);
+                std::uint64_t min = 0, std::uint64_t max = 1'000'000'000);
   bool get_int(const YAML::Node& n, std::string_view what, std::int64_t& out);
   bool get_double(const YAML::Node& n, std::string_view what, double& out);
   bool get_bool(const YAML::Node& n, std::string_view what, bool& out);

@@ -17,6 +17,9 @@ namespace loadgen::scenario::yaml {
 
 namespace {
 
+// As in Lua files: weights add up in 64 bits, but a million is plenty for any ratio.
+constexpr std::uint64_t kMaxWeight = 1'000'000;
+
 // Nested task sets deeper than this are refused (a guard for generated or hostile files).
 constexpr int kMaxDepth = 16;
 
@@ -54,7 +57,7 @@ TaskDef compile_task(Context& ctx, const YAML::Node& n, std::size_t index, int d
   if (n["name"]) c.get_string(n["name"], "name", t.name);
   if (n["weight"]) {
     std::uint64_t w = 1;
-    if (c.get_uint(n["weight"], "weight", w, 1)) t.weight = static_cast<unsigned>(w);
+    if (c.get_uint(n["weight"], "weight", w, 1, kMaxWeight)) t.weight = static_cast<unsigned>(w);
   }
   if (const auto tags = n["tags"]) {
     if (!tags.IsSequence()) {
@@ -124,7 +127,7 @@ UserClass compile_class(Context& ctx, const YAML::Node& n, std::size_t index,
   if (n["name"]) c.get_string(n["name"], "name", cls.name);
   if (n["weight"]) {
     std::uint64_t w = 1;
-    if (c.get_uint(n["weight"], "weight", w, 1)) cls.weight = static_cast<unsigned>(w);
+    if (c.get_uint(n["weight"], "weight", w, 1, kMaxWeight)) cls.weight = static_cast<unsigned>(w);
   }
   if (n["fixed_count"]) {
     std::uint64_t f = 0;

@@ -396,5 +396,90 @@ TEST_F(RunUserTest, InterruptWithoutRescheduleWaitsInTheParent) {
   EXPECT_TRUE(events.errors.empty());
 }
 
+TEST_F(RunUserTest, TaskSetOnStopRunsWhenATaskStopsTheUser) {
+  std::vector<std::string> log;
+  auto set = std::make_shared<TaskSet>();
+  set->name = "Shop";
+  set->tasks.push_back(TaskDef{"quit",
+                               1,
+                               [&log](User&) -> core::Task<> {
+                                 log.push_back("quit");
+                                 throw StopUser{};
+                                 co_return;
+                               },
+                               {},
+                               {}});
+  set->on_stop = [&log](User&) -> core::Task<> {
+    log.push_back("set.on_stop");
+    co_return;
+  };
+  cls.tasks.push_back(TaskDef{"Shop", 1, {}, {}, set});
+  run();
+  EXPECT_EQ(log, (std::vector<std::string>{"quit", "set.on_stop"}));
+  EXPECT_TRUE(events.errors.empty());
+  EXPECT_EQ(script.stops, 1);  // and the user's own on_stop after it
+}
+
+TEST_F(RunUserTest, TaskSetOnStopErrorIsReportedUnderTheSetsName) {
+  std::vector<std::string> log;
+  auto set = std::make_shared<TaskSet>();
+  set->name = "Shop";
+  set->tasks.push_back(TaskDef{"leave",
+                               1,
+                               [&log](User&) -> core::Task<> {
+                                 log.push_back("leave");
+                                 if (log.size() >= 2) throw StopUser{};
+                                 throw InterruptTaskSet{};
+                                 co_return;
+                               },
+                               {},
+                               {}});
+  set->on_stop = [](User&) -> core::Task<> {
+    throw std::runtime_error("logout failed");
+    co_return;
+  };
+  cls.tasks.push_back(TaskDef{"Shop", 1, {}, {}, set});
+  run();
+  EXPECT_EQ(log.size(), 2u);
+  ASSERT_EQ(events.errors.size(), 2u);
+  EXPECT_EQ(events.errors[0].task, "Shop.on_stop");
+  EXPECT_EQ(events.errors[0].what, "logout failed");
+}
+
+// A task that returns without ever suspending, with no wait after it, must not keep the
+// worker's thread: the user yields to the loop now and then, so a stop posted to the loop gets
+// through. Without that, run() would never return (the watchdog cannot stop a loop that never
+// gets control back).
+TEST_F(RunUserTest, TasksThatNeverSuspendStillLetTheLoopRun) {
+  int runs = 0;
+  add_task("spin", [&runs](User&) -> core::Task<> {
+    ++runs;
+    co_return;
+  });
+  loop.post([this] { user.request_stop(); });
+  run();
+  EXPECT_GE(runs, 1);
+  EXPECT_LE(runs, 64);
+  EXPECT_EQ(script.stops, 1);
+}
+
+TEST_F(RunUserTest, TasksThatNeverSuspendInsideASetStillLetTheLoopRun) {
+  int runs = 0;
+  auto set = std::make_shared<TaskSet>();
+  set->tasks.push_back(TaskDef{"spin",
+                               1,
+                               [&runs](User&) -> core::Task<> {
+                                 ++runs;
+                                 co_return;
+                               },
+                               {},
+                               {}});
+  cls.tasks.push_back(TaskDef{"Set", 1, {}, {}, set});
+  loop.post([this] { user.request_stop(); });
+  run();
+  EXPECT_GE(runs, 1);
+  EXPECT_LE(runs, 64);
+}
+
 }  // namespace
 }  // namespace loadgen::scenario
