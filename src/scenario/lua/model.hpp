@@ -3,6 +3,7 @@
 // interpreter finds the same task functions under the same slots. No Lua types here.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,9 @@ struct ClassModel {
 struct Model {
   std::vector<ClassModel> classes;
   int slots = 0;  // number of task functions
+  // A hash of the classes (names, weights, tags, slots) and of every slot's function (lines and
+  // bytecode): equal in every interpreter that runs the same file the same way.
+  std::size_t signature = 0;
 };
 
 // A loaded scenario file, shared read-only by the loader and every worker's interpreter.

@@ -144,6 +144,43 @@ user{name = "Other", tasks = {task{cart, weight = 4, name = "my_cart", tags = {"
   EXPECT_FALSE(sc->uses_flags);
 }
 
+// Two hash-table tasks on one line: every interpreter (the loader's, each worker's) orders
+// them the same way, so a weight stays with its function.
+TEST(LuaLoader, TasksDefinedOnOneLineKeepTheirWeightsInEveryInterpreter) {
+  TempScript s(
+      "user{sequential = true, tasks = {"
+      "[function(s) s.client:get('/w1'); s:stop() end] = 1, "
+      "[function(s) s.client:get('/w9'); s:stop() end] = 9, "
+      "[function(s) s.client:get('/w5'); s:stop() end] = 5}}\n");
+  auto sc = load(s);
+  ASSERT_TRUE(sc) << sc.error().message;
+  ASSERT_EQ(sc->user_classes[0].tasks.size(), 3u);
+  const std::string first = "/w" + std::to_string(sc->user_classes[0].tasks[0].weight);
+  testing::TestServer server(
+      [](const testing::ReceivedRequest&) { return testing::http_reply(200, "ok"); });
+  for (int i = 0; i < 6; ++i) {
+    std::thread([&] {  // a new thread: a new interpreter
+      LuaRun run(*sc);
+      run.run(server.base_url());
+      for (const auto& e : run.events.errors) ADD_FAILURE() << e.task << ": " << e.what;
+    })
+        .join();
+  }
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 6u);
+  for (const auto& r : reqs) EXPECT_EQ(r.target, first);
+
+  // Functions alike in line and code cannot be ordered: a load error, not a guess.
+  TempScript same(
+      "local t = {}\nfor i = 1, 2 do t[function(s) s.client:get('/' .. i) end] = i end\n"
+      "user{tasks = t}\n");
+  auto bad = load(same);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find(same.path() + ":3: user: two task functions"),
+            std::string::npos)
+      << bad.error().message;
+}
+
 TEST(LuaLoader, LoadThresholdsAndUsersFlag) {
   TempScript s(R"(local function t(self) local v = flag("f", 1) end
 user{tasks = {t}}
