@@ -242,18 +242,30 @@ Interpreter::~Interpreter() {
 core::Result<std::shared_ptr<Interpreter>> Interpreter::for_thread(
     const std::shared_ptr<const Script>& script) {
   thread_local std::vector<std::shared_ptr<Interpreter>> interpreters;
+  // A file that fails in this thread fails for every user: it is not run again for each one.
+  struct Failure {
+    std::shared_ptr<const Script> script;  // held, so its address is not reused
+    core::Error error;
+  };
+  thread_local std::vector<Failure> failures;
   for (const auto& in : interpreters)
     if (in->script_ == script.get()) return in;
+  for (const auto& f : failures)
+    if (f.script == script) return f.error;
+  auto fail = [&](core::Error e) -> core::Result<std::shared_ptr<Interpreter>> {
+    failures.push_back(Failure{script, e});
+    return e;
+  };
   auto opened = open(*script);
-  if (!opened) return opened.error();
+  if (!opened) return fail(opened.error());
   std::shared_ptr<Interpreter> in = std::move(*opened);
   in->keep_ = script;
   auto model = in->compile();
-  if (!model) return model.error();
+  if (!model) return fail(model.error());
   if (model->slots != script->model.slots || model->signature != script->model.signature)
-    return load_error(script->path +
-                      ": the file defines other user classes or task functions in a worker "
-                      "thread than at load time (it must not depend on time or chance)");
+    return fail(load_error(script->path +
+                           ": the file defines other user classes or task functions in a worker "
+                           "thread than at load time (it must not depend on time or chance)"));
   interpreters.push_back(in);
   return in;
 }

@@ -439,6 +439,27 @@ user{tasks = {t}, on_stop = function(self) assert(counter == 1, "shared state") 
   EXPECT_EQ(errors[1], 0u);
 }
 
+TEST(LuaUser, AFileThatFailsInAWorkerRunsOncePerThread) {
+  TempScript s(R"lua(local dir = debug.getinfo(1, "S").source:sub(2):match("(.*/)")
+local f = io.open(dir .. "runs.txt", "a")
+f:write("x\n")
+f:close()
+local n = 0
+for _ in io.lines(dir .. "runs.txt") do n = n + 1 end
+if n > 1 then error("not at load time") end
+user{tasks = {function(s) end}}
+)lua");
+  auto sc = load(s);
+  ASSERT_TRUE(sc) << sc.error().message;
+  std::thread([&] {
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(sc->user_classes[0].make());
+  }).join();
+  std::ifstream runs(s.dir() + "/runs.txt");
+  int lines = 0;
+  for (std::string l; std::getline(runs, l);) ++lines;
+  EXPECT_EQ(lines, 2);  // the loader, then the worker thread once
+}
+
 TEST(LuaUser, AFailingTaskWithoutWaitsStillLetsTheLoopStopIt) {
   TempScript s("local function t(self) error('always') end\nuser{tasks = {t}}\n");
   auto sc = load(s);
