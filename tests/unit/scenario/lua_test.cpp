@@ -305,6 +305,62 @@ user{tasks = {t}}
       << run.requests.errors[0];
 }
 
+TEST(LuaUser, CatchResponseIsRecordedAtItsVerdict) {
+  testing::TestServer server(
+      [](const testing::ReceivedRequest&) { return testing::http_reply(200, "ok"); });
+  TempScript s(R"(
+local function t(self)
+  local r = self.client:get("/c", {catch_response = true})
+  r:failure("no")
+  r:success()  -- too late: recorded at the first verdict
+  self.client:get("/after")
+  self:stop()
+end
+user{tasks = {t}}
+)");
+  auto sc = load(s);
+  ASSERT_TRUE(sc) << sc.error().message;
+  LuaRun run(*sc);
+  run.run(server.base_url());
+  for (const auto& e : run.events.errors) ADD_FAILURE() << e.task << ": " << e.what;
+  EXPECT_EQ(run.requests.names, (std::vector<std::string>{"/c", "/after"}));
+  ASSERT_EQ(run.requests.errors.size(), 2u);
+  EXPECT_EQ(run.requests.errors[0], "check_failed: no");
+}
+
+// A task that loops keeps only its last responses; a response table is refused to another
+// user (here the next user of the same interpreter, whose first task would alias it).
+TEST(LuaUser, ResponsesAreBoundedPerTaskAndTiedToTheirUser) {
+  testing::TestServer server(
+      [](const testing::ReceivedRequest& r) { return testing::http_reply(200, r.target); });
+  TempScript s(R"(
+local function t(self)
+  if shared then
+    self.client:get("/second")
+    local ok, err = pcall(function() return shared.body end)
+    assert(not ok and err:find("another user"), "shared: " .. tostring(err))
+    assert(shared.status == 200, "status stays")
+    self:stop()
+  end
+  local rs = {}
+  for i = 1, 150 do rs[i] = self.client:get("/" .. i) end
+  assert(rs[150].body == "/150" and rs[51].body == "/51", "recent")
+  local ok, err = pcall(function() return rs[50].body end)
+  assert(not ok and err:find("last 100"), "released: " .. tostring(err))
+  shared = rs[1]
+  self:stop()
+end
+user{tasks = {t}}
+)");
+  auto sc = load(s);
+  ASSERT_TRUE(sc) << sc.error().message;
+  for (int i = 0; i < 2; ++i) {
+    LuaRun run(*sc);
+    run.run(server.base_url());
+    for (const auto& e : run.events.errors) ADD_FAILURE() << i << " " << e.task << ": " << e.what;
+  }
+}
+
 TEST(LuaUser, ErrorsAreTaskExceptionsWithTheTraceback) {
   TempScript s(R"(local function deep(x)
   return x.y.z
