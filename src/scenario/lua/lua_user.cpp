@@ -114,7 +114,7 @@ core::Task<int> LuaUser::perform() {
       o.allow_redirects = p.allow_redirects;
       o.response_body = p.keep_body ? client::ResponseBody::kKeep : client::ResponseBody::kDiscard;
       client::Response r = co_await client().request(p.method, p.url, o);
-      push_response(std::move(r));
+      push_response(std::move(r), p.keep_body);
       co_return 1;
     }
     case Op::kSleep: {
@@ -141,7 +141,7 @@ core::Task<int> LuaUser::perform() {
   co_return 0;
 }
 
-void LuaUser::push_response(client::Response r) {
+void LuaUser::push_response(client::Response r, bool body_kept) {
   lua_State* co = co_;
   lua_createtable(co, 0, 4);
   lua_pushinteger(co, r.status_code());
@@ -158,10 +158,10 @@ void LuaUser::push_response(client::Response r) {
     responses_.pop_front();  // records its catch_response verdict, if still pending
     ++first_response_;
   }
-  responses_.push_back(std::move(r));
+  responses_.push_back(Held{std::move(r), body_kept});
 }
 
-client::Response* LuaUser::response(double generation, double index, const char*& why) {
+LuaUser::Held* LuaUser::response(double generation, double index, const char*& why) {
   if (generation != static_cast<double>(generation_)) {
     why = "response: used after the task that made the request ended, or by another user";
     return nullptr;

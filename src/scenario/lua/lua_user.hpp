@@ -67,7 +67,11 @@ class LuaUser final : public User {
   lua_State* thread() const { return co_; }
   // A response of the current task, by a response table's _g (task generation) and _i (index);
   // null with `why` set when it is gone (its task ended, another user's, or released).
-  client::Response* response(double generation, double index, const char*& why);
+  struct Held {
+    client::Response response;
+    bool body_kept = false;  // the request kept its body (keep_body, keep_bodies, a guess)
+  };
+  Held* response(double generation, double index, const char*& why);
   // How many responses of a task stay readable: the older ones are released (and a pending
   // catch_response verdict recorded), so a task that loops holds a bounded amount.
   static constexpr std::size_t kLiveResponses = 100;
@@ -80,7 +84,7 @@ class LuaUser final : public User {
   void reset_thread();
   core::Task<> resume_loop(int slot);
   core::Task<int> perform();
-  void push_response(client::Response r);
+  void push_response(client::Response r, bool body_kept);
   [[noreturn]] void raise_error();
   void end_task();
 
@@ -96,8 +100,8 @@ class LuaUser final : public User {
   // table of another user or of an ended task is refused, never read as one of this task's.
   std::uint64_t generation_ = 0;
   Pending pending_;
-  std::deque<client::Response> responses_;  // the task's last kLiveResponses
-  std::uint64_t first_response_ = 0;        // index in the task of responses_.front()
+  std::deque<Held> responses_;        // the task's last kLiveResponses
+  std::uint64_t first_response_ = 0;  // index in the task of responses_.front()
   std::vector<std::unique_ptr<SpanBox>> spans_;
 };
 

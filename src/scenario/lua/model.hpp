@@ -58,8 +58,9 @@ struct Script {
   std::string path;    // as given to -f
   std::string dir;     // its directory, for data.json("...")
   std::string source;  // read once: every interpreter runs the same text
-  // The file mentions response bodies or headers (.body, .text, :json(), .headers, :header()):
-  // responses are then kept; otherwise every body is streamed away (client::ResponseBody).
+  // The file mentions response bodies (.body, .text, :json(, ["body"]) or sets keep_bodies =
+  // true: bodies are then kept; otherwise every body is streamed away (client::ResponseBody)
+  // unless a request says keep_body = true, and reading one is a Lua error saying so.
   bool reads_responses = false;
   Model model;
 };

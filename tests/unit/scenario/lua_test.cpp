@@ -361,6 +361,46 @@ user{tasks = {t}}
   }
 }
 
+// The file's text does not show a body read (a computed key, headers only): bodies are dropped,
+// and reading one anyway is an error saying how to keep it; keep_body = true keeps one.
+TEST(LuaUser, ReadingABodyThatWasNotKeptIsAnError) {
+  testing::TestServer server(
+      [](const testing::ReceivedRequest&) { return testing::http_reply(200, "the body"); });
+  TempScript s(R"(
+local B = "bo" .. "dy"
+local function t(self)
+  local r = self.client:get("/a")
+  assert(r.headers["content-length"] == "8", "headers without the body")
+  local ok, err = pcall(function() return r[B] end)
+  assert(not ok and err:find("keep_body = true"), "not kept: " .. tostring(err))
+  local k = self.client:get("/b", {keep_body = true})
+  assert(k[B] == "the body", "kept")
+  local c = self.client:get("/c", {catch_response = true})
+  assert(c[B] == "the body", "catch_response keeps its own")
+  self:stop()
+end
+user{tasks = {t}}
+)");
+  auto sc = load(s);
+  ASSERT_TRUE(sc) << sc.error().message;
+  LuaRun run(*sc);
+  run.run(server.base_url());
+  for (const auto& e : run.events.errors) ADD_FAILURE() << e.task << ": " << e.what;
+
+  TempScript all(R"(keep_bodies = true
+user{tasks = {function(self)
+  local r = self.client:get("/a")
+  assert(r["te" .. "xt"] == "the body", "keep_bodies")
+  self:stop()
+end}}
+)");
+  auto sc2 = load(all);
+  ASSERT_TRUE(sc2) << sc2.error().message;
+  LuaRun run2(*sc2);
+  run2.run(server.base_url());
+  for (const auto& e : run2.events.errors) ADD_FAILURE() << e.task << ": " << e.what;
+}
+
 TEST(LuaUser, ErrorsAreTaskExceptionsWithTheTraceback) {
   TempScript s(R"(local function deep(x)
   return x.y.z
