@@ -10,7 +10,8 @@ local type, error, pairs, ipairs, setmetatable, getmetatable, tostring, select, 
 local dgetinfo, dgetlocal, dgetupvalue, traceback = debug.getinfo, debug.getlocal,
   debug.getupvalue, debug.traceback
 
--- Control flow (Locust's StopUser, RescheduleTask, TaskSet.interrupt): raised as error values.
+-- Control flow (Locust's StopUser, RescheduleTaskImmediately, TaskSet.interrupt): raised as error
+-- values. reschedule() skips the wait (Locust's RescheduleTask would still wait).
 local function sentinel(name) return setmetatable({}, {__tostring = function() return name end}) end
 local STOP, RESCHEDULE = sentinel("StopUser"), sentinel("RescheduleTask")
 local INTERRUPT, INTERRUPT_WAIT = sentinel("InterruptTaskSet"), sentinel("InterruptTaskSet")
