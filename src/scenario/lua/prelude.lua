@@ -100,12 +100,38 @@ local function def_line(target)
   return target.__line
 end
 
--- A function's last line and bytecode (debug info included), the same in every interpreter.
-local sdump = string.dump
+-- A function's last line and code: its bytecode, number and string constants (not
+-- string.dump, whose constant tables come out in an order that differs between interpreters),
+-- the same in every interpreter. Without jit.util: the last line only.
+local has_ju, ju = pcall(require, "jit.util")
 local function fn_code(f)
   if type(f) ~= "function" then return {0, ""} end
-  local ok, code = pcall(sdump, f)
-  return {dgetinfo(f, "S").lastlinedefined or 0, ok and code or ""}
+  local last = dgetinfo(f, "S").lastlinedefined or 0
+  if not has_ju or dgetinfo(f, "S").what == "C" then return {last, ""} end
+  local parts = {}
+  local pc = 1
+  while true do
+    local ins = ju.funcbc(f, pc)
+    if not ins then break end
+    parts[#parts + 1] = ins
+    pc = pc + 1
+  end
+  local i = 0
+  while true do
+    local k = ju.funck(f, i)
+    if k == nil then break end
+    parts[#parts + 1] = tostring(k)
+    i = i + 1
+  end
+  i = -1
+  while true do
+    local k = ju.funck(f, i)
+    if k == nil then break end
+    local t = type(k)
+    parts[#parts + 1] = t == "string" and ("s" .. #k .. ":" .. k) or t
+    i = i - 1
+  end
+  return {last, table.concat(parts, ",")}
 end
 
 local function is_target(v) return type(v) == "function" or getmetatable(v) == SET_MT end
@@ -143,7 +169,7 @@ local function norm_tasks(tasks, what, level)
   end
   -- pairs() order differs between interpreters (pointer hashes): sort by where and what the
   -- entry is, never by identity. Functions on the same line go by their last line and their
-  -- bytecode; functions alike in all of that (closures made in a loop) cannot be told apart.
+  -- code; functions alike in all of that (closures made in a loop) cannot be told apart.
   local function before(a, b)
     if a.line ~= b.line then return a.line < b.line end
     if a.serial ~= b.serial then return a.serial < b.serial end

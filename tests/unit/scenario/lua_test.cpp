@@ -148,8 +148,10 @@ user{name = "Other", tasks = {task{cart, weight = 4, name = "my_cart", tags = {"
 // them the same way, so a weight stays with its function.
 TEST(LuaLoader, TasksDefinedOnOneLineKeepTheirWeightsInEveryInterpreter) {
   TempScript s(
+      "local pad = {'x1', 'x2', 'x3'}\n"
       "user{sequential = true, tasks = {"
-      "[function(s) s.client:get('/w1'); s:stop() end] = 1, "
+      "[function(s) local t = {a = 1, b = 2, c = 3, d = 4, e = 5, f = 6, g = 7, h = 8, "
+      "i = 9, j = 10, k = 'k'}; s.client:get('/w1'); s:stop() end] = 1, "
       "[function(s) s.client:get('/w9'); s:stop() end] = 9, "
       "[function(s) s.client:get('/w5'); s:stop() end] = 5}}\n");
   auto sc = load(s);
