@@ -40,6 +40,9 @@ class Response {
   // catch_response verdicts; the last call wins.
   void success();
   void failure(std::string_view reason);
+  // catch_response: records the request now, with the verdict given so far (else the status's);
+  // later verdicts are ignored. Nothing when there is no verdict pending.
+  void record_now() { report(); }
 
  private:
   friend class HttpClient;

@@ -359,19 +359,35 @@ int l_json_decode(lua_State* L) {
 }
 
 // ---- responses ----
-client::Response& response_arg(lua_State* L, int i) {
+LuaUser::Held& held_arg(lua_State* L, int i) {
   luaL_checktype(L, i, LUA_TTABLE);
-  lua_getfield(L, i, "_h");
-  const double h = lua_tonumber(L, -1);
-  lua_pop(L, 1);
-  client::Response* r = user(L, "response").response(h);
-  if (r == nullptr) luaL_error(L, "response: used after the task that made the request ended");
+  lua_getfield(L, i, "_g");
+  lua_getfield(L, i, "_i");
+  const double g = lua_tonumber(L, -2);
+  const double index = lua_tonumber(L, -1);
+  lua_pop(L, 2);
+  const char* why = "response: not a response";
+  LuaUser::Held* r = user(L, "response").response(g, index, why);
+  if (r == nullptr) luaL_error(L, "%s", why);
   return *r;
 }
 
+client::Response& response_arg(lua_State* L, int i) { return held_arg(L, i).response; }
+
+// The body, or a Lua error when the request did not keep it (loadgen drops the bodies of a
+// file that does not seem to read them: a guess from its text, which may miss a read).
+std::string_view body_arg(lua_State* L, int i) {
+  LuaUser::Held& h = held_arg(L, i);
+  if (!h.body_kept)
+    luaL_error(L,
+               "response: the body of this request was not kept (loadgen drops the bodies a file "
+               "does not read): pass keep_body = true to the request, or set keep_bodies = true "
+               "at the top of the file");
+  return h.response.text();
+}
+
 int l_resp_json(lua_State* L) {
-  client::Response& r = response_arg(L, 1);
-  if (!push_json(L, r.text())) return lua_error(L);
+  if (!push_json(L, body_arg(L, 1))) return lua_error(L);
   return 1;
 }
 
@@ -383,13 +399,19 @@ int l_resp_header(lua_State* L) {
   return 1;
 }
 
+// catch_response: the request is recorded at its verdict (Locust records it when the `with`
+// block exits, which is where the verdict is given); a second verdict is ignored.
 int l_resp_failure(lua_State* L) {
-  response_arg(L, 1).failure(luaL_optstring(L, 2, "failed"));
+  client::Response& r = response_arg(L, 1);
+  r.failure(luaL_optstring(L, 2, "failed"));
+  r.record_now();
   return 0;
 }
 
 int l_resp_success(lua_State* L) {
-  response_arg(L, 1).success();
+  client::Response& r = response_arg(L, 1);
+  r.success();
+  r.record_now();
   return 0;
 }
 
@@ -416,11 +438,7 @@ int l_resp_index(lua_State* L) {
     lua_getfield(L, -1, lua_tostring(L, 2));
     return 1;
   }
-  if (k == "body" || k == "text") {
-    client::Response& r = response_arg(L, 1);
-    if (!in.script().reads_responses && r.text().empty()) return push_sv(L, "");
-    return push_sv(L, r.text());
-  }
+  if (k == "body" || k == "text") return push_sv(L, body_arg(L, 1));
   if (k == "status_code") {
     lua_getfield(L, 1, "status");
     return 1;
@@ -437,9 +455,11 @@ int l_resp_index(lua_State* L) {
     return 1;
   }
   if (k == "headers") {
-    lua_createtable(L, 0, 1);
-    lua_getfield(L, 1, "_h");
-    lua_setfield(L, -2, "_h");
+    lua_createtable(L, 0, 2);
+    lua_getfield(L, 1, "_g");
+    lua_setfield(L, -2, "_g");
+    lua_getfield(L, 1, "_i");
+    lua_setfield(L, -2, "_i");
     lua_rawgeti(L, LUA_REGISTRYINDEX, in.refs.headers_mt);
     lua_setmetatable(L, -2);
     return 1;

@@ -118,6 +118,19 @@ core::Result<std::vector<TaskModel>> read_tasks(lua_State* L, int t, const std::
   return out;
 }
 
+void append_shape(std::string& out, const std::vector<TaskModel>& tasks) {
+  for (const TaskModel& t : tasks) {
+    out += fmt::format("[{}|{}|{}|", t.name, t.weight, t.slot);
+    for (const auto& tag : t.tags) out += tag + ",";
+    if (t.set) {
+      out += fmt::format("set {} {} {} {}", t.set->name, t.set->sequential, t.set->on_start,
+                         t.set->on_stop);
+      append_shape(out, t.set->tasks);
+    }
+    out += "]";
+  }
+}
+
 }  // namespace
 
 core::Result<std::unique_ptr<Interpreter>> Interpreter::open(const Script& script) {
@@ -165,15 +178,22 @@ core::Result<Model> Interpreter::compile() {
   const int top = lua_gettop(L);
   lua_rawgeti(L, LUA_REGISTRYINDEX, refs.api);
   lua_getfield(L, -1, "compile");
-  if (lua_pcall(L, 0, 2, 0) != 0) {
+  if (lua_pcall(L, 0, 3, 0) != 0) {
     std::string m = pop_message(L);
     lua_settop(L, top);
     return load_error(m);
   }
-  if (lua_isnil(L, -2)) {
-    std::string m = script_->path + ": " + (lua_tostring(L, -1) ? lua_tostring(L, -1) : "");
+  if (lua_isnil(L, -3)) {
+    std::string m = script_->path + ": " + (lua_tostring(L, -2) ? lua_tostring(L, -2) : "");
     lua_settop(L, top);
     return load_error(m);
+  }
+  std::string shape;
+  {
+    std::size_t n = 0;
+    const char* s = lua_tolstring(L, -1, &n);
+    if (s != nullptr) shape.assign(s, n);
+    lua_pop(L, 1);
   }
   Model model;
   model.slots = static_cast<int>(lua_objlen(L, -1));
@@ -205,9 +225,13 @@ core::Result<Model> Interpreter::compile() {
     }
     cm.tasks = std::move(*tasks);
     lua_pop(L, 1);
+    shape += fmt::format("\n{}|{}|{}|{}|{}|{}|{}", cm.name, cm.weight, cm.fixed_count,
+                         cm.sequential, cm.on_start, cm.on_stop, cm.host);
+    append_shape(shape, cm.tasks);
     model.classes.push_back(std::move(cm));
   }
   lua_settop(L, top);
+  model.signature = std::hash<std::string>{}(shape);
   return model;
 }
 
@@ -218,18 +242,30 @@ Interpreter::~Interpreter() {
 core::Result<std::shared_ptr<Interpreter>> Interpreter::for_thread(
     const std::shared_ptr<const Script>& script) {
   thread_local std::vector<std::shared_ptr<Interpreter>> interpreters;
+  // A file that fails in this thread fails for every user: it is not run again for each one.
+  struct Failure {
+    std::shared_ptr<const Script> script;  // held, so its address is not reused
+    core::Error error;
+  };
+  thread_local std::vector<Failure> failures;
   for (const auto& in : interpreters)
     if (in->script_ == script.get()) return in;
+  for (const auto& f : failures)
+    if (f.script == script) return f.error;
+  auto fail = [&](core::Error e) -> core::Result<std::shared_ptr<Interpreter>> {
+    failures.push_back(Failure{script, e});
+    return e;
+  };
   auto opened = open(*script);
-  if (!opened) return opened.error();
+  if (!opened) return fail(opened.error());
   std::shared_ptr<Interpreter> in = std::move(*opened);
   in->keep_ = script;
   auto model = in->compile();
-  if (!model) return model.error();
-  if (model->slots != script->model.slots || model->classes.size() != script->model.classes.size())
-    return load_error(script->path +
-                      ": the file defines other user classes in a worker thread "
-                      "than at load time (it must not depend on time or chance)");
+  if (!model) return fail(model.error());
+  if (model->slots != script->model.slots || model->signature != script->model.signature)
+    return fail(load_error(script->path +
+                           ": the file defines other user classes or task functions in a worker "
+                           "thread than at load time (it must not depend on time or chance)"));
   interpreters.push_back(in);
   return in;
 }

@@ -225,12 +225,17 @@ core::Result<Scenario> load_file(const std::string& path, const FileSettings&) {
   const auto parent = std::filesystem::path(path).parent_path();
   script->dir = parent.empty() ? std::string(".") : parent.string();
   script->source = text.str();
-  script->reads_responses = mentions(script->source, {".body", ".text", ":json(", ".headers",
-                                                      ":header(", "[\"body\"]", "catch_response"});
+  // A guess: headers need no body, and catch_response keeps its own response's; a read the
+  // guess misses is a Lua error naming keep_body / keep_bodies (bindings.cpp).
+  script->reads_responses =
+      mentions(script->source, {".body", ".text", ":json(", "[\"body\"]", "['body']"});
 
   auto opened = Interpreter::open(*script);
   if (!opened) return opened.error();
   Interpreter& interp = **opened;
+  lua_getglobal(interp.state(), "keep_bodies");
+  if (lua_toboolean(interp.state(), -1) != 0) script->reads_responses = true;
+  lua_pop(interp.state(), 1);
   auto model = interp.compile();
   if (!model) return model.error();
   script->model = std::move(*model);

@@ -8,9 +8,11 @@
 namespace loadgen::scenario::lua {
 
 namespace {
-// A response table's handle: the task generation and the index in the task's responses, so a
-// response kept past its task is refused instead of read from another task's.
-constexpr double kHandleSpan = 1048576.0;  // 2^20 responses per task
+// The next task generation of this thread (LuaUser::generation_).
+std::uint64_t next_generation() {
+  thread_local std::uint64_t n = 0;
+  return ++n;
+}
 }  // namespace
 
 LuaUser::LuaUser(std::shared_ptr<Interpreter> interp, const ClassModel& cls, int class_index,
@@ -18,7 +20,8 @@ LuaUser::LuaUser(std::shared_ptr<Interpreter> interp, const ClassModel& cls, int
     : interp_(std::move(interp)),
       cls_(&cls),
       class_index_(class_index),
-      open_error_(std::move(error)) {}
+      open_error_(std::move(error)),
+      generation_(next_generation()) {}
 
 LuaUser::~LuaUser() {
   spans_.clear();
@@ -111,7 +114,7 @@ core::Task<int> LuaUser::perform() {
       o.allow_redirects = p.allow_redirects;
       o.response_body = p.keep_body ? client::ResponseBody::kKeep : client::ResponseBody::kDiscard;
       client::Response r = co_await client().request(p.method, p.url, o);
-      push_response(std::move(r));
+      push_response(std::move(r), p.keep_body);
       co_return 1;
     }
     case Op::kSleep: {
@@ -138,27 +141,41 @@ core::Task<int> LuaUser::perform() {
   co_return 0;
 }
 
-void LuaUser::push_response(client::Response r) {
+void LuaUser::push_response(client::Response r, bool body_kept) {
   lua_State* co = co_;
-  const double handle =
-      static_cast<double>(generation_) * kHandleSpan + static_cast<double>(responses_.size());
   lua_createtable(co, 0, 4);
   lua_pushinteger(co, r.status_code());
   lua_setfield(co, -2, "status");
   lua_pushboolean(co, r.ok() ? 1 : 0);
   lua_setfield(co, -2, "ok");
-  lua_pushnumber(co, handle);
-  lua_setfield(co, -2, "_h");
+  lua_pushnumber(co, static_cast<double>(generation_));
+  lua_setfield(co, -2, "_g");
+  lua_pushnumber(co, static_cast<double>(first_response_ + responses_.size()));
+  lua_setfield(co, -2, "_i");
   lua_rawgeti(co, LUA_REGISTRYINDEX, interp_->refs.resp_mt);
   lua_setmetatable(co, -2);
-  responses_.push_back(std::move(r));
+  if (responses_.size() == kLiveResponses) {
+    responses_.pop_front();  // records its catch_response verdict, if still pending
+    ++first_response_;
+  }
+  responses_.push_back(Held{std::move(r), body_kept});
 }
 
-client::Response* LuaUser::response(double handle) {
-  const double gen = static_cast<double>(static_cast<std::uint64_t>(handle / kHandleSpan));
-  if (gen != static_cast<double>(generation_)) return nullptr;
-  const auto i = static_cast<std::size_t>(handle - gen * kHandleSpan);
-  return i < responses_.size() ? &responses_[i] : nullptr;
+LuaUser::Held* LuaUser::response(double generation, double index, const char*& why) {
+  if (generation != static_cast<double>(generation_)) {
+    why = "response: used after the task that made the request ended, or by another user";
+    return nullptr;
+  }
+  if (!(index >= static_cast<double>(first_response_))) {
+    why = "response: released: a task keeps only its last 100 responses readable";
+    return nullptr;
+  }
+  const auto i = static_cast<std::uint64_t>(index) - first_response_;
+  if (i >= responses_.size()) {
+    why = "response: not a response of this task";
+    return nullptr;
+  }
+  return &responses_[i];
 }
 
 int LuaUser::open_span(std::string_view name, bool task_span) {
@@ -183,7 +200,8 @@ void LuaUser::close_span(int depth) {
 void LuaUser::end_task() {
   while (!spans_.empty()) spans_.pop_back();  // innermost first (during unwinding: unwound)
   responses_.clear();  // catch_response verdicts not given are decided by the status now
-  ++generation_;
+  first_response_ = 0;
+  generation_ = next_generation();
   pending_.op = Op::kNone;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -64,19 +65,26 @@ class LuaUser final : public User {
   Pending& pending() { return pending_; }
   // The user's coroutine: what may yield to the event loop (not a coroutine the task created).
   lua_State* thread() const { return co_; }
-  // Responses of the current task, by handle (a response table's _h).
-  client::Response* response(double handle);
+  // A response of the current task, by a response table's _g (task generation) and _i (index);
+  // null with `why` set when it is gone (its task ended, another user's, or released).
+  struct Held {
+    client::Response response;
+    bool body_kept = false;  // the request kept its body (keep_body, keep_bodies, a guess)
+  };
+  Held* response(double generation, double index, const char*& why);
+  // How many responses of a task stay readable: the older ones are released (and a pending
+  // catch_response verdict recorded), so a task that loops holds a bounded amount.
+  static constexpr std::size_t kLiveResponses = 100;
   // span()/task_span(): the depth of the opened span (1 = outermost of this user).
   int open_span(std::string_view name, bool task_span);
   SpanScope* span_at(int depth);
   void close_span(int depth);
-  std::uint32_t task_generation() const { return generation_; }
 
  private:
   void reset_thread();
   core::Task<> resume_loop(int slot);
   core::Task<int> perform();
-  void push_response(client::Response r);
+  void push_response(client::Response r, bool body_kept);
   [[noreturn]] void raise_error();
   void end_task();
 
@@ -88,9 +96,12 @@ class LuaUser final : public User {
   int thread_ref_ = -2;  // LUA_NOREF
   int self_ref_ = -2;
   bool co_clean_ = false;
-  std::uint32_t generation_ = 1;
+  // Unique among the tasks of all the users of this thread (so of this interpreter): a response
+  // table of another user or of an ended task is refused, never read as one of this task's.
+  std::uint64_t generation_ = 0;
   Pending pending_;
-  std::vector<client::Response> responses_;
+  std::deque<Held> responses_;        // the task's last kLiveResponses
+  std::uint64_t first_response_ = 0;  // index in the task of responses_.front()
   std::vector<std::unique_ptr<SpanBox>> spans_;
 };
 

@@ -3,6 +3,7 @@
 // interpreter finds the same task functions under the same slots. No Lua types here.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,9 @@ struct ClassModel {
 struct Model {
   std::vector<ClassModel> classes;
   int slots = 0;  // number of task functions
+  // A hash of the classes (names, weights, tags, slots) and of every slot's function (lines and
+  // bytecode): equal in every interpreter that runs the same file the same way.
+  std::size_t signature = 0;
 };
 
 // A loaded scenario file, shared read-only by the loader and every worker's interpreter.
@@ -54,8 +58,9 @@ struct Script {
   std::string path;    // as given to -f
   std::string dir;     // its directory, for data.json("...")
   std::string source;  // read once: every interpreter runs the same text
-  // The file mentions response bodies or headers (.body, .text, :json(), .headers, :header()):
-  // responses are then kept; otherwise every body is streamed away (client::ResponseBody).
+  // The file mentions response bodies (.body, .text, :json(, ["body"]) or sets keep_bodies =
+  // true: bodies are then kept; otherwise every body is streamed away (client::ResponseBody)
+  // unless a request says keep_body = true, and reading one is a Lua error saying so.
   bool reads_responses = false;
   Model model;
 };

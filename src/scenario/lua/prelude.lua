@@ -10,7 +10,8 @@ local type, error, pairs, ipairs, setmetatable, getmetatable, tostring, select, 
 local dgetinfo, dgetlocal, dgetupvalue, traceback = debug.getinfo, debug.getlocal,
   debug.getupvalue, debug.traceback
 
--- Control flow (Locust's StopUser, RescheduleTask, TaskSet.interrupt): raised as error values.
+-- Control flow (Locust's StopUser, RescheduleTaskImmediately, TaskSet.interrupt): raised as error
+-- values. reschedule() skips the wait (Locust's RescheduleTask would still wait).
 local function sentinel(name) return setmetatable({}, {__tostring = function() return name end}) end
 local STOP, RESCHEDULE = sentinel("StopUser"), sentinel("RescheduleTask")
 local INTERRUPT, INTERRUPT_WAIT = sentinel("InterruptTaskSet"), sentinel("InterruptTaskSet")
@@ -99,6 +100,40 @@ local function def_line(target)
   return target.__line
 end
 
+-- A function's last line and code: its bytecode, number and string constants (not
+-- string.dump, whose constant tables come out in an order that differs between interpreters),
+-- the same in every interpreter. Without jit.util: the last line only.
+local has_ju, ju = pcall(require, "jit.util")
+local function fn_code(f)
+  if type(f) ~= "function" then return {0, ""} end
+  local last = dgetinfo(f, "S").lastlinedefined or 0
+  if not has_ju or dgetinfo(f, "S").what == "C" then return {last, ""} end
+  local parts = {}
+  local pc = 1
+  while true do
+    local ins = ju.funcbc(f, pc)
+    if not ins then break end
+    parts[#parts + 1] = ins
+    pc = pc + 1
+  end
+  local i = 0
+  while true do
+    local k = ju.funck(f, i)
+    if k == nil then break end
+    parts[#parts + 1] = tostring(k)
+    i = i + 1
+  end
+  i = -1
+  while true do
+    local k = ju.funck(f, i)
+    if k == nil then break end
+    local t = type(k)
+    parts[#parts + 1] = t == "string" and ("s" .. #k .. ":" .. k) or t
+    i = i - 1
+  end
+  return {last, table.concat(parts, ",")}
+end
+
 local function is_target(v) return type(v) == "function" or getmetatable(v) == SET_MT end
 
 -- tasks = {fn, fn2} (weight 1 each, in order), {[fn] = weight, [set] = weight}, or a mix with
@@ -128,13 +163,27 @@ local function norm_tasks(tasks, what, level)
       end
       check_weight(v, what, level + 1)
       hash[#hash + 1] = {target = k, weight = v, line = def_line(k),
-                         serial = getmetatable(k) == SET_MT and k.__serial or 0}
+                         serial = getmetatable(k) == SET_MT and k.__serial or 0,
+                         code = fn_code(k)}
     end
   end
-  table.sort(hash, function(a, b)
+  -- pairs() order differs between interpreters (pointer hashes): sort by where and what the
+  -- entry is, never by identity. Functions on the same line go by their last line and their
+  -- code; functions alike in all of that (closures made in a loop) cannot be told apart.
+  local function before(a, b)
     if a.line ~= b.line then return a.line < b.line end
-    return a.serial < b.serial
-  end)
+    if a.serial ~= b.serial then return a.serial < b.serial end
+    if a.code[1] ~= b.code[1] then return a.code[1] < b.code[1] end
+    return a.code[2] < b.code[2]
+  end
+  table.sort(hash, before)
+  for i = 2, #hash do
+    if not before(hash[i - 1], hash[i]) then
+      error(what .. ": two task functions of tasks = {[fn] = weight} defined on line " ..
+              hash[i].line .. " have the same code, so their order differs between " ..
+              "interpreters: list them (tasks = {task{fn, weight = n}, ...})", level + 1)
+    end
+  end
   for _, e in ipairs(hash) do out[#out + 1] = e end
   if #out == 0 then error(what .. ": tasks is empty", level + 1) end
   return out
@@ -315,7 +364,8 @@ function api.compile()
   if #classes == 0 then return nil, "no user classes: call user{tasks = {...}}" end
   local gnames = {}
   for k, v in pairs(_G) do
-    if type(k) == "string" and gnames[v] == nil and
+    -- A value under several global names takes the first in byte order (not pairs() order).
+    if type(k) == "string" and (gnames[v] == nil or k < gnames[v]) and
         (type(v) == "function" or getmetatable(v) == SET_MT or getmetatable(v) == USER_MT) then
       gnames[v] = k
     end
@@ -365,7 +415,13 @@ function api.compile()
               sequential = c.sequential and true or false, on_start = slot(c.on_start),
               on_stop = slot(c.on_stop), tasks = tasks, line = c.__line}
   end
-  return out, fns
+  -- Every slot's function as the C++ side compares it between interpreters (for_thread).
+  local sig = {}
+  for i, f in ipairs(fns) do
+    local c = fn_code(f)
+    sig[i] = def_line(f) .. ":" .. c[1] .. ":" .. c[2]
+  end
+  return out, fns, table.concat(sig, "\n")
 end
 
 function api.new_self(i) return setmetatable({}, classes[i].__self_mt) end

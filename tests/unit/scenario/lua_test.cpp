@@ -144,6 +144,45 @@ user{name = "Other", tasks = {task{cart, weight = 4, name = "my_cart", tags = {"
   EXPECT_FALSE(sc->uses_flags);
 }
 
+// Two hash-table tasks on one line: every interpreter (the loader's, each worker's) orders
+// them the same way, so a weight stays with its function.
+TEST(LuaLoader, TasksDefinedOnOneLineKeepTheirWeightsInEveryInterpreter) {
+  TempScript s(
+      "local pad = {'x1', 'x2', 'x3'}\n"
+      "user{sequential = true, tasks = {"
+      "[function(s) local t = {a = 1, b = 2, c = 3, d = 4, e = 5, f = 6, g = 7, h = 8, "
+      "i = 9, j = 10, k = 'k'}; s.client:get('/w1'); s:stop() end] = 1, "
+      "[function(s) s.client:get('/w9'); s:stop() end] = 9, "
+      "[function(s) s.client:get('/w5'); s:stop() end] = 5}}\n");
+  auto sc = load(s);
+  ASSERT_TRUE(sc) << sc.error().message;
+  ASSERT_EQ(sc->user_classes[0].tasks.size(), 3u);
+  const std::string first = "/w" + std::to_string(sc->user_classes[0].tasks[0].weight);
+  testing::TestServer server(
+      [](const testing::ReceivedRequest&) { return testing::http_reply(200, "ok"); });
+  for (int i = 0; i < 6; ++i) {
+    std::thread([&] {  // a new thread: a new interpreter
+      LuaRun run(*sc);
+      run.run(server.base_url());
+      for (const auto& e : run.events.errors) ADD_FAILURE() << e.task << ": " << e.what;
+    })
+        .join();
+  }
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 6u);
+  for (const auto& r : reqs) EXPECT_EQ(r.target, first);
+
+  // Functions alike in line and code cannot be ordered: a load error, not a guess.
+  TempScript same(
+      "local t = {}\nfor i = 1, 2 do t[function(s) s.client:get('/' .. i) end] = i end\n"
+      "user{tasks = t}\n");
+  auto bad = load(same);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find(same.path() + ":3: user: two task functions"),
+            std::string::npos)
+      << bad.error().message;
+}
+
 TEST(LuaLoader, LoadThresholdsAndUsersFlag) {
   TempScript s(R"(local function t(self) local v = flag("f", 1) end
 user{tasks = {t}}
@@ -266,6 +305,102 @@ user{tasks = {t}}
   ASSERT_EQ(run.requests.errors.size(), 1u);
   EXPECT_NE(run.requests.errors[0].find("wanted yes, got nope"), std::string::npos)
       << run.requests.errors[0];
+}
+
+TEST(LuaUser, CatchResponseIsRecordedAtItsVerdict) {
+  testing::TestServer server(
+      [](const testing::ReceivedRequest&) { return testing::http_reply(200, "ok"); });
+  TempScript s(R"(
+local function t(self)
+  local r = self.client:get("/c", {catch_response = true})
+  r:failure("no")
+  r:success()  -- too late: recorded at the first verdict
+  self.client:get("/after")
+  self:stop()
+end
+user{tasks = {t}}
+)");
+  auto sc = load(s);
+  ASSERT_TRUE(sc) << sc.error().message;
+  LuaRun run(*sc);
+  run.run(server.base_url());
+  for (const auto& e : run.events.errors) ADD_FAILURE() << e.task << ": " << e.what;
+  EXPECT_EQ(run.requests.names, (std::vector<std::string>{"/c", "/after"}));
+  ASSERT_EQ(run.requests.errors.size(), 2u);
+  EXPECT_EQ(run.requests.errors[0], "check_failed: no");
+}
+
+// A task that loops keeps only its last responses; a response table is refused to another
+// user (here the next user of the same interpreter, whose first task would alias it).
+TEST(LuaUser, ResponsesAreBoundedPerTaskAndTiedToTheirUser) {
+  testing::TestServer server(
+      [](const testing::ReceivedRequest& r) { return testing::http_reply(200, r.target); });
+  TempScript s(R"(
+local function t(self)
+  if shared then
+    self.client:get("/second")
+    local ok, err = pcall(function() return shared.body end)
+    assert(not ok and err:find("another user"), "shared: " .. tostring(err))
+    assert(shared.status == 200, "status stays")
+    self:stop()
+  end
+  local rs = {}
+  for i = 1, 150 do rs[i] = self.client:get("/" .. i) end
+  assert(rs[150].body == "/150" and rs[51].body == "/51", "recent")
+  local ok, err = pcall(function() return rs[50].body end)
+  assert(not ok and err:find("last 100"), "released: " .. tostring(err))
+  shared = rs[1]
+  self:stop()
+end
+user{tasks = {t}}
+)");
+  auto sc = load(s);
+  ASSERT_TRUE(sc) << sc.error().message;
+  for (int i = 0; i < 2; ++i) {
+    LuaRun run(*sc);
+    run.run(server.base_url());
+    for (const auto& e : run.events.errors) ADD_FAILURE() << i << " " << e.task << ": " << e.what;
+  }
+}
+
+// The file's text does not show a body read (a computed key, headers only): bodies are dropped,
+// and reading one anyway is an error saying how to keep it; keep_body = true keeps one.
+TEST(LuaUser, ReadingABodyThatWasNotKeptIsAnError) {
+  testing::TestServer server(
+      [](const testing::ReceivedRequest&) { return testing::http_reply(200, "the body"); });
+  TempScript s(R"(
+local B = "bo" .. "dy"
+local function t(self)
+  local r = self.client:get("/a")
+  assert(r.headers["content-length"] == "8", "headers without the body")
+  local ok, err = pcall(function() return r[B] end)
+  assert(not ok and err:find("keep_body = true"), "not kept: " .. tostring(err))
+  local k = self.client:get("/b", {keep_body = true})
+  assert(k[B] == "the body", "kept")
+  local c = self.client:get("/c", {catch_response = true})
+  assert(c[B] == "the body", "catch_response keeps its own")
+  self:stop()
+end
+user{tasks = {t}}
+)");
+  auto sc = load(s);
+  ASSERT_TRUE(sc) << sc.error().message;
+  LuaRun run(*sc);
+  run.run(server.base_url());
+  for (const auto& e : run.events.errors) ADD_FAILURE() << e.task << ": " << e.what;
+
+  TempScript all(R"(keep_bodies = true
+user{tasks = {function(self)
+  local r = self.client:get("/a")
+  assert(r["te" .. "xt"] == "the body", "keep_bodies")
+  self:stop()
+end}}
+)");
+  auto sc2 = load(all);
+  ASSERT_TRUE(sc2) << sc2.error().message;
+  LuaRun run2(*sc2);
+  run2.run(server.base_url());
+  for (const auto& e : run2.events.errors) ADD_FAILURE() << e.task << ": " << e.what;
 }
 
 TEST(LuaUser, ErrorsAreTaskExceptionsWithTheTraceback) {
@@ -400,6 +535,27 @@ user{tasks = {t}, on_stop = function(self) assert(counter == 1, "shared state") 
   for (auto& t : threads) t.join();
   EXPECT_EQ(errors[0], 0u);
   EXPECT_EQ(errors[1], 0u);
+}
+
+TEST(LuaUser, AFileThatFailsInAWorkerRunsOncePerThread) {
+  TempScript s(R"lua(local dir = debug.getinfo(1, "S").source:sub(2):match("(.*/)")
+local f = io.open(dir .. "runs.txt", "a")
+f:write("x\n")
+f:close()
+local n = 0
+for _ in io.lines(dir .. "runs.txt") do n = n + 1 end
+if n > 1 then error("not at load time") end
+user{tasks = {function(s) end}}
+)lua");
+  auto sc = load(s);
+  ASSERT_TRUE(sc) << sc.error().message;
+  std::thread([&] {
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(sc->user_classes[0].make());
+  }).join();
+  std::ifstream runs(s.dir() + "/runs.txt");
+  int lines = 0;
+  for (std::string l; std::getline(runs, l);) ++lines;
+  EXPECT_EQ(lines, 2);  // the loader, then the worker thread once
 }
 
 TEST(LuaUser, AFailingTaskWithoutWaitsStillLetsTheLoopStopIt) {
