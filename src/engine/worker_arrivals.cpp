@@ -70,15 +70,15 @@ void Worker::dispatch(std::int64_t intended_ns) {
     s->user->unpark();
     return;
   }
-  // No idle user: a new one if the pool has room (across workers), else the arrival is dropped.
+  // No idle user: a new one if the worker's share of the pool has room, else the arrival is
+  // dropped (every user of the share is busy).
   const auto& classes = *arrivals_.classes;
-  std::int64_t n = arrivals_.pool->load(std::memory_order_relaxed);
-  do {
-    if (n >= arrivals_.max_users || classes.empty()) {
-      dropped_.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-  } while (!arrivals_.pool->compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+  if (pooled_ >= arrivals_.quota || classes.empty()) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  ++pooled_;
+  arrivals_.pool->fetch_add(1, std::memory_order_relaxed);
   unsigned total = 0;
   for (const auto& c : classes) total += c.weight;
   std::size_t cls = 0;
@@ -98,7 +98,8 @@ void Worker::dispatch(std::int64_t intended_ns) {
   alive_.fetch_add(1, std::memory_order_relaxed);
   started_.fetch_add(1, std::memory_order_relaxed);
   core::spawn(run_pooled(*u, intended_ns), [this, id](std::exception_ptr) {
-    arrivals_.pool->fetch_sub(1, std::memory_order_relaxed);  // room for another
+    arrivals_.pool->fetch_sub(1, std::memory_order_relaxed);
+    --pooled_;  // room for another (on the worker's thread, as dispatch)
     loop_.post([this, id] {
       if (users_.erase(id) > 0) {
         stopped_.fetch_add(1, std::memory_order_relaxed);
