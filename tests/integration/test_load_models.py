@@ -313,6 +313,35 @@ load:
   max_users: 5
 """
 
+YAML_OPEN_NO_REQUESTS = """\
+name: file-open-think
+users:
+  - name: Thinker
+    tasks:
+      - name: think
+        steps:
+          - sleep: 10ms
+load:
+  arrival_rate: 20/s
+  max_users: 5
+"""
+
+YAML_OPEN_TASK_SET = """\
+name: file-open-set
+users:
+  - name: Shopper
+    tasks:
+      - name: browse
+        steps: [{get: /ok}]
+      - name: checkout_flow
+        tasks:
+          - name: pay
+            steps: [{get: /ok}, {interrupt: true}]
+load:
+  arrival_rate: 20/s
+  max_users: 5
+"""
+
 
 class ScenarioFilesDriveTheRun(LoadgenTestCase):
     """What a scenario file says about the run (its `load` and `thresholds`) applies, in both
