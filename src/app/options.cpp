@@ -272,6 +272,8 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
         p.bad_value(s, v, "not a number");
       } else if (d <= 0) {
         p.bad_value(s, v, "not greater than 0");
+      } else if (d > plan::kMaxSpawnRate) {
+        p.bad_value(s, v, fmt::format("too high (at most {:g} users/s)", plan::kMaxSpawnRate));
       } else {
         o.spawn_rate = d;
       }

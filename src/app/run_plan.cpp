@@ -180,19 +180,45 @@ void apply_load_model(const Options& o, const scenario::Scenario& sc, RunPlan& p
         "the scenario file{} sets both arrival_rate and arrival_stages: use one", from));
     return;
   }
+  if (o.max_users && !rate && arrival_stages.empty()) {
+    // Whether the closed model comes from the command line, the file's stages or -u.
+    problems.push_back(
+        "--max-users: only the open model has a pool of users; add --arrival-rate or "
+        "--arrival-stages (or use -u for the closed model)");
+    return;
+  }
+  // The file's values were not read by plan's parsers: the same bounds (the command line's
+  // already passed them).
+  if (!cli_model) {
+    std::vector<std::string> bad = plan::stage_bound_problems(stages, plan::StageKind::kUsers);
+    for (auto& p : plan::stage_bound_problems(arrival_stages, plan::StageKind::kArrivalRate))
+      bad.push_back(std::move(p));
+    if (rate) {
+      if (std::string p = plan::arrival_rate_problem(*rate); !p.empty())
+        bad.push_back(fmt::format("arrival_rate {:g} is {}", *rate, p));
+    }
+    for (auto& p : bad) problems.push_back(fmt::format("the scenario file{}: {}", from, p));
+    if (!bad.empty()) return;
+  }
   if (!stages.empty()) {
     plan.stages = stages;
     plan.load_summary = fmt::format("Load shape: {} stages over {:g} s{}", stages.size(),
                                     plan::total_duration_s(stages), from);
     return;
   }
-  if (!rate && arrival_stages.empty()) {
-    if (o.max_users) {
-      problems.push_back(
-          "--max-users: only the open model has a pool of users; add --arrival-rate or "
-          "--arrival-stages (or use -u for the closed model)");
+  if (!rate && arrival_stages.empty()) return;
+  // An iteration is one task; a nested task set runs until interrupted and would hold a pooled
+  // user for good.
+  for (const auto& c : sc.user_classes) {
+    for (const auto& t : c.tasks) {
+      if (t.set) {
+        problems.push_back(fmt::format(
+            "the open model runs one task per iteration; user class '{}' task '{}' is a task set "
+            "(it runs until interrupted): use the closed model (-u or --stages), or make its "
+            "tasks top-level tasks",
+            c.name, t.name));
+      }
     }
-    return;
   }
   if (!max_users) {
     problems.push_back(fmt::format(

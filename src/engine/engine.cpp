@@ -111,12 +111,19 @@ void Engine::start_arrivals(double now_s) {
   const std::int64_t start_ns = core::mono_ns();
   std::vector<const client::ClientConfig*> clients;
   for (const auto& c : class_clients_) clients.push_back(c.get());
-  for (std::size_t w = 0; w < workers_.size(); ++w) {
+  // Each worker with arrivals owns a fixed share of the pool (max_users split evenly, the first
+  // ones one more), so an arrival is dropped only when its worker's share is busy; with fewer
+  // users than workers only max_users workers take arrivals (docs/load-models.md).
+  const auto max_users =
+      static_cast<std::uint64_t>(std::max<std::int64_t>(1, cfg_.arrivals->max_users));
+  const std::uint64_t active = std::min<std::uint64_t>(workers_.size(), max_users);
+  for (std::size_t w = 0; w < active; ++w) {
+    const std::uint64_t quota = max_users / active + (w < max_users % active ? 1 : 0);
     workers_[w]->start_arrivals(ArrivalOrder{.schedule = cfg_.arrivals->schedule,
                                              .first = w,
-                                             .stride = workers_.size(),
+                                             .stride = active,
                                              .start_mono_ns = start_ns,
-                                             .max_users = cfg_.arrivals->max_users,
+                                             .quota = static_cast<std::int64_t>(quota),
                                              .pool = &pool_,
                                              .next_id = &next_pool_id_,
                                              .run_seed = seed_,
@@ -158,8 +165,9 @@ bool Engine::idle() const {
 
 void Engine::tick(double now_s) {
   // The scenario's users flag (the demo's loadGeneratorVUs) sets the live user count.
+  // (Not in the open model: its pool is --max-users, and set_target ignores a count.)
   if (const std::int64_t want = flag_users_.load(std::memory_order_relaxed);
-      want > 0 && want != applied_flag_users_ &&
+      !cfg_.arrivals && want > 0 && want != applied_flag_users_ &&
       (state_ == RunState::kSpawning || state_ == RunState::kRunning)) {
     applied_flag_users_ = want;
     if (want != target_) {

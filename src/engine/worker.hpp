@@ -37,13 +37,14 @@ inline std::uint64_t user_seed(std::uint64_t run_seed, std::uint64_t id) {
 }
 
 // The open model's share of one worker (Engine::start_arrivals): iterations first, first +
-// stride, ... of the schedule, served by users of a pool shared by every worker.
+// stride, ... of the schedule, served by the worker's own users, at most `quota` of them (its
+// fixed share of --max-users: an arrival is dropped only when the worker's share is busy).
 struct ArrivalOrder {
   std::shared_ptr<const plan::ArrivalSchedule> schedule;
   std::uint64_t first = 0;         // this worker's first iteration (its index)
-  std::uint64_t stride = 1;        // the number of workers
+  std::uint64_t stride = 1;        // the number of workers with arrivals
   std::int64_t start_mono_ns = 0;  // the schedule's time 0 (core::mono_ns)
-  std::int64_t max_users = 1;      // the pool's bound, across workers
+  std::int64_t quota = 1;          // the most users this worker creates (its share of the pool)
   // Users created so far across workers (touched when a user is created or ends, never per
   // iteration), and the ids of new users.
   std::atomic<std::int64_t>* pool = nullptr;
@@ -239,6 +240,7 @@ class Worker final : public client::RequestObserver,
   std::atomic<bool> arrivals_running_{false};
   std::atomic<std::uint64_t> dropped_{0};
   std::vector<PoolSlot*> free_;  // idle users, parked; the newest idle is used first
+  std::int64_t pooled_ = 0;      // this worker's pooled users (created and not ended)
   core::Rng arrival_rng_;        // picks the class of a new user
 };
 

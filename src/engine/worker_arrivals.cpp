@@ -33,16 +33,28 @@ void Worker::stop_arrivals() {
 // Iterations start on schedule whether or not earlier ones finished: each is due at
 // start + due(n); one found late (a busy loop) starts at once, its latency still counted from
 // the intended start.
+// A loop behind schedule never sleeps: it yields to the event loop every kDispatchesPerYield
+// dispatches in a row, so the users it unparked, stop and kill commands and reports still run.
 core::Task<> Worker::arrival_loop(ArrivalOrder order) {
+  constexpr int kDispatchesPerYield = 64;
+  constexpr double kMaxDueS = 1e9;  // ~31 years; int64 nanoseconds reach ~292 years
   arrivals_ = std::move(order);
+  int unsuspended = 0;
   for (std::uint64_t n = arrivals_.first; !arrivals_stop_; n += arrivals_.stride) {
     const std::optional<double> due = arrivals_.schedule->due(n);
-    if (!due) break;
+    // A due time beyond kMaxDueS (a rate or stages beyond plan's bounds) ends the schedule: its
+    // nanoseconds would not fit an int64.
+    if (!due || !(*due < kMaxDueS)) break;
     const std::int64_t due_ns = arrivals_.start_mono_ns + static_cast<std::int64_t>(*due * 1e9);
     const std::int64_t wait_ns = due_ns - core::mono_ns();
     if (wait_ns > 0) {
       co_await loop_.sleep(arrival_sleeper_, std::chrono::nanoseconds(wait_ns));
       if (arrivals_stop_) break;
+      unsuspended = 0;
+    } else if (++unsuspended >= kDispatchesPerYield) {
+      co_await loop_.yield();
+      if (arrivals_stop_) break;
+      unsuspended = 0;
     }
     dispatch(due_ns);
   }
@@ -58,15 +70,15 @@ void Worker::dispatch(std::int64_t intended_ns) {
     s->user->unpark();
     return;
   }
-  // No idle user: a new one if the pool has room (across workers), else the arrival is dropped.
+  // No idle user: a new one if the worker's share of the pool has room, else the arrival is
+  // dropped (every user of the share is busy).
   const auto& classes = *arrivals_.classes;
-  std::int64_t n = arrivals_.pool->load(std::memory_order_relaxed);
-  do {
-    if (n >= arrivals_.max_users || classes.empty()) {
-      dropped_.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-  } while (!arrivals_.pool->compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+  if (pooled_ >= arrivals_.quota || classes.empty()) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  ++pooled_;
+  arrivals_.pool->fetch_add(1, std::memory_order_relaxed);
   unsigned total = 0;
   for (const auto& c : classes) total += c.weight;
   std::size_t cls = 0;
@@ -86,7 +98,8 @@ void Worker::dispatch(std::int64_t intended_ns) {
   alive_.fetch_add(1, std::memory_order_relaxed);
   started_.fetch_add(1, std::memory_order_relaxed);
   core::spawn(run_pooled(*u, intended_ns), [this, id](std::exception_ptr) {
-    arrivals_.pool->fetch_sub(1, std::memory_order_relaxed);  // room for another
+    arrivals_.pool->fetch_sub(1, std::memory_order_relaxed);
+    --pooled_;  // room for another (on the worker's thread, as dispatch)
     loop_.post([this, id] {
       if (users_.erase(id) > 0) {
         stopped_.fetch_add(1, std::memory_order_relaxed);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -73,7 +74,7 @@ std::optional<double> rate_per_s(std::string_view s) {
 
 constexpr double kMaxUsers = 1e9;  // as -u/--users
 // A stage of duration 0 jumps to its target: a ramp this fast starts every user in one step.
-constexpr double kInstantRate = 1e9;
+constexpr double kInstantRate = kMaxSpawnRate;
 
 }  // namespace
 
@@ -138,13 +139,22 @@ core::Result<std::vector<Stage>> parse_stages(std::string_view text, StageKind k
           problems.push_back(
               fmt::format("{}: spawn rate '{}' is not a number > 0 (users/s)", where, trim(f[2])));
           ok = false;
+        } else if (*r > kMaxSpawnRate) {
+          problems.push_back(fmt::format("{}: spawn rate '{}' is too high (at most {:g} users/s)",
+                                         where, trim(f[2]), kMaxSpawnRate));
+          ok = false;
         } else {
           st.spawn_rate = *r;
         }
       }
     } else {
       if (const auto r = rate_per_s(target)) {
-        st.target = *r;
+        if (const std::string bad = arrival_rate_problem(*r, /*allow_zero=*/true); !bad.empty()) {
+          problems.push_back(fmt::format("{}: rate '{}' is {}", where, target, bad));
+          ok = false;
+        } else {
+          st.target = *r;
+        }
       } else {
         problems.push_back(fmt::format(
             "{}: rate '{}' is not a number >= 0 (iterations/s: N, N/s or N/m)", where, target));
@@ -155,6 +165,11 @@ core::Result<std::vector<Stage>> parse_stages(std::string_view text, StageKind k
   }
   if (problems.empty() && total_duration_s(stages) <= 0) {
     problems.push_back("every stage lasts 0 s (the stages must last some time)");
+  }
+  if (problems.empty() && kind == StageKind::kArrivalRate &&
+      total_duration_s(stages) > kMaxArrivalStagesS) {
+    problems.push_back(fmt::format("the stages last {:g} s together: at most {:g} s (366 days)",
+                                   total_duration_s(stages), kMaxArrivalStagesS));
   }
   if (!problems.empty()) {
     std::string msg;
@@ -170,7 +185,45 @@ core::Result<double> parse_rate(std::string_view text) {
     return core::make_error("bad_rate",
                             "not a rate > 0 (iterations per second: N, N/s, or per minute: N/m)");
   }
+  if (std::string bad = arrival_rate_problem(*r); !bad.empty()) {
+    return core::make_error("bad_rate", std::move(bad));
+  }
   return *r;
+}
+
+std::string arrival_rate_problem(double rate, bool allow_zero) {
+  if (allow_zero && rate == 0) return {};
+  if (!std::isfinite(rate) || rate > kMaxArrivalRate) {
+    return fmt::format("too high: {:g} iterations/s is above the maximum of {:g}/s", rate,
+                       kMaxArrivalRate);
+  }
+  if (!(rate >= kMinArrivalRate)) {
+    return fmt::format("too low: {:g} iterations/s is below the minimum of one a day ({:g}/s)",
+                       rate, kMinArrivalRate);
+  }
+  return {};
+}
+
+std::vector<std::string> stage_bound_problems(const std::vector<Stage>& stages, StageKind kind) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < stages.size(); ++i) {
+    const Stage& st = stages[i];
+    const std::string where =
+        fmt::format("stage {}{}", i + 1, st.origin.empty() ? "" : fmt::format(" ({})", st.origin));
+    if (kind == StageKind::kArrivalRate) {
+      if (std::string bad = arrival_rate_problem(st.target, /*allow_zero=*/true); !bad.empty()) {
+        out.push_back(fmt::format("{}: rate {:g} is {}", where, st.target, bad));
+      }
+    } else if (st.spawn_rate && !(*st.spawn_rate <= kMaxSpawnRate)) {
+      out.push_back(fmt::format("{}: spawn rate {:g} is too high (at most {:g} users/s)", where,
+                                *st.spawn_rate, kMaxSpawnRate));
+    }
+  }
+  if (kind == StageKind::kArrivalRate && !(total_duration_s(stages) <= kMaxArrivalStagesS)) {
+    out.push_back(fmt::format("the arrival stages last {:g} s together: at most {:g} s (366 days)",
+                              total_duration_s(stages), kMaxArrivalStagesS));
+  }
+  return out;
 }
 
 double total_duration_s(const std::vector<Stage>& stages) {
@@ -189,7 +242,8 @@ std::optional<Target> StagesShape::tick(double t) {
     if (s.spawn_rate) {
       rate = *s.spawn_rate;
     } else if (s.target != prev) {
-      rate = s.duration_s > 0 ? std::abs(s.target - prev) / s.duration_s : kInstantRate;
+      rate = s.duration_s > 0 ? std::min(kInstantRate, std::abs(s.target - prev) / s.duration_s)
+                              : kInstantRate;
     }
     const double end = start + s.duration_s;
     if (t < end) return Target{static_cast<std::int64_t>(s.target), rate};

@@ -35,9 +35,28 @@ enum class StageKind {
 core::Result<std::vector<Stage>> parse_stages(std::string_view text, StageKind kind,
                                               std::string_view origin);
 
-// An arrival rate: "N" or "N/s" (per second), "N/m" (per minute); > 0, finite. Returns
-// iterations per second; the error's message is a phrase that reads after "is ".
+// The open model's bounds (docs/load-models.md): an arrival rate (--arrival-rate, or a
+// non-zero arrival-stage target) of at most kMaxArrivalRate iterations/s (beyond it one loop
+// cannot keep the schedule anyway) and at least kMinArrivalRate (one a day: a slower rate puts
+// the next iteration beyond the run); arrival stages last at most kMaxArrivalStagesS together.
+inline constexpr double kMaxArrivalRate = 1e7;
+inline constexpr double kMinArrivalRate = 1.0 / 86400;
+inline constexpr double kMaxArrivalStagesS = 366.0 * 86400;
+// The closed model's fastest spawn rate (users/s; -r/--spawn-rate and a stage's SPAWN_RATE): a
+// ramp this fast starts every user in one step.
+inline constexpr double kMaxSpawnRate = 1e9;
+
+// An arrival rate: "N" or "N/s" (per second), "N/m" (per minute); > 0, finite, within
+// [kMinArrivalRate, kMaxArrivalRate]. Returns iterations per second; the error's message is a
+// phrase that reads after "is ".
 core::Result<double> parse_rate(std::string_view text);
+
+// Why an arrival rate (iterations/s) is out of bounds, as a phrase that reads after "is "; empty
+// when it is within them. `allow_zero`: a stage's target may be 0.
+std::string arrival_rate_problem(double rate, bool allow_zero = false);
+// Every problem of stages read elsewhere (a scenario file) against the bounds parse_stages
+// checks: arrival rates, the arrival stages' total, spawn rates.
+std::vector<std::string> stage_bound_problems(const std::vector<Stage>& stages, StageKind kind);
 
 // Seconds from the start to the end of the last stage.
 double total_duration_s(const std::vector<Stage>& stages);

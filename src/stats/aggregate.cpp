@@ -47,15 +47,18 @@ void Aggregate::merge(Snapshot&& delta) {
                 r.occurrences);
   }
 
+  const auto keep_from = [](double last_ts) {
+    return static_cast<std::int64_t>(std::floor(last_ts)) - kPerSecondWindow;
+  };
+  for (Entry* e : touched) {
+    const double last = last_activity(*e);
+    if (last == 0) continue;
+    e->reqs_per_sec.trim_before(keep_from(last));
+    e->fails_per_sec.trim_before(keep_from(last));
+  }
   if (total_.last_request_timestamp != 0) {
-    const auto keep_from =
-        static_cast<std::int64_t>(std::floor(total_.last_request_timestamp)) - kPerSecondWindow;
-    for (Entry* e : touched) {
-      e->reqs_per_sec.trim_before(keep_from);
-      e->fails_per_sec.trim_before(keep_from);
-    }
-    total_.reqs_per_sec.trim_before(keep_from);
-    total_.fails_per_sec.trim_before(keep_from);
+    total_.reqs_per_sec.trim_before(keep_from(total_.last_request_timestamp));
+    total_.fails_per_sec.trim_before(keep_from(total_.last_request_timestamp));
   }
 }
 
@@ -74,9 +77,14 @@ std::vector<const Entry*> Aggregate::entries() const {
   return out;
 }
 
-double Aggregate::per_second_mean(const PerSecondCounts& counts) const {
-  if (total_.last_request_timestamp == 0) return 0;
-  const auto last = static_cast<std::int64_t>(std::floor(total_.last_request_timestamp));
+double Aggregate::last_activity(const Entry& e) const {
+  if (e.method != kIterationMethod) return total_.last_request_timestamp;
+  return std::max(total_.last_request_timestamp, e.last_request_timestamp);
+}
+
+double Aggregate::per_second_mean(const PerSecondCounts& counts, double last_ts) const {
+  if (last_ts == 0) return 0;
+  const auto last = static_cast<std::int64_t>(std::floor(last_ts));
   const auto start = static_cast<std::int64_t>(std::floor(total_.start_time));
   const std::int64_t from = std::max(last - 12, start);
   const std::int64_t to = last - 2;  // exclusive: the two newest seconds are incomplete
@@ -86,15 +94,17 @@ double Aggregate::per_second_mean(const PerSecondCounts& counts) const {
   return static_cast<double>(sum) / static_cast<double>(to - from);
 }
 
-double Aggregate::current_rps(const Entry& e) const { return per_second_mean(e.reqs_per_sec); }
-
-double Aggregate::current_fail_per_sec(const Entry& e) const {
-  return per_second_mean(e.fails_per_sec);
+double Aggregate::current_rps(const Entry& e) const {
+  return per_second_mean(e.reqs_per_sec, last_activity(e));
 }
 
-double Aggregate::per_total_span(std::uint64_t n) const {
-  if (total_.last_request_timestamp == 0 || total_.start_time == 0) return 0;
-  const double span = total_.last_request_timestamp - total_.start_time;
+double Aggregate::current_fail_per_sec(const Entry& e) const {
+  return per_second_mean(e.fails_per_sec, last_activity(e));
+}
+
+double Aggregate::per_total_span(std::uint64_t n, double last_ts) const {
+  if (last_ts == 0 || total_.start_time == 0) return 0;
+  const double span = last_ts - total_.start_time;
   if (span <= 0) return 0;
   return static_cast<double>(n) / span;
 }
@@ -112,10 +122,12 @@ std::optional<double> Aggregate::current_percentile_ms(const Entry& e, double q,
   return static_cast<double>(recent->value_at_quantile(q)) / 1000.0;  // 0 when empty, as Locust
 }
 
-double Aggregate::total_rps(const Entry& e) const { return per_total_span(e.num_requests); }
+double Aggregate::total_rps(const Entry& e) const {
+  return per_total_span(e.num_requests, last_activity(e));
+}
 
 double Aggregate::total_fail_per_sec(const Entry& e) const {
-  return per_total_span(e.num_failures);
+  return per_total_span(e.num_failures, last_activity(e));
 }
 
 }  // namespace loadgen::stats

@@ -55,8 +55,12 @@ class Aggregate {
   }
 
  private:
-  double per_second_mean(const PerSecondCounts& counts) const;
-  double per_total_span(std::uint64_t n) const;
+  // The time a row's rates are measured to: the total's last request (Locust's), and for an
+  // open-model ITER row (kept out of the total) the later of that and its own last iteration,
+  // so iterations that send no request still have a rate.
+  double last_activity(const Entry& e) const;
+  double per_second_mean(const PerSecondCounts& counts, double last_ts) const;
+  double per_total_span(std::uint64_t n, double last_ts) const;
 
   std::size_t max_names_;
   std::map<std::pair<std::string, std::string>, Entry> entries_;  // key (name, method)

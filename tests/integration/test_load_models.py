@@ -185,6 +185,38 @@ class LoadModelsTest(LoadgenTestCase):
         self.assertEqual(int(rows[-1]["Dropped Iterations"]), dropped)
         self.assertEqual(max(int(row["User Count"]) for row in rows), 2)
 
+    def test_the_pool_is_split_across_workers_so_idle_users_elsewhere_cause_no_drops(self):
+        # One user on two threads: only one thread takes arrivals, with the whole pool. (Each
+        # thread used to take half the arrivals and the other thread, with no user, dropped
+        # them.) A 10 ms iteration every 100 ms never finds the user busy.
+        out = self.outputs()
+        r = run_loadgen(self.get_args(path="/slow?ms=10", threads=2,
+                                      extra=["--arrival-rate", "10/s", "--max-users", "1",
+                                             "-t", "3s", "--csv", out.prefix]),
+                        timeout=30, extra_env=QUIET)
+        self.assertExit(r, 0)
+        self.assertEqual(dropped_in_summary(r.stderr), 0, r.describe())
+        self.assertGreaterEqual(int(out.stats_by_name()["step"]["Request Count"]), 28)
+
+    def test_a_rate_the_loop_cannot_keep_still_stops_on_time(self):
+        # Far behind schedule the arrival loop yields to its thread's event loop: -t's stop
+        # runs. 1000 stages make each due time slow to compute, so the loop cannot keep 1e7/s;
+        # it used to dispatch without suspending until the schedule's end (24 s here, forever
+        # at a constant rate) and -t's stop never ran.
+        stages = ",".join(["10ms:10000000"] * 1000)
+        start = time.monotonic()
+        r = run_loadgen(self.get_args(threads=2, extra=["--arrival-stages", stages,
+                                                        "--max-users", "10", "-t", "2s"]),
+                        timeout=60, extra_env=QUIET)
+        self.assertExit(r, 0)
+        self.assertLess(time.monotonic() - start, 10, r.describe())
+        self.assertGreater(dropped_in_summary(r.stderr), 1000, r.stderr)
+        # Faster than the documented maximum: a usage error.
+        r = run_loadgen(self.get_args(extra=["--arrival-rate", "100000000", "--max-users", "10"]),
+                        timeout=20, extra_env=QUIET)
+        self.assertExit(r, 2)
+        self.assertIn("--arrival-rate: '100000000' is too high", r.stderr)
+
     def test_the_web_api_reports_dropped_iterations(self):
         port = free_port()
         p = LoadgenProcess(self.get_args(path="/slow?ms=200", extra=[
@@ -284,6 +316,35 @@ load:
   max_users: 5
 """
 
+YAML_OPEN_NO_REQUESTS = """\
+name: file-open-think
+users:
+  - name: Thinker
+    tasks:
+      - name: think
+        steps:
+          - sleep: 10ms
+load:
+  arrival_rate: 20/s
+  max_users: 5
+"""
+
+YAML_OPEN_TASK_SET = """\
+name: file-open-set
+users:
+  - name: Shopper
+    tasks:
+      - name: browse
+        steps: [{get: /ok}]
+      - name: checkout_flow
+        tasks:
+          - name: pay
+            steps: [{get: /ok}, {interrupt: true}]
+load:
+  arrival_rate: 20/s
+  max_users: 5
+"""
+
 
 class ScenarioFilesDriveTheRun(LoadgenTestCase):
     """What a scenario file says about the run (its `load` and `thresholds`) applies, in both
@@ -339,3 +400,21 @@ class ScenarioFilesDriveTheRun(LoadgenTestCase):
         it = next(row for row in rows if row["Type"] == "ITER")
         # 20/s for 3 s: about 60 iterations (the first is due at 0).
         self.assertTrue(45 <= int(it["Request Count"]) <= 75, it)
+
+    def test_iterations_without_requests_have_a_rate(self):
+        # The ITER row's rate runs to its own last iteration (there is no request to measure to).
+        path = self.write("think.yaml", YAML_OPEN_NO_REQUESTS)
+        out = self.outputs()
+        r = self.run_file(path, ["-t", "4s", "--csv", out.prefix])
+        self.assertExit(r, 0)
+        _, rows = out.stats()
+        it = next(row for row in rows if row["Type"] == "ITER")
+        self.assertGreater(int(it["Request Count"]), 60, it)
+        self.assertGreater(float(it["Requests/s"]), 15, it)
+
+    def test_the_open_model_refuses_a_task_set(self):
+        path = self.write("set.yaml", YAML_OPEN_TASK_SET)
+        r = self.run_file(path, ["-t", "2s"])
+        self.assertExit(r, 2)
+        self.assertIn("the open model runs one task per iteration; user class 'Shopper' task "
+                      "'checkout_flow' is a task set", r.stderr)

@@ -580,6 +580,12 @@ TEST_F(OptionsTest, RangeChecks) {
   EXPECT_THAT(fails({"-r", "0"}), HasSubstr("--spawn-rate: '0' is not greater than 0"));
   EXPECT_THAT(fails({"-r", "-2"}), HasSubstr("--spawn-rate: '-2' is not greater than 0"));
   EXPECT_THAT(fails({"-r", "nan"}), HasSubstr("not a number"));
+  EXPECT_THAT(fails({"-r", "1e20"}),
+              HasSubstr("--spawn-rate: '1e20' is too high (at most 1e+09 users/s)"));
+  EXPECT_EQ(ok({"-r", "1e9"}).spawn_rate, 1e9);
+  EXPECT_THAT(fails({"--arrival-rate", "100000000"}),
+              HasSubstr("--arrival-rate: '100000000' is too high: 1e+08 iterations/s is above the "
+                        "maximum of 1e+07/s"));
   EXPECT_THAT(fails({"-t", "-5"}), HasSubstr("--run-time: '-5' is negative; valid formats"));
   EXPECT_THAT(fails({"-s", "soon"}), HasSubstr("--stop-timeout: 'soon' is not a valid timespan"));
   EXPECT_THAT(fails({"-P", "70000"}), HasSubstr("--web-port: '70000' is out of range (0..65535)"));

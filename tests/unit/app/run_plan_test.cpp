@@ -102,5 +102,79 @@ TEST(LoadModel, Problems) {
             std::string::npos);
 }
 
+// --max-users with the closed model is the same usage error whether the stages come from the
+// scenario file or the command line (it was ignored with stages).
+TEST(LoadModel, MaxUsersWithStagesIsAProblem) {
+  Options o;
+  o.max_users = 3;
+  const Applied file = apply(o, file_with(stages("10s:5"), {}, {}, {}));
+  ASSERT_EQ(file.problems.size(), 1u);
+  EXPECT_NE(file.problems[0].find("--max-users: only the open model has a pool"),
+            std::string::npos);
+  o.stages = stages("1s:1");
+  const Applied cli = apply(o, scenario::Scenario{});
+  ASSERT_EQ(cli.problems.size(), 1u);
+  EXPECT_NE(cli.problems[0].find("--max-users: only the open model has a pool"), std::string::npos);
+}
+
+// The file's load is checked against the bounds of --arrival-rate, --arrival-stages and stage
+// spawn rates (the YAML and Lua loaders do not call plan's parsers).
+TEST(LoadModel, TheFilesRatesAreBounded) {
+  const Applied fast = apply(Options{}, file_with({}, 1e8, {}, 10));
+  ASSERT_EQ(fast.problems.size(), 1u);
+  EXPECT_NE(fast.problems[0].find("arrival_rate 1e+08 is too high"), std::string::npos)
+      << fast.problems[0];
+  EXPECT_FALSE(fast.plan.cfg.arrivals);
+  const Applied slow = apply(Options{}, file_with({}, 1e-9, {}, 10));
+  ASSERT_EQ(slow.problems.size(), 1u);
+  EXPECT_NE(slow.problems[0].find("too low"), std::string::npos) << slow.problems[0];
+  std::vector<plan::Stage> long_stages(1);
+  long_stages[0].duration_s = 1e12;
+  long_stages[0].target = 5;
+  const Applied longer = apply(Options{}, file_with({}, {}, long_stages, 10));
+  ASSERT_EQ(longer.problems.size(), 1u);
+  EXPECT_NE(longer.problems[0].find("at most 3.16224e+07 s"), std::string::npos)
+      << longer.problems[0];
+  std::vector<plan::Stage> spawn(1);
+  spawn[0].duration_s = 10;
+  spawn[0].target = 100;
+  spawn[0].spawn_rate = 1e20;
+  const Applied burst = apply(Options{}, file_with(spawn, {}, {}, {}));
+  ASSERT_EQ(burst.problems.size(), 1u);
+  EXPECT_NE(burst.problems[0].find("spawn rate 1e+20 is too high"), std::string::npos)
+      << burst.problems[0];
+}
+
+// The open model runs one task per iteration: a nested task set (it runs until interrupted)
+// would hold a pooled user for good, so it is refused before any load.
+TEST(LoadModel, TheOpenModelRefusesTaskSets) {
+  scenario::Scenario sc;
+  scenario::UserClass c;
+  c.name = "Shopper";
+  scenario::TaskDef browse;
+  browse.name = "browse";
+  c.tasks.push_back(browse);
+  auto set = std::make_shared<scenario::TaskSet>();
+  set->name = "Checkout";
+  scenario::TaskDef checkout;
+  checkout.name = "Checkout";
+  checkout.set = set;
+  c.tasks.push_back(checkout);
+  sc.user_classes.push_back(c);
+  Options o;
+  o.arrival_rate = 5;
+  o.max_users = 2;
+  const Applied a = apply(o, sc);
+  ASSERT_EQ(a.problems.size(), 1u);
+  EXPECT_EQ(a.problems[0],
+            "the open model runs one task per iteration; user class 'Shopper' task 'Checkout' is "
+            "a task set (it runs until interrupted): use the closed model (-u or --stages), or "
+            "make its tasks top-level tasks");
+  // The closed model runs it.
+  Options closed;
+  closed.stages = stages("1s:1");
+  EXPECT_TRUE(apply(closed, sc).problems.empty());
+}
+
 }  // namespace
 }  // namespace loadgen::app

@@ -331,5 +331,21 @@ TEST(LocalRunner, OpenModelDropsArrivalsThePoolCannotServeAndEndsWithItsStages) 
   r.engine().shutdown();
 }
 
+TEST(LocalRunner, OpenModelWithFewerUsersThanWorkersDropsNothingWhileAUserIsIdle) {
+  // One user on two worker threads, 20 fast arrivals over 1 s: only one worker takes arrivals,
+  // with the whole pool (the other worker used to drop its half: the user was not its own).
+  testing::TestServer server(
+      [](const testing::ReceivedRequest&) { return testing::http_reply(200, "ok"); });
+  double vt = 1000.0;
+  const auto stages = *plan::parse_stages("0s:20,1s:20", plan::StageKind::kArrivalRate, "t");
+  LocalRunner r(open_model(server, plan::ArrivalSchedule::ramping(stages), 1), getters(), {}, vt,
+                core::wall_seconds());
+  r.start(1, 1);
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
+  EXPECT_EQ(r.engine().iterations_dropped(), 0u);
+  EXPECT_GE(server.request_count(), 19u);
+  r.engine().shutdown();
+}
+
 }  // namespace
 }  // namespace loadgen::engine

@@ -103,6 +103,48 @@ TEST(ParseRate, PerSecondPerMinuteAndErrors) {
   }
 }
 
+// The open model's bounds: at most 1e7 iterations/s (beyond it the schedule cannot be kept),
+// at least one a day (a slower rate's due times overflow), stages of at most 366 days.
+TEST(ParseRate, BoundedAboveAndBelow) {
+  EXPECT_DOUBLE_EQ(*parse_rate("10000000"), 1e7);
+  EXPECT_DOUBLE_EQ(*parse_rate("1/m"), 1.0 / 60);
+  auto fast = parse_rate("100000000");
+  ASSERT_FALSE(fast);
+  EXPECT_EQ(fast.error().message, "too high: 1e+08 iterations/s is above the maximum of 1e+07/s");
+  auto slow = parse_rate("0.000001");
+  ASSERT_FALSE(slow);
+  EXPECT_NE(slow.error().message.find("too low: 1e-06 iterations/s is below the minimum of one "
+                                      "a day"),
+            std::string::npos)
+      << slow.error().message;
+}
+
+TEST(ParseStages, ArrivalRatesAndTheirTotalAreBounded) {
+  EXPECT_TRUE(parse_stages("10s:0,10s:10000000", StageKind::kArrivalRate, "x"));
+  const std::string m = error_of("10s:20000000,10s:0.000001", StageKind::kArrivalRate);
+  EXPECT_NE(m.find("stage 1 '10s:20000000': rate '20000000' is too high"), std::string::npos) << m;
+  EXPECT_NE(m.find("stage 2 '10s:0.000001': rate '0.000001' is too low"), std::string::npos) << m;
+  const std::string t = error_of("5000h:5,5000h:5", StageKind::kArrivalRate);
+  EXPECT_NE(t.find("at most 3.16224e+07 s (366 days)"), std::string::npos) << t;
+}
+
+TEST(ParseStages, SpawnRatesAreBounded) {
+  EXPECT_TRUE(parse_stages("10s:100:1000000000", StageKind::kUsers, "x"));
+  const std::string m = error_of("10s:100:1e20,10s:100:100000000000", StageKind::kUsers);
+  EXPECT_NE(m.find("stage 1 '10s:100:1e20': spawn rate '1e20' is not a number > 0"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("stage 2 '10s:100:100000000000': spawn rate '100000000000' is too high (at "
+                   "most 1e+09 users/s)"),
+            std::string::npos)
+      << m;
+  // A stage's own slope is bounded the same way (a short stage to many users).
+  StagesShape shape(*parse_stages("1ms:1000000000", StageKind::kUsers, "x"));
+  const auto first = shape.tick(0);
+  ASSERT_TRUE(first);
+  EXPECT_LE(first->spawn_rate, kMaxSpawnRate);
+}
+
 TEST(StagesShape, LinearStagesAreOneRampEachAtTheSlope) {
   StagesShape shape(users("10s:100,20s:100,10s:0"));
   EXPECT_EQ(shape.tick(0), (Target{100, 10}));

@@ -58,6 +58,23 @@ TEST(Aggregate, IterationRowsStayOutOfTheTotal) {
   EXPECT_DOUBLE_EQ(agg.total().last_request_timestamp, 1000.5);
 }
 
+// Iterations that send no request: the ITER row's rates run to its own last iteration (the
+// total has no request to measure to), and its per-second counts are trimmed.
+TEST(Aggregate, IterationRowsWithoutRequestsHaveRates) {
+  Aggregate agg(1000.0);
+  Shard w;
+  for (int s = 0; s < 100; ++s) {
+    for (int i = 0; i < 4; ++i) w.record(kIterationMethod, "think", 1000, 0, "", 1000.1 + s);
+  }
+  agg.merge(w.take());
+  ASSERT_EQ(agg.entries().size(), 1u);
+  const Entry& iter = *agg.entries()[0];
+  EXPECT_DOUBLE_EQ(agg.total().last_request_timestamp, 0);
+  EXPECT_DOUBLE_EQ(agg.current_rps(iter), 4.0);
+  EXPECT_NEAR(agg.total_rps(iter), 400 / 99.1, 1e-9);
+  EXPECT_LE(iter.reqs_per_sec.size(), static_cast<std::size_t>(Aggregate::kPerSecondWindow) + 1);
+}
+
 TEST(Aggregate, CurrentRpsIsLocustsTenSecondWindow) {
   Aggregate agg(1000.0);
   Shard shard;
