@@ -43,12 +43,12 @@ class LocalRunner final : public Runner {
   // kSetUsers does nothing.
   // Driving thread. Applies the queued commands in the order they were posted, asks the load
   // shape for its target (a new ramp when it changed; a stop when the shape ends), stops an
-  // open-model run whose schedule ended, then ticks the engine (ramp, due kills), announces each completed ramp, applies --reset-stats after the
-  // first, merges the workers' stats once a second while the run is up, and ends a stop:
-  // when every user has ended or the stop bound (--stop-timeout + 5 s) passed, the final
-  // collection, then the state "stopped" (after which it only publishes the final stats to a
-  // controller that asks). Returns true when it merged the workers' stats once a second (not
-  // at the final collection).
+  // open-model run whose schedule ended, then ticks the engine (ramp, due kills), announces each
+  // completed ramp, applies --reset-stats after the first, merges the workers' stats once a second
+  // while the run is up, and ends a stop: when every user has ended or the stop bound
+  // (--stop-timeout + 5 s) passed, the final collection, then the state "stopped" (after which it
+  // only publishes the final stats to a controller that asks). Returns true when it merged the
+  // workers' stats once a second (not at the final collection).
   bool drive(double now_s, double now_wall);
   // Driving thread: waits at most `timeout` for a command (the driver's idle wait).
   bool wait_for_command(std::chrono::nanoseconds timeout) { return inbox_.wait(timeout); }

@@ -87,10 +87,10 @@ void Worker::spawn(std::vector<SpawnOrder> orders) {
 
 void Worker::start_user(const SpawnOrder& o) {
   auto user = o.cls->make();
-  user->attach(scenario::User::Runtime{&loop_, o.client != nullptr ? o.client : cfg_.client, this, this, flags_.get(), o.cls, o.id,
-                                       o.seed, o.start_delay_ns, cfg_.trace,
-                                       cfg_.span_capacity > 0 ? this : nullptr, cfg_.logs,
-                                       cfg_.log_capacity > 0 ? this : nullptr});
+  user->attach(scenario::User::Runtime{&loop_, o.client != nullptr ? o.client : cfg_.client, this,
+                                       this, flags_.get(), o.cls, o.id, o.seed, o.start_delay_ns,
+                                       cfg_.trace, cfg_.span_capacity > 0 ? this : nullptr,
+                                       cfg_.logs, cfg_.log_capacity > 0 ? this : nullptr});
   scenario::User* u = user.get();
   users_.emplace(o.id, std::move(user));
   alive_.fetch_add(1, std::memory_order_relaxed);
