@@ -4,6 +4,7 @@
 // per-user state on `self`, Locust's control flow, task sets, flags at their defaults, and Lua
 // errors reported as task exceptions with their traceback.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -24,8 +25,7 @@ class TempScript {
  public:
   explicit TempScript(const std::string& text, const std::string& name = "scenario.lua") {
     dir_ = std::filesystem::temp_directory_path() /
-           ("lua-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-            std::to_string(counter()++));
+           ("lua-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
     std::filesystem::create_directories(dir_);
     path_ = (dir_ / name).string();
     std::ofstream(path_) << text;

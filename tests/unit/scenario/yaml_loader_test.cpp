@@ -3,6 +3,7 @@
 // do against a test server (URLs, query, headers, JSON/form bodies, checks, extracts, variables,
 // loops, conditionals, data files).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -334,7 +335,8 @@ users:
 }
 
 TEST(YamlRun, DataFilesRelativeToTheScenario) {
-  const auto dir = std::filesystem::temp_directory_path() / "loadgen-yaml-test";
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("loadgen-yaml-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir / "d");
   std::ofstream(dir / "d" / "people.csv") << "name,age\n\"Ada, L\",36\n";
   std::ofstream(dir / "d" / "items.json") << R"([{"id":"x1","tags":["a"]}])";

@@ -1,6 +1,7 @@
 // Tests for scenario/yaml's validation: every problem the loader reports, each as
 // "file:line:col: what", and all of them at once.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -230,7 +231,8 @@ load:
 }
 
 TEST(YamlValidationAll, DataFileProblemsNameTheFile) {
-  const auto dir = std::filesystem::temp_directory_path() / "loadgen-yaml-validation";
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("loadgen-yaml-validation-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "bad.json") << "{\"a\": 1}";
   std::ofstream(dir / "mixed.json") << "[{\"a\": 1}, 2]";
