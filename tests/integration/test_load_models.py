@@ -253,11 +253,13 @@ class LoadModelsTest(LoadgenTestCase):
         # when it should have started. Those due in the stall's first 50 ms (1 % of a 5 s run)
         # waited 1.95 to 2 s: the p99 is the stall, within the 5 % of its length this test
         # allows (p99 >= 2 s exactly would need 1 % of the iterations to wait longer than the
-        # stall itself); the slowest waited all of it.
+        # stall itself); the slowest waited nearly all of it: the first arrival after the stall
+        # began comes up to one 10 ms interval later (a run measured 1,996 ms), so its bound
+        # allows two intervals and some scheduling.
         r, stats = run_with_stall(["--arrival-rate", "100/s", "--max-users", "400"])
         self.assertEqual(dropped_in_summary(r.stderr), 0, r.stderr)
         self.assertGreaterEqual(int(stats["step"]["99%"]), 1900, r.describe())
-        self.assertGreaterEqual(int(stats["step"]["100%"]), 2000, r.describe())
+        self.assertGreaterEqual(int(stats["step"]["100%"]), 1950, r.describe())
         # Closed model: 2 users pacing 100 requests/s between them; only the two requests in
         # flight wait out the stall, and the users send nothing meanwhile.
         r, stats = run_with_stall(["-u", "2", "-r", "100", "--wait-time",
