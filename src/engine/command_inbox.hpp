@@ -19,10 +19,14 @@ struct Command {
     kKillNow,     // kill the users being stopped now (a second Ctrl-C)
     kResetStats,  // Locust /stats/reset
     kQuit,        // stop, then the driver ends the process
+    // A distributed worker's share (Locust's spawn message): the absolute number of users
+    // of each scenario class (class_counts, in the scenario's order), reached at once.
+    kSetClassCounts,
   };
   Kind kind = Kind::kStop;
   std::int64_t users = 0;  // kStart, kSetUsers
   double spawn_rate = 1;   // kStart, kSetUsers: users per second, > 0
+  std::vector<std::int64_t> class_counts{};  // kSetClassCounts
 };
 
 // Thread-safe: post() from any thread; take() and wait() from the driving thread.

@@ -90,6 +90,8 @@ void LocalRunner::apply(const Command& c, double now_s, double now_wall) {
       quit_ = true;
       begin_stop(now_s);
       return;
+    case Command::Kind::kSetClassCounts:
+      return;  // the distributed worker's command: not implemented yet
   }
 }
 

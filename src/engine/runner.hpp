@@ -4,6 +4,7 @@
 // local runner (engine/local_runner.hpp) implements it over the Engine; the master will.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -54,6 +55,37 @@ class Runner {
   void kill_now() { post(Command{Command::Kind::kKillNow}); }
   void reset_stats() { post(Command{Command::Kind::kResetStats}); }
   void quit() { post(Command{Command::Kind::kQuit}); }
+};
+
+class Engine;
+
+// What the app's driving thread needs of a runner besides the controls: the local runner
+// (one process) and the cluster's master implement it, so that one Environment, one web UI
+// and the same reports serve both. Methods marked "driving thread" are called only there.
+class DrivenRunner : public Runner {
+ public:
+  // Driving thread, often (every <= 100 ms; 20 ms while stopping): applies the queued
+  // commands and advances the run. True when it merged fresh stats (about once a second).
+  virtual bool drive(double now_s, double now_wall) = 0;
+  // Driving thread: waits at most `timeout` for a command.
+  virtual bool wait_for_command(std::chrono::nanoseconds timeout) = 0;
+  // When drive() next merges stats (monotonic seconds; driving thread).
+  virtual double next_collect_s() const = 0;
+  // True once a kQuit was applied (driving thread).
+  virtual bool quitting() const = 0;
+  // The merged stats and exceptions (driving thread).
+  virtual const stats::Aggregate& stats() const = 0;
+  virtual const ExceptionCounts& exceptions() const = 0;
+  // Thread-safe: users alive, the target, the latest spawn rate, and a number that grows
+  // with every new ramp.
+  virtual std::int64_t alive() const = 0;
+  virtual std::int64_t target() const = 0;
+  virtual double spawn_rate() const = 0;
+  virtual std::uint64_t ramp_generation() const = 0;
+  // The engine of a local run (its spans, logs, metrics and CPU); null on a master.
+  virtual Engine* engine() = 0;
+  // Ends the run's threads (after the final collection and the telemetry flush).
+  virtual void shutdown() = 0;
 };
 
 }  // namespace loadgen::engine

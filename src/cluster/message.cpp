@@ -1,0 +1,2 @@
+// message.cpp: see message.hpp (not written yet).
+#include "cluster/message.hpp"

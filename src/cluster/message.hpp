@@ -1,0 +1,99 @@
+// Locust 2.12's master/worker messages (rpc/protocol.py, runners.py; ../shared/reference/locust.md
+// §2): a closed set of types and their payloads, and the msgpack codec for them. The codec is
+// the parser of outside input (fuzzed): any byte string gives a message or an error that names
+// what was wrong, never a crash. msgpack stays inside cluster/*.cpp.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "core/result.hpp"
+#include "stats/shard.hpp"
+
+namespace loadgen::cluster {
+
+enum class MessageType {
+  kClientReady,       // W→M data: version string
+  kAck,               // M→W data: {"index": int}
+  kSpawn,             // M→W data: SpawnData
+  kSpawning,          // W→M data: nil
+  kSpawningComplete,  // W→M data: {"user_classes_count": {cls: n}, "user_count": n}
+  kHeartbeat,         // W→M data: HeartbeatData (M→W in Locust >= 2.19, data nil)
+  kStats,             // W→M data: StatsReport
+  kException,         // W→M data: {"msg": str, "traceback": str}
+  kClientStopped,     // W→M data: nil
+  kStop,              // M→W data: nil
+  kQuit,              // both ways, data: nil
+  kReconnect,         // M→W data: nil
+  kUnknown,           // any other type name (a newer Locust's, or a custom one): kept by name
+};
+
+std::string_view to_string(MessageType t);  // the wire name ("client_ready"); "" for kUnknown
+
+// Per-class user counts in the order they came (Locust's dict order).
+using ClassCounts = std::vector<std::pair<std::string, std::int64_t>>;
+
+struct AckData {
+  std::int64_t index = 0;
+};
+struct SpawnData {
+  double timestamp = 0;  // epoch seconds: a worker ignores a spawn not newer than the last one
+  ClassCounts user_classes_count;   // absolute targets, every class
+  std::optional<std::string> host;  // nil: the worker keeps its own
+  std::optional<double> stop_timeout;
+};
+struct SpawningCompleteData {
+  ClassCounts user_classes_count;
+  std::int64_t user_count = 0;
+};
+struct HeartbeatData {
+  std::string state;  // "ready" | "spawning" | "running" | "stopped" ...
+  double current_cpu_usage = 0;  // percent of one core
+  std::int64_t current_memory_usage = 0;  // RSS bytes
+};
+struct ExceptionData {
+  std::string msg, traceback;
+};
+// A worker's stats report: the delta since its previous report (Locust's get_stripped_report).
+struct StatsReport {
+  stats::Snapshot delta;  // entries (ITER rows included) and errors
+  // Locust's stats_total (name "Aggregated", method ""); the master ignores it when it has
+  // the entries (the Aggregate rebuilds its total from them).
+  std::optional<stats::Entry> total;
+  ClassCounts user_classes_count;
+  std::int64_t user_count = 0;
+  // loadgen's own keys (a Locust master ignores them): the exceptions since the last report
+  // counted exactly as (class, task, message) -> n, and the open model's dropped iterations.
+  std::vector<std::pair<std::vector<std::string>, std::uint64_t>> exceptions;
+};
+
+using Payload = std::variant<std::monostate,  // nil / not decoded (kUnknown)
+                             std::string,     // kClientReady: the version
+                             AckData, SpawnData, SpawningCompleteData, HeartbeatData,
+                             ExceptionData, StatsReport>;
+
+struct Message {
+  MessageType type = MessageType::kUnknown;
+  std::string type_name;  // as on the wire (set for every type, needed for kUnknown)
+  Payload data;
+  std::string node_id;
+};
+
+// msgpack of [type, data, node_id], as msgpack-python 1.0 writes it (use_bin_type, float64).
+// Stats entries are written as Locust's StatsEntryDict: times in ms as floats,
+// response_times keyed by Locust's rounded ms buckets (ints), num_reqs_per_sec keyed by epoch
+// second; plus loadgen's exact histogram under extra keys a Locust master ignores.
+std::string encode(const Message& m);
+
+// Decodes one frame. Errors name the message type and the field ("stats: stats[3].num_requests:
+// expected an integer, got a string"). Accepts what a Locust 2.12 worker or master sends: float
+// or int times and bucket keys, nil min_response_time/last_request_timestamp, missing optional
+// keys. Bounded: at most 1 MiB... (see the implementation's limits).
+core::Result<Message> decode(std::string_view frame);
+
+}  // namespace loadgen::cluster

@@ -1,0 +1,2 @@
+// transport.cpp: see transport.hpp (not written yet).
+#include "cluster/transport.hpp"

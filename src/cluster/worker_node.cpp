@@ -1,0 +1,2 @@
+// worker_node.cpp: see worker_node.hpp (not written yet).
+#include "cluster/worker_node.hpp"

@@ -1,0 +1,2 @@
+// dispatch.cpp: see dispatch.hpp (not written yet).
+#include "plan/dispatch.hpp"
