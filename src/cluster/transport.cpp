@@ -202,6 +202,9 @@ struct Transport::Impl {
 
   void take_outbox(std::deque<Frame>& sending) {
     std::lock_guard lock(out_mu);
+    // Under out_mu, as reconnect() sets the flag: a frame queued after reconnect() returned
+    // goes out on the new socket, never on the old one that is about to be closed.
+    if (reconnect_requested.exchange(false)) do_reconnect();
     in_flight.fetch_add(outbox.size(), std::memory_order_relaxed);
     if (sending.empty()) {
       sending.swap(outbox);
@@ -298,7 +301,6 @@ struct Transport::Impl {
     std::vector<Timer> timers;
     bool blocked = false;  // DEALER queue full: wait for POLLOUT
     while (!stop.load(std::memory_order_acquire)) {
-      if (reconnect_requested.exchange(false)) do_reconnect();
       take_outbox(sending);
       blocked = !flush(sending);
       receive_some();
@@ -475,7 +477,10 @@ void Transport::every(std::chrono::milliseconds period, std::function<void()> f)
 }
 
 void Transport::reconnect() {
-  impl_->reconnect_requested.store(true);
+  {
+    std::lock_guard lock(impl_->out_mu);
+    impl_->reconnect_requested.store(true);
+  }
   impl_->wake();
 }
 
