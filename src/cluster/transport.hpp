@@ -33,8 +33,7 @@ class Transport {
   // A ROUTER on tcp://host:port ("*" or "0.0.0.0": every interface; port 0: an ephemeral one,
   // see port()). host "inproc" binds inproc://<port> in the process-wide context (tests).
   // Errors name the address ("cannot bind tcp://127.0.0.1:5557: Address already in use").
-  static core::Result<std::unique_ptr<Transport>> bind(const std::string& host,
-                                                       std::uint16_t port);
+  static core::Result<std::unique_ptr<Transport>> bind(const std::string& host, std::uint16_t port);
   // A DEALER with this identity, connecting to tcp://host:port (ZeroMQ reconnects by itself;
   // host "inproc" as above). Fails only on a malformed address.
   static core::Result<std::unique_ptr<Transport>> connect(const std::string& host,

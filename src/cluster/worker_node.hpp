@@ -25,8 +25,8 @@ class WorkerNode {
   struct Settings {
     std::string master_host = "127.0.0.1";
     std::uint16_t master_port = 5557;
-    std::string node_id;   // hostname + "_" + uuid4 hex (make_node_id)
-    std::string version;   // client_ready's data; must be non-empty (locust.md §2.4)
+    std::string node_id;  // hostname + "_" + uuid4 hex (make_node_id)
+    std::string version;  // client_ready's data; must be non-empty (locust.md §2.4)
     core::LogSink* log = nullptr;
     std::chrono::milliseconds heartbeat_interval{1000};
     std::chrono::milliseconds connect_timeout{5000};  // per client_ready attempt
@@ -44,8 +44,8 @@ class WorkerNode {
   // Thread-safe: the state the heartbeats report ("ready", "spawning", "running").
   void set_state(std::string_view state);
 
-  bool acked() const;           // the master answered client_ready
-  std::int64_t index() const;   // the ack's index (-1 before)
+  bool acked() const;          // the master answered client_ready
+  std::int64_t index() const;  // the ack's index (-1 before)
   // True once the handshake gave up (connect_retries × connect_timeout without an ack).
   bool gave_up() const;
   const std::string& node_id() const;
