@@ -30,7 +30,7 @@ class Transport;
 struct WorkerInfo {
   std::string id;
   std::int64_t index = 0;
-  std::string state;  // "ready" | "spawning" | "running" | "stopped" | "missing"
+  std::string state;            // "ready" | "spawning" | "running" | "stopped" | "missing"
   std::int64_t user_count = 0;  // as last reported
   double cpu_usage = 0;         // percent, from its heartbeat
   std::int64_t memory_usage = 0;
@@ -45,6 +45,9 @@ class MasterRunner final : public engine::DrivenRunner {
     int expect_workers = 1;
     // ...for at most this long (0: forever); then the run quits and gave_up_waiting() is true.
     std::chrono::seconds expect_workers_max_wait{0};
+    // True (headless, --autostart): a start waits for expect_workers as above. False (the web
+    // UI): a start with no worker connected is refused, as Locust's /swarm does.
+    bool wait_for_workers = true;
     // The scenario's classes (names, weights, fixed counts), for the dispatch and the spawn
     // messages' user_classes_count (every class, Locust's order).
     std::vector<std::string> class_names;
@@ -86,9 +89,9 @@ class MasterRunner final : public engine::DrivenRunner {
 
   // Thread-safe.
   std::vector<WorkerInfo> workers() const;
-  int ready_workers() const;             // workers connected and not missing
-  bool gave_up_waiting() const;          // expect_workers_max_wait passed
-  std::uint64_t protocol_errors() const; // frames that failed to decode (each logged)
+  int ready_workers() const;              // workers connected and not missing
+  bool gave_up_waiting() const;           // expect_workers_max_wait passed
+  std::uint64_t protocol_errors() const;  // frames that failed to decode (each logged)
 
  private:
   struct Impl;

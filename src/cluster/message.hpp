@@ -52,8 +52,8 @@ struct SpawningCompleteData {
   std::int64_t user_count = 0;
 };
 struct HeartbeatData {
-  std::string state;  // "ready" | "spawning" | "running" | "stopped" ...
-  double current_cpu_usage = 0;  // percent of one core
+  std::string state;                      // "ready" | "spawning" | "running" | "stopped" ...
+  double current_cpu_usage = 0;           // percent of one core
   std::int64_t current_memory_usage = 0;  // RSS bytes
 };
 struct ExceptionData {
@@ -74,8 +74,8 @@ struct StatsReport {
 
 using Payload = std::variant<std::monostate,  // nil / not decoded (kUnknown)
                              std::string,     // kClientReady: the version
-                             AckData, SpawnData, SpawningCompleteData, HeartbeatData,
-                             ExceptionData, StatsReport>;
+                             AckData, SpawnData, SpawningCompleteData, HeartbeatData, ExceptionData,
+                             StatsReport>;
 
 struct Message {
   MessageType type = MessageType::kUnknown;
