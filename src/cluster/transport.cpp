@@ -104,9 +104,8 @@ struct Transport::Impl {
   std::atomic<bool> reconnect_requested{false};
   std::atomic<bool> stop{false};
   std::atomic<std::int64_t> linger_ms{0};
-  std::mutex close_mu;
-  bool closed = false;  // guarded by close_mu
-  std::atomic<bool> closed_flag{false};
+  std::mutex close_mu;                   // serializes joining the I/O thread
+  std::atomic<bool> closed_flag{false};  // set once, under out_mu
 
   std::atomic<std::uint64_t> frames_in{0}, frames_out{0}, bytes_in{0}, bytes_out{0},
       send_failures{0}, rejected_in{0}, inbox_dropped{0}, outbox_dropped{0}, callback_errors{0};
@@ -347,11 +346,7 @@ struct Transport::Impl {
 
 Transport::Transport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Transport::~Transport() {
-  close(std::chrono::milliseconds(0));
-  if (impl_->io.joinable()) impl_->io.join();  // close() was called on the I/O thread
-  if (impl_->own_ctx) impl_->own_ctx->close();
-}
+Transport::~Transport() { close(std::chrono::milliseconds(0)); }
 
 // The Impl's members are only touched from here on by the I/O thread (the socket) or under
 // their locks; std::thread's constructor orders what this thread wrote before it.
@@ -485,26 +480,28 @@ void Transport::reconnect() {
 }
 
 void Transport::close(std::chrono::milliseconds linger) {
-  std::lock_guard lock(impl_->close_mu);
-  if (impl_->closed) return;
-  impl_->closed = true;
   {
-    // From here send() drops: what is queued now is what the linger covers.
+    // The first close() sets the linger. From here send() drops: what is queued now is what
+    // the linger covers.
     std::lock_guard out_lock(impl_->out_mu);
-    impl_->closed_flag.store(true, std::memory_order_release);
+    if (!impl_->closed_flag.load(std::memory_order_relaxed)) {
+      impl_->linger_ms.store(std::max<std::int64_t>(0, linger.count()));
+      impl_->closed_flag.store(true, std::memory_order_release);
+      impl_->stop.store(true, std::memory_order_release);
+    }
   }
-  impl_->linger_ms.store(std::max<std::int64_t>(0, linger.count()));
-  impl_->stop.store(true, std::memory_order_release);
   impl_->wake();
-  // From an every() callback: the thread ends after it returns; the destructor joins it.
-  if (std::this_thread::get_id() == impl_->io.get_id()) return;
-  if (impl_->io.joinable()) impl_->io.join();
-  // zmq_ctx_term waits until the socket's lingering frames left or its linger ran out.
-  if (impl_->own_ctx) impl_->own_ctx->close();
   {
-    std::lock_guard in_lock(impl_->in_mu);  // wake receive() waiters
+    std::lock_guard in_lock(impl_->in_mu);  // receive() waiters return at once
   }
   impl_->in_cv.notify_all();
+  // From an every() callback: the thread ends once the callback returns; the destructor
+  // joins it.
+  if (std::this_thread::get_id() == impl_->io.get_id()) return;
+  std::lock_guard lock(impl_->close_mu);  // one joiner; a concurrent close() waits for it
+  if (impl_->io.joinable()) impl_->io.join();
+  // zmq_ctx_term waits until the socket's lingering frames left or the linger ran out.
+  if (impl_->own_ctx) impl_->own_ctx->close();
 }
 
 TransportCounters Transport::counters() const {

@@ -273,6 +273,46 @@ TEST(Transport, CloseFlushesQueuedFrames) {
   worker->close(5s);  // idempotent
 }
 
+// More frames than ZeroMQ queues per peer (its high-water mark, 1000) before the master even
+// listens: the DEALER keeps the rest in its outbox and sends them when there is room.
+TEST(Transport, FramesQueuedBeforeTheMasterListensAllArrive) {
+  std::uint16_t port = 0;
+  {
+    auto probe = bind_or_die("127.0.0.1");
+    ASSERT_TRUE(probe);
+    port = probe->port();
+  }
+  auto worker = connect_or_die("127.0.0.1", port, "early");
+  ASSERT_TRUE(worker);
+  constexpr int kN = 3000;
+  for (int i = 0; i < kN; ++i) worker->send({"", std::to_string(i)});
+  std::this_thread::sleep_for(100ms);
+  auto master = Transport::bind("127.0.0.1", port);
+  ASSERT_TRUE(master) << master.error().message;
+  auto in = wait_frames(**master, kN, 20s);
+  ASSERT_EQ(in.size(), static_cast<std::size_t>(kN));
+  for (int i = 0; i < kN; ++i) {
+    ASSERT_EQ(in[static_cast<std::size_t>(i)].payload, std::to_string(i));
+  }
+  EXPECT_EQ(worker->counters().send_failures, 0u);
+  EXPECT_EQ(worker->counters().outbox_dropped, 0u);
+}
+
+TEST(Transport, CloseFromAnEveryCallback) {
+  auto worker = connect_or_die("127.0.0.1", 1, "w");
+  ASSERT_TRUE(worker);
+  std::atomic<bool> called{false};
+  Transport* w = worker.get();
+  worker->every(10ms, [&, w] {
+    w->close(0ms);
+    called = true;
+  });
+  ASSERT_TRUE(wait_until([&] { return called.load(); }));
+  worker->send({"", "late"});
+  EXPECT_EQ(worker->counters().outbox_dropped, 1u);
+  worker.reset();  // joins the I/O thread
+}
+
 TEST(Transport, CloseWithoutPeerReturnsWithinTheLinger) {
   auto worker = connect_or_die("127.0.0.1", 1, "w");  // nothing listens
   ASSERT_TRUE(worker);
