@@ -51,7 +51,8 @@ class Dispatcher {
   // starts from a distribution recomputed from zero over the new set for the users dispatched
   // so far (Locust _prepare_rebalance), so a missing worker's users move to the others.
   // Before the first new_dispatch it only sets the workers (Locust builds its dispatcher at the
-  // first start, with the workers of that moment). Ids are unique. Locust's order: a set with a
+  // first start, with the workers of that moment, and drops it at stop: a new run after a stop
+  // takes a new Dispatcher). Ids are unique. Locust's order: a set with a
   // new worker is sorted afresh; removals alone keep the previous order (removals apply first).
   // The same set in another order only re-indexes the distributions. An empty set leaves no one
   // to dispatch to: next() returns nullopt until workers come back (then a rebalance).

@@ -295,26 +295,59 @@ class DispatchAgainstLocust(unittest.TestCase):
 
     # --- random scenarios -------------------------------------------------------------------
 
-    def test_random_scenarios(self):
-        rng = random.Random(20261207)
+    def run_random(self, seed, count, **kw):
+        rng = random.Random(seed)
         loops = steps = 0
-        for n in range(400):
-            classes, ops = self.random_scenario(rng)
+        for n in range(count):
+            classes, ops = self.random_scenario(rng, **kw)
             with self.subTest(scenario=n):
                 ours, loop_at = self.compare(classes, ops)
                 loops += loop_at is not None
                 upto = len(ops) if loop_at is None else loop_at
                 steps += sum(len(r) for r in ours[:upto] if isinstance(r, list))
-        print(f"\n400 random scenarios, {steps} steps identical; Locust 2.12 looped (the "
+        print(f"\n{count} random scenarios, {steps} steps identical; Locust 2.12 looped (the "
+              f"documented case) in {loops}")
+
+    def test_random_scenarios(self):
+        self.run_random(20261207, 400)
+
+    def test_random_worker_churn_and_fixed_counts(self):
+        self.run_random(1337, 250, fixed_p=0.6, churn_p=0.5, max_ops=20)
+
+    def test_random_fixed_counts_up_and_down(self):
+        # Ramps around the fixed counts' sum, so that ramp-downs remove fixed users and the
+        # fixed loop starts again with some classes below their count.
+        rng = random.Random(4242)
+        loops = steps = 0
+        for n in range(300):
+            classes = [(f"F{i}", 1, rng.randint(1, 5)) for i in range(rng.randint(1, 3))]
+            classes += [(f"W{i}", rng.choice([1, 2, 3, 7]), 0) for i in range(rng.randint(0, 2))]
+            rng.shuffle(classes)
+            top = sum(f for _, _, f in classes) + 4
+            workers = [f"h{i % 2}_{i}" for i in range(rng.randint(1, 4))]
+            ops = [("workers", workers)]
+            for _ in range(rng.randint(2, 8)):
+                ops.append(("dispatch", rng.randint(0, top), rng.choice([1.0, 2.0, 3.5])))
+                ops.append(rng.choice([("drain",), ("next", rng.randint(1, 3))]))
+                if rng.random() < 0.15:
+                    workers = workers + [f"h2_{len(ops)}"]
+                    ops.append(("workers", workers))
+            ops.append(("drain",))
+            with self.subTest(scenario=n):
+                ours, loop_at = self.compare(classes, ops)
+                loops += loop_at is not None
+                upto = len(ops) if loop_at is None else loop_at
+                steps += sum(len(r) for r in ours[:upto] if isinstance(r, list))
+        print(f"\n300 fixed-count scenarios, {steps} steps identical; Locust 2.12 looped (the "
               f"documented case) in {loops}")
 
     @staticmethod
-    def random_scenario(rng):
+    def random_scenario(rng, fixed_p=0.3, churn_p=0.25, max_ops=12):
         names = rng.sample(["Alpha", "beta", "Gamma", "Delta", "eps", "Zeta", "Eta"],
                            rng.randint(1, 4))
         classes = []
         for name in names:
-            fixed = rng.choice([1, 2, 3, 5]) if rng.random() < 0.3 else 0
+            fixed = rng.choice([1, 2, 3, 5]) if rng.random() < fixed_p else 0
             classes.append((name, rng.choice([1, 1, 2, 3, 4, 5, 7, 10, 13, 20]), fixed))
         hosts = [f"host{h}" for h in range(rng.randint(1, 3))]
         pool = [f"{rng.choice(hosts)}_{rng.getrandbits(24):06x}" for _ in range(14)]
@@ -322,17 +355,9 @@ class DispatchAgainstLocust(unittest.TestCase):
             pool[0] = "nounderscore"
         workers = rng.sample(pool, rng.randint(1, 10))
         ops = [("workers", workers)]
-        for _ in range(rng.randint(2, 12)):
+        for _ in range(rng.randint(2, max_ops)):
             r = rng.random()
-            if r < 0.3:
-                rate = rng.choice([0.5, 1.0, 1.5, 2.0, 3.0, 7.5, 10.0, 33.0, 1000.0])
-                ops.append(("dispatch", rng.choice([0, rng.randint(1, 40), rng.randint(1, 400)]),
-                            rate))
-            elif r < 0.55:
-                ops.append(("next", rng.randint(1, 6)))
-            elif r < 0.75:
-                ops.append(("drain",))
-            else:
+            if r < churn_p:
                 cur = list(workers)
                 if len(cur) > 1 and rng.random() < 0.5:
                     for w in rng.sample(cur, rng.randint(1, min(2, len(cur) - 1))):
@@ -343,6 +368,16 @@ class DispatchAgainstLocust(unittest.TestCase):
                 rng.shuffle(cur)
                 workers = cur
                 ops.append(("workers", workers))
+                continue
+            r = rng.random()
+            if r < 0.4:
+                rate = rng.choice([0.5, 1.0, 1.5, 2.0, 3.0, 7.5, 10.0, 33.0, 1000.0])
+                ops.append(("dispatch", rng.choice([0, rng.randint(1, 40), rng.randint(1, 400)]),
+                            rate))
+            elif r < 0.7:
+                ops.append(("next", rng.randint(1, 6)))
+            else:
+                ops.append(("drain",))
         if not any(op[0] == "dispatch" for op in ops):
             ops.insert(1, ("dispatch", 25, 4.0))
         ops.append(("drain",))
