@@ -324,6 +324,35 @@ class DockerfileTest(unittest.TestCase):
                     target = os.path.normpath(os.path.join("/usr/share/loadgen/examples", ref))
                     self.assertIn(target, dests, f"examples/{name} needs {ref}")
 
+    def test_examples_load_from_the_image_layout(self):
+        """The runtime stage's COPY --from=build of sources (/src = the repository) replayed into
+        a temporary root: every scenario file there loads (`--list`), data files included."""
+        if loadgen_bin() is None:
+            self.skipTest("loadgen binary not built (set LOADGEN_BIN)")
+        root = tempfile.mkdtemp(prefix="loadgen-image-")
+        self.addCleanup(shutil.rmtree, root, True)
+        for args, line in self.ins(self.runtime, "COPY"):
+            flags, sources, dest = copy_parts(args)
+            if flags.get("from") != self.stages[0]["name"]:
+                continue
+            for src in sources:
+                rel = os.path.relpath(src, "/src")
+                if rel.startswith("build"):
+                    continue  # the binary
+                here = os.path.join(REPO, rel)
+                target = root + dest
+                if os.path.isdir(here):
+                    shutil.copytree(here, target, dirs_exist_ok=True)
+                else:
+                    os.makedirs(os.path.dirname(target), exist_ok=True)
+                    shutil.copy(here, target)
+        examples = os.path.join(root, "usr/share/loadgen/examples")
+        names = sorted(os.listdir(examples))
+        self.assertTrue(names)
+        for name in names:
+            res = run_loadgen(["-f", os.path.join(examples, name), "--list"], timeout=30)
+            self.assertEqual(res.returncode, 0, f"{name}\n{res.describe()}")
+
     def test_env_defaults_match_the_demo(self):
         env = env_of(self.runtime)
         for k, v in DEMO_ENV.items():
