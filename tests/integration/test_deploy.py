@@ -47,17 +47,6 @@ DEMO_ENV = {
     "FLAGD_OFREP_PORT": "8016",
 }
 
-# Locust's distributed-mode variables. Until loadgen has --master/--worker, the binary itself
-# says it ignores them ("... distributed mode is not supported"), and only then is that warning
-# tolerated; once `loadgen --help` lists --master, any warning about them fails the test.
-# TODO(issue 13): drop the tolerance in EnvVarsKnownTest once distributed mode is on main.
-DISTRIBUTED_VARS = {
-    "LOCUST_MODE_MASTER", "LOCUST_MODE_WORKER", "LOCUST_MASTER_NODE_HOST",
-    "LOCUST_MASTER_NODE_PORT", "LOCUST_MASTER_BIND_HOST", "LOCUST_MASTER_BIND_PORT",
-    "LOCUST_EXPECT_WORKERS", "LOCUST_EXPECT_WORKERS_MAX_WAIT",
-}
-NOT_DISTRIBUTED_ADVICE = "distributed mode is not supported"
-
 # install-deps.sh packages the image's build does not need: tests, benchmarks, fuzzing, tools.
 TEST_ONLY_DEV = {"libgtest-dev", "libgmock-dev", "libbenchmark-dev", "libprotobuf-dev",
                  "libclang-rt-14-dev"}
@@ -854,8 +843,7 @@ class EnvVarsKnownTest(unittest.TestCase):
             self.skipTest("loadgen binary not built (set LOADGEN_BIN)")
         help_res = run_loadgen(["--help"], timeout=30)
         self.assertEqual(help_res.returncode, 0, help_res.describe())
-        distributed_built = re.search(r"--master\b", help_res.stdout) is not None
-        tolerated = []
+        self.assertRegex(help_res.stdout, r"--master\b")  # the distributed options exist
         for where, env in deployment_envs().items():
             checked = {k: v for k, v in env.items() if k.startswith(CHECKED_PREFIXES)}
             run_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
@@ -868,14 +856,7 @@ class EnvVarsKnownTest(unittest.TestCase):
                 named = [k for k in checked if re.search(rf"\b{k}\b", line)]
                 if not named:
                     continue
-                if (not distributed_built and set(named) <= DISTRIBUTED_VARS
-                        and NOT_DISTRIBUTED_ADVICE in line):
-                    tolerated.append(f"{where}: {line}")
-                    continue
                 self.fail(f"{where}: loadgen complains about {named}:\n{line}\n{res.describe()}")
-        if tolerated:
-            print(f"\nNOTE: loadgen has no distributed mode yet; {len(tolerated)} warning(s) about "
-                  "LOCUST_MODE_*/LOCUST_MASTER_*/LOCUST_EXPECT_* tolerated, e.g.\n  " + tolerated[0])
 
 
 if __name__ == "__main__":
