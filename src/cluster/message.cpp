@@ -636,7 +636,10 @@ stats::Entry get_entry(const Obj& o, const Path& at) {
   need_map(o, at);
   stats::Entry e;
   e.name = get_str(require(o, "name", at), at / "name");
-  e.method = get_str(require(o, "method", at), at / "method");
+  // A worker's RequestStats.total is StatsEntry(.., "Aggregated", None) until its first
+  // clear_all (stats.py): a nil method reads as "".
+  if (const Obj& m = require(o, "method", at); m.type != msgpack::type::NIL)
+    e.method = get_str(m, at / "method");
   if (const Obj* v = find(o, "last_request_timestamp"); v && v->type != msgpack::type::NIL)
     e.last_request_timestamp = get_nonneg_number(*v, at / "last_request_timestamp");
   if (const Obj* v = find(o, "start_time")) e.start_time = get_nonneg_number(*v, at / "start_time");
