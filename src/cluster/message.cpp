@@ -11,6 +11,7 @@
 #include <limits>
 #include <msgpack.hpp>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "core/utf8.hpp"
 
@@ -605,26 +606,32 @@ ClassCounts get_class_counts(const Obj& o, const Path& at) {
   need_map(o, at);
   ClassCounts out;
   out.reserve(o.via.map.size);
+  std::unordered_set<std::string_view> seen;
   for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
     const auto& kv = o.via.map.ptr[i];
     std::string cls = get_str(kv.key, at);
     const Path here = at / str_view(kv.key);
-    for (const auto& [seen, n] : out) {
-      if (seen == cls) fail(here, "duplicate user class");
-    }
+    if (!seen.insert(str_view(kv.key)).second) fail(here, "duplicate user class");
     out.emplace_back(std::move(cls), get_nonneg_int(kv.val, here));
   }
   return out;
 }
 
+// Keys sorted first: PerSecondCounts appends ascending seconds in O(1), inserts in O(n).
 void get_per_second(const Obj& o, const Path& at, stats::PerSecondCounts& out) {
   need_map(o, at);
+  std::vector<std::pair<std::int64_t, std::uint64_t>> counts;
+  counts.reserve(o.via.map.size);
   for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
     const auto& kv = o.via.map.ptr[i];
     const std::int64_t sec = get_int(kv.key, at);
     const std::string key = std::to_string(sec);
-    out.add(sec, get_count(kv.val, at / key));
+    counts.emplace_back(sec, get_count(kv.val, at / key));
   }
+  std::stable_sort(counts.begin(), counts.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  out.reserve(counts.size());
+  for (const auto& [sec, n] : counts) out.add(sec, n);
 }
 
 std::uint64_t add_checked(std::uint64_t a, std::uint64_t b, const Path& at) {
