@@ -170,11 +170,15 @@ void put_entry(Packer& p, const stats::Entry& e) {
     p.pack_uint64(stats::Histogram::bucket_index(lo));
     p.pack_uint64(n);
   });
-  put_str(p, "loadgen_us");  // [total, min, max] in µs, exact
-  p.pack_array(3);
+  // [total, min, max, histogram min, histogram max] in µs, exact (the histogram's bounds are
+  // the entry's for entries from Entry::log, but merged or Locust-made ones may differ).
+  put_str(p, "loadgen_us");
+  p.pack_array(5);
   p.pack_uint64(e.total_response_time_us);
   p.pack_uint64(e.min_response_time_us);
   p.pack_uint64(e.max_response_time_us);
+  p.pack_uint64(e.histogram.min());
+  p.pack_uint64(e.histogram.max());
   if (slow) {
     put_str(p, "loadgen_slow");  // [trace id (16-byte bin), response time µs, at (epoch s)]
     p.pack_array(3);
@@ -662,14 +666,19 @@ stats::Entry get_entry(const Obj& o, const Path& at) {
 
   // Times: loadgen's exact µs when present, else Locust's ms.
   bool have_min = false;
-  if (const Obj* v = find(o, "loadgen_us")) {
+  const Obj* exact = find(o, "loadgen_us");
+  std::uint64_t hist_min = 0, hist_max = 0;
+  if (exact != nullptr) {
     const Path p = at / "loadgen_us";
-    need_array(*v, p);
-    if (v->via.array.size != 3) fail(p, "expected [total_us, min_us, max_us]");
-    e.total_response_time_us = get_count(v->via.array.ptr[0], p[0]);
-    e.min_response_time_us = get_count(v->via.array.ptr[1], p[1]);
-    e.max_response_time_us = get_count(v->via.array.ptr[2], p[2]);
-    have_min = true;
+    need_array(*exact, p);
+    const Obj* us = exact->via.array.ptr;
+    if (exact->via.array.size != 5)
+      fail(p, "expected [total_us, min_us, max_us, histogram_min_us, histogram_max_us]");
+    e.total_response_time_us = get_count(us[0], p[0]);
+    e.min_response_time_us = get_count(us[1], p[1]);
+    e.max_response_time_us = get_count(us[2], p[2]);
+    hist_min = get_count(us[3], p[3]);
+    hist_max = get_count(us[4], p[4]);
   } else {
     if (const Obj* t = find(o, "total_response_time"))
       e.total_response_time_us = get_ms_as_us(*t, at / "total_response_time");
@@ -708,13 +717,19 @@ stats::Entry get_entry(const Obj& o, const Path& at) {
       e.histogram.record(us, n);
     }
   }
-  // The histogram's exact bounds are the entry's (as Entry::log keeps them), so a decoded
-  // entry encodes and decodes again to itself.
-  if (!have_min) e.min_response_time_us = e.histogram.min();  // 0 when empty
-  if ((!e.histogram.empty() || e.num_requests > 0) &&
-      e.min_response_time_us > e.max_response_time_us)
-    fail(at, "min response time above the max");
-  e.histogram.set_min_max(e.min_response_time_us, e.max_response_time_us);
+  if (exact != nullptr) {
+    if (e.num_requests > 0 && e.min_response_time_us > e.max_response_time_us)
+      fail(at, "min response time above the max");
+    if (!e.histogram.empty() && hist_min > hist_max) fail(at, "histogram min above its max");
+    e.histogram.set_min_max(hist_min, hist_max);  // no effect when empty
+  } else {
+    // Locust's exact min and max bound the histogram, as Entry::log keeps them.
+    if (!have_min) e.min_response_time_us = e.histogram.min();  // 0 when empty
+    if ((!e.histogram.empty() || e.num_requests > 0) &&
+        e.min_response_time_us > e.max_response_time_us)
+      fail(at, "min response time above the max");
+    e.histogram.set_min_max(e.min_response_time_us, e.max_response_time_us);
+  }
 
   if (const Obj* v = find(o, "loadgen_slow")) {
     const Path p = at / "loadgen_slow";

@@ -91,7 +91,8 @@ struct Message {
 // response_times keyed by Locust's rounded ms buckets (ints: each histogram bucket's midpoint
 // clamped to the exact min/max, rounded as Locust rounds), num_reqs_per_sec keyed by epoch
 // second; plus loadgen's exact data under keys a Locust master ignores:
-//   "loadgen_hist": {Histogram bucket index: count}, "loadgen_us": [total, min, max] (µs),
+//   "loadgen_hist": {Histogram bucket index: count},
+//   "loadgen_us": [total, min, max, histogram min, histogram max] (µs),
 //   "loadgen_slow": [trace id (16-byte bin), response time µs, at] (only a known SlowTrace);
 // and at the top level "loadgen_exceptions": [[class, task, message, n], ...] (when any).
 // stats_total is `total`, or stats_total_of(delta) when it has none (a Locust master needs it).

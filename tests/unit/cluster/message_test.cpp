@@ -311,10 +311,10 @@ TEST(ClusterMessage, RejectsBadEntryValues) {
   r.delta.entries.push_back(sample_entry("GET", "/a", 1700000000));
   std::string bytes = encode(make(MessageType::kStats, r));
   // min above max: swap loadgen_us's min (7 µs) for a value above the max.
-  const std::string us_key = "\xaaloadgen_us\x93";
+  const std::string us_key = "\xaaloadgen_us\x95";
   const auto at = bytes.find(us_key);
   ASSERT_NE(at, std::string::npos);
-  // [total (uint32 0xce), min (fixint 7), max (uint32 0xce)]: min -> 0xce 0xff.. (above max)
+  // [total (uint32 0xce), min (fixint 7), max, ...]: min -> 0xce 0xff.. (above the max)
   const std::size_t min_at = at + us_key.size() + 5;
   ASSERT_EQ(bytes[min_at], '\x07');
   bytes.replace(min_at, 1, std::string("\xce\xff\xff\xff\xff", 5));
