@@ -306,6 +306,25 @@ TEST(ClusterMessage, Limits) {
   EXPECT_EQ(error_of(big).rfind("message: a frame of 67108865 bytes", 0), 0u);
 }
 
+// An entry whose histogram bounds are not its own min/max (a merge of a row without samples,
+// as Locust's None-time requests give) keeps both exactly.
+TEST(ClusterMessage, HistogramBoundsTravelApartFromTheEntrys) {
+  stats::Entry none_times;
+  none_times.method = "GET";
+  none_times.name = "/n";
+  none_times.num_requests = 2;  // no histogram samples, min/max 0
+  none_times.start_time = 1700000000;
+  stats::Entry timed = sample_entry("GET", "/n", 1700000000.5);
+  stats::Entry merged = none_times;
+  merged.merge(timed);
+  ASSERT_EQ(merged.min_response_time_us, 0u);
+  ASSERT_EQ(merged.histogram.min(), 7u);
+  StatsReport r;
+  r.delta.entries = {merged, none_times};
+  r.total = merged;
+  expect_round_trip(make(MessageType::kStats, r));
+}
+
 TEST(ClusterMessage, RejectsBadEntryValues) {
   StatsReport r;
   r.delta.entries.push_back(sample_entry("GET", "/a", 1700000000));
