@@ -24,6 +24,7 @@
 #include "core/random.hpp"
 #include "core/uuid.hpp"
 #include "core/version.hpp"
+#include "flags/flag_watcher.hpp"
 #include "otel/attribute_limits.hpp"
 #include "report/console.hpp"
 #include "report/csv.hpp"
@@ -244,6 +245,11 @@ int Environment::init(const std::map<std::string, std::string>& env) {
     }
     master_ = created->get();
     runner_ = std::move(*created);
+    users_flag_ = plan->scenario.users_flag;
+    if (plan->cfg.flags && !users_flag_.empty()) {
+      users_flag_watch_ =
+          std::make_unique<flags::FlagWatcher>(*plan->cfg.flags, users_flag_, &log_);
+    }
   } else {
     if (o_.worker) {
       plan->cfg.keep_deltas = true;  // the stats a worker reports are deltas
@@ -341,6 +347,21 @@ void Environment::sample_history() {
 }
 
 void Environment::tick(double now_s) {
+  if (users_flag_watch_) {
+    // The master's users flag: a value > 0 sets the run's user count while it is up (as the
+    // local engine does), at the run's spawn rate, across the workers.
+    const std::int64_t want = users_flag_watch_->value();
+    const engine::RunState st = runner_->state();
+    if (want > 0 && want != applied_flag_users_ &&
+        (st == engine::RunState::kSpawning || st == engine::RunState::kRunning)) {
+      applied_flag_users_ = want;
+      if (want != runner_->target()) {
+        log_.info("flag {} = {}: changing the user count from {} to {}", users_flag_, want,
+                  runner_->target(), want);
+        runner_->set_users(want, spawn_rate_.load() > 0 ? spawn_rate_.load() : o_.spawn_rate);
+      }
+    }
+  }
   const bool collected = runner_->drive(now_s, core::wall_seconds());
   history_sampler_.observe(runner_->state(), history_);
   const std::int64_t target = runner_->target();

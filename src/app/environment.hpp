@@ -37,6 +37,10 @@ class LogPipeline;
 class MetricsPipeline;
 }  // namespace loadgen::telemetry
 
+namespace loadgen::flags {
+class FlagWatcher;
+}  // namespace loadgen::flags
+
 namespace loadgen::cluster {
 class MasterRunner;
 }  // namespace loadgen::cluster
@@ -143,6 +147,9 @@ class Environment {
   cluster::MasterRunner* master_ = nullptr;  // runner_ with --master
   engine::Engine* eng_ = nullptr;            // local_'s engine
   std::string users_flag_;
+  // A master's users flag (loadGeneratorVUs), evaluated here and applied across the workers.
+  std::unique_ptr<flags::FlagWatcher> users_flag_watch_;
+  std::int64_t applied_flag_users_ = 0;
   otel::Resource resource_;  // one per process (OTel resource/sdk.md)
   std::unique_ptr<telemetry::TracePipeline> spans_;
   std::unique_ptr<telemetry::LogPipeline> logs_;

@@ -18,6 +18,7 @@
 #include "app/run_support.hpp"
 #include "cluster/message.hpp"
 #include "cluster/worker_node.hpp"
+#include "core/clock.hpp"
 #include "core/version.hpp"
 
 namespace loadgen::app {
@@ -99,6 +100,8 @@ cluster::StatsReport WorkerDriver::take_report() {
   for (const stats::Entry& en : d.stats.entries) {
     if (en.method != stats::kIterationMethod) total.merge(en);  // iterations are not requests
   }
+  // A Locust master keeps the earliest start_time of the totals it merges: never send 0.
+  if (total.start_time == 0) total.start_time = core::wall_seconds();
   r.total = std::move(total);
   r.delta = std::move(d.stats);
   for (const auto& [key, n] : d.exceptions) {
