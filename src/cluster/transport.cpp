@@ -26,6 +26,8 @@ using Clock = std::chrono::steady_clock;
 
 // The longest the I/O thread sleeps with nothing to do; wakeups come from the eventfd.
 constexpr std::chrono::milliseconds kIdlePoll{100};
+// reconnect(): how long the DEALER stays closed before it connects again (see do_reconnect).
+constexpr std::chrono::milliseconds kReconnectPause{500};
 // Frames received per loop iteration before the thread looks at its timers and outbox again.
 constexpr int kReceiveBatch = 1024;
 
@@ -86,7 +88,8 @@ struct Transport::Impl {
 
   std::unique_ptr<zmq::context_t> own_ctx;  // tcp; null for inproc
   zmq::context_t* ctx = nullptr;
-  std::optional<zmq::socket_t> sock;  // the I/O thread's once it runs
+  std::optional<zmq::socket_t> sock;  // the I/O thread's once it runs; empty in a reconnect
+  std::optional<Clock::time_point> connect_at;  // I/O thread: when a reconnect connects
   int wake_fd = -1;
   std::thread io;
 
@@ -284,34 +287,52 @@ struct Transport::Impl {
     return next;
   }
 
+  // reconnect(): closes the socket now and connects a new one kReconnectPause later. The pause
+  // is for a master ROUTER without ROUTER_HANDOVER (Locust's): it ignores a connection that
+  // presents an identity it still holds, and everything sent on it is lost; the old connection
+  // has to be torn down at the master first (measured: an immediate reconnect lost its frames
+  // most times on loopback). Frames queued meanwhile wait in the outbox.
   void do_reconnect() {
     if (kind != Kind::kDealer) return;
-    try {
+    if (sock) {
       sock->close();  // linger 0: what the old connection still held is stale
+      sock.reset();
+    }
+    connect_at = Clock::now() + kReconnectPause;
+  }
+
+  // The new socket of a reconnect, once its pause is over (or `now` on close()).
+  void connect_if_due(bool now) {
+    if (sock || !connect_at || (!now && Clock::now() < *connect_at)) return;
+    connect_at.reset();
+    try {
       sock.emplace(make_socket());
       sock->connect(endpoint);
     } catch (const zmq::error_t&) {
-      // The endpoint connected before, so this is a context being torn down: nothing to do.
+      // It connected before, so only a context being torn down fails here: nothing to do.
+      sock.reset();
     }
   }
 
   void run() {
     std::deque<Frame> sending;
     std::vector<Timer> timers;
-    bool blocked = false;  // DEALER queue full: wait for POLLOUT
     while (!stop.load(std::memory_order_acquire)) {
-      take_outbox(sending);
-      blocked = !flush(sending);
-      receive_some();
-      const auto next = run_timers(timers);
+      take_outbox(sending);  // may begin a reconnect
+      connect_if_due(false);
+      const bool blocked = sock && !flush(sending);  // DEALER queue full: wait for POLLOUT
+      if (sock) receive_some();
+      auto next = run_timers(timers);
+      if (connect_at) next = std::min(next, *connect_at);
       const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next - Clock::now());
       zmq_pollitem_t items[2] = {
-          {sock->handle(), 0, static_cast<short>(ZMQ_POLLIN | (blocked ? ZMQ_POLLOUT : 0)), 0},
           {nullptr, wake_fd, ZMQ_POLLIN, 0},
+          {sock ? sock->handle() : nullptr, 0,
+           static_cast<short>(ZMQ_POLLIN | (blocked ? ZMQ_POLLOUT : 0)), 0},
       };
       const long timeout = std::clamp<long>(static_cast<long>(wait.count()), 0, kIdlePoll.count());
-      if (zmq_poll(items, 2, timeout) < 0 && zmq_errno() == ETERM) break;
-      if (items[1].revents & ZMQ_POLLIN) drain_wake();
+      if (zmq_poll(items, sock ? 2 : 1, timeout) < 0 && zmq_errno() == ETERM) break;
+      if (items[0].revents & ZMQ_POLLIN) drain_wake();
     }
     shutdown(sending);
   }
@@ -322,18 +343,20 @@ struct Transport::Impl {
     const auto deadline = Clock::now() + std::chrono::milliseconds(linger_ms.load());
     for (;;) {
       take_outbox(sending);
-      if (flush(sending)) break;
+      connect_if_due(true);  // a reconnect's pause is cut short: the linger is what is left
+      if (!sock || flush(sending)) break;
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() <= 0) break;
-      zmq_pollitem_t items[2] = {{sock->handle(), 0, ZMQ_POLLOUT, 0},
-                                 {nullptr, wake_fd, ZMQ_POLLIN, 0}};
+      zmq_pollitem_t items[2] = {{nullptr, wake_fd, ZMQ_POLLIN, 0},
+                                 {sock->handle(), 0, ZMQ_POLLOUT, 0}};
       if (zmq_poll(items, 2, static_cast<long>(left.count())) < 0 && zmq_errno() == ETERM) break;
-      if (items[1].revents & ZMQ_POLLIN) drain_wake();
+      if (items[0].revents & ZMQ_POLLIN) drain_wake();
     }
-    take_outbox(sending);
+    // send() drops since close(): nothing more arrives in the outbox.
     send_failures.fetch_add(sending.size(), std::memory_order_relaxed);
     in_flight.fetch_sub(sending.size(), std::memory_order_relaxed);
     sending.clear();
+    if (!sock) return;
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
     try {
       sock->set(zmq::sockopt::linger, static_cast<int>(std::max<std::int64_t>(0, left.count())));

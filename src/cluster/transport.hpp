@@ -75,7 +75,9 @@ class Transport {
   // call send(). Thread-safe.
   void every(std::chrono::milliseconds period, std::function<void()> f);
   // DEALER: closes the socket and connects a new one with the same identity (Locust's
-  // "reconnect" message). Thread-safe; done on the I/O thread.
+  // "reconnect" message) half a second later, so that a master ROUTER without
+  // ROUTER_HANDOVER (Locust's) has dropped the old connection and accepts the identity again;
+  // frames sent meanwhile wait. Thread-safe; done on the I/O thread. A ROUTER: no-op.
   void reconnect();
   // Sends what is queued (waiting at most `linger` for it to leave), then closes the socket
   // and joins the I/O thread. Idempotent.
