@@ -22,7 +22,9 @@ using loadgen::cluster::MessageType;
 
 // A report as a worker sends it every 3 s: `names` request names, each with `per_name`
 // requests of log-normal latencies spread over the 3 s, 1 % failures.
-Message stats_report(std::size_t names, std::size_t per_name) {
+// locust_buckets: false is what a loadgen worker sends a loadgen master (no Locust buckets;
+// the exact histogram only).
+Message stats_report(std::size_t names, std::size_t per_name, bool locust_buckets = true) {
   loadgen::stats::Shard shard(names + 1);
   std::mt19937_64 rng(7);
   std::lognormal_distribution<double> lat(std::log(40'000.0), 0.9);
@@ -44,6 +46,7 @@ Message stats_report(std::size_t names, std::size_t per_name) {
   r.total = total;
   r.user_classes_count = {{"WebsiteUser", 100}};
   r.user_count = 100;
+  r.locust_buckets = locust_buckets;
   Message m;
   m.type = MessageType::kStats;
   m.type_name = "stats";
@@ -53,7 +56,7 @@ Message stats_report(std::size_t names, std::size_t per_name) {
 }
 
 void BM_EncodeStatsReport(benchmark::State& state) {
-  const Message m = stats_report(static_cast<std::size_t>(state.range(0)), 60);
+  const Message m = stats_report(static_cast<std::size_t>(state.range(0)), 60, state.range(1) != 0);
   std::size_t bytes = 0;
   for (auto _ : state) {
     const std::string frame = loadgen::cluster::encode(m);
@@ -62,12 +65,18 @@ void BM_EncodeStatsReport(benchmark::State& state) {
   }
   state.counters["bytes"] = static_cast<double>(bytes);
 }
-BENCHMARK(BM_EncodeStatsReport)->Arg(500)->Arg(50)->Unit(benchmark::kMicrosecond);
+// Second argument 1: with Locust's buckets (to any master); 0: to a loadgen master.
+BENCHMARK(BM_EncodeStatsReport)
+    ->Args({500, 1})
+    ->Args({500, 0})
+    ->Args({50, 1})
+    ->Args({50, 0})
+    ->Unit(benchmark::kMicrosecond);
 
 // The master's work per report: decode the frame, merge the delta into the run's Aggregate.
 void BM_MasterDecodeAndMerge(benchmark::State& state) {
-  const std::string frame =
-      loadgen::cluster::encode(stats_report(static_cast<std::size_t>(state.range(0)), 60));
+  const std::string frame = loadgen::cluster::encode(
+      stats_report(static_cast<std::size_t>(state.range(0)), 60, state.range(1) != 0));
   loadgen::stats::Aggregate agg(1'765'000'000.0, 1000);
   for (auto _ : state) {
     auto m = loadgen::cluster::decode(frame);
@@ -80,7 +89,12 @@ void BM_MasterDecodeAndMerge(benchmark::State& state) {
   }
   state.counters["bytes"] = static_cast<double>(frame.size());
 }
-BENCHMARK(BM_MasterDecodeAndMerge)->Arg(500)->Arg(50)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_MasterDecodeAndMerge)
+    ->Args({500, 1})
+    ->Args({500, 0})
+    ->Args({50, 1})
+    ->Args({50, 0})
+    ->Unit(benchmark::kMicrosecond);
 
 void BM_Heartbeat(benchmark::State& state) {
   Message m;

@@ -63,7 +63,10 @@ class WorkerDriver {
   void on_spawn(const cluster::SpawnData& d);
   cluster::ClassCounts class_counts() const;
   cluster::StatsReport take_report();
-  void send_report() { node_->send(message(cluster::MessageType::kStats, take_report())); }
+  // The stats report; to a Locust master also one `exception` message per task exception
+  // (at most kMaxExceptionMessages per kind and report; a loadgen master gets exact counts in
+  // the report itself).
+  void send_report();
 
   const Options& o_;
   Options eo_;  // o_ with the host the master gave
@@ -74,6 +77,7 @@ class WorkerDriver {
   std::unique_ptr<cluster::WorkerNode> node_;
   double last_spawn_ts_ = 0;
   bool host_warned_ = false;
+  bool loadgen_master_ = false;  // the ack said so: no Locust buckets, exact exception counts
   std::set<std::string> unknown_classes_;
 };
 
@@ -111,6 +115,23 @@ cluster::StatsReport WorkerDriver::take_report() {
   r.user_classes_count = class_counts();
   r.user_count = e_->runner().alive();
   return r;
+}
+
+void WorkerDriver::send_report() {
+  constexpr std::uint64_t kMaxExceptionMessages = 10;
+  cluster::StatsReport r = take_report();
+  r.locust_buckets = !loadgen_master_;
+  if (!loadgen_master_) {
+    // Locust's master counts each `exception` message once, grouped by its traceback.
+    for (const auto& [key, n] : r.exceptions) {
+      const std::string where = key[0] + "." + key[1];
+      for (std::uint64_t i = 0; i < std::min(n, kMaxExceptionMessages); ++i) {
+        node_->send(message(cluster::MessageType::kException,
+                            cluster::ExceptionData{key[2], where + ": " + key[2]}));
+      }
+    }
+  }
+  node_->send(message(cluster::MessageType::kStats, std::move(r)));
 }
 
 void WorkerDriver::on_spawn(const cluster::SpawnData& d) {
@@ -236,6 +257,10 @@ int WorkerDriver::run() {
           quit = true;
           break;
         case cluster::MessageType::kAck:
+          if (const auto* a = std::get_if<cluster::AckData>(&m.data)) {
+            loadgen_master_ = a->loadgen.has_value();
+          }
+          break;
         case cluster::MessageType::kReconnect:
         case cluster::MessageType::kHeartbeat:  // a newer master's (Locust >= 2.19)
           break;

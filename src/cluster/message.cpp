@@ -86,7 +86,7 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> locust_response_times(
 
 // StatsEntryDict, keys in Locust's order, then loadgen's exact data (keys a Locust master
 // skips: StatsEntry.unserialize sets only StatsEntryDict's keys).
-void put_entry(Packer& p, const stats::Entry& e) {
+void put_entry(Packer& p, const stats::Entry& e, bool locust_buckets) {
   const bool slow = e.slow_trace.known();
   p.pack_map(16 + (slow ? 1 : 0));
   put_str(p, "name");
@@ -120,7 +120,8 @@ void put_entry(Packer& p, const stats::Entry& e) {
   put_str(p, "total_content_length");
   p.pack_uint64(e.total_content_length);
   put_str(p, "response_times");
-  const auto buckets = locust_response_times(e.histogram);
+  const auto buckets = locust_buckets ? locust_response_times(e.histogram)
+                                      : decltype(locust_response_times(e.histogram)){};
   p.pack_map(len32(buckets.size()));
   for (const auto& [ms, n] : buckets) {
     p.pack_uint64(ms);
@@ -170,9 +171,9 @@ void put_stats(Packer& p, const StatsReport& s) {
   p.pack_map(5 + (exceptions ? 1 : 0));
   put_str(p, "stats");
   p.pack_array(len32(s.delta.entries.size()));
-  for (const stats::Entry& e : s.delta.entries) put_entry(p, e);
+  for (const stats::Entry& e : s.delta.entries) put_entry(p, e, s.locust_buckets);
   put_str(p, "stats_total");
-  put_entry(p, s.total ? *s.total : stats_total_of(s.delta));
+  put_entry(p, s.total ? *s.total : stats_total_of(s.delta), s.locust_buckets);
   put_str(p, "errors");
   std::vector<stats::ErrorRow> rows = s.delta.errors.rows();
   // Overflow rows last, so a decoder that folds again at ErrorTable::kMaxRows keeps the rows.
@@ -219,11 +220,17 @@ void put_data(Packer& p, const Message& m) {
     case MessageType::kClientReady:
       put_str(p, payload_or_default<std::string>(m.data));
       return;
-    case MessageType::kAck:
-      p.pack_map(1);
+    case MessageType::kAck: {
+      const auto& a = payload_or_default<AckData>(m.data);
+      p.pack_map(a.loadgen ? 2 : 1);
       put_str(p, "index");
-      p.pack_int64(payload_or_default<AckData>(m.data).index);
+      p.pack_int64(a.index);
+      if (a.loadgen) {
+        put_str(p, "loadgen");
+        put_str(p, *a.loadgen);
+      }
       return;
+    }
     case MessageType::kSpawn: {
       // Everything a 2.12 worker reads (runners.py worker(): timestamp, host, stop_timeout,
       // parsed_options, user_classes_count). stop_timeout is an int in Locust (argparse int).
@@ -368,7 +375,7 @@ std::string payload_difference(const Payload& a, const Payload& b) {
   if (const auto* s = std::get_if<std::string>(&a)) {
     same = *s == std::get<std::string>(b);
   } else if (const auto* k = std::get_if<AckData>(&a)) {
-    same = k->index == std::get<AckData>(b).index;
+    same = k->index == std::get<AckData>(b).index && k->loadgen == std::get<AckData>(b).loadgen;
   } else if (const auto* sp = std::get_if<SpawnData>(&a)) {
     const auto& y = std::get<SpawnData>(b);
     same = sp->timestamp == y.timestamp && sp->user_classes_count == y.user_classes_count &&

@@ -40,6 +40,9 @@ using ClassCounts = std::vector<std::pair<std::string, std::int64_t>>;
 
 struct AckData {
   std::int64_t index = 0;
+  // loadgen's master adds its version under "loadgen" (a Locust worker reads only "index"): a
+  // loadgen worker then sends its exceptions as exact counts and no Locust buckets.
+  std::optional<std::string> loadgen{};
 };
 struct SpawnData {
   double timestamp = 0;  // epoch seconds: a worker ignores a spawn not newer than the last one
@@ -70,6 +73,9 @@ struct StatsReport {
   // loadgen's own keys (a Locust master ignores them): the exceptions since the last report
   // counted exactly as (class, task, message) -> n, and the open model's dropped iterations.
   std::vector<std::pair<std::vector<std::string>, std::uint64_t>> exceptions;
+  // Encoding only: false sends "response_times" as an empty map (for a loadgen master, which
+  // reads loadgen_hist; a Locust master needs the buckets). Not decoded.
+  bool locust_buckets = true;
 };
 
 using Payload = std::variant<std::monostate,  // nil / not decoded (kUnknown)

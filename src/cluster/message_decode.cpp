@@ -517,10 +517,15 @@ Payload get_payload(MessageType t, const Obj& data) {
       // upstream like Debian's empty version).
       if (data.type == msgpack::type::NIL) return std::string();
       return get_str(data, at);
-    case MessageType::kAck:
+    case MessageType::kAck: {
       if (data.type == msgpack::type::NIL) return AckData{};  // pre-index masters (2.12 accepts)
       need_map(data, at);
-      return AckData{get_int(require(data, "index", at), at / "index")};
+      AckData a{get_int(require(data, "index", at), at / "index"), std::nullopt};
+      if (const Obj* v = find(data, "loadgen"); v && v->type != msgpack::type::NIL) {
+        a.loadgen = get_str(*v, at / "loadgen");
+      }
+      return a;
+    }
     case MessageType::kSpawn: {
       need_map(data, at);
       SpawnData d;

@@ -92,6 +92,7 @@ TEST(ClusterMessage, TypeNames) {
 TEST(ClusterMessage, RoundTripEveryType) {
   expect_round_trip(make(MessageType::kClientReady, std::string("2.12.1")));
   expect_round_trip(make(MessageType::kAck, AckData{7}));
+  expect_round_trip(make(MessageType::kAck, AckData{8, "0.13.0"}));
   SpawnData spawn{1700000001.5, {{"WebUser", 3}, {"ApiUser", 1}}, "http://127.0.0.1:1", 5.0};
   expect_round_trip(make(MessageType::kSpawn, spawn));
   spawn.stop_timeout = 2.5;
