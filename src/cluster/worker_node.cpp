@@ -181,8 +181,9 @@ std::vector<Message> WorkerNode::take(std::chrono::milliseconds wait) {
       case MessageType::kReconnect:
         impl_->log(core::LogLevel::kWarning,
                    "Received reconnect message from master. Resetting RPC connection.");
+        // As Locust's worker: a new socket with the same identity, and nothing else (the master
+        // still knows this worker; a client_ready would register it again mid-run).
         impl_->transport->reconnect();
-        impl_->send_client_ready();  // queued after reconnect(): leaves on the new socket
         break;
       case MessageType::kClientReady:
       case MessageType::kSpawn:
