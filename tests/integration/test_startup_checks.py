@@ -234,13 +234,13 @@ class StartupChecks(LoadgenTestCase):
 
     def test_unsupported_locust_variables_warn_once(self):
         # Before: silently ignored (the same options on the command line are errors).
-        env = {"LOCUST_EQUAL_WEIGHTS": "true", "LOCUST_MODE_MASTER": "true",
+        env = {"LOCUST_EQUAL_WEIGHTS": "true", "LOCUST_PROCESSES": "4",
                "LOCUST_HATCH_RATE": "5"}
         res = self.get(env=env, run_time="1s")
         self.assertExit(res, 0)
         text = res.stdout + res.stderr
         for var, advice in (("LOCUST_EQUAL_WEIGHTS", "fix their task weights"),
-                            ("LOCUST_MODE_MASTER", "distributed mode is not supported"),
+                            ("LOCUST_PROCESSES", "use LOADGEN_THREADS"),
                             ("LOCUST_HATCH_RATE", "use LOCUST_SPAWN_RATE")):
             lines = [ln for ln in text.splitlines() if f"{var} (environment)" in ln]
             self.assertEqual(len(lines), 1, res.describe())

@@ -283,6 +283,17 @@ TEST_F(OptionsTest, EachEnvVar) {
       {"LOCUST_WEB_AUTH", "u:p", [](const Options& o) { return o.web_auth == "u:p"; }},
       {"LOCUST_AUTOQUIT", "5", [](const Options& o) { return o.autoquit == 5; }},
       {"LOCUST_RESET_STATS", "true", [](const Options& o) { return o.reset_stats; }},
+      {"LOCUST_MODE_MASTER", "true", [](const Options& o) { return o.master; }},
+      {"LOCUST_MASTER_BIND_HOST", "127.0.0.2",
+       [](const Options& o) { return o.master_bind_host == "127.0.0.2"; }},
+      {"LOCUST_MASTER_BIND_PORT", "6000", [](const Options& o) { return o.master_bind_port == 6000; }},
+      {"LOCUST_EXPECT_WORKERS", "4", [](const Options& o) { return o.expect_workers == 4; }},
+      {"LOCUST_EXPECT_WORKERS_MAX_WAIT", "30",
+       [](const Options& o) { return o.expect_workers_max_wait == 30s; }},
+      {"LOCUST_MODE_WORKER", "true", [](const Options& o) { return o.worker; }},
+      {"LOCUST_MASTER_NODE_HOST", "master.example",
+       [](const Options& o) { return o.master_host == "master.example"; }},
+      {"LOCUST_MASTER_NODE_PORT", "6001", [](const Options& o) { return o.master_port == 6001; }},
       {"LOADGEN_THREADS", "2", [](const Options& o) { return o.threads == 2; }},
       {"LOADGEN_SCENARIO", "shop", [](const Options& o) { return o.scenario == "shop"; }},
       {"LOADGEN_PEOPLE", "p.json", [](const Options& o) { return o.people_file == "p.json"; }},
@@ -501,13 +512,34 @@ TEST_F(OptionsTest, UnknownOptionsAndPositionals) {
   EXPECT_EQ(ok({"MyUser"}).user_classes, std::vector<std::string>{"MyUser"});
   EXPECT_THAT(fails({"--users"}), HasSubstr("--users: missing value"));
   // Locust options loadgen does not implement are named as such.
-  out = fails({"--master", "-f", "shop.yaml"});
-  EXPECT_THAT(out, HasSubstr("'--master' is a Locust option that loadgen does not support"));
+  out = fails({"--processes", "4", "-f", "shop.yaml"});
+  EXPECT_THAT(out, HasSubstr("'--processes' is a Locust option that loadgen does not support"));
   EXPECT_THAT(out, Not(HasSubstr("'-f'")));
-  write("locust.conf", "master = true\n");
-  EXPECT_THAT(
-      fails({}),
-      HasSubstr("locust.conf:1: 'master' is a Locust option that loadgen does not support"));
+  write("locust.conf", "enable-rebalancing = true\n");
+  EXPECT_THAT(fails({}), HasSubstr("locust.conf:1: 'enable-rebalancing' is a Locust option that "
+                                   "loadgen does not support"));
+}
+
+TEST_F(OptionsTest, DistributedRoles) {
+  Options m = ok({"--master", "--expect-workers", "3", "--master-bind-port", "0"});
+  EXPECT_TRUE(m.master);
+  EXPECT_EQ(m.expect_workers, 3);
+  EXPECT_EQ(m.master_bind_port, 0);
+  EXPECT_EQ(m.master_bind_host, "*");
+  Options w = ok({"--worker", "--master-host", "10.0.0.1", "--master-port", "5558"});
+  EXPECT_TRUE(w.worker);
+  EXPECT_EQ(w.master_host, "10.0.0.1");
+  EXPECT_EQ(w.master_port, 5558);
+  EXPECT_THAT(fails({"--master", "--worker"}), HasSubstr("cannot be used together"));
+  EXPECT_THAT(fails({"--worker", "-t", "10s"}), HasSubstr("the master's run time applies"));
+  EXPECT_THAT(fails({"--worker", "--stages", "10s:5"}), HasSubstr("the master sets the load"));
+  EXPECT_THAT(fails({"--master", "--arrival-rate", "5/s", "--max-users", "5"}),
+              HasSubstr("closed model"));
+  EXPECT_THAT(fails({"--expect-workers", "0"}), HasSubstr("--expect-workers"));
+  EXPECT_THAT(fails({"--master-port", "0"}), HasSubstr("--master-port"));
+  EXPECT_THAT(fails({"--master-host", " "}), HasSubstr("empty host"));
+  write("locust.conf", "worker = true\nmaster-host = m1\n");
+  EXPECT_EQ(ok({}).master_host, "m1");
 }
 
 TEST_F(OptionsTest, TagsTakeTheWordsAfterThemAsLocustsNargsStar) {
@@ -700,10 +732,10 @@ TEST_F(OptionsTest, RunTimeZeroMeansNoLimitAsInLocust) {
 
 TEST_F(OptionsTest, UnsupportedLocustEnvVarsWarnOncePerVariable) {
   ParseResult r = parse({}, env({{"LOCUST_EQUAL_WEIGHTS", "true"},
-                                 {"LOCUST_MODE_MASTER", "true"},
+                                 {"LOCUST_PROCESSES", "4"},
                                  {"LOCUST_HATCH_RATE", "5"},
                                  {"LOCUST_USRES", "5"},
-                                 {"LOCUST_EXPECT_WORKERS", ""},  // empty counts as unset
+                                 {"LOCUST_HEADFUL", ""},  // empty counts as unset
                                  {"LOCUST_USERS", "3"},
                                  {"LOCUST_HTTP_USER_WEIGHT", "2"}}));
   ASSERT_EQ(r.action, ParseResult::Action::kRun) << r.output;
@@ -720,7 +752,7 @@ TEST_F(OptionsTest, UnsupportedLocustEnvVarsWarnOncePerVariable) {
     EXPECT_EQ(n, 1) << var;
   };
   warned("LOCUST_EQUAL_WEIGHTS", "fix their task weights");
-  warned("LOCUST_MODE_MASTER", "distributed mode is not supported");
+  warned("LOCUST_PROCESSES", "use LOADGEN_THREADS");
   warned("LOCUST_HATCH_RATE", "use LOCUST_SPAWN_RATE");
   warned("LOCUST_USRES", "not a setting loadgen knows");
   EXPECT_TRUE(ok({}).users == 1);
