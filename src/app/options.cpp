@@ -564,6 +564,11 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
     case OptionId::kMasterPort:
       convert_int(s, p, 1, 65535, o.master_port);
       return;
+    case OptionId::kEnableRebalancing: {
+      bool ignored = false;  // validated, then nothing to do: the master always rebalances
+      convert_bool(s, p, ignored);
+      return;
+    }
   }
 }
 

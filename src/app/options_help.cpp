@@ -84,6 +84,10 @@ constexpr std::array kSpecs = {
                G::kDistributed, "HOST", "The master a worker joins (default 127.0.0.1)"},
     OptionSpec{OptionId::kMasterPort, "master-port", "", "LOCUST_MASTER_NODE_PORT", K::kValue,
                G::kDistributed, "PORT", "The master's port (default 5557)"},
+    OptionSpec{OptionId::kEnableRebalancing, "enable-rebalancing", "", "LOCUST_ENABLE_REBALANCING",
+               K::kFlag, G::kDistributed, "",
+               "Accepted for Locust compatibility: a loadgen master always rebalances the users "
+               "when a worker joins or leaves"},
 
     OptionSpec{OptionId::kLocustfile, "locustfile", "f", "LOCUST_LOCUSTFILE", K::kValue,
                G::kRequest, "FILE",

@@ -70,6 +70,7 @@ enum class OptionId {
   kWorker,
   kMasterHost,
   kMasterPort,
+  kEnableRebalancing,
 };
 
 enum class OptionKind {

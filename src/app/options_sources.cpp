@@ -20,9 +20,8 @@ const OptionSpec* find_spec(std::string_view long_name) {
 
 // Locust options (2.12 and newer) that loadgen does not implement: named as such rather than
 // "unknown", so a copied locust.conf or command line says what is going on.
-constexpr std::array<std::string_view, 7> kLocustOnly = {
-    "hatch-rate",         "class-picker", "skip-log-setup", "equal-weights",
-    "enable-rebalancing", "headful",      "processes"};
+constexpr std::array<std::string_view, 6> kLocustOnly = {
+    "hatch-rate", "class-picker", "skip-log-setup", "equal-weights", "headful", "processes"};
 
 std::string unknown_option(std::string_view name_as_written) {
   std::string_view bare = name_as_written;

@@ -286,7 +286,8 @@ TEST_F(OptionsTest, EachEnvVar) {
       {"LOCUST_MODE_MASTER", "true", [](const Options& o) { return o.master; }},
       {"LOCUST_MASTER_BIND_HOST", "127.0.0.2",
        [](const Options& o) { return o.master_bind_host == "127.0.0.2"; }},
-      {"LOCUST_MASTER_BIND_PORT", "6000", [](const Options& o) { return o.master_bind_port == 6000; }},
+      {"LOCUST_MASTER_BIND_PORT", "6000",
+       [](const Options& o) { return o.master_bind_port == 6000; }},
       {"LOCUST_EXPECT_WORKERS", "4", [](const Options& o) { return o.expect_workers == 4; }},
       {"LOCUST_EXPECT_WORKERS_MAX_WAIT", "30",
        [](const Options& o) { return o.expect_workers_max_wait == 30s; }},
@@ -515,8 +516,8 @@ TEST_F(OptionsTest, UnknownOptionsAndPositionals) {
   out = fails({"--processes", "4", "-f", "shop.yaml"});
   EXPECT_THAT(out, HasSubstr("'--processes' is a Locust option that loadgen does not support"));
   EXPECT_THAT(out, Not(HasSubstr("'-f'")));
-  write("locust.conf", "enable-rebalancing = true\n");
-  EXPECT_THAT(fails({}), HasSubstr("locust.conf:1: 'enable-rebalancing' is a Locust option that "
+  write("locust.conf", "headful = true\n");
+  EXPECT_THAT(fails({}), HasSubstr("locust.conf:1: 'headful' is a Locust option that "
                                    "loadgen does not support"));
 }
 
@@ -538,6 +539,7 @@ TEST_F(OptionsTest, DistributedRoles) {
   EXPECT_THAT(fails({"--expect-workers", "0"}), HasSubstr("--expect-workers"));
   EXPECT_THAT(fails({"--master-port", "0"}), HasSubstr("--master-port"));
   EXPECT_THAT(fails({"--master-host", " "}), HasSubstr("empty host"));
+  EXPECT_TRUE(ok({"--enable-rebalancing"}).users == 1);  // accepted: always on
   write("locust.conf", "worker = true\nmaster-host = m1\n");
   EXPECT_EQ(ok({}).master_host, "m1");
 }
