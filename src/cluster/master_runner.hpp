@@ -30,7 +30,7 @@ class Transport;
 struct WorkerInfo {
   std::string id;
   std::int64_t index = 0;
-  std::string state;  // "ready" | "spawning" | "running" | "stopped" | "missing"
+  std::string state;            // "ready" | "spawning" | "running" | "stopped" | "missing"
   std::int64_t user_count = 0;  // as last reported
   double cpu_usage = 0;         // percent, from its heartbeat
   std::int64_t memory_usage = 0;
@@ -58,6 +58,12 @@ class MasterRunner final : public engine::DrivenRunner {
     int heartbeat_liveness = 3;
     int heartbeat_dead = 60;
     std::size_t max_names = 1000;
+    // true (headless, --autostart): a start waits for expect_workers ready workers (see
+    // expect_workers_max_wait); false (web UI): a start with no worker is refused (logged).
+    bool wait_for_workers = true;
+    bool reset_stats_after_ramp = false;  // --reset-stats: once, when the first ramp completes
+    // After a quit was sent: how long drive() waits for every worker's final stats and quit.
+    std::chrono::milliseconds quit_wait{5000};
   };
   // Binds and starts listening (workers may join at once). Errors name the address.
   static core::Result<std::unique_ptr<MasterRunner>> create(Settings s, double now_s,
@@ -86,9 +92,10 @@ class MasterRunner final : public engine::DrivenRunner {
 
   // Thread-safe.
   std::vector<WorkerInfo> workers() const;
-  int ready_workers() const;             // workers connected and not missing
-  bool gave_up_waiting() const;          // expect_workers_max_wait passed
-  std::uint64_t protocol_errors() const; // frames that failed to decode (each logged)
+  int ready_workers() const;               // workers connected and not missing
+  bool gave_up_waiting() const;            // expect_workers_max_wait passed
+  std::uint64_t protocol_errors() const;   // frames that failed to decode (each logged)
+  std::uint64_t unknown_messages() const;  // messages of a type a master does not take
 
  private:
   struct Impl;
