@@ -212,7 +212,8 @@ struct MasterRunner::Impl {
     }
   }
 
-  void send_distribution(const plan::Distribution& d, double now_wall) {
+  // Sends a spawn to every worker whose counts changed; returns how many were sent.
+  int send_distribution(const plan::Distribution& d, double now_wall) {
     const double ts = std::max(now_wall, last_spawn_ts + 1e-6);  // strictly increasing
     const auto& ids = dispatcher->workers();
     int sent = 0;
@@ -240,17 +241,22 @@ struct MasterRunner::Impl {
     log(core::LogLevel::kDebug,
         fmt::format("Sending spawn messages for {} total users to {} worker(s)",
                     dispatcher->dispatched(), sent));
+    return sent;
   }
 
   void step(double now_s, double now_wall) {
-    std::optional<plan::Distribution> d = dispatcher->next();
-    if (!d) {
-      ramping = false;
-      if (run == RunState::kSpawning) run = RunState::kRunning;
-      announce_by = now_s + kReportWaitAfterRampS;
-      return;
+    // A rebalance that changes no worker's counts (e.g. the workers set just before a new
+    // dispatch) takes no step of its own: the ramp's next step follows at once.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      std::optional<plan::Distribution> d = dispatcher->next();
+      if (!d) {
+        ramping = false;
+        if (run == RunState::kSpawning) run = RunState::kRunning;
+        announce_by = now_s + kReportWaitAfterRampS;
+        return;
+      }
+      if (send_distribution(*d, now_wall) > 0 || dispatcher->dispatched() == target.load()) break;
     }
-    send_distribution(*d, now_wall);
     // Locust's last iteration does not sleep: the ramp ends at the next drive.
     next_step_s =
         dispatcher->dispatched() == target.load() ? now_s : now_s + dispatcher->step_interval_s();

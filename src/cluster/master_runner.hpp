@@ -45,6 +45,9 @@ class MasterRunner final : public engine::DrivenRunner {
     int expect_workers = 1;
     // ...for at most this long (0: forever); then the run quits and gave_up_waiting() is true.
     std::chrono::seconds expect_workers_max_wait{0};
+    // True (headless, --autostart): a start waits for expect_workers as above. False (the web
+    // UI): a start with no worker connected is refused, as Locust's /swarm does.
+    bool wait_for_workers = true;
     // The scenario's classes (names, weights, fixed counts), for the dispatch and the spawn
     // messages' user_classes_count (every class, Locust's order).
     std::vector<std::string> class_names;
@@ -58,9 +61,6 @@ class MasterRunner final : public engine::DrivenRunner {
     int heartbeat_liveness = 3;
     int heartbeat_dead = 60;
     std::size_t max_names = 1000;
-    // true (headless, --autostart): a start waits for expect_workers ready workers (see
-    // expect_workers_max_wait); false (web UI): a start with no worker is refused (logged).
-    bool wait_for_workers = true;
     bool reset_stats_after_ramp = false;  // --reset-stats: once, when the first ramp completes
     // After a quit was sent: how long drive() waits for every worker's final stats and quit.
     std::chrono::milliseconds quit_wait{5000};
@@ -92,10 +92,12 @@ class MasterRunner final : public engine::DrivenRunner {
 
   // Thread-safe.
   std::vector<WorkerInfo> workers() const;
-  int ready_workers() const;               // workers connected and not missing
-  bool gave_up_waiting() const;            // expect_workers_max_wait passed
-  std::uint64_t protocol_errors() const;   // frames that failed to decode (each logged)
-  std::uint64_t unknown_messages() const;  // messages of a type a master does not take
+  int ready_workers() const;              // workers connected and not missing
+  bool gave_up_waiting() const;           // expect_workers_max_wait passed
+  std::uint64_t protocol_errors() const;  // frames that failed to decode (each logged)
+
+  // Thread-safe: messages of a type a master does not take (each type warned once).
+  std::uint64_t unknown_messages() const;
 
  private:
   struct Impl;
