@@ -444,8 +444,10 @@ struct MasterRunner::Impl {
         return;
       case Command::Kind::kKillNow:
         if (stop_by) {
-          log(core::LogLevel::kWarning,
-              fmt::format("{} users did not stop in time; abandoning them", reported_users()));
+          if (reported_users() > 0) {
+            log(core::LogLevel::kWarning,
+                fmt::format("Not waiting for the workers' {} users to stop", reported_users()));
+          }
           finish_stop();
         }
         if (quit_by) {

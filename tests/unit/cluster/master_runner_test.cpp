@@ -598,6 +598,57 @@ TEST_F(MasterTest, QuitGivesUpOnSilentWorkers) {
   ASSERT_TRUE(until([&] { return master->state() == RunState::kStopped; }));
 }
 
+TEST_F(MasterTest, JoiningWorkerAndSetUsersRedistribute) {
+  make(settings());
+  run_two(4, 4);
+  auto& w1 = *workers[0];
+  auto& w2 = *workers[1];
+  // A third worker while running: the users are shared over three at once.
+  auto& w3 = join("hostC_3");
+  const auto three = ref_steps({"hostA_1", "hostB_2", "hostC_3"}, 4, 4).back();
+  ASSERT_TRUE(until([&] {
+    return w1.last_counts() == three[0] && w2.last_counts() == three[1] &&
+           w3.last_counts() == three[2];
+  })) << log.all();
+  EXPECT_EQ(master->ramp_generation(), 1u);
+  // Down to 2 users at 1/s: one user a second, the newest first.
+  master->set_users(2, 1);
+  const auto down = ref_steps({"hostA_1", "hostB_2", "hostC_3"}, 2, 4).back();
+  ASSERT_TRUE(until([&] { return master->ramp_generation() == 2u; }));
+  EXPECT_EQ(log.count("Sending spawn jobs of 2 users at 1.00 spawn rate to 3 ready workers"), 1);
+  auto total = [&] {
+    std::int64_t n = 0;
+    for (FakeWorker* w : {&w1, &w2, &w3}) {
+      for (auto c : w->last_counts()) n += c;
+    }
+    return n;
+  };
+  ASSERT_TRUE(until([&] { return total() == 3; }));
+  settle();
+  EXPECT_EQ(total(), 3);
+  EXPECT_EQ(master->state(), RunState::kSpawning);
+  now += 1.0;
+  ASSERT_TRUE(until([&] { return total() == 2; }));
+  EXPECT_EQ(w1.last_counts(), down[0]);
+  EXPECT_EQ(w2.last_counts(), down[1]);
+  EXPECT_EQ(w3.last_counts(), down[2]);
+  settle();
+  EXPECT_EQ(master->state(), RunState::kRunning);
+  EXPECT_EQ(master->target(), 2);
+}
+
+TEST_F(MasterTest, HeadlessMasterQuitsWhenTheLastWorkerQuits) {
+  make(settings());
+  run_two(2, 2);
+  workers[0]->send(MessageType::kQuit);
+  ASSERT_TRUE(until([&] { return master->workers().size() == 1; }));
+  EXPECT_FALSE(master->quitting());
+  workers[1]->send(MessageType::kQuit);
+  ASSERT_TRUE(until([&] { return master->quitting(); }));
+  EXPECT_EQ(log.count("The last worker quit, stopping test."), 1) << log.all();
+  ASSERT_TRUE(until([&] { return master->state() == RunState::kStopped; }));
+}
+
 TEST_F(MasterTest, GarbageFrameGetsReconnectAndUnknownTypesAreWarnedOnce) {
   make(settings());
   auto& w1 = join("hostA_1");
