@@ -284,6 +284,16 @@
       Array.isArray(e.nodes) ? e.nodes.join(", ") : String(e.nodes ?? "")]);
   }
 
+  // A master's workers (docs/distributed.md): the tab appears when /stats/requests lists them.
+  function renderWorkers(workers) {
+    $("workers-tab").hidden = !Array.isArray(workers);
+    if (!Array.isArray(workers)) return;
+    $("workers-tab").textContent = "Workers (" + workers.length + ")";
+    fillTable($("workers-table"), workers, (w) => [
+      unescapeHtml(w.id), w.state, String(w.user_count), fixed(w.cpu_usage, 1) + " %",
+      fixed(w.memory_usage / 1048576, 1) + " MiB"]);
+  }
+
   // ---- thresholds (GET /stats/loadgen "thresholds", docs/thresholds.md) ----
 
   function thresholdObserved(t) {
@@ -423,6 +433,7 @@
     renderSummary(s);
     renderStats(s.stats || []);
     renderFailures(s.errors || []);
+    renderWorkers(s.workers);
   }
 
   async function pollHistory() {

@@ -93,9 +93,10 @@ std::vector<double> CpuUtilization::sample(const std::vector<std::int64_t>& cpu_
   return out;
 }
 
-AppMetricSource::AppMetricSource(engine::Engine& eng, const otel::MetricsConfig& config,
+AppMetricSource::AppMetricSource(engine::DrivenRunner& runner, const otel::MetricsConfig& config,
                                  Telemetry telemetry, std::uint64_t start_unix_nano)
-    : eng_(eng),
+    : runner_(runner),
+      eng_(runner.engine()),
       config_(config),
       telemetry_(std::move(telemetry)),
       start_ns_(start_unix_nano),
@@ -149,24 +150,28 @@ otel::Metric AppMetricSource::gauge(const std::string& name, const std::string& 
 }
 
 void AppMetricSource::collect(std::vector<otel::Metric>& out, std::uint64_t now) {
-  for (auto& m : eng_.collect_metrics(now)) out.push_back(std::move(m));
+  if (eng_) {
+    for (auto& m : eng_->collect_metrics(now)) out.push_back(std::move(m));
+  }
 
   out.push_back(updown("loadgen.users.active", "{user}", "Simulated users running now.",
-                       static_cast<double>(eng_.alive()), now, true));
+                       static_cast<double>(runner_.alive()), now, true));
   out.push_back(
       gauge("loadgen.users.target", "{user}", "The user count the run is ramping to or holding.",
             {{{}, static_cast<double>(target_.load(std::memory_order_relaxed))}}, now, true));
-  out.push_back(counter("loadgen.users.spawned", "{user}",
-                        "Users started since the start of the run.",
-                        {{{}, static_cast<double>(eng_.users_started())}}, now, true));
-  out.push_back(counter("loadgen.users.stopped", "{user}",
-                        "Users whose run ended (stopped, killed or StopUser) since the start.",
-                        {{{}, static_cast<double>(eng_.users_stopped())}}, now, true));
-  if (eng_.open_model()) {
+  if (eng_) {
+    out.push_back(counter("loadgen.users.spawned", "{user}",
+                          "Users started since the start of the run.",
+                          {{{}, static_cast<double>(eng_->users_started())}}, now, true));
+    out.push_back(counter("loadgen.users.stopped", "{user}",
+                          "Users whose run ended (stopped, killed or StopUser) since the start.",
+                          {{{}, static_cast<double>(eng_->users_stopped())}}, now, true));
+  }
+  if (eng_ && eng_->open_model()) {
     out.push_back(counter(
         "loadgen.iterations.dropped", "{iteration}",
         "Open model: arrivals that found no free user and no room in the pool (--max-users).",
-        {{{}, static_cast<double>(eng_.iterations_dropped())}}, now, true));
+        {{{}, static_cast<double>(eng_->iterations_dropped())}}, now, true));
   }
   out.push_back(gauge("loadgen.requests.rate", "{request}/s",
                       "Current requests per second (the stats table's Aggregated current RPS).",
@@ -177,7 +182,7 @@ void AppMetricSource::collect(std::vector<otel::Metric>& out, std::uint64_t now)
             {{{}, fail_per_s_.load(std::memory_order_relaxed)}}, now, false));
 
   // The event loops' CPU: a loop near 100 % is the generator's own bottleneck.
-  const std::vector<std::int64_t> cpu = eng_.worker_cpu_ns();
+  const std::vector<std::int64_t> cpu = eng_ ? eng_->worker_cpu_ns() : std::vector<std::int64_t>{};
   const std::vector<double> util = loop_cpu_.sample(cpu, core::mono_ns());
   {
     std::vector<std::pair<otel::Attributes, double>> times, utils;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/engine.hpp"
+#include "engine/runner.hpp"
 #include "otel/env_config.hpp"
 #include "otel/metric_source.hpp"
 
@@ -38,8 +39,10 @@ class AppMetricSource final : public otel::MetricSource {
     std::function<std::uint64_t()> spans_dropped, logs_dropped, span_export_failures,
         log_export_failures;
   };
-  AppMetricSource(engine::Engine& eng, const otel::MetricsConfig& config, Telemetry telemetry,
-                  std::uint64_t start_unix_nano);
+  // The runner's users; the request metrics, user counters and loops of its engine when it
+  // has one (a master has none: it exports the run-level figures only).
+  AppMetricSource(engine::DrivenRunner& runner, const otel::MetricsConfig& config,
+                  Telemetry telemetry, std::uint64_t start_unix_nano);
   void set_target(std::int64_t users) { target_.store(users, std::memory_order_relaxed); }
   // Locust's current RPS and failures/s of the Aggregated row (the main thread computes them
   // from the stats after each collection).
@@ -62,7 +65,8 @@ class AppMetricSource final : public otel::MetricSource {
                             std::vector<std::pair<otel::Attributes, double>> values,
                             std::uint64_t now, bool integer);
 
-  engine::Engine& eng_;
+  engine::DrivenRunner& runner_;
+  engine::Engine* eng_;  // null on a master
   otel::MetricsConfig config_;
   Telemetry telemetry_;
   std::uint64_t start_ns_;

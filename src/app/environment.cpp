@@ -19,10 +19,12 @@
 #include "app/final_flush.hpp"
 #include "app/run.hpp"
 #include "app/run_plan.hpp"
+#include "cluster/master_runner.hpp"
 #include "core/clock.hpp"
 #include "core/random.hpp"
 #include "core/uuid.hpp"
 #include "core/version.hpp"
+#include "flags/flag_watcher.hpp"
 #include "otel/attribute_limits.hpp"
 #include "report/console.hpp"
 #include "report/csv.hpp"
@@ -103,19 +105,19 @@ void raise_nofile_limit(const Options& o, Log& log) {
   }
 }
 
-std::string exception_report(const engine::Engine& e) {
-  if (e.exceptions().empty()) return {};
+std::string exception_report(const engine::ExceptionCounts& exceptions) {
+  if (exceptions.empty()) return {};
   std::string out = "Exception report\n";
   out += fmt::format("{:>12} | {}\n", "# occurrences", "Exception");
-  for (const auto& [key, n] : e.exceptions()) {
+  for (const auto& [key, n] : exceptions) {
     const auto& [cls, task, msg] = key;
     out += fmt::format("{:>12} | {}.{}: {}\n", n, cls, task, msg);
   }
   return out;
 }
 
-std::vector<report::ExceptionRow> exception_rows(const engine::Engine& e) {
-  return web::exception_rows(e.exceptions());
+std::vector<report::ExceptionRow> exception_rows(const engine::ExceptionCounts& exceptions) {
+  return web::exception_rows(exceptions);
 }
 
 // Host and process facts for the OTel resource (gathered here: app is where the process's
@@ -218,9 +220,50 @@ int Environment::init(const std::map<std::string, std::string>& env) {
       return std::make_unique<plan::StagesShape>(stages);
     };
   }
-  runner_ = std::make_unique<engine::LocalRunner>(std::move(plan->cfg), std::move(plan->scenario),
-                                                  std::move(settings), t0_, core::wall_seconds());
-  engine::Engine& eng = runner_->engine();
+  if (o_.master) {
+    // A master runs no user: its workers do (cluster/master_runner.hpp).
+    cluster::MasterRunner::Settings ms;
+    ms.bind_host = o_.master_bind_host;
+    ms.bind_port = static_cast<std::uint16_t>(o_.master_bind_port);
+    ms.expect_workers = o_.expect_workers;
+    ms.expect_workers_max_wait = o_.expect_workers_max_wait;
+    ms.wait_for_workers = o_.headless || o_.autostart;
+    for (const scenario::UserClass& c : plan->scenario.user_classes) {
+      ms.class_names.push_back(c.name);
+      ms.classes.push_back(plan::ClassPicker::ClassInfo{c.weight, c.fixed_count});
+    }
+    if (!o_.host.empty()) ms.host = o_.host;
+    ms.stop_timeout = o_.stop_timeout;
+    ms.version = std::string(core::kVersion);
+    ms.log = &log_;
+    ms.max_names = plan->cfg.max_names;
+    auto created = cluster::MasterRunner::create(std::move(ms), t0_, core::wall_seconds());
+    if (!created) {
+      log_.error("--master: {}{}{}", created.error().message,
+                 created.error().hint.empty() ? "" : "; ", created.error().hint);
+      return kUsageExitCode;
+    }
+    master_ = created->get();
+    runner_ = std::move(*created);
+    users_flag_ = plan->scenario.users_flag;
+    if (plan->cfg.flags && !users_flag_.empty()) {
+      users_flag_watch_ =
+          std::make_unique<flags::FlagWatcher>(*plan->cfg.flags, users_flag_, &log_);
+    }
+  } else {
+    if (o_.worker) {
+      plan->cfg.keep_deltas = true;  // the stats a worker reports are deltas
+      // The users flag (loadGeneratorVUs) is the master's: it sets the run's user count.
+      plan->scenario.users_flag.clear();
+    }
+    users_flag_ = plan->scenario.users_flag;
+    auto local =
+        std::make_unique<engine::LocalRunner>(std::move(plan->cfg), std::move(plan->scenario),
+                                              std::move(settings), t0_, core::wall_seconds());
+    local_ = local.get();
+    eng_ = &local->local_engine();
+    runner_ = std::move(local);
+  }
   // One resource per process (OTel resource/sdk.md): built once, so traces, metrics and logs
   // carry the same service.instance.id, and its warnings are printed once.
   {
@@ -233,12 +276,12 @@ int Environment::init(const std::map<std::string, std::string>& env) {
       if (const auto* name = std::get_if<std::string>(&a.value.v)) log_.set_service_name(*name);
     }
   }
-  if (plan->export_spans) {
-    spans_ = std::make_unique<telemetry::TracePipeline>(*plan->traces, resource_, eng, &log_);
+  if (plan->export_spans && eng_) {
+    spans_ = std::make_unique<telemetry::TracePipeline>(*plan->traces, resource_, *eng_, &log_);
     spans_->start();
   }
   // The log pipeline runs in every run: it carries the users' log lines to the console too.
-  app_logs_->attach(&eng);
+  app_logs_->attach(eng_);
   {
     otel::LogsConfig lc = plan->logs ? *plan->logs : otel::LogsConfig{};
     if (!export_logs_) lc.exporters.kinds.clear();
@@ -253,7 +296,7 @@ int Environment::init(const std::map<std::string, std::string>& env) {
     }
     t.logs_dropped = [p = logs_.get()] { return p->counters().dropped; };
     t.log_export_failures = [p = logs_.get()] { return p->counters().failed_exports; };
-    app_metrics_ = std::make_unique<AppMetricSource>(eng, *plan->metrics, std::move(t),
+    app_metrics_ = std::make_unique<AppMetricSource>(*runner_, *plan->metrics, std::move(t),
                                                      static_cast<std::uint64_t>(core::wall_ns()));
     app_metrics_->set_target(o_.users);
     metrics_ = std::make_unique<telemetry::MetricsPipeline>(*plan->metrics, resource_,
@@ -264,7 +307,7 @@ int Environment::init(const std::map<std::string, std::string>& env) {
       return kUsageExitCode;
     }
   }
-  loop_load_.check(eng, log_);  // the first sample
+  if (eng_) loop_load_.check(*eng_, log_);  // the first sample
   next_cpu_check_ = t0_ + LoopLoadWatch::kIntervalS;
   return kExitOk;
 }
@@ -273,12 +316,11 @@ core::Status Environment::write_csv(bool history) {
   // A periodic write that fails (EMFILE at the open-files limit, a full disk) is retried at
   // the next collection and said once until it works again; only the final write decides exit 3.
   if (!csv_) return core::Ok{};
-  const engine::Engine& eng = runner_->engine();
-  core::Status st = csv_->write_all(eng.stats(), exception_rows(eng));
+  core::Status st = csv_->write_all(stats(), exception_rows(runner_->exceptions()));
   if (st && history)
     st = csv_->append_history(
-        eng.stats(), static_cast<int>(eng.alive()), core::wall_seconds(),
-        eng.open_model() ? std::optional(eng.iterations_dropped()) : std::nullopt);
+        stats(), static_cast<int>(runner_->alive()), core::wall_seconds(),
+        eng_ && eng_->open_model() ? std::optional(eng_->iterations_dropped()) : std::nullopt);
   if (!st && !csv_failing_) {
     log_.warning("{} (retrying every second)", st.error().message);
     csv_failing_ = true;
@@ -290,12 +332,12 @@ core::Status Environment::write_csv(bool history) {
 }
 
 void Environment::sample_history() {
-  const engine::Engine& eng = runner_->engine();
-  HistorySampler::Sample s{.wall_s = core::wall_seconds(),
-                           .mono_ns = core::mono_ns(),
-                           .users = eng.alive(),
-                           .stats = &eng.stats(),
-                           .worker_cpu_ns = eng.worker_cpu_ns()};
+  HistorySampler::Sample s{
+      .wall_s = core::wall_seconds(),
+      .mono_ns = core::mono_ns(),
+      .users = runner_->alive(),
+      .stats = &stats(),
+      .worker_cpu_ns = eng_ ? eng_->worker_cpu_ns() : std::vector<std::int64_t>{}};
   if (spans_) {
     const auto c = spans_->counters();
     s.spans_exported = c.exported;
@@ -305,24 +347,39 @@ void Environment::sample_history() {
 }
 
 void Environment::tick(double now_s) {
-  engine::Engine& eng = runner_->engine();
+  if (users_flag_watch_) {
+    // The master's users flag: a value > 0 sets the run's user count while it is up (as the
+    // local engine does), at the run's spawn rate, across the workers.
+    const std::int64_t want = users_flag_watch_->value();
+    const engine::RunState st = runner_->state();
+    if (want > 0 && want != applied_flag_users_ &&
+        (st == engine::RunState::kSpawning || st == engine::RunState::kRunning)) {
+      applied_flag_users_ = want;
+      if (want != runner_->target()) {
+        log_.info("flag {} = {}: changing the user count from {} to {}", users_flag_, want,
+                  runner_->target(), want);
+        runner_->set_users(want, spawn_rate_.load() > 0 ? spawn_rate_.load() : o_.spawn_rate);
+      }
+    }
+  }
   const bool collected = runner_->drive(now_s, core::wall_seconds());
   history_sampler_.observe(runner_->state(), history_);
-  if (app_metrics_) app_metrics_->set_target(eng.target());
-  if (eng.target() > peak_target_.load()) peak_target_.store(eng.target());
-  if (eng.ramp_generation() != 0) spawn_rate_.store(eng.spawn_rate());
+  const std::int64_t target = runner_->target();
+  if (app_metrics_) app_metrics_->set_target(target);
+  if (target > peak_target_.load()) peak_target_.store(target);
+  if (runner_->ramp_generation() != 0) spawn_rate_.store(runner_->spawn_rate());
   if (collected) {
     (void)write_csv(true);  // a failure is retried at the next collection
     sample_history();
     if (app_metrics_)
-      app_metrics_->set_current_rates(eng.stats().current_rps(eng.stats().total()),
-                                      eng.stats().current_fail_per_sec(eng.stats().total()));
+      app_metrics_->set_current_rates(stats().current_rps(stats().total()),
+                                      stats().current_fail_per_sec(stats().total()));
   }
   const engine::RunState s = runner_->state();
   check_abort_thresholds(s, collected);
   if (s != engine::RunState::kStopping && s != engine::RunState::kStopped &&
-      now_s >= next_cpu_check_) {
-    loop_load_.check(eng, log_);
+      now_s >= next_cpu_check_ && eng_) {
+    loop_load_.check(*eng_, log_);
     next_cpu_check_ = now_s + LoopLoadWatch::kIntervalS;
   }
 }
@@ -339,7 +396,7 @@ void Environment::check_abort_thresholds(engine::RunState state, bool collected)
     const std::lock_guard lock(abort_mu_);
     if (aborted_) return;
   }
-  const stats::Aggregate& a = runner_->engine().stats();
+  const stats::Aggregate& a = stats();
   const double now_wall = core::wall_seconds();
   const std::optional<std::size_t> i = stats::first_abort(thresholds_, a, now_wall);
   if (!i) return;
@@ -372,10 +429,9 @@ std::string Environment::thresholds_json() const {
 }
 
 bool Environment::write_final_csv() {
-  const engine::Engine& eng = runner_->engine();
   if (app_metrics_)  // the final export's rates: as the final stats table has them
-    app_metrics_->set_current_rates(eng.stats().current_rps(eng.stats().total()),
-                                    eng.stats().current_fail_per_sec(eng.stats().total()));
+    app_metrics_->set_current_rates(stats().current_rps(stats().total()),
+                                    stats().current_fail_per_sec(stats().total()));
   // Reports and summary come before the telemetry flush (a dead collector cannot hold them).
   if (core::Status st = write_csv(true); !st) {
     log_.error("--csv: the final reports could not be written: {}", st.error().message);
@@ -385,18 +441,17 @@ bool Environment::write_final_csv() {
 }
 
 std::string Environment::summary(int name_width) const {
-  const engine::Engine& eng = runner_->engine();
-  std::string out = report::format_stats_table(eng.stats(), false, name_width);
+  std::string out = report::format_stats_table(stats(), false, name_width);
   out += '\n';
-  out += report::format_percentiles_table(eng.stats(), name_width);
+  out += report::format_percentiles_table(stats(), name_width);
   out += '\n';
-  out += report::format_error_report(eng.stats(), name_width);
-  out += exception_report(eng);
-  if (eng.open_model()) {
+  out += report::format_error_report(stats(), name_width);
+  out += exception_report(runner_->exceptions());
+  if (eng_ && eng_->open_model()) {
     // k6's dropped_iterations: arrivals the pool could not serve (docs/load-models.md).
     out +=
         fmt::format("Dropped iterations: {} (arrivals that found all --max-users {} users busy)\n",
-                    eng.iterations_dropped(), eng.target());
+                    eng_->iterations_dropped(), eng_->target());
   }
   out += report::format_thresholds_table(threshold_report());
   out += loop_load_.summary();
@@ -449,8 +504,7 @@ std::string Environment::render_html(const stats::Aggregate& a,
 
 bool Environment::write_html() {
   if (o_.html_file.empty()) return true;
-  const engine::Engine& eng = runner_->engine();
-  if (!write_file(o_.html_file, render_html(eng.stats(), exception_rows(eng)))) {
+  if (!write_file(o_.html_file, render_html(stats(), exception_rows(runner_->exceptions())))) {
     log_.error("--html: cannot write '{}': {}", o_.html_file, std::strerror(errno));
     return false;
   }
@@ -471,7 +525,7 @@ std::function<std::string()> Environment::prometheus_scrape() {
 }
 
 bool Environment::failed() const {
-  return stats().total().num_failures > 0 || runner_->engine().exception_count() > 0;
+  return stats().total().num_failures > 0 || !runner_->exceptions().empty();
 }
 
 int Environment::finish(int code, const sigset_t& signals) {
@@ -506,7 +560,7 @@ int Environment::finish(int code, const sigset_t& signals) {
     std::fflush(stderr);
     std::_Exit(code);
   }
-  runner_->engine().shutdown();
+  runner_->shutdown();
 
   std::string counters;
   if (spans_) {

@@ -37,6 +37,14 @@ class LogPipeline;
 class MetricsPipeline;
 }  // namespace loadgen::telemetry
 
+namespace loadgen::flags {
+class FlagWatcher;
+}  // namespace loadgen::flags
+
+namespace loadgen::cluster {
+class MasterRunner;
+}  // namespace loadgen::cluster
+
 namespace loadgen::report {
 class CsvWriter;
 struct ExceptionRow;
@@ -57,9 +65,15 @@ class Environment {
   Environment(const Environment&) = delete;
   Environment& operator=(const Environment&) = delete;
 
-  engine::LocalRunner& runner() { return *runner_; }
+  // The run's runner: a LocalRunner, or with --master the cluster's MasterRunner.
+  engine::DrivenRunner& runner() { return *runner_; }
+  // The local runner (null on a master) and the master (null otherwise).
+  engine::LocalRunner* local() { return local_; }
+  cluster::MasterRunner* master() { return master_; }
   const otel::Resource& resource() const { return resource_; }
-  const stats::Aggregate& stats() const { return runner_->engine().stats(); }
+  const stats::Aggregate& stats() const { return runner_->stats(); }
+  // The scenario's users flag (loadGeneratorVUs), "" when none.
+  const std::string& users_flag() const { return users_flag_; }
   double start_s() const { return t0_; }  // monotonic seconds when the run was built
   // The run's time series (the web UI's charts, the HTML report): a point per stats
   // collection, cleared on a stats reset and when a run starts. Thread-safe to read.
@@ -128,7 +142,14 @@ class Environment {
   } hook_reset_;
   std::unique_ptr<report::CsvWriter> csv_;
   bool csv_failing_ = false;
-  std::unique_ptr<engine::LocalRunner> runner_;
+  std::unique_ptr<engine::DrivenRunner> runner_;
+  engine::LocalRunner* local_ = nullptr;     // runner_ when local
+  cluster::MasterRunner* master_ = nullptr;  // runner_ with --master
+  engine::Engine* eng_ = nullptr;            // local_'s engine
+  std::string users_flag_;
+  // A master's users flag (loadGeneratorVUs), evaluated here and applied across the workers.
+  std::unique_ptr<flags::FlagWatcher> users_flag_watch_;
+  std::int64_t applied_flag_users_ = 0;
   otel::Resource resource_;  // one per process (OTel resource/sdk.md)
   std::unique_ptr<telemetry::TracePipeline> spans_;
   std::unique_ptr<telemetry::LogPipeline> logs_;

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
     }
     for (const std::string& w : parsed.warnings) log.warning("{}", w);
     if (wants_inspection(parsed.options)) return inspect_scenario(parsed.options, env, log);
+    if (parsed.options.worker) return run_worker(parsed.options, env, log);
     if (!parsed.options.headless) return run_web(parsed.options, env, log);
     return run_headless(parsed.options, env, log);
   } catch (const std::exception& e) {

@@ -534,6 +534,36 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
       if (p.size() == before) o.max_users = n;
       return;
     }
+    case OptionId::kMaster:
+      convert_bool(s, p, o.master);
+      return;
+    case OptionId::kMasterBindHost:
+      o.master_bind_host = trim(v);
+      if (o.master_bind_host.empty()) p.add(fmt::format("{}: empty address", describe(s)));
+      return;
+    case OptionId::kMasterBindPort:
+      convert_int(s, p, 0, 65535, o.master_bind_port);
+      return;
+    case OptionId::kExpectWorkers:
+      convert_int(s, p, 1, 100'000, o.expect_workers);
+      return;
+    case OptionId::kExpectWorkersMaxWait: {
+      int n = 0;
+      const std::size_t before = p.size();
+      convert_int(s, p, 0, 31'536'000, n);
+      if (p.size() == before) o.expect_workers_max_wait = std::chrono::seconds(n);
+      return;
+    }
+    case OptionId::kWorker:
+      convert_bool(s, p, o.worker);
+      return;
+    case OptionId::kMasterHost:
+      o.master_host = trim(v);
+      if (o.master_host.empty()) p.add(fmt::format("{}: empty host", describe(s)));
+      return;
+    case OptionId::kMasterPort:
+      convert_int(s, p, 1, 65535, o.master_port);
+      return;
   }
 }
 
@@ -687,6 +717,38 @@ ParseResult parse_options(int argc, const char* const* argv,
   if (arrival_rate != settings.end() && arrival_stages != settings.end()) {
     problems.add(fmt::format("{} and {} cannot be used together (a constant rate, or stages)",
                              describe(arrival_rate->second), describe(arrival_stages->second)));
+  }
+
+  // Distributed runs: one role, and the rules Locust 2.12 enforces (main.py).
+  auto master = settings.find(OptionId::kMaster);
+  auto worker = settings.find(OptionId::kWorker);
+  if (o.master && o.worker) {
+    problems.add(
+        fmt::format("{} and {} cannot be used together (a process is the master or a "
+                    "worker)",
+                    describe(master->second), describe(worker->second)));
+  }
+  if (o.worker) {
+    if (auto t = settings.find(OptionId::kRunTime); t != settings.end()) {
+      problems.add(fmt::format("{} cannot be used with --worker: the master's run time applies",
+                               describe(t->second)));
+    }
+    for (auto id : {OptionId::kStages, OptionId::kArrivalRate, OptionId::kArrivalStages}) {
+      if (auto it = settings.find(id); it != settings.end()) {
+        problems.add(fmt::format("{} cannot be used with --worker: the master sets the load",
+                                 describe(it->second)));
+      }
+    }
+  }
+  if (o.master) {
+    for (auto id : {OptionId::kStages, OptionId::kArrivalRate, OptionId::kArrivalStages}) {
+      if (auto it = settings.find(id); it != settings.end()) {
+        problems.add(
+            fmt::format("{} cannot be used with --master: a distributed run is the "
+                        "-u/-r closed model (docs/distributed.md)",
+                        describe(it->second)));
+      }
+    }
   }
 
   if (!problems.empty()) return exit_with(kUsageExitCode, problems.text());

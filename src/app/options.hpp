@@ -76,6 +76,15 @@ struct Options {
   std::optional<double> arrival_rate;       // --arrival-rate, iterations/s
   std::vector<plan::Stage> arrival_stages;  // --arrival-stages, targets in iterations/s
   std::optional<std::int64_t> max_users;    // --max-users (the open model's pool)
+  // Distributed runs (Locust 2.12's names; docs/distributed.md).
+  bool master = false;                 // --master, LOCUST_MODE_MASTER
+  std::string master_bind_host = "*";  // --master-bind-host, LOCUST_MASTER_BIND_HOST
+  int master_bind_port = 5557;         // --master-bind-port, LOCUST_MASTER_BIND_PORT
+  int expect_workers = 1;              // --expect-workers, LOCUST_EXPECT_WORKERS (>= 1)
+  std::chrono::seconds expect_workers_max_wait{0};  // --expect-workers-max-wait (0: forever)
+  bool worker = false;                              // --worker, LOCUST_MODE_WORKER
+  std::string master_host = "127.0.0.1";            // --master-host, LOCUST_MASTER_NODE_HOST
+  int master_port = 5557;                           // --master-port, LOCUST_MASTER_NODE_PORT
 };
 
 struct ParseResult {

@@ -65,6 +65,26 @@ constexpr std::array kSpecs = {
     OptionSpec{OptionId::kResetStats, "reset-stats", "", "LOCUST_RESET_STATS", K::kFlag, G::kCommon,
                "", "Reset the stats once all users have been spawned"},
 
+    OptionSpec{OptionId::kMaster, "master", "", "LOCUST_MODE_MASTER", K::kFlag, G::kDistributed, "",
+               "Run as the master of a distributed run: workers run the users"},
+    OptionSpec{OptionId::kMasterBindHost, "master-bind-host", "", "LOCUST_MASTER_BIND_HOST",
+               K::kValue, G::kDistributed, "ADDR",
+               "Interface the master binds to (default *: all)"},
+    OptionSpec{OptionId::kMasterBindPort, "master-bind-port", "", "LOCUST_MASTER_BIND_PORT",
+               K::kValue, G::kDistributed, "PORT", "Port the master binds to (default 5557)"},
+    OptionSpec{OptionId::kExpectWorkers, "expect-workers", "", "LOCUST_EXPECT_WORKERS", K::kValue,
+               G::kDistributed, "N",
+               "With --headless or --autostart: workers to wait for before starting (default 1)"},
+    OptionSpec{OptionId::kExpectWorkersMaxWait, "expect-workers-max-wait", "",
+               "LOCUST_EXPECT_WORKERS_MAX_WAIT", K::kValue, G::kDistributed, "SECONDS",
+               "Give up (exit 1) after waiting this long for them (default 0: forever)"},
+    OptionSpec{OptionId::kWorker, "worker", "", "LOCUST_MODE_WORKER", K::kFlag, G::kDistributed, "",
+               "Run as a worker of a master (loadgen's or Locust's)"},
+    OptionSpec{OptionId::kMasterHost, "master-host", "", "LOCUST_MASTER_NODE_HOST", K::kValue,
+               G::kDistributed, "HOST", "The master a worker joins (default 127.0.0.1)"},
+    OptionSpec{OptionId::kMasterPort, "master-port", "", "LOCUST_MASTER_NODE_PORT", K::kValue,
+               G::kDistributed, "PORT", "The master's port (default 5557)"},
+
     OptionSpec{OptionId::kLocustfile, "locustfile", "f", "LOCUST_LOCUSTFILE", K::kValue,
                G::kRequest, "FILE",
                "Scenario file: .yaml/.yml (declarative) or .lua (scripted); see "
@@ -179,6 +199,8 @@ std::string_view group_title(OptionGroup g) {
       return "loadgen options";
     case OptionGroup::kScenario:
       return "User classes and tasks (Locust-compatible)";
+    case OptionGroup::kDistributed:
+      return "Distributed runs (Locust-compatible master/worker protocol)";
   }
   return "";
 }
@@ -191,8 +213,8 @@ std::string help_text() {
   std::string out =
       "Usage: loadgen [OPTIONS] [UserClass ...]\n\n"
       "An OpenTelemetry-native HTTP load generator with Locust-compatible options.\n";
-  for (OptionGroup g : {OptionGroup::kCommon, OptionGroup::kRequest, OptionGroup::kScenario,
-                        OptionGroup::kLoadgen}) {
+  for (OptionGroup g : {OptionGroup::kCommon, OptionGroup::kDistributed, OptionGroup::kRequest,
+                        OptionGroup::kScenario, OptionGroup::kLoadgen}) {
     out += fmt::format("\n{}:\n", group_title(g));
     if (g == OptionGroup::kCommon) {
       append_row(out, "-h, --help", "Show this help and exit", "");

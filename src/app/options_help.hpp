@@ -62,6 +62,14 @@ enum class OptionId {
   kArrivalRate,
   kArrivalStages,
   kMaxUsers,
+  kMaster,
+  kMasterBindHost,
+  kMasterBindPort,
+  kExpectWorkers,
+  kExpectWorkersMaxWait,
+  kWorker,
+  kMasterHost,
+  kMasterPort,
 };
 
 enum class OptionKind {
@@ -72,7 +80,7 @@ enum class OptionKind {
            // words add up); "[a, b]" in env and config files
 };
 
-enum class OptionGroup { kCommon, kRequest, kLoadgen, kScenario };
+enum class OptionGroup { kCommon, kRequest, kLoadgen, kScenario, kDistributed };
 
 struct OptionSpec {
   OptionId id;

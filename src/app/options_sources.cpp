@@ -20,21 +20,9 @@ const OptionSpec* find_spec(std::string_view long_name) {
 
 // Locust options (2.12 and newer) that loadgen does not implement: named as such rather than
 // "unknown", so a copied locust.conf or command line says what is going on.
-constexpr std::array<std::string_view, 15> kLocustOnly = {"hatch-rate",
-                                                          "class-picker",
-                                                          "master",
-                                                          "master-bind-host",
-                                                          "master-bind-port",
-                                                          "expect-workers",
-                                                          "expect-workers-max-wait",
-                                                          "worker",
-                                                          "master-host",
-                                                          "master-port",
-                                                          "skip-log-setup",
-                                                          "equal-weights",
-                                                          "enable-rebalancing",
-                                                          "headful",
-                                                          "processes"};
+constexpr std::array<std::string_view, 7> kLocustOnly = {
+    "hatch-rate",         "class-picker", "skip-log-setup", "equal-weights",
+    "enable-rebalancing", "headful",      "processes"};
 
 std::string unknown_option(std::string_view name_as_written) {
   std::string_view bare = name_as_written;
@@ -195,19 +183,9 @@ struct UnsupportedEnv {
   std::string_view var;
   std::string_view advice;
 };
-constexpr std::string_view kNoDistributed =
-    "loadgen runs as one process on every core (--threads); distributed mode is not supported";
 constexpr std::string_view kNoWebUi = "loadgen's web UI does not support this yet";
-constexpr std::array<UnsupportedEnv, 16> kUnsupportedEnv = {{
+constexpr std::array<UnsupportedEnv, 8> kUnsupportedEnv = {{
     {"LOCUST_HATCH_RATE", "use LOCUST_SPAWN_RATE (Locust renamed it too)"},
-    {"LOCUST_MODE_MASTER", kNoDistributed},
-    {"LOCUST_MODE_WORKER", kNoDistributed},
-    {"LOCUST_MASTER_BIND_HOST", kNoDistributed},
-    {"LOCUST_MASTER_BIND_PORT", kNoDistributed},
-    {"LOCUST_MASTER_NODE_HOST", kNoDistributed},
-    {"LOCUST_MASTER_NODE_PORT", kNoDistributed},
-    {"LOCUST_EXPECT_WORKERS", kNoDistributed},
-    {"LOCUST_EXPECT_WORKERS_MAX_WAIT", kNoDistributed},
     {"LOCUST_PROCESSES", "use LOADGEN_THREADS (--threads)"},
     {"LOCUST_USERCLASS_PICKER", kNoWebUi},
     {"LOCUST_HEADFUL", kNoWebUi},

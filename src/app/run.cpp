@@ -17,7 +17,7 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
   int code = kExitOk;
   const std::unique_ptr<Environment> e = Environment::create(o, env, log, code);
   if (!e) return code;
-  engine::LocalRunner& runner = e->runner();
+  engine::DrivenRunner& runner = e->runner();
   const int name_width = terminal_name_width();
   log.info("Starting loadgen {} ({} threads)", core::kVersion, worker_threads(o));
   if (e->load_summary().empty()) {
@@ -26,21 +26,31 @@ int run_headless(const Options& o, const std::map<std::string, std::string>& env
     log.info("{}", e->load_summary());
   }
   runner.start(o.users, o.spawn_rate);
-  if (o.run_time) log.info("Run time limit set to {} seconds", o.run_time->count());
+  // A master's run starts when its workers are there: -t counts from then.
+  const bool wait_start = e->master() != nullptr;
+  if (o.run_time && !wait_start) log.info("Run time limit set to {} seconds", o.run_time->count());
   double next_print = e->start_s() + 2.0;
-  const double deadline = o.run_time ? e->start_s() + static_cast<double>(o.run_time->count()) : 0;
+  double deadline = o.run_time ? e->start_s() + static_cast<double>(o.run_time->count()) : 0;
+  bool started = !wait_start;
   bool stopping = false;  // a stop is posted: a signal now kills the users being stopped
   for (;;) {
     const double now = mono_s();
     e->tick(now);
     if (runner.state() == engine::RunState::kStopped) break;
+    if (!started && runner.state() != engine::RunState::kReady) {
+      started = true;
+      if (o.run_time) {
+        deadline = now + static_cast<double>(o.run_time->count());
+        log.info("Run time limit set to {} seconds", o.run_time->count());
+      }
+    }
     if (!stopping && now >= next_print) {
       if (!o.only_summary) {
         print_stderr(report::format_stats_table(e->stats(), true, name_width) + '\n');
       }
       next_print += 2.0;
     }
-    if (!stopping && o.run_time && now >= deadline) {
+    if (!stopping && started && o.run_time && now >= deadline) {
       log.info("--run-time limit reached, shutting down");
       runner.quit();
       stopping = true;

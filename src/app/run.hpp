@@ -22,5 +22,8 @@ int run_headless(const Options& options, const std::map<std::string, std::string
 // Runs the web mode (app/run_web.cpp): serves the REST API on --web-host/--web-port until a
 // signal or --autoquit. Returns the process exit code (2 when the port cannot be bound).
 int run_web(const Options& options, const std::map<std::string, std::string>& env, Log& log);
+// Runs a distributed run's worker (app/run_worker.cpp): joins --master-host:--master-port,
+// runs the users the master asks for and reports to it, until the master quits it or a signal.
+int run_worker(const Options& options, const std::map<std::string, std::string>& env, Log& log);
 
 }  // namespace loadgen::app

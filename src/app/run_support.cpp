@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "app/run.hpp"
+#include "cluster/master_runner.hpp"
 #include "core/clock.hpp"
 #include "report/console.hpp"
 
@@ -64,8 +65,12 @@ int end_run(const Options& o, Environment& e, int name_width, const sigset_t& si
   report_lost = !e.write_json() || report_lost;
   // A report that could not be written is lost data: that outranks everything; a failed
   // threshold (the run's own pass/fail criteria) outranks failed requests.
+  // A master that gave up waiting for its workers (--expect-workers-max-wait) exits 1, as
+  // Locust's does.
+  const bool no_workers = e.master() != nullptr && e.master()->gave_up_waiting();
   const int code = report_lost             ? kExitFatal
                    : e.thresholds_failed() ? kExitThresholds
+                   : no_workers            ? 1
                    : e.failed()            ? o.exit_code_on_error
                                            : kExitOk;
   return e.finish(code, sigs);

@@ -24,7 +24,7 @@ int run_web(const Options& o, const std::map<std::string, std::string>& env, Log
   int code = kExitOk;
   const std::unique_ptr<Environment> e = Environment::create(o, env, log, code);
   if (!e) return code;
-  engine::LocalRunner& runner = e->runner();
+  engine::DrivenRunner& runner = e->runner();
   const int name_width = terminal_name_width();
   // A /swarm run_time (seconds; -1 none), handed from the server's thread to this one.
   std::atomic<std::int64_t> swarm_run_time{-1};
@@ -37,7 +37,7 @@ int run_web(const Options& o, const std::map<std::string, std::string>& env, Log
       .on_run_time = [&swarm_run_time](std::chrono::seconds t) { swarm_run_time.store(t.count()); },
       .metrics = e->prometheus_scrape(),
       .history = [h = &e->history()](std::uint64_t since) { return h->since(since); },
-      .users_flag = runner.engine().scenario().users_flag,
+      .users_flag = e->users_flag(),
       .trace_link = o.trace_link,
       .users = o.users,
       .spawn_rate = o.spawn_rate,

@@ -304,7 +304,7 @@ struct MasterRunner::Impl {
           "cause issues. Do you really need to ramp up that fast?");
     }
     if (!dispatcher) {
-      dispatcher.emplace(s.classes);
+      dispatcher.emplace(s.classes, s.class_names);  // Locust's cycle: classes by name
       dispatcher->set_workers(active_ids());
     }
     dispatcher->new_dispatch(c.users, c.spawn_rate);
@@ -491,7 +491,10 @@ struct MasterRunner::Impl {
                       id, same_minor ? "patch " : "", v, s.version));
     }
     const std::int64_t index = index_of(id);
-    send(id, MessageType::kAck, AckData{.index = index});
+    // The "loadgen" key tells a loadgen worker it may send exact exception counts and no
+    // Locust buckets (a Locust worker reads only "index").
+    send(id, MessageType::kAck,
+         AckData{.index = index, .loadgen = s.version.empty() ? "unknown" : s.version});
     Node n;
     n.id = id;
     n.index = index;
@@ -757,6 +760,15 @@ struct MasterRunner::Impl {
 
 core::Result<std::unique_ptr<MasterRunner>> MasterRunner::create(Settings s, double now_s,
                                                                  double now_wall) {
+  if (s.class_names.size() != s.classes.size()) {
+    return core::make_error("bad_value", fmt::format("master: {} class names for {} classes",
+                                                     s.class_names.size(), s.classes.size()));
+  }
+  if (core::Status st = plan::Dispatcher::check_classes(s.classes); !st) {
+    core::Error e = st.error();
+    e.message = "master: the scenario's user classes cannot be dispatched: " + e.message;
+    return e;
+  }
   auto t = Transport::bind(s.bind_host, s.bind_port);
   if (!t) {
     core::Error e = t.error();
@@ -800,6 +812,16 @@ engine::RunnerSnapshot MasterRunner::snapshot() const {
   std::lock_guard lock(impl_->mu);
   s.stats = impl_->snapshot_stats;
   s.exceptions = impl_->snapshot_exceptions;
+  std::vector<engine::NodeRow> rows;
+  rows.reserve(impl_->workers_copy.size());
+  for (const WorkerInfo& w : impl_->workers_copy) {
+    rows.push_back(engine::NodeRow{.id = w.id,
+                                   .state = w.state,
+                                   .user_count = w.user_count,
+                                   .cpu_usage = w.cpu_usage,
+                                   .memory_usage = w.memory_usage});
+  }
+  s.workers = std::move(rows);
   return s;
 }
 

@@ -25,8 +25,8 @@ class WorkerNode {
   struct Settings {
     std::string master_host = "127.0.0.1";
     std::uint16_t master_port = 5557;
-    std::string node_id;   // hostname + "_" + uuid4 hex (make_node_id)
-    std::string version;   // client_ready's data; must be non-empty (locust.md §2.4)
+    std::string node_id;  // hostname + "_" + uuid4 hex (make_node_id)
+    std::string version;  // client_ready's data; must be non-empty (locust.md §2.4)
     core::LogSink* log = nullptr;
     std::chrono::milliseconds heartbeat_interval{1000};
     std::chrono::milliseconds connect_timeout{5000};  // per client_ready attempt
@@ -38,15 +38,19 @@ class WorkerNode {
 
   // Driving thread: the master's messages received since the last call, decoded, oldest
   // first (ack included; frames that fail to decode are logged and counted, not returned).
+  // The ack is seen here (acked() turns true in take()), so the driver calls take() while it
+  // waits for acked() or gave_up(). A "reconnect" (returned too) is handled here as well:
+  // the transport reconnects with the same identity and client_ready is sent again.
   std::vector<Message> take(std::chrono::milliseconds wait);
   // Thread-safe: encodes and queues m (node_id filled in).
   void send(Message m);
   // Thread-safe: the state the heartbeats report ("ready", "spawning", "running").
   void set_state(std::string_view state);
 
-  bool acked() const;           // the master answered client_ready
-  std::int64_t index() const;   // the ack's index (-1 before)
-  // True once the handshake gave up (connect_retries × connect_timeout without an ack).
+  bool acked() const;          // the master answered client_ready
+  std::int64_t index() const;  // the ack's index (-1 before)
+  // True once the handshake gave up: 1 + connect_retries client_ready messages,
+  // connect_timeout apart, and no ack (Locust: retry > CONNECT_RETRY_COUNT).
   bool gave_up() const;
   const std::string& node_id() const;
   std::uint64_t protocol_errors() const;  // frames that failed to decode

@@ -24,8 +24,8 @@ struct Command {
     kSetClassCounts,
   };
   Kind kind = Kind::kStop;
-  std::int64_t users = 0;  // kStart, kSetUsers
-  double spawn_rate = 1;   // kStart, kSetUsers: users per second, > 0
+  std::int64_t users = 0;                    // kStart, kSetUsers
+  double spawn_rate = 1;                     // kStart, kSetUsers: users per second, > 0
   std::vector<std::int64_t> class_counts{};  // kSetClassCounts
 };
 

@@ -224,8 +224,58 @@ void Engine::spawn_n(std::int64_t n) {
   }
 }
 
+void Engine::set_class_counts(const std::vector<std::int64_t>& counts, double now_s) {
+  if (state_ == RunState::kStopping || state_ == RunState::kStopped) return;
+  if (cfg_.arrivals) return;
+  target_ = 0;
+  for (std::size_t c = 0; c < class_counts_.size(); ++c) {
+    const std::int64_t want = c < counts.size() ? std::max<std::int64_t>(0, counts[c]) : 0;
+    if (want < class_counts_[c]) stop_newest_of(c, class_counts_[c] - want, now_s);
+    if (want > class_counts_[c]) spawn_class(c, want - class_counts_[c]);
+    target_ += want;
+  }
+  target_from_flag_ = false;
+  ++ramp_generation_;
+  ramp_ = plan::Ramp{target_, target_, ramp_.rate > 0 ? ramp_.rate : 1.0, now_s};
+  state_ = RunState::kRunning;
+}
+
+void Engine::spawn_class(std::size_t cls, std::int64_t n) {
+  std::vector<std::vector<SpawnOrder>> batches(workers_.size());
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::uint32_t w = next_worker_;
+    next_worker_ = (next_worker_ + 1) % static_cast<std::uint32_t>(workers_.size());
+    const std::uint64_t id = next_id_++;
+    batches[w].push_back(
+        SpawnOrder{&scenario_.user_classes[cls], id, seed_for(id), 0, class_clients_[cls].get()});
+    live_.push_back(LiveUser{id, w, static_cast<std::uint32_t>(cls)});
+    ++class_counts_[cls];
+  }
+  for (std::size_t w = 0; w < workers_.size(); ++w) {
+    if (!batches[w].empty()) workers_[w]->spawn(std::move(batches[w]));
+  }
+}
+
+void Engine::stop_newest_of(std::size_t cls, std::int64_t n, double now_s) {
+  std::vector<std::vector<std::uint64_t>> ids(workers_.size());
+  std::int64_t left = n;
+  // Newest first: walk from the back, keeping the order of the users that stay.
+  std::size_t keep = live_.size();
+  for (std::size_t i = live_.size(); i-- > 0 && left > 0;) {
+    if (live_[i].cls != cls) continue;
+    ids[live_[i].worker].push_back(live_[i].id);
+    --class_counts_[cls];
+    --left;
+    live_[i].id = 0;  // marked
+    keep = i;
+  }
+  live_.erase(std::remove_if(live_.begin() + static_cast<std::ptrdiff_t>(keep), live_.end(),
+                             [](const LiveUser& u) { return u.id == 0; }),
+              live_.end());
+  stop_ids(std::move(ids), now_s);
+}
+
 void Engine::stop_newest(std::int64_t n, double now_s) {
-  const bool graceful = cfg_.stop_timeout.has_value();
   std::vector<std::vector<std::uint64_t>> ids(workers_.size());
   for (std::int64_t i = 0; i < n && !live_.empty(); ++i) {
     const LiveUser u = live_.back();
@@ -233,6 +283,11 @@ void Engine::stop_newest(std::int64_t n, double now_s) {
     --class_counts_[u.cls];
     ids[u.worker].push_back(u.id);
   }
+  stop_ids(std::move(ids), now_s);
+}
+
+void Engine::stop_ids(std::vector<std::vector<std::uint64_t>> ids, double now_s) {
+  const bool graceful = cfg_.stop_timeout.has_value();
   for (std::size_t w = 0; w < workers_.size(); ++w) {
     if (ids[w].empty()) continue;
     if (graceful) {
@@ -324,9 +379,26 @@ bool Engine::collect(std::chrono::milliseconds timeout) {
       late_reports_, workers_, [](Worker& w) { return w.report(); },
       std::chrono::steady_clock::now() + timeout,
       [this](std::size_t, WorkerReport r) {
+        if (cfg_.keep_deltas) {
+          if (!delta_) delta_ = std::make_unique<stats::Aggregate>(0, cfg_.max_names);
+          delta_->merge(stats::Snapshot(r.stats));
+          for (const auto& [key, n] : r.exceptions) delta_exceptions_[key] += n;
+        }
         stats_.merge(std::move(r.stats));
         for (auto& [key, n] : r.exceptions) exceptions_[key] += n;
       });
+}
+
+StatsDelta Engine::take_delta() {
+  StatsDelta out;
+  out.exceptions.swap(delta_exceptions_);
+  if (!delta_) return out;
+  for (const stats::Entry* e : delta_->entries()) {
+    if (e->num_requests != 0 || e->num_failures != 0) out.stats.entries.push_back(*e);
+  }
+  out.stats.errors.merge(delta_->errors());
+  delta_.reset();
+  return out;
 }
 
 void Engine::drain(std::vector<otel::SpanData>& out, std::uint64_t& dropped) {
@@ -389,6 +461,8 @@ void Engine::clear_stats(double now_wall) {
   collect(std::chrono::seconds(2));
   stats_ = stats::Aggregate(now_wall, cfg_.max_names);
   exceptions_.clear();
+  delta_.reset();  // a new run: the old one's figures are not reported
+  delta_exceptions_.clear();
 }
 
 std::uint64_t Engine::exception_count() const {

@@ -60,6 +60,15 @@ struct EngineConfig {
   std::chrono::milliseconds drain_wait{1000};
   // Set: the open model (start_arrivals); set_target then does nothing.
   std::optional<ArrivalConfig> arrivals;
+  // A distributed worker's engine: collect() also keeps what it merged since the last
+  // take_delta() (the stats a worker reports to its master).
+  bool keep_deltas = false;
+};
+
+// What collect() merged since the previous take_delta(): request stats and task exceptions.
+struct StatsDelta {
+  stats::Snapshot stats;
+  ExceptionCounts exceptions;
 };
 
 class Engine final : public otel::SpanSource, public otel::LogSource {
@@ -71,6 +80,10 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
 
   // Moves toward `users` at `spawn_rate` users/s (up or down; may be called while running).
   void set_target(std::int64_t users, double spawn_rate, double now_s);
+  // A distributed worker's share (Locust's spawn message): `counts[c]` users of scenario class
+  // c (missing classes: 0), reached at once: users are started or the newest of a class
+  // stopped. Ends any ramp; "running" afterwards. Ignored while stopping and in the open model.
+  void set_class_counts(const std::vector<std::int64_t>& counts, double now_s);
   // Applies the ramp and due kills. Call often (every ≤ 100 ms).
   void tick(double now_s);
 
@@ -102,6 +115,9 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   // have stopped for the final figures.
   bool collect(std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
   void reset_stats(double now_wall);
+  // With EngineConfig::keep_deltas: everything collect() merged since the previous call (rows
+  // with requests or failures, errors, exceptions); empty otherwise.
+  StatsDelta take_delta();
   // Locust's clear_all at the start of a run: every row and error removed (reset_stats keeps
   // the rows, zeroed), start_time = now_wall, exceptions cleared. What the workers still hold
   // (at most 2 s of waiting) is dropped with the old run's figures.
@@ -151,7 +167,12 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
     std::uint32_t cls;
   };
   void spawn_n(std::int64_t n);
+  // n users of class cls, started at once.
+  void spawn_class(std::size_t cls, std::int64_t n);
   void stop_newest(std::int64_t n, double now_s);
+  // Stops the newest n users of class cls.
+  void stop_newest_of(std::size_t cls, std::int64_t n, double now_s);
+  void stop_ids(std::vector<std::vector<std::uint64_t>> ids, double now_s);
   std::uint64_t seed_for(std::uint64_t id) const;
 
   EngineConfig cfg_;
@@ -196,6 +217,8 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   bool target_from_flag_ = false;
   stats::Aggregate stats_;
   ExceptionCounts exceptions_;
+  std::unique_ptr<stats::Aggregate> delta_;  // keep_deltas: merged since take_delta()
+  ExceptionCounts delta_exceptions_;
 };
 
 }  // namespace loadgen::engine

@@ -91,7 +91,8 @@ void LocalRunner::apply(const Command& c, double now_s, double now_wall) {
       begin_stop(now_s);
       return;
     case Command::Kind::kSetClassCounts:
-      return;  // the distributed worker's command: not implemented yet
+      set_class_counts(c, now_s, now_wall);
+      return;
   }
 }
 
@@ -123,6 +124,20 @@ void LocalRunner::start_or_change(const Command& c, double now_s, double now_wal
     return;
   }
   engine_.set_target(c.users, c.spawn_rate, now_s);
+}
+
+void LocalRunner::set_class_counts(const Command& c, double now_s, double now_wall) {
+  if (quit_ || engine_.open_model()) return;
+  if (stop_give_up_ && !stopped_) {
+    start_after_stop_ = c;  // the stop ends first (drive)
+    return;
+  }
+  if (stopped_) {
+    new_run(now_s, now_wall);
+  } else if (engine_.state() == RunState::kReady) {
+    engine_.clear_stats(now_wall);  // Locust's worker clears its stats at a run's first spawn
+  }
+  engine_.set_class_counts(c.class_counts, now_s);
 }
 
 void LocalRunner::drive_shape(double now_s) {
@@ -204,7 +219,11 @@ bool LocalRunner::drive(double now_s, double now_wall) {
       const Command c = *start_after_stop_;
       start_after_stop_.reset();
       publish_stats();  // the old run's final figures, as after any stop
-      start_or_change(c, now_s, now_wall);
+      if (c.kind == Command::Kind::kSetClassCounts) {
+        set_class_counts(c, now_s, now_wall);
+      } else {
+        start_or_change(c, now_s, now_wall);
+      }
       publish();
       return false;
     }

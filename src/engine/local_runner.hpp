@@ -17,7 +17,7 @@
 
 namespace loadgen::engine {
 
-class LocalRunner final : public Runner {
+class LocalRunner final : public DrivenRunner {
  public:
   struct Settings {
     bool reset_stats_after_ramp = false;  // --reset-stats: once, when the first ramp completes
@@ -49,24 +49,35 @@ class LocalRunner final : public Runner {
   // (--stop-timeout + 5 s) passed, the final collection, then the state "stopped" (after which it
   // only publishes the final stats to a controller that asks). Returns true when it merged the
   // workers' stats once a second (not at the final collection).
-  bool drive(double now_s, double now_wall);
+  bool drive(double now_s, double now_wall) override;
   // Driving thread: waits at most `timeout` for a command (the driver's idle wait).
-  bool wait_for_command(std::chrono::nanoseconds timeout) { return inbox_.wait(timeout); }
+  bool wait_for_command(std::chrono::nanoseconds timeout) override { return inbox_.wait(timeout); }
   // When drive() next merges the workers' stats (monotonic seconds; driving thread).
-  double next_collect_s() const { return next_collect_; }
+  double next_collect_s() const override { return next_collect_; }
   // Commands applied so far (driving thread).
   std::uint64_t commands_applied() const { return applied_; }
   // True once a kQuit was applied; the state then goes to "stopped" as after kStop.
-  bool quitting() const { return quit_; }
+  bool quitting() const override { return quit_; }
+
+  // DrivenRunner: the engine's figures.
+  const stats::Aggregate& stats() const override { return engine_.stats(); }
+  const ExceptionCounts& exceptions() const override { return engine_.exceptions(); }
+  std::int64_t alive() const override { return engine_.alive(); }
+  std::int64_t target() const override { return engine_.target(); }
+  double spawn_rate() const override { return engine_.spawn_rate(); }
+  std::uint64_t ramp_generation() const override { return engine_.ramp_generation(); }
+  void shutdown() override { engine_.shutdown(); }
 
   // The engine, for the driving thread, and for wiring its thread-safe sources (spans, logs,
   // metrics, CPU times) into the telemetry pipelines.
-  Engine& engine() { return engine_; }
-  const Engine& engine() const { return engine_; }
+  Engine* engine() override { return &engine_; }
+  Engine& local_engine() { return engine_; }
+  const Engine& local_engine() const { return engine_; }
 
  private:
   void apply(const Command& c, double now_s, double now_wall);
   void start_or_change(const Command& c, double now_s, double now_wall);
+  void set_class_counts(const Command& c, double now_s, double now_wall);
   void new_run(double now_s, double now_wall);
   void begin_stop(double now_s);
   void finish_stop(double now_s);

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "engine/command_inbox.hpp"
 #include "engine/exception_counts.hpp"
@@ -15,6 +17,15 @@
 #include "stats/aggregate.hpp"
 
 namespace loadgen::engine {
+
+// A distributed run's worker as the master sees it (Locust's /stats/requests "workers").
+struct NodeRow {
+  std::string id;
+  std::string state;  // "ready" | "spawning" | "running" | "stopping" | "missing"
+  std::int64_t user_count = 0;
+  double cpu_usage = 0;           // percent of a core, from its heartbeat
+  std::int64_t memory_usage = 0;  // RSS bytes
+};
 
 // What a controller reads from any thread.
 struct RunnerSnapshot {
@@ -32,6 +43,8 @@ struct RunnerSnapshot {
   std::shared_ptr<const stats::Aggregate> stats;
   // The tasks that threw, as of the same collection; null until then.
   std::shared_ptr<const ExceptionCounts> exceptions;
+  // A master's workers (set on a master only, possibly empty).
+  std::optional<std::vector<NodeRow>> workers{};
 };
 
 class Runner {

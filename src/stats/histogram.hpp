@@ -43,6 +43,13 @@ class Histogram {
 
   void merge(const Histogram& other);
   void reset();  // empties it, keeps the storage
+  // Replaces the exact min and max (a histogram rebuilt from bucket counts off the wire, whose
+  // samples' exact bounds travel separately). No effect when empty; min <= max expected.
+  void set_min_max(std::uint64_t min, std::uint64_t max) {
+    if (count_ == 0) return;
+    min_ = min;
+    max_ = max;
+  }
 
   std::uint64_t count() const { return count_; }
   std::uint64_t min() const { return count_ == 0 ? 0 : min_; }

@@ -291,6 +291,18 @@ std::string stats_requests_json(const engine::RunnerSnapshot& s, double now_wall
   j["user_count"] = s.user_count;
   // The open model only (docs/load-models.md): arrivals that found no free user.
   if (s.iterations_dropped) j["iterations_dropped"] = *s.iterations_dropped;
+  if (s.workers) {  // a master's (Locust's shape); worker_count as Locust's page shows it
+    json workers = json::array();
+    for (const engine::NodeRow& w : *s.workers) {
+      workers.push_back(json{{"id", html_escape(w.id, true)},
+                             {"state", w.state},
+                             {"user_count", w.user_count},
+                             {"cpu_usage", w.cpu_usage},
+                             {"memory_usage", w.memory_usage}});
+    }
+    j["worker_count"] = workers.size();
+    j["workers"] = std::move(workers);
+  }
   return j.dump() + "\n";
 }
 

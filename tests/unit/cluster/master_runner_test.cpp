@@ -108,7 +108,8 @@ struct FakeWorker {
 std::vector<plan::Distribution> ref_steps(std::vector<std::string> ids, std::int64_t users,
                                           double rate) {
   plan::Dispatcher d({plan::ClassPicker::ClassInfo{.weight = 3, .fixed_count = 0},
-                      plan::ClassPicker::ClassInfo{.weight = 1, .fixed_count = 0}});
+                      plan::ClassPicker::ClassInfo{.weight = 1, .fixed_count = 0}},
+                     {"A", "B"});
   d.set_workers(std::move(ids));
   d.new_dispatch(users, rate);
   std::vector<plan::Distribution> out;
@@ -249,6 +250,8 @@ TEST_F(MasterTest, HandshakeAcksStableIndexes) {
   auto& w2 = join("hostB_2", "");  // Debian's Locust sends no version: accepted, warned
   EXPECT_EQ(index_of(w1), 0);
   EXPECT_EQ(index_of(w2), 1);
+  // The ack names the master's version: a loadgen worker then sends exact counts.
+  EXPECT_EQ(std::get<AckData>(w1.got.back().data).loadgen, std::optional<std::string>("2.12.1"));
   EXPECT_EQ(master->ready_workers(), 2);
   EXPECT_EQ(log.count("Worker hostA_1 (index 0) reported as ready. 1 workers connected."), 1)
       << log.all();
@@ -264,6 +267,12 @@ TEST_F(MasterTest, HandshakeAcksStableIndexes) {
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(list[0].id, "hostA_1");
   EXPECT_EQ(list[0].state, "ready");
+  // A controller's snapshot lists them (the web UI's Workers tab).
+  const auto snap = master->snapshot();
+  ASSERT_TRUE(snap.workers);
+  ASSERT_EQ(snap.workers->size(), 2u);
+  EXPECT_EQ((*snap.workers)[1].id, "hostB_2");
+  EXPECT_EQ((*snap.workers)[1].state, "ready");
 }
 
 TEST_F(MasterTest, BindErrorNamesTheAddress) {
@@ -275,6 +284,14 @@ TEST_F(MasterTest, BindErrorNamesTheAddress) {
   EXPECT_NE(second.error().message.find(fmt::format("127.0.0.1:{}", master->port())),
             std::string::npos)
       << second.error().message;
+}
+
+TEST_F(MasterTest, ClassesThatCannotBeDispatchedAreAnError) {
+  auto s = settings();
+  s.class_names = {"A"};
+  auto r = MasterRunner::create(std::move(s), now, wall());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "bad_value");
 }
 
 TEST_F(MasterTest, StartWaitsForExpectedWorkersThenRamps) {

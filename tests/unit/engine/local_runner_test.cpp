@@ -97,12 +97,12 @@ TEST(LocalRunner, CommandsFromAnotherThreadWhileSpawningChangingAndStopping) {
   r.drive(vt, core::wall_seconds());
   EXPECT_EQ(r.state(), RunState::kStopped);
   EXPECT_EQ(r.commands_applied(), static_cast<std::uint64_t>(kChanges + 4));
-  EXPECT_EQ(r.engine().ramp_generation(), static_cast<std::uint64_t>(kChanges + 2));
-  EXPECT_EQ(r.engine().target(), 5);  // the last change before the stop
-  EXPECT_TRUE(r.engine().idle());
-  EXPECT_EQ(r.engine().users_started(), r.engine().users_stopped());
+  EXPECT_EQ(r.local_engine().ramp_generation(), static_cast<std::uint64_t>(kChanges + 2));
+  EXPECT_EQ(r.local_engine().target(), 5);  // the last change before the stop
+  EXPECT_TRUE(r.local_engine().idle());
+  EXPECT_EQ(r.local_engine().users_started(), r.local_engine().users_stopped());
   EXPECT_FALSE(r.quitting());
-  r.engine().shutdown();
+  r.local_engine().shutdown();
 }
 
 TEST(LocalRunner, QuitAndKillFromAnotherThreadEndTheRun) {
@@ -128,8 +128,8 @@ TEST(LocalRunner, QuitAndKillFromAnotherThreadEndTheRun) {
   EXPECT_LT(vt, 60.0);
   EXPECT_TRUE(r.quitting());
   EXPECT_EQ(r.commands_applied(), 3u);
-  EXPECT_TRUE(r.engine().idle());
-  r.engine().shutdown();
+  EXPECT_TRUE(r.local_engine().idle());
+  r.local_engine().shutdown();
 }
 
 TEST(LocalRunner, SnapshotFromAnotherThreadCarriesTheStats) {
@@ -150,7 +150,7 @@ TEST(LocalRunner, SnapshotFromAnotherThreadCarriesTheStats) {
   EXPECT_EQ(seen->total().num_requests, 0u);
   r.stop();
   ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
-  r.engine().shutdown();
+  r.local_engine().shutdown();
 }
 
 // A GET scenario against `server` (2 ms between requests).
@@ -172,7 +172,7 @@ TEST(LocalRunner, StartAfterStopBeginsANewRunFromZero) {
       [](const testing::ReceivedRequest&) { return testing::http_reply(200, "ok"); });
   double vt = 1000.0;
   LocalRunner r(config_for(server), getters(), {}, vt, core::wall_seconds());
-  const auto& total = [&]() -> const stats::Entry& { return r.engine().stats().total(); };
+  const auto& total = [&]() -> const stats::Entry& { return r.local_engine().stats().total(); };
   r.start(2, 100);
   ASSERT_TRUE(drive_until(r, vt, [&] { return total().num_requests >= 20; }));
   r.stop();
@@ -187,34 +187,109 @@ TEST(LocalRunner, StartAfterStopBeginsANewRunFromZero) {
   r.start(3, 100);
   r.drive(vt, core::wall_seconds());
   EXPECT_NE(r.state(), RunState::kStopped);
-  EXPECT_TRUE(r.engine().stats().entries().empty());  // clear_all: rows removed
-  EXPECT_LE(total().num_requests, 3u);                // at most what the new users did in this turn
+  EXPECT_TRUE(r.local_engine().stats().entries().empty());  // clear_all: rows removed
+  EXPECT_LE(total().num_requests, 3u);  // at most what the new users did in this turn
   ASSERT_TRUE(drive_until(r, vt, [&] {
-    return r.state() == RunState::kRunning && r.engine().alive() == 3 && total().num_requests >= 30;
+    return r.state() == RunState::kRunning && r.local_engine().alive() == 3 &&
+           total().num_requests >= 30;
   }));
   r.stop();
   ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
   EXPECT_LE(total().num_requests, server.request_count() - first_run);
   EXPECT_GE(total().num_requests + 3, server.request_count() - first_run);
-  r.engine().shutdown();
+  r.local_engine().shutdown();
+}
+
+// Two classes of nappers (a distributed worker's scenario).
+scenario::Scenario two_classes() {
+  scenario::Scenario s = nappers();
+  scenario::UserClass b = s.user_classes.front();
+  b.name = "Other";
+  s.user_classes.push_back(std::move(b));
+  return s;
+}
+
+Command class_counts(std::vector<std::int64_t> counts) {
+  Command c{Command::Kind::kSetClassCounts};
+  c.class_counts = std::move(counts);
+  return c;
+}
+
+TEST(LocalRunner, ClassCountsStartAndStopTheNewestUsersOfEachClassAtOnce) {
+  double vt = 0;
+  LocalRunner r(config(), two_classes(), {}, vt, core::wall_seconds());
+  Engine& eng = r.local_engine();
+  r.post(class_counts({3, 2}));
+  r.drive(vt, core::wall_seconds());
+  // Reached at once (the master applies the spawn rate), whatever the spawn rate.
+  EXPECT_EQ(eng.class_counts(), (std::vector<std::int64_t>{3, 2}));
+  EXPECT_EQ(eng.target(), 5);
+  EXPECT_EQ(r.state(), RunState::kRunning);
+  ASSERT_TRUE(drive_until(r, vt, [&] { return eng.alive() == 5; }));
+  const std::uint64_t stopped_before = eng.users_stopped();
+  r.post(class_counts({1, 4}));  // two of the first class stop, two of the second start
+  r.drive(vt, core::wall_seconds());
+  EXPECT_EQ(eng.class_counts(), (std::vector<std::int64_t>{1, 4}));
+  ASSERT_TRUE(drive_until(r, vt, [&] { return eng.users_stopped() == stopped_before + 2; }));
+  ASSERT_TRUE(drive_until(r, vt, [&] { return eng.alive() == 5; }));
+  r.post(class_counts({0}));  // a missing class counts 0
+  r.drive(vt, core::wall_seconds());
+  EXPECT_EQ(eng.class_counts(), (std::vector<std::int64_t>{0, 0}));
+  ASSERT_TRUE(drive_until(r, vt, [&] { return eng.alive() == 0; }));
+  // After a stop, a spawn begins a new run.
+  r.stop();
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
+  r.post(class_counts({2, 0}));
+  ASSERT_TRUE(drive_until(r, vt, [&] { return eng.alive() == 2; }));
+  EXPECT_EQ(r.state(), RunState::kRunning);
+  r.stop();
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
+  eng.shutdown();
+}
+
+TEST(LocalRunner, DeltasAddUpToTheTotalsAndAreTakenOnce) {
+  testing::TestServer server(
+      [](const testing::ReceivedRequest&) { return testing::http_reply(200, "ok"); });
+  double vt = 1000.0;
+  EngineConfig cfg = config_for(server);
+  cfg.keep_deltas = true;
+  LocalRunner r(std::move(cfg), getters(), {}, vt, core::wall_seconds());
+  Engine& eng = r.local_engine();
+  r.start(2, 100);
+  std::uint64_t reported = 0;
+  int takes = 0;
+  ASSERT_TRUE(drive_until(r, vt, [&] {
+    if (r.next_collect_s() > vt + 0.9) {  // just collected: take what it merged
+      const StatsDelta d = eng.take_delta();
+      for (const stats::Entry& e : d.stats.entries) reported += e.num_requests;
+      ++takes;
+    }
+    return eng.stats().total().num_requests >= 50 && takes >= 3;
+  }));
+  r.stop();
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
+  for (const stats::Entry& e : eng.take_delta().stats.entries) reported += e.num_requests;
+  EXPECT_EQ(reported, eng.stats().total().num_requests);  // every request reported once
+  EXPECT_TRUE(eng.take_delta().stats.entries.empty());
+  eng.shutdown();
 }
 
 TEST(LocalRunner, StartWhileStoppingWaitsForTheStopAndQuitEndsRestarts) {
   double vt = 0;
   LocalRunner r(config(), nappers(), {}, vt, core::wall_seconds());
   r.start(4, 100);
-  ASSERT_TRUE(drive_until(r, vt, [&] { return r.engine().alive() == 4; }));
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.local_engine().alive() == 4; }));
   r.stop();
   r.start(2, 100);  // applied once the stop has ended
   ASSERT_TRUE(drive_until(
-      r, vt, [&] { return r.state() == RunState::kRunning && r.engine().alive() == 2; }));
+      r, vt, [&] { return r.state() == RunState::kRunning && r.local_engine().alive() == 2; }));
   r.quit();
   r.start(5, 100);  // after a quit: ignored
   ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
   for (int i = 0; i < 5; ++i) r.drive(vt += 0.05, core::wall_seconds());
   EXPECT_EQ(r.state(), RunState::kStopped);
   EXPECT_TRUE(r.quitting());
-  EXPECT_EQ(r.engine().alive(), 0);
+  EXPECT_EQ(r.local_engine().alive(), 0);
 }
 
 TEST(LocalRunner, SnapshotAskedOnlyAfterTheStopGetsTheFinalStats) {
@@ -228,8 +303,8 @@ TEST(LocalRunner, SnapshotAskedOnlyAfterTheStopGetsTheFinalStats) {
   r.drive(vt, core::wall_seconds());
   const RunnerSnapshot s = r.snapshot();
   ASSERT_NE(s.stats, nullptr);
-  EXPECT_EQ(s.stats->total().num_requests, r.engine().stats().total().num_requests);
-  r.engine().shutdown();
+  EXPECT_EQ(s.stats->total().num_requests, r.local_engine().stats().total().num_requests);
+  r.local_engine().shutdown();
 }
 
 // ---- load shapes and the open model (docs/load-models.md) ----
@@ -246,25 +321,25 @@ TEST(LocalRunner, AShapeSetsTheUserCountIgnoresOtherCountsAndStopsTheRun) {
   double vt = 1000.0;
   LocalRunner r(config(), nappers(), with_stages("10s:4:100,10s:2:100"), vt, core::wall_seconds());
   r.start(50, 1);  // the shape's count wins (Locust's /swarm with a LoadTestShape)
-  ASSERT_TRUE(drive_until(r, vt, [&] { return r.engine().alive() == 4; }));
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.local_engine().alive() == 4; }));
   EXPECT_EQ(r.snapshot().target, 4);
   r.set_users(7, 100);  // ignored while the shape drives
   const double t_first = vt;
   ASSERT_TRUE(drive_until(r, vt, [&] { return vt >= 1009.9; }));
-  EXPECT_EQ(r.engine().target(), 4);
+  EXPECT_EQ(r.local_engine().target(), 4);
   EXPECT_LT(t_first, 1010.0);
-  ASSERT_TRUE(drive_until(r, vt, [&] { return r.engine().alive() == 2; }));
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.local_engine().alive() == 2; }));
   EXPECT_GE(vt, 1010.0);
   // After the last stage the run stops by itself.
   ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
   EXPECT_GE(vt, 1020.0);
-  EXPECT_EQ(r.engine().alive(), 0);
+  EXPECT_EQ(r.local_engine().alive(), 0);
   // A start after the stop runs the shape again from its first stage.
   r.start(1, 1);
-  ASSERT_TRUE(drive_until(r, vt, [&] { return r.engine().alive() == 4; }));
+  ASSERT_TRUE(drive_until(r, vt, [&] { return r.local_engine().alive() == 4; }));
   r.quit();
   ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
-  r.engine().shutdown();
+  r.local_engine().shutdown();
 }
 
 EngineConfig open_model(const testing::TestServer& server, plan::ArrivalSchedule schedule,
@@ -283,19 +358,19 @@ TEST(LocalRunner, OpenModelStartsIterationsOnScheduleFromABoundedPool) {
   r.start(1, 1);  // the count means nothing here: users come with the arrivals
   r.drive(vt, core::wall_seconds());
   EXPECT_EQ(r.state(), RunState::kRunning);
-  const auto& stats = r.engine().stats();
+  const auto& stats = r.local_engine().stats();
   ASSERT_TRUE(drive_until(r, vt, [&] {
     for (const stats::Entry* e : stats.entries()) {
       if (e->method == stats::kIterationMethod && e->num_requests >= 100) return true;
     }
     return false;
   }));
-  EXPECT_LE(r.engine().alive(), 5);
-  EXPECT_GE(r.engine().alive(), 1);
-  EXPECT_TRUE(r.engine().open_model());
+  EXPECT_LE(r.local_engine().alive(), 5);
+  EXPECT_GE(r.local_engine().alive(), 1);
+  EXPECT_TRUE(r.local_engine().open_model());
   r.set_users(50, 100);  // no closed-model users in the open model
   r.drive(vt, core::wall_seconds());
-  EXPECT_LE(r.engine().alive(), 5);
+  EXPECT_LE(r.local_engine().alive(), 5);
   r.stop();
   ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
   // ITER rows (one per task name) sit beside the request rows; the Aggregated total counts
@@ -308,8 +383,8 @@ TEST(LocalRunner, OpenModelStartsIterationsOnScheduleFromABoundedPool) {
   EXPECT_EQ(stats.total().num_requests, requests);
   EXPECT_LE(iterations, requests + 5);
   EXPECT_GE(iterations + 5, requests);
-  EXPECT_EQ(r.engine().iterations_dropped(), 0u);
-  r.engine().shutdown();
+  EXPECT_EQ(r.local_engine().iterations_dropped(), 0u);
+  r.local_engine().shutdown();
 }
 
 TEST(LocalRunner, OpenModelDropsArrivalsThePoolCannotServeAndEndsWithItsStages) {
@@ -326,9 +401,9 @@ TEST(LocalRunner, OpenModelDropsArrivalsThePoolCannotServeAndEndsWithItsStages) 
   // The schedule's end stops the run.
   ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
   EXPECT_LE(server.request_count(), 2u * 6u + 2u);
-  EXPECT_GE(r.engine().iterations_dropped(), 30u);
-  EXPECT_LE(r.engine().iterations_dropped(), 51u);
-  r.engine().shutdown();
+  EXPECT_GE(r.local_engine().iterations_dropped(), 30u);
+  EXPECT_LE(r.local_engine().iterations_dropped(), 51u);
+  r.local_engine().shutdown();
 }
 
 TEST(LocalRunner, OpenModelWithFewerUsersThanWorkersDropsNothingWhileAUserIsIdle) {
@@ -342,9 +417,9 @@ TEST(LocalRunner, OpenModelWithFewerUsersThanWorkersDropsNothingWhileAUserIsIdle
                 core::wall_seconds());
   r.start(1, 1);
   ASSERT_TRUE(drive_until(r, vt, [&] { return r.state() == RunState::kStopped; }));
-  EXPECT_EQ(r.engine().iterations_dropped(), 0u);
+  EXPECT_EQ(r.local_engine().iterations_dropped(), 0u);
   EXPECT_GE(server.request_count(), 19u);
-  r.engine().shutdown();
+  r.local_engine().shutdown();
 }
 
 }  // namespace
