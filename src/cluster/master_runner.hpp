@@ -61,6 +61,9 @@ class MasterRunner final : public engine::DrivenRunner {
     int heartbeat_liveness = 3;
     int heartbeat_dead = 60;
     std::size_t max_names = 1000;
+    bool reset_stats_after_ramp = false;  // --reset-stats: once, when the first ramp completes
+    // After a quit was sent: how long drive() waits for every worker's final stats and quit.
+    std::chrono::milliseconds quit_wait{5000};
   };
   // Binds and starts listening (workers may join at once). Errors name the address.
   static core::Result<std::unique_ptr<MasterRunner>> create(Settings s, double now_s,
@@ -92,6 +95,9 @@ class MasterRunner final : public engine::DrivenRunner {
   int ready_workers() const;              // workers connected and not missing
   bool gave_up_waiting() const;           // expect_workers_max_wait passed
   std::uint64_t protocol_errors() const;  // frames that failed to decode (each logged)
+
+  // Thread-safe: messages of a type a master does not take (each type warned once).
+  std::uint64_t unknown_messages() const;
 
  private:
   struct Impl;
