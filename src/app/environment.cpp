@@ -228,6 +228,7 @@ int Environment::init(const std::map<std::string, std::string>& env) {
     ms.expect_workers = o_.expect_workers;
     ms.expect_workers_max_wait = o_.expect_workers_max_wait;
     ms.wait_for_workers = o_.headless || o_.autostart;
+    ms.reset_stats_after_ramp = o_.reset_stats;
     for (const scenario::UserClass& c : plan->scenario.user_classes) {
       ms.class_names.push_back(c.name);
       ms.classes.push_back(plan::ClassPicker::ClassInfo{c.weight, c.fixed_count});
