@@ -295,6 +295,8 @@ TEST_F(OptionsTest, EachEnvVar) {
       {"LOCUST_MASTER_NODE_HOST", "master.example",
        [](const Options& o) { return o.master_host == "master.example"; }},
       {"LOCUST_MASTER_NODE_PORT", "6001", [](const Options& o) { return o.master_port == 6001; }},
+      // Accepted and validated, nothing to set (a loadgen master always rebalances).
+      {"LOCUST_ENABLE_REBALANCING", "true", [](const Options& o) { return !o.master; }},
       {"LOADGEN_THREADS", "2", [](const Options& o) { return o.threads == 2; }},
       {"LOADGEN_SCENARIO", "shop", [](const Options& o) { return o.scenario == "shop"; }},
       {"LOADGEN_PEOPLE", "p.json", [](const Options& o) { return o.people_file == "p.json"; }},
