@@ -5,7 +5,11 @@
   within its heartbeat timeout, gives its users to the others, and its merged stats are the
   workers' own counts;
 - a loadgen master with eight workers: the merged totals equal the sum of the workers' totals
-  exactly, request by request name.
+  exactly, request by request name;
+- telemetry: each worker exports spans, metrics and logs under one service.instance.id of its
+  own, the master its run-level metrics under another;
+- a worker whose every core is saturated still heartbeats (never marked missing), and garbage
+  on the master's port is counted and logged while the run goes on.
 """
 
 import os
@@ -17,6 +21,7 @@ import time
 import unittest
 
 from harness import LoadgenProcess, LoadgenTestCase, free_port, read_csv, wait_for
+from otlp_collector import start_collector
 from shop_harness import Shop
 
 LOCUST = "/usr/bin/locust"
@@ -80,23 +85,24 @@ class DistributedTestCase(LoadgenTestCase):
                 p.kill()
                 p.wait(5)
 
-    def worker(self, master_port, name, host=True, extra=()):
+    def worker(self, master_port, name, host=True, extra=(), env=None, wait=WORKER_WAIT,
+               threads=1):
         args = ["--worker", "--master-host", "127.0.0.1", "--master-port", str(master_port),
-                "--scenario", "astronomy-shop", "--wait-time", WORKER_WAIT, "--threads", "1",
+                "--scenario", "astronomy-shop", "--wait-time", wait, "--threads", str(threads),
                 "--csv", os.path.join(self.dir, name)] + list(extra)
         if host:
             args += ["-H", self.shop.url]
-        p = LoadgenProcess(args, extra_env=self.shop.env())
+        p = LoadgenProcess(args, extra_env={**self.shop.env(), **(env or {})})
         self.procs.append(p)
         return p
 
-    def loadgen_master(self, port, users, run_time, expect, extra=()):
+    def loadgen_master(self, port, users, run_time, expect, extra=(), env=None):
         args = ["--master", "--headless", "--master-bind-host", "127.0.0.1",
                 "--master-bind-port", str(port), "--expect-workers", str(expect),
                 "--expect-workers-max-wait", "30", "-u", str(users), "-r", "100",
                 "-t", run_time, "--scenario", "astronomy-shop", "-H", self.shop.url,
                 "--csv", os.path.join(self.dir, "master"), "--csv-full-history"] + list(extra)
-        p = LoadgenProcess(args, extra_env=self.shop.env())
+        p = LoadgenProcess(args, extra_env={**self.shop.env(), **(env or {})})
         self.procs.append(p)
         return p
 
@@ -243,6 +249,90 @@ class LoadgenMasterTest(DistributedTestCase):
         shop = self.shop.requests_total()
         self.assertLessEqual(total, shop)
         self.assertLessEqual(shop - total, users)
+
+
+class DistributedTelemetryTest(DistributedTestCase):
+    def test_each_process_exports_under_one_service_instance_id_of_its_own(self):
+        with start_collector(grpc_enabled=False) as col:
+            env = col.env("http/protobuf")
+            env.update({"OTEL_TRACES_EXPORTER": "otlp", "OTEL_METRICS_EXPORTER": "otlp",
+                        "OTEL_LOGS_EXPORTER": "otlp", "OTEL_METRIC_EXPORT_INTERVAL": "1000"})
+            port = free_port()
+            master = self.loadgen_master(port, 4, "5s", expect=2, env=env)
+            workers = [self.worker(port, f"w{i}", env=env) for i in range(2)]
+            self.assertExit(master.wait(60), 0)
+            for w in workers:
+                self.assertWorkerLeftCleanly(w.wait(30))
+
+            def ids(items):
+                return {i["resource"].get("service.instance.id") for i in items}
+
+            spans, metrics, logs = col.spans(), col.metrics(), col.log_records()
+            self.assertEqual(col.errors(), [])
+            # The spans come from the two workers only (the master sends no request).
+            span_ids = ids(spans)
+            self.assertEqual(len(span_ids), 2, span_ids)
+            self.assertNotIn(None, span_ids)
+            # Each worker's metrics and logs carry its spans' id: request durations from the
+            # workers, the run-level metrics from the master under an id of its own.
+            duration = [m for m in metrics if m["name"] == "http.client.request.duration"]
+            self.assertEqual(ids(duration), span_ids)
+            active = ids(m for m in metrics if m["name"] == "loadgen.users.active")
+            master_ids = active - span_ids
+            self.assertEqual(len(master_ids), 1, active)
+            self.assertLessEqual(span_ids, ids(logs) | span_ids)
+            self.assertTrue(ids(logs) & span_ids, "no log record from a worker")
+            self.assertTrue(ids(logs) & master_ids, "no log record from the master")
+            master_metric_names = {m["name"] for m in metrics
+                                   if m["resource"].get("service.instance.id") in master_ids}
+            self.assertIn("loadgen.requests.rate", master_metric_names)
+            self.assertNotIn("http.client.request.duration", master_metric_names)
+
+
+class DistributedRobustnessTest(DistributedTestCase):
+    def test_a_saturated_worker_still_heartbeats(self):
+        # Two threads with no wait between requests keep both cores busy for the whole run
+        # (shopsim shares them): a heartbeat that waited for the users' loops would be late
+        # and the master would mark the worker missing after ~4 s.
+        port = free_port()
+        master = self.loadgen_master(port, 40, "12s", expect=1)
+        w = self.worker(port, "busy", wait="constant(0)", threads=2)
+        res = master.wait(60)
+        self.assertExit(res, 0)
+        self.assertWorkerLeftCleanly(w.wait(30))
+        self.assertNotIn("missing", res.stderr, res.stderr[-3000:])
+        self.assertGreater(int(aggregated(os.path.join(self.dir, "master"))["Request Count"]),
+                           1000)
+
+    def test_garbage_on_the_master_port_is_counted_and_the_run_goes_on(self):
+        try:
+            import zmq
+        except ImportError:
+            self.skipTest("python3-zmq not installed")
+        port = free_port()
+        master = self.loadgen_master(port, 2, "6s", expect=1)
+        w = self.worker(port, "w0")
+        wait_for(lambda: "Sending spawn jobs" in master.stderr_text(), 30, interval=0.2,
+                 what="the run to start")
+        ctx = zmq.Context()
+        try:
+            s = ctx.socket(zmq.DEALER)
+            s.setsockopt(zmq.IDENTITY, b"intruder_0")
+            s.setsockopt(zmq.LINGER, 500)
+            s.connect(f"tcp://127.0.0.1:{port}")
+            for frame in (b"\xc1", b"not msgpack at all", b"\x93\xa5stats\xc0",
+                          b"\xdd\xff\xff\xff\xff", b"\x93\xa4spam\xc0\xa1x"):
+                s.send(frame)
+            s.close()
+        finally:
+            ctx.term()
+        res = master.wait(60)
+        self.assertExit(res, 0)
+        self.assertWorkerLeftCleanly(w.wait(30))
+        self.assertIn("Undecodable message from worker intruder_0", res.stderr,
+                      res.stderr[-3000:])
+        self.assertIn("Unknown message type", res.stderr, res.stderr[-3000:])
+        self.assertGreater(int(aggregated(os.path.join(self.dir, "master"))["Request Count"]), 0)
 
 
 if __name__ == "__main__":
