@@ -194,6 +194,8 @@ int Environment::init(const std::map<std::string, std::string>& env) {
   if (!plan) return kUsageExitCode;
   export_logs_ = plan->export_logs;
   thresholds_ = std::move(plan->thresholds);
+  // A worker's counts are a share of the run: the thresholds are the master's to evaluate.
+  if (o_.worker) thresholds_.clear();
   raise_nofile_limit(o_, log_);
   app_logs_ = std::make_unique<AppLogSource>(
       log_, plan->logs ? plan->logs->limits : otel::LogRecordLimits{});
@@ -229,6 +231,10 @@ int Environment::init(const std::map<std::string, std::string>& env) {
     ms.expect_workers_max_wait = o_.expect_workers_max_wait;
     ms.wait_for_workers = o_.headless || o_.autostart;
     ms.reset_stats_after_ramp = o_.reset_stats;
+    // The workers stop gracefully for up to --stop-timeout before their final report.
+    ms.quit_wait =
+        std::chrono::milliseconds(5000) + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              o_.stop_timeout.value_or(std::chrono::seconds(0)));
     for (const scenario::UserClass& c : plan->scenario.user_classes) {
       ms.class_names.push_back(c.name);
       ms.classes.push_back(plan::ClassPicker::ClassInfo{c.weight, c.fixed_count});
@@ -246,6 +252,7 @@ int Environment::init(const std::map<std::string, std::string>& env) {
     }
     master_ = created->get();
     runner_ = std::move(*created);
+    log_.info("Master listening for workers on {}:{}", o_.master_bind_host, master_->port());
     users_flag_ = plan->scenario.users_flag;
     if (plan->cfg.flags && !users_flag_.empty()) {
       users_flag_watch_ =

@@ -168,6 +168,20 @@ void apply_load_model(const Options& o, const scenario::Scenario& sc, RunPlan& p
       cli_model ? o.arrival_stages : file.arrival_stages;
   const std::optional<std::int64_t> max_users = o.max_users ? o.max_users : file.max_users;
   const std::string from = cli_model ? "" : fmt::format(" ({})", sc.source_file);
+  // A distributed run is the -u/-r closed model (docs/distributed.md); the options already
+  // refused a load model on the command line, so what is left is the scenario file's.
+  const bool file_model =
+      !file.stages.empty() || file.arrival_rate || !file.arrival_stages.empty() || file.max_users;
+  if ((o.master || o.worker) && file_model) {
+    if (o.master) {
+      problems.push_back(fmt::format(
+          "the scenario file{} has a load: section (stages, arrival rate or max users), which a "
+          "distributed run does not support yet: remove it and use -u/-r on the master "
+          "(docs/distributed.md)",
+          from));
+    }
+    return;  // a worker: the master sets the load; the file's section does not apply
+  }
   if (!stages.empty() && (rate || !arrival_stages.empty())) {
     problems.push_back(fmt::format(
         "the scenario file{} sets both stages and an arrival rate: the closed and the open model "

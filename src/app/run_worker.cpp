@@ -6,8 +6,10 @@
 // final report, then `quit`. The master writes the run's reports; a worker still prints its
 // own summary and writes what it is asked to (--csv, --html, telemetry).
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -25,6 +27,9 @@ namespace loadgen::app {
 namespace {
 
 constexpr double kReportIntervalS = 3.0;  // Locust's WORKER_REPORT_INTERVAL
+// A worker acked by a loadgen master leaves after this long without a message from it (the
+// master heartbeats every second; Locust >= 2.19's MASTER_HEARTBEAT_TIMEOUT).
+constexpr double kMasterTimeoutS = 60.0;
 
 cluster::Message message(cluster::MessageType type, cluster::Payload data = {}) {
   cluster::Message m;
@@ -146,6 +151,11 @@ void WorkerDriver::on_spawn(const cluster::SpawnData& d) {
     log_.warning("The master runs against {} but this worker keeps its own --host {}", *d.host,
                  eo_.host);
   }
+  if (d.stop_timeout) {  // the master's --stop-timeout, as Locust's worker takes it
+    e_->local()->local_engine().set_stop_timeout(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::duration<double>(*d.stop_timeout)));
+  }
   const auto& classes = e_->local()->local_engine().scenario().user_classes;
   engine::Command c{engine::Command::Kind::kSetClassCounts};
   c.class_counts.assign(classes.size(), 0);
@@ -194,10 +204,21 @@ int WorkerDriver::run() {
   bool quit = false;         // the master's quit, or a signal
   bool master_stop = false;  // a stop: client_stopped, then ready again
   bool signalled = false;
+  std::optional<cluster::SpawnData> held_spawn;  // arrived while a stop was ending
   double next_report = mono_s() + kReportIntervalS;
+  double last_heard = mono_s();  // the master's latest message
   for (;;) {
     const double now = mono_s();
     if (e_) e_->tick(now);
+    if (loadgen_master_ && !quit && now - last_heard > kMasterTimeoutS) {
+      log_.error(
+          "The master has sent nothing for {:.0f} s (it heartbeats every second): it is "
+          "gone; stopping the users and leaving",
+          now - last_heard);
+      if (e_) e_->runner().quit();
+      quit = true;
+      code = 1;
+    }
     const engine::RunState state = e_ ? e_->runner().state() : engine::RunState::kReady;
     node_->set_state(heartbeat_state(state));
     if (node_->gave_up()) {
@@ -219,17 +240,32 @@ int WorkerDriver::run() {
     }
     if (master_stop && state == engine::RunState::kStopped) {
       master_stop = false;
-      node_->send(message(cluster::MessageType::kClientStopped));
-      node_->send(message(cluster::MessageType::kClientReady, std::string(core::kVersion)));
+      if (!quit) {
+        // The stopped run's last counts first (a spawn soon after would clear them), then
+        // Locust's client_stopped and client_ready: ready for the next run.
+        send_report();
+        next_report = now + kReportIntervalS;
+        node_->send(message(cluster::MessageType::kClientStopped));
+        node_->send(message(cluster::MessageType::kClientReady, std::string(core::kVersion)));
+        if (held_spawn) {
+          on_spawn(*held_spawn);
+          held_spawn.reset();
+        }
+      }
     }
     if (quit && (!e_ || state == engine::RunState::kStopped)) break;
     const bool draining = quit || master_stop;
     for (cluster::Message& m : node_->take(std::chrono::milliseconds(draining ? 20 : 100))) {
+      last_heard = mono_s();
       switch (m.type) {
         case cluster::MessageType::kSpawn: {
           if (quit) break;
           auto* d = std::get_if<cluster::SpawnData>(&m.data);
           if (!d) break;
+          if (master_stop) {  // the stop ends first, as in Locust's worker loop
+            held_spawn = *d;
+            break;
+          }
           if (!e_) {
             if (d->host) eo_.host = *d->host;
             if (!create_environment(code)) {
@@ -253,6 +289,7 @@ int WorkerDriver::run() {
           break;
         case cluster::MessageType::kQuit:
           log_.info("The master quit the run");
+          if (e_ && acked && !quit) send_report();  // before the stop: the master may not wait
           if (e_) e_->runner().quit();
           quit = true;
           break;
@@ -262,7 +299,13 @@ int WorkerDriver::run() {
           }
           break;
         case cluster::MessageType::kReconnect:
-        case cluster::MessageType::kHeartbeat:  // a newer master's (Locust >= 2.19)
+          // The node has a new socket. A loadgen master sends it to a worker it does not know
+          // (it restarted): register again. (Locust's worker only resets its socket.)
+          if (loadgen_master_ && !quit) {
+            node_->send(message(cluster::MessageType::kClientReady, std::string(core::kVersion)));
+          }
+          break;
+        case cluster::MessageType::kHeartbeat:  // a newer master's (Locust >= 2.19), loadgen's
           break;
         case cluster::MessageType::kUnknown:
           log_.debug("Ignoring the master's message {}", m.type_name);

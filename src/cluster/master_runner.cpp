@@ -52,7 +52,12 @@ struct MasterRunner::Impl {
     std::int64_t user_count = 0;
     std::vector<std::int64_t> sent;  // the counts of the last spawn sent (empty: none)
     double last_heard_s = 0;         // the last heartbeat (or the registration)
+    bool loadgen = false;            // a loadgen worker: the master heartbeats to it
   };
+  // Bounds on what peers on the (unauthenticated, as Locust's) master port can make the master
+  // hold: registered workers, and the peers told to reconnect.
+  static constexpr std::size_t kMaxWorkers = 10'000;
+  static constexpr std::size_t kMaxReconnectsTold = 1'000;
 
   Settings s;
   std::unique_ptr<Transport> transport;
@@ -79,6 +84,7 @@ struct MasterRunner::Impl {
   std::map<std::string, Node> nodes;
   std::map<std::string, std::int64_t> indexes;  // stable per node id for the master's life
   std::set<std::string> unknown_types_warned;
+  std::set<std::string> reconnect_told;        // unknown peers told to reconnect (bounded)
   std::optional<plan::Dispatcher> dispatcher;  // while a run is up
   RunState run = RunState::kReady;
   bool quit = false;
@@ -490,6 +496,14 @@ struct MasterRunner::Impl {
                       "version is {}",
                       id, same_minor ? "patch " : "", v, s.version));
     }
+    if (!nodes.contains(id) && nodes.size() >= kMaxWorkers) {
+      warn.warn(
+          "full",
+          fmt::format("Refusing worker {}: {} workers are registered already", id, nodes.size()),
+          now_ns(now_s));
+      return;
+    }
+    reconnect_told.erase(id);
     const std::int64_t index = index_of(id);
     // The "loadgen" key tells a loadgen worker it may send exact exception counts and no
     // Locust buckets (a Locust worker reads only "index").
@@ -514,6 +528,7 @@ struct MasterRunner::Impl {
 
   void on_heartbeat(Node& n, const HeartbeatData& hb, double now_s) {
     n.heartbeat = s.heartbeat_liveness;
+    n.loadgen = hb.loadgen;
     n.last_heard_s = now_s;
     const bool healed = n.state == kMissing;
     n.state = hb.state;
@@ -586,10 +601,25 @@ struct MasterRunner::Impl {
 
   void unknown(const Message& m, const std::string& peer) {
     unknown_messages.fetch_add(1, std::memory_order_relaxed);
+    if (unknown_types_warned.size() >= 100) return;  // counted, no longer said
     if (!unknown_types_warned.insert(m.type_name).second) return;
+    const auto known = indexes.find(peer);  // a peer that never registered gets no index
     log(core::LogLevel::kWarning,
         fmt::format("Unknown message type received from worker {} (index {}): {}", peer,
-                    index_of(peer), m.type_name));
+                    known == indexes.end() ? std::string("none") : std::to_string(known->second),
+                    m.type_name));
+  }
+
+  // A peer the master does not know (it restarted, or forgot a worker silent for a minute)
+  // is told to reconnect, at most once per peer until the table of told peers fills: a
+  // loadgen worker then registers again with client_ready. (Locust 2.12's master ignores such
+  // heartbeats; its workers only reset their socket.)
+  void tell_unknown_to_reconnect(const std::string& id) {
+    if (id.empty() || reconnect_told.size() >= kMaxReconnectsTold) return;
+    if (!reconnect_told.insert(id).second) return;
+    log(core::LogLevel::kInfo,
+        fmt::format("Worker {} is not registered here; asking it to reconnect", id));
+    send(id, MessageType::kReconnect);
   }
 
   void on_frame(Frame& f, double now_s) {
@@ -614,7 +644,8 @@ struct MasterRunner::Impl {
         return;
       case MessageType::kHeartbeat:
         if (auto* hb = std::get_if<HeartbeatData>(&m.data); hb && n) on_heartbeat(*n, *hb, now_s);
-        return;  // Locust ignores heartbeats from unknown ids
+        if (!n) tell_unknown_to_reconnect(id);
+        return;
       case MessageType::kSpawning:
         if (n) n->state = kSpawning;
         return;
@@ -648,11 +679,14 @@ struct MasterRunner::Impl {
 
   // ---- liveness ---------------------------------------------------------------------
 
-  // Locust's heartbeat_worker, every heartbeat_check_interval.
+  // Locust's heartbeat_worker, every heartbeat_check_interval. It also heartbeats to the
+  // loadgen workers (Locust >= 2.19 masters do so to every worker; a 2.12 worker would not
+  // know the message), which leave after a minute without hearing from their master.
   void check_liveness(double now_s) {
     std::vector<std::string> dead;
     bool lost = false;
     for (auto& [id, n] : nodes) {
+      if (n.loadgen && n.state != kMissing) send(id, MessageType::kHeartbeat);
       --n.heartbeat;
       if (n.state == kMissing) {
         if (n.heartbeat <= -s.heartbeat_dead) dead.push_back(id);

@@ -269,14 +269,22 @@ void put_data(Packer& p, const Message& m) {
       return;
     }
     case MessageType::kHeartbeat: {
-      const auto& d = payload_or_default<HeartbeatData>(m.data);
-      p.pack_map(3);
+      if (!std::holds_alternative<HeartbeatData>(m.data)) {
+        p.pack_nil();  // a master's heartbeat (Locust >= 2.19)
+        return;
+      }
+      const auto& d = std::get<HeartbeatData>(m.data);
+      p.pack_map(d.loadgen ? 4 : 3);
       put_str(p, "state");
       put_str(p, d.state);
       put_str(p, "current_cpu_usage");
       p.pack_double(d.current_cpu_usage);
       put_str(p, "current_memory_usage");
       p.pack_int64(d.current_memory_usage);
+      if (d.loadgen) {
+        put_str(p, "loadgen");
+        p.pack_true();
+      }
       return;
     }
     case MessageType::kStats:
@@ -386,7 +394,7 @@ std::string payload_difference(const Payload& a, const Payload& b) {
   } else if (const auto* h = std::get_if<HeartbeatData>(&a)) {
     const auto& y = std::get<HeartbeatData>(b);
     same = h->state == y.state && h->current_cpu_usage == y.current_cpu_usage &&
-           h->current_memory_usage == y.current_memory_usage;
+           h->current_memory_usage == y.current_memory_usage && h->loadgen == y.loadgen;
   } else if (const auto* e = std::get_if<ExceptionData>(&a)) {
     const auto& y = std::get<ExceptionData>(b);
     same = e->msg == y.msg && e->traceback == y.traceback;

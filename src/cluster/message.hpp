@@ -58,6 +58,10 @@ struct HeartbeatData {
   std::string state;                      // "ready" | "spawning" | "running" | "stopped" ...
   double current_cpu_usage = 0;           // percent of one core
   std::int64_t current_memory_usage = 0;  // RSS bytes
+  // A loadgen worker acked by a loadgen master says so ("loadgen": true, ignored by Locust's
+  // master); that master then heartbeats to it every second (as Locust >= 2.19 masters do), so
+  // the worker notices a master that is gone. A master's own heartbeat has nil data.
+  bool loadgen = false;
 };
 struct ExceptionData {
   std::string msg, traceback;

@@ -46,7 +46,7 @@ MessageType type_from_name(std::string_view name) {
 // ---------------------------------------------------------------------------------------------
 // Decoding limits and the structural pre-scan.
 
-constexpr std::size_t kMaxFrame = std::size_t{64} << 20;  // 64 MiB
+constexpr std::size_t kMaxFrame = std::size_t{16} << 20;  // 16 MiB, as transport.hpp
 constexpr std::size_t kMaxDepth = 16;                     // containers nested
 constexpr std::size_t kMaxContainer = 1'000'000;          // entries of one array or map
 constexpr double kMaxMs = 1e12;                           // ~31 years, in ms
@@ -547,6 +547,7 @@ Payload get_payload(MessageType t, const Obj& data) {
       return d;
     }
     case MessageType::kHeartbeat: {
+      if (data.type == msgpack::type::NIL) return std::monostate{};  // a master's (>= 2.19)
       need_map(data, at);
       HeartbeatData d;
       d.state = get_str(require(data, "state", at), at / "state");
@@ -554,6 +555,8 @@ Payload get_payload(MessageType t, const Obj& data) {
           get_nonneg_number(require(data, "current_cpu_usage", at), at / "current_cpu_usage");
       if (const Obj* v = find(data, "current_memory_usage"))  // optional for Locust's master
         d.current_memory_usage = get_nonneg_int(*v, at / "current_memory_usage");
+      if (const Obj* v = find(data, "loadgen"); v && v->type == msgpack::type::BOOLEAN)
+        d.loadgen = v->via.boolean;
       return d;
     }
     case MessageType::kStats:

@@ -157,6 +157,9 @@ struct Transport::Impl {
     s.set(zmq::sockopt::tcp_keepalive, 1);
     s.set(zmq::sockopt::tcp_keepalive_idle, 30);
     s.set(zmq::sockopt::linger, 0);
+    // A frame larger than the decoder takes is refused by ZeroMQ itself (it drops the
+    // connection), before any memory is spent on it: the master's port faces the network.
+    s.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(kMaxFrameBytes));
     if (ipv6) s.set(zmq::sockopt::ipv6, 1);
     if (kind == Kind::kRouter) {
       s.set(zmq::sockopt::router_mandatory, 1);

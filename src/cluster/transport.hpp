@@ -19,6 +19,10 @@
 
 namespace loadgen::cluster {
 
+// The largest frame a transport sends or accepts (ZMQ_MAXMSGSIZE; a peer sending a larger one
+// is disconnected). A stats report at 1,000 request names is about 1 MiB.
+inline constexpr std::size_t kMaxFrameBytes = std::size_t{16} << 20;
+
 struct Frame {
   std::string peer;     // the sender's / recipient's identity on a ROUTER; empty on a DEALER
   std::string payload;  // one encoded message

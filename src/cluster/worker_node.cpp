@@ -8,10 +8,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <mutex>
 #include <random>
+#include <thread>
 #include <utility>
 
 #include "core/clock.hpp"
@@ -53,6 +55,7 @@ struct WorkerNode::Impl {
   std::atomic<bool> gave_up{false};
   std::atomic<std::int64_t> index{-1};
   std::atomic<std::uint64_t> protocol_errors{0};
+  std::atomic<bool> loadgen_master{false};  // the ack named a loadgen master
   std::mutex state_mu;
   std::string state = "ready";  // Locust's STATE_INIT
   core::RateLimitedWarning warn;
@@ -103,8 +106,11 @@ struct WorkerNode::Impl {
     const std::int64_t wall = core::mono_ns();
     double cpu_percent = 0;
     if (wall > last_wall_ns) {
-      cpu_percent =
-          100.0 * static_cast<double>(cpu - last_cpu_ns) / static_cast<double>(wall - last_wall_ns);
+      // Of the machine's cores, so that 90 % (Locust's warning threshold) means a saturated
+      // worker whatever its --threads: Locust's worker is one thread on one core.
+      const double cores = std::max(1u, std::thread::hardware_concurrency());
+      cpu_percent = 100.0 * static_cast<double>(cpu - last_cpu_ns) /
+                    static_cast<double>(wall - last_wall_ns) / cores;
     }
     last_cpu_ns = cpu;
     last_wall_ns = wall;
@@ -116,6 +122,7 @@ struct WorkerNode::Impl {
     }
     hb.current_cpu_usage = cpu_percent;
     hb.current_memory_usage = resident_bytes();
+    hb.loadgen = loadgen_master.load();
     send(Message{MessageType::kHeartbeat, "heartbeat", std::move(hb), {}});
   }
 };
@@ -171,7 +178,10 @@ std::vector<Message> WorkerNode::take(std::chrono::milliseconds wait) {
     switch (m.type) {
       case MessageType::kAck:
         // Masters before Locust 2.10.2 send no index: acked, index stays -1.
-        if (const auto* a = std::get_if<AckData>(&m.data)) impl_->index.store(a->index);
+        if (const auto* a = std::get_if<AckData>(&m.data)) {
+          impl_->index.store(a->index);
+          impl_->loadgen_master.store(a->loadgen.has_value());
+        }
         if (!impl_->acked.exchange(true)) {
           impl_->log(core::LogLevel::kDebug,
                      fmt::format("Connected to master {} as {} (index {})", impl_->master(),

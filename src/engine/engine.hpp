@@ -157,6 +157,9 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   std::uint64_t exception_count() const;
   const scenario::Scenario& scenario() const { return scenario_; }
   const std::optional<std::chrono::nanoseconds>& stop_timeout() const { return cfg_.stop_timeout; }
+  // A distributed worker takes its master's --stop-timeout (Locust's spawn message); applies to
+  // the stops that begin afterwards.
+  void set_stop_timeout(std::optional<std::chrono::nanoseconds> t) { cfg_.stop_timeout = t; }
   // Users per class, as spawned and not yet told to stop.
   const std::vector<std::int64_t>& class_counts() const { return class_counts_; }
 

@@ -89,9 +89,10 @@ class DrivenRunner : public Runner {
   // The merged stats and exceptions (driving thread).
   virtual const stats::Aggregate& stats() const = 0;
   virtual const ExceptionCounts& exceptions() const = 0;
-  // Thread-safe: users alive, the target, the latest spawn rate, and a number that grows
-  // with every new ramp.
+  // Users alive: thread-safe (the metrics thread reads it).
   virtual std::int64_t alive() const = 0;
+  // Driving thread: the target, the latest spawn rate, and a number that grows with every new
+  // ramp.
   virtual std::int64_t target() const = 0;
   virtual double spawn_rate() const = 0;
   virtual std::uint64_t ramp_generation() const = 0;

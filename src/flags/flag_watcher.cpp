@@ -3,6 +3,8 @@
 #include <pthread.h>
 
 #include <chrono>
+#include <exception>
+#include <string>
 #include <utility>
 
 #include "core/task.hpp"
@@ -37,8 +39,21 @@ core::Task<> poll(FlagWatcher& w, FlagWatcher::State& s, std::atomic<std::int64_
 FlagWatcher::FlagWatcher(OfrepConfig cfg, std::string key, core::LogSink* log)
     : key_(std::move(key)), state_(std::make_unique<State>(cfg, log)) {
   State& s = *state_;
-  s.loop.post([this, &s] {
-    core::spawn(poll(*this, s, value_, polls_), [&s](std::exception_ptr) { s.loop.stop(); });
+  s.loop.post([this, &s, log] {
+    core::spawn(poll(*this, s, value_, polls_), [&s, log, key = key_](std::exception_ptr e) {
+      if (e && log) {  // never expected (the source does not throw); said, not silent
+        std::string what = "unknown error";
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+          what = x.what();
+        } catch (...) {
+        }
+        log->log(core::LogLevel::kError,
+                 "flag " + key + ": the watch stopped (" + what + "); its value stays as it was");
+      }
+      s.loop.stop();
+    });
   });
   thread_ = std::thread([&s] {
     pthread_setname_np(pthread_self(), "flag-watch");

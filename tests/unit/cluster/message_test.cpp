@@ -302,9 +302,9 @@ TEST(ClusterMessage, Limits) {
   // A string longer than the frame, a reserved byte.
   EXPECT_EQ(error_of(std::string("\x93\xdb\xff\xff\xff\xff", 6)), "message: truncated frame");
   EXPECT_EQ(error_of(std::string("\x91\xc1", 2)), "message: invalid byte 0xc1");
-  // Above 64 MiB.
-  const std::string big((std::size_t{64} << 20) + 1, '\0');
-  EXPECT_EQ(error_of(big).rfind("message: a frame of 67108865 bytes", 0), 0u);
+  // Above 16 MiB (cluster::kMaxFrameBytes).
+  const std::string big((std::size_t{16} << 20) + 1, '\0');
+  EXPECT_EQ(error_of(big).rfind("message: a frame of 16777217 bytes", 0), 0u);
 }
 
 // An entry whose histogram bounds are not its own min/max (a merge of a row without samples,

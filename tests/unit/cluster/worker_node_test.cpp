@@ -307,8 +307,9 @@ TEST(WorkerNode, HeartbeatCarriesTheProcessCpu) {
       max_cpu = std::max(max_cpu, hb->current_cpu_usage);
     }
   }
-  EXPECT_GT(max_cpu, 20.0);  // one spinning thread: ~100% of a core, less on a loaded box
-  EXPECT_LT(max_cpu, 400.0);
+  // One spinning thread: ~100 % of a core, shown as a share of all cores (50 % on 2 cores).
+  EXPECT_GT(max_cpu, 100.0 / std::max(1u, std::thread::hardware_concurrency()) * 0.4);
+  EXPECT_LE(max_cpu, 110.0);  // all cores busy is 100 %
 }
 
 TEST(WorkerNode, GarbageFrameIsCountedAndLoggedNotReturned) {
