@@ -29,7 +29,7 @@ LOCUST = "/usr/bin/locust"
 # The master only needs the class names and weights for its dispatch; the workers run
 # loadgen's built-in astronomy-shop scenario, whose class is WebsiteUser as in the demo.
 LOCUSTFILE = """
-from locust import HttpUser, between, task
+from locust import HttpUser, between, constant, task
 
 
 class WebsiteUser(HttpUser):
@@ -249,6 +249,64 @@ class LoadgenMasterTest(DistributedTestCase):
         shop = self.shop.requests_total()
         self.assertLessEqual(total, shop)
         self.assertLessEqual(shop - total, users)
+
+    def test_a_locust_2_12_worker_under_a_loadgen_master(self):
+        if not os.path.exists(LOCUST):
+            self.skipTest("python3-locust not installed")
+        port = free_port()
+        locustfile = os.path.join(self.dir, "locustfile.py")
+        with open(locustfile, "w") as f:
+            f.write(LOCUSTFILE.replace("between(1, 10)", "constant(0.05)"))
+        master = self.loadgen_master(port, 3, "6s", expect=1)
+        log = open(os.path.join(self.dir, "locust-worker.log"), "w+")
+        self.addCleanup(log.close)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")}
+        worker = subprocess.Popen(
+            [LOCUST, "-f", locustfile, "--worker", "--master-host", "127.0.0.1",
+             "--master-port", str(port)],
+            cwd=self.dir, stdout=log, stderr=subprocess.STDOUT, env=env)
+        self.procs.append(worker)
+        res = master.wait(60)
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        log.seek(0)
+        worker_log = log.read()
+        self.assertEqual(res.returncode, 0, res.describe() + "\n--- Locust worker ---\n" +
+                         worker_log[-3000:])
+        # Debian's Locust sends an empty version: accepted, with a warning.
+        self.assertIn("sent no version", res.stderr, res.stderr[-3000:])
+        self.assertIn("3 total users", res.stderr, res.stderr[-3000:])
+        self.assertEqual(worker.returncode, 0, worker_log[-3000:])
+        # The Locust worker's requests (its locustfile GETs /) are the master's totals, less
+        # at most one in flight per user at the quit.
+        master_requests = int(aggregated(os.path.join(self.dir, "master"))["Request Count"])
+        shop = self.shop.requests_total()
+        self.assertGreater(master_requests, 20)
+        self.assertLessEqual(master_requests, shop)
+        self.assertLessEqual(shop - master_requests, 3)
+        self.assertEqual(set(n for _, n in by_name(os.path.join(self.dir, "master"))), {"/"})
+
+    def test_the_master_sets_the_users_from_the_vus_flag(self):
+        port = free_port()
+        prefix = os.path.join(self.dir, "master")
+        master = self.loadgen_master(port, 2, "14s", expect=2)
+        workers = [self.worker(port, f"w{i}") for i in range(2)]
+        wait_for(lambda: 2 in history_users(prefix), 30, interval=0.2,
+                 what="the run to reach its 2 users")
+        self.shop.set_flags(vus=6)  # the demo's loadGeneratorVUs, read by the master only
+        wait_for(lambda: 6 in history_users(prefix), 15, interval=0.2,
+                 what="the flag's 6 users across the workers")
+        res = master.wait(60)
+        self.assertExit(res, 0)
+        for w in workers:
+            r = w.wait(30)
+            self.assertWorkerLeftCleanly(r)
+            # The workers never evaluate it themselves.
+            self.assertNotIn("loadGeneratorVUs", r.stderr, r.describe())
+        self.assertIn("flag loadGeneratorVUs = 6: changing the user count from 2 to 6",
+                      res.stderr, res.stderr[-3000:])
 
 
 class DistributedTelemetryTest(DistributedTestCase):
