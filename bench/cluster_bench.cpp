@@ -22,8 +22,8 @@ using loadgen::cluster::MessageType;
 
 // A report as a worker sends it every 3 s: `names` request names, each with `per_name`
 // requests of log-normal latencies spread over the 3 s, 1 % failures.
-// locust_buckets: false is what a loadgen worker sends a loadgen master (no Locust buckets;
-// the exact histogram only).
+// locust_buckets: true is what a loadgen worker sends a Locust master (Locust's buckets
+// only), false what it sends a loadgen master (its exact histogram only).
 Message stats_report(std::size_t names, std::size_t per_name, bool locust_buckets = true) {
   loadgen::stats::Shard shard(names + 1);
   std::mt19937_64 rng(7);
@@ -46,7 +46,8 @@ Message stats_report(std::size_t names, std::size_t per_name, bool locust_bucket
   r.total = total;
   r.user_classes_count = {{"WebsiteUser", 100}};
   r.user_count = 100;
-  r.locust_buckets = locust_buckets;
+  r.locust_buckets = locust_buckets;  // as a worker sends it: one histogram or the other
+  r.loadgen_extensions = !locust_buckets;
   Message m;
   m.type = MessageType::kStats;
   m.type_name = "stats";
@@ -65,7 +66,7 @@ void BM_EncodeStatsReport(benchmark::State& state) {
   }
   state.counters["bytes"] = static_cast<double>(bytes);
 }
-// Second argument 1: with Locust's buckets (to any master); 0: to a loadgen master.
+// Second argument 1: to a Locust master (Locust's buckets); 0: to a loadgen master.
 BENCHMARK(BM_EncodeStatsReport)
     ->Args({500, 1})
     ->Args({500, 0})

@@ -125,7 +125,9 @@ cluster::StatsReport WorkerDriver::take_report() {
 void WorkerDriver::send_report() {
   constexpr std::uint64_t kMaxExceptionMessages = 10;
   cluster::StatsReport r = take_report();
+  // A Locust master reads Locust's buckets only, a loadgen master its exact histogram only.
   r.locust_buckets = !loadgen_master_;
+  r.loadgen_extensions = loadgen_master_;
   if (!loadgen_master_) {
     // Locust's master counts each `exception` message once, grouped by its traceback.
     for (const auto& [key, n] : r.exceptions) {

@@ -86,9 +86,9 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> locust_response_times(
 
 // StatsEntryDict, keys in Locust's order, then loadgen's exact data (keys a Locust master
 // skips: StatsEntry.unserialize sets only StatsEntryDict's keys).
-void put_entry(Packer& p, const stats::Entry& e, bool locust_buckets) {
-  const bool slow = e.slow_trace.known();
-  p.pack_map(16 + (slow ? 1 : 0));
+void put_entry(Packer& p, const stats::Entry& e, bool locust_buckets, bool extensions) {
+  const bool slow = extensions && e.slow_trace.known();
+  p.pack_map(14u + (extensions ? 2u : 0u) + (slow ? 1u : 0u));
   put_str(p, "name");
   put_str(p, e.name);
   put_str(p, "method");
@@ -132,6 +132,7 @@ void put_entry(Packer& p, const stats::Entry& e, bool locust_buckets) {
   put_str(p, "num_fail_per_sec");
   put_per_second(p, e.fails_per_sec);
 
+  if (!extensions) return;
   put_str(p, "loadgen_hist");  // {bucket index: count}, Histogram's own buckets
   std::size_t used = 0;
   e.histogram.for_each_bucket([&](std::uint64_t, std::uint64_t, std::uint64_t) { ++used; });
@@ -171,9 +172,11 @@ void put_stats(Packer& p, const StatsReport& s) {
   p.pack_map(5 + (exceptions ? 1 : 0));
   put_str(p, "stats");
   p.pack_array(len32(s.delta.entries.size()));
-  for (const stats::Entry& e : s.delta.entries) put_entry(p, e, s.locust_buckets);
+  for (const stats::Entry& e : s.delta.entries)
+    put_entry(p, e, s.locust_buckets, s.loadgen_extensions);
   put_str(p, "stats_total");
-  put_entry(p, s.total ? *s.total : stats_total_of(s.delta), s.locust_buckets);
+  put_entry(p, s.total ? *s.total : stats_total_of(s.delta), s.locust_buckets,
+            s.loadgen_extensions);
   put_str(p, "errors");
   std::vector<stats::ErrorRow> rows = s.delta.errors.rows();
   // Overflow rows last, so a decoder that folds again at ErrorTable::kMaxRows keeps the rows.

@@ -80,6 +80,9 @@ struct StatsReport {
   // Encoding only: false sends "response_times" as an empty map (for a loadgen master, which
   // reads loadgen_hist; a Locust master needs the buckets). Not decoded.
   bool locust_buckets = true;
+  // Encoding only: false leaves loadgen's exact histogram out of the entries (a Locust master
+  // ignores it: a loadgen worker sends it only to a loadgen master). Not decoded.
+  bool loadgen_extensions = true;
 };
 
 using Payload = std::variant<std::monostate,  // nil / not decoded (kUnknown)
