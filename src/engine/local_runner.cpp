@@ -96,17 +96,23 @@ void LocalRunner::apply(const Command& c, double now_s, double now_wall) {
   }
 }
 
-void LocalRunner::start_or_change(const Command& c, double now_s, double now_wall) {
-  if (quit_) return;
+bool LocalRunner::begin_run(const Command& c, double now_s, double now_wall) {
+  if (quit_) return false;
   if (stop_give_up_ && !stopped_) {
     start_after_stop_ = c;  // the stop ends first (drive)
-    return;
+    return false;
   }
   if (stopped_) {
     new_run(now_s, now_wall);
   } else if (engine_.state() == RunState::kReady) {
-    engine_.clear_stats(now_wall);  // Locust's clear_all at every start: start_time is now
+    // Locust's clear_all at every start (a worker's at a run's first spawn): start_time is now.
+    engine_.clear_stats(now_wall);
   }
+  return true;
+}
+
+void LocalRunner::start_or_change(const Command& c, double now_s, double now_wall) {
+  if (!begin_run(c, now_s, now_wall)) return;
   if (engine_.open_model()) {
     if (settings_.log && engine_.state() == RunState::kReady) {
       settings_.log->log(core::LogLevel::kInfo, "Starting the arrival-rate schedule");
@@ -127,16 +133,7 @@ void LocalRunner::start_or_change(const Command& c, double now_s, double now_wal
 }
 
 void LocalRunner::set_class_counts(const Command& c, double now_s, double now_wall) {
-  if (quit_ || engine_.open_model()) return;
-  if (stop_give_up_ && !stopped_) {
-    start_after_stop_ = c;  // the stop ends first (drive)
-    return;
-  }
-  if (stopped_) {
-    new_run(now_s, now_wall);
-  } else if (engine_.state() == RunState::kReady) {
-    engine_.clear_stats(now_wall);  // Locust's worker clears its stats at a run's first spawn
-  }
+  if (engine_.open_model() || !begin_run(c, now_s, now_wall)) return;
   engine_.set_class_counts(c.class_counts, now_s);
 }
 

@@ -76,6 +76,9 @@ class LocalRunner final : public DrivenRunner {
 
  private:
   void apply(const Command& c, double now_s, double now_wall);
+  // What every start shares: false when the command waits for a stop to end (or after a quit);
+  // else a new run after a stop, or the stats cleared at the first start.
+  bool begin_run(const Command& c, double now_s, double now_wall);
   void start_or_change(const Command& c, double now_s, double now_wall);
   void set_class_counts(const Command& c, double now_s, double now_wall);
   void new_run(double now_s, double now_wall);
