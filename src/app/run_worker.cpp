@@ -291,7 +291,7 @@ int WorkerDriver::run() {
           break;
         case cluster::MessageType::kQuit:
           log_.info("The master quit the run");
-          if (e_ && acked && !quit) send_report();  // before the stop: the master may not wait
+          if (e_ && node_->acked() && !quit) send_report();  // first: the master may not wait
           if (e_) e_->runner().quit();
           quit = true;
           break;
@@ -330,7 +330,7 @@ int WorkerDriver::run() {
     }
   }
   // The final report (Locust's order: stats, then quit), then the worker's own end.
-  if (e_ && acked) send_report();
+  if (e_ && node_->acked()) send_report();
   node_->send(message(cluster::MessageType::kQuit));
   node_->close(std::chrono::seconds(2));
   log_.info("Left the master (sent {} messages, {} bytes; {} protocol errors)",
