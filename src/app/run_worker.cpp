@@ -104,11 +104,7 @@ cluster::ClassCounts WorkerDriver::class_counts() const {
 cluster::StatsReport WorkerDriver::take_report() {
   cluster::StatsReport r;
   engine::StatsDelta d = e_->local()->local_engine().take_delta();
-  stats::Entry total;
-  total.name = "Aggregated";
-  for (const stats::Entry& en : d.stats.entries) {
-    if (en.method != stats::kIterationMethod) total.merge(en);  // iterations are not requests
-  }
+  stats::Entry total = cluster::stats_total_of(d.stats);
   // A Locust master keeps the earliest start_time of the totals it merges: never send 0.
   if (total.start_time == 0) total.start_time = core::wall_seconds();
   r.total = std::move(total);
