@@ -7,8 +7,9 @@
 Records user/sys CPU seconds of CMD (os.wait4 rusage of the child, as
 /usr/bin/time's %U %S), its peak RSS (VmHWM from /proc/PID/status, polled
 every 50 ms: ru_maxrss would include this Python process's RSS, inherited
-by the forked child before exec), its exit code and wall time. With --rss-pattern or --rss-fallback it also samples VmRSS from
-/proc/PID/status once: --rss-delay seconds after REGEX first appears in the
+by the forked child before exec; of the innermost process when CMD is a wrapper such as
+`perf stat -- CMD2`), its exit code and wall time. With --rss-pattern or --rss-fallback it also samples VmRSS from
+/proc/PID/status once (of the innermost process too): --rss-delay seconds after REGEX first appears in the
 command's stdout or stderr, or at --rss-fallback seconds, whichever is first.
 A command still running at --timeout is killed (by its PID).
 """
@@ -32,6 +33,21 @@ def vm_kb(pid, field="VmRSS"):
     except OSError:
         pass
     return None
+
+
+def leaf_pid(pid):
+    """The innermost process of a chain of wrappers (perf stat, perf record: they fork the
+    command and wait for it): follows the first child until a process has none."""
+    for _ in range(8):
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as f:
+                kids = f.read().split()
+        except OSError:
+            return pid
+        if not kids:
+            return pid
+        pid = int(kids[0])
+    return pid
 
 
 def tail_has(path, pattern, state):
@@ -79,7 +95,7 @@ def main():
     peak_kb = 0
     while True:
         # Read VmHWM before reaping: it is gone once the process is.
-        hwm = vm_kb(proc.pid, "VmHWM")
+        hwm = vm_kb(leaf_pid(proc.pid), "VmHWM")
         if hwm is not None:
             peak_kb = max(peak_kb, hwm)
         pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
@@ -98,7 +114,7 @@ def main():
                 due = now + args.rss_delay
                 sample_at = due if sample_at is None else min(sample_at, due)
         if rss_sample is None and sample_at is not None and now >= sample_at:
-            rss_sample = vm_kb(proc.pid)
+            rss_sample = vm_kb(leaf_pid(proc.pid))
             sampled_after = now - start
         time.sleep(0.05)
     proc.returncode = os.waitstatus_to_exitcode(status)

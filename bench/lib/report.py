@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Turns bench/lib/measure.py results and tool outputs into printed tables.
 
-  report.py vs-wrk WORKDIR DURATION CONNECTIONS
+  report.py vs-wrk WORKDIR DURATION CONNECTIONS [REPS]
+  report.py profile WORKDIR TOOL...
   report.py idle-memory WORKDIR USERS
 """
 
@@ -45,61 +46,240 @@ def parse_loadgen_json(path, duration):
             "errors": sum(int(e.get("num_failures", 0)) for e in entries)}
 
 
-def vs_wrk(workdir, duration, connections):
-    duration = float(duration)
-    rows = {}
-    # wrk and loadgen always; the scenario-file rows when vs-wrk ran with --files.
-    for tool in ("wrk", "loadgen", "wrk-lua", "loadgen-yaml", "loadgen-lua"):
-        measure = os.path.join(workdir, f"{tool}.measure.json")
-        if tool not in ("wrk", "loadgen") and not os.path.exists(measure):
+def parse_spans(*paths):
+    """loadgen's summary `Spans: N exported, M dropped, ...` line (stdout or stderr)."""
+    for path in paths:
+        try:
+            with open(path, errors="replace") as f:
+                m = re.search(r"^Spans: (\d+) exported, (\d+) dropped", f.read(), re.M)
+        except OSError:
             continue
-        meas = load(measure)
-        if tool.startswith("wrk"):
-            with open(os.path.join(workdir, f"{tool}.out")) as f:
-                counts = parse_wrk(f.read())
-        else:
-            try:
-                counts = parse_loadgen_json(os.path.join(workdir, f"{tool}.json"), duration)
-            except (OSError, ValueError):
-                counts = None
-        if counts is None:
-            print(f"could not read {tool}'s request count (exit code {meas['rc']})")
-            return 1
-        cpu = meas["user_s"] + meas["sys_s"]
-        rows[tool] = {
-            "tool": tool, "requests": counts["requests"], "errors": counts["errors"],
-            "rps": counts["requests"] / counts["duration"] if counts["duration"] else 0.0,
-            "user": meas["user_s"], "sys": meas["sys_s"], "cpu": cpu,
-            "per_cpu": counts["requests"] / cpu if cpu > 0 else 0.0,
-            "rss": meas["maxrss_kb"], "rc": meas["rc"],
-        }
+        if m:
+            return int(m.group(1)), int(m.group(2))
+    return None
+
+
+def parse_perf_stat(path):
+    """`perf stat -x,` output: {event: value} (times in seconds); None without the file."""
+    try:
+        with open(path) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    out = {}
+    for line in lines:
+        parts = line.split(",")
+        if len(parts) < 3 or line.startswith("#"):
+            continue
+        try:
+            value = float(parts[0])
+        except ValueError:
+            continue  # <not counted>, <not supported>
+        event, unit = parts[2], parts[1]
+        if unit == "ns":
+            value /= 1e9
+        elif unit == "msec":
+            value /= 1e3
+        out[event] = value
+    return out
+
+
+def median(v):
+    v = sorted(v)
+    n = len(v)
+    if not n:
+        return 0.0
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def one_run(workdir, tool, rep, duration):
+    """One run's figures, or None when its request count cannot be read."""
+    rid = f"{tool}.{rep}"
+    meas = load(os.path.join(workdir, f"{rid}.measure.json"))
+    if tool.startswith("wrk"):
+        with open(os.path.join(workdir, f"{rid}.out")) as f:
+            counts = parse_wrk(f.read())
+    else:
+        try:
+            counts = parse_loadgen_json(os.path.join(workdir, f"{rid}.json"), duration)
+        except (OSError, ValueError):
+            counts = None
+    if counts is None:
+        print(f"could not read {tool}'s request count in repetition {rep} (exit code {meas['rc']})")
+        return None
+    cpu = meas["user_s"] + meas["sys_s"]
+    run = {
+        "requests": counts["requests"], "errors": counts["errors"],
+        "rps": counts["requests"] / counts["duration"] if counts["duration"] else 0.0,
+        "user": meas["user_s"], "sys": meas["sys_s"], "cpu": cpu,
+        "per_cpu": counts["requests"] / cpu if cpu > 0 else 0.0,
+        "kernel": meas["sys_s"] / cpu if cpu > 0 else 0.0,
+        "rss": meas["maxrss_kb"], "rc": meas["rc"], "timed_out": meas.get("timed_out"),
+        "spans": parse_spans(os.path.join(workdir, f"{rid}.out"),
+                             os.path.join(workdir, f"{rid}.err")),
+        "perf": parse_perf_stat(os.path.join(workdir, f"{rid}.perfstat")),
+    }
+    perf = run["perf"]
+    if perf and perf.get("user_time") is not None and perf.get("system_time") is not None:
+        total = perf["user_time"] + perf["system_time"]
+        run["perf_kernel"] = perf["system_time"] / total if total > 0 else None
+        cs = perf.get("context-switches")
+        run["cs_per_k"] = cs * 1000.0 / counts["requests"] if cs is not None and counts["requests"] else None
+    return run
+
+
+def vs_wrk(workdir, duration, connections, reps="1"):
+    duration = float(duration)
+    reps = int(reps)
+    with open(os.path.join(workdir, "tools.txt")) as f:
+        tools = [t for t in f.read().split() if t]
+    runs = {}
+    for tool in tools:
+        runs[tool] = []
+        for rep in range(1, reps + 1):
+            if not os.path.exists(os.path.join(workdir, f"{tool}.{rep}.measure.json")):
+                continue
+            r = one_run(workdir, tool, rep, duration)
+            if r is None:
+                return 1
+            runs[tool].append(r)
+    if not runs.get("wrk"):
+        print("no wrk run to compare with")
+        return 1
+
+    def med(tool, key):
+        vals = [r[key] for r in runs[tool] if r.get(key) is not None]
+        return median(vals) if vals else None
+
+    def spread(tool, key, fmt="{:.0f}"):
+        vals = [r[key] for r in runs[tool] if r.get(key) is not None]
+        return (fmt.format(min(vals)) + "-" + fmt.format(max(vals))) if vals else "-"
+
     print()
-    print(f"vs-wrk: {int(connections)} connections, {duration:g} s, generator on CPU 1, "
-          f"nginx on CPU 0")
-    hdr = (f"{'tool':<13} {'requests':>10} {'errors':>7} {'req/s':>10} {'user s':>7} "
-           f"{'sys s':>7} {'CPU s':>7} {'req/CPU-s':>10} {'peak RSS KB':>12}")
+    print(f"vs-wrk: {int(connections)} connections, {duration:g} s, {reps} interleaved "
+          f"repetition(s), generator on CPU 1, nginx on CPU 0")
+    hdr = (f"{'tool':<15} {'runs':>4} {'req/CPU-s':>10} {'(min-max)':>15} {'x wrk':>6} "
+           f"{'(min-max)':>11} {'req/s':>8} {'CPU s':>6} {'peak RSS KB':>11} {'errors':>6}")
     print(hdr)
     print("-" * len(hdr))
-    for r in rows.values():
-        print(f"{r['tool']:<13} {r['requests']:>10} {r['errors']:>7} {r['rps']:>10.0f} "
-              f"{r['user']:>7.2f} {r['sys']:>7.2f} {r['cpu']:>7.2f} {r['per_cpu']:>10.0f} "
-              f"{r['rss']:>12}")
-
-    def ratio(a, b, key="per_cpu"):
-        return rows[a][key] / rows[b][key] if rows[b][key] else 0.0
+    wrk_med = med("wrk", "per_cpu")
+    for tool in tools:
+        if not runs[tool]:
+            continue
+        pc = med(tool, "per_cpu")
+        ratios = [r["per_cpu"] / wrk_med for r in runs[tool]] if wrk_med else [0.0]
+        print(f"{tool:<15} {len(runs[tool]):>4} {pc:>10.0f} {spread(tool, 'per_cpu'):>15} "
+              f"{pc / wrk_med if wrk_med else 0:>6.3f} "
+              f"{min(ratios):>5.2f}-{max(ratios):<5.2f} {med(tool, 'rps'):>8.0f} "
+              f"{med(tool, 'cpu'):>6.2f} {med(tool, 'rss'):>11.0f} "
+              f"{sum(r['errors'] for r in runs[tool]):>6}")
 
     print()
-    print(f"loadgen/wrk requests per CPU-second: {ratio('loadgen', 'wrk'):.3f}")
-    print(f"loadgen/wrk requests per second:     {ratio('loadgen', 'wrk', 'rps'):.3f}")
-    if "loadgen-yaml" in rows:
-        print(f"yaml/built-in requests per CPU-second: {ratio('loadgen-yaml', 'loadgen'):.3f}")
-    if "loadgen-lua" in rows:
-        print(f"lua/built-in requests per CPU-second:  {ratio('loadgen-lua', 'loadgen'):.3f}")
-        if "wrk-lua" in rows:
-            print(f"lua/wrk-lua requests per CPU-second:   {ratio('loadgen-lua', 'wrk-lua'):.3f}")
-    errors = {t: r["errors"] for t, r in rows.items() if r["errors"]}
+    print("profile split (medians): kernel share of CPU from rusage (utime/stime) and from "
+          "perf stat (user_time/system_time); context switches per 1,000 requests; spans "
+          "(loadgen's Spans: line)")
+    hdr = (f"{'tool':<15} {'kernel %':>8} {'user %':>7} {'perf kernel %':>13} "
+           f"{'ctx-sw/1k req':>13} {'spans exported':>14} {'dropped/run':>11} {'(min-max)':>15}")
+    print(hdr)
+    print("-" * len(hdr))
+    for tool in tools:
+        if not runs[tool]:
+            continue
+        k = med(tool, "kernel")
+        pk = med(tool, "perf_kernel")
+        cs = med(tool, "cs_per_k")
+        spans = [r["spans"] for r in runs[tool] if r["spans"] is not None]
+        if spans:
+            exported = f"{median([s[0] for s in spans]):.0f}"
+            dropped = f"{median([s[1] for s in spans]):.0f}"
+            drange = f"{min(s[1] for s in spans)}-{max(s[1] for s in spans)}"
+        else:
+            exported = dropped = drange = "-"
+        print(f"{tool:<15} {k * 100:>8.1f} {(1 - k) * 100:>7.1f} "
+              f"{(f'{pk * 100:.1f}' if pk is not None else '-'):>13} "
+              f"{(f'{cs:.2f}' if cs is not None else '-'):>13} {exported:>14} {dropped:>11} "
+              f"{drange:>15}")
+
+    print()
+    print("ratios of requests per CPU-second to wrk's median (each run's, median and min-max):")
+    loadgen_tools = [t for t in tools if t.startswith("loadgen") and runs[t]]
+    for tool in loadgen_tools:
+        ratios = [r["per_cpu"] / wrk_med for r in runs[tool]]
+        print(f"  {tool + '/wrk':<22} {median(ratios):.3f} ({min(ratios):.3f}-{max(ratios):.3f})")
+
+    def ratio(a, b, key="per_cpu"):
+        x, y = med(a, key), med(b, key)
+        return x / y if x is not None and y else 0.0
+
+    builtin = [t for t in ("loadgen-off", "loadgen-traced", "loadgen-all", "loadgen-file")
+               if runs.get(t)]
+    if len(builtin) == 1:
+        # The single-mode interface of bench/before-after (BENCH_TRACING=MODE): one line it reads.
+        print()
+        print(f"loadgen/wrk requests per CPU-second: {ratio(builtin[0], 'wrk'):.3f}")
+        print(f"loadgen/wrk requests per second:     {ratio(builtin[0], 'wrk', 'rps'):.3f}")
+    if runs.get("loadgen-off"):
+        if runs.get("loadgen-yaml"):
+            print(f"yaml/built-in requests per CPU-second: {ratio('loadgen-yaml', 'loadgen-off'):.3f}")
+        if runs.get("loadgen-lua"):
+            print(f"lua/built-in requests per CPU-second:  {ratio('loadgen-lua', 'loadgen-off'):.3f}")
+    if runs.get("loadgen-lua") and runs.get("wrk-lua"):
+        print(f"lua/wrk-lua requests per CPU-second:   {ratio('loadgen-lua', 'wrk-lua'):.3f}")
+    errors = {t: sum(r["errors"] for r in runs[t]) for t in tools if runs[t]}
+    errors = {t: n for t, n in errors.items() if n}
     if errors:
         print(f"warning: errors seen ({', '.join(f'{t} {n}' for t, n in errors.items())})")
+    bad = [t for t in tools for r in runs[t] if r["rc"] not in (0, None) or r["timed_out"]]
+    if bad:
+        print(f"warning: non-zero exit or timeout in: {', '.join(sorted(set(bad)))}")
+    # The last repetition's summary lines of each loadgen mode.
+    for tool in loadgen_tools:
+        rep = len(runs[tool])
+        for name in (f"{tool}.{rep}.out", f"{tool}.{rep}.err"):
+            try:
+                with open(os.path.join(workdir, name), errors="replace") as f:
+                    for line in f:
+                        if re.match(r"^(Spans|Log records|Metrics):", line):
+                            print(f"{tool}: {line.rstrip()}")
+            except OSError:
+                pass
+    return 0
+
+
+def profile(workdir, *tools):
+    """Kernel/user split of the perf-record samples, and loadgen's top user-space symbols."""
+    import subprocess
+
+    def report(data, *args):
+        res = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", *args],
+                             capture_output=True, text=True, timeout=300)
+        return res.stdout
+
+    print()
+    print("profile (perf record -e cpu-clock -F 999 -g, one run each)")
+    for tool in tools:
+        data = os.path.join(workdir, f"{tool}.perf.data")
+        if not os.path.exists(data):
+            print(f"{tool}: no perf data")
+            continue
+        kernel = user = 0.0
+        for line in report(data, "--sort", "dso", "-g", "none").splitlines():
+            m = re.match(r"\s*([\d.]+)%\s+(\S.*)$", line)
+            if not m:
+                continue
+            if m.group(2).startswith("[kernel"):
+                kernel += float(m.group(1))
+            else:
+                user += float(m.group(1))
+        print(f"{tool}: samples in the kernel {kernel:.1f} %, in user space {user:.1f} %")
+        if tool.startswith("loadgen"):
+            print(f"  top user-space symbols of {tool} (share of all its samples):")
+            shown = 0
+            for line in report(data, "--sort", "dso,sym", "-g", "none").splitlines():
+                m = re.match(r"\s*([\d.]+)%\s+(\S+)\s+\[\.\]\s+(.*)$", line)
+                if m and shown < 20:
+                    print(f"    {float(m.group(1)):5.2f} %  {m.group(3).strip()[:90]}  ({m.group(2)})")
+                    shown += 1
     return 0
 
 
@@ -127,7 +307,9 @@ def idle_memory(workdir, users):
 
 def main(argv):
     if len(argv) >= 5 and argv[1] == "vs-wrk":
-        return vs_wrk(argv[2], argv[3], argv[4])
+        return vs_wrk(*argv[2:6])
+    if len(argv) >= 3 and argv[1] == "profile":
+        return profile(argv[2], *argv[3:])
     if len(argv) >= 4 and argv[1] == "idle-memory":
         return idle_memory(argv[2], argv[3])
     print(__doc__, file=sys.stderr)
