@@ -11,6 +11,9 @@ by the forked child before exec; of the innermost process when CMD is a wrapper 
 `perf stat -- CMD2`), its exit code and wall time. With --rss-pattern or --rss-fallback it also samples VmRSS from
 /proc/PID/status once (of the innermost process too): --rss-delay seconds after REGEX first appears in the
 command's stdout or stderr, or at --rss-fallback seconds, whichever is first.
+With --series FILE it also writes, every --series-every seconds, one JSON line
+{"t": seconds since start, "rss_kb": VmRSS, "fds": open fds (entries of /proc/PID/fd)} and,
+once, the process's "Max open files" soft limit into the result (nofile_limit).
 A command still running at --timeout is killed (by its PID).
 """
 
@@ -50,6 +53,24 @@ def leaf_pid(pid):
     return pid
 
 
+def fd_count(pid):
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return None
+
+
+def nofile_limit(pid):
+    try:
+        with open(f"/proc/{pid}/limits") as f:
+            for line in f:
+                if line.startswith("Max open files"):
+                    return int(line.split()[3])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def tail_has(path, pattern, state):
     """Incrementally scan path for pattern; state keeps the read offset."""
     try:
@@ -75,6 +96,8 @@ def main():
     ap.add_argument("--rss-pattern")
     ap.add_argument("--rss-delay", type=float, default=2.0)
     ap.add_argument("--rss-fallback", type=float)
+    ap.add_argument("--series")
+    ap.add_argument("--series-every", type=float, default=1.0)
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
@@ -93,6 +116,10 @@ def main():
     status = rusage = None
     timed_out = False
     peak_kb = 0
+    series = open(args.series, "w") if args.series else None
+    next_series = start + 0.5
+    limit_seen = None
+    max_fds = 0
     while True:
         # Read VmHWM before reaping: it is gone once the process is.
         hwm = vm_kb(leaf_pid(proc.pid), "VmHWM")
@@ -107,6 +134,18 @@ def main():
             os.kill(proc.pid, signal.SIGKILL)
             _, status, rusage = os.wait4(proc.pid, 0)
             break
+        if series is not None and now >= next_series:
+            leaf = leaf_pid(proc.pid)
+            fds = fd_count(leaf)
+            rss = vm_kb(leaf)
+            # Read the limit after the command may have raised its own (a second in).
+            if limit_seen is None and now - start > 1.0:
+                limit_seen = nofile_limit(leaf)
+            if fds is not None:
+                max_fds = max(max_fds, fds)
+            series.write(json.dumps({"t": round(now - start, 3), "rss_kb": rss, "fds": fds}) + "\n")
+            series.flush()
+            next_series = now + args.series_every
         if rss_sample is None and args.rss_pattern and pattern_seen_at is None:
             if (tail_has(args.stdout, args.rss_pattern, scan_state)
                     or tail_has(args.stderr, args.rss_pattern, scan_state)):
@@ -118,6 +157,8 @@ def main():
             sampled_after = now - start
         time.sleep(0.05)
     proc.returncode = os.waitstatus_to_exitcode(status)
+    if series is not None:
+        series.close()
     out.close()
     err.close()
     result = {
@@ -133,6 +174,9 @@ def main():
         "rss_sampled_after_s": sampled_after,
         "rss_pattern_seen_after_s": (pattern_seen_at - start) if pattern_seen_at else None,
     }
+    if args.series:
+        result["nofile_limit"] = limit_seen
+        result["max_fds"] = max_fds
     with open(args.out, "w") as f:
         json.dump(result, f, indent=1)
     return 0

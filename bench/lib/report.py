@@ -3,6 +3,7 @@
 
   report.py vs-wrk WORKDIR DURATION CONNECTIONS [REPS]
   report.py profile WORKDIR TOOL...
+  report.py many-users WORKDIR RUN_TIME
   report.py idle-memory WORKDIR USERS
 """
 
@@ -305,9 +306,134 @@ def idle_memory(workdir, users):
     return 0
 
 
+def many_users(workdir, run_time):
+    """bench/many-users: per-user memory, fds, request rate and CPU; 1,000,000 users on paper."""
+    run_time = float(run_time)
+    with open(os.path.join(workdir, "runs.txt")) as f:
+        runs = [line.split() for line in f if line.strip()]
+    base = load(os.path.join(workdir, "baseline.measure.json"))
+    base_rss = base["rss_sample_kb"]
+    base_fds = base.get("max_fds") or 0
+    rows = []
+    for name, n, rate in runs:
+        if name == "baseline":
+            continue
+        n = int(n)
+        m = load(os.path.join(workdir, f"{name}.measure.json"))
+        series = []
+        try:
+            with open(os.path.join(workdir, f"{name}.series")) as f:
+                series = [json.loads(line) for line in f if line.strip()]
+        except (OSError, ValueError):
+            pass
+        at = m["rss_sampled_after_s"]
+        fds_at = None
+        if at is not None and series:
+            fds_at = min(series, key=lambda e: abs(e["t"] - at)).get("fds")
+        requests = failures = 0
+        per_sec = {}
+        try:
+            for e in load(os.path.join(workdir, f"{name}.json")):
+                if e.get("name") == "Aggregated":
+                    continue
+                requests += int(e["num_requests"])
+                failures += int(e.get("num_failures", 0))
+                for sec, c in (e.get("num_reqs_per_sec") or {}).items():
+                    per_sec[int(sec)] = per_sec.get(int(sec), 0) + int(c)
+        except (OSError, ValueError):
+            pass
+        # Steady rate: the whole seconds after the ramp (and a second of slack), minus the last.
+        secs = sorted(per_sec)
+        skip = int(m["rss_pattern_seen_after_s"] or 0) + 2
+        steady = secs[skip:-1] if len(secs) > skip + 1 else secs
+        rps = sum(per_sec[s] for s in steady) / len(steady) if steady else 0.0
+        text = ""
+        for suffix in ("out", "err"):
+            try:
+                with open(os.path.join(workdir, f"{name}.{suffix}"), errors="replace") as f:
+                    text += f.read()
+            except OSError:
+                pass
+        fd_msgs = sorted(set(re.findall(r"[^\n]*(?:[Tt]oo many open files|EMFILE|open-files limit"
+                                        r"|needs about \d+ open files)[^\n]*", text)))
+        limit = m.get("nofile_limit")
+        max_fds = m.get("max_fds") or 0
+        hit = bool(fd_msgs) and (failures > 0 or (limit and max_fds >= 0.98 * limit))
+        if limit and max_fds >= 0.98 * limit:
+            hit = True
+        cpu = m["user_s"] + m["sys_s"]
+        rss = m["rss_sample_kb"]
+        rows.append({
+            "name": name, "n": n, "spawn_rate": int(rate), "spawn_s": m["rss_pattern_seen_after_s"],
+            "rss_kb": rss, "bytes_per_user": ((rss - base_rss) * 1024 / (n - 1))
+            if rss is not None and base_rss is not None and n > 1 else None,
+            "fds_at": fds_at, "max_fds": max_fds, "limit": limit, "requests": requests,
+            "failures": failures, "rps": rps, "cpu": cpu,
+            "cpu_us_per_req": cpu * 1e6 / requests if requests else None,
+            "rc": m["rc"], "timed_out": m["timed_out"], "wall": m["wall_s"], "fd_msgs": fd_msgs,
+            "hit_limit": hit,
+        })
+
+    print()
+    print(f"many-users: users waiting between(1,10) against one nginx, {run_time:g} s per run; "
+          f"baseline (1 user): VmRSS {base_rss} KB, {base_fds} fds")
+    hdr = (f"{'users':>7} {'spawn s':>7} {'VmRSS KB':>9} {'B/user':>7} {'fds':>7} {'max fds':>7} "
+           f"{'limit':>6} {'req/s':>7} {'(ideal)':>7} {'requests':>9} {'failed':>8} "
+           f"{'CPU s':>6} {'CPU us/req':>10} {'exit':>4}")
+    print(hdr)
+    print("-" * len(hdr))
+    for r in rows:
+        bpu = f"{r['bytes_per_user']:.0f}" if r["bytes_per_user"] is not None else "-"
+        sp = f"{r['spawn_s']:.1f}" if r["spawn_s"] is not None else "never"
+        cpr = f"{r['cpu_us_per_req']:.1f}" if r["cpu_us_per_req"] is not None else "-"
+        rc = "T/O" if r["timed_out"] else str(r["rc"])
+        print(f"{r['n']:>7} {sp:>7} {str(r['rss_kb']):>9} {bpu:>7} {str(r['fds_at']):>7} "
+              f"{r['max_fds']:>7} {str(r['limit']):>6} {r['rps']:>7.0f} {r['n'] / 5.5:>7.0f} "
+              f"{r['requests']:>9} {r['failures']:>8} {r['cpu']:>6.2f} {cpr:>10} {rc:>4}")
+    print("(ideal req/s: users / 5.5 s, the mean of between(1,10); fds and VmRSS sampled "
+          "after all users spawned; B/user = (VmRSS_N - VmRSS_1) / (N - 1))")
+    for r in rows:
+        if r["timed_out"]:
+            print(f"{r['n']} users: TIMED OUT after {r['wall']:.0f} s (killed)")
+        if r["hit_limit"]:
+            print(f"{r['n']} users: HIT THE OPEN-FILE LIMIT: up to {r['max_fds']} fds open, limit "
+                  f"{r['limit']}; {r['failures']} failed requests. loadgen said:")
+            for msg in r["fd_msgs"][:3]:
+                print(f"    {msg.strip()[:160]}")
+        elif r["spawn_s"] is None:
+            print(f"{r['n']} users: never logged 'All users spawned' within {run_time:g} s")
+
+    ok = [r for r in rows if not r["hit_limit"] and not r["timed_out"] and r["bytes_per_user"]]
+    if not ok:
+        print()
+        print("1,000,000 users on paper: no run below the open-file limit to extrapolate from")
+        return 0
+    ref = max(ok, key=lambda r: r["n"])
+    million = 1_000_000
+    mem_gb = (base_rss * 1024 + ref["bytes_per_user"] * million) / 1e9
+    fds_per_user = ((ref["fds_at"] or 0) - base_fds) / ref["n"]
+    rate = million / 5.5
+    cores = rate * (ref["cpu_us_per_req"] or 0) / 1e6
+    print()
+    print(f"1,000,000 users on paper (from the {ref['n']}-user run, the largest within the limits):")
+    print(f"  memory: {ref['bytes_per_user']:.0f} B/user x 1M + baseline = {mem_gb:.2f} GB of "
+          f"user space")
+    print(f"  fds:    {fds_per_user:.3f} per user x 1M = {fds_per_user * million:,.0f} open files "
+          f"(limit here {ref['limit']})")
+    print(f"  CPU:    {rate:,.0f} req/s (1M / 5.5 s) x {ref['cpu_us_per_req']:.1f} us CPU per request "
+          f"(generator, spawn and waits included) = {cores:.1f} cores")
+    if ref["spawn_s"]:
+        print(f"  spawn:  set by -r: {ref['n']} users at -r {ref['spawn_rate']} were all spawned "
+              f"{ref['spawn_s']:.1f} s after start; 1M at -r 250000 would take about 4 s plus "
+              f"start-up if the loop keeps up")
+    return 0
+
+
 def main(argv):
     if len(argv) >= 5 and argv[1] == "vs-wrk":
         return vs_wrk(*argv[2:6])
+    if len(argv) >= 4 and argv[1] == "many-users":
+        return many_users(argv[2], argv[3])
     if len(argv) >= 3 and argv[1] == "profile":
         return profile(argv[2], *argv[3:])
     if len(argv) >= 4 and argv[1] == "idle-memory":
