@@ -2,7 +2,7 @@
 // and measures its own time per request, for the latency-accuracy test and bench (issue 16), and
 // a loopback round-trip probe.
 //
-//   latency_server --delay-us D [--port-file F] [--log F]
+//   latency_server --delay-us D [--port-file F] [--log F] [--otlp-file F]
 //     Serves until SIGTERM/SIGINT (keep-alive, any number of connections, one epoll thread).
 //     Every request is answered D µs after the read that completed its head (a timerfd; other
 //     connections are not held up); GET /__rtt is answered at once. Server time per request =
@@ -10,7 +10,9 @@
 //     answer carries it in `X-Server-Ns`. On exit writes --log: one line per delayed request,
 //     "TRACE_ID SERVER_NS" (TRACE_ID from the `traceparent` field, "-" without one), and prints
 //     "requests N mean_server_ns M" on stdout. Prints "PORT n" on stdout (flushed) when
-//     listening, and writes the same line to --port-file.
+//     listening, and writes the same line to --port-file. POST /v1/... (an OTLP/HTTP export,
+//     e.g. loadgen's own spans) is answered at once with an empty 200 and not timed; with
+//     --otlp-file its bodies are appended there, each after its length (4 bytes, little-endian).
 //   latency_server --rtt-probe PORT [--count N] [--pause-us P]
 //     N sequential GET /__rtt on one kept-alive connection (P µs apart): the round trip minus
 //     the server's own time of each; prints "rtt_ns median M p10 A p90 B min C count N".
@@ -114,8 +116,8 @@ struct Record {
 
 class Server {
  public:
-  Server(std::int64_t delay_ns, std::string log_path)
-      : delay_ns_(delay_ns), log_path_(std::move(log_path)) {}
+  Server(std::int64_t delay_ns, std::string log_path, FILE* otlp)
+      : delay_ns_(delay_ns), log_path_(std::move(log_path)), otlp_(otlp) {}
 
   int listen_and_serve(const char* port_file) {
     listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -259,6 +261,25 @@ class Server {
         body = body * 10 + static_cast<std::size_t>(ch - '0');
       }
       const bool rtt = head.substr(0, 11) == "GET /__rtt ";
+      if (head.substr(0, 9) == "POST /v1/") {
+        // An OTLP/HTTP export (loadgen's spans): kept for the caller, answered at once, not
+        // timed.
+        if (c.in.size() < end + 4 + body) return true;
+        if (otlp_ != nullptr) {
+          const auto len = static_cast<std::uint32_t>(body);
+          const unsigned char le[4] = {static_cast<unsigned char>(len & 0xffU),
+                                       static_cast<unsigned char>((len >> 8) & 0xffU),
+                                       static_cast<unsigned char>((len >> 16) & 0xffU),
+                                       static_cast<unsigned char>((len >> 24) & 0xffU)};
+          std::fwrite(le, 1, sizeof le, otlp_);
+          std::fwrite(c.in.data() + end + 4, 1, body, otlp_);
+        }
+        c.in.erase(0, end + 4 + body);
+        c.out +=
+            "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n";
+        if (!flush(c)) return false;
+        continue;
+      }
       Pending p{};
       p.fd = c.fd;
       p.gen = c.gen;
@@ -359,6 +380,7 @@ class Server {
 
   std::int64_t delay_ns_;
   std::string log_path_;
+  FILE* otlp_;
   int listen_fd_ = -1, epfd_ = -1, timer_fd_ = -1, signal_fd_ = -1;
   bool stop_ = false;
   std::uint64_t next_gen_ = 0;
@@ -422,7 +444,7 @@ int rtt_probe(int port, int count, long pause_us) {
 
 [[noreturn]] void usage() {
   std::fprintf(stderr,
-               "usage: latency_server --delay-us D [--port-file F] [--log F]\n"
+               "usage: latency_server --delay-us D [--port-file F] [--log F] [--otlp-file F]\n"
                "       latency_server --rtt-probe PORT [--count N] [--pause-us P]\n");
   std::exit(2);
 }
@@ -436,6 +458,7 @@ int main(int argc, char** argv) {
   long pause_us = 1000;
   const char* port_file = nullptr;
   std::string log_path;
+  const char* otlp_path = nullptr;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     if (i + 1 >= argc) usage();
@@ -444,6 +467,8 @@ int main(int argc, char** argv) {
       delay_us = std::strtol(v, nullptr, 10);
     } else if (a == "--port-file") {
       port_file = v;
+    } else if (a == "--otlp-file") {
+      otlp_path = v;
     } else if (a == "--log") {
       log_path = v;
     } else if (a == "--rtt-probe") {
@@ -461,6 +486,10 @@ int main(int argc, char** argv) {
     return rtt_probe(probe_port, count, pause_us);
   }
   if (delay_us < 0) usage();
-  Server server(static_cast<std::int64_t>(delay_us) * 1000, log_path);
-  return server.listen_and_serve(port_file);
+  FILE* otlp = nullptr;
+  if (otlp_path != nullptr && (otlp = std::fopen(otlp_path, "wb")) == nullptr) die(otlp_path);
+  Server server(static_cast<std::int64_t>(delay_us) * 1000, log_path, otlp);
+  const int rc = server.listen_and_serve(port_file);
+  if (otlp != nullptr) std::fclose(otlp);
+  return rc;
 }
