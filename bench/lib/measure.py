@@ -7,10 +7,11 @@
 Records user/sys CPU seconds of CMD (os.wait4 rusage of the child, as
 /usr/bin/time's %U %S), its peak RSS (VmHWM from /proc/PID/status, polled
 every 50 ms: ru_maxrss would include this Python process's RSS, inherited
-by the forked child before exec; of the innermost process when CMD is a wrapper such as
-`perf stat -- CMD2`), its exit code and wall time. With --rss-pattern or --rss-fallback it also samples VmRSS from
-/proc/PID/status once (of the innermost process too): --rss-delay seconds after REGEX first appears in the
-command's stdout or stderr, or at --rss-fallback seconds, whichever is first.
+by the forked child before exec; of the innermost process when CMD is a wrapper
+such as `perf stat -- CMD2`), its exit code and wall time. With --rss-pattern or
+--rss-fallback it also samples VmRSS from /proc/PID/status once (of the innermost
+process too): --rss-delay seconds after REGEX first appears in the command's
+stdout or stderr, or at --rss-fallback seconds, whichever is first.
 With --series FILE it also writes, every --series-every seconds, one JSON line
 {"t": seconds since start, "rss_kb": VmRSS, "fds": open fds (entries of /proc/PID/fd)} and,
 once, the process's "Max open files" soft limit into the result (nofile_limit).

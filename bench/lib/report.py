@@ -125,7 +125,8 @@ def one_run(workdir, tool, rep, duration):
         total = perf["user_time"] + perf["system_time"]
         run["perf_kernel"] = perf["system_time"] / total if total > 0 else None
         cs = perf.get("context-switches")
-        run["cs_per_k"] = cs * 1000.0 / counts["requests"] if cs is not None and counts["requests"] else None
+        run["cs_per_k"] = (cs * 1000.0 / counts["requests"]
+                           if cs is not None and counts["requests"] else None)
     return run
 
 
