@@ -87,8 +87,8 @@ struct WorkerConfig {
 
 // What a worker hands the exporter thread: its finished spans since the last take.
 struct WorkerSpans {
-  std::vector<otel::SpanData> spans;           // task spans (SpanScope) and others
-  std::unique_ptr<otel::ClientSpans> client;   // CLIENT spans, compact (may be empty)
+  std::vector<otel::SpanData> spans;          // task spans (SpanScope) and others
+  std::unique_ptr<otel::ClientSpans> client;  // CLIENT spans, compact (may be empty)
   std::uint64_t dropped = 0;
 };
 

@@ -39,7 +39,8 @@ void append_span_data(const ClientSpans& spans, std::size_t first, std::size_t c
     if (settings.user_agent) at.push_back({"user_agent.original", {*settings.user_agent}});
     if (r.error) {
       // error.type: the status code when it is an error, else the transport outcome kind.
-      std::string type = r.error_type.empty() ? std::to_string(r.status) : std::string(r.error_type);
+      std::string type =
+          r.error_type.empty() ? std::to_string(r.status) : std::string(r.error_type);
       at.push_back({"error.type", {std::move(type)}});
       s.status_code = StatusCode::kError;
       s.status_message.assign(spans.text_of(r.message_off, r.message_len));

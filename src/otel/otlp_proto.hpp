@@ -54,12 +54,12 @@ class TraceRequestEncoder {
   const std::string& cached(std::vector<Cached>& cache, std::size_t& last, std::string_view key,
                             std::uint16_t port);
 
-  std::vector<Cached> methods_;   // key: the method; bytes: http.request.method
-  std::vector<Cached> origins_;   // key: server.address, port: server.port; bytes: those two and
-                                  // network.protocol.version
-  std::vector<Cached> agents_;    // key: user_agent.original; bytes: it
+  std::vector<Cached> methods_;  // key: the method; bytes: http.request.method
+  std::vector<Cached> origins_;  // key: server.address, port: server.port; bytes: those two and
+                                 // network.protocol.version
+  std::vector<Cached> agents_;   // key: user_agent.original; bytes: it
   std::size_t last_method_ = 0, last_origin_ = 0, last_agent_ = 0;
-  std::size_t next_victim_ = 0;  // a full cache replaces its entries in turn
+  std::size_t next_victim_ = 0;    // a full cache replaces its entries in turn
   std::vector<SpanData> limited_;  // spans with attribute limits that bite go through SpanData
 };
 

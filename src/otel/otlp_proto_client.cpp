@@ -46,7 +46,8 @@ bool limits_never_bite(const ClientSpanSettings* settings) {
 
 void TraceRequestEncoder::encode(const std::vector<ResourceSpans>& batch, std::string& out) {
   encode_envelopes(batch, out, write_span, [this](ProtobufWriter& w, const ScopeSpans& s) {
-    for (const ClientSpanRange& r : s.client_spans) write_client_spans(w, *r.spans, r.first, r.count);
+    for (const ClientSpanRange& r : s.client_spans)
+      write_client_spans(w, *r.spans, r.first, r.count);
   });
 }
 
@@ -123,7 +124,8 @@ void TraceRequestEncoder::write_client_span(ProtobufWriter& w, const ClientSpans
     if (r.error_type.empty()) {
       char digits[8];
       const auto end = std::to_chars(digits, digits + sizeof digits, r.status).ptr;
-      write_string_attr(w, "error.type", std::string_view(digits, static_cast<std::size_t>(end - digits)));
+      write_string_attr(w, "error.type",
+                        std::string_view(digits, static_cast<std::size_t>(end - digits)));
     } else {
       write_string_attr(w, "error.type", r.error_type);
     }

@@ -18,7 +18,7 @@ namespace loadgen::otel {
 // What one drain hands over, and the emptied CLIENT-span buffers it may hand back to the
 // recorders (so that a steady stream of batches allocates nothing).
 struct SpanDrain {
-  std::vector<SpanData> spans;                      // out
+  std::vector<SpanData> spans;                       // out
   std::vector<std::unique_ptr<ClientSpans>> client;  // out: compact CLIENT spans, in buffers
   std::vector<std::unique_ptr<ClientSpans>> spare;   // in: empty buffers to reuse (may be taken)
   std::uint64_t dropped = 0;                         // out: dropped in full buffers

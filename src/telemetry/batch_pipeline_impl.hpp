@@ -140,7 +140,8 @@ core::Task<void> BatchPipeline<S>::export_loop() {
   for (;;) {
     // Full batches as soon as they are queued; the rest when the delay has passed (or at
     // the final flush).
-    while (queue_.size() >= batch_.max_export_batch_size || (flush_partial_ && queue_.size() != 0)) {
+    while (queue_.size() >= batch_.max_export_batch_size ||
+           (flush_partial_ && queue_.size() != 0)) {
       if (this->stopping() && Clock::now() >= this->final_deadline()) {
         // Past the shutdown deadline: what is left is dropped, and counted.
         dropped_.fetch_add(queue_.size(), std::memory_order_relaxed);
