@@ -402,20 +402,47 @@ StatsDelta Engine::take_delta() {
 }
 
 void Engine::drain(std::vector<otel::SpanData>& out, std::uint64_t& dropped) {
+  otel::SpanDrain d;
+  d.spans.swap(out);
+  drain_into(d);
+  out.swap(d.spans);
+  for (const auto& c : d.client) otel::append_span_data(*c, 0, c->records.size(), out);
+  dropped += d.dropped;
+}
+
+void Engine::drain_into(otel::SpanDrain& out) {
   gather(
-      late_spans_, workers_, [](Worker& w) { return w.take_spans(); },
-      std::chrono::steady_clock::now() + cfg_.drain_wait,
-      [this, &out, &dropped](std::size_t i, WorkerSpans taken) {
-        dropped += taken.dropped;
-        if (out.empty()) {
-          out = std::move(taken.spans);
-        } else {
-          out.insert(out.end(), std::make_move_iterator(taken.spans.begin()),
-                     std::make_move_iterator(taken.spans.end()));
+      late_spans_, workers_,
+      [&out](Worker& w) {
+        std::unique_ptr<otel::ClientSpans> spare;
+        if (!out.spare.empty()) {
+          spare = std::move(out.spare.back());
+          out.spare.pop_back();
         }
-        // The CLIENT spans become SpanData here, on the exporter thread, not on the worker.
-        workers_[i]->append_client_spans(taken, out);
+        return w.take_spans(std::move(spare));
+      },
+      std::chrono::steady_clock::now() + cfg_.drain_wait,
+      [&out](std::size_t, WorkerSpans taken) {
+        out.dropped += taken.dropped;
+        if (out.spans.empty()) {
+          out.spans = std::move(taken.spans);
+        } else {
+          out.spans.insert(out.spans.end(), std::make_move_iterator(taken.spans.begin()),
+                           std::make_move_iterator(taken.spans.end()));
+        }
+        // The CLIENT spans stay compact: the exporter encodes them from the records.
+        if (!taken.client) return;
+        if (taken.client->records.empty()) {
+          out.spare.push_back(std::move(taken.client));
+        } else {
+          out.client.push_back(std::move(taken.client));
+        }
       });
+}
+
+void Engine::on_batch_ready(std::size_t batch, std::function<void()> ready) {
+  auto shared = std::make_shared<const std::function<void()>>(std::move(ready));
+  for (auto& w : workers_) w->set_batch_ready(batch, shared);
 }
 
 std::vector<otel::Metric> Engine::collect_metrics(std::uint64_t now_unix_nano) {

@@ -126,6 +126,11 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   // otel::SpanSource, for the exporter thread (thread-safe; waits at most cfg.drain_wait; a
   // late worker's spans come with the next drain).
   void drain(std::vector<otel::SpanData>& out, std::uint64_t& dropped) override;
+  // The same with the CLIENT spans compact (the trace pipeline's); out.spare's buffers go back
+  // to the workers.
+  void drain_into(otel::SpanDrain& out) override;
+  // Each worker calls `ready` when its buffer holds `batch` spans (or half its capacity).
+  void on_batch_ready(std::size_t batch, std::function<void()> ready) override;
   // The request metrics as of now (cumulative or delta per the config); empty without them.
   // Metrics thread only (waits at most cfg.drain_wait; late deltas merge at the next call).
   std::vector<otel::Metric> collect_metrics(std::uint64_t now_unix_nano);

@@ -3,11 +3,12 @@
 #include <pthread.h>
 #include <time.h>
 
+#include <algorithm>
 #include <string>
+#include <utility>
 
 #include "core/clock.hpp"
 #include "http/method.hpp"
-#include "otel/attribute_limits.hpp"
 #include "otel/ids.hpp"
 #include "otel/sampler.hpp"
 
@@ -20,6 +21,14 @@ Worker::Worker(int index, WorkerConfig cfg)
         *cfg_.metrics,
         static_cast<std::uint64_t>(core::wall_ns()) + static_cast<std::uint64_t>(index),
         static_cast<std::uint32_t>(index));
+  }
+  if (cfg_.span_capacity > 0) {
+    auto settings = std::make_shared<otel::ClientSpanSettings>();
+    if (cfg_.client) settings->user_agent = cfg_.client->user_agent;
+    if (cfg_.trace) settings->limits = cfg_.trace->limits;
+    client_settings_ = std::move(settings);
+    client_spans_ = std::make_unique<otel::ClientSpans>();
+    client_spans_->settings = client_settings_;
   }
   watch_rng_.reseed(static_cast<std::uint64_t>(core::wall_ns()) *
                         std::uint64_t{0x9E3779B97F4A7C15} +
@@ -208,21 +217,48 @@ core::Task<> Worker::watch_loop(std::string key, std::atomic<std::int64_t>* out)
   }
 }
 
-std::future<WorkerSpans> Worker::take_spans() {
-  auto promise = std::make_shared<std::promise<WorkerSpans>>();
-  auto fut = promise->get_future();
-  loop_.post([this, promise] {
+std::future<WorkerSpans> Worker::take_spans(std::unique_ptr<otel::ClientSpans> spare) {
+  struct Take {
+    std::promise<WorkerSpans> promise;
+    std::unique_ptr<otel::ClientSpans> spare;
+  };
+  auto take = std::make_shared<Take>();
+  take->spare = std::move(spare);
+  auto fut = take->promise.get_future();
+  loop_.post([this, take] {
     WorkerSpans out;
     out.spans.swap(spans_);
-    out.client.swap(client_spans_);
-    out.text.swap(client_text_);
     out.dropped = std::exchange(spans_dropped_, 0);
-    // Room for about as many as last time: no regrowth in steady state.
-    client_spans_.reserve(std::min(out.client.size(), cfg_.span_capacity));
-    client_text_.reserve(out.text.size());
-    promise->set_value(std::move(out));
+    batch_signalled_ = false;
+    if (client_spans_) {
+      auto next = take->spare ? std::move(take->spare) : std::make_unique<otel::ClientSpans>();
+      next->clear();
+      next->settings = client_settings_;
+      // Room for about as many as last time: no regrowth in steady state.
+      next->records.reserve(std::min(client_spans_->records.size(), cfg_.span_capacity));
+      next->text.reserve(client_spans_->text.size());
+      out.client = std::exchange(client_spans_, std::move(next));
+    }
+    take->promise.set_value(std::move(out));
   });
   return fut;
+}
+
+void Worker::set_batch_ready(std::size_t batch,
+                             std::shared_ptr<const std::function<void()>> ready) {
+  loop_.post([this, batch, ready = std::move(ready)] {
+    // At most half the buffer: the drain has the other half's time to come.
+    batch_ready_at_ = std::max<std::size_t>(1, std::min(batch, cfg_.span_capacity / 2));
+    batch_ready_ = ready;
+  });
+}
+
+void Worker::note_span_buffered() {
+  if (batch_ready_ && !batch_signalled_ &&
+      spans_.size() + client_spans_->records.size() >= batch_ready_at_) {
+    batch_signalled_ = true;
+    (*batch_ready_)();
+  }
 }
 
 std::future<std::shared_ptr<RequestMetrics::Delta>> Worker::take_metrics(
@@ -257,96 +293,53 @@ void Worker::record(otel::LogRecord&& log) {
 }
 
 void Worker::record(otel::SpanData&& span) {
-  if (spans_.size() + client_spans_.size() >= cfg_.span_capacity) {
+  if (!client_spans_ || spans_.size() + client_spans_->records.size() >= cfg_.span_capacity) {
     ++spans_dropped_;
     return;
   }
   spans_.push_back(std::move(span));
+  note_span_buffered();
 }
 
-// A CLIENT span per physical request (each redirect hop): recorded compactly here, built
-// into SpanData on the exporter thread (append_client_spans).
+// A CLIENT span per physical request (each redirect hop): recorded compactly here, encoded
+// on the exporter thread (otel::ClientSpans), with the stable HTTP client semantic conventions.
 void Worker::on_attempt(const client::AttemptRecord& a) {
   if (metrics_) metrics_->record(a);
   if (cfg_.span_capacity == 0 || (a.trace_flags & 0x01) == 0) return;
-  if (spans_.size() + client_spans_.size() >= cfg_.span_capacity) {
+  otel::ClientSpans& c = *client_spans_;
+  if (spans_.size() + c.records.size() >= cfg_.span_capacity) {
     ++spans_dropped_;
     return;
   }
-  auto put = [this](std::string_view text, std::uint32_t& off, std::uint32_t& len) {
-    off = static_cast<std::uint32_t>(client_text_.size());
+  auto put = [&c](std::string_view text, std::uint32_t& off, std::uint32_t& len) {
+    off = static_cast<std::uint32_t>(c.text.size());
     len = static_cast<std::uint32_t>(text.size());
-    client_text_.append(text);
+    c.text.append(text);
   };
-  ClientSpanRecord r;
+  otel::ClientSpanRecord& r = c.records.emplace_back();
   r.trace_id = a.trace_id;
   r.span_id = a.span_id;
   r.parent_span_id = a.parent_span_id;
   r.start_wall_ns = a.start_wall_ns;
   r.end_wall_ns = a.end_wall_ns;
+  r.method = http::to_string(a.method);
   put(a.url, r.url_off, r.url_len);
   put(a.server_address, r.address_off, r.address_len);
-  if (a.outcome != client::Outcome::kOk && a.outcome != client::Outcome::kHttpStatus &&
-      a.outcome != client::Outcome::kCancelled) {
-    put(a.error, r.error_off, r.error_len);
+  // A request cancelled because its user was stopped is not a failure of the request: its
+  // span ends without an error status (trace/api.md: instrumentation leaves status unset
+  // unless the operation failed). error.type: the status code when it is an error, else the
+  // transport outcome kind, whose text is the status message.
+  r.error = a.outcome != client::Outcome::kOk && a.outcome != client::Outcome::kCancelled;
+  if (r.error && a.outcome != client::Outcome::kHttpStatus) {
+    r.error_type = client::to_string(a.outcome);
+    put(a.error, r.message_off, r.message_len);
   }
   if (!a.trace_state.empty()) put(a.trace_state, r.state_off, r.state_len);
   r.port = a.server_port;
   r.status = static_cast<std::uint16_t>(a.status > 0 ? a.status : 0);
   r.resend_count = static_cast<std::uint16_t>(std::max(0, a.resend_count));
-  r.method = static_cast<std::uint8_t>(a.method);
-  r.outcome = static_cast<std::uint8_t>(a.outcome);
   r.trace_flags = a.trace_flags;
-  client_spans_.push_back(r);
-}
-
-// Per the stable HTTP client semantic conventions.
-void Worker::append_client_spans(const WorkerSpans& taken, std::vector<otel::SpanData>& out) const {
-  out.reserve(out.size() + taken.client.size());
-  const std::string_view text = taken.text;
-  for (const ClientSpanRecord& r : taken.client) {
-    const auto method = static_cast<http::Method>(r.method);
-    const auto outcome = static_cast<client::Outcome>(r.outcome);
-    otel::SpanData& s = out.emplace_back();
-    s.trace_id = r.trace_id;
-    s.span_id = r.span_id;
-    s.parent_span_id = r.parent_span_id;
-    s.name.assign(http::to_string(method));  // "{method}": we have no url.template
-    s.kind = otel::SpanKind::kClient;
-    s.start_time_unix_nano = static_cast<std::uint64_t>(r.start_wall_ns);
-    s.end_time_unix_nano = static_cast<std::uint64_t>(r.end_wall_ns);
-    s.flags = r.trace_flags | 0x100u;  // SpanFlags: has is_remote, parent local
-    if (r.state_len > 0) s.trace_state.assign(text.substr(r.state_off, r.state_len));
-    auto& at = s.attributes;
-    at.reserve(9);
-    at.push_back({"http.request.method", {std::string(http::to_string(method))}});
-    at.push_back({"url.full", {std::string(text.substr(r.url_off, r.url_len))}});
-    at.push_back({"server.address", {std::string(text.substr(r.address_off, r.address_len))}});
-    at.push_back({"server.port", {std::int64_t{r.port}}});
-    at.push_back({"network.protocol.version", {std::string("1.1")}});
-    if (r.status > 0) at.push_back({"http.response.status_code", {std::int64_t{r.status}}});
-    if (r.resend_count > 0)
-      at.push_back({"http.request.resend_count", {std::int64_t{r.resend_count}}});
-    if (cfg_.client) at.push_back({"user_agent.original", {cfg_.client->user_agent}});
-    if (outcome != client::Outcome::kOk && outcome != client::Outcome::kCancelled) {
-      // A request cancelled because its user was stopped is not a failure of the request: its
-      // span ends without an error status (trace/api.md: instrumentation leaves status unset
-      // unless the operation failed).
-      // error.type: the status code when it is an error, else the transport outcome kind.
-      std::string type = outcome == client::Outcome::kHttpStatus
-                             ? std::to_string(r.status)
-                             : std::string(client::to_string(outcome));
-      at.push_back({"error.type", {std::move(type)}});
-      s.status_code = otel::StatusCode::kError;
-      if (outcome != client::Outcome::kHttpStatus)
-        s.status_message.assign(text.substr(r.error_off, r.error_len));
-    }
-    if (cfg_.trace) {  // span limits (the defaults never bite: 128 attributes, no length limit)
-      const otel::SpanLimits& l = cfg_.trace->limits;
-      otel::limit_attributes(at, s.dropped_attributes_count, l.attribute_count_limit,
-                             l.attribute_value_length_limit);
-    }
-  }
+  note_span_buffered();
 }
 
 void Worker::on_request(const client::RequestRecord& r) {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -21,6 +22,7 @@
 #include "engine/request_metrics.hpp"
 #include "flags/ofrep_flag_source.hpp"
 #include "net/event_loop.hpp"
+#include "otel/client_span.hpp"
 #include "otel/span_sink.hpp"
 #include "plan/arrival_schedule.hpp"
 #include "scenario/user.hpp"
@@ -83,32 +85,10 @@ struct WorkerConfig {
   const RequestMetricsConfig* metrics = nullptr;  // null: no http.client.request.duration
 };
 
-// A finished CLIENT span as the worker records it: fixed fields and offsets into a per-worker
-// text buffer, no allocation per request; turned into otel::SpanData on the exporter thread
-// (Worker::append_client_spans).
-struct ClientSpanRecord {
-  otel::TraceId trace_id;
-  otel::SpanId span_id;
-  otel::SpanId parent_span_id;
-  std::int64_t start_wall_ns = 0;
-  std::int64_t end_wall_ns = 0;
-  std::uint32_t url_off = 0, url_len = 0;          // url.full
-  std::uint32_t address_off = 0, address_len = 0;  // server.address
-  std::uint32_t error_off = 0, error_len = 0;      // "<kind>: <detail>" of a failure
-  std::uint32_t state_off = 0, state_len = 0;      // W3C tracestate ("ot=th:..")
-  std::uint16_t port = 0;
-  std::uint16_t status = 0;
-  std::uint16_t resend_count = 0;
-  std::uint8_t method = 0;
-  std::uint8_t outcome = 0;
-  std::uint8_t trace_flags = 0;
-};
-
 // What a worker hands the exporter thread: its finished spans since the last take.
 struct WorkerSpans {
-  std::vector<otel::SpanData> spans;     // task spans (SpanScope) and others
-  std::vector<ClientSpanRecord> client;  // CLIENT spans, compact
-  std::string text;                      // the strings `client` points into
+  std::vector<otel::SpanData> spans;          // task spans (SpanScope) and others
+  std::unique_ptr<otel::ClientSpans> client;  // CLIENT spans, compact (may be empty)
   std::uint64_t dropped = 0;
 };
 
@@ -132,11 +112,12 @@ class Worker final : public client::RequestObserver,
   // error) until stop_watches(). Needs a flag source.
   void watch_flag(std::string key, std::atomic<std::int64_t>* out);
   void stop_watches();
-  // Thread-safe: the spans finished since the last call, and how many were dropped.
-  std::future<WorkerSpans> take_spans();
-  // Any thread (reads only the immutable configuration): appends `taken.client` as SpanData
-  // with the HTTP client semantic-convention attributes and the span limits.
-  void append_client_spans(const WorkerSpans& taken, std::vector<otel::SpanData>& out) const;
+  // Thread-safe: the spans finished since the last call, and how many were dropped. `spare`
+  // (emptied, may be null) becomes the buffer of the CLIENT spans recorded from now on.
+  std::future<WorkerSpans> take_spans(std::unique_ptr<otel::ClientSpans> spare = nullptr);
+  // Thread-safe: from now on `ready` is called (on this worker's thread) when the span buffer
+  // reaches `batch` spans (at most half its capacity), once until the next take_spans.
+  void set_batch_ready(std::size_t batch, std::shared_ptr<const std::function<void()>> ready);
   // Thread-safe: the request metrics recorded since the last call (null without metrics).
   std::future<std::shared_ptr<RequestMetrics::Delta>> take_metrics(std::uint64_t now_unix_nano);
   // Thread-safe: the users' log records since the last call, and how many were dropped.
@@ -213,10 +194,15 @@ class Worker final : public client::RequestObserver,
   std::atomic<std::int64_t> cpu_clock_{0};  // the thread's clockid_t
   std::atomic<bool> has_cpu_clock_{false};
   std::unique_ptr<flags::OfrepFlagSource> flags_;
+  // Finished spans (worker thread): task spans, and the CLIENT spans in their compact form.
   std::vector<otel::SpanData> spans_;
-  std::vector<ClientSpanRecord> client_spans_;
-  std::string client_text_;
+  std::unique_ptr<otel::ClientSpans> client_spans_;
+  std::shared_ptr<const otel::ClientSpanSettings> client_settings_;
   std::uint64_t spans_dropped_ = 0;
+  std::shared_ptr<const std::function<void()>> batch_ready_;
+  std::size_t batch_ready_at_ = 0;  // spans buffered that call batch_ready_
+  bool batch_signalled_ = false;    // since the last take_spans
+  void note_span_buffered();
   std::unique_ptr<RequestMetrics> metrics_;
   std::vector<otel::LogRecord> logs_;
   std::uint64_t logs_dropped_ = 0;

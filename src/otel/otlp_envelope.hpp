@@ -29,6 +29,8 @@ struct Envelope<ResourceSpans> {
   static const std::vector<ScopeSpans>& scopes(const ResourceSpans& r) { return r.scope_spans; }
   static const std::vector<SpanData>& items(const ScopeSpans& s) { return s.spans; }
   static bool sendable(const SpanData&) { return true; }
+  // Items beside items(s): the compact CLIENT spans (always sendable).
+  static bool has_more(const ScopeSpans& s) { return span_count(s) != s.spans.size(); }
 };
 
 template <>
@@ -43,6 +45,7 @@ struct Envelope<ResourceMetrics> {
   }
   static const std::vector<Metric>& items(const ScopeMetrics& s) { return s.metrics; }
   static bool sendable(const Metric& m) { return data_point_count(m) != 0; }
+  static bool has_more(const ScopeMetrics&) { return false; }
 };
 
 template <>
@@ -55,11 +58,13 @@ struct Envelope<ResourceLogs> {
   static const std::vector<ScopeLogs>& scopes(const ResourceLogs& r) { return r.scope_logs; }
   static const std::vector<LogRecord>& items(const ScopeLogs& s) { return s.log_records; }
   static bool sendable(const LogRecord&) { return true; }
+  static bool has_more(const ScopeLogs&) { return false; }
 };
 
 template <class ResourceT>
 bool sendable_scope(const typename Envelope<ResourceT>::Scope& s) {
   const auto& items = Envelope<ResourceT>::items(s);
+  if (Envelope<ResourceT>::has_more(s)) return true;
   return std::any_of(items.begin(), items.end(),
                      [](const auto& item) { return Envelope<ResourceT>::sendable(item); });
 }

@@ -10,6 +10,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "otel/client_span.hpp"
 #include "otel/otlp_json_common.hpp"
 #include "otel/protobuf_writer.hpp"
 
@@ -249,7 +250,8 @@ core::Result<RpcStatus> decode_status(std::string_view body) {
 }  // namespace
 
 void encode_export_trace_request_json(const std::vector<ResourceSpans>& batch, std::string& o) {
-  encode_envelopes(batch, o, span_members);
+  std::vector<ResourceSpans> scratch;  // compact CLIENT spans become SpanData first
+  encode_envelopes(with_client_spans_as_span_data(batch, scratch), o, span_members);
 }
 
 core::Result<PartialSuccess> decode_export_trace_response_json(std::string_view body) {

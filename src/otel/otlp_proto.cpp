@@ -40,8 +40,10 @@ void write_link(ProtobufWriter& w, const SpanLink& l) {
   w.end_message(m);
 }
 
+}  // namespace
+
 // Span (trace.proto), fields 1..16 in order.
-void write_span(ProtobufWriter& w, const SpanData& s) {
+void proto_enc::write_span(ProtobufWriter& w, const SpanData& s) {
   w.bytes_field(1, s.trace_id.data(), s.trace_id.size());
   w.bytes_field(2, s.span_id.data(), s.span_id.size());
   write_string_if(w, 3, s.trace_state);
@@ -65,6 +67,8 @@ void write_span(ProtobufWriter& w, const SpanData& s) {
   }
   write_fixed32_if(w, 16, s.flags);
 }
+
+namespace {
 
 // ---------------------------------------------------------------------------------------------
 // Decoding (input from the network: every length is checked, nothing is trusted)
@@ -273,11 +277,11 @@ core::Result<PartialSuccess> decode_export_response(std::string_view bytes,
 }  // namespace
 
 void encode_export_trace_request(const std::vector<ResourceSpans>& batch, std::string& out) {
-  encode_envelopes(batch, out, write_span);
+  TraceRequestEncoder().encode(batch, out);
 }
 
 void encode_traces_data(const std::vector<ResourceSpans>& batch, std::string& out) {
-  encode_envelopes(batch, out, write_span);
+  TraceRequestEncoder().encode_traces_data(batch, out);
 }
 
 core::Result<PartialSuccess> decode_export_trace_response(std::string_view bytes) {

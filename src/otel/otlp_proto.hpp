@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "otel/client_span.hpp"
 #include "otel/log_data.hpp"
 #include "otel/metric_data.hpp"
+#include "otel/protobuf_writer.hpp"
 #include "otel/span_data.hpp"
 
 namespace loadgen::otel {
@@ -24,7 +26,42 @@ namespace loadgen::otel {
 // (oneof AnyValue members always written), strings made valid UTF-8 (ill-formed → U+FFFD).
 // Empty envelopes are not sent (OTLP spec): a ScopeSpans without spans and a ResourceSpans
 // without non-empty ScopeSpans are skipped.
+// A scope's compact CLIENT spans (ScopeSpans::client_spans) follow its SpanData spans.
 void encode_export_trace_request(const std::vector<ResourceSpans>& batch, std::string& out);
+
+// encode_export_trace_request with memory: the bytes of the CLIENT spans' attributes that do
+// not change between requests (http.request.method; server.address, server.port and
+// network.protocol.version of an origin; user_agent.original) are encoded once and copied, and
+// nothing is allocated per span, nor per batch once the buffers have grown. The same bytes as
+// encode_export_trace_request. One per exporter; single-threaded.
+class TraceRequestEncoder {
+ public:
+  void encode(const std::vector<ResourceSpans>& batch, std::string& out);
+  // opentelemetry.proto.trace.v1.TracesData (encode_traces_data).
+  void encode_traces_data(const std::vector<ResourceSpans>& batch, std::string& out) {
+    encode(batch, out);  // the same layout
+  }
+
+ private:
+  struct Cached {
+    std::string key;
+    std::uint16_t port = 0;
+    std::string bytes;  // encoded Span.attributes fields
+  };
+  void write_client_spans(ProtobufWriter& w, const ClientSpans& spans, std::size_t first,
+                          std::size_t count);
+  void write_client_span(ProtobufWriter& w, const ClientSpans& spans, const ClientSpanRecord& r);
+  const std::string& cached(std::vector<Cached>& cache, std::size_t& last, std::string_view key,
+                            std::uint16_t port);
+
+  std::vector<Cached> methods_;  // key: the method; bytes: http.request.method
+  std::vector<Cached> origins_;  // key: server.address, port: server.port; bytes: those two and
+                                 // network.protocol.version
+  std::vector<Cached> agents_;   // key: user_agent.original; bytes: it
+  std::size_t last_method_ = 0, last_origin_ = 0, last_agent_ = 0;
+  std::size_t next_victim_ = 0;    // a full cache replaces its entries in turn
+  std::vector<SpanData> limited_;  // spans with attribute limits that bite go through SpanData
+};
 
 // opentelemetry.proto.trace.v1.TracesData: the same layout (field 1), for files.
 void encode_traces_data(const std::vector<ResourceSpans>& batch, std::string& out);

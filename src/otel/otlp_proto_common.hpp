@@ -13,6 +13,7 @@
 #include "otel/ids.hpp"
 #include "otel/otlp_envelope.hpp"
 #include "otel/protobuf_writer.hpp"
+#include "otel/span_data.hpp"
 
 namespace loadgen::otel::proto_enc {
 
@@ -48,6 +49,9 @@ void write_id_if_valid(ProtobufWriter& w, std::uint32_t field, const Id& id) {
   if (is_valid(id)) w.bytes_field(field, id.data(), id.size());
 }
 
+// Span (trace.proto) fields 1..16, in order, of the message the caller opened.
+void write_span(ProtobufWriter& w, const SpanData& s);
+
 // Resource {1 attributes, 2 dropped_attributes_count} as field 1 of Resource<X>.
 void write_resource(ProtobufWriter& w, const Resource& r);
 // InstrumentationScope {1 name, 2 version, 3 attributes} as field 1 of Scope<X>.
@@ -56,9 +60,15 @@ void write_scope(ProtobufWriter& w, const InstrumentationScope& s);
 // Export<X>ServiceRequest and <X>Data (same layout): field 1 = repeated Resource<X>, into `out`
 // (cleared first). write_item(w, item) writes one item's fields; this writes its envelope
 // (field 2 of Scope<X>), skipping what Envelope<> says is not sendable.
-template <class ResourceT, class WriteItem>
-void encode_envelopes(const std::vector<ResourceT>& batch, std::string& out,
-                      WriteItem&& write_item) {
+// write_more(w, scope) writes the scope's items beyond Envelope<>::items (ScopeSpans'
+// compact CLIENT spans), each as field 2.
+struct NoMoreItems {
+  template <class Scope>
+  void operator()(ProtobufWriter&, const Scope&) const {}
+};
+template <class ResourceT, class WriteItem, class WriteMore = NoMoreItems>
+void encode_envelopes(const std::vector<ResourceT>& batch, std::string& out, WriteItem&& write_item,
+                      WriteMore&& write_more = {}) {
   using E = Envelope<ResourceT>;
   out.clear();
   ProtobufWriter w(out);
@@ -76,6 +86,7 @@ void encode_envelopes(const std::vector<ResourceT>& batch, std::string& out,
         write_item(w, item);
         w.end_message(im);
       }
+      write_more(w, s);
       write_string_if(w, 3, s.schema_url);  // Scope<X>.schema_url
       w.end_message(sm);
     }

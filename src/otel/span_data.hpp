@@ -3,6 +3,7 @@
 // Field meanings follow OTLP's trace.proto (opentelemetry-proto v1.x) and the SDK spec.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -59,12 +60,30 @@ struct SpanData {
   std::uint32_t flags = 0;
 };
 
-// One export batch: a resource, and spans grouped by instrumentation scope.
+struct ClientSpans;  // client_span.hpp
+// Records [first, first + count) of a ClientSpans: CLIENT spans in their compact form, borrowed
+// for the duration of an export.
+struct ClientSpanRange {
+  const ClientSpans* spans = nullptr;
+  std::size_t first = 0;
+  std::size_t count = 0;
+};
+
+// One export batch: a resource, and spans grouped by instrumentation scope. A scope's spans are
+// `spans` and then those of `client_spans` (encoded as Span messages alike).
 struct ScopeSpans {
   InstrumentationScope scope;
   std::vector<SpanData> spans;
   std::string schema_url;
+  std::vector<ClientSpanRange> client_spans;
 };
+
+// The number of spans of a scope (SpanData and compact CLIENT spans).
+inline std::size_t span_count(const ScopeSpans& s) {
+  std::size_t n = s.spans.size();
+  for (const ClientSpanRange& r : s.client_spans) n += r.count;
+  return n;
+}
 struct ResourceSpans {
   Resource resource;
   std::vector<ScopeSpans> scope_spans;

@@ -1,8 +1,9 @@
 // BatchPipeline<S>: a batching processor (trace/sdk.md "Batching processor", logs/sdk.md
 // "Batching processor") and its exporter thread, for one signal S (TraceSignal: spans,
-// LogSignal: log records). Every schedule_delay it pulls finished items from the source into
-// a bounded queue (overflow is dropped and counted), and exports them in batches of
-// max_export_batch_size, each with the resource and the "loadgen" instrumentation scope, to
+// LogSignal: log records). It pulls finished items from the source into a bounded queue
+// (overflow is dropped and counted) when the source says a batch is ready, and at least every
+// kPollInterval, and exports them in batches of max_export_batch_size (a partial one once
+// schedule_delay has passed), each with the resource and the "loadgen" instrumentation scope, to
 // every configured exporter. All exporting runs as coroutines on the thread's own EventLoop,
 // so a slow or dead collector costs queue drops, never memory or the load's pace.
 // The thread, its loop, the exporters and the orderly end are ExporterThread's, shared with
@@ -37,6 +38,47 @@ namespace loadgen::telemetry {
 inline constexpr std::string_view kScopeName = "loadgen";
 inline constexpr std::string_view kScopeVersion = core::kVersion;  // = service.version
 
+// The queue of a pipeline whose items move as they are (S::Item, e.g. log records); the
+// exporter thread's. S::Queue is this or a signal's own (TraceSignal's keeps CLIENT spans
+// compact): size(), drain_from(source, dropped) (may throw), accept(capacity, dropped),
+// take(n, batch), release(batch), clear().
+template <class S>
+class ItemQueue {
+ public:
+  std::size_t size() const { return items_.size(); }
+  // Drains `source` into a buffer of its own; accept() queues it.
+  void drain_from(typename S::Source& source, std::uint64_t& dropped) {
+    source.drain(drained_, dropped);
+  }
+  // Queues what drain_from() got, up to `capacity` items; the rest are dropped and counted.
+  void accept(std::size_t capacity, std::uint64_t& dropped) {
+    for (auto& item : drained_) {
+      if (items_.size() < capacity) {
+        items_.push_back(std::move(item));
+      } else {
+        ++dropped;  // BSP/BLRP: a full queue drops new items
+      }
+    }
+    drained_.clear();
+  }
+  // Moves the first `n` items (n <= size()) into `batch`, which release() empties after the
+  // export.
+  void take(std::size_t n, typename S::Batch& batch) {
+    auto& slot = S::items(batch);
+    slot.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      slot.push_back(std::move(items_.front()));
+      items_.pop_front();
+    }
+  }
+  void release(typename S::Batch& batch) { S::items(batch).clear(); }
+  void clear() { items_.clear(); }
+
+ private:
+  std::deque<typename S::Item> items_;
+  std::vector<typename S::Item> drained_;
+};
+
 // Pipeline settings every signal has (from OTEL_BSP_* / OTEL_BLRP_* and the OTLP config).
 struct PipelineConfig {
   otel::BatchConfig batch;
@@ -46,12 +88,11 @@ struct PipelineConfig {
 template <class S>
 class BatchPipeline : private ExporterThread<typename S::Batch> {
  public:
-  using Item = typename S::Item;
   using Batch = typename S::Batch;
   using Exporters = ExporterList<Batch>;
   using ExporterFactory = ExporterFactoryOf<Batch>;
-  // How often the sources are drained (at most schedule_delay): a full batch goes out within
-  // this of being recorded.
+  // How often the sources are drained (at most schedule_delay) besides when they say a batch
+  // is ready: a full batch goes out within this of being recorded from a source that does not.
   static constexpr std::chrono::milliseconds kPollInterval{100};
   static constexpr std::chrono::milliseconds kMinPollInterval{10};
 
@@ -85,16 +126,24 @@ class BatchPipeline : private ExporterThread<typename S::Batch> {
   core::Task<void> drain_loop();
   core::Task<void> export_loop();
   void drain_once();
-  core::Task<void> export_batch(std::vector<Item>& items);
+  core::Task<void> export_batch(std::size_t n);
 
   otel::BatchConfig batch_;
   typename S::Source& source_;
   core::LogSink* log_;
   core::RateLimitedWarning warn_;
 
+  // The source's "a batch is ready" calls reach the exporter thread through this (any thread;
+  // cleared at shutdown, when the loop goes away).
+  struct Waker {
+    std::mutex mu;
+    net::EventLoop* loop = nullptr;
+    std::function<void()> wake;  // run on the loop
+  };
+  std::shared_ptr<Waker> waker_ = std::make_shared<Waker>();
+
   // Exporter-thread state.
-  std::deque<Item> queue_;
-  std::vector<Item> drained_;
+  typename S::Queue queue_;
   std::vector<Batch> batch_buf_;
   net::Sleeper drain_sleeper_;
   net::Sleeper export_sleeper_;

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/json_string.hpp"
+#include "otel/client_span.hpp"
 #include "otel/otlp_json.hpp"
 
 namespace loadgen::telemetry {
@@ -155,7 +156,8 @@ std::string ConsoleSpanExporter::format_span(const otel::SpanData& s) {
 core::Task<ExportResult> ConsoleSpanExporter::export_batch(
     const std::vector<otel::ResourceSpans>& batch, Clock::time_point /*deadline*/) {
   std::string text;
-  for (const auto& rs : batch)
+  std::vector<otel::ResourceSpans> scratch;  // compact CLIENT spans as SpanData
+  for (const auto& rs : otel::with_client_spans_as_span_data(batch, scratch))
     for (const auto& ss : rs.scope_spans)
       for (const auto& span : ss.spans) {
         text += format_span(span);

@@ -22,6 +22,7 @@ struct LogSignal {
   static constexpr std::string_view kItems = "log records";
   static Batch make_batch(otel::Resource resource, otel::InstrumentationScope scope);
   static std::vector<Item>& items(Batch& b) { return b.scope_logs.front().log_records; }
+  using Queue = ItemQueue<LogSignal>;
 };
 
 extern template class BatchPipeline<LogSignal>;

@@ -63,6 +63,26 @@ void encode_otlp_request(const std::vector<otel::ResourceLogs>& batch, bool json
 void encode_otlp_request(const std::vector<otel::ResourceMetrics>& batch, bool json,
                          std::string& out);
 
+// Encodes one signal's batches; for spans it keeps a TraceRequestEncoder (the CLIENT spans'
+// repeated attributes encoded once).
+template <class Batch>
+struct OtlpRequestEncoder {
+  void operator()(const std::vector<Batch>& batch, bool json, std::string& out) {
+    encode_otlp_request(batch, json, out);
+  }
+};
+template <>
+struct OtlpRequestEncoder<otel::ResourceSpans> {
+  void operator()(const std::vector<otel::ResourceSpans>& batch, bool json, std::string& out) {
+    if (json) {
+      encode_otlp_request(batch, json, out);
+    } else {
+      proto.encode(batch, out);
+    }
+  }
+  otel::TraceRequestEncoder proto;
+};
+
 // OTLP exporter of one signal: encodes a batch for its transport and sends it.
 template <class Batch>
 class OtlpExporter : public Exporter<Batch> {
@@ -71,7 +91,7 @@ class OtlpExporter : public Exporter<Batch> {
       : transport_(std::move(transport)) {}
   core::Task<ExportResult> export_batch(const std::vector<Batch>& batch,
                                         Clock::time_point deadline) override {
-    encode_otlp_request(batch, transport_->json(), body_);
+    encode_(batch, transport_->json(), body_);
     ExportResult r = co_await transport_->send(body_, deadline);
     co_return r;
   }
@@ -82,6 +102,7 @@ class OtlpExporter : public Exporter<Batch> {
 
  private:
   std::unique_ptr<OtlpTransport> transport_;
+  OtlpRequestEncoder<Batch> encode_;
   std::string body_;
 };
 using OtlpSpanExporter = OtlpExporter<otel::ResourceSpans>;

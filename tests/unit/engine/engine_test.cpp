@@ -367,3 +367,50 @@ TEST(Engine, ABusyWorkerLosesNoStatsSpansOrLogs) {
 
 }  // namespace
 }  // namespace loadgen::engine
+
+namespace loadgen::engine {
+namespace {
+
+// The trace pipeline's trigger: a worker calls the ready callback when its span buffer holds
+// a batch, once until the next drain (not per span); drain_into hands the CLIENT spans over
+// compact, with the semantic-convention attributes, and takes spare buffers back.
+TEST(Engine, AWorkerSaysOncePerDrainWhenItsSpanBufferHoldsABatch) {
+  testing::TestServer server(
+      [](const testing::ReceivedRequest&) { return testing::http_reply(200, "ok"); });
+  scenario::GetScenarioSettings gs;
+  gs.paths = {"/a"};
+  gs.wait_time = scenario::WaitTime::constant(0);
+  EngineConfig cfg = config(1);
+  cfg.client.set_base(*http::parse_url(server.base_url()));
+  cfg.trace = scenario::TraceSettings{};  // always sampled: a CLIENT span per request
+  cfg.span_capacity_per_worker = 1000;
+  Engine e(cfg, scenario::make_get_scenario(gs), now(), core::wall_seconds());
+  std::atomic<int> ready{0};
+  e.on_batch_ready(20, [&ready] { ready.fetch_add(1); });
+  e.set_target(1, 100, now());
+  ASSERT_TRUE(wait_until([&] { return ready.load() >= 1; }));
+  ASSERT_TRUE(server.wait_for([&] { return server.request_count() >= 100; }));
+  EXPECT_EQ(ready.load(), 1);  // not again until a drain
+  otel::SpanDrain d;
+  d.spare.push_back(std::make_unique<otel::ClientSpans>());
+  e.drain_into(d);
+  ASSERT_EQ(d.client.size(), 1u);
+  const otel::ClientSpans& c = *d.client.front();
+  EXPECT_GE(c.records.size(), 90u);  // the last requests may still be in flight
+  EXPECT_TRUE(d.spare.empty());      // the worker took the spare buffer
+  ASSERT_TRUE(wait_until([&] { return ready.load() >= 2; }));  // the next batch
+  e.stop_all(now());
+  ASSERT_TRUE(wait_until([&] { return e.idle(); }));
+  std::vector<otel::SpanData> spans;
+  otel::append_span_data(c, 0, 1, spans);
+  EXPECT_EQ(spans[0].name, "GET");
+  EXPECT_EQ(spans[0].kind, otel::SpanKind::kClient);
+  ASSERT_GE(spans[0].attributes.size(), 6u);
+  EXPECT_EQ(spans[0].attributes[1].key, "url.full");
+  EXPECT_EQ(std::get<std::string>(spans[0].attributes[1].value.v), server.base_url() + "/a");
+  EXPECT_EQ(std::get<std::int64_t>(spans[0].attributes[5].value.v), 200);
+  EXPECT_EQ(d.dropped, 0u);
+}
+
+}  // namespace
+}  // namespace loadgen::engine
