@@ -17,6 +17,14 @@
 //   uring-oneshot  as uring, but a one-shot recv (IORING_RECVSEND_POLL_FIRST, per-connection
 //                  buffer) submitted with each send instead of a multishot recv
 //   uring-nofixed  as uring without registered files
+//   epoll-batch    as epoll, but after a turn with fewer than --batch events it sleeps
+//                  --batch-us first (epoll_wait cannot wait for N events)
+//   uring-batch    as uring, but each io_uring_enter waits for --batch completions (default
+//                  connections / 8) or --batch-us microseconds (default 50), whichever is first
+//   uring-epoll    as uring, but the ring is driven the way an Asio-hosted ring would be: the
+//                  thread blocks in epoll_wait on an eventfd registered with the ring (as Asio's
+//                  reactor would, the eventfd being a posix::stream_descriptor), then
+//                  io_uring_enter submits the queued sends and runs the deferred completions
 // Prints one JSON line: requests, errors, wall/user/sys seconds (getrusage) and the number of
 // syscalls this program made in the loop, by kind (counted at the call sites).
 #include <arpa/inet.h>
@@ -25,11 +33,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -51,7 +61,10 @@ enum class Mode {
   kUringCoop,
   kUringPlain,
   kUringOneshot,
-  kUringNofixed
+  kUringNofixed,
+  kUringEpoll,
+  kUringBatch,
+  kEpollBatch
 };
 
 struct ModeName {
@@ -66,6 +79,9 @@ constexpr ModeName kModes[] = {
     {Mode::kUringPlain, "uring-plain"},
     {Mode::kUringOneshot, "uring-oneshot"},
     {Mode::kUringNofixed, "uring-nofixed"},
+    {Mode::kUringEpoll, "uring-epoll"},
+    {Mode::kUringBatch, "uring-batch"},
+    {Mode::kEpollBatch, "epoll-batch"},
 };
 
 struct Options {
@@ -76,6 +92,8 @@ struct Options {
   std::string path = "/index.html";
   int connections = 50;
   double duration_s = 5;
+  int batch = 0;      // uring-batch: completions to wait for; 0 = connections / 8
+  int batch_us = 50;  // uring-batch: the longest wait for them, microseconds
 };
 
 [[noreturn]] void die(const char* what, int err) {
@@ -85,8 +103,9 @@ struct Options {
 
 // Syscalls made in the loop, counted where they are made.
 struct Counters {
-  std::uint64_t send = 0, recv = 0, recv_eagain = 0, epoll_wait = 0, enter = 0;
+  std::uint64_t send = 0, recv = 0, recv_eagain = 0, epoll_wait = 0, enter = 0, nanosleep = 0;
   std::uint64_t requests = 0, errors = 0;
+  std::uint64_t latency_ns = 0;  // sum over requests: send to the response's last byte seen
 };
 
 constexpr std::size_t kBufSize = 4096;
@@ -95,6 +114,7 @@ constexpr std::size_t kBufSize = 4096;
 // count complete responses: the head up to CRLFCRLF, then Content-Length bytes of body.
 struct Conn {
   int fd = -1;
+  Clock::time_point sent{};  // when the request in flight was sent (or queued to the ring)
   std::size_t have = 0;
   std::size_t need = 0;  // head + body length once the head is complete; 0 before
   char buf[kBufSize];
@@ -143,6 +163,8 @@ bool on_bytes(Conn& c, std::size_t len, Counters& n) {
   c.have = 0;
   c.need = 0;
   ++n.requests;
+  n.latency_ns += static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - c.sent).count());
   return true;
 }
 
@@ -168,6 +190,7 @@ std::vector<Conn> connect_all(const Options& o) {
 
 void send_request(Conn& c, std::string_view req, Counters& n) {
   ++n.send;
+  c.sent = Clock::now();
   ssize_t r = send(c.fd, req.data(), req.size(), MSG_NOSIGNAL);
   if (r != static_cast<ssize_t>(req.size())) die("send (short or failed)", r < 0 ? errno : EAGAIN);
 }
@@ -199,7 +222,13 @@ void on_readable(Conn& c, std::string_view req, bool running, bool speculative, 
 }
 
 void run_epoll(const Options& o, std::vector<Conn>& conns, std::string_view req, Counters& n) {
-  bool spec = o.mode == Mode::kEpoll;
+  bool spec = o.mode != Mode::kEpollNospec;
+  // epoll-batch: epoll_wait cannot wait for N events, so after a turn with fewer than `batch`
+  // events sleep batch_us first (the same bound on added latency as uring-batch).
+  int batch = o.mode != Mode::kEpollBatch ? 0
+              : o.batch > 0               ? o.batch
+                                          : std::max(1, o.connections / 8);
+  timespec nap{0, o.batch_us * 1000L};
   int ep = epoll_create1(EPOLL_CLOEXEC);
   if (ep < 0) die("epoll_create1", errno);
   for (std::size_t i = 0; i < conns.size(); ++i) {
@@ -223,6 +252,10 @@ void run_epoll(const Options& o, std::vector<Conn>& conns, std::string_view req,
     for (int i = 0; i < k; ++i) {
       if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
         on_readable(conns[evs[i].data.u64], req, running, spec, n);
+    }
+    if (k < batch) {
+      ++n.nanosleep;
+      nanosleep(&nap, nullptr);
     }
   }
   close(ep);
@@ -260,7 +293,8 @@ struct Uring {
       s->fd = conns[i].fd;
     }
   }
-  void send(const std::vector<Conn>& conns, std::size_t i, std::string_view req) {
+  void send(std::vector<Conn>& conns, std::size_t i, std::string_view req) {
+    conns[i].sent = Clock::now();  // submitted at the next io_uring_enter, within this turn
     io_uring_sqe* s = sqe();
     io_uring_prep_send(s, 0, req.data(), req.size(), MSG_NOSIGNAL);
     target(s, conns, i);
@@ -296,14 +330,17 @@ void setup_uring(const Options& o, std::vector<Conn>& conns, Uring& u) {
     case Mode::kUring:
     case Mode::kUringOneshot:
     case Mode::kUringNofixed:
+    case Mode::kUringBatch:
       p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
       break;
     case Mode::kUringCoop:
+    case Mode::kUringEpoll:
       p.flags = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
       break;
     case Mode::kUringPlain:
     case Mode::kEpoll:
     case Mode::kEpollNospec:
+    case Mode::kEpollBatch:
       break;
   }
   p.flags |= IORING_SETUP_SUBMIT_ALL;
@@ -351,11 +388,46 @@ void run_uring(const Options& o, std::vector<Conn>& conns, std::string_view req,
   }
   __kernel_timespec ts{};
   ts.tv_nsec = 100'000'000;
+  unsigned wait_nr = 1;
+  if (o.mode == Mode::kUringBatch) {
+    // DEFER_TASKRUN wakes the waiter only once wait_nr completions are pending: fewer sleeps
+    // and wake-ups per request, at the cost of up to batch_us of added latency.
+    wait_nr = static_cast<unsigned>(o.batch > 0 ? o.batch : std::max(1, o.connections / 8));
+    ts.tv_nsec = o.batch_us * 1000LL;
+  }
+  // uring-epoll: an eventfd registered with the ring (signalled when completions, or deferred
+  // completion work, arrive) is watched by epoll, as Asio's reactor would watch it. Polling the
+  // ring fd itself does not wake for DEFER_TASKRUN's deferred work (measured: it sleeps to the
+  // timeout).
+  int ep = -1;
+  if (o.mode == Mode::kUringEpoll) {
+    int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (efd < 0 || io_uring_register_eventfd(&u.ring, efd) != 0) die("eventfd", errno);
+    ep = epoll_create1(EPOLL_CLOEXEC);
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLET;  // every signal is a new edge: no read() of the counter
+    if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev) != 0) die("epoll", errno);
+  }
   for (bool running = true; running;) {
     io_uring_cqe* cqe = nullptr;
-    ++n.enter;  // one io_uring_enter: submit everything queued, wait for one completion
-    int r = io_uring_submit_and_wait_timeout(&u.ring, &cqe, 1, &ts, nullptr);
-    if (r < 0 && r != -ETIME && r != -EINTR) die("io_uring_submit_and_wait_timeout", -r);
+    ++n.enter;
+    if (ep >= 0) {
+      // Submit the queued sends and run the deferred completions without waiting; block in
+      // epoll_wait only when nothing completed.
+      int r = io_uring_submit_and_get_events(&u.ring);
+      if (r < 0 && r != -EINTR) die("io_uring_submit_and_get_events", -r);
+      if (io_uring_cq_ready(&u.ring) == 0) {
+        ++n.epoll_wait;
+        epoll_event ev{};
+        if (epoll_wait(ep, &ev, 1, 100) < 0 && errno != EINTR) die("epoll_wait", errno);
+        running = Clock::now() < deadline;
+        continue;
+      }
+    } else {
+      // One io_uring_enter: submit everything queued, wait for one completion.
+      int r = io_uring_submit_and_wait_timeout(&u.ring, &cqe, wait_nr, &ts, nullptr);
+      if (r < 0 && r != -ETIME && r != -EINTR) die("io_uring_submit_and_wait_timeout", -r);
+    }
     running = Clock::now() < deadline;
     unsigned head = 0, seen = 0;
     io_uring_for_each_cqe(&u.ring, head, cqe) {
@@ -390,6 +462,7 @@ void run_uring(const Options& o, std::vector<Conn>& conns, std::string_view req,
       u.recycled = 0;
     }
   }
+  if (ep >= 0) close(ep);
   io_uring_queue_exit(&u.ring);
 }
 
@@ -400,7 +473,7 @@ double seconds(const timeval& t) {
 void usage() {
   std::fprintf(stderr,
                "usage: uring_probe --mode MODE --port P [--host H] [--path P] [--connections N]"
-               " [--duration S]\nmodes:");
+               " [--duration S] [--batch N] [--batch-us U]\nmodes:");
   for (const auto& m : kModes) std::fprintf(stderr, " %s", m.name);
   std::fprintf(stderr, "\n");
   std::exit(2);
@@ -428,6 +501,10 @@ Options parse(int argc, char** argv) {
       o.connections = std::atoi(v);
     } else if (a == "--duration") {
       o.duration_s = std::atof(v);
+    } else if (a == "--batch") {
+      o.batch = std::atoi(v);
+    } else if (a == "--batch-us") {
+      o.batch_us = std::atoi(v);
     } else {
       usage();
     }
@@ -448,7 +525,7 @@ int main(int argc, char** argv) {
   rusage before{}, after{};
   getrusage(RUSAGE_SELF, &before);
   auto start = Clock::now();
-  if (o.mode == Mode::kEpoll || o.mode == Mode::kEpollNospec)
+  if (o.mode == Mode::kEpoll || o.mode == Mode::kEpollNospec || o.mode == Mode::kEpollBatch)
     run_epoll(o, conns, req, n);
   else
     run_uring(o, conns, req, n);
@@ -459,13 +536,16 @@ int main(int argc, char** argv) {
   double sys = seconds(after.ru_stime) - seconds(before.ru_stime);
   std::printf(
       "{\"mode\":\"%s\",\"connections\":%d,\"requests\":%llu,\"errors\":%llu,\"wall_s\":%.3f,"
-      "\"user_s\":%.3f,\"sys_s\":%.3f,\"req_per_cpu_s\":%.0f,\"syscalls\":{\"send\":%llu,"
-      "\"recv\":%llu,\"recv_eagain\":%llu,\"epoll_wait\":%llu,\"io_uring_enter\":%llu}}\n",
+      "\"user_s\":%.3f,\"sys_s\":%.3f,\"req_per_cpu_s\":%.0f,\"latency_us\":%.1f,\"syscalls\":{"
+      "\"send\":%llu,"
+      "\"recv\":%llu,\"recv_eagain\":%llu,\"epoll_wait\":%llu,\"io_uring_enter\":%llu,"
+      "\"nanosleep\":%llu}}\n",
       o.mode_name, o.connections, static_cast<unsigned long long>(n.requests),
       static_cast<unsigned long long>(n.errors), wall, user, sys,
       user + sys > 0 ? static_cast<double>(n.requests) / (user + sys) : 0.0,
+      n.requests ? static_cast<double>(n.latency_ns) / 1e3 / static_cast<double>(n.requests) : 0.0,
       static_cast<unsigned long long>(n.send), static_cast<unsigned long long>(n.recv),
       static_cast<unsigned long long>(n.recv_eagain), static_cast<unsigned long long>(n.epoll_wait),
-      static_cast<unsigned long long>(n.enter));
+      static_cast<unsigned long long>(n.enter), static_cast<unsigned long long>(n.nanosleep));
   return n.requests > 0 ? 0 : 1;
 }
