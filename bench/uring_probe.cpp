@@ -3,7 +3,7 @@
 // Used by bench/uring-vs-epoll; standalone (no loadgen library), Linux only.
 //
 //   uring_probe --mode MODE --port P [--host 127.0.0.1] [--path /index.html]
-//               [--connections 50] [--duration 5]
+//               [--connections 50] [--duration 5] [--batch N] [--batch-us U]
 //
 // Modes (each keeps exactly one request in flight per connection, like wrk and loadgen):
 //   epoll          edge-triggered epoll, send() then a speculative recv() right after it (what
@@ -21,12 +21,13 @@
 //                  --batch-us first (epoll_wait cannot wait for N events)
 //   uring-batch    as uring, but each io_uring_enter waits for --batch completions (default
 //                  connections / 8) or --batch-us microseconds (default 50), whichever is first
-//   uring-epoll    as uring, but the ring is driven the way an Asio-hosted ring would be: the
+//   uring-epoll    as uring (but COOP_TASKRUN), driven the way an Asio-hosted ring would be: the
 //                  thread blocks in epoll_wait on an eventfd registered with the ring (as Asio's
 //                  reactor would, the eventfd being a posix::stream_descriptor), then
-//                  io_uring_enter submits the queued sends and runs the deferred completions
-// Prints one JSON line: requests, errors, wall/user/sys seconds (getrusage) and the number of
-// syscalls this program made in the loop, by kind (counted at the call sites).
+//                  io_uring_enter submits the queued sends and reaps the completions
+// Prints one JSON line: requests, errors, wall/user/sys seconds (getrusage), the mean latency
+// from send to the response's last byte, and the syscalls made in the loop, by kind (counted
+// at the call sites).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <liburing.h>
@@ -93,8 +94,8 @@ struct Options {
   std::string path = "/index.html";
   int connections = 50;
   double duration_s = 5;
-  int batch = 0;      // uring-batch: completions to wait for; 0 = connections / 8
-  int batch_us = 50;  // uring-batch: the longest wait for them, microseconds
+  int batch = 0;      // *-batch: events to wait for; 0 = connections / 8
+  int batch_us = 50;  // *-batch: the longest wait (nap) for them, microseconds
 };
 
 [[noreturn]] void die(const char* what, int err) {
@@ -396,10 +397,10 @@ void run_uring(const Options& o, std::vector<Conn>& conns, std::string_view req,
     wait_nr = static_cast<unsigned>(o.batch > 0 ? o.batch : std::max(1, o.connections / 8));
     ts.tv_nsec = o.batch_us * 1000LL;
   }
-  // uring-epoll: an eventfd registered with the ring (signalled when completions, or deferred
-  // completion work, arrive) is watched by epoll, as Asio's reactor would watch it. Polling the
-  // ring fd itself does not wake for DEFER_TASKRUN's deferred work (measured: it sleeps to the
-  // timeout).
+  // uring-epoll: an eventfd registered with the ring (signalled when completions are posted) is
+  // watched by epoll, as Asio's reactor would watch it. The ring is COOP_TASKRUN: with
+  // DEFER_TASKRUN neither the ring fd nor the eventfd woke epoll for deferred completion work
+  // (measured on 6.18: the loop slept to its timeout).
   int ep = -1;
   if (o.mode == Mode::kUringEpoll) {
     int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
