@@ -12,6 +12,7 @@ pkgs=(
   nginx-light wrk openssl python3 curl procps util-linux
   python3-locust
   libyaml-cpp-dev libluajit-5.1-dev  # scenario files (-f): YAML and Lua
+  liburing-dev  # bench/uring-vs-epoll (bench/uring_probe.cpp): io_uring against epoll
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev python3-zmq python3-msgpack python3-yaml  # distributed runs (cluster/), deploy/ checks
   chromium  # the browser tests (tests/e2e; scripts/e2e-deps.sh adds playwright-core)
 )
