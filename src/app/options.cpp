@@ -461,6 +461,17 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
     case OptionId::kSeed:
       if (!parse_integer(v, o.seed)) p.bad_value(s, v, "not an unsigned 64-bit integer");
       return;
+    case OptionId::kLoopNap: {
+      auto r = core::parse_duration(v, s.origin);
+      if (!r) {
+        p.bad_value(s, v, reason_of(r.error(), s.origin, v));
+      } else if (*r > std::chrono::milliseconds(1)) {
+        p.bad_value(s, v, "too long (at most 1ms)");
+      } else {
+        o.loop_nap = *r;
+      }
+      return;
+    }
     case OptionId::kFlushTimeout:
       convert_duration(s, p, o.flush_timeout);
       return;

@@ -135,6 +135,11 @@ constexpr std::array kSpecs = {
                G::kLoadgen, "DURATION",
                "At exit, flush traces, metrics and logs together for at most this long; a "
                "second Ctrl-C abandons the flush (default 5s)"},
+    OptionSpec{OptionId::kLoopNap, "loop-nap", "", "LOADGEN_LOOP_NAP", K::kValue, G::kLoadgen,
+               "DURATION",
+               "After a turn that found little to do, a worker thread naps this long so that "
+               "its next turn handles several responses at once: fewer wake-ups per request "
+               "when the target sets the pace (default 20us; 0 = never; at most 1ms)"},
     OptionSpec{OptionId::kTraceLink, "trace-link", "", "LOADGEN_TRACE_LINK", K::kValue, G::kLoadgen,
                "TEMPLATE",
                "Link from a request name's recent slow trace to a trace UI, with {trace_id}: "

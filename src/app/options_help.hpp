@@ -50,6 +50,7 @@ enum class OptionId {
   kMaxBodySize,
   kSeed,
   kFlushTimeout,
+  kLoopNap,
   kTraceLink,
   kTags,
   kExcludeTags,

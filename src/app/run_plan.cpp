@@ -115,6 +115,7 @@ std::optional<Config> config_or_problem(core::Result<Config> r,
 // The options every worker's client and the engine take as they are.
 void apply_run_options(const Options& o, engine::EngineConfig& cfg) {
   cfg.threads = worker_threads(o);
+  cfg.loop_nap = o.loop_nap;
   cfg.client.connect_timeout = o.connect_timeout;
   cfg.client.timeout = o.timeout;
   cfg.client.max_redirects = o.max_redirects;

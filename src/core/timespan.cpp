@@ -129,6 +129,8 @@ Result<std::chrono::nanoseconds> parse_duration(std::string_view text, std::stri
     scale = 1e9;
   } else if (unit == "ms") {
     scale = 1e6;
+  } else if (unit == "us") {
+    scale = 1e3;
   } else if (unit == "m") {
     scale = 60e9;
   } else if (unit == "h") {

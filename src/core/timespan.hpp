@@ -14,7 +14,7 @@ namespace loadgen::core {
 // `what` names the input in the error message (e.g. "--run-time").
 Result<std::chrono::seconds> parse_timespan(std::string_view text, std::string_view what);
 
-// A duration with a unit: "250ms", "1.5s", "2m", "1h"; a bare number is seconds.
+// A duration with a unit: "20us", "250ms", "1.5s", "2m", "1h"; a bare number is seconds.
 Result<std::chrono::nanoseconds> parse_duration(std::string_view text, std::string_view what);
 
 // "1h 2m 3s" style rendering for messages.

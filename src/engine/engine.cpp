@@ -61,6 +61,7 @@ Engine::Engine(EngineConfig cfg, scenario::Scenario scenario, double now_s, doub
                     &cfg_.logs,
                     cfg_.log_capacity_per_worker,
                     cfg_.request_metrics ? &*cfg_.request_metrics : nullptr};
+    wc.loop_nap = cfg_.loop_nap;
     workers_.push_back(std::make_unique<Worker>(i, wc));
   }
   late_reports_.resize(workers_.size());

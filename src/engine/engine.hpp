@@ -34,6 +34,8 @@ struct ArrivalConfig {
 
 struct EngineConfig {
   int threads = 1;
+  // The workers' loop nap (net::EventLoop::set_nap); zero: none.
+  std::chrono::nanoseconds loop_nap{0};
   client::ClientConfig client;
   net::TlsOptions tls;
   std::uint64_t seed = 0;  // 0 = random

@@ -53,6 +53,10 @@ Worker::~Worker() {
 }
 
 void Worker::start() {
+  // A turn that ran fewer handlers than this naps (net::EventLoop::set_nap): about one
+  // response's worth of handlers each for a few users.
+  constexpr std::size_t kNapMinHandlers = 8;
+  loop_.set_nap(cfg_.loop_nap, kNapMinHandlers);
   thread_ = std::thread([this] {
     const std::string name = worker_thread_name(static_cast<std::uint32_t>(index_));
     pthread_setname_np(pthread_self(), name.c_str());

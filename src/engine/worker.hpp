@@ -83,6 +83,7 @@ struct WorkerConfig {
   const scenario::LogSettings* logs = nullptr;
   std::size_t log_capacity = 0;                   // log records buffered between drains; 0: none
   const RequestMetricsConfig* metrics = nullptr;  // null: no http.client.request.duration
+  std::chrono::nanoseconds loop_nap{0};           // net::EventLoop::set_nap; zero: none
 };
 
 // What a worker hands the exporter thread: its finished spans since the last take.

@@ -1,7 +1,10 @@
 #include "net/event_loop.hpp"
 
+#include <sys/prctl.h>
+
 #include <asio/post.hpp>
 #include <asio/ssl/context.hpp>
+#include <ctime>
 #include <string_view>
 
 #include "core/clock.hpp"
@@ -195,7 +198,28 @@ void LoopImpl::cache_endpoints(const std::string& host, std::uint16_t port,
 EventLoop::EventLoop(TlsOptions tls) : impl_(std::make_unique<LoopImpl>(tls)) {}
 EventLoop::~EventLoop() = default;
 
-void EventLoop::run() { impl_->io().run(); }
+void EventLoop::set_nap(std::chrono::nanoseconds nap, std::size_t min_handlers) {
+  nap_ns_ = std::max<std::int64_t>(0, nap.count());
+  nap_min_handlers_ = min_handlers;
+}
+
+void EventLoop::run() {
+  asio::io_context& io = impl_->io();
+  if (nap_ns_ == 0) {
+    io.run();
+    return;
+  }
+  // A nap of a few microseconds is only that short with a small timer slack (the default,
+  // 50 us, would stretch it); the slack is the thread's, so it applies to this loop alone.
+  ::prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
+  const timespec nap{0, static_cast<long>(nap_ns_)};
+  while (!io.stopped()) {
+    std::size_t ran = io.run_one();  // waits for the first handler
+    if (ran == 0 || io.stopped()) break;
+    ran += io.poll();  // and runs what else is ready without waiting
+    if (ran < nap_min_handlers_ && !io.stopped()) ::nanosleep(&nap, nullptr);
+  }
+}
 void EventLoop::stop() { impl_->io().stop(); }
 void EventLoop::post(std::function<void()> fn) { asio::post(impl_->io(), std::move(fn)); }
 

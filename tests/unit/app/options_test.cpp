@@ -109,6 +109,11 @@ TEST_F(OptionsTest, FlushTimeout) {
   EXPECT_EQ(ok({}, env({{"LOADGEN_FLUSH_TIMEOUT", "2s"}})).flush_timeout, 2s);
   EXPECT_THAT(fails({"--flush-timeout", "0"}), HasSubstr("--flush-timeout: '0' is zero"));
   EXPECT_THAT(fails({"--flush-timeout", "soon"}), HasSubstr("--flush-timeout: 'soon'"));
+  EXPECT_EQ(ok({"--loop-nap", "50us"}).loop_nap, 50us);
+  EXPECT_EQ(ok({"--loop-nap", "0"}).loop_nap, 0us);
+  EXPECT_EQ(ok({}).loop_nap, 20us);
+  EXPECT_THAT(fails({"--loop-nap", "2ms"}), HasSubstr("--loop-nap: '2ms' is too long"));
+  EXPECT_THAT(fails({"--loop-nap", "-1us"}), HasSubstr("--loop-nap: '-1us'"));
 }
 
 TEST_F(OptionsTest, EveryOptionOnTheCommandLine) {
@@ -316,6 +321,7 @@ TEST_F(OptionsTest, EachEnvVar) {
        [](const Options& o) { return o.max_body_size == 2u << 20; }},
       {"LOADGEN_SEED", "42", [](const Options& o) { return o.seed == 42; }},
       {"LOADGEN_FLUSH_TIMEOUT", "2s", [](const Options& o) { return o.flush_timeout == 2s; }},
+      {"LOADGEN_LOOP_NAP", "40us", [](const Options& o) { return o.loop_nap == 40us; }},
       {"LOADGEN_TRACE_LINK", "http://j/{trace_id}",
        [](const Options& o) { return o.trace_link == "http://j/{trace_id}"; }},
       {"LOCUST_LOCUSTFILE", "s.yaml", [](const Options& o) { return o.locustfile == "s.yaml"; }},

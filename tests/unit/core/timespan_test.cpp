@@ -52,6 +52,8 @@ TEST(ParseDuration, Units) {
     return r.ok() ? *r : nanoseconds(-1);
   };
   EXPECT_EQ(d("250ms"), 250ms);
+  EXPECT_EQ(d("20us"), 20us);
+  EXPECT_EQ(d("1.5us"), 1500ns);
   EXPECT_EQ(d("1.5s"), 1500ms);
   EXPECT_EQ(d("2m"), 120s);
   EXPECT_EQ(d("1h"), 3600s);
