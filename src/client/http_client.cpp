@@ -75,7 +75,12 @@ void HttpClient::report_attempt(const Attempt& a, Response& r, std::string_view 
                                 std::int64_t start_wall_ns, std::int64_t duration_ns, int hops) {
   thread_local std::string url;
   url.clear();
-  url.append(a.url == &config_.base ? config_.base_origin : a.url->origin());
+  // Not a conditional expression: its prvalue would copy base_origin on every request.
+  if (a.url == &config_.base) {
+    url.append(config_.base_origin);
+  } else {
+    url.append(a.url->origin());
+  }
   url.append(a.target);
   AttemptRecord rec{.method = a.method,
                     .name = name,
