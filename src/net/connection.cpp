@@ -10,6 +10,7 @@
 #include <coroutine>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "net/connection_impl.hpp"
 #include "net/event_loop.hpp"
 
@@ -342,6 +343,7 @@ core::Task<IoResult> Connection::read_more(std::size_t max_size) {
       impl_->sock.async_read_some(asio::buffer(p, room), std::move(handler));
     });
   }
+  r.at_ns = core::mono_ns();  // resumed by the completion: this is its time
   rlen += r.n;
   co_return r;
 }
