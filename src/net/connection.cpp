@@ -38,6 +38,16 @@ AsioAwaiter<Start> await_op(Start s) {
   return AsioAwaiter<Start>{std::move(s)};
 }
 
+// Resumes the coroutine from the loop's queue, after the handlers already ready.
+struct DeferAwaiter {
+  asio::io_context& io;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) {
+    asio::post(io, [h] { h.resume(); });
+  }
+  void await_resume() const noexcept {}
+};
+
 struct ResolveAwaiter {
   asio::ip::tcp::resolver& resolver;
   const std::string& host;
@@ -293,6 +303,7 @@ core::Task<IoResult> Connection::write_all(std::string_view data) {
       done += n;
     }
     if (done == data.size()) {
+      wrote_ = true;
       res.n = done;
       co_return res;
     }
@@ -331,6 +342,16 @@ core::Task<IoResult> Connection::read_more(std::size_t max_size) {
       co_return IoResult{asio::error::message_size, 0};
     }
   }
+  if (wrote_ && !impl_->ssl) {
+    // Right after a request went out its response is rarely there yet, and Asio's read tries
+    // a recv at once (EAGAIN: a syscall for nothing) before it waits for epoll. Under load the
+    // loop has other ready handlers: run them first, and the response has often arrived when
+    // this read starts. Nothing to wait for when the deadline passed meanwhile.
+    wrote_ = false;
+    co_await DeferAwaiter{impl_->loop.io()};
+    if (impl_->expired) co_return IoResult{asio::error::timed_out, 0, core::mono_ns()};
+  }
+  wrote_ = false;
   char* p = rbuf.data() + rlen;
   const std::size_t room = rbuf.size() - rlen;
   IoResult r;

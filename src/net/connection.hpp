@@ -106,6 +106,7 @@ class Connection {
   bool tls_ = false;
   bool open_ = false;
   std::uint64_t uses_ = 0;
+  bool wrote_ = false;  // write_all sent bytes since the last read_more (read_more's hint)
 };
 
 }  // namespace loadgen::net
