@@ -7,6 +7,11 @@
 #include <asio/connect.hpp>
 #include <asio/ssl.hpp>
 #include <asio/write.hpp>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <coroutine>
 #include <vector>
 
@@ -288,19 +293,23 @@ core::Task<IoResult> Connection::write_all(std::string_view data) {
     co_return res;
   }
   if (!impl_->ssl) {
-    // Fast path: a non-blocking write usually takes the whole request at once.
+    // Fast path: a non-blocking write usually takes the whole request at once. A direct
+    // sendto: glibc's send() wraps the call in thread-cancellation bookkeeping that a
+    // non-blocking socket never needs (Asio's write_some goes through it).
     std::size_t done = 0;
+    const int fd = impl_->sock.native_handle();
     while (done < data.size()) {
-      asio::error_code ec;
-      const std::size_t n =
-          impl_->sock.write_some(asio::buffer(data.data() + done, data.size() - done), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-      if (ec) {
-        res.ec = ec;
+      const long n = ::syscall(SYS_sendto, fd, data.data() + done, data.size() - done,
+                               MSG_NOSIGNAL | MSG_DONTWAIT, nullptr, 0);
+      if (n < 0) {
+        const int err = errno;
+        if (err == EINTR) continue;
+        if (err == EAGAIN || err == EWOULDBLOCK) break;
+        res.ec = asio::error_code(err, asio::error::get_system_category());
         res.n = done;
         co_return res;
       }
-      done += n;
+      done += static_cast<std::size_t>(n);
     }
     if (done == data.size()) {
       wrote_ = true;
