@@ -3,14 +3,13 @@
 #include <fmt/format.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-
-#include <asio/connect.hpp>
-#include <asio/ssl.hpp>
-#include <asio/write.hpp>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <asio/connect.hpp>
+#include <asio/ssl.hpp>
+#include <asio/write.hpp>
 #include <cerrno>
 #include <coroutine>
 #include <vector>
