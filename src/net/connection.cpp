@@ -71,9 +71,15 @@ struct ResolveAwaiter {
   void await_resume() const noexcept {}
 };
 
-// Thread-local pool of read buffers: sized once, never re-zeroed.
+// Thread-local pool of read buffers: sized once, never re-zeroed. At most kSpareBuffers, with
+// room for all of them from the start (a push_back never allocates on the request path).
+constexpr std::size_t kSpareBuffers = 16;
 std::vector<std::string>& read_buffers() {
-  thread_local std::vector<std::string> pool;
+  thread_local std::vector<std::string> pool = [] {
+    std::vector<std::string> v;
+    v.reserve(kSpareBuffers);
+    return v;
+  }();
   return pool;
 }
 
@@ -162,7 +168,7 @@ void Connection::release_buffer() {
   rpos = rlen = 0;
   auto& pool = read_buffers();
   // A few spare buffers per loop; an idle user holds none.
-  if (rbuf.size() == kReadChunk && pool.size() < 16) {
+  if (rbuf.size() == kReadChunk && pool.size() < kSpareBuffers) {
     pool.push_back(std::move(rbuf));
   }
   std::string().swap(rbuf);
