@@ -106,7 +106,7 @@ using namespace std::chrono_literals;
 using testing::ReceivedRequest;
 using testing::TestServer;
 
-constexpr std::size_t kUsers = 4;
+constexpr std::size_t kUsers = 50;     // as bench/vs-wrk
 constexpr std::size_t kWarmup = 3000;  // requests before the window (buffers, pools, names)
 constexpr std::size_t kWindow = 2000;  // requests in the window, at least
 
