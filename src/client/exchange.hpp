@@ -31,6 +31,11 @@ struct HttpClient::Attempt {
   Response* resp;
   std::string location;  // Location of a redirect response
   std::string wbuf;      // serialized request
+  // Clock reads reused (core::mono_ns): when the attempt started (its deadline on a reused
+  // connection counts from it) and when its last read completed (0: none yet), which is when
+  // a response that arrived ends.
+  std::int64_t start_ns = 0;
+  std::int64_t last_read_ns = 0;
 };
 
 // What the body stage needs from the response head (its fields are gone by then: the read

@@ -75,7 +75,12 @@ void HttpClient::report_attempt(const Attempt& a, Response& r, std::string_view 
                                 std::int64_t start_wall_ns, std::int64_t duration_ns, int hops) {
   thread_local std::string url;
   url.clear();
-  url.append(a.url == &config_.base ? config_.base_origin : a.url->origin());
+  // Not a conditional expression: its prvalue would copy base_origin on every request.
+  if (a.url == &config_.base) {
+    url.append(config_.base_origin);
+  } else {
+    url.append(a.url->origin());
+  }
   url.append(a.target);
   AttemptRecord rec{.method = a.method,
                     .name = name,
@@ -230,6 +235,7 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
   std::int64_t deadline = 0;
   auto timeout_text = [this] { return format_duration(config_.timeout); };
   for (int round = 0;; ++round) {
+    a.last_read_ns = 0;  // this round's reads only
     const bool reused = c.is_open();
     if (!reused) {
       net::ConnectResult cr = co_await c.connect(core::mono_ns() + config_.connect_timeout.count());
@@ -239,7 +245,9 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
         co_return;
       }
     }
-    if (deadline == 0) deadline = core::mono_ns() + config_.timeout.count();
+    // On a reused connection the attempt's start is the write's start (serialize() between
+    // them reads no clock); after a connect, its end.
+    if (deadline == 0) deadline = (reused ? a.start_ns : core::mono_ns()) + config_.timeout.count();
     c.arm_deadline(deadline);
     c.count_use();
     const net::IoResult w = co_await c.write_all(a.wbuf);
@@ -282,6 +290,7 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
         }
       }
       const net::IoResult rd = co_await c.read_more(kMaxReadBuffer);
+      a.last_read_ns = rd.at_ns;
       if (cancelled_) throw core::Cancelled{};
       if (rd.ec) {
         const bool timed_out = c.deadline_expired();
@@ -343,8 +352,8 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
   r.head_ = pool.take();
   r.body_ = pool.take();
   r.method_ = method;
-  r.start_wall_ns_ = core::wall_ns();
   const std::int64_t t0 = core::mono_ns();
+  r.start_wall_ns_ = core::wall_ns_at(t0);
 
   Attempt a{method,
             &config_.base,
@@ -400,6 +409,7 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
       r.bytes_ = 0;
       const std::int64_t attempt_start_mono = hops == 0 ? t0 : core::mono_ns();
       const std::int64_t attempt_start = r.start_wall_ns_ + (attempt_start_mono - t0);
+      a.start_ns = attempt_start_mono;
       try {
         co_await exchange(a);
       } catch (const core::Cancelled&) {
@@ -413,7 +423,8 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
         }
         throw;
       }
-      end_mono = core::mono_ns();
+      // The completion of the read that ended the exchange, when it ended with one.
+      end_mono = a.last_read_ns != 0 ? a.last_read_ns : core::mono_ns();
       if (observer_)
         report_attempt(a, r, opts.name.empty() ? url : std::string_view(opts.name),
                        !opts.name.empty(), attempt_start, end_mono - attempt_start_mono, hops);

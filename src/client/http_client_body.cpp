@@ -125,6 +125,7 @@ core::Task<void> HttpClient::read_body(net::Connection& c, Attempt& a, BodyFrami
         if (lease->get().total_out() > cap) break;
         if (zst == BodyInflater::Status::kOutputFull) {
           co_await loop_.yield();  // long inflates give the worker's other users a turn
+          a.last_read_ns = 0;      // the wait counts: the response ends after it
           if (cancelled_) {
             StringPool::local().give(std::move(encoded));
             throw core::Cancelled{};
@@ -151,6 +152,7 @@ core::Task<void> HttpClient::read_body(net::Connection& c, Attempt& a, BodyFrami
     if (body.done()) break;
     if (c.rpos == c.rlen) c.rpos = c.rlen = 0;
     const net::IoResult rd = co_await c.read_more(kMaxReadBuffer);
+    a.last_read_ns = rd.at_ns;
     if (cancelled_) {
       StringPool::local().give(std::move(encoded));
       throw core::Cancelled{};

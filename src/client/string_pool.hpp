@@ -19,6 +19,8 @@ class StringPool {
     thread_local StringPool pool;
     return pool;
   }
+  // Room for kMaxPooled strings (32 KiB) from the start: give() never allocates.
+  StringPool() { free_.reserve(kMaxPooled); }
   std::string take() {
     if (free_.empty()) return {};
     std::string s = std::move(free_.back());

@@ -30,4 +30,20 @@ inline std::int64_t wall_ns() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+// The wall-clock time (ns since the Unix epoch) of `mono`, a mono_ns() reading of this
+// thread's current moment: no second clock read per time stamp. The offset between the two
+// clocks is read at most once a second per thread, so a step of the wall clock shows within a
+// second (slewing moves both clocks alike).
+inline std::int64_t wall_ns_at(std::int64_t mono) {
+  constexpr std::int64_t kRefreshNs = 1'000'000'000;
+  thread_local std::int64_t anchor = 0;  // mono_ns() when the offset was read; 0: never
+  thread_local std::int64_t offset = 0;  // wall minus monotonic
+  if (anchor == 0 || mono - anchor >= kRefreshNs || mono < anchor) {
+    const std::int64_t wall = wall_ns();
+    anchor = mono_ns();
+    offset = wall - anchor;
+  }
+  return mono + offset;
+}
+
 }  // namespace loadgen::core

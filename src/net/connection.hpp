@@ -24,6 +24,7 @@ class ConnectionImpl;  // connection.cpp (Asio)
 struct IoResult {
   std::error_code ec;
   std::size_t n = 0;
+  std::int64_t at_ns = 0;  // read_more: when the read completed (core::mono_ns)
 };
 
 // How connect() ended; the client maps these onto its outcomes.
@@ -76,6 +77,8 @@ class Connection {
   // Both fail with a timed-out error, without starting, once the armed deadline expired.
   core::Task<IoResult> write_all(std::string_view data);
   // Reads into the read buffer after its `len` valid bytes; grows the buffer up to max_size.
+  // The result carries the completion time: the one clock read of that event, which the
+  // client reuses as the response's end (latency, span end).
   core::Task<IoResult> read_more(std::size_t max_size);
 
   void close();
@@ -103,6 +106,7 @@ class Connection {
   bool tls_ = false;
   bool open_ = false;
   std::uint64_t uses_ = 0;
+  bool wrote_ = false;  // write_all sent bytes since the last read_more (read_more's hint)
 };
 
 }  // namespace loadgen::net

@@ -2,6 +2,7 @@
 
 #include <cxxabi.h>
 
+#include <algorithm>
 #include <cassert>
 #include <cstdlib>
 #include <exception>
@@ -497,6 +498,9 @@ core::Task<> run_user(User& u) {
   try {
     co_await run_on_start(u);
     const std::uint64_t total = cls.total_task_weight();
+    const bool track_waits =
+        cls.wait_time.paced() || std::any_of(cls.tasks.begin(), cls.tasks.end(),
+                                             [](const TaskDef& d) { return d.set != nullptr; });
     std::uint64_t pos = 0;
     unsigned no_wait_streak = 0;
     while (!u.stopping_) {
@@ -522,12 +526,14 @@ core::Task<> run_user(User& u) {
       if (u.stopping_) break;
       std::chrono::nanoseconds wait{0};
       if (!reschedule) {
-        const auto now = core::mono_ns();
+        // The clock only when a pacing wait uses the time since the last wait (this loop's
+        // or a task set's first): no clock read per task otherwise.
+        const auto now = track_waits ? core::mono_ns() : 0;
         wait = cls.wait_time.next(u.rng_, std::chrono::nanoseconds(now - u.last_wait_end_ns_));
         // Awaited directly (not through User::sleep) so a waiting user holds no extra frame.
         if (wait.count() > 0 && !u.stopping_) co_await u.loop_->sleep(u.sleeper_, wait);
         if (u.killed_) throw core::Cancelled{};
-        u.last_wait_end_ns_ = core::mono_ns();
+        if (track_waits) u.last_wait_end_ns_ = wait.count() > 0 ? core::mono_ns() : now;
       }
       if (wait.count() > 0) {
         no_wait_streak = 0;

@@ -27,7 +27,8 @@ struct WaitTime {
   }
 
   // The wait after a task. `since_last_wait` is the time since the previous wait ended
-  // (pacing kinds subtract it: max(0, period - since_last_wait)).
+  // (pacing kinds subtract it: max(0, period - since_last_wait)); the others ignore it.
+  bool paced() const { return kind == Kind::kConstantPacing || kind == Kind::kConstantThroughput; }
   std::chrono::nanoseconds next(core::Rng& rng, std::chrono::nanoseconds since_last_wait) const;
 };
 

@@ -43,6 +43,8 @@ class Histogram {
 
   void merge(const Histogram& other);
   void reset();  // empties it, keeps the storage
+  // Room for samples up to `us` without allocating (the storage still grows lazily in size).
+  void reserve_up_to(std::uint64_t us) { counts_.reserve(bucket_index(us) + 1); }
   // Replaces the exact min and max (a histogram rebuilt from bucket counts off the wire, whose
   // samples' exact bounds travel separately). No effect when empty; min <= max expected.
   void set_min_max(std::uint64_t min, std::uint64_t max) {

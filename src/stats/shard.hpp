@@ -54,6 +54,7 @@ class Shard {
 
   std::size_t max_names_;
   std::vector<Entry> entries_;
+  std::size_t last_ = 0;  // index of the entry entry_for() found or made last
   std::unordered_map<detail::Key<2>, std::size_t, detail::KeyHash<2>, detail::KeyEq<2>> index_;
   ErrorTable errors_;
 };

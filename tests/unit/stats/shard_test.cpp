@@ -73,5 +73,23 @@ TEST(Shard, FoldsNamesBeyondMaxNames) {
   EXPECT_EQ(rows[0].name, Shard::kOverflowName);
 }
 
+// entry_for() compares with the entry it found last before it hashes: a repeated name, the same
+// name under another method and alternating names each still count in their own entry.
+TEST(Shard, RepeatedAndAlternatingNamesKeepTheirEntries) {
+  Shard shard(2);
+  shard.record("GET", "/a", 1, 0, "", 1.0);
+  shard.record("GET", "/a", 2, 0, "", 1.0);
+  shard.record("POST", "/a", 3, 0, "", 1.0);  // same name as the last one, another method
+  shard.record("GET", "/b", 4, 0, "", 1.0);   // beyond the cap: (other)
+  shard.record("GET", "/b", 5, 0, "", 1.0);
+  shard.record("GET", "/a", 6, 0, "", 1.0);
+  Snapshot s = shard.take();
+  ASSERT_EQ(s.entries.size(), 3u);
+  EXPECT_EQ(find(s, "GET", "/a")->num_requests, 3u);
+  EXPECT_EQ(find(s, "POST", "/a")->num_requests, 1u);
+  EXPECT_EQ(find(s, "GET", Shard::kOverflowName)->num_requests, 2u);
+  EXPECT_EQ(find(s, "GET", "/b"), nullptr);
+}
+
 }  // namespace
 }  // namespace loadgen::stats
