@@ -148,7 +148,7 @@ Result run(bool traced) {
     // Drain the spans once, as the exporter does: the worker keeps room for as many as last
     // time, so the window (shorter than the warm-up) needs no regrowth.
     if (traced) {
-      EXPECT_GT(w.take_spans().get().client.size(), kWindow);
+      EXPECT_GT(w.take_spans().get().client->records.size(), kWindow);
     }
     const std::size_t before = server.request_count();
     g_window.store(true);
