@@ -568,9 +568,20 @@ int Environment::finish(int code, const sigset_t& signals) {
     std::fflush(stderr);
     std::_Exit(code);
   }
+  // Read before the shutdown closes them: what the workers' connections did during the run.
+  const std::optional<net::ConnectionStats> conns =
+      eng_ != nullptr ? std::optional(eng_->connection_stats()) : std::nullopt;
   runner_->shutdown();
 
   std::string counters;
+  if (conns && conns->opened != 0) {
+    const auto& c = *conns;
+    counters += fmt::format(
+        "Connections: {} opened, {} requests on reused connections, {} taken from the pool, {} "
+        "handed back, {} replaced (closed while pooled); at most {} open, {} at the end ({} "
+        "pooled)\n",
+        c.opened, c.reused, c.taken, c.returned, c.replaced, c.peak_open, c.open, c.pooled);
+  }
   if (spans_) {
     const auto c = spans_->counters();
     counters += fmt::format(
