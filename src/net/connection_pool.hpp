@@ -55,10 +55,11 @@ class ConnectionPool {
   // Bound on idle connections per loop (all origins): beyond it, a returned connection is
   // closed. 0: no pool (a parking user closes its connections).
   static constexpr std::size_t kDefaultCapacity = 1024;
-  // A pooled connection idle longer than this is closed by the loop's sweep: servers close
-  // keep-alive connections after 5 s (Apache, Node.js) to 75 s (nginx); a stale one still
-  // holds a file descriptor here until taken.
-  static constexpr std::int64_t kMaxIdleNs = 30'000'000'000;
+  // A pooled connection idle longer than this is closed by the loop's sweep. LIFO leaves the
+  // surplus of a burst at the bottom, unused: closing it lets the open sockets follow the load
+  // down again. Servers close idle keep-alive connections after 5 s (Apache, Node.js) to 75 s
+  // (nginx): one older than this is likely dead anyway.
+  static constexpr std::int64_t kMaxIdleNs = 5'000'000'000;
 
   explicit ConnectionPool(ConnectionCounters& counters);
   ~ConnectionPool();

@@ -110,5 +110,40 @@ class ManyUsersTest(LoadgenTestCase):
         self.assertTrue(fds and max(fds) < NOFILE, fds)
 
 
+class PooledTlsTest(LoadgenTestCase):
+    """TLS connections go back to the pool with their session: reused, never re-handshaken."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.nginx = Nginx(tls=True).start()
+        cls.addClassCleanup(cls.nginx.stop)
+
+    def test_tls_connections_are_handed_back_and_reused(self):
+        out = self.outputs()
+        users = 300
+        # Waits above the hand-back threshold (LOADGEN_PARK_AFTER, 500 ms by default).
+        args = headless_args(self.nginx.host, users=users, spawn_rate=100, run_time="6s",
+                             paths=["/index.html"], wait_time="between(0.6,1)",
+                             extra=["--insecure", "--stop-timeout", "10", "--only-summary"])
+        proc = LoadgenProcess(args + out.args(),
+                              extra_env={"OTEL_TRACES_EXPORTER": "none",
+                                         "OTEL_METRICS_EXPORTER": "none",
+                                         "OTEL_LOGS_EXPORTER": "none"})
+        res = proc.wait(timeout=60)
+        self.assertExit(res, 0)
+        entries = out.json()
+        requests = sum(e["num_requests"] for e in entries)
+        self.assertEqual(sum(e["num_failures"] for e in entries), 0, res.describe())
+        m = CONNECTIONS.search(res.stderr)
+        self.assertIsNotNone(m, res.describe())
+        opened, reused, taken, returned, _, _ = map(int, m.groups())
+        self.assertGreater(requests, 2 * users, res.describe())
+        self.assertGreater(taken, users, res.describe())
+        self.assertGreater(returned, users, res.describe())
+        self.assertLess(opened, users, res.describe())  # fewer handshakes than users
+        self.assertGreaterEqual(reused + opened, requests, res.describe())
+
+
 if __name__ == "__main__":
     unittest.main()
