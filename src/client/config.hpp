@@ -35,7 +35,7 @@ struct ClientConfig {
   std::chrono::nanoseconds park_after = std::chrono::milliseconds(500);
   // Idle connections each worker's pool keeps (all origins; LOADGEN_CONNECTION_POOL). 0: no
   // pool, a parking user closes its connections.
-  std::size_t idle_pool_capacity = 1024;
+  std::size_t idle_pool_capacity = 4096;
   std::string user_agent = "loadgen/0.1";
   std::vector<std::pair<std::string, std::string>> default_headers;  // --header, on every request
 };

@@ -54,7 +54,7 @@ class ConnectionPool {
  public:
   // Bound on idle connections per loop (all origins): beyond it, a returned connection is
   // closed. 0: no pool (a parking user closes its connections).
-  static constexpr std::size_t kDefaultCapacity = 1024;
+  static constexpr std::size_t kDefaultCapacity = 4096;
   // A pooled connection idle longer than this is closed by the loop's sweep. LIFO leaves the
   // surplus of a burst at the bottom, unused: closing it lets the open sockets follow the load
   // down again. Servers close idle keep-alive connections after 5 s (Apache, Node.js) to 75 s
