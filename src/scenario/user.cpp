@@ -226,6 +226,8 @@ void User::attach(const Runtime& rt) {
     b.set("synthetic_request", "true");
     b.set("session.id", session_id_);
     trace_.baggage_header = b.header();
+    // Built by appending: its capacity is up to twice its length, kept by every idle user.
+    trace_.baggage_header.shrink_to_fit();
     client_->set_trace(&trace_);
     sampled_trace_state_ = otel::sampled_trace_state(trace_settings_->sampler);
   }
