@@ -1,5 +1,8 @@
 #include "net/connection_pool.hpp"
 
+#include <algorithm>
+#include <cstddef>
+
 #include "core/clock.hpp"
 #include "net/connection.hpp"
 
@@ -23,10 +26,9 @@ ConnectionPool::~ConnectionPool() { clear(); }
 void ConnectionPool::set_capacity(std::size_t n) {
   capacity_ = n;
   for (Origin& o : origins_) {
-    while (size_ > capacity_ && !o.idle.empty()) {
-      o.idle.pop_front();
-      --size_;
-    }
+    const std::size_t drop = std::min(size_ - std::min(size_, capacity_), o.idle.size());
+    o.idle.erase(o.idle.begin(), o.idle.begin() + static_cast<std::ptrdiff_t>(drop));
+    size_ -= drop;
   }
   publish_size();
 }
@@ -65,7 +67,7 @@ void ConnectionPool::give(std::unique_ptr<Connection> c) {
   Origin* o = find(c->tls() ? "https" : "http", c->host(), c->port());
   if (size_ >= capacity_) {
     if (o == nullptr || o->idle.empty()) return;
-    o->idle.pop_front();  // the oldest of the origin makes room
+    o->idle.erase(o->idle.begin());  // the oldest of the origin makes room
     --size_;
   }
   if (o == nullptr) {
@@ -81,10 +83,10 @@ void ConnectionPool::give(std::unique_ptr<Connection> c) {
 void ConnectionPool::expire(std::int64_t now_ns) {
   if (size_ == 0) return;
   for (Origin& o : origins_) {
-    while (!o.idle.empty() && now_ns - o.idle.front().since_ns > max_idle_ns_) {
-      o.idle.pop_front();
-      --size_;
-    }
+    auto fresh = o.idle.begin();
+    while (fresh != o.idle.end() && now_ns - fresh->since_ns > max_idle_ns_) ++fresh;
+    size_ -= static_cast<std::size_t>(fresh - o.idle.begin());
+    o.idle.erase(o.idle.begin(), fresh);
   }
   publish_size();
 }

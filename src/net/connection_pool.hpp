@@ -93,7 +93,10 @@ class ConnectionPool {
     std::string host;
     std::uint16_t port;
     bool tls;
-    std::deque<Idle> idle;  // back: the most recent
+    // Back: the most recent. A vector: taking and returning never allocate once it has grown
+    // (a deque would allocate and free a block when the stack moves across a block boundary);
+    // the rare removals from the front (expiry, a full pool) move the rest.
+    std::vector<Idle> idle;
   };
   Origin* find(std::string_view scheme, std::string_view host, std::uint16_t port);
   void publish_size() { counters_.pooled.store(size_, std::memory_order_relaxed); }

@@ -15,6 +15,7 @@
 
 #include "client/http_client.hpp"
 #include "client/request_observer.hpp"
+#include "core/clock.hpp"
 #include "core/task.hpp"
 #include "http/url.hpp"
 #include "loop_runner.hpp"
@@ -204,6 +205,23 @@ TEST_F(ConnectionPoolTest, ThePoolBoundHolds) {
   EXPECT_EQ(s.pooled, 2u);
   EXPECT_EQ(s.open, 2u);  // the two beyond the bound were closed
   EXPECT_TRUE(server.wait_for([&] { return server.closed_connections() == 2; }));
+}
+
+TEST_F(ConnectionPoolTest, IdleConnectionsExpire) {
+  TestServer server([](const ReceivedRequest&) { return http_reply(200, "ok"); });
+  use(server.base_url(), 1);
+  run([&]() -> core::Task<> {
+    co_await user(0).get("/");
+    user(0).park();
+  });
+  ASSERT_EQ(loop.connection_pool().size(), 1u);
+  loop.connection_pool().expire(core::mono_ns());  // not idle long enough yet
+  EXPECT_EQ(loop.connection_pool().size(), 1u);
+  loop.connection_pool().expire(core::mono_ns() + net::ConnectionPool::kMaxIdleNs + 1);
+  EXPECT_EQ(loop.connection_pool().size(), 0u);
+  EXPECT_EQ(stats().open, 0u);
+  EXPECT_EQ(stats().pooled, 0u);
+  EXPECT_TRUE(server.wait_for([&] { return server.closed_connections() == 1; }));
 }
 
 TEST_F(ConnectionPoolTest, NoPoolClosesOnPark) {
