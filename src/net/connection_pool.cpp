@@ -63,7 +63,10 @@ std::unique_ptr<Connection> ConnectionPool::take(std::string_view scheme, std::s
 }
 
 void ConnectionPool::give(std::unique_ptr<Connection> c) {
-  if (!c || !c->is_open() || capacity_ == 0) return;  // freed (closed) here
+  // Freed (closed) here: a closed one, one with unread bytes (cannot carry a new exchange),
+  // or any when there is no pool.
+  if (!c || !c->is_open() || c->rpos != c->rlen || capacity_ == 0) return;
+  c->release_buffer();  // a pooled connection holds no read buffer
   Origin* o = find(c->tls() ? "https" : "http", c->host(), c->port());
   if (size_ >= capacity_) {
     if (o == nullptr || o->idle.empty()) return;
