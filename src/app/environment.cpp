@@ -486,8 +486,21 @@ bool Environment::write_json() {
     log_.error("--json-file: cannot write '{}': {}", o_.json_file, std::strerror(errno));
     ok = false;
   }
+  std::optional<report::ConnectionFigures> conns;
+  if (eng_ != nullptr) {
+    const auto c = eng_->connection_stats();
+    conns = report::ConnectionFigures{.opened = c.opened,
+                                      .reused = c.reused,
+                                      .taken = c.taken,
+                                      .returned = c.returned,
+                                      .replaced = c.replaced,
+                                      .peak_open = c.peak_open,
+                                      .open = c.open,
+                                      .pooled = c.pooled};
+  }
   if (!o_.summary_json.empty() &&
-      !write_file(o_.summary_json, report::format_summary_json(stats(), threshold_report()))) {
+      !write_file(o_.summary_json, report::format_summary_json(stats(), threshold_report(),
+                                                               conns ? &*conns : nullptr))) {
     log_.error("--summary-json: cannot write '{}': {}", o_.summary_json, std::strerror(errno));
     ok = false;
   }

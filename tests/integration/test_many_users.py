@@ -11,6 +11,7 @@ Runs under the ASan build too: the pool's hand-offs (a connection moving between
 where a use-after-free would hide, and the test is bounded by -t, not by a request count.
 """
 
+import json
 import os
 import re
 import resource
@@ -58,6 +59,8 @@ class ManyUsersTest(LoadgenTestCase):
         args = headless_args(self.nginx.host, users=USERS, spawn_rate=10000, run_time="20s",
                              paths=["/index.html"], wait_time="between(1,10)",
                              extra=["--stop-timeout", "10", "--only-summary"]) + out.args()
+        summary_path = os.path.join(out.dir, "summary.json")
+        args += ["--summary-json", summary_path]
         started = time.monotonic()
         proc = LoadgenProcess(args, preexec_fn=lower_nofile,
                               extra_env={"OTEL_TRACES_EXPORTER": "none",
@@ -108,6 +111,12 @@ class ManyUsersTest(LoadgenTestCase):
         self.assertGreaterEqual(reused + opened, requests, res.describe())
         self.assertLessEqual(replaced, opened, res.describe())
         self.assertTrue(fds and max(fds) < NOFILE, fds)
+        # --summary-json carries the same counters.
+        with open(summary_path) as f:
+            conns = json.load(f)["connections"]
+        self.assertEqual((conns["opened"], conns["reused"], conns["taken"], conns["returned"],
+                          conns["replaced"], conns["peak_open"]),
+                         (opened, reused, taken, returned, replaced, peak), conns)
 
 
 class PooledTlsTest(LoadgenTestCase):
