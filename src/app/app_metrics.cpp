@@ -166,6 +166,32 @@ void AppMetricSource::collect(std::vector<otel::Metric>& out, std::uint64_t now)
     out.push_back(counter("loadgen.users.stopped", "{user}",
                           "Users whose run ended (stopped, killed or StopUser) since the start.",
                           {{{}, static_cast<double>(eng_->users_stopped())}}, now, true));
+    // The workers' keep-alive connections and their pools (net::ConnectionPool).
+    const auto c = eng_->connection_stats();
+    auto one = [](std::uint64_t v) {
+      return std::vector<std::pair<otel::Attributes, double>>{{{}, static_cast<double>(v)}};
+    };
+    out.push_back(counter("loadgen.connections.opened", "{connection}",
+                          "Connections the workers opened (TCP connect, and TLS handshake).",
+                          one(c.opened), now, true));
+    out.push_back(counter("loadgen.connections.reused", "{request}",
+                          "Requests sent on a connection that had carried a request before.",
+                          one(c.reused), now, true));
+    out.push_back(counter("loadgen.connections.pool.taken", "{connection}",
+                          "Idle connections a request took from its worker's pool.", one(c.taken),
+                          now, true));
+    out.push_back(counter("loadgen.connections.pool.returned", "{connection}",
+                          "Idle connections users handed back to the pool before a long wait.",
+                          one(c.returned), now, true));
+    out.push_back(counter("loadgen.connections.pool.replaced", "{connection}",
+                          "Pooled connections found closed by the server, replaced by another.",
+                          one(c.replaced), now, true));
+    out.push_back(updown("loadgen.connections.open", "{connection}",
+                         "Connections the workers hold open now (in use, held or pooled).",
+                         static_cast<double>(c.open), now, true));
+    out.push_back(updown("loadgen.connections.pool.idle", "{connection}",
+                         "Idle connections in the workers' pools now.",
+                         static_cast<double>(c.pooled), now, true));
   }
   if (eng_ && eng_->open_model()) {
     out.push_back(counter(

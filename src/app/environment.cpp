@@ -486,8 +486,21 @@ bool Environment::write_json() {
     log_.error("--json-file: cannot write '{}': {}", o_.json_file, std::strerror(errno));
     ok = false;
   }
+  std::optional<report::ConnectionFigures> conns;
+  if (eng_ != nullptr) {
+    const auto c = eng_->connection_stats();
+    conns = report::ConnectionFigures{.opened = c.opened,
+                                      .reused = c.reused,
+                                      .taken = c.taken,
+                                      .returned = c.returned,
+                                      .replaced = c.replaced,
+                                      .peak_open = c.peak_open,
+                                      .open = c.open,
+                                      .pooled = c.pooled};
+  }
   if (!o_.summary_json.empty() &&
-      !write_file(o_.summary_json, report::format_summary_json(stats(), threshold_report()))) {
+      !write_file(o_.summary_json, report::format_summary_json(stats(), threshold_report(),
+                                                               conns ? &*conns : nullptr))) {
     log_.error("--summary-json: cannot write '{}': {}", o_.summary_json, std::strerror(errno));
     ok = false;
   }
@@ -568,9 +581,20 @@ int Environment::finish(int code, const sigset_t& signals) {
     std::fflush(stderr);
     std::_Exit(code);
   }
+  // Read before the shutdown closes them: what the workers' connections did during the run.
+  const std::optional<net::ConnectionStats> conns =
+      eng_ != nullptr ? std::optional(eng_->connection_stats()) : std::nullopt;
   runner_->shutdown();
 
   std::string counters;
+  if (conns && conns->opened != 0) {
+    const auto& c = *conns;
+    counters += fmt::format(
+        "Connections: {} opened, {} requests on reused connections, {} taken from the pool, {} "
+        "handed back, {} replaced (closed while pooled); at most {} open, {} at the end ({} "
+        "pooled)\n",
+        c.opened, c.reused, c.taken, c.returned, c.replaced, c.peak_open, c.open, c.pooled);
+  }
   if (spans_) {
     const auto c = spans_->counters();
     counters += fmt::format(

@@ -13,6 +13,7 @@
 
 #include "core/result.hpp"
 #include "core/strings.hpp"
+#include "core/timespan.hpp"
 #include "flags/ofrep_config.hpp"
 #include "http/method.hpp"
 #include "http/url.hpp"
@@ -35,6 +36,30 @@ std::string env_choice(const std::map<std::string, std::string>& env, const std:
   if (std::find(values.begin(), values.end(), v) != values.end()) return v;
   problems.push_back(fmt::format("{}='{}' (environment): expected {}", name, it->second, expected));
   return {};
+}
+
+// Connection hand-back (docs/connections.md): LOADGEN_PARK_AFTER, a duration (a user about to
+// wait this long gives its keep-alive connections to the worker's pool), and
+// LOADGEN_CONNECTION_POOL, the idle connections a worker's pool keeps (0: close instead).
+void keepalive_settings(const std::map<std::string, std::string>& env, client::ClientConfig& c,
+                        std::vector<std::string>& problems) {
+  if (auto it = env.find("LOADGEN_PARK_AFTER"); it != env.end() && !it->second.empty()) {
+    if (auto d = core::parse_duration(it->second, "LOADGEN_PARK_AFTER")) {
+      c.park_after = *d;
+    } else {
+      problems.push_back(d.error().message);
+    }
+  }
+  if (auto it = env.find("LOADGEN_CONNECTION_POOL"); it != env.end() && !it->second.empty()) {
+    const std::string& v = it->second;
+    if (v.size() <= 9 &&
+        std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+      c.idle_pool_capacity = static_cast<std::size_t>(std::stoul(v));
+    } else {
+      problems.push_back(fmt::format(
+          "LOADGEN_CONNECTION_POOL='{}' (environment): expected a count of connections", v));
+    }
+  }
 }
 
 // The built-in scenarios' settings from the options (and LOCUST_HTTP_USER_WEIGHT).
@@ -411,6 +436,7 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
   } else {
     cfg.client.set_base(std::move(*url));
   }
+  keepalive_settings(env, cfg.client, problems);
   RunPlan run;
   if (sc) apply_load_model(o, *sc, run, problems);
   if (!problems.empty()) {

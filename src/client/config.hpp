@@ -29,6 +29,13 @@ struct ClientConfig {
   // --max-body-size: the most a kept response body may hold, and the most any Content-Encoding
   // may inflate to (kept or discarded); beyond it the request fails as body_too_large.
   std::size_t max_body_size = std::size_t{16} << 20;
+  // A user about to wait at least this long between tasks (or in a task's sleep) hands its
+  // idle keep-alive connections back to the worker's pool (HttpClient::park_for;
+  // LOADGEN_PARK_AFTER). Shorter waits keep them: no pool round trip, no liveness check.
+  std::chrono::nanoseconds park_after = std::chrono::milliseconds(500);
+  // Idle connections each worker's pool keeps (all origins; LOADGEN_CONNECTION_POOL). 0: no
+  // pool, a parking user closes its connections.
+  std::size_t idle_pool_capacity = 4096;
   std::string user_agent = "loadgen/0.1";
   std::vector<std::pair<std::string, std::string>> default_headers;  // --header, on every request
 };

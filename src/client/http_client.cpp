@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <coroutine>
 #include <memory>
-#include <new>
 #include <optional>
 #include <vector>
 
@@ -41,9 +40,7 @@ bool is_redirect(int status) {
 HttpClient::HttpClient(EventLoop& loop, const ClientConfig& config, RequestObserver* observer)
     : loop_(loop), config_(config), observer_(observer) {}
 
-HttpClient::~HttpClient() {
-  if (primary_) primary_->~Connection();
-}
+HttpClient::~HttpClient() = default;
 
 void HttpClient::cancel() {
   cancelled_ = true;
@@ -56,19 +53,31 @@ void HttpClient::close_connections() {
   if (secondary_) secondary_->close();
 }
 
+void HttpClient::park() {
+  net::ConnectionPool& pool = loop_.connection_pool();
+  pool.give(std::move(primary_));
+  pool.give(std::move(secondary_));
+}
+
 Connection& HttpClient::connection_for(const std::string& scheme, const std::string& host,
                                        std::uint16_t port) {
+  // An open connection of this client first (keep-alive), else the loop's pool, else a new
+  // one (exchange() connects it). A closed one of the same origin is connected again.
+  auto pick = [&](std::unique_ptr<Connection>& slot) -> Connection& {
+    if (slot && slot->is_open()) return *slot;
+    if (auto pooled = loop_.connection_pool().take(scheme, host, port)) {
+      slot = std::move(pooled);
+    } else if (!slot) {
+      slot = std::make_unique<Connection>(loop_, scheme, host, port);
+    }
+    return *slot;
+  };
   const http::Url& b = config_.base;
-  if (b.host == host && b.port == port && b.scheme == scheme) {
-    static_assert(sizeof(Connection) <= kConnectionSize, "raise HttpClient::kConnectionSize");
-    static_assert(alignof(Connection) <= 16);
-    if (!primary_) primary_ = new (primary_storage_) Connection(loop_, scheme, host, port);
-    return *primary_;
+  if (b.host == host && b.port == port && b.scheme == scheme) return pick(primary_);
+  if (secondary_ && !secondary_->matches(scheme, host, port)) {
+    loop_.connection_pool().give(std::move(secondary_));  // another origin: keep it warm
   }
-  if (!secondary_ || !secondary_->matches(scheme, host, port)) {
-    secondary_ = std::make_unique<net::Connection>(loop_, scheme, host, port);
-  }
-  return *secondary_;
+  return pick(secondary_);
 }
 
 void HttpClient::report_attempt(const Attempt& a, Response& r, std::string_view name, bool named,

@@ -87,6 +87,15 @@ class HttpClient {
   bool cancelled() const { return cancelled_; }
   // Closes idle connections (frees their buffers).
   void close_connections();
+  // Before a long wait: hands the idle keep-alive connections back to the loop's pool
+  // (net::ConnectionPool; closed when it has none), so a waiting user holds no socket, no
+  // Connection and no buffer. The next request takes a pooled one or opens a new one.
+  // Only between requests (none in flight).
+  void park();
+  // park() when `wait` is at least ClientConfig::park_after.
+  void park_for(std::chrono::nanoseconds wait) {
+    if (wait >= config_.park_after) park();
+  }
 
  private:
   struct Attempt;      // client/exchange.hpp
@@ -107,13 +116,10 @@ class HttpClient {
   RequestObserver* observer_;
   RequestTrace* trace_ = nullptr;
   CookieJar cookies_;
-  // The base host's connection lives inside the client (placement-new in http_client.cpp;
-  // size checked there); its socket (net's ConnectionImpl) is one more allocation.
-  static constexpr std::size_t kConnectionSize = 256;
-  net::Connection* primary_ = nullptr;
-  alignas(16) std::byte primary_storage_[kConnectionSize];
-  std::unique_ptr<net::Connection>
-      secondary_;  // the latest other origin (redirects, absolute URLs)
+  // Held from the first request to a park(): the base origin's connection and the latest
+  // other origin's (redirects, absolute URLs). Null while parked.
+  std::unique_ptr<net::Connection> primary_;
+  std::unique_ptr<net::Connection> secondary_;
   bool cancelled_ = false;
 };
 

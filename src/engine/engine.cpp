@@ -90,6 +90,12 @@ std::uint64_t Engine::users_started() const {
   return n;
 }
 
+net::ConnectionStats Engine::connection_stats() const {
+  net::ConnectionStats s;
+  for (const auto& w : workers_) s += w->connection_stats();
+  return s;
+}
+
 std::uint64_t Engine::users_stopped() const {
   std::uint64_t n = 0;
   for (const auto& w : workers_) n += w->users_stopped();

@@ -156,6 +156,8 @@ class Engine final : public otel::SpanSource, public otel::LogSource {
   std::int64_t alive() const;
   // Users started / ended since the start of the run (all workers; thread-safe).
   std::uint64_t users_started() const;
+  // Thread-safe: the workers' connection counters, summed.
+  net::ConnectionStats connection_stats() const;
   std::uint64_t users_stopped() const;
   // CPU time used by each worker's thread so far (-1 for one not running); thread-safe.
   std::vector<std::int64_t> worker_cpu_ns() const;

@@ -35,6 +35,7 @@ Worker::Worker(int index, WorkerConfig cfg)
                     static_cast<std::uint64_t>(index));
   // Every 20 ms on the loop: the loop's delay (metrics) and overdue failure tallies.
   loop_.on_delay([this](std::int64_t ns) { on_loop_tick(ns); });
+  if (cfg_.client) loop_.connection_pool().set_capacity(cfg_.client->idle_pool_capacity);
   // Built before the thread starts and destroyed after it stops: never touched concurrently.
   if (cfg_.flags) {
     flags_ = std::make_unique<flags::OfrepFlagSource>(loop_, *cfg_.flags, cfg_.log, &flag_requests_,

@@ -139,6 +139,8 @@ class Worker final : public client::RequestObserver,
   std::uint64_t users_stopped() const { return stopped_.load(std::memory_order_relaxed); }
   // Thread-safe: CPU time the worker's thread has used, or -1 before start()/after shutdown().
   std::int64_t cpu_time_ns() const;
+  // Thread-safe: the worker's connection counters (opened, reused, pooled, ...).
+  net::ConnectionStats connection_stats() const { return loop_.connection_stats(); }
   int index() const { return index_; }
 
   // client::RequestObserver — worker thread.

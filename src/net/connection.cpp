@@ -109,6 +109,7 @@ bool is_timed_out(const std::error_code& ec) { return ec == asio::error::timed_o
 Connection::Connection(EventLoop& loop, std::string_view scheme, std::string_view host,
                        std::uint16_t port)
     : impl_(std::make_unique<ConnectionImpl>(loop.impl())),
+      counters_(&loop.impl().connection_counters()),
       host_(host),
       port_(port),
       tls_(scheme == "https") {}
@@ -137,13 +138,30 @@ void Connection::shutdown_send() {
   impl_->sock.shutdown(asio::socket_base::shutdown_send, ignored);
 }
 
+void Connection::note_closed() {
+  if (open_ && counters_ != nullptr) ConnectionCounters::bump(counters_->closed);
+  open_ = false;
+}
+
+bool Connection::idle_alive() {
+  if (!open_ || !impl_->sock.is_open()) return false;
+  if (impl_->ssl && SSL_pending(impl_->ssl->native_handle()) > 0) return false;
+  char byte;
+  const ssize_t n = ::recv(impl_->sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+  // 0: the peer closed (FIN); > 0: bytes nobody asked for (a 408, a TLS close_notify);
+  // < 0: reset. Either way the connection cannot carry the next request.
+  close();
+  return false;
+}
+
 void Connection::close() {
   if (impl_->sock.is_open()) {
     asio::error_code ignored;
     impl_->sock.close(ignored);
   }
   impl_->ssl.reset();
-  open_ = false;
+  note_closed();
   rpos = rlen = 0;
 }
 
@@ -155,7 +173,7 @@ void Connection::abort() {
     asio::error_code ignored;
     impl_->sock.close(ignored);
   }
-  open_ = false;
+  note_closed();
   rpos = rlen = 0;
 }
 
@@ -280,6 +298,13 @@ core::Task<ConnectResult> Connection::connect(std::int64_t deadline) {
   clear_deadline();
   open_ = true;
   uses_ = 0;
+  if (counters_ != nullptr) {
+    ConnectionCounters::bump(counters_->opened);
+    const std::uint64_t now_open = counters_->opened.load(std::memory_order_relaxed) -
+                                   counters_->closed.load(std::memory_order_relaxed);
+    if (now_open > counters_->peak_open.load(std::memory_order_relaxed))
+      counters_->peak_open.store(now_open, std::memory_order_relaxed);
+  }
   co_return out;
 }
 

@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "core/task.hpp"
+#include "net/connection_pool.hpp"
 
 namespace loadgen::net {
 
@@ -65,8 +66,17 @@ class Connection {
     return port_ == port && host_ == host && tls_ == (scheme == "https");
   }
   bool is_open() const { return open_; }
+  bool tls() const { return tls_; }
+  std::string_view host() const { return host_; }
+  std::uint16_t port() const { return port_; }
   std::uint64_t uses() const { return uses_; }
-  void count_use() { ++uses_; }
+  // One request sent on it; from the second on, counted as a reuse (ConnectionCounters).
+  void count_use() {
+    if (uses_++ != 0 && counters_ != nullptr) ConnectionCounters::bump(counters_->reused);
+  }
+  // An idle open connection is still usable: the peer has not closed it and sent nothing
+  // unasked (a non-blocking peek at the socket; ConnectionPool::take asks before lending it).
+  bool idle_alive();
 
   // Resolve, TCP connect, TLS handshake, under its own deadline (monotonic ns); clears the
   // deadline when done.
@@ -100,7 +110,10 @@ class Connection {
   void release_buffer();  // returns the buffer to the per-thread pool when empty
 
  private:
+  void note_closed();
+
   std::unique_ptr<ConnectionImpl> impl_;
+  ConnectionCounters* counters_ = nullptr;  // outgoing connections: the loop's
   std::string host_;
   std::uint16_t port_ = 0;
   bool tls_ = false;

@@ -179,6 +179,7 @@ void LoopImpl::sweep() {
     }
     h = next;
   }
+  pool_.expire(now);
 }
 
 const std::vector<asio::ip::tcp::endpoint>* LoopImpl::cached_endpoints(const std::string& host,
@@ -242,5 +243,21 @@ void EventLoop::on_delay(std::function<void(std::int64_t)> fn) {
   impl_->set_delay_observer(std::move(fn));
 }
 void EventLoop::forget(Sleeper& s) { impl_->forget(s); }
+ConnectionPool& EventLoop::connection_pool() { return impl_->connection_pool(); }
+
+ConnectionStats EventLoop::connection_stats() const {
+  const ConnectionCounters& c = impl_->connection_counters();
+  ConnectionStats s;
+  s.opened = c.opened.load(std::memory_order_relaxed);
+  s.reused = c.reused.load(std::memory_order_relaxed);
+  s.taken = c.taken.load(std::memory_order_relaxed);
+  s.returned = c.returned.load(std::memory_order_relaxed);
+  s.replaced = c.replaced.load(std::memory_order_relaxed);
+  const std::uint64_t closed = c.closed.load(std::memory_order_relaxed);
+  s.open = s.opened > closed ? s.opened - closed : 0;
+  s.peak_open = c.peak_open.load(std::memory_order_relaxed);
+  s.pooled = c.pooled.load(std::memory_order_relaxed);
+  return s;
+}
 
 }  // namespace loadgen::net

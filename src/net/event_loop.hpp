@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "net/connection_pool.hpp"
 #include "net/tls.hpp"
 
 namespace loadgen::net {
@@ -78,6 +79,11 @@ class EventLoop {
     void await_resume() const noexcept {}
   };
   YieldAwaiter yield() { return YieldAwaiter{this}; }
+
+  // The loop's idle keep-alive connections (connection_pool.hpp). Loop thread.
+  ConnectionPool& connection_pool();
+  // Thread-safe: the loop's connection counters now.
+  ConnectionStats connection_stats() const;
 
   LoopImpl& impl() { return *impl_; }
 

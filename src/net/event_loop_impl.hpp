@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "net/connection_pool.hpp"
 #include "net/event_loop.hpp"
 
 namespace loadgen::net {
@@ -59,6 +60,8 @@ class LoopImpl {
                        std::vector<asio::ip::tcp::endpoint> eps);
   asio::ip::tcp::resolver& resolver() { return resolver_; }
   void set_delay_observer(std::function<void(std::int64_t)> fn) { delay_observer_ = std::move(fn); }
+  ConnectionCounters& connection_counters() { return counters_; }
+  ConnectionPool& connection_pool() { return pool_; }
 
  private:
   // Indexed binary min-heap of sleepers by deadline: each Sleeper knows its slot, so an early
@@ -92,6 +95,9 @@ class LoopImpl {
   };
   std::unordered_map<std::string, DnsEntry> dns_;
   std::function<void(std::int64_t)> delay_observer_;
+  ConnectionCounters counters_;
+  // Last: its connections go before the io_context and the deadline list they are linked to.
+  ConnectionPool pool_{counters_};
 };
 
 }  // namespace loadgen::net

@@ -121,7 +121,8 @@ std::string thresholds_json(const ThresholdReport& r, int indent) {
   return out + pad + "]";
 }
 
-std::string format_summary_json(const stats::Aggregate& a, const ThresholdReport& r) {
+std::string format_summary_json(const stats::Aggregate& a, const ThresholdReport& r,
+                                const ConnectionFigures* connections) {
   std::string list = format_json_summary(a);
   while (!list.empty() && list.back() == '\n') list.pop_back();
   std::string stats_list;
@@ -136,6 +137,14 @@ std::string format_summary_json(const stats::Aggregate& a, const ThresholdReport
   out += r.aborted && r.aborted->index < r.thresholds.size()
              ? json_string(r.thresholds[r.aborted->index].expression)
              : std::string("null");
+  if (connections != nullptr) {
+    const ConnectionFigures& c = *connections;
+    out += fmt::format(
+        ",\n    \"connections\": {{\"opened\": {}, \"reused\": {}, \"taken\": {}, \"returned\": "
+        "{}, "
+        "\"replaced\": {}, \"peak_open\": {}, \"open\": {}, \"pooled\": {}}}",
+        c.opened, c.reused, c.taken, c.returned, c.replaced, c.peak_open, c.open, c.pooled);
+  }
   return out + "\n}\n";
 }
 

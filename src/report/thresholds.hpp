@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,8 +48,17 @@ std::string format_thresholds_table(const ThresholdReport& r);
 // first is indented by `indent` spaces.
 std::string thresholds_json(const ThresholdReport& r, int indent = 0);
 
+// What the workers' connections did (net::ConnectionStats; docs/connections.md).
+struct ConnectionFigures {
+  std::uint64_t opened = 0, reused = 0, taken = 0, returned = 0, replaced = 0, peak_open = 0,
+                open = 0, pooled = 0;
+};
+
 // --summary-json: {"stats": format_json_summary(a), "thresholds": [...], "thresholds_passed":
-// bool, "aborted_by": expression or null}, indented by 4 like the --json list; ends with '\n'.
-std::string format_summary_json(const stats::Aggregate& a, const ThresholdReport& r);
+// bool, "aborted_by": expression or null, and with `connections`: "connections": {"opened",
+// "reused", "taken", "returned", "replaced", "peak_open", "open", "pooled"}}, indented by 4 like
+// the --json list; ends with '\n'.
+std::string format_summary_json(const stats::Aggregate& a, const ThresholdReport& r,
+                                const ConnectionFigures* connections = nullptr);
 
 }  // namespace loadgen::report

@@ -227,6 +227,8 @@ void User::attach(const Runtime& rt) {
     b.set("synthetic_request", "true");
     b.set("session.id", session_id_);
     trace_.baggage_header = b.header();
+    // Built by appending: its capacity is up to twice its length, kept by every idle user.
+    trace_.baggage_header.shrink_to_fit();
     client_->set_trace(&trace_);
     sampled_trace_state_ = otel::sampled_trace_state(trace_settings_->sampler);
   }
@@ -335,13 +337,19 @@ void User::kill() {
 
 core::Task<> User::sleep(std::chrono::nanoseconds d) {
   if (killed_) throw core::Cancelled{};
-  if (d.count() > 0 && !stopping_) co_await loop_->sleep(sleeper_, d);
+  if (d.count() > 0 && !stopping_) {
+    client_->park_for(d);
+    co_await loop_->sleep(sleeper_, d);
+  }
   if (killed_) throw core::Cancelled{};
 }
 
 core::Task<> User::park() {
   if (killed_) throw core::Cancelled{};
-  if (!stopping_) co_await loop_->sleep(sleeper_, std::chrono::hours(24));
+  if (!stopping_) {
+    client_->park();  // idle until the next arrival: an unknown, usually long, wait
+    co_await loop_->sleep(sleeper_, std::chrono::hours(24));
+  }
   if (killed_) throw core::Cancelled{};
 }
 
@@ -444,7 +452,10 @@ core::Task<> run_task_set(User& u, const TaskSet& set) {
       if (!reschedule) {
         const auto now = core::mono_ns();
         wait = wait_time.next(u.rng_, std::chrono::nanoseconds(now - u.last_wait_end_ns_));
-        if (wait.count() > 0 && !u.stopping_) co_await u.loop_->sleep(u.sleeper_, wait);
+        if (wait.count() > 0 && !u.stopping_) {
+          u.client_->park_for(wait);
+          co_await u.loop_->sleep(u.sleeper_, wait);
+        }
         if (u.killed_) throw core::Cancelled{};
         u.last_wait_end_ns_ = core::mono_ns();
       }
@@ -531,7 +542,10 @@ core::Task<> run_user(User& u) {
         const auto now = track_waits ? core::mono_ns() : 0;
         wait = cls.wait_time.next(u.rng_, std::chrono::nanoseconds(now - u.last_wait_end_ns_));
         // Awaited directly (not through User::sleep) so a waiting user holds no extra frame.
-        if (wait.count() > 0 && !u.stopping_) co_await u.loop_->sleep(u.sleeper_, wait);
+        if (wait.count() > 0 && !u.stopping_) {
+          u.client_->park_for(wait);  // a long wait: its connection serves other users
+          co_await u.loop_->sleep(u.sleeper_, wait);
+        }
         if (u.killed_) throw core::Cancelled{};
         if (track_waits) u.last_wait_end_ns_ = wait.count() > 0 ? core::mono_ns() : now;
       }

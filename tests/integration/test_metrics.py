@@ -162,6 +162,19 @@ class Metrics(LoadgenTestCase):
                                for e in exports)}
         self.assertEqual(spawned, {(): USERS})
         self.assertEqual(stopped, {(): USERS})
+        # Connections (docs/connections.md): some opened, requests reused them; every request
+        # went on a fresh or a reused connection.
+        def total(name):
+            return sum(sum(self.number_points(e, name).values())
+                       for e in (exports if delta else [last]))
+        opened, reused = total("loadgen.connections.opened"), total("loadgen.connections.reused")
+        self.assertGreater(opened, 0)
+        self.assertGreater(reused, 0)
+        self.assertGreaterEqual(opened + reused, int(table[("", "Aggregated")]["Request Count"]))
+        for name in ("loadgen.connections.pool.taken", "loadgen.connections.pool.returned",
+                     "loadgen.connections.pool.replaced", "loadgen.connections.open",
+                     "loadgen.connections.pool.idle"):
+            self.assertTrue(self.metrics_named(last, name), name)
         # The current rate was positive while the users ran.
         rates = [self.number_points(e, "loadgen.requests.rate").get((), 0) for e in exports]
         self.assertGreater(max(rates), 0)

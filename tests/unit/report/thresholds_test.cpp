@@ -113,6 +113,25 @@ TEST(ThresholdReport, SummaryJsonKeepsTheStatsList) {
   EXPECT_EQ(e["aborted_by"], "count>5");
 }
 
+TEST(ThresholdReport, SummaryJsonCarriesTheConnectionCounters) {
+  const stats::Aggregate a = sample();
+  const std::vector<stats::Threshold> ts = {th("count>5")};
+  const ThresholdReport r = ThresholdReport::evaluate(ts, a, std::nullopt);
+  EXPECT_FALSE(json::parse(format_summary_json(a, r)).contains("connections"));
+  const ConnectionFigures c{.opened = 3,
+                            .reused = 40,
+                            .taken = 30,
+                            .returned = 33,
+                            .replaced = 1,
+                            .peak_open = 3,
+                            .open = 2,
+                            .pooled = 2};
+  const json j = json::parse(format_summary_json(a, r, &c));
+  EXPECT_EQ(j["stats"], json::parse(format_json_summary(a)));
+  EXPECT_EQ(j["connections"], json::parse(R"({"opened": 3, "reused": 40, "taken": 30,
+      "returned": 33, "replaced": 1, "peak_open": 3, "open": 2, "pooled": 2})"));
+}
+
 TEST(ThresholdReport, HtmlSectionEscaped) {
   const stats::Aggregate a = sample();
   const std::vector<stats::Threshold> ts = {th("GET /a:p95<1s", "<x>.yaml:1:1"),
