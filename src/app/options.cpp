@@ -472,6 +472,18 @@ void apply(OptionId id, const Setting& s, Options& o, Problems& p) {
       }
       return;
     }
+    case OptionId::kParkAfter: {
+      auto r = core::parse_duration(v, s.origin);
+      if (r) {
+        o.park_after = *r;
+      } else {
+        p.bad_value(s, v, reason_of(r.error(), s.origin, v));
+      }
+      return;
+    }
+    case OptionId::kConnectionPool:
+      convert_int(s, p, 0, 1'000'000, o.connection_pool);
+      return;
     case OptionId::kFlushTimeout:
       convert_duration(s, p, o.flush_timeout);
       return;

@@ -57,6 +57,8 @@ struct Options {
   std::uint64_t seed = 0;                                 // --seed (0 = random)
   std::chrono::milliseconds flush_timeout{5000};          // --flush-timeout: final telemetry flush
   std::chrono::nanoseconds loop_nap{20000};               // --loop-nap (0 = never; <= 1ms)
+  std::chrono::nanoseconds park_after{500'000'000};       // --park-after (docs/connections.md)
+  int connection_pool = 4096;                             // --connection-pool (0: close instead)
   std::string trace_link;   // --trace-link TEMPLATE with {trace_id} (slow traces' links)
   std::string config_file;  // --config FILE (informational)
   // Which classes and tasks run, and looking at them instead of running (Locust 2.12's names).

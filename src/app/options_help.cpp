@@ -140,6 +140,15 @@ constexpr std::array kSpecs = {
                "After a turn that found little to do, a worker thread naps this long so that "
                "its next turn handles several responses at once: fewer wake-ups per request "
                "when the target sets the pace (default 20us; 0 = never; at most 1ms)"},
+    OptionSpec{OptionId::kParkAfter, "park-after", "", "LOADGEN_PARK_AFTER", K::kValue, G::kRequest,
+               "DURATION",
+               "A user about to wait at least this long hands its idle keep-alive connections "
+               "back to its worker's pool, so open connections follow the requests in flight, "
+               "not the users (default 500ms; 0 = before every wait)"},
+    OptionSpec{OptionId::kConnectionPool, "connection-pool", "", "LOADGEN_CONNECTION_POOL",
+               K::kValue, G::kRequest, "N",
+               "Idle keep-alive connections each worker thread keeps for its users, all origins "
+               "(default 4096; 0 = a waiting user closes its connections instead)"},
     OptionSpec{OptionId::kTraceLink, "trace-link", "", "LOADGEN_TRACE_LINK", K::kValue, G::kLoadgen,
                "TEMPLATE",
                "Link from a request name's recent slow trace to a trace UI, with {trace_id}: "

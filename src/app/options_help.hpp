@@ -51,6 +51,8 @@ enum class OptionId {
   kSeed,
   kFlushTimeout,
   kLoopNap,
+  kParkAfter,
+  kConnectionPool,
   kTraceLink,
   kTags,
   kExcludeTags,

@@ -38,30 +38,6 @@ std::string env_choice(const std::map<std::string, std::string>& env, const std:
   return {};
 }
 
-// Connection hand-back (docs/connections.md): LOADGEN_PARK_AFTER, a duration (a user about to
-// wait this long gives its keep-alive connections to the worker's pool), and
-// LOADGEN_CONNECTION_POOL, the idle connections a worker's pool keeps (0: close instead).
-void keepalive_settings(const std::map<std::string, std::string>& env, client::ClientConfig& c,
-                        std::vector<std::string>& problems) {
-  if (auto it = env.find("LOADGEN_PARK_AFTER"); it != env.end() && !it->second.empty()) {
-    if (auto d = core::parse_duration(it->second, "LOADGEN_PARK_AFTER")) {
-      c.park_after = *d;
-    } else {
-      problems.push_back(d.error().message);
-    }
-  }
-  if (auto it = env.find("LOADGEN_CONNECTION_POOL"); it != env.end() && !it->second.empty()) {
-    const std::string& v = it->second;
-    if (v.size() <= 9 &&
-        std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
-      c.idle_pool_capacity = static_cast<std::size_t>(std::stoul(v));
-    } else {
-      problems.push_back(fmt::format(
-          "LOADGEN_CONNECTION_POOL='{}' (environment): expected a count of connections", v));
-    }
-  }
-}
-
 // The built-in scenarios' settings from the options (and LOCUST_HTTP_USER_WEIGHT).
 scenario::BuiltinSettings builtin_settings(const Options& o,
                                            const std::map<std::string, std::string>& env,
@@ -141,6 +117,8 @@ std::optional<Config> config_or_problem(core::Result<Config> r,
 void apply_run_options(const Options& o, engine::EngineConfig& cfg) {
   cfg.threads = worker_threads(o);
   cfg.loop_nap = o.loop_nap;
+  cfg.client.park_after = o.park_after;
+  cfg.client.idle_pool_capacity = static_cast<std::size_t>(o.connection_pool);
   cfg.client.connect_timeout = o.connect_timeout;
   cfg.client.timeout = o.timeout;
   cfg.client.max_redirects = o.max_redirects;
@@ -436,7 +414,6 @@ std::optional<RunPlan> plan_run(const Options& o, const std::map<std::string, st
   } else {
     cfg.client.set_base(std::move(*url));
   }
-  keepalive_settings(env, cfg.client, problems);
   RunPlan run;
   if (sc) apply_load_model(o, *sc, run, problems);
   if (!problems.empty()) {

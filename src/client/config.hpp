@@ -31,9 +31,9 @@ struct ClientConfig {
   std::size_t max_body_size = std::size_t{16} << 20;
   // A user about to wait at least this long between tasks (or in a task's sleep) hands its
   // idle keep-alive connections back to the worker's pool (HttpClient::park_for;
-  // LOADGEN_PARK_AFTER). Shorter waits keep them: no pool round trip, no liveness check.
+  // --park-after). Shorter waits keep them: no pool round trip, no liveness check.
   std::chrono::nanoseconds park_after = std::chrono::milliseconds(500);
-  // Idle connections each worker's pool keeps (all origins; LOADGEN_CONNECTION_POOL). 0: no
+  // Idle connections each worker's pool keeps (all origins; --connection-pool). 0: no
   // pool, a parking user closes its connections.
   std::size_t idle_pool_capacity = 4096;
   std::string user_agent = "loadgen/0.1";

@@ -138,7 +138,7 @@ class PooledTlsTest(LoadgenTestCase):
     def test_tls_connections_are_handed_back_and_reused(self):
         out = self.outputs()
         users = 300
-        # Waits above the hand-back threshold (LOADGEN_PARK_AFTER, 500 ms by default).
+        # Waits above the hand-back threshold (--park-after, 500 ms by default).
         args = headless_args(self.nginx.host, users=users, spawn_rate=100, run_time="6s",
                              paths=["/index.html"], wait_time="between(0.6,1)",
                              extra=["--insecure", "--stop-timeout", "10", "--only-summary"])

@@ -114,6 +114,12 @@ TEST_F(OptionsTest, FlushTimeout) {
   EXPECT_EQ(ok({}).loop_nap, 20us);
   EXPECT_THAT(fails({"--loop-nap", "2ms"}), HasSubstr("--loop-nap: '2ms' is too long"));
   EXPECT_THAT(fails({"--loop-nap", "-1us"}), HasSubstr("--loop-nap: '-1us'"));
+  EXPECT_EQ(ok({}).park_after, 500ms);
+  EXPECT_EQ(ok({"--park-after", "0"}).park_after, 0ms);
+  EXPECT_EQ(ok({}).connection_pool, 4096);
+  EXPECT_EQ(ok({"--connection-pool", "0"}).connection_pool, 0);
+  EXPECT_THAT(fails({"--park-after", "soon"}), HasSubstr("--park-after: 'soon'"));
+  EXPECT_THAT(fails({"--connection-pool", "-3"}), HasSubstr("--connection-pool: '-3'"));
 }
 
 TEST_F(OptionsTest, EveryOptionOnTheCommandLine) {
@@ -322,6 +328,8 @@ TEST_F(OptionsTest, EachEnvVar) {
       {"LOADGEN_SEED", "42", [](const Options& o) { return o.seed == 42; }},
       {"LOADGEN_FLUSH_TIMEOUT", "2s", [](const Options& o) { return o.flush_timeout == 2s; }},
       {"LOADGEN_LOOP_NAP", "40us", [](const Options& o) { return o.loop_nap == 40us; }},
+      {"LOADGEN_PARK_AFTER", "2s", [](const Options& o) { return o.park_after == 2s; }},
+      {"LOADGEN_CONNECTION_POOL", "7", [](const Options& o) { return o.connection_pool == 7; }},
       {"LOADGEN_TRACE_LINK", "http://j/{trace_id}",
        [](const Options& o) { return o.trace_link == "http://j/{trace_id}"; }},
       {"LOCUST_LOCUSTFILE", "s.yaml", [](const Options& o) { return o.locustfile == "s.yaml"; }},
