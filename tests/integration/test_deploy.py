@@ -49,7 +49,8 @@ DEMO_ENV = {
 
 # install-deps.sh packages the image's build does not need: tests, benchmarks, fuzzing, tools.
 TEST_ONLY_DEV = {"libgtest-dev", "libgmock-dev", "libbenchmark-dev", "libprotobuf-dev",
-                 "libclang-rt-14-dev"}
+                 "libclang-rt-14-dev",
+                 "liburing-dev"}  # liburing: bench/uring_probe only
 # Sanitizer runtimes appear in `ldd` of an ASan/TSan build, never in the release image.
 SANITIZER_LIBS = re.compile(r"^lib(asan|ubsan|tsan|lsan|hwasan)\.so")
 
