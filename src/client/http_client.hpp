@@ -92,6 +92,7 @@ class HttpClient {
   // Connection and no buffer. The next request takes a pooled one or opens a new one.
   // Only between requests (none in flight).
   void park();
+  std::chrono::nanoseconds park_after() const { return config_.park_after; }
   // park() when `wait` is at least ClientConfig::park_after.
   void park_for(std::chrono::nanoseconds wait) {
     if (wait >= config_.park_after) park();

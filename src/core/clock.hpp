@@ -39,9 +39,16 @@ inline std::int64_t wall_ns_at(std::int64_t mono) {
   thread_local std::int64_t anchor = 0;  // mono_ns() when the offset was read; 0: never
   thread_local std::int64_t offset = 0;  // wall minus monotonic
   if (anchor == 0 || mono - anchor >= kRefreshNs || mono < anchor) {
-    const std::int64_t wall = wall_ns();
-    anchor = mono_ns();
-    offset = wall - anchor;
+    // The wall reading between two monotonic ones, against their midpoint; a pair more than
+    // 5 us apart (the thread was preempted between them) is read again, up to 3 times.
+    for (int tries = 0; tries < 3; ++tries) {
+      const std::int64_t before = mono_ns();
+      const std::int64_t wall = wall_ns();
+      const std::int64_t after = mono_ns();
+      anchor = before + (after - before) / 2;
+      offset = wall - anchor;
+      if (after - before <= 5'000) break;
+    }
   }
   return mono + offset;
 }

@@ -200,7 +200,7 @@ EventLoop::EventLoop(TlsOptions tls) : impl_(std::make_unique<LoopImpl>(tls)) {}
 EventLoop::~EventLoop() = default;
 
 void EventLoop::set_nap(std::chrono::nanoseconds nap, std::size_t min_handlers) {
-  nap_ns_ = std::max<std::int64_t>(0, nap.count());
+  nap_ns_ = std::clamp<std::int64_t>(nap.count(), 0, 1'000'000);  // at most 1 ms
   nap_min_handlers_ = min_handlers;
 }
 

@@ -347,8 +347,15 @@ core::Task<> User::sleep(std::chrono::nanoseconds d) {
 core::Task<> User::park() {
   if (killed_) throw core::Cancelled{};
   if (!stopping_) {
-    client_->park();  // idle until the next arrival: an unknown, usually long, wait
-    co_await loop_->sleep(sleeper_, std::chrono::hours(24));
+    // Idle until the next arrival, an unknown wait: the connections go back to the pool once
+    // it has lasted --park-after, so a busy open model keeps its users' connections.
+    const std::chrono::nanoseconds after = client_->park_after();
+    bool woken = false;
+    if (after.count() > 0) woken = co_await loop_->sleep(sleeper_, after);
+    if (!woken && !killed_ && !stopping_) {
+      client_->park();
+      co_await loop_->sleep(sleeper_, std::chrono::hours(24));
+    }
   }
   if (killed_) throw core::Cancelled{};
 }

@@ -138,7 +138,8 @@ class BatchPipeline : private ExporterThread<typename S::Batch> {
   struct Waker {
     std::mutex mu;
     net::EventLoop* loop = nullptr;
-    std::function<void()> wake;  // run on the loop
+    std::function<void()> wake;        // run on the loop
+    std::atomic<bool> pending{false};  // a wake is posted and the drain has not started yet
   };
   std::shared_ptr<Waker> waker_ = std::make_shared<Waker>();
 

@@ -50,6 +50,9 @@ void BatchPipeline<S>::start() {
       waker_->wake = [this] { this->loop().wake(drain_sleeper_); };
     }
     source_.on_batch_ready(batch_.max_export_batch_size, [w = waker_] {
+      // Workers that fill a batch at about the same time share one wake (and one drain of
+      // them all), not one each.
+      if (w->pending.exchange(true, std::memory_order_acq_rel)) return;
       std::lock_guard lk(w->mu);
       if (w->loop) w->loop->post(w->wake);
     });
@@ -120,6 +123,7 @@ core::Task<void> BatchPipeline<S>::drain_loop() {
   auto due = Clock::now() + batch_.schedule_delay;
   for (;;) {
     co_await this->loop().sleep(drain_sleeper_, poll);
+    waker_->pending.store(false, std::memory_order_release);  // a signal from now on wakes again
     drain_once();  // after a wake by shutdown this is the final drain
     if (this->stopping()) break;
     const bool timer = Clock::now() >= due;

@@ -13,7 +13,7 @@ template class ExporterThread<otel::ResourceSpans>;
 template class BatchPipeline<TraceSignal>;
 
 namespace {
-constexpr std::size_t kMaxSpareBuffers = 64;
+constexpr std::size_t kMaxSpareBuffers = 16;  // a backlog's buffers are not all kept
 }  // namespace
 
 void SpanQueue::drain_from(otel::SpanSource& source, std::uint64_t& dropped) {

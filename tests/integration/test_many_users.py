@@ -61,7 +61,8 @@ class ManyUsersTest(LoadgenTestCase):
         # answered is one loadgen counts (a cancelled request is not a finished one).
         # 5,000 users/s: each new user's first request finds no idle connection yet, so the
         # ramp is what opens connections; a gentler ramp keeps the ASan build's burst small.
-        args = headless_args(self.nginx.host, users=USERS, spawn_rate=5000, run_time="20s",
+        spawn_rate = 1500 if os.environ.get("LOADGEN_SANITIZE") else 5000
+        args = headless_args(self.nginx.host, users=USERS, spawn_rate=spawn_rate, run_time="20s",
                              paths=["/index.html"], wait_time="between(1,10)",
                              extra=["--stop-timeout", "10", "--only-summary"]) + out.args()
         summary_path = os.path.join(out.dir, "summary.json")
@@ -107,7 +108,8 @@ class ManyUsersTest(LoadgenTestCase):
         m = CONNECTIONS.search(res.stderr)
         self.assertIsNotNone(m, res.describe())
         opened, reused, taken, returned, replaced, peak = map(int, m.groups())
-        self.assertLess(opened, NOFILE, res.describe())
+        # `opened` is cumulative (a connection the server closed is replaced); what the
+        # open-files limit bounds is the peak (and the descriptors sampled, below).
         self.assertLess(peak, NOFILE, res.describe())
         self.assertGreater(taken, 0, res.describe())
         self.assertGreater(returned, 0, res.describe())

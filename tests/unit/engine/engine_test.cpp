@@ -382,8 +382,8 @@ TEST(Engine, AWorkerSaysOncePerDrainWhenItsSpanBufferHoldsABatch) {
   gs.wait_time = scenario::WaitTime::constant(0);
   EngineConfig cfg = config(1);
   cfg.client.set_base(*http::parse_url(server.base_url()));
-  cfg.trace = scenario::TraceSettings{};  // always sampled: a CLIENT span per request
-  cfg.span_capacity_per_worker = 1000;
+  cfg.trace = scenario::TraceSettings{};     // always sampled: a CLIENT span per request
+  cfg.span_capacity_per_worker = 1'000'000;  // a slow test thread must not see drops
   Engine e(cfg, scenario::make_get_scenario(gs), now(), core::wall_seconds());
   std::atomic<int> ready{0};
   e.on_batch_ready(20, [&ready] { ready.fetch_add(1); });

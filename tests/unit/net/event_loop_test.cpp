@@ -145,5 +145,46 @@ TEST(EventLoop, PostFromAnotherThreadRunsOnTheLoop) {
   EXPECT_EQ(ran_on, loop_thread);
 }
 
+// The napping loop (--loop-nap): sleeps, posts from another thread and stop() all still work,
+// and sleeps keep their order and their deadlines (a nap delays them by at most its length).
+TEST(EventLoop, NappingLoopRunsTimersPostsAndStops) {
+  EventLoop loop;
+  loop.set_nap(20us, 8);
+  std::vector<int> order;
+  Sleeper a, b, c;
+  std::int64_t elapsed = 0;
+  std::thread other;
+  ASSERT_TRUE(run_on_loop(loop, [&]() -> core::Task<> {
+    const auto t0 = core::mono_ns();
+    for (int i = 0; i < 200; ++i) co_await loop.sleep(a, 50us);  // many short turns, each naps
+    elapsed = core::mono_ns() - t0;
+    auto later = [&](Sleeper& s, std::chrono::milliseconds d, int id) -> core::Task<> {
+      co_await loop.sleep(s, d);
+      order.push_back(id);
+    };
+    core::spawn(later(b, 20ms, 2), [](std::exception_ptr) {});
+    core::spawn(later(c, 10ms, 1), [](std::exception_ptr) {});
+    other = std::thread([&] { loop.post([&] { loop.wake(a); }); });
+    co_await loop.sleep(a, 30s);  // woken by the post
+    co_await loop.sleep(a, 40ms);
+  }));
+  other.join();
+  EXPECT_GE(elapsed, 200 * 50'000);
+  EXPECT_LT(elapsed, 5'000'000'000);
+  EXPECT_EQ(order, (std::vector<int>{1, 2}));
+  // stop() from another thread ends a loop that naps between turns.
+  EventLoop idle;
+  idle.set_nap(1ms, 1000);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(50ms);
+    idle.stop();
+  });
+  const auto t0 = core::mono_ns();
+  idle.post([] {});
+  idle.run();
+  EXPECT_LT(core::mono_ns() - t0, 5'000'000'000);
+  stopper.join();
+}
+
 }  // namespace
 }  // namespace loadgen::net
