@@ -19,6 +19,7 @@ A command still running at --timeout is killed (by its PID).
 """
 
 import argparse
+import atexit
 import json
 import os
 import re
@@ -108,7 +109,25 @@ def main():
     out = open(args.stdout, "wb")
     err = open(args.stderr, "wb")
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+    # Its own process group: a wrapper (perf, taskset, env) may fork the real command, and a
+    # timeout or an interrupt must end that one too, not only the wrapper.
+    proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+
+    reaped = False
+
+    def kill_group():
+        if reaped:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    # An interrupted or terminated measure.py ends the group too (the bench's cleanup trap
+    # signals this process, by PID).
+    atexit.register(kill_group)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sample_at = start + args.rss_fallback if args.rss_fallback else None
     pattern_seen_at = None
     rss_sample = None
@@ -128,12 +147,15 @@ def main():
             peak_kb = max(peak_kb, hwm)
         pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
         if pid != 0:
+            kill_group()  # anything the command left behind in its group
+            reaped = True
             break
         now = time.monotonic()
         if now - start > args.timeout:
             timed_out = True
-            os.kill(proc.pid, signal.SIGKILL)
+            kill_group()
             _, status, rusage = os.wait4(proc.pid, 0)
+            reaped = True
             break
         if series is not None and now >= next_series:
             leaf = leaf_pid(proc.pid)
