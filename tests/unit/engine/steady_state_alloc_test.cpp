@@ -42,7 +42,7 @@ std::atomic<std::uint64_t> g_allocs{0};
 bool g_trace = false;
 thread_local bool t_in_trace = false;
 
-void note_alloc() {
+[[maybe_unused]] void note_alloc() {  // unused where a sanitizer owns malloc
   if (!t_counted || !g_window.load(std::memory_order_relaxed)) return;
   const std::uint64_t n = g_allocs.fetch_add(1, std::memory_order_relaxed);
   if (g_trace && n < 8 && !t_in_trace) {
