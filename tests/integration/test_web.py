@@ -138,7 +138,11 @@ class Web(LoadgenTestCase):
             http(port, "/stop")
             wait_for(lambda: stats(port)["state"] == "stopped", 15, interval=0.2, what="stopped")
             first = total_requests(stats(port))
-            self.assertEqual(first, shop.requests_total())
+            # A stop kills the users: a request in flight then (at most one per user) reached
+            # the shop but is not a finished request (Locust's semantics).
+            shop_first = shop.requests_total()
+            self.assertLessEqual(first, shop_first)
+            self.assertLessEqual(shop_first - first, 2, (first, shop_first))
             status, _, body = swarm(4)
             self.assertEqual(status, 200, body)
             self.assertTrue(json.loads(body)["success"])
@@ -149,7 +153,11 @@ class Web(LoadgenTestCase):
             http(port, "/stop")
             wait_for(lambda: stats(port)["state"] == "stopped", 15, interval=0.2, what="stopped")
             second = total_requests(stats(port))
-            self.assertEqual(second, shop.requests_total() - first)  # from zero, none lost
+            # Counted from zero (the first run's >= 20 would show), none lost but the <= 4
+            # killed in flight.
+            shop_second = shop.requests_total() - shop_first
+            self.assertLessEqual(second, shop_second)
+            self.assertLessEqual(shop_second - second, 4, (second, shop_second))
             self.assertIsNone(proc.proc.poll())
             proc.send_signal(2)
             self.assertExit(proc.wait(30), 0)
