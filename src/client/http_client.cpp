@@ -433,7 +433,9 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
         throw;
       }
       // The completion of the read that ended the exchange, when it ended with one.
-      end_mono = a.last_read_ns != 0 ? a.last_read_ns : core::mono_ns();
+      // (A kernel receive time stamp before the attempt's start would mean the wall clock
+      // was stepped since the thread's clock offset was read: the clock then.)
+      end_mono = a.last_read_ns >= attempt_start_mono ? a.last_read_ns : core::mono_ns();
       if (observer_)
         report_attempt(a, r, opts.name.empty() ? url : std::string_view(opts.name),
                        !opts.name.empty(), attempt_start, end_mono - attempt_start_mono, hops);

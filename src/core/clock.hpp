@@ -30,27 +30,48 @@ inline std::int64_t wall_ns() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+namespace detail {
+// This thread's offset between the wall clock and the monotonic one, and when it was read.
+struct ClockAnchor {
+  std::int64_t anchor = 0;  // mono_ns() when the offset was read; 0: never
+  std::int64_t offset = 0;  // wall minus monotonic
+};
+inline ClockAnchor& clock_anchor() {
+  thread_local ClockAnchor a;
+  return a;
+}
+// The wall reading between two monotonic ones, against their midpoint; a pair more than
+// 5 us apart (the thread was preempted between them) is read again, up to 3 times.
+inline void read_anchor(ClockAnchor& a) {
+  for (int tries = 0; tries < 3; ++tries) {
+    const std::int64_t before = mono_ns();
+    const std::int64_t wall = wall_ns();
+    const std::int64_t after = mono_ns();
+    a.anchor = before + (after - before) / 2;
+    a.offset = wall - a.anchor;
+    if (after - before <= 5'000) break;
+  }
+}
+}  // namespace detail
+
 // The wall-clock time (ns since the Unix epoch) of `mono`, a mono_ns() reading of this
 // thread's current moment: no second clock read per time stamp. The offset between the two
 // clocks is read at most once a second per thread, so a step of the wall clock shows within a
 // second (slewing moves both clocks alike).
 inline std::int64_t wall_ns_at(std::int64_t mono) {
   constexpr std::int64_t kRefreshNs = 1'000'000'000;
-  thread_local std::int64_t anchor = 0;  // mono_ns() when the offset was read; 0: never
-  thread_local std::int64_t offset = 0;  // wall minus monotonic
-  if (anchor == 0 || mono - anchor >= kRefreshNs || mono < anchor) {
-    // The wall reading between two monotonic ones, against their midpoint; a pair more than
-    // 5 us apart (the thread was preempted between them) is read again, up to 3 times.
-    for (int tries = 0; tries < 3; ++tries) {
-      const std::int64_t before = mono_ns();
-      const std::int64_t wall = wall_ns();
-      const std::int64_t after = mono_ns();
-      anchor = before + (after - before) / 2;
-      offset = wall - anchor;
-      if (after - before <= 5'000) break;
-    }
-  }
-  return mono + offset;
+  detail::ClockAnchor& a = detail::clock_anchor();
+  if (a.anchor == 0 || mono - a.anchor >= kRefreshNs || mono < a.anchor) detail::read_anchor(a);
+  return mono + a.offset;
+}
+
+// The monotonic time of `wall`, a wall-clock time stamp of this thread's recent past (a
+// kernel receive time stamp, SO_TIMESTAMPNS): the inverse of wall_ns_at with the offset its
+// last call read (read now when it never ran on this thread). No clock read.
+inline std::int64_t mono_ns_of_wall(std::int64_t wall) {
+  detail::ClockAnchor& a = detail::clock_anchor();
+  if (a.anchor == 0) detail::read_anchor(a);
+  return wall - a.offset;
 }
 
 }  // namespace loadgen::core

@@ -100,6 +100,37 @@ std::string tls_error_detail(const asio::error_code& ec) {
   return msg;
 }
 
+// One non-blocking recvmsg into [p, p + room): its result (-1 with errno set when nothing
+// was read). `stamp` becomes the kernel's receive time of the last segment read, as
+// monotonic ns, when the socket has SO_TIMESTAMPNS on (outgoing plain-TCP connections).
+long recv_stamped(int fd, char* p, std::size_t room, std::int64_t& stamp) {
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  iovec iov{p, room};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = sizeof control;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  const long n = ::recvmsg(fd, &m, MSG_DONTWAIT);  // what the sanitizers see (as in write_all)
+#else
+  // A direct syscall: glibc's recvmsg() adds thread-cancellation bookkeeping that a
+  // non-blocking socket never needs.
+  const long n = ::syscall(SYS_recvmsg, fd, &m, MSG_DONTWAIT);
+#endif
+  if (n > 0) {
+    for (cmsghdr* h = CMSG_FIRSTHDR(&m); h != nullptr; h = CMSG_NXTHDR(&m, h)) {
+      if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_TIMESTAMPNS) {
+        timespec ts{};
+        std::memcpy(&ts, CMSG_DATA(h), sizeof ts);
+        stamp = core::mono_ns_of_wall(static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 +
+                                      ts.tv_nsec);
+      }
+    }
+  }
+  return n;
+}
+
 }  // namespace
 
 bool is_eof(const std::error_code& ec) { return ec == asio::error::eof; }
@@ -264,6 +295,13 @@ core::Task<ConnectResult> Connection::connect(std::int64_t deadline) {
   }
   impl_->sock.set_option(asio::ip::tcp::no_delay(true), ec);
   impl_->sock.non_blocking(true, ec);
+  if (!tls_) {
+    // Kernel receive time stamps: a response ends when its last segment reached this host,
+    // not when the loop got round to reading it (a nap, other users' handlers). Refused or
+    // unsupported: the read's own clock reading stands in (read_more).
+    const int on = 1;
+    ::setsockopt(impl_->sock.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+  }
 
   if (tls_) {
     impl_->ssl =
@@ -391,8 +429,8 @@ core::Task<IoResult> Connection::read_more(std::size_t max_size) {
     }
   }
   if (wrote_ && !impl_->ssl) {
-    // Right after a request went out its response is rarely there yet, and Asio's read tries
-    // a recv at once (EAGAIN: a syscall for nothing) before it waits for epoll. Under load the
+    // Right after a request went out its response is rarely there yet, and the read tries a
+    // recv at once (EAGAIN: a syscall for nothing) before it waits for epoll. Under load the
     // loop has other ready handlers: run them first, and the response has often arrived when
     // this read starts. Nothing to wait for when the deadline passed meanwhile.
     wrote_ = false;
@@ -407,12 +445,46 @@ core::Task<IoResult> Connection::read_more(std::size_t max_size) {
     r = co_await await_op([&](auto handler) {
       impl_->ssl->async_read_some(asio::buffer(p, room), std::move(handler));
     });
-  } else {
-    r = co_await await_op([&](auto handler) {
-      impl_->sock.async_read_some(asio::buffer(p, room), std::move(handler));
-    });
+    r.at_ns = core::mono_ns();  // resumed by the completion: this is its time
+    rlen += r.n;
+    co_return r;
   }
-  r.at_ns = core::mono_ns();  // resumed by the completion: this is its time
+  // Plain TCP: recvmsg at once (Asio's speculative read, without its round trip through the
+  // loop's queue when bytes are there), else wait for readability and read again. Waiting is
+  // safe with the reactor's edge-triggered epoll: the recv that found nothing came after any
+  // earlier edge, so the next bytes make a new one. The deadline sweep and abort() cancel the
+  // wait (operation_aborted), as they cancelled the read.
+  const int fd = impl_->sock.native_handle();
+  for (;;) {
+    std::int64_t stamp = 0;
+    const long n = recv_stamped(fd, p, room, stamp);
+    if (n > 0) {
+      r.n = static_cast<std::size_t>(n);
+      r.at_ns = stamp != 0 ? stamp : core::mono_ns();
+      break;
+    }
+    if (n == 0) {
+      r.ec = asio::error::eof;
+      r.at_ns = core::mono_ns();
+      break;
+    }
+    const int err = errno;
+    if (err == EINTR) continue;
+    if (err != EAGAIN && err != EWOULDBLOCK) {
+      r.ec = asio::error_code(err, asio::error::get_system_category());
+      r.at_ns = core::mono_ns();
+      break;
+    }
+    const IoResult w = co_await await_op([&](auto handler) {
+      impl_->sock.async_wait(asio::socket_base::wait_read,
+                             [handler](const asio::error_code& e) mutable { handler(e, 0); });
+    });
+    if (w.ec) {
+      r.ec = w.ec;
+      r.at_ns = core::mono_ns();
+      break;
+    }
+  }
   rlen += r.n;
   co_return r;
 }

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -111,6 +112,37 @@ TEST(Connection, ReadDeadlineEndsTheWaitOnASilentPeer) {
   EXPECT_TRUE(expired);
   EXPECT_GE(waited_ns, 100'000'000);
   EXPECT_LT(waited_ns, 2'000'000'000);
+}
+
+// A read's time is when the bytes reached this host (the kernel's receive time stamp), not
+// when the loop got round to reading them: here the loop is busy for 30 ms after they came.
+TEST(Connection, ReadTimeIsWhenTheBytesArrivedNotWhenTheyWereRead) {
+  EventLoop loop;
+  std::vector<std::unique_ptr<Connection>> accepted;
+  Acceptor acceptor(loop, [&](std::unique_ptr<Connection> c) { accepted.push_back(std::move(c)); });
+  auto port = acceptor.listen("127.0.0.1", 0);
+  ASSERT_TRUE(port);
+  Connection client(loop, "http", "127.0.0.1", *port);
+  std::int64_t sent = 0;
+  std::int64_t read_done = 0;
+  IoResult got;
+  const bool done = run_on_loop(loop, [&]() -> core::Task<void> {
+    const ConnectResult cr = co_await client.connect(core::mono_ns() + 2'000'000'000);
+    EXPECT_EQ(cr.status, ConnectStatus::kOk);
+    Sleeper s;
+    while (accepted.empty()) co_await loop.sleep(s, 1ms);
+    sent = core::mono_ns();
+    EXPECT_FALSE((co_await accepted.front()->write_all("pong")).ec);
+    std::this_thread::sleep_for(30ms);  // the loop is busy elsewhere
+    got = co_await client.read_more(1024);
+    read_done = core::mono_ns();
+  });
+  EXPECT_TRUE(done);
+  ASSERT_FALSE(got.ec) << got.ec.message();
+  EXPECT_EQ(got.n, 4u);
+  EXPECT_GE(got.at_ns, sent);
+  EXPECT_LT(got.at_ns - sent, 10'000'000) << "the read's time is not the arrival";
+  EXPECT_GE(read_done - sent, 30'000'000);
 }
 
 TEST(Connection, ConnectToAClosedPortIsRefused) {
