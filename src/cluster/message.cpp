@@ -1,6 +1,7 @@
 // message.cpp: Locust 2.12's master/worker messages as msgpack (see message.hpp): the type
 // names, the encoder (what msgpack-python 1.0 writes for Locust's (type, data, node_id)), and the
-// field-by-field comparison. The decoder is message_decode.cpp.
+// field-by-field comparison. The decoder is message_decode.cpp (with message_prescan.cpp and
+// message_reader.cpp).
 #include "cluster/message.hpp"
 
 #include <algorithm>

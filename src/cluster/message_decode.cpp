@@ -2,8 +2,8 @@
 // frame's structure (depth, container sizes against the bytes left) before msgpack-c builds
 // objects, since msgpack-c allocates a container's slots from its declared size; then every
 // field is checked for type and range, and an error names the message type and the field.
+// The frame's pre-scan is message_prescan.cpp, the msgpack reader primitives message_reader.cpp.
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <limits>
 #include <msgpack.hpp>
@@ -11,14 +11,14 @@
 #include <unordered_set>
 
 #include "cluster/message.hpp"
+#include "cluster/message_decode_impl.hpp"
 #include "core/utf8.hpp"
 
 namespace loadgen::cluster {
+
+using namespace decode_detail;  // NOLINT(google-build-using-namespace): this file's helpers
+
 namespace {
-
-using Obj = msgpack::object;
-
-constexpr double kUsPerMs = 1000.0;
 
 // ---------------------------------------------------------------------------------------------
 // Type names.
@@ -44,283 +44,7 @@ MessageType type_from_name(std::string_view name) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Decoding limits and the structural pre-scan.
-
-constexpr std::size_t kMaxFrame = std::size_t{16} << 20;  // 16 MiB, as transport.hpp
-constexpr std::size_t kMaxDepth = 16;                     // containers nested
-constexpr std::size_t kMaxContainer = 1'000'000;          // entries of one array or map
-constexpr double kMaxMs = 1e12;                           // ~31 years, in ms
-
-// Walks the msgpack structure without building it: every container's declared element count
-// must fit in the bytes left (each element takes at least one), nesting within kMaxDepth, sizes
-// within kMaxContainer, and the frame must hold exactly one object. Returns "" when sound.
-std::string prescan(std::string_view f) {
-  const auto* b = reinterpret_cast<const unsigned char*>(f.data());
-  const std::size_t n = f.size();
-  std::size_t pos = 0;
-  std::vector<std::uint64_t> open{1};  // elements still expected, per open container
-  auto be = [&](std::size_t at, std::size_t width) {
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < width; ++i) v = (v << 8) | b[at + i];
-    return v;
-  };
-  while (!open.empty()) {
-    if (open.back() == 0) {
-      open.pop_back();
-      continue;
-    }
-    --open.back();
-    if (pos >= n) return "truncated frame";
-    const unsigned char c = b[pos];
-    std::size_t head = 1;        // header bytes
-    std::uint64_t body = 0;      // payload bytes after the header
-    std::uint64_t children = 0;  // elements of a container
-    bool container = false;
-    if (c <= 0x7f || c >= 0xe0 || (c >= 0xc0 && c <= 0xc3 && c != 0xc1)) {
-      // fixint, negative fixint, nil, false, true
-    } else if (c >= 0xa0 && c <= 0xbf) {
-      body = c & 0x1fu;
-    } else if (c >= 0x90 && c <= 0x9f) {
-      container = true;
-      children = c & 0x0fu;
-    } else if (c >= 0x80 && c <= 0x8f) {
-      container = true;
-      children = 2u * (c & 0x0fu);
-    } else {
-      std::size_t width = 0;  // of a length field
-      switch (c) {
-        case 0xcc:
-        case 0xd0:
-          body = 1;
-          break;
-        case 0xcd:
-        case 0xd1:
-          body = 2;
-          break;
-        case 0xca:
-        case 0xce:
-        case 0xd2:
-          body = 4;
-          break;
-        case 0xcb:
-        case 0xcf:
-        case 0xd3:
-          body = 8;
-          break;
-        case 0xd4:
-          body = 2;
-          break;  // fixext: type byte + data
-        case 0xd5:
-          body = 3;
-          break;
-        case 0xd6:
-          body = 5;
-          break;
-        case 0xd7:
-          body = 9;
-          break;
-        case 0xd8:
-          body = 17;
-          break;
-        case 0xc4:
-        case 0xd9:
-        case 0xc7:
-          width = 1;
-          break;
-        case 0xc5:
-        case 0xda:
-        case 0xc8:
-          width = 2;
-          break;
-        case 0xc6:
-        case 0xdb:
-        case 0xc9:
-          width = 4;
-          break;
-        case 0xdc:
-        case 0xde:
-          width = 2;
-          container = true;
-          break;
-        case 0xdd:
-        case 0xdf:
-          width = 4;
-          container = true;
-          break;
-        default:
-          return "invalid byte 0xc1";
-      }
-      if (width != 0) {
-        if (n - pos < 1 + width) return "truncated frame";
-        head += width;
-        const std::uint64_t len = be(pos + 1, width);
-        if (container) {
-          children = (c == 0xde || c == 0xdf) ? 2 * len : len;
-        } else {
-          body = len + ((c >= 0xc7 && c <= 0xc9) ? 1 : 0);  // ext: + type byte
-        }
-      }
-    }
-    if (n - pos < head) return "truncated frame";
-    pos += head;
-    if (container) {
-      const bool is_map = (c >= 0x80 && c <= 0x8f) || c == 0xde || c == 0xdf;
-      if ((is_map ? children / 2 : children) > kMaxContainer)
-        return "a container of more than " + std::to_string(kMaxContainer) + " entries";
-      if (children > n - pos) return "truncated frame (a container larger than the frame)";
-      if (open.size() > kMaxDepth) return "nested deeper than " + std::to_string(kMaxDepth);
-      open.push_back(children);
-    } else {
-      if (body > n - pos) return "truncated frame";
-      pos += static_cast<std::size_t>(body);
-    }
-  }
-  if (pos != n) return "trailing bytes after the message";
-  return {};
-}
-
-// ---------------------------------------------------------------------------------------------
-// Decoding the objects: errors name the field by a path rendered only on failure.
-
-struct Path {
-  const Path* parent = nullptr;
-  std::string_view key;  // a map key, or the root's name
-  std::int64_t index = -1;
-
-  Path operator/(std::string_view k) const { return Path{this, k, -1}; }
-  Path operator[](std::size_t i) const { return Path{this, {}, static_cast<std::int64_t>(i)}; }
-
-  std::string render() const {
-    if (parent == nullptr) return std::string(key);  // "data"
-    if (index >= 0) return parent->render() + "[" + std::to_string(index) + "]";
-    if (parent->parent == nullptr) return std::string(key);  // data's keys need no prefix
-    return parent->render() + "." + std::string(key);
-  }
-};
-
-struct DecodeFailure {
-  std::string where, what;
-};
-
-[[noreturn]] void fail(const Path& at, std::string what) {
-  throw DecodeFailure{at.render(), std::move(what)};
-}
-
-std::string kind(const Obj& o) {
-  switch (o.type) {
-    case msgpack::type::NIL:
-      return "nil";
-    case msgpack::type::BOOLEAN:
-      return "a boolean";
-    case msgpack::type::POSITIVE_INTEGER:
-    case msgpack::type::NEGATIVE_INTEGER:
-      return "an integer";
-    case msgpack::type::FLOAT32:
-    case msgpack::type::FLOAT64:
-      return "a float";
-    case msgpack::type::STR:
-      return "a string";
-    case msgpack::type::BIN:
-      return "bytes";
-    case msgpack::type::ARRAY:
-      return "an array";
-    case msgpack::type::MAP:
-      return "a map";
-    case msgpack::type::EXT:
-      return "an extension";
-  }
-  return "an unknown object";
-}
-
-[[noreturn]] void expected(const Path& at, std::string_view what, const Obj& got) {
-  fail(at, "expected " + std::string(what) + ", got " + kind(got));
-}
-
-bool is_float(const Obj& o) {
-  return o.type == msgpack::type::FLOAT32 || o.type == msgpack::type::FLOAT64;
-}
-
-std::string_view str_view(const Obj& o) { return {o.via.str.ptr, o.via.str.size}; }
-
-std::string get_str(const Obj& o, const Path& at) {
-  if (o.type != msgpack::type::STR) expected(at, "a string", o);
-  const std::string_view s = str_view(o);
-  if (!core::is_valid_utf8(s)) fail(at, "a string that is not valid UTF-8");
-  return std::string(s);
-}
-
-std::int64_t get_int(const Obj& o, const Path& at) {
-  if (o.type == msgpack::type::NEGATIVE_INTEGER) return o.via.i64;
-  if (o.type != msgpack::type::POSITIVE_INTEGER) expected(at, "an integer", o);
-  if (o.via.u64 > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-    fail(at, "integer out of range");
-  return static_cast<std::int64_t>(o.via.u64);
-}
-
-std::uint64_t get_count(const Obj& o, const Path& at) {  // a non-negative integer
-  if (o.type == msgpack::type::NEGATIVE_INTEGER)
-    fail(at, "expected a count, got a negative integer");
-  if (o.type != msgpack::type::POSITIVE_INTEGER) expected(at, "an integer", o);
-  return o.via.u64;
-}
-
-std::int64_t get_nonneg_int(const Obj& o, const Path& at) {
-  const std::int64_t v = get_int(o, at);
-  if (v < 0) fail(at, "expected a count, got a negative integer");
-  return v;
-}
-
-double get_number(const Obj& o, const Path& at) {  // int or float, finite
-  double v = 0;
-  if (is_float(o)) {
-    v = o.via.f64;
-  } else if (o.type == msgpack::type::POSITIVE_INTEGER) {
-    v = static_cast<double>(o.via.u64);
-  } else if (o.type == msgpack::type::NEGATIVE_INTEGER) {
-    v = static_cast<double>(o.via.i64);
-  } else {
-    expected(at, "a number", o);
-  }
-  if (!std::isfinite(v)) fail(at, "expected a finite number");
-  return v;
-}
-
-double get_nonneg_number(const Obj& o, const Path& at) {
-  const double v = get_number(o, at);
-  if (v < 0) fail(at, "expected a number >= 0");
-  return v;
-}
-
-std::uint64_t get_ms_as_us(const Obj& o, const Path& at) {  // Locust's ms (int or float) → µs
-  const double ms = get_nonneg_number(o, at);
-  if (ms > kMaxMs)
-    fail(at, "a duration beyond " + std::to_string(static_cast<long long>(kMaxMs)) + " ms");
-  return static_cast<std::uint64_t>(std::llround(ms * kUsPerMs));
-}
-
-const Obj& need_map(const Obj& o, const Path& at) {
-  if (o.type != msgpack::type::MAP) expected(at, "a map", o);
-  return o;
-}
-const Obj& need_array(const Obj& o, const Path& at) {
-  if (o.type != msgpack::type::ARRAY) expected(at, "an array", o);
-  return o;
-}
-
-// The value of a string key (the last one, as a Python dict keeps); nullptr when absent.
-const Obj* find(const Obj& map, std::string_view key) {
-  const Obj* found = nullptr;
-  for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
-    const auto& kv = map.via.map.ptr[i];
-    if (kv.key.type == msgpack::type::STR && str_view(kv.key) == key) found = &kv.val;
-  }
-  return found;
-}
-const Obj& require(const Obj& map, std::string_view key, const Path& at) {
-  const Obj* v = find(map, key);
-  if (v == nullptr) fail(at / key, "missing");
-  return *v;
-}
+// The per-message decoders.
 
 ClassCounts get_class_counts(const Obj& o, const Path& at) {
   need_map(o, at);
