@@ -1,4 +1,4 @@
-// Internal to app/options.cpp: where option values come from (command line, LOCUST_*/LOADGEN_*
+// Internal to app/options*.cpp: where option values come from (command line, LOCUST_*/LOADGEN_*
 // environment, locust.conf files in configargparse's syntax), collected as raw Settings with
 // their source, and the Problems list that reports every error at once.
 #pragma once
