@@ -207,6 +207,55 @@ TEST_F(ConnectionPoolTest, ThePoolBoundHolds) {
   EXPECT_TRUE(server.wait_for([&] { return server.closed_connections() == 2; }));
 }
 
+TEST_F(ConnectionPoolTest, AFullPoolClosesTheOldestAndLendsTheNewestFirst) {
+  TestServer server([](const ReceivedRequest&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return http_reply(200, "ok");
+  });
+  loop.connection_pool().set_capacity(2);
+  use(server.base_url(), 3);
+  run([&]() -> core::Task<> {
+    // Three users with a connection each (overlapping requests).
+    int done = 0;
+    for (int i = 0; i < 3; ++i) {
+      core::spawn(
+          [](HttpClient& c, int& n, std::string target) -> core::Task<> {
+            co_await c.get(target);
+            ++n;
+          }(user(i), done, "/u" + std::to_string(i)),
+          [](std::exception_ptr) {});
+    }
+    net::Sleeper s;
+    for (int k = 0; k < 500 && done < 3; ++k) co_await loop.sleep(s, std::chrono::milliseconds(5));
+    EXPECT_EQ(done, 3);
+    // Handed back in order 0, 1, 2: the third finds the pool full and closes user 0's.
+    for (int i = 0; i < 3; ++i) user(i).park();
+    co_await user(0).get("/a");  // the newest: user 2's
+    co_await user(1).get("/b");  // then user 1's
+    co_await user(2).get("/c");  // the pool is empty: a new one
+  });
+  auto conn = [&](const std::string& target) {
+    for (const auto& r : server.requests()) {
+      if (r.target == target) return r.connection;
+    }
+    ADD_FAILURE() << "no request " << target;
+    return -1;
+  };
+  const std::set<int> first{conn("/u0"), conn("/u1"), conn("/u2")};
+  ASSERT_EQ(first.size(), 3u);
+  EXPECT_EQ(conn("/a"), conn("/u2"));
+  EXPECT_EQ(conn("/b"), conn("/u1"));
+  EXPECT_EQ(first.count(conn("/c")), 0u);
+  EXPECT_EQ(server.connections(), 4);
+  const auto s = stats();
+  EXPECT_EQ(s.returned, 3u);  // user 2's too: it took the place of user 0's
+  EXPECT_EQ(s.taken, 2u);
+  EXPECT_EQ(s.replaced, 0u);
+  EXPECT_EQ(s.pooled, 0u);
+  EXPECT_EQ(s.open, 3u);  // user 0's first connection was closed
+  EXPECT_TRUE(server.wait_for([&] { return server.closed_connections() == 1; }));
+}
+
 TEST_F(ConnectionPoolTest, IdleConnectionsExpire) {
   TestServer server([](const ReceivedRequest&) { return http_reply(200, "ok"); });
   use(server.base_url(), 1);
