@@ -25,6 +25,8 @@
 #include <string_view>
 #include <vector>
 
+#include "probe_http.hpp"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -35,27 +37,7 @@ struct Totals {
   unsigned long long latency_ns = 0;  // sum: write to the response's last byte seen
 };
 
-std::size_t content_length(std::string_view head) {
-  // Case-insensitive "content-length:" at a line start (RFC 9110 section 8.6).
-  constexpr std::string_view kName = "\ncontent-length:";
-  for (std::size_t i = 0; i + kName.size() <= head.size(); ++i) {
-    std::size_t j = 0;
-    while (j < kName.size()) {
-      char c = head[i + j];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (c != kName[j]) break;
-      ++j;
-    }
-    if (j == kName.size()) {
-      std::size_t k = i + j, n = 0;
-      while (k < head.size() && head[k] == ' ') ++k;
-      while (k < head.size() && head[k] >= '0' && head[k] <= '9')
-        n = n * 10 + static_cast<std::size_t>(head[k++] - '0');
-      return n;
-    }
-  }
-  return 0;
-}
+using loadgen::bench::content_length;
 
 class Client {
  public:

@@ -7,8 +7,9 @@
 Records user/sys CPU seconds of CMD (os.wait4 rusage of the child, as
 /usr/bin/time's %U %S), its peak RSS (VmHWM from /proc/PID/status, polled
 every 50 ms: ru_maxrss would include this Python process's RSS, inherited
-by the forked child before exec; of the innermost process when CMD is a wrapper
-such as `perf stat -- CMD2`), its exit code and wall time. With --rss-pattern or
+by the forked child before exec; of the innermost process only when CMD is a wrapper
+such as `perf stat -- CMD2`: the wrapper's own, sampled before it starts CMD2 or after
+CMD2 ends, does not count), its exit code and wall time. With --rss-pattern or
 --rss-fallback it also samples VmRSS from /proc/PID/status once (of the innermost
 process too): --rss-delay seconds after REGEX first appears in the command's
 stdout or stderr, or at --rss-fallback seconds, whichever is first.
@@ -40,19 +41,26 @@ def vm_kb(pid, field="VmRSS"):
     return None
 
 
-def leaf_pid(pid):
+def innermost(pid):
     """The innermost process of a chain of wrappers (perf stat, perf record: they fork the
-    command and wait for it): follows the first child until a process has none."""
+    command and wait for it) and its depth in the chain (0: pid itself): follows the first
+    child until a process has none."""
+    depth = 0
     for _ in range(8):
         try:
             with open(f"/proc/{pid}/task/{pid}/children") as f:
                 kids = f.read().split()
         except OSError:
-            return pid
+            return pid, depth
         if not kids:
-            return pid
+            return pid, depth
         pid = int(kids[0])
-    return pid
+        depth += 1
+    return pid, depth
+
+
+def leaf_pid(pid):
+    return innermost(pid)[0]
 
 
 def fd_count(pid):
@@ -136,15 +144,20 @@ def main():
     status = rusage = None
     timed_out = False
     peak_kb = 0
+    peak_depth = -1  # of the processes peak_kb was read from
     series = open(args.series, "w") if args.series else None
     next_series = start + 0.5
     limit_seen = None
     max_fds = 0
     while True:
-        # Read VmHWM before reaping: it is gone once the process is.
-        hwm = vm_kb(leaf_pid(proc.pid), "VmHWM")
-        if hwm is not None:
-            peak_kb = max(peak_kb, hwm)
+        # Read VmHWM before reaping: it is gone once the process is. Only the deepest process
+        # seen counts: a wrapper is the leaf too before it forks the command and after the
+        # command has ended, and its own peak (perf's buffers) is not the command's.
+        inner, depth = innermost(proc.pid)
+        hwm = vm_kb(inner, "VmHWM")
+        if hwm is not None and depth >= peak_depth:
+            peak_kb = hwm if depth > peak_depth else max(peak_kb, hwm)
+            peak_depth = depth
         pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
         if pid != 0:
             kill_group()  # anything the command left behind in its group

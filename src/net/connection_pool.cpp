@@ -26,9 +26,12 @@ ConnectionPool::~ConnectionPool() { clear(); }
 void ConnectionPool::set_capacity(std::size_t n) {
   capacity_ = n;
   for (Origin& o : origins_) {
-    const std::size_t drop = std::min(size_ - std::min(size_, capacity_), o.idle.size());
-    o.idle.erase(o.idle.begin(), o.idle.begin() + static_cast<std::ptrdiff_t>(drop));
-    size_ -= drop;
+    // The oldest go first, as when a full pool makes room.
+    for (std::size_t drop = std::min(size_ - std::min(size_, capacity_), o.idle.size()); drop != 0;
+         --drop) {
+      o.idle.pop_front();
+      --size_;
+    }
   }
   publish_size();
 }
@@ -70,7 +73,7 @@ void ConnectionPool::give(std::unique_ptr<Connection> c) {
   Origin* o = find(c->tls() ? "https" : "http", c->host(), c->port());
   if (size_ >= capacity_) {
     if (o == nullptr || o->idle.empty()) return;
-    o->idle.erase(o->idle.begin());  // the oldest of the origin makes room
+    o->idle.pop_front();  // the oldest of the origin makes room
     --size_;
   }
   if (o == nullptr) {
@@ -86,10 +89,11 @@ void ConnectionPool::give(std::unique_ptr<Connection> c) {
 void ConnectionPool::expire(std::int64_t now_ns) {
   if (size_ == 0) return;
   for (Origin& o : origins_) {
-    auto fresh = o.idle.begin();
-    while (fresh != o.idle.end() && now_ns - fresh->since_ns > max_idle_ns_) ++fresh;
-    size_ -= static_cast<std::size_t>(fresh - o.idle.begin());
-    o.idle.erase(o.idle.begin(), fresh);
+    // Oldest first: the front is the longest idle.
+    while (!o.idle.empty() && now_ns - o.idle.front().since_ns > max_idle_ns_) {
+      o.idle.pop_front();
+      --size_;
+    }
   }
   publish_size();
 }

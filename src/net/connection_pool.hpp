@@ -14,7 +14,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
+
+#include "net/ring_deque.hpp"
 
 namespace loadgen::net {
 
@@ -94,10 +95,9 @@ class ConnectionPool {
     std::string host;
     std::uint16_t port;
     bool tls;
-    // Back: the most recent. A vector: taking and returning never allocate once it has grown
-    // (a deque would allocate and free a block when the stack moves across a block boundary);
-    // the rare removals from the front (expiry, a full pool) move the rest.
-    std::vector<Idle> idle;
+    // Back: the most recent. Taking, returning and dropping the oldest (expiry, a full pool)
+    // are O(1) and never allocate once the ring has grown.
+    RingDeque<Idle> idle;
   };
   Origin* find(std::string_view scheme, std::string_view host, std::uint16_t port);
   void publish_size() { counters_.pooled.store(size_, std::memory_order_relaxed); }

@@ -36,6 +36,12 @@ class NullObserver final : public RequestObserver {
   void on_request(const RequestRecord&) override {}
 };
 
+// Answers after 5 ms: requests sent at once overlap.
+Reply slow_ok(const ReceivedRequest&) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return http_reply(200, "ok");
+}
+
 // One loop, one config, several users' clients on it.
 class ConnectionPoolTest : public ::testing::Test {
  protected:
@@ -51,6 +57,22 @@ class ConnectionPoolTest : public ::testing::Test {
     ASSERT_TRUE(run_on_loop(loop, std::forward<MakeTask>(make))) << "the test coroutine hung";
   }
   HttpClient& user(int i) { return *clients[static_cast<std::size_t>(i)]; }
+  // Users 0 to n-1 each send GET /u<i> at once (overlapping: with a server slower than the
+  // loop, each on a connection of its own); returns when all are answered.
+  core::Task<> all_at_once(int n) {
+    int done = 0;
+    for (int i = 0; i < n; ++i) {
+      core::spawn(
+          [](HttpClient& c, int& k, std::string target) -> core::Task<> {
+            co_await c.get(target);
+            ++k;
+          }(user(i), done, "/u" + std::to_string(i)),
+          [](std::exception_ptr) {});
+    }
+    net::Sleeper s;
+    for (int k = 0; k < 500 && done < n; ++k) co_await loop.sleep(s, std::chrono::milliseconds(5));
+    EXPECT_EQ(done, n);
+  }
   net::ConnectionStats stats() const { return loop.connection_stats(); }
 
   net::EventLoop loop;
@@ -177,26 +199,12 @@ TEST_F(ConnectionPoolTest, CookiesStayWithTheirUserOnASharedConnection) {
 }
 
 TEST_F(ConnectionPoolTest, ThePoolBoundHolds) {
-  TestServer server([](const ReceivedRequest&) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    return http_reply(200, "ok");
-  });
+  TestServer server(slow_ok);
   loop.connection_pool().set_capacity(2);
   use(server.base_url(), 4);
   run([&]() -> core::Task<> {
-    // Four users with a connection each (overlapping requests), then all four park.
-    int done = 0;
-    for (int i = 0; i < 4; ++i) {
-      core::spawn(
-          [](HttpClient& c, int& n) -> core::Task<> {
-            co_await c.get("/");
-            ++n;
-          }(user(i), done),
-          [](std::exception_ptr) {});
-    }
-    net::Sleeper s;
-    for (int k = 0; k < 500 && done < 4; ++k) co_await loop.sleep(s, std::chrono::milliseconds(5));
-    EXPECT_EQ(done, 4);
+    // Four users with a connection each, then all four park.
+    co_await all_at_once(4);
     for (int i = 0; i < 4; ++i) user(i).park();
   });
   EXPECT_EQ(server.connections(), 4);
@@ -205,6 +213,40 @@ TEST_F(ConnectionPoolTest, ThePoolBoundHolds) {
   EXPECT_EQ(s.pooled, 2u);
   EXPECT_EQ(s.open, 2u);  // the two beyond the bound were closed
   EXPECT_TRUE(server.wait_for([&] { return server.closed_connections() == 2; }));
+}
+
+TEST_F(ConnectionPoolTest, AFullPoolClosesTheOldestAndLendsTheNewestFirst) {
+  TestServer server(slow_ok);
+  loop.connection_pool().set_capacity(2);
+  use(server.base_url(), 3);
+  run([&]() -> core::Task<> {
+    co_await all_at_once(3);  // a connection each
+    // Handed back in order 0, 1, 2: the third finds the pool full and closes user 0's.
+    for (int i = 0; i < 3; ++i) user(i).park();
+    co_await user(0).get("/a");  // the newest: user 2's
+    co_await user(1).get("/b");  // then user 1's
+    co_await user(2).get("/c");  // the pool is empty: a new one
+  });
+  auto conn = [&](const std::string& target) {
+    for (const auto& r : server.requests()) {
+      if (r.target == target) return r.connection;
+    }
+    ADD_FAILURE() << "no request " << target;
+    return -1;
+  };
+  const std::set<int> first{conn("/u0"), conn("/u1"), conn("/u2")};
+  ASSERT_EQ(first.size(), 3u);
+  EXPECT_EQ(conn("/a"), conn("/u2"));
+  EXPECT_EQ(conn("/b"), conn("/u1"));
+  EXPECT_EQ(first.count(conn("/c")), 0u);
+  EXPECT_EQ(server.connections(), 4);
+  const auto s = stats();
+  EXPECT_EQ(s.returned, 3u);  // user 2's too: it took the place of user 0's
+  EXPECT_EQ(s.taken, 2u);
+  EXPECT_EQ(s.replaced, 0u);
+  EXPECT_EQ(s.pooled, 0u);
+  EXPECT_EQ(s.open, 3u);  // user 0's first connection was closed
+  EXPECT_TRUE(server.wait_for([&] { return server.closed_connections() == 1; }));
 }
 
 TEST_F(ConnectionPoolTest, IdleConnectionsExpire) {

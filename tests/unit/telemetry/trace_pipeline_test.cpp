@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -307,11 +308,23 @@ class CompactSource final : public otel::SpanSource {
  public:
   void drain(std::vector<otel::SpanData>&, std::uint64_t&) override {}
   void drain_into(otel::SpanDrain& d) override {
-    std::lock_guard lk(mu_);
-    ++drains_;
-    spares_seen_ = std::max(spares_seen_, d.spare.size());
-    for (auto& b : pending_) d.client.push_back(std::move(b));
-    pending_.clear();
+    std::function<void()> ready;
+    {
+      std::lock_guard lk(mu_);
+      const auto now = std::chrono::steady_clock::now();
+      ++drains_;
+      if (signalled_at_ && !drained_after_signal_) drained_after_signal_ = now - *signalled_at_;
+      spares_seen_ = std::max(spares_seen_, d.spare.size());
+      for (auto& b : pending_) d.client.push_back(std::move(b));
+      pending_.clear();
+      if (fill_after_drain_ != 0) {
+        pending_.push_back(make_buffer(fill_after_drain_, "GET"));
+        fill_after_drain_ = 0;
+        signalled_at_ = now;
+        ready = ready_;
+      }
+    }
+    if (ready) ready();
   }
   void on_batch_ready(std::size_t batch, std::function<void()> ready) override {
     std::lock_guard lk(mu_);
@@ -320,15 +333,20 @@ class CompactSource final : public otel::SpanSource {
   }
   // A buffer of n CLIENT spans named `method`.
   void push(std::size_t n, std::string_view method) {
-    auto b = std::make_unique<otel::ClientSpans>();
-    for (std::size_t i = 0; i < n; ++i) {
-      auto& r = b->records.emplace_back();
-      r.method = method;
-      r.trace_id[0] = 1;
-      r.span_id[0] = static_cast<std::uint8_t>(i + 1);
-    }
+    auto b = make_buffer(n, method);
     std::lock_guard lk(mu_);
     pending_.push_back(std::move(b));
+  }
+  // Right after the next drain (on the exporter thread), a buffer of n spans fills and the
+  // source says a batch is ready, as a worker would.
+  void fill_and_signal_after_next_drain(std::size_t n) {
+    std::lock_guard lk(mu_);
+    fill_after_drain_ = n;
+  }
+  // From that signal to the drain after it.
+  std::optional<std::chrono::steady_clock::duration> drained_after_signal() const {
+    std::lock_guard lk(mu_);
+    return drained_after_signal_;
   }
   void signal() {
     std::function<void()> ready;
@@ -352,8 +370,22 @@ class CompactSource final : public otel::SpanSource {
   }
 
  private:
+  static std::unique_ptr<otel::ClientSpans> make_buffer(std::size_t n, std::string_view method) {
+    auto b = std::make_unique<otel::ClientSpans>();
+    for (std::size_t i = 0; i < n; ++i) {
+      auto& r = b->records.emplace_back();
+      r.method = method;
+      r.trace_id[0] = 1;
+      r.span_id[0] = static_cast<std::uint8_t>(i + 1);
+    }
+    return b;
+  }
+
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<otel::ClientSpans>> pending_;
+  std::size_t fill_after_drain_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> signalled_at_;
+  std::optional<std::chrono::steady_clock::duration> drained_after_signal_;
   std::function<void()> ready_;
   std::size_t batch_ = 0;
   std::uint64_t drains_ = 0;
@@ -393,8 +425,8 @@ TEST(TracePipeline, AFullQueueDropsTheTailOfACompactBuffer) {
 }
 
 // The BSP trigger from the source: the pipeline asks to be told when a buffer holds
-// max_export_batch_size spans; being told drains; after shutdown being told is harmless.
-TEST(TracePipeline, ASourceThatSaysABatchIsReadyIsDrainedAndOutlivesThePipeline) {
+// max_export_batch_size spans; being told drains at once; after shutdown being told is harmless.
+TEST(TracePipeline, ASourceThatSaysABatchIsReadyIsDrainedAtOnceAndOutlivesThePipeline) {
   CompactSource source;
   Record rec;
   {
@@ -402,9 +434,14 @@ TEST(TracePipeline, ASourceThatSaysABatchIsReadyIsDrainedAndOutlivesThePipeline)
                     nullptr, hand_over(rec));
     p.start();
     EXPECT_EQ(source.batch(), 64u);
-    source.push(64, "GET");
-    source.signal();
+    // The batch fills just after a periodic drain: without the signal it would wait for the
+    // next poll, kPollInterval later (the 60 s schedule delay exports nothing meanwhile).
+    source.fill_and_signal_after_next_drain(64);
     ASSERT_TRUE(eventually([&] { return p.counters().exported == 64; }));
+    const auto drained = source.drained_after_signal();
+    ASSERT_TRUE(drained.has_value());
+    EXPECT_LT(*drained, TracePipeline::kPollInterval * 3 / 4)
+        << std::chrono::duration_cast<std::chrono::microseconds>(*drained).count() << " us";
     p.shutdown(milliseconds(1000));
   }
   source.signal();  // the pipeline is gone
