@@ -100,6 +100,20 @@ std::string tls_error_detail(const asio::error_code& ec) {
   return msg;
 }
 
+// Linux turns receive time stamping on for the whole host when a first socket asks for it and
+// off when the last such socket closes, each time after a delay (deferred work): segments that
+// arrive meanwhile carry no stamp. One socket that asks, open for the process's life, keeps it
+// on across connections that come and go.
+void keep_rx_timestamps_on() {
+  static const int keeper = [] {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    const int on = 1;
+    if (fd >= 0) ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+    return fd;
+  }();
+  (void)keeper;
+}
+
 // One non-blocking recvmsg into [p, p + room): its result (-1 with errno set when nothing
 // was read). `stamp` becomes the kernel's receive time of the last segment read, as
 // monotonic ns, when the socket has SO_TIMESTAMPNS on (outgoing plain-TCP connections).
@@ -229,6 +243,7 @@ void Connection::release_buffer() {
 core::Task<ConnectResult> Connection::connect(std::int64_t deadline) {
   close();
   arm_deadline(deadline);
+  if (!tls_) keep_rx_timestamps_on();
   ConnectResult out;
   std::vector<asio::ip::tcp::endpoint> endpoints;
   asio::error_code ec;

@@ -14,8 +14,9 @@
 //     e.g. loadgen's own spans) is answered at once with an empty 200 and not timed; with
 //     --otlp-file its bodies are appended there, each after its length (4 bytes, little-endian).
 //   latency_server --rtt-probe PORT [--count N] [--pause-us P]
-//     N sequential GET /__rtt on one kept-alive connection (P µs apart): the round trip minus
-//     the server's own time of each; prints "rtt_ns median M p10 A p90 B min C count N".
+//     N sequential GET /__rtt on one kept-alive connection (P µs apart): the round trip (to
+//     the reply's kernel receive time stamp, as loadgen times a response) minus the server's
+//     own time of each; prints "rtt_ns median M p10 A p90 B min C count N".
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -45,6 +46,12 @@ namespace {
 std::int64_t mono_ns() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+std::int64_t wall_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
@@ -399,6 +406,9 @@ int rtt_probe(int port, int count, long pause_us) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<std::uint16_t>(port));
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("connect");
+  // The reply's arrival is its kernel receive time stamp, as loadgen times a response's end
+  // (net::Connection): the client's wake-up after it is in neither.
+  const bool stamped = setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) == 0;
   // About the size of loadgen's GET with a traceparent field.
   const std::string req =
       "GET /__rtt HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
@@ -410,18 +420,35 @@ int rtt_probe(int port, int count, long pause_us) {
   char buf[4096];
   for (int i = 0; i < count; ++i) {
     in.clear();
+    // Wall minus monotonic, for the time stamps (both clocks read now, not during the trip).
+    const std::int64_t offset = wall_ns() - mono_ns();
+    std::int64_t arrived = 0;
     const std::int64_t t0 = mono_ns();
     if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
       die("send");
     }
     std::size_t head_end = std::string::npos;
     while (head_end == std::string::npos || in.size() < head_end + 4 + kBody.size()) {
-      const ssize_t r = read(fd, buf, sizeof buf);
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+      iovec iov{buf, sizeof buf};
+      msghdr m{};
+      m.msg_iov = &iov;
+      m.msg_iovlen = 1;
+      m.msg_control = control;
+      m.msg_controllen = sizeof control;
+      const ssize_t r = recvmsg(fd, &m, 0);
       if (r <= 0) die("read");
+      for (cmsghdr* h = CMSG_FIRSTHDR(&m); h != nullptr; h = CMSG_NXTHDR(&m, h)) {
+        if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_TIMESTAMPNS) {
+          timespec ts{};
+          std::memcpy(&ts, CMSG_DATA(h), sizeof ts);
+          arrived = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec - offset;
+        }
+      }
       in.append(buf, static_cast<std::size_t>(r));
       if (head_end == std::string::npos) head_end = in.find("\r\n\r\n");
     }
-    const std::int64_t t1 = mono_ns();
+    const std::int64_t t1 = stamped && arrived >= t0 ? arrived : mono_ns();
     const std::string_view sn = field(std::string_view(in).substr(0, head_end + 2), "x-server-ns:");
     const std::int64_t server = std::strtoll(std::string(sn).c_str(), nullptr, 10);
     rtts.push_back(t1 - t0 - server);
