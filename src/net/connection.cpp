@@ -42,12 +42,24 @@ AsioAwaiter<Start> await_op(Start s) {
   return AsioAwaiter<Start>{std::move(s)};
 }
 
-// Resumes the coroutine from the loop's queue, after the handlers already ready.
+// Resumes the coroutine from the loop's queue, after the handlers already ready. The queued
+// operation lives in the awaiting coroutine's frame: nothing is allocated (asio::post would
+// take a block from Asio's small per-thread cache, which a worker's many users outrun).
+struct DeferOp final : asio::detail::scheduler_operation {
+  DeferOp() : scheduler_operation(&complete) {}
+  static void complete(void* owner, asio::detail::scheduler_operation* base,
+                       const asio::error_code&, std::size_t) {
+    if (owner != nullptr) static_cast<DeferOp*>(base)->waiter.resume();
+  }
+  std::coroutine_handle<> waiter;
+};
 struct DeferAwaiter {
-  asio::io_context& io;
+  asio::detail::scheduler& scheduler;
+  DeferOp op{};
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) {
-    asio::post(io, [h] { h.resume(); });
+    op.waiter = h;
+    scheduler.post_immediate_completion(&op, false);
   }
   void await_resume() const noexcept {}
 };
@@ -144,6 +156,74 @@ long recv_stamped(int fd, char* p, std::size_t room, std::int64_t& stamp) {
   }
   return n;
 }
+
+// A socket's registration with the reactor is protected in basic_socket; a member pointer
+// formed in a derived class reaches it without an object of that class.
+struct SocketAccess : TcpSocket {
+  static auto member() { return &SocketAccess::impl_; }
+};
+
+// A plain-TCP read as the reactor does its own (async_read_some): a speculative recv when the
+// operation starts, else queued until epoll reports the socket readable (without re-arming
+// epoll, which async_wait does with an epoll_ctl per wait), then the recv. Only the recv is
+// ours: a recvmsg that keeps the kernel's receive time stamp. The operation lives in the
+// awaiting coroutine's frame (nothing allocated) and resumes it; Asio 1.22's reactor_op
+// interface (Debian's libasio-dev).
+struct StampedRead final : asio::detail::reactor_op {
+  StampedRead(int f, char* b, std::size_t n)
+      : reactor_op(asio::error_code(), &perform_read, &complete), fd(f), p(b), room(n) {}
+
+  static status perform_read(asio::detail::reactor_op* base) {
+    auto* o = static_cast<StampedRead*>(base);
+    for (;;) {
+      const long n = recv_stamped(o->fd, o->p, o->room, o->stamp);
+      if (n > 0) {
+        o->bytes_transferred_ = static_cast<std::size_t>(n);
+        return done;
+      }
+      if (n == 0) {
+        o->ec_ = asio::error::eof;
+        return done_and_exhausted;  // as Asio's stream recv at end of stream
+      }
+      const int err = errno;
+      if (err == EINTR) continue;
+      if (err == EAGAIN || err == EWOULDBLOCK) return not_done;
+      o->ec_ = asio::error_code(err, asio::error::get_system_category());
+      return done;
+    }
+  }
+  // owner null: the io_context is being destroyed with the read pending; the coroutine is
+  // not resumed (as a dropped handler).
+  static void complete(void* owner, asio::detail::scheduler_operation* base,
+                       const asio::error_code&, std::size_t) {
+    if (owner != nullptr) static_cast<StampedRead*>(base)->waiter.resume();
+  }
+
+  int fd;
+  char* p;
+  std::size_t room;
+  std::int64_t stamp = 0;
+  std::coroutine_handle<> waiter;
+};
+
+struct StampedReadAwaiter {
+  ConnectionImpl& c;
+  StampedRead op;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) {
+    op.waiter = h;
+    auto& impl = (c.sock.*SocketAccess::member()).get_implementation();
+    c.reactor.start_op(asio::detail::reactor::read_op, impl.socket_, impl.reactor_data_, &op, false,
+                       true);
+  }
+  IoResult await_resume() const noexcept {
+    IoResult r;
+    r.ec = op.ec_;
+    r.n = op.bytes_transferred_;
+    r.at_ns = op.stamp != 0 ? op.stamp : core::mono_ns();
+    return r;
+  }
+};
 
 }  // namespace
 
@@ -449,7 +529,7 @@ core::Task<IoResult> Connection::read_more(std::size_t max_size) {
     // loop has other ready handlers: run them first, and the response has often arrived when
     // this read starts. Nothing to wait for when the deadline passed meanwhile.
     wrote_ = false;
-    co_await DeferAwaiter{impl_->loop.io()};
+    co_await DeferAwaiter{impl_->scheduler};
     if (impl_->expired) co_return IoResult{asio::error::timed_out, 0, core::mono_ns()};
   }
   wrote_ = false;
@@ -464,42 +544,9 @@ core::Task<IoResult> Connection::read_more(std::size_t max_size) {
     rlen += r.n;
     co_return r;
   }
-  // Plain TCP: recvmsg at once (Asio's speculative read, without its round trip through the
-  // loop's queue when bytes are there), else wait for readability and read again. Waiting is
-  // safe with the reactor's edge-triggered epoll: the recv that found nothing came after any
-  // earlier edge, so the next bytes make a new one. The deadline sweep and abort() cancel the
-  // wait (operation_aborted), as they cancelled the read.
-  const int fd = impl_->sock.native_handle();
-  for (;;) {
-    std::int64_t stamp = 0;
-    const long n = recv_stamped(fd, p, room, stamp);
-    if (n > 0) {
-      r.n = static_cast<std::size_t>(n);
-      r.at_ns = stamp != 0 ? stamp : core::mono_ns();
-      break;
-    }
-    if (n == 0) {
-      r.ec = asio::error::eof;
-      r.at_ns = core::mono_ns();
-      break;
-    }
-    const int err = errno;
-    if (err == EINTR) continue;
-    if (err != EAGAIN && err != EWOULDBLOCK) {
-      r.ec = asio::error_code(err, asio::error::get_system_category());
-      r.at_ns = core::mono_ns();
-      break;
-    }
-    const IoResult w = co_await await_op([&](auto handler) {
-      impl_->sock.async_wait(asio::socket_base::wait_read,
-                             [handler](const asio::error_code& e) mutable { handler(e, 0); });
-    });
-    if (w.ec) {
-      r.ec = w.ec;
-      r.at_ns = core::mono_ns();
-      break;
-    }
-  }
+  // Plain TCP: the reactor's read with a recvmsg that keeps the kernel's receive time stamp.
+  // The deadline sweep and abort() cancel it (operation_aborted), as any Asio operation.
+  r = co_await StampedReadAwaiter{*impl_, StampedRead(impl_->sock.native_handle(), p, room)};
   rlen += r.n;
   co_return r;
 }

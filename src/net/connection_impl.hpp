@@ -2,6 +2,8 @@
 // Includes Asio; include it only from net .cpp files.
 #pragma once
 
+#include <asio/detail/reactor.hpp>
+#include <asio/detail/scheduler.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/stream.hpp>
 #include <memory>
@@ -15,8 +17,20 @@ using TcpSocket = asio::basic_stream_socket<asio::ip::tcp, asio::io_context::exe
 
 class ConnectionImpl final : public DeadlineHook {
  public:
-  explicit ConnectionImpl(LoopImpl& l) : loop(l), sock(l.io().get_executor()) { loop.link(*this); }
-  ConnectionImpl(LoopImpl& l, TcpSocket s) : loop(l), sock(std::move(s)) { loop.link(*this); }
+  explicit ConnectionImpl(LoopImpl& l)
+      : loop(l),
+        sock(l.io().get_executor()),
+        reactor(asio::use_service<asio::detail::reactor>(l.io())),
+        scheduler(asio::use_service<asio::detail::scheduler>(l.io())) {
+    loop.link(*this);
+  }
+  ConnectionImpl(LoopImpl& l, TcpSocket s)
+      : loop(l),
+        sock(std::move(s)),
+        reactor(asio::use_service<asio::detail::reactor>(l.io())),
+        scheduler(asio::use_service<asio::detail::scheduler>(l.io())) {
+    loop.link(*this);
+  }
   ~ConnectionImpl() { loop.unlink(*this); }
   ConnectionImpl(const ConnectionImpl&) = delete;
   ConnectionImpl& operator=(const ConnectionImpl&) = delete;
@@ -28,6 +42,8 @@ class ConnectionImpl final : public DeadlineHook {
 
   LoopImpl& loop;
   TcpSocket sock;
+  asio::detail::reactor& reactor;      // the loop's epoll reactor: a plain read's own operation
+  asio::detail::scheduler& scheduler;  // the loop's queue: read_more's deferral
   std::unique_ptr<asio::ssl::stream<TcpSocket&>> ssl;
 };
 

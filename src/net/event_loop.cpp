@@ -21,6 +21,7 @@ LoopImpl::LoopImpl(TlsOptions tls)
       // One thread runs all I/O of this context: the reactor needs no locks. post() still
       // comes from other threads, so the scheduler keeps its lock.
       io_(ASIO_CONCURRENCY_HINT_UNSAFE_IO),
+      scheduler_(asio::use_service<asio::detail::scheduler>(io_)),
       work_(asio::make_work_guard(io_)),
       timer_(io_),
       sweep_timer_(io_),
@@ -29,6 +30,38 @@ LoopImpl::LoopImpl(TlsOptions tls)
 }
 
 LoopImpl::~LoopImpl() = default;
+
+void LoopImpl::yield(EventLoop::YieldAwaiter& a) {
+  a.next = nullptr;
+  if (yield_tail_ != nullptr) {
+    yield_tail_->next = &a;
+  } else {
+    yield_head_ = &a;
+  }
+  yield_tail_ = &a;
+  if (!yield_posted_) {
+    yield_posted_ = true;
+    scheduler_.post_immediate_completion(&yield_op_, false);
+  }
+}
+
+void LoopImpl::YieldOp::complete(void* owner, asio::detail::scheduler_operation* base,
+                                 const asio::error_code&, std::size_t) {
+  if (owner != nullptr) static_cast<YieldOp*>(base)->loop.run_yields();
+}
+
+void LoopImpl::run_yields() {
+  // The awaiters queued so far; one that yields again while they run waits for the next turn
+  // (the operation is off the queue now, so it can be posted again).
+  EventLoop::YieldAwaiter* a = yield_head_;
+  yield_head_ = yield_tail_ = nullptr;
+  yield_posted_ = false;
+  while (a != nullptr) {
+    EventLoop::YieldAwaiter* next = a->next;  // the awaiter ends with its coroutine's resume
+    a->waiter.resume();
+    a = next;
+  }
+}
 
 asio::ssl::context& LoopImpl::tls_context() {
   if (!ssl_) {
@@ -118,10 +151,11 @@ void LoopImpl::arm_timer() {
   armed_for_ns_ = at;
   const auto delay = std::chrono::nanoseconds(std::max<std::int64_t>(0, at - core::mono_ns()));
   timer_.expires_after(delay);
-  timer_.async_wait([this](const asio::error_code& ec) {
-    if (ec == asio::error::operation_aborted) return;
-    on_timer();
-  });
+  timer_.async_wait(asio::bind_allocator(HandlerAllocator<char>(timer_memory_),
+                                         [this](const asio::error_code& ec) {
+                                           if (ec == asio::error::operation_aborted) return;
+                                           on_timer();
+                                         }));
 }
 
 void LoopImpl::on_timer() {
@@ -160,13 +194,14 @@ void LoopImpl::unlink(DeadlineHook& h) {
 void LoopImpl::arm_sweep() {
   sweep_due_ns_ = core::mono_ns() + kSweepIntervalNs;
   sweep_timer_.expires_after(std::chrono::nanoseconds(kSweepIntervalNs));
-  sweep_timer_.async_wait([this](const asio::error_code& ec) {
-    if (ec == asio::error::operation_aborted) return;
-    if (delay_observer_)
-      delay_observer_(std::max<std::int64_t>(0, core::mono_ns() - sweep_due_ns_));
-    sweep();
-    arm_sweep();
-  });
+  sweep_timer_.async_wait(asio::bind_allocator(
+      HandlerAllocator<char>(sweep_memory_), [this](const asio::error_code& ec) {
+        if (ec == asio::error::operation_aborted) return;
+        if (delay_observer_)
+          delay_observer_(std::max<std::int64_t>(0, core::mono_ns() - sweep_due_ns_));
+        sweep();
+        arm_sweep();
+      }));
 }
 
 void LoopImpl::sweep() {
@@ -235,7 +270,8 @@ void EventLoop::SleepAwaiter::await_suspend(std::coroutine_handle<> h) {
 }
 
 void EventLoop::YieldAwaiter::await_suspend(std::coroutine_handle<> h) {
-  asio::post(loop->impl().io(), [h] { h.resume(); });
+  waiter = h;
+  loop->impl().yield(*this);
 }
 
 void EventLoop::wake(Sleeper& s) { impl_->wake(s); }

@@ -72,8 +72,11 @@ class EventLoop {
 
   // co_await loop.yield(): resumes from the loop after the handlers already queued (long work
   // gives the thread's other coroutines, timers and I/O a turn).
+  // The loop queues the awaiters themselves (an intrusive list): a yield allocates nothing.
   struct YieldAwaiter {
     EventLoop* loop;
+    std::coroutine_handle<> waiter{};
+    YieldAwaiter* next = nullptr;
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> h);
     void await_resume() const noexcept {}

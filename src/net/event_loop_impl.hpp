@@ -2,6 +2,9 @@
 // from net .cpp files.
 #pragma once
 
+#include <asio/bind_allocator.hpp>
+#include <asio/detail/scheduler.hpp>
+#include <asio/detail/scheduler_operation.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/context.hpp>
@@ -35,6 +38,58 @@ struct DeadlineHook {
   ~DeadlineHook() = default;
 };
 
+// Memory of its own for the handlers of one timer that is re-armed all the time (the sweep,
+// the sleepers'): two slots, as an operation can still be pending when the timer is armed
+// again; bigger or more go to the heap. Handed to Asio as the handlers' associated allocator,
+// so such a timer takes nothing from malloc or from Asio's small per-thread cache (which a
+// worker's steady state leaves to the requests). Loop thread.
+class HandlerMemory {
+ public:
+  void* allocate(std::size_t n) {
+    if (n <= kSize) {
+      for (auto& slot : slots_) {
+        if (!slot.used) {
+          slot.used = true;
+          return slot.bytes;
+        }
+      }
+    }
+    return ::operator new(n);
+  }
+  void deallocate(void* p) {
+    for (auto& slot : slots_) {
+      if (p == slot.bytes) {
+        slot.used = false;
+        return;
+      }
+    }
+    ::operator delete(p);
+  }
+
+ private:
+  static constexpr std::size_t kSize = 256;
+  struct Slot {
+    alignas(std::max_align_t) unsigned char bytes[kSize];
+    bool used = false;
+  };
+  Slot slots_[2];
+};
+
+template <class T>
+struct HandlerAllocator {
+  using value_type = T;
+  explicit HandlerAllocator(HandlerMemory& m) : memory(&m) {}
+  template <class U>
+  HandlerAllocator(const HandlerAllocator<U>& o) : memory(o.memory) {}  // NOLINT: rebinding
+  T* allocate(std::size_t n) { return static_cast<T*>(memory->allocate(sizeof(T) * n)); }
+  void deallocate(T* p, std::size_t) { memory->deallocate(p); }
+  template <class U>
+  bool operator==(const HandlerAllocator<U>& o) const {
+    return memory == o.memory;
+  }
+  HandlerMemory* memory;
+};
+
 class LoopImpl {
  public:
   static constexpr std::int64_t kSweepIntervalNs = 20'000'000;  // 20 ms
@@ -60,6 +115,9 @@ class LoopImpl {
                        std::vector<asio::ip::tcp::endpoint> eps);
   asio::ip::tcp::resolver& resolver() { return resolver_; }
   void set_delay_observer(std::function<void(std::int64_t)> fn) { delay_observer_ = std::move(fn); }
+  // co_await loop.yield(): queues the awaiter; one operation on the io_context's queue
+  // resumes every awaiter queued before it ran, in order.
+  void yield(EventLoop::YieldAwaiter& a);
   ConnectionCounters& connection_counters() { return counters_; }
   ConnectionPool& connection_pool() { return pool_; }
 
@@ -76,8 +134,27 @@ class LoopImpl {
   void arm_sweep();
   void sweep();
 
+  // The yields' operation: posted when the first awaiter is queued. Declared before io_, so
+  // it outlives the io_context's shutdown, which destroys what is still queued (its complete
+  // then sees no owner and resumes nothing).
+  struct YieldOp final : asio::detail::scheduler_operation {
+    explicit YieldOp(LoopImpl& l) : scheduler_operation(&complete), loop(l) {}
+    static void complete(void* owner, asio::detail::scheduler_operation* base,
+                         const asio::error_code&, std::size_t);
+    LoopImpl& loop;
+  };
+  void run_yields();
+
   TlsOptions tls_;
+  YieldOp yield_op_{*this};
+  bool yield_posted_ = false;
+  EventLoop::YieldAwaiter* yield_head_ = nullptr;
+  EventLoop::YieldAwaiter* yield_tail_ = nullptr;
+  // The timers' handler memory: also before io_, whose shutdown frees pending handlers.
+  HandlerMemory timer_memory_;
+  HandlerMemory sweep_memory_;
   asio::io_context io_;
+  asio::detail::scheduler& scheduler_;  // io_'s
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   asio::steady_timer timer_;
   std::int64_t armed_for_ns_ = 0;  // 0 = not armed
