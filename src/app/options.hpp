@@ -56,7 +56,7 @@ struct Options {
   std::uint64_t max_body_size = std::uint64_t{16} << 20;  // --max-body-size (bytes, > 0)
   std::uint64_t seed = 0;                                 // --seed (0 = random)
   std::chrono::milliseconds flush_timeout{5000};          // --flush-timeout: final telemetry flush
-  std::chrono::nanoseconds loop_nap{20000};               // --loop-nap (0 = never; <= 1ms)
+  std::chrono::nanoseconds loop_nap{100000};              // --loop-nap (0 = never; <= 1ms)
   std::chrono::nanoseconds park_after{500'000'000};       // --park-after (docs/connections.md)
   int connection_pool = 4096;                             // --connection-pool (0: close instead)
   std::string trace_link;   // --trace-link TEMPLATE with {trace_id} (slow traces' links)

@@ -139,7 +139,7 @@ constexpr std::array kSpecs = {
                "DURATION",
                "After a turn that found little to do, a worker thread naps this long so that "
                "its next turn handles several responses at once: fewer wake-ups per request "
-               "when the target sets the pace (default 20us; 0 = never; at most 1ms)"},
+               "when the target sets the pace (default 100us; 0 = never; at most 1ms)"},
     OptionSpec{OptionId::kParkAfter, "park-after", "", "LOADGEN_PARK_AFTER", K::kValue, G::kRequest,
                "DURATION",
                "A user about to wait at least this long hands its idle keep-alive connections "

@@ -248,12 +248,20 @@ void EventLoop::run() {
   // A nap of a few microseconds is only that short with a small timer slack (the default,
   // 50 us, would stretch it); the slack is the thread's, so it applies to this loop alone.
   ::prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
-  const timespec nap{0, static_cast<long>(nap_ns_)};
   while (!io.stopped()) {
     std::size_t ran = io.run_one();  // waits for the first handler
     if (ran == 0 || io.stopped()) break;
     ran += io.poll();  // and runs what else is ready without waiting
-    if (ran < nap_min_handlers_ && !io.stopped()) ::nanosleep(&nap, nullptr);
+    if (ran < nap_min_handlers_ && !io.stopped()) {
+      // Never past a sleeping user's wake-up: a nap ends at the earliest sleeper's deadline.
+      std::int64_t nap = nap_ns_;
+      if (const std::int64_t due = impl_->next_sleeper_ns(); due != 0)
+        nap = std::min(nap, due - core::mono_ns());
+      if (nap > 0) {
+        const timespec ts{0, static_cast<long>(nap)};
+        ::nanosleep(&ts, nullptr);
+      }
+    }
   }
 }
 void EventLoop::stop() { impl_->io().stop(); }

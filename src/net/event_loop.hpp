@@ -40,10 +40,12 @@ class EventLoop {
   // Runs handlers until stop() is called. Call from the owning thread.
   void run();
   // A napping loop (docs/io-backends.md): after a turn that ran fewer than `min_handlers`
-  // handlers, the thread sleeps `nap` before it waits for more, so that the next turn finds
-  // several responses at once (fewer wake-ups per request when the target, not this thread,
-  // sets the pace). A response that arrives during a nap is read up to `nap` later: keep it
-  // within the latency error allowed (20 us). Zero (the default): no naps. Set before run().
+  // handlers, the thread sleeps `nap` (never past the earliest sleeper's wake-up) before it
+  // waits for more, so that the next turn finds several responses at once (fewer wake-ups per
+  // request when the target, not this thread, sets the pace). A response that arrives during
+  // a nap is read up to `nap` later; plain-HTTP responses are timed by their kernel receive
+  // time stamp, so their latency does not grow (docs/latency.md). Zero (the default): no
+  // naps. Set before run().
   void set_nap(std::chrono::nanoseconds nap, std::size_t min_handlers);
   // Thread-safe.
   void stop();

@@ -102,6 +102,10 @@ class LoopImpl {
   bool tls_verify() const { return tls_.verify; }
 
   void add_sleeper(Sleeper& s, std::int64_t deadline_ns);
+  // The earliest sleeper's deadline (monotonic ns); 0: none sleeps.
+  std::int64_t next_sleeper_ns() const {
+    return sleepers_.empty() ? 0 : sleepers_.front()->deadline_ns;
+  }
   void wake(Sleeper& s);
   void forget(Sleeper& s);
 

@@ -52,7 +52,7 @@ TEST_F(OptionsTest, FlushTimeout) {
   EXPECT_THAT(fails({"--flush-timeout", "soon"}), HasSubstr("--flush-timeout: 'soon'"));
   EXPECT_EQ(ok({"--loop-nap", "50us"}).loop_nap, 50us);
   EXPECT_EQ(ok({"--loop-nap", "0"}).loop_nap, 0us);
-  EXPECT_EQ(ok({}).loop_nap, 20us);
+  EXPECT_EQ(ok({}).loop_nap, 100us);
   EXPECT_THAT(fails({"--loop-nap", "2ms"}), HasSubstr("--loop-nap: '2ms' is too long"));
   EXPECT_THAT(fails({"--loop-nap", "-1us"}), HasSubstr("--loop-nap: '-1us'"));
   EXPECT_EQ(ok({}).park_after, 500ms);
