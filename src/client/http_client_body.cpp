@@ -12,6 +12,7 @@
 #include "client/exchange.hpp"
 #include "client/string_pool.hpp"
 #include "core/cancel.hpp"
+#include "core/clock.hpp"
 #include "net/connection.hpp"
 #include "net/event_loop.hpp"
 
@@ -85,6 +86,7 @@ core::Task<void> HttpClient::read_body(net::Connection& c, Attempt& a, BodyFrami
   thread_local std::string scratch;  // discarded decoded output, one slice at a time
   bool decodable = true;
   BodyInflater::Status zst = BodyInflater::Status::kNeedInput;
+  std::int64_t decoded_until = 0;  // when the last decoding that yielded ended (monotonic ns)
   std::string encoded;
   std::optional<InflaterLease> lease;
   if (coded) {
@@ -126,6 +128,7 @@ core::Task<void> HttpClient::read_body(net::Connection& c, Attempt& a, BodyFrami
         if (zst == BodyInflater::Status::kOutputFull) {
           co_await loop_.yield();  // long inflates give the worker's other users a turn
           a.last_read_ns = 0;      // the wait counts: the response ends after it
+          decoded_until = core::mono_ns();
           if (cancelled_) {
             StringPool::local().give(std::move(encoded));
             throw core::Cancelled{};
@@ -152,7 +155,11 @@ core::Task<void> HttpClient::read_body(net::Connection& c, Attempt& a, BodyFrami
     if (body.done()) break;
     if (c.rpos == c.rlen) c.rpos = c.rlen = 0;
     const net::IoResult rd = co_await c.read_more(kMaxReadBuffer);
-    a.last_read_ns = rd.at_ns;
+    // The response ends with its last byte (a read's kernel time stamp), but never before a
+    // decoding that yielded ended; a close-delimited body's end of stream carries no stamp of
+    // its own, so the last bytes' stands.
+    if (!(net::is_eof(rd.ec) && rd.n == 0 && a.last_read_ns != 0))
+      a.last_read_ns = std::max(rd.at_ns, decoded_until);
     if (cancelled_) {
       StringPool::local().give(std::move(encoded));
       throw core::Cancelled{};

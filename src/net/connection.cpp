@@ -220,7 +220,16 @@ struct StampedReadAwaiter {
     IoResult r;
     r.ec = op.ec_;
     r.n = op.bytes_transferred_;
-    r.at_ns = op.stamp != 0 ? op.stamp : core::mono_ns();
+    // A stamp in the future: the wall clock was stepped forward since the thread read its
+    // offset (read again now); the clock stands in. (One stepped back is caught by the client:
+    // a stamp before the request's start.)
+    const std::int64_t now = core::mono_ns();
+    if (op.stamp != 0 && op.stamp <= now) {
+      r.at_ns = op.stamp;
+    } else {
+      if (op.stamp != 0) core::detail::read_anchor(core::detail::clock_anchor());
+      r.at_ns = now;
+    }
     return r;
   }
 };

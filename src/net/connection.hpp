@@ -25,7 +25,9 @@ class ConnectionImpl;  // connection.cpp (Asio)
 struct IoResult {
   std::error_code ec;
   std::size_t n = 0;
-  std::int64_t at_ns = 0;  // read_more: when the read completed (core::mono_ns)
+  // read_more (core::mono_ns time): when the bytes reached this host (the kernel's receive
+  // time stamp, outgoing plain TCP), else when the read completed.
+  std::int64_t at_ns = 0;
 };
 
 // How connect() ended; the client maps these onto its outcomes.
@@ -87,8 +89,8 @@ class Connection {
   // Both fail with a timed-out error, without starting, once the armed deadline expired.
   core::Task<IoResult> write_all(std::string_view data);
   // Reads into the read buffer after its `len` valid bytes; grows the buffer up to max_size.
-  // The result carries the completion time: the one clock read of that event, which the
-  // client reuses as the response's end (latency, span end).
+  // The result carries the bytes' arrival time (IoResult::at_ns), which the client uses as
+  // the response's end (latency, span end).
   core::Task<IoResult> read_more(std::size_t max_size);
 
   void close();

@@ -72,8 +72,9 @@ class EventLoop {
   // event-loop delay). Set it before run(), or from the loop's thread.
   void on_delay(std::function<void(std::int64_t)> fn);
 
-  // co_await loop.yield(): resumes from the loop after the handlers already queued (long work
-  // gives the thread's other coroutines, timers and I/O a turn).
+  // co_await loop.yield(): resumes from the loop after the handlers already queued when the
+  // turn's first yield was made (the turn's yields run together, in order): long work gives
+  // the thread's other coroutines, timers and I/O a turn.
   // The loop queues the awaiters themselves (an intrusive list): a yield allocates nothing.
   struct YieldAwaiter {
     EventLoop* loop;
