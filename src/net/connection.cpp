@@ -42,28 +42,6 @@ AsioAwaiter<Start> await_op(Start s) {
   return AsioAwaiter<Start>{std::move(s)};
 }
 
-// Resumes the coroutine from the loop's queue, after the handlers already ready. The queued
-// operation lives in the awaiting coroutine's frame: nothing is allocated (asio::post would
-// take a block from Asio's small per-thread cache, which a worker's many users outrun).
-struct DeferOp final : asio::detail::scheduler_operation {
-  DeferOp() : scheduler_operation(&complete) {}
-  static void complete(void* owner, asio::detail::scheduler_operation* base,
-                       const asio::error_code&, std::size_t) {
-    if (owner != nullptr) static_cast<DeferOp*>(base)->waiter.resume();
-  }
-  std::coroutine_handle<> waiter;
-};
-struct DeferAwaiter {
-  asio::detail::scheduler& scheduler;
-  DeferOp op{};
-  bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> h) {
-    op.waiter = h;
-    scheduler.post_immediate_completion(&op, false);
-  }
-  void await_resume() const noexcept {}
-};
-
 struct ResolveAwaiter {
   asio::ip::tcp::resolver& resolver;
   const std::string& host;
@@ -538,7 +516,7 @@ core::Task<IoResult> Connection::read_more(std::size_t max_size) {
     // loop has other ready handlers: run them first, and the response has often arrived when
     // this read starts. Nothing to wait for when the deadline passed meanwhile.
     wrote_ = false;
-    co_await DeferAwaiter{impl_->scheduler};
+    co_await EventLoop::YieldAwaiter{&impl_->loop};
     if (impl_->expired) co_return IoResult{asio::error::timed_out, 0, core::mono_ns()};
   }
   wrote_ = false;

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <asio/detail/reactor.hpp>
-#include <asio/detail/scheduler.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/stream.hpp>
 #include <memory>
@@ -20,15 +19,11 @@ class ConnectionImpl final : public DeadlineHook {
   explicit ConnectionImpl(LoopImpl& l)
       : loop(l),
         sock(l.io().get_executor()),
-        reactor(asio::use_service<asio::detail::reactor>(l.io())),
-        scheduler(asio::use_service<asio::detail::scheduler>(l.io())) {
+        reactor(asio::use_service<asio::detail::reactor>(l.io())) {
     loop.link(*this);
   }
   ConnectionImpl(LoopImpl& l, TcpSocket s)
-      : loop(l),
-        sock(std::move(s)),
-        reactor(asio::use_service<asio::detail::reactor>(l.io())),
-        scheduler(asio::use_service<asio::detail::scheduler>(l.io())) {
+      : loop(l), sock(std::move(s)), reactor(asio::use_service<asio::detail::reactor>(l.io())) {
     loop.link(*this);
   }
   ~ConnectionImpl() { loop.unlink(*this); }
@@ -42,8 +37,7 @@ class ConnectionImpl final : public DeadlineHook {
 
   LoopImpl& loop;
   TcpSocket sock;
-  asio::detail::reactor& reactor;      // the loop's epoll reactor: a plain read's own operation
-  asio::detail::scheduler& scheduler;  // the loop's queue: read_more's deferral
+  asio::detail::reactor& reactor;  // the loop's epoll reactor: a plain read's own operation
   std::unique_ptr<asio::ssl::stream<TcpSocket&>> ssl;
 };
 

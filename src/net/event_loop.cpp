@@ -279,7 +279,7 @@ void EventLoop::SleepAwaiter::await_suspend(std::coroutine_handle<> h) {
 
 void EventLoop::YieldAwaiter::await_suspend(std::coroutine_handle<> h) {
   waiter = h;
-  loop->impl().yield(*this);
+  loop->yield(*this);
 }
 
 void EventLoop::wake(Sleeper& s) { impl_->wake(s); }

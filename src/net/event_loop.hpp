@@ -77,14 +77,14 @@ class EventLoop {
   // the thread's other coroutines, timers and I/O a turn.
   // The loop queues the awaiters themselves (an intrusive list): a yield allocates nothing.
   struct YieldAwaiter {
-    EventLoop* loop;
+    LoopImpl* loop;
     std::coroutine_handle<> waiter{};
     YieldAwaiter* next = nullptr;
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> h);
     void await_resume() const noexcept {}
   };
-  YieldAwaiter yield() { return YieldAwaiter{this}; }
+  YieldAwaiter yield() { return YieldAwaiter{impl_.get()}; }
 
   // The loop's idle keep-alive connections (connection_pool.hpp). Loop thread.
   ConnectionPool& connection_pool();
