@@ -6,6 +6,8 @@
 #include <coroutine>
 #include <memory>
 #include <optional>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "client/exchange.hpp"
@@ -30,6 +32,10 @@ using net::EventLoop;
 namespace {
 
 using core::iequals;
+
+// Sent on every request after User-Agent unless the request's own headers override them.
+constexpr std::pair<std::string_view, std::string_view> kFixedDefaults[] = {
+    {"Accept-Encoding", "gzip, deflate"}, {"Accept", "*/*"}, {"Connection", "keep-alive"}};
 
 bool is_redirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
@@ -177,10 +183,25 @@ void HttpClient::serialize(Attempt& a) {
   auto add_default = [&](std::string_view name, std::string_view value) {
     if (!overridden(name)) headers.push_back(http::Header{name, value});
   };
-  add_default("User-Agent", config_.user_agent);
-  add_default("Accept-Encoding", "gzip, deflate");
-  add_default("Accept", "*/*");
-  add_default("Connection", "keep-alive");
+  if (a.user_headers.empty()) {
+    // Nothing overrides the fixed defaults: their field lines, rendered once per thread (and
+    // again when the user agent differs), go out as one block.
+    thread_local std::string fixed_lines;
+    thread_local std::string fixed_for;  // the user agent they were rendered with
+    if (fixed_lines.empty() || fixed_for != config_.user_agent) {
+      fixed_for = config_.user_agent;
+      fixed_lines.clear();
+      const auto line = [](std::string_view name, std::string_view value) {
+        fixed_lines.append(name).append(": ").append(value).append("\r\n");
+      };
+      line("User-Agent", config_.user_agent);
+      for (const auto& [name, value] : kFixedDefaults) line(name, value);
+    }
+    headers.push_back(http::Header{{}, fixed_lines});
+  } else {
+    add_default("User-Agent", config_.user_agent);
+    for (const auto& [name, value] : kFixedDefaults) add_default(name, value);
+  }
   if (a.json) add_default("Content-Type", "application/json");
   if (!a.url->userinfo.empty()) {
     auth = "Basic " + core::base64_encode(a.url->userinfo);

@@ -16,7 +16,22 @@ using core::iequals;
 std::string_view trim(std::string_view s) { return core::trim_ows(core::trim_space(s)); }
 }  // namespace
 
-Response::Response(Response&& o) noexcept { *this = std::move(o); }
+// Member-wise: a fresh Response has nothing to report or give back (a request's Response is
+// moved out of its coroutine on every request).
+Response::Response(Response&& o) noexcept
+    : method_(o.method_),
+      status_(o.status_),
+      outcome_(o.outcome_),
+      start_wall_ns_(o.start_wall_ns_),
+      duration_ns_(o.duration_ns_),
+      bytes_(o.bytes_),
+      sampled_trace_id_(o.sampled_trace_id_),
+      pending_observer_(std::exchange(o.pending_observer_, nullptr)),
+      name_(std::move(o.name_)),
+      url_(std::move(o.url_)),
+      error_(std::move(o.error_)),
+      head_(std::move(o.head_)),
+      body_(std::move(o.body_)) {}
 
 Response& Response::operator=(Response&& o) noexcept {
   if (this == &o) return *this;

@@ -28,10 +28,19 @@ class StringPool {
     bytes_ -= s.capacity();
     return s;
   }
+  // Inline: most calls get a moved-from string (a Response's fields after a move).
   void give(std::string&& s) {
     // Strings in their small-string buffer own no heap memory: nothing to keep (this is also
     // what a moved-from string looks like).
-    if (s.capacity() <= kInlineCapacity) return;
+    if (s.capacity() > kInlineCapacity) keep(s);
+  }
+  std::size_t pooled_bytes() const { return bytes_; }
+  std::size_t pooled() const { return free_.size(); }
+
+ private:
+  static inline const std::size_t kInlineCapacity = std::string().capacity();
+
+  void keep(std::string& s) {
     if (free_.size() >= kMaxPooled || s.capacity() > kMaxCapacity ||
         bytes_ + s.capacity() > kMaxPooledBytes) {
       std::string().swap(s);
@@ -41,11 +50,7 @@ class StringPool {
     bytes_ += s.capacity();
     free_.push_back(std::move(s));
   }
-  std::size_t pooled_bytes() const { return bytes_; }
-  std::size_t pooled() const { return free_.size(); }
 
- private:
-  static inline const std::size_t kInlineCapacity = std::string().capacity();
   std::vector<std::string> free_;
   std::size_t bytes_ = 0;
 };

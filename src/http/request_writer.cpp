@@ -2,8 +2,10 @@
 // Content-Length).
 #include "http/request_writer.hpp"
 
+#include <cassert>
 #include <charconv>
 #include <cstddef>
+#include <cstring>
 
 #include "http/char_class.hpp"
 
@@ -20,21 +22,30 @@ bool method_expects_body(Method m) {
 // RFC 9112 §6.1-6.3: the body this writer appends is framed by the Content-Length it computes;
 // a caller's Content-Length or Transfer-Encoding would describe some other body (request
 // smuggling if they disagree), so they are never written.
-bool is_framing(std::string_view name) {
-  return detail::iequals(name, "content-length") || detail::iequals(name, "transfer-encoding");
+inline bool is_framing(std::string_view name) {
+  return (name.size() == 14 && detail::iequals(name, "content-length")) ||
+         (name.size() == 17 && detail::iequals(name, "transfer-encoding"));
 }
 
 }  // namespace
 
 void write_request(std::string& out, Method method, std::string_view target, std::string_view host,
                    std::span<const Header> headers, std::string_view body) {
+  // One pass to size the request exactly, then one write through a cursor: the request is
+  // serialized on every attempt, and a string append per piece cost a capacity check and a
+  // call each.
   bool caller_host = false;
   std::size_t size = 0;
   const std::string_view method_name = to_string(method);
   size += method_name.size() + 1 + target.size() + 1 + 8 + 2;  // request-line
   for (const Header& h : headers) {
+    if (h.name.empty()) {  // complete field lines, written as they are
+      size += h.value.size();
+      continue;
+    }
+    if (is_framing(h.name)) continue;
     size += h.name.size() + 2 + h.value.size() + 2;
-    if (detail::iequals(h.name, "host")) caller_host = true;
+    if (h.name.size() == 4 && detail::iequals(h.name, "host")) caller_host = true;
   }
   if (!caller_host) size += 6 + host.size() + 2;
 
@@ -49,33 +60,44 @@ void write_request(std::string& out, Method method, std::string_view target, std
     size += 16 + ndigits + 2;
   }
   size += 2 + body.size();
-  out.reserve(out.size() + size);
+  const std::size_t old = out.size();
+  out.resize(old + size);
+  char* w = out.data() + old;
+  const auto put = [&w](std::string_view s) {
+    if (!s.empty()) std::memcpy(w, s.data(), s.size());  // (memcpy with null is UB even for 0)
+    w += s.size();
+  };
 
   // RFC 9112 §3: request-line = method SP request-target SP HTTP-version
-  out.append(method_name);
-  out.push_back(' ');
-  out.append(target);
-  out.append(" HTTP/1.1\r\n");
+  put(method_name);
+  *w++ = ' ';
+  put(target);
+  put(" HTTP/1.1\r\n");
   // RFC 9112 §3.2: a client MUST send a Host header field in every HTTP/1.1 request.
   if (!caller_host) {
-    out.append("Host: ");
-    out.append(host);
-    out.append(kCrlf);
+    put("Host: ");
+    put(host);
+    put(kCrlf);
   }
   for (const Header& h : headers) {
+    if (h.name.empty()) {
+      put(h.value);
+      continue;
+    }
     if (is_framing(h.name)) continue;
-    out.append(h.name);
-    out.append(": ");
-    out.append(h.value);
-    out.append(kCrlf);
+    put(h.name);
+    put(": ");
+    put(h.value);
+    put(kCrlf);
   }
   if (add_length) {
-    out.append("Content-Length: ");
-    out.append(digits, ndigits);
-    out.append(kCrlf);
+    put("Content-Length: ");
+    put(std::string_view(digits, ndigits));
+    put(kCrlf);
   }
-  out.append(kCrlf);
-  out.append(body);
+  put(kCrlf);
+  put(body);
+  assert(w == out.data() + out.size());
 }
 
 bool is_valid_header_name(std::string_view name) {

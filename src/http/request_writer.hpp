@@ -22,7 +22,10 @@ struct Header {
 // "Content-Length: N" is added when the body is non-empty or the method is POST/PUT/PATCH
 // (RFC 9110 §8.6). Content-Length and Transfer-Encoding fields in `headers` are dropped: the
 // body is always framed by the length written here (RFC 9112 §6.3), never beside another framing.
-// Names and values must already be valid (see below); they are not checked here.
+// Names and values must already be valid (see below); they are not checked here. A Header with
+// an empty name is a block of complete field lines ("Name: value\r\n"...) that a caller
+// rendered once for many requests; it is written as it is (it must hold no Host, no
+// Content-Length and no Transfer-Encoding).
 void write_request(std::string& out, Method method, std::string_view target, std::string_view host,
                    std::span<const Header> headers, std::string_view body);
 

@@ -3,6 +3,10 @@
 
 #include <cstdint>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace loadgen::otel {
 namespace {
 
@@ -16,11 +20,46 @@ void put_u64(std::uint64_t v, std::uint8_t* out) {
 }
 
 template <std::size_t N>
-void encode(const std::array<std::uint8_t, N>& id, char* out) {
+void encode_scalar(const std::array<std::uint8_t, N>& id, char* out) {
   for (std::size_t i = 0; i < N; ++i) {
     out[2 * i] = kHex[id[i] >> 4];
     out[2 * i + 1] = kHex[id[i] & 0xF];
   }
+}
+
+#if defined(__SSE2__)
+// Sixteen nibbles (one per byte, 0-15) as their lowercase hex digits.
+__m128i hex_digits(__m128i nibbles) {
+  const __m128i digits = _mm_add_epi8(nibbles, _mm_set1_epi8('0'));
+  const __m128i letters = _mm_cmpgt_epi8(nibbles, _mm_set1_epi8(9));
+  return _mm_add_epi8(digits, _mm_and_si128(letters, _mm_set1_epi8('a' - '0' - 10)));
+}
+#endif
+
+// Every request formats a trace id and a span id (traceparent): without a table walk per
+// nibble where SSE2 is there (x86-64 always).
+template <std::size_t N>
+void encode(const std::array<std::uint8_t, N>& id, char* out) {
+#if defined(__SSE2__)
+  if constexpr (N == 16 || N == 8) {
+    __m128i bytes;
+    if constexpr (N == 16) {
+      bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(id.data()));
+    } else {
+      bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(id.data()));
+    }
+    const __m128i low4 = _mm_set1_epi8(0x0F);
+    const __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), low4);
+    const __m128i lo = _mm_and_si128(bytes, low4);
+    // Interleaved high, low: the digits in the order they are written.
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), hex_digits(_mm_unpacklo_epi8(hi, lo)));
+    if constexpr (N == 16) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16), hex_digits(_mm_unpackhi_epi8(hi, lo)));
+    }
+    return;
+  }
+#endif
+  encode_scalar(id, out);
 }
 
 int hex_value(char c) {

@@ -757,6 +757,37 @@ TEST_F(HttpClientTest, RequestNameAndHeaders) {
   EXPECT_EQ(req.head.find("loadgen/"), std::string::npos);  // the default agent is not sent too
 }
 
+// The fixed default fields go out as one pre-rendered block when the request has no headers of
+// its own, and one by one otherwise: the same lines, in the same order, either way.
+TEST_F(HttpClientTest, DefaultFieldsAreTheSameWithAndWithoutRequestHeaders) {
+  TestServer server([](const ReceivedRequest&) { return http_reply(200, "x"); });
+  cfg.user_agent = "agent/1";
+  use(server.base_url());
+  run([&]() -> core::Task<> {
+    co_await client->get("/a");
+    const http::Header hs[] = {{"X-Own", "1"}};
+    RequestOptions o;
+    o.headers = hs;
+    co_await client->get("/b", o);
+    cfg.user_agent = "agent/2";  // rendered again for another agent
+    co_await client->get("/c");
+  });
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  const std::string lines =
+      "Accept-Encoding: gzip, deflate\r\nAccept: */*\r\nConnection: keep-alive\r\n";
+  for (std::size_t i = 0; i < reqs.size(); ++i) {
+    const std::string agent = i < 2 ? "agent/1" : "agent/2";
+    EXPECT_NE(reqs[i].head.find("\r\nUser-Agent: " + agent + "\r\n" + lines), std::string::npos)
+        << reqs[i].head;
+    EXPECT_EQ(reqs[i].head.find("User-Agent", reqs[i].head.find("User-Agent") + 1),
+              std::string::npos)
+        << reqs[i].head;
+  }
+  EXPECT_EQ(reqs[1].header("x-own"), "1");
+  EXPECT_EQ(reqs[0].header("x-own"), "");
+}
+
 TEST_F(HttpClientTest, BaseUrlPathIsAPrefix) {
   // Locust joins base_url + path.
   TestServer server([](const ReceivedRequest& r) { return http_reply(200, r.target); });

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <set>
+#include <string>
 
 namespace loadgen::otel {
 namespace {
@@ -51,6 +53,30 @@ TEST(Ids, HexRoundTrip) {
   char buf[kSpanIdHexLen];
   to_hex(*s, buf);
   EXPECT_EQ(std::string(buf, kSpanIdHexLen), "00f067aa0ba902b7");
+}
+
+// Every byte value at every position of both id sizes, against printf's %02x.
+TEST(Ids, HexOfEveryByteAtEveryPosition) {
+  for (int v = 0; v < 256; ++v) {
+    char want[3];
+    std::snprintf(want, sizeof want, "%02x", v);
+    for (std::size_t pos = 0; pos < 16; ++pos) {
+      TraceId t{};
+      t[pos] = static_cast<std::uint8_t>(v);
+      std::string expect(kTraceIdHexLen, '0');
+      expect.replace(2 * pos, 2, want);
+      ASSERT_EQ(to_hex(t), expect) << "byte " << v << " at " << pos;
+      if (pos < 8) {
+        SpanId s{};
+        s[pos] = static_cast<std::uint8_t>(v);
+        char buf[kSpanIdHexLen + 1];
+        buf[kSpanIdHexLen] = '#';  // written up to its length, not past it
+        to_hex(s, buf);
+        ASSERT_EQ(buf[kSpanIdHexLen], '#');
+        ASSERT_EQ(std::string(buf, kSpanIdHexLen), expect.substr(0, kSpanIdHexLen));
+      }
+    }
+  }
 }
 
 TEST(Ids, HexRejectsBadInput) {
