@@ -346,9 +346,13 @@ core::Task<ConnectResult> Connection::connect(std::int64_t deadline) {
       last = ec;
       continue;
     }
+    LoopImpl& loop = impl_->loop;
+    loop.begin_unstamped();
     auto res = co_await await_op([&](auto handler) {
-      impl_->sock.async_connect(ep,
-                                [handler](const asio::error_code& e) mutable { handler(e, 0); });
+      impl_->sock.async_connect(ep, [handler, &loop](const asio::error_code& e) mutable {
+        loop.end_unstamped();
+        handler(e, 0);
+      });
     });
     if (!res.ec) {
       connected = true;
@@ -396,9 +400,14 @@ core::Task<ConnectResult> Connection::connect(std::int64_t deadline) {
     if (impl_->loop.tls_verify()) {
       impl_->ssl->set_verify_callback(asio::ssl::host_name_verification(host_));
     }
+    LoopImpl& loop = impl_->loop;
+    loop.begin_unstamped();
     auto res = co_await await_op([&](auto handler) {
       impl_->ssl->async_handshake(asio::ssl::stream_base::client,
-                                  [handler](const asio::error_code& e) mutable { handler(e, 0); });
+                                  [handler, &loop](const asio::error_code& e) mutable {
+                                    loop.end_unstamped();
+                                    handler(e, 0);
+                                  });
     });
     if (res.ec) {
       const bool timed_out = impl_->expired;
@@ -524,8 +533,14 @@ core::Task<IoResult> Connection::read_more(std::size_t max_size) {
   const std::size_t room = rbuf.size() - rlen;
   IoResult r;
   if (impl_->ssl) {
+    LoopImpl& loop = impl_->loop;
+    loop.begin_unstamped();
     r = co_await await_op([&](auto handler) {
-      impl_->ssl->async_read_some(asio::buffer(p, room), std::move(handler));
+      impl_->ssl->async_read_some(asio::buffer(p, room), [handler, &loop](const asio::error_code& e,
+                                                                          std::size_t n) mutable {
+        loop.end_unstamped();
+        handler(e, n);
+      });
     });
     r.at_ns = core::mono_ns();  // resumed by the completion: this is its time
     rlen += r.n;

@@ -255,6 +255,8 @@ void EventLoop::run() {
     if (ran < nap_min_handlers_ && !io.stopped()) {
       // Never past a sleeping user's wake-up: a nap ends at the earliest sleeper's deadline.
       std::int64_t nap = nap_ns_;
+      // A connect, TLS handshake or TLS read pending: their time is when loadgen sees them.
+      if (impl_->unstamped() != 0) nap = std::min(nap, LoopImpl::kUnstampedNapNs);
       if (const std::int64_t due = impl_->next_sleeper_ns(); due != 0)
         nap = std::min(nap, due - core::mono_ns());
       if (nap > 0) {

@@ -122,6 +122,13 @@ class LoopImpl {
   // co_await loop.yield(): queues the awaiter; one operation on the io_context's queue
   // resumes every awaiter queued before it ran, in order.
   void yield(EventLoop::YieldAwaiter& a);
+  // Waits whose end no kernel receive time stamp records (a connect, a TLS handshake or read):
+  // counted from their start to their completion handler. While any is pending the loop naps
+  // at most kUnstampedNapNs, since their time is taken when loadgen sees the completion.
+  static constexpr std::int64_t kUnstampedNapNs = 20'000;
+  void begin_unstamped() { ++unstamped_; }
+  void end_unstamped() { --unstamped_; }
+  std::size_t unstamped() const { return unstamped_; }
   ConnectionCounters& connection_counters() { return counters_; }
   ConnectionPool& connection_pool() { return pool_; }
 
@@ -150,6 +157,7 @@ class LoopImpl {
   void run_yields();
 
   TlsOptions tls_;
+  std::size_t unstamped_ = 0;
   YieldOp yield_op_{*this};
   bool yield_posted_ = false;
   EventLoop::YieldAwaiter* yield_head_ = nullptr;
