@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <coroutine>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -130,6 +131,7 @@ void HttpClient::report_attempt(const Attempt& a, Response& r, std::string_view 
 
 void HttpClient::set_failure(Response& r, Outcome o, std::string_view detail) {
   r.outcome_ = o;
+  r.pooled_error();
   r.error_.assign(to_string(o));
   r.error_.append(": ");
   r.error_.append(detail);
@@ -362,7 +364,8 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
     }
     if (head.status >= 400) {
       r.outcome_ = Outcome::kHttpStatus;
-      r.error_ = fmt::format("http_status: {} {}", head.status, head.reason);
+      r.pooled_error();
+      fmt::format_to(std::back_inserter(r.error_), "http_status: {} {}", head.status, head.reason);
     } else {
       r.outcome_ = Outcome::kOk;
     }
@@ -377,10 +380,9 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
   if (cancelled_) throw core::Cancelled{};
   Response r;
   auto& pool = StringPool::local();
+  // The error and the kept body take theirs when they are written (most requests have none).
   r.url_ = pool.take();
-  r.error_ = pool.take();
   r.head_ = pool.take();
-  r.body_ = pool.take();
   r.method_ = method;
   const std::int64_t t0 = core::mono_ns();
   r.start_wall_ns_ = core::wall_ns_at(t0);

@@ -94,6 +94,7 @@ core::Task<void> HttpClient::read_body(net::Connection& c, Attempt& a, BodyFrami
     lease.emplace();
     decodable = lease->get().start(coding);
   }
+  if (keep) r.pooled_body();
   std::string* sink = coded ? &encoded : keep ? &r.body_ : nullptr;
   http::BodyDecoder body;
   body.start(head.mode, head.content_length);

@@ -67,6 +67,16 @@ void Response::release() {
   if (!name_.empty()) std::string().swap(name_);
 }
 
+namespace {
+void pooled(std::string& s) {
+  if (s.capacity() <= std::string().capacity()) s = StringPool::local().take();
+  s.clear();
+}
+}  // namespace
+
+void Response::pooled_error() { pooled(error_); }
+void Response::pooled_body() { pooled(body_); }
+
 std::string_view Response::header(std::string_view name) const {
   std::string_view rest = head_;
   // Skip the status line.

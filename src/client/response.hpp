@@ -48,6 +48,9 @@ class Response {
   friend class HttpClient;
   void report();
   void release();
+  // A pooled buffer for the error text or the kept body, once one is written (cleared).
+  void pooled_error();
+  void pooled_body();
 
   http::Method method_ = http::Method::kGet;
   int status_ = 0;
