@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,9 +51,16 @@ class TraceRequestEncoder {
   };
   void write_client_spans(ProtobufWriter& w, const ClientSpans& spans, std::size_t first,
                           std::size_t count);
-  void write_client_span(ProtobufWriter& w, const ClientSpans& spans, const ClientSpanRecord& r);
+  // agent_kv: the cached user_agent.original attribute, or null when not written.
+  void write_client_span(ProtobufWriter& w, const ClientSpans& spans, const ClientSpanRecord& r,
+                         const std::string* agent_kv);
+  // Makes each text well-formed UTF-8 (repaired ones point into sanitized_).
+  void well_formed(std::span<std::string_view> texts);
+  // The encoded attributes for key (and port), from `cache`, or encoded and cached on a miss.
   const std::string& cached(std::vector<Cached>& cache, std::size_t& last, std::string_view key,
                             std::uint16_t port);
+  const std::string& cache_miss(std::vector<Cached>& cache, std::size_t& last, std::string_view key,
+                                std::uint16_t port);
 
   std::vector<Cached> methods_;  // key: the method; bytes: http.request.method
   std::vector<Cached> origins_;  // key: server.address, port: server.port; bytes: those two and
@@ -61,6 +69,7 @@ class TraceRequestEncoder {
   std::size_t last_method_ = 0, last_origin_ = 0, last_agent_ = 0;
   std::size_t next_victim_ = 0;    // a full cache replaces its entries in turn
   std::vector<SpanData> limited_;  // spans with attribute limits that bite go through SpanData
+  std::string sanitized_;          // a span's texts that are not well-formed UTF-8, repaired
 };
 
 // opentelemetry.proto.trace.v1.TracesData: the same layout (field 1), for files.

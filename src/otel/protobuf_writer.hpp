@@ -39,6 +39,51 @@ constexpr std::uint32_t zigzag32(std::int32_t v) {
   return (static_cast<std::uint32_t>(v) << 1) ^ static_cast<std::uint32_t>(v >> 31);
 }
 
+// Bytes of a field's tag (1 for fields 1..15, 2 up to 2047).
+constexpr std::size_t tag_size(std::uint32_t field) {
+  return varint_size(std::uint64_t{field} << 3);
+}
+// Bytes of a LEN field (string, bytes, nested message) with an n-byte payload: tag, length,
+// payload.
+constexpr std::size_t len_field_size(std::uint32_t field, std::size_t n) {
+  return tag_size(field) + varint_size(n) + n;
+}
+
+// Writing through a raw cursor into space already sized (ProtobufWriter::extend): each put_*
+// writes at p and returns the position after what it wrote. For encoders that compute a
+// message's exact size first and then write it in one go, with no length to back-patch.
+inline char* put_varint(char* p, std::uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(static_cast<std::uint8_t>(v) | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+inline char* put_tag(char* p, std::uint32_t field, WireType wt) {
+  return put_varint(p, (std::uint64_t{field} << 3) | static_cast<std::uint64_t>(wt));
+}
+inline char* put_bytes(char* p, std::string_view v) {
+  if (!v.empty()) std::memcpy(p, v.data(), v.size());  // an empty view's data() may be null
+  return p + v.size();
+}
+inline char* put_fixed64(char* p, std::uint64_t v) {  // little-endian, portable
+  for (std::size_t i = 0; i < 8; ++i)
+    p[i] = static_cast<char>(static_cast<std::uint8_t>(v >> (8 * i)));
+  return p + 8;
+}
+inline char* put_fixed32(char* p, std::uint32_t v) {
+  for (std::size_t i = 0; i < 4; ++i)
+    p[i] = static_cast<char>(static_cast<std::uint8_t>(v >> (8 * i)));
+  return p + 4;
+}
+// A LEN field whose payload is v as it is (bytes, or a string known to be well-formed UTF-8).
+inline char* put_len_field(char* p, std::uint32_t field, std::string_view v) {
+  p = put_tag(p, field, WireType::kLen);
+  p = put_varint(p, v.size());
+  return put_bytes(p, v);
+}
+
 // IEEE 754 bits of a double, as the wire (and proto3's "is it the default?" test) sees them:
 // only +0.0 is all zero, so -0.0 counts as set.
 constexpr std::uint64_t double_bits(double v) { return std::bit_cast<std::uint64_t>(v); }
@@ -152,6 +197,14 @@ class ProtobufWriter {
     return m;
   }
   void end_message(Mark m);
+
+  // n more bytes at the end of `out` (grown geometrically), for the caller to fill through the
+  // returned cursor with the put_* functions, exactly n bytes.
+  char* extend(std::size_t n) {
+    const std::size_t at = out_.size();
+    out_.resize(at + n);
+    return out_.data() + at;
+  }
 
   std::string& out() { return out_; }
 

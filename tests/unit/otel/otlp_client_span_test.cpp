@@ -59,6 +59,7 @@ struct RecordSpec {
   std::string_view message = {};
   std::string_view state = {};
   std::uint8_t seed = 1;
+  bool zero_times = false;  // start and end 0: the fields left out
 };
 
 void add(ClientSpans& c, const RecordSpec& s) {
@@ -73,6 +74,7 @@ void add(ClientSpans& c, const RecordSpec& s) {
   if (s.seed % 2 == 1) r.parent_span_id = id_from<8>(static_cast<std::uint8_t>(s.seed + 2));
   r.start_wall_ns = 1'700'000'000'000'000'000 + s.seed;
   r.end_wall_ns = r.start_wall_ns + 1'234'567;
+  if (s.zero_times) r.start_wall_ns = r.end_wall_ns = 0;
   r.method = s.method;
   put(s.url, r.url_off, r.url_len);
   put(s.address, r.address_off, r.address_len);
@@ -219,6 +221,56 @@ TEST(ClientSpans, EncodedStraightAreTheBytesOfTheSpanDataPath) {
     encode_export_trace_request(batch, fresh);  // the free function: the same
     EXPECT_EQ(fresh, straight);
   }
+}
+
+// The straight encoder sizes each span before writing it: texts to repair (each ill-formed byte
+// grows to U+FFFD's three) and lengths on both sides of a varint's 1/2/3-byte boundaries must
+// come out as the SpanData path writes them.
+TEST(ClientSpans, RepairedTextsAndEveryLengthAreTheBytesOfTheSpanDataPath) {
+  const std::string ill_formed(100, '\xff');  // 100 bytes that become 300
+  std::vector<std::string> urls = {"http://h/caf\xc3\xa9?q=\xe2\x82\xac&x=\xf0\x9f\x98\x80",
+                                   "http://h/\xc3" + ill_formed, "http://h/\xed\xa0\x80\xc0\xaf"};
+  // url.full lengths around where the string, AnyValue and KeyValue lengths need 2 bytes, and
+  // a span whose length needs 3.
+  for (const int n : {100, 110, 111, 112, 113, 114, 115, 116, 117, 124, 125, 126, 127, 128, 129,
+                      16'300, 16'383, 16'384, 20'000})
+    urls.push_back("http://h/" + std::string(static_cast<std::size_t>(n - 9), 'a'));
+  ClientSpans c;
+  c.settings = settings("ua \xff\xfe", SpanLimits{});
+  std::uint8_t seed = 1;
+  for (const std::string& url : urls) add(c, {.url = url, .seed = seed++});
+  add(c, {.method = "G\xc0T", .url = "http://h/", .status = 0, .seed = seed++});
+  add(c, {.url = "http://h/",
+          .status = 0,
+          .error = true,
+          .error_type = "timeout\xe2\x82",
+          .message = "timeout: after 5 s \xff caf\xc3\xa9",
+          .seed = seed++});
+  add(c, {.status = 0, .error = true, .seed = seed++});  // error.type "0", no message
+  add(c, {.status = 0,
+          .error = true,
+          .error_type = "read_error",
+          .message = "read_error: " + ill_formed,
+          .seed = seed++,
+          .zero_times = true});
+  add(c, {.status = 65'535, .resend = 300, .error = true, .seed = seed++});
+  add(c, {.status = 200, .resend = 1, .state = "ot=th:8;rv:\xff", .seed = seed++});
+  add(c, {.state = std::string(200, 's'), .seed = seed++});
+  add(c, {.method = "", .address = "h\xc3\xa9\xff", .port = 0, .seed = seed++});
+  add(c, {.url = "", .address = "", .seed = seed++});
+  ClientSpans plain = c;  // no settings: no user_agent.original
+  plain.settings = nullptr;
+  const auto batch = batch_of({&c, &plain});
+  TraceRequestEncoder encoder;
+  std::string out;
+  for (int round = 0; round < 2; ++round) {
+    encoder.encode(batch, out);
+    EXPECT_EQ(out, via_span_data(batch));
+  }
+  pb_collector::ExportTraceServiceRequest req;
+  ASSERT_TRUE(req.ParseFromString(out));  // libprotobuf checks that strings are UTF-8
+  EXPECT_EQ(req.resource_spans(0).scope_spans(0).spans_size(),
+            1 + 2 * static_cast<int>(c.records.size()));
 }
 
 TEST(ClientSpans, ManyOriginsOutgrowTheCacheWithoutChangingABit) {
