@@ -54,8 +54,8 @@ class TraceRequestEncoder {
   // agent_kv: the cached user_agent.original attribute, or null when not written.
   void write_client_span(ProtobufWriter& w, const ClientSpans& spans, const ClientSpanRecord& r,
                          const std::string* agent_kv);
-  // Makes each text well-formed UTF-8 (repaired ones point into sanitized_).
-  void well_formed(std::span<std::string_view> texts);
+  // Makes each text well-formed UTF-8: the ill-formed ones are repaired into sanitized_.
+  void repair(std::span<std::string_view> texts);
   // The encoded attributes for key (and port), from `cache`, or encoded and cached on a miss.
   const std::string& cached(std::vector<Cached>& cache, std::size_t& last, std::string_view key,
                             std::uint16_t port);

@@ -224,7 +224,9 @@ void TraceRequestEncoder::write_client_span(ProtobufWriter& w, const ClientSpans
       r.error ? error_type : std::string_view(),
       r.error ? spans.text_of(r.message_off, r.message_len) : std::string_view(),  // Status.message
   };
-  well_formed(texts);
+  bool all_well_formed = true;
+  for (const std::string_view t : texts) all_well_formed = all_well_formed && is_well_formed(t);
+  if (!all_well_formed) repair(texts);
   const auto [state, name, url, type, message] = texts;
 
   const std::string& method_kv = cached(methods_, last_method_, r.method, 0);
@@ -287,14 +289,9 @@ void TraceRequestEncoder::write_client_span(ProtobufWriter& w, const ClientSpans
   (void)p;
 }
 
-void TraceRequestEncoder::well_formed(std::span<std::string_view> texts) {
-  bool all = true;
+void TraceRequestEncoder::repair(std::span<std::string_view> texts) {
   std::size_t size = 0;
-  for (const std::string_view t : texts) {
-    all = all && is_well_formed(t);
-    size += t.size();
-  }
-  if (all) return;
+  for (const std::string_view t : texts) size += t.size();
   sanitized_.clear();
   // Every maximal ill-formed subpart (>= 1 byte) becomes 3 bytes: nothing grows more than
   // threefold, so the views into sanitized_ stay valid as it fills.
