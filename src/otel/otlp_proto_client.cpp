@@ -235,23 +235,25 @@ void TraceRequestEncoder::write_client_span(ProtobufWriter& w, const ClientSpans
   const std::uint64_t start = static_cast<std::uint64_t>(r.start_wall_ns);
   const std::uint64_t end = static_cast<std::uint64_t>(r.end_wall_ns);
   const bool has_parent = is_valid(r.parent_span_id);
-  const std::size_t status_body =
-      (message.empty() ? 0 : len_field_size(2, message.size())) + 2;  // Status {2 message, 3 code}
+  constexpr auto kClient = static_cast<std::uint64_t>(SpanKind::kClient);
+  constexpr auto kError = static_cast<std::uint64_t>(StatusCode::kError);
+  const std::size_t status_body =  // Status {2 message, 3 code}
+      (message.empty() ? 0 : len_field_size(2, message.size())) + tag_size(3) + varint_size(kError);
 
   // Span fields 1..16 in number order, as write_span writes them.
   std::size_t body = len_field_size(1, r.trace_id.size()) + len_field_size(2, r.span_id.size());
   if (r.state_len > 0) body += len_field_size(3, state.size());
   if (has_parent) body += len_field_size(4, r.parent_span_id.size());
   if (!r.method.empty()) body += len_field_size(5, name.size());
-  body += 2;  // kind
-  if (start != 0) body += 9;
-  if (end != 0) body += 9;
+  body += tag_size(6) + varint_size(kClient);
+  if (start != 0) body += tag_size(7) + 8;
+  if (end != 0) body += tag_size(8) + 8;
   body += method_kv.size() + string_attr_size(kUrlFull, url.size()) + origin_kv.size();
   if (r.status > 0) body += int_attr_size(kStatusCode, r.status);
   if (r.resend_count > 0) body += int_attr_size(kResendCount, r.resend_count);
   if (agent_kv != nullptr) body += agent_kv->size();
   if (r.error) body += string_attr_size(kErrorType, type.size()) + len_field_size(15, status_body);
-  body += 6;  // flags
+  body += tag_size(16) + 4;  // flags
 
   const std::size_t total = len_field_size(2, body);  // ScopeSpans.spans
   char* const first = w.extend(total);
@@ -266,7 +268,7 @@ void TraceRequestEncoder::write_client_span(ProtobufWriter& w, const ClientSpans
   }
   if (!r.method.empty()) p = put_len_field(p, 5, name);
   p = put_tag(p, 6, WireType::kVarint);
-  p = put_varint(p, static_cast<std::uint64_t>(SpanKind::kClient));
+  p = put_varint(p, kClient);
   if (start != 0) p = put_fixed64(put_tag(p, 7, WireType::kI64), start);
   if (end != 0) p = put_fixed64(put_tag(p, 8, WireType::kI64), end);
   p = put_bytes(p, method_kv);
@@ -281,7 +283,7 @@ void TraceRequestEncoder::write_client_span(ProtobufWriter& w, const ClientSpans
     p = put_varint(p, status_body);
     if (!message.empty()) p = put_len_field(p, 2, message);
     p = put_tag(p, 3, WireType::kVarint);
-    p = put_varint(p, static_cast<std::uint64_t>(StatusCode::kError));
+    p = put_varint(p, kError);
   }
   p = put_tag(p, 16, WireType::kI32);
   p = put_fixed32(p, r.trace_flags | 0x100u);  // flags: has is_remote, parent local
