@@ -26,4 +26,14 @@ struct FieldSectionResult {
 // NUL inside a value (RFC 9110 §5.5). kNeedMore when `in` ends before the empty line.
 FieldSectionResult parse_field_section(std::string_view in, std::vector<HeaderField>& fields);
 
+namespace detail {
+
+// The first byte in [p, end) that is NUL, CR or LF, or `end`: what ends a field line's value
+// (RFC 9110 §5.5). Reads no byte outside [p, end). find_line_delimiter uses SSE2 where the
+// target has it and find_line_delimiter_scalar otherwise; both are here for the tests.
+const char* find_line_delimiter(const char* p, const char* end);
+const char* find_line_delimiter_scalar(const char* p, const char* end);
+
+}  // namespace detail
+
 }  // namespace loadgen::http
