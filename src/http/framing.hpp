@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "core/strings.hpp"
@@ -12,16 +13,42 @@
 namespace loadgen::http::detail {
 
 // Calls fn(element) for each non-empty, OWS-trimmed element of a comma-separated list
-// (RFC 9110 §5.6.1: recipients accept and ignore empty elements).
+// (RFC 9110 §5.6.1: recipients accept and ignore empty elements). The lists here are short
+// ("615", "keep-alive"), so a byte loop rather than a memchr call per element.
 template <class Fn>
 inline void for_each_element(std::string_view list, Fn&& fn) {
+  const char* p = list.data();
+  const char* const end = p + list.size();
   while (true) {
-    const std::size_t comma = list.find(',');
-    const std::string_view elem = core::trim_ows(list.substr(0, comma));
+    const char* comma = p;
+    while (comma != end && *comma != ',') ++comma;
+    const std::string_view elem =
+        core::trim_ows(std::string_view(p, static_cast<std::size_t>(comma - p)));
     if (!elem.empty()) fn(elem);
-    if (comma == std::string_view::npos) return;
-    list.remove_prefix(comma + 1);
+    if (comma == end) return;
+    p = comma + 1;
   }
+}
+
+// Case-insensitive equality with `lower`, a constant of lowercase letters and '-' only, for an
+// `s` without CR: field names (tokens, RFC 9110 §5.6.2) and field values (no CR, RFC 9110
+// §5.5). Setting bit 0x20 lowers an ASCII capital and keeps lowercase letters and '-' as they
+// are; of the other bytes only CR (0x0d) would become one of those ('-'). Eight bytes a step.
+inline bool equals_lower(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  constexpr std::uint64_t kCase = 0x2020202020202020;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+    std::memcpy(&a, s.data() + i, 8);
+    std::memcpy(&b, lower.data() + i, 8);
+    if ((a | kCase) != b) return false;
+  }
+  for (; i < s.size(); ++i) {
+    if (static_cast<char>(s[i] | 0x20) != lower[i]) return false;
+  }
+  return true;
 }
 
 // What the framing-relevant fields said, gathered while the field lines are parsed.
@@ -71,7 +98,7 @@ struct Framing {
       for (char c : coding) {
         if (!is_tchar(c)) te_bad = true;
       }
-      te_final_chunked = iequals(coding, "chunked");
+      te_final_chunked = equals_lower(coding, "chunked");
       if (te_final_chunked) ++te_chunked_count;
     });
     if (!any) te_bad = true;
@@ -80,24 +107,25 @@ struct Framing {
   // RFC 9112 §9.3, §9.6: connection options "close" and (HTTP/1.0) "keep-alive".
   void connection(std::string_view value) {
     for_each_element(value, [this](std::string_view elem) {
-      if (iequals(elem, "close")) conn_close = true;
-      if (iequals(elem, "keep-alive")) conn_keep_alive = true;
+      if (equals_lower(elem, "close")) conn_close = true;
+      if (equals_lower(elem, "keep-alive")) conn_keep_alive = true;
     });
   }
 
-  // Returns true when `name` is one of the framing fields.
+  // Returns true when `name` is one of the framing fields. Called for every field of a head:
+  // the length picks the one candidate before any byte is compared.
   bool field(std::string_view name, std::string_view value) {
     switch (name.size()) {
       case 10:
-        if (!iequals(name, "connection")) return false;
+        if (!equals_lower(name, "connection")) return false;
         connection(value);
         return true;
       case 14:
-        if (!iequals(name, "content-length")) return false;
+        if (!equals_lower(name, "content-length")) return false;
         content_length(value);
         return true;
       case 17:
-        if (!iequals(name, "transfer-encoding")) return false;
+        if (!equals_lower(name, "transfer-encoding")) return false;
         transfer_encoding(value);
         return true;
       default:

@@ -32,7 +32,7 @@ struct RequestFraming : detail::Framing {
   }
 
   void field(std::string_view name, std::string_view value) {
-    if (name.size() == 4 && detail::iequals(name, "host")) {
+    if (name.size() == 4 && detail::equals_lower(name, "host")) {
       host(value);
       return;
     }

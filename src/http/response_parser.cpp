@@ -110,7 +110,8 @@ HeadResult parse_response_head(const char* data, std::size_t len, bool request_w
 
   // Reject non-HTTP bytes early rather than waiting for a line end that may never come.
   constexpr std::string_view kPrefix = "HTTP/";
-  if (std::memcmp(data, kPrefix.data(), std::min(limit, kPrefix.size())) != 0) {
+  if (limit >= kPrefix.size() ? std::memcmp(data, kPrefix.data(), kPrefix.size()) != 0
+                              : std::memcmp(data, kPrefix.data(), limit) != 0) {
     return head_error(ParseError::kBadStatusLine);
   }
 
