@@ -1,8 +1,8 @@
 // RFC 9112 §5 field-section parsing shared by the request and response head parsers.
 //
-// One pass per line: a vector scan finds the line's first NUL, CR or LF; the name's token check
-// then needs no bounds check (it stops at that byte at the latest), and the value is the bytes
-// between the colon and it. A NUL or CR that does not end the line is rejected only once the
+// One pass per line: a vector scan finds the name's end (its first non-tchar byte) and the line's
+// first NUL, CR or LF, most often in one 16-byte block; the value is the bytes between the
+// colon and that delimiter. A NUL or CR that does not end the line is rejected only once the
 // line's LF has arrived (before that the section asks for more bytes, as it always has).
 #include "http/field_line.hpp"
 
@@ -43,6 +43,54 @@ const char* find_line_delimiter(const char* p, const char* end) {
   return find_line_delimiter_scalar(p, end);
 }
 
+#if defined(__SSE2__)
+namespace {
+
+// 0xff in each lane whose byte is not a tchar: controls, SP, DEL, obs-text, and the delimiters
+// DQUOTE and "(),/:;<=>?@[\]{}" (RFC 9110 §5.6.2). The compares are signed, so bytes >= 0x80
+// are negative and "below '!'" takes them in too.
+__m128i non_tchar(__m128i b) {
+  const auto eq = [b](char c) { return _mm_cmpeq_epi8(b, _mm_set1_epi8(c)); };
+  const auto in = [b](char lo, char hi) {
+    return _mm_and_si128(_mm_cmpgt_epi8(b, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                         _mm_cmplt_epi8(b, _mm_set1_epi8(static_cast<char>(hi + 1))));
+  };
+  __m128i m = _mm_or_si128(_mm_cmplt_epi8(b, _mm_set1_epi8('!')), eq('\x7f'));
+  m = _mm_or_si128(m, _mm_or_si128(in('(', ')'), in(':', '@')));
+  m = _mm_or_si128(m, _mm_or_si128(in('[', ']'), eq('"')));
+  m = _mm_or_si128(m, _mm_or_si128(eq(','), eq('/')));
+  return _mm_or_si128(m, _mm_or_si128(eq('{'), eq('}')));
+}
+
+}  // namespace
+#endif
+
+FieldLineScan scan_field_line(const char* p, const char* end) {
+#if defined(__SSE2__)
+  // Most names are shorter than 16 bytes: one block then gives both ends, or the name's end
+  // and where the value's scan goes on. Each block's first test is then well predicted.
+  const __m128i lf = _mm_set1_epi8('\n');
+  const __m128i cr = _mm_set1_epi8('\r');
+  const __m128i nul = _mm_setzero_si128();
+  while (end - p >= 16) {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const auto name_mask = static_cast<unsigned>(_mm_movemask_epi8(non_tchar(b)));
+    if (name_mask != 0) {
+      const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, lf), _mm_cmpeq_epi8(b, cr)),
+                                       _mm_cmpeq_epi8(b, nul));
+      const auto delim_mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+      return {p + __builtin_ctz(name_mask),
+              delim_mask != 0 ? p + __builtin_ctz(delim_mask) : find_line_delimiter(p + 16, end)};
+    }
+    // All tchars: no delimiter in this block either.
+    p += 16;
+  }
+#endif
+  const char* q = p;
+  while (q != end && is_tchar(*q)) ++q;
+  return {q, find_line_delimiter_scalar(q, end)};
+}
+
 }  // namespace detail
 
 FieldSectionResult parse_field_section(std::string_view in, std::vector<HeaderField>& fields) {
@@ -58,16 +106,11 @@ FieldSectionResult parse_field_section(std::string_view in, std::vector<HeaderFi
       if (p[1] != '\n') return {Kind::kBad, 0};
       return {Kind::kDone, static_cast<std::size_t>(p + 2 - begin)};
     }
-    const char* const delim = detail::find_line_delimiter(p, end);
-    // A line starting with whitespace is obs-fold (RFC 9112 §5.2): rejected. NUL, CR and LF are
-    // not tchars, so the name ends at `delim` at the latest.
-    const char* q = p;
-    if (delim == end) {
-      while (q != end && detail::is_tchar(*q)) ++q;
-      if (q == end) return {Kind::kNeedMore, 0};
-    } else {
-      while (detail::is_tchar(*q)) ++q;
-    }
+    // A line starting with whitespace is obs-fold (RFC 9112 §5.2): rejected.
+    const detail::FieldLineScan scan = detail::scan_field_line(p, end);
+    const char* const q = scan.name_end;
+    const char* const delim = scan.delimiter;
+    if (q == end) return {Kind::kNeedMore, 0};
     // Also rejects whitespace between name and colon (RFC 9112 §5.1: MUST reject) and NUL.
     if (*q != ':' || q == p) return {Kind::kBad, 0};
     if (delim == end) return {Kind::kNeedMore, 0};

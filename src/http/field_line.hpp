@@ -34,6 +34,15 @@ namespace detail {
 const char* find_line_delimiter(const char* p, const char* end);
 const char* find_line_delimiter_scalar(const char* p, const char* end);
 
+// Where a field line starting at `p` ends its name and its value: the first non-tchar byte
+// (RFC 9110 §5.6.2) and the first NUL, CR or LF, each at or after `p`, `end` when there is none.
+// Reads no byte outside [p, end). Exposed for the tests.
+struct FieldLineScan {
+  const char* name_end;
+  const char* delimiter;
+};
+FieldLineScan scan_field_line(const char* p, const char* end);
+
 }  // namespace detail
 
 }  // namespace loadgen::http

@@ -122,6 +122,53 @@ TEST(FieldLineScan, EveryByteValue) {
   }
 }
 
+// The name's end (first non-tchar) and the line's delimiter, for every byte value at every
+// position 0..40 of lines of several lengths: in a 16-byte block, past it, and in the tail.
+TEST(FieldLineScan, NameEndAndDelimiterForEveryByteAtEveryPosition) {
+  for (const std::size_t len :
+       {std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{17}, std::size_t{31},
+        std::size_t{32}, std::size_t{41}, std::size_t{47}}) {
+    for (std::size_t at = 0; at < len && at <= 40; ++at) {
+      for (int c = 0; c < 256; ++c) {
+        std::string s(len, 'k');
+        for (std::size_t i = 0; i < len; i += 3) s[i] = '-';  // a tchar that is no letter
+        s[at] = static_cast<char>(c);
+        const auto buf = exact_copy(s);
+        const char* const b = buf.get();
+        const char* want_name = b;
+        while (want_name != b + len && detail::is_tchar(*want_name)) ++want_name;
+        const char* const want_delim = detail::find_line_delimiter_scalar(b, b + len);
+        const detail::FieldLineScan got = detail::scan_field_line(b, b + len);
+        ASSERT_EQ(got.name_end, want_name) << "len " << len << " at " << at << " byte " << c;
+        ASSERT_EQ(got.delimiter, want_delim) << "len " << len << " at " << at << " byte " << c;
+      }
+    }
+  }
+}
+
+// A name of tchars, then the colon, a value, and a delimiter at each position.
+TEST(FieldLineScan, LongNamesAndValues) {
+  for (std::size_t name_len = 1; name_len <= 40; ++name_len) {
+    for (std::size_t value_len = 0; value_len <= 20; ++value_len) {
+      const std::string s = std::string(name_len, 'N') + ":" + std::string(value_len, 'v') + "\r";
+      const auto buf = exact_copy(s);
+      const char* const b = buf.get();
+      const detail::FieldLineScan got = detail::scan_field_line(b, b + s.size());
+      ASSERT_EQ(got.name_end - b, static_cast<std::ptrdiff_t>(name_len));
+      ASSERT_EQ(got.delimiter - b, static_cast<std::ptrdiff_t>(s.size() - 1));
+      // Without the delimiter: the name's end is still found and the delimiter is `end`.
+      const detail::FieldLineScan cut = detail::scan_field_line(b, b + s.size() - 1);
+      ASSERT_EQ(cut.name_end - b, static_cast<std::ptrdiff_t>(name_len));
+      ASSERT_EQ(cut.delimiter, b + s.size() - 1);
+    }
+    const std::string all_name(name_len, 'N');
+    const auto buf = exact_copy(all_name);
+    const detail::FieldLineScan got = detail::scan_field_line(buf.get(), buf.get() + name_len);
+    EXPECT_EQ(got.name_end, buf.get() + name_len);
+    EXPECT_EQ(got.delimiter, buf.get() + name_len);
+  }
+}
+
 TEST(FieldSection, NulOrCrInValueAtEveryPositionIsRejected) {
   std::vector<HeaderField> fields;
   for (const char bad : {'\0', '\r'}) {
