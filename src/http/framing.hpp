@@ -65,6 +65,20 @@ struct Framing {
 
   // RFC 9110 §8.6: Content-Length = 1*DIGIT; a list of identical values may be accepted.
   void content_length(std::string_view value) {
+    // The common case, one value of at most 19 digits (no overflow), without the list walk.
+    if (!value.empty() && value.size() <= 19) {
+      std::uint64_t v = 0;
+      std::size_t i = 0;
+      for (; i < value.size() && value[i] >= '0' && value[i] <= '9'; ++i) {
+        v = v * 10 + static_cast<std::uint64_t>(value[i] - '0');
+      }
+      if (i == value.size()) {
+        if (has_cl && v != cl) cl_bad = true;
+        has_cl = true;
+        cl = v;
+        return;
+      }
+    }
     bool any = false;
     for_each_element(value, [this, &any](std::string_view elem) {
       any = true;
@@ -106,6 +120,15 @@ struct Framing {
 
   // RFC 9112 §9.3, §9.6: connection options "close" and (HTTP/1.0) "keep-alive".
   void connection(std::string_view value) {
+    // The common cases, one option and no list (`value` is trimmed of OWS already).
+    if (equals_lower(value, "keep-alive")) {
+      conn_keep_alive = true;
+      return;
+    }
+    if (equals_lower(value, "close")) {
+      conn_close = true;
+      return;
+    }
     for_each_element(value, [this](std::string_view elem) {
       if (equals_lower(elem, "close")) conn_close = true;
       if (equals_lower(elem, "keep-alive")) conn_keep_alive = true;
@@ -115,6 +138,7 @@ struct Framing {
   // Returns true when `name` is one of the framing fields. Called for every field of a head:
   // the length picks the one candidate before any byte is compared.
   bool field(std::string_view name, std::string_view value) {
+    if (name.size() < 10 || name.size() > 17) return false;  // most fields, one test
     switch (name.size()) {
       case 10:
         if (!equals_lower(name, "connection")) return false;

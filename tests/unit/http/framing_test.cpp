@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "http/response_parser.hpp"
 
@@ -32,6 +34,54 @@ TEST(Framing, EqualsLowerAgreesWithIequals) {
     EXPECT_FALSE(detail::equals_lower(upper.substr(1), lower));
     EXPECT_FALSE(detail::equals_lower(upper + "s", lower));
   }
+}
+
+TEST(Framing, ContentLengthSingleValueAndLists) {
+  const auto cl = [](std::initializer_list<std::string_view> values) {
+    detail::Framing f;
+    for (const std::string_view v : values) f.field("Content-Length", v);
+    EXPECT_TRUE(f.has_cl);
+    return f;
+  };
+  EXPECT_EQ(cl({"615"}).cl, 615u);
+  EXPECT_FALSE(cl({"615"}).cl_bad);
+  EXPECT_EQ(cl({"0"}).cl, 0u);
+  EXPECT_EQ(cl({"007"}).cl, 7u);
+  EXPECT_EQ(cl({"9999999999999999999"}).cl, 9999999999999999999u);  // 19 digits
+  EXPECT_FALSE(cl({"9999999999999999999"}).cl_bad);
+  EXPECT_EQ(cl({"18446744073709551609"}).cl, 18446744073709551609u);  // 20 digits, by the list
+  EXPECT_TRUE(cl({"18446744073709551615"}).cl_bad);                   // UINT64_MAX: over the limit
+  EXPECT_TRUE(cl({"99999999999999999999"}).cl_bad);
+  EXPECT_FALSE(cl({"615", "615"}).cl_bad);
+  EXPECT_TRUE(cl({"615", "616"}).cl_bad);
+  EXPECT_FALSE(cl({"5, 5", "5"}).cl_bad);
+  EXPECT_TRUE(cl({"5,6"}).cl_bad);
+  EXPECT_TRUE(cl({"5", "5,6"}).cl_bad);
+  EXPECT_TRUE(cl({""}).cl_bad);
+  EXPECT_TRUE(cl({"+5"}).cl_bad);
+  EXPECT_TRUE(cl({"5a"}).cl_bad);
+  EXPECT_TRUE(cl({"12345678901234567890a"}).cl_bad);
+  EXPECT_EQ(cl({" 5 "}).cl, 5u);
+}
+
+TEST(Framing, ConnectionOptions) {
+  const auto conn = [](std::string_view value) {
+    detail::Framing f;
+    EXPECT_TRUE(f.field("Connection", value));
+    return std::pair{f.conn_close, f.conn_keep_alive};
+  };
+  EXPECT_EQ(conn("keep-alive"), std::pair(false, true));
+  EXPECT_EQ(conn("Keep-Alive"), std::pair(false, true));
+  EXPECT_EQ(conn("CLOSE"), std::pair(true, false));
+  EXPECT_EQ(conn("close, keep-alive"), std::pair(true, true));
+  EXPECT_EQ(conn("Upgrade, close"), std::pair(true, false));
+  EXPECT_EQ(conn("keep-alive2"), std::pair(false, false));
+  EXPECT_EQ(conn("closed"), std::pair(false, false));
+  EXPECT_EQ(conn(""), std::pair(false, false));
+  detail::Framing f;
+  EXPECT_FALSE(f.field("Content-Type", "close"));
+  EXPECT_FALSE(f.field("Connection-X", "close"));
+  EXPECT_FALSE(f.conn_close);
 }
 
 TEST(Framing, FieldsInAnyCase) {
