@@ -1,5 +1,6 @@
 #include "engine/request_metrics.hpp"
 
+#include <array>
 #include <deque>
 #include <mutex>
 #include <string>
@@ -195,7 +196,17 @@ struct RequestMetrics::Impl {
     }
   }
   std::uint32_t intern(std::string_view s) {
-    if (auto it = cache.find(s); it != cache.end()) return it->second;
+    // A request interns its name and its server's address: the last few strings answer most
+    // calls without hashing (their views point into the interner, which never moves them).
+    if (!s.empty()) {
+      for (const Recent& r : recent) {
+        if (r.text.size() == s.size() && r.text == s) return r.id;
+      }
+    }
+    if (auto it = cache.find(s); it != cache.end()) {
+      remember(it->first, it->second);
+      return it->second;
+    }
     if (table_full) return 0;  // "(other)", without the process-wide lock
     const auto [view, id] = Interner::global().id(s);
     if (id == 0 && s != view) {
@@ -203,9 +214,22 @@ struct RequestMetrics::Impl {
       return 0;
     }
     cache.emplace(view, id);
+    remember(view, id);
     return id;
   }
+  void remember(std::string_view view, std::uint32_t id) {
+    if (view.empty()) return;  // unused entries are empty: never a match
+    recent[next_recent] = Recent{view, id};
+    next_recent = (next_recent + 1) % kRecent;
+  }
   bool table_full = false;
+  struct Recent {
+    std::string_view text;  // empty: unused (an empty string is looked up the slow way)
+    std::uint32_t id = 0;
+  };
+  static constexpr std::size_t kRecent = 4;
+  std::array<Recent, kRecent> recent{};
+  std::size_t next_recent = 0;
 
   RequestMetricsConfig cfg;
   core::Rng rng;
