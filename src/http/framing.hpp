@@ -65,40 +65,42 @@ struct Framing {
 
   // RFC 9110 §8.6: Content-Length = 1*DIGIT; a list of identical values may be accepted.
   void content_length(std::string_view value) {
-    // The common case, one value of at most 19 digits (no overflow), without the list walk.
-    if (!value.empty() && value.size() <= 19) {
-      std::uint64_t v = 0;
-      std::size_t i = 0;
-      for (; i < value.size() && value[i] >= '0' && value[i] <= '9'; ++i) {
-        v = v * 10 + static_cast<std::uint64_t>(value[i] - '0');
-      }
-      if (i == value.size()) {
-        if (has_cl && v != cl) cl_bad = true;
-        has_cl = true;
-        cl = v;
-        return;
-      }
+    std::uint64_t v = 0;
+    // The common case, one value, without the list walk.
+    if (!value.empty() && decimal(value, v)) {
+      length_value(v);
+      return;
     }
     bool any = false;
     for_each_element(value, [this, &any](std::string_view elem) {
       any = true;
-      const bool first = !has_cl;
-      has_cl = true;
-      std::uint64_t v = 0;
-      for (char c : elem) {
-        if (!(c >= '0' && c <= '9') || v > (UINT64_MAX - 9) / 10) {
-          cl_bad = true;
-          return;
-        }
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+      std::uint64_t n = 0;
+      if (!decimal(elem, n)) {
+        has_cl = true;
+        cl_bad = true;
+        return;
       }
-      if (!first && v != cl) cl_bad = true;
-      cl = v;
+      length_value(n);
     });
     if (!any) {
       has_cl = true;
       cl_bad = true;
     }
+  }
+  // One Content-Length value: a second one that differs makes the length bad.
+  void length_value(std::uint64_t v) {
+    if (has_cl && v != cl) cl_bad = true;
+    has_cl = true;
+    cl = v;
+  }
+  // 1*DIGIT into `v`; false for any other byte, or a value past what 64 bits hold.
+  static bool decimal(std::string_view s, std::uint64_t& v) {
+    v = 0;
+    for (const char c : s) {
+      if (!(c >= '0' && c <= '9') || v > (UINT64_MAX - 9) / 10) return false;
+      v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return true;
   }
 
   // RFC 9112 §6.1: Transfer-Encoding = #transfer-coding; only the final coding decides framing.
