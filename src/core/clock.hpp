@@ -42,15 +42,24 @@ inline ClockAnchor& clock_anchor() {
 }
 // The wall reading between two monotonic ones, against their midpoint; a pair more than
 // 5 us apart (the thread was preempted between them) is read again, up to 3 times.
+// An offset within 1 us of the one held is that one measured again (the two clocks advance
+// alike, slewing included): it is kept, so the times of one thread never move back by the
+// measurement's own error when the offset is read again (a span's child before its parent).
 inline void read_anchor(ClockAnchor& a) {
+  std::int64_t anchor = 0;
+  std::int64_t offset = 0;
   for (int tries = 0; tries < 3; ++tries) {
     const std::int64_t before = mono_ns();
     const std::int64_t wall = wall_ns();
     const std::int64_t after = mono_ns();
-    a.anchor = before + (after - before) / 2;
-    a.offset = wall - a.anchor;
+    anchor = before + (after - before) / 2;
+    offset = wall - anchor;
     if (after - before <= 5'000) break;
   }
+  constexpr std::int64_t kNoiseNs = 1'000;
+  if (a.anchor == 0 || offset - a.offset >= kNoiseNs || a.offset - offset >= kNoiseNs)
+    a.offset = offset;
+  a.anchor = anchor;
 }
 }  // namespace detail
 
@@ -64,6 +73,10 @@ inline std::int64_t wall_ns_at(std::int64_t mono) {
   if (a.anchor == 0 || mono - a.anchor >= kRefreshNs || mono < a.anchor) detail::read_anchor(a);
   return mono + a.offset;
 }
+
+// Now, on the time base of wall_ns_at: what span start and end times use, so that a span and
+// the requests inside it (timed by wall_ns_at) are ordered as they happened.
+inline std::int64_t span_wall_ns() { return wall_ns_at(mono_ns()); }
 
 // The monotonic time of `wall`, a wall-clock time stamp of this thread's recent past (a
 // kernel receive time stamp, SO_TIMESTAMPNS): the inverse of wall_ns_at with the offset its

@@ -199,7 +199,7 @@ core::Task<> Worker::watch_loop(std::string key, std::atomic<std::int64_t>* out)
       if (sampled) trace.trace_state = otel::sampled_trace_state(ts->sampler);
       trace.baggage_header = "synthetic_request=true";  // W3C Baggage, as the users send it
       otel::SpanData span;
-      span.start_time_unix_nano = static_cast<std::uint64_t>(core::wall_ns());
+      span.start_time_unix_nano = static_cast<std::uint64_t>(core::span_wall_ns());
       const std::int64_t value = co_await flags_->int_value(key, 0, &trace);
       out->store(value, std::memory_order_relaxed);
       if (sampled && cfg_.span_capacity > 0) {
@@ -209,7 +209,7 @@ core::Task<> Worker::watch_loop(std::string key, std::atomic<std::int64_t>* out)
         span.kind = otel::SpanKind::kInternal;
         span.trace_state = trace.trace_state;
         span.flags = trace.trace_flags | 0x100u;  // SpanFlags: has is_remote, not remote
-        span.end_time_unix_nano = static_cast<std::uint64_t>(core::wall_ns());
+        span.end_time_unix_nano = static_cast<std::uint64_t>(core::span_wall_ns());
         span.attributes.push_back({"feature_flag.key", {key}});
         span.attributes.push_back(
             {"feature_flag.provider.name", {std::string(flags_->provider_name())}});

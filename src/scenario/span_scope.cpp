@@ -35,7 +35,7 @@ SpanScope::SpanScope(User& user, std::string_view name, bool new_trace)
   data_.kind = otel::SpanKind::kInternal;
   data_.trace_state = t.trace_state;
   data_.flags = t.trace_flags | 0x100u;  // SpanFlags: has is_remote, parent is local
-  data_.start_time_unix_nano = static_cast<std::uint64_t>(core::wall_ns());
+  data_.start_time_unix_nano = static_cast<std::uint64_t>(core::span_wall_ns());
 }
 
 SpanScope::~SpanScope() {
@@ -49,7 +49,7 @@ SpanScope::~SpanScope() {
   }
   user_->active_span_ = outer_;
   if (!recording_) return;
-  data_.end_time_unix_nano = static_cast<std::uint64_t>(core::wall_ns());
+  data_.end_time_unix_nano = static_cast<std::uint64_t>(core::span_wall_ns());
   if (std::uncaught_exceptions() > exceptions_at_start_) {
     // Unwinding: only the handler knows what is in flight (a destructor cannot see it), so
     // run_user settles the span when it catches the exception (User::settle_unwound_spans).
@@ -87,7 +87,7 @@ SpanScope& SpanScope::add_event(std::string_view name, otel::Attributes attribut
     return *this;
   }
   otel::SpanEvent e;
-  e.time_unix_nano = static_cast<std::uint64_t>(core::wall_ns());
+  e.time_unix_nano = static_cast<std::uint64_t>(core::span_wall_ns());
   e.name.assign(name);
   for (otel::Attribute& a : attributes) {
     otel::put_attribute(e.attributes, e.dropped_attributes_count, a.key, std::move(a.value),
