@@ -29,8 +29,7 @@ struct HttpClient::Attempt {
   std::span<const http::Header> user_headers;
   bool keep_body;  // RequestOptions::response_body == kKeep
   Response* resp;
-  std::string location;  // Location of a redirect response
-  std::string wbuf;      // serialized request
+  std::string location;  // Location of a redirect response (the request is in resp's buffers)
   // Clock reads reused (core::mono_ns): when the attempt started (its deadline on a reused
   // connection counts from it) and when its last read completed (0: none yet), which is when
   // a response that arrived ends.

@@ -105,7 +105,7 @@ void HttpClient::report_attempt(const Attempt& a, Response& r, std::string_view 
                     .server_port = a.url->port,
                     .status = r.status_,
                     .outcome = r.outcome_,
-                    .error = r.error_,
+                    .error = r.b_->error,
                     .start_wall_ns = start_wall_ns,
                     .end_wall_ns = start_wall_ns + duration_ns,
                     .duration_ns = duration_ns,
@@ -131,10 +131,10 @@ void HttpClient::report_attempt(const Attempt& a, Response& r, std::string_view 
 
 void HttpClient::set_failure(Response& r, Outcome o, std::string_view detail) {
   r.outcome_ = o;
-  r.pooled_error();
-  r.error_.assign(to_string(o));
-  r.error_.append(": ");
-  r.error_.append(detail);
+  std::string& error = r.buffers().error;
+  error.assign(to_string(o));
+  error.append(": ");
+  error.append(detail);
 }
 
 namespace {
@@ -217,10 +217,11 @@ void HttpClient::serialize(Attempt& a) {
   for (const auto& [name, value] : config_.default_headers) add_default(name, value);
   if (trace_ && trace_->propagation) add_trace_headers(*trace_, add_default);
   headers.insert(headers.end(), a.user_headers.begin(), a.user_headers.end());
-  a.wbuf.clear();
+  std::string& wbuf = a.resp->buffers().request;
+  wbuf.clear();
   const std::string& host =
       a.url == &config_.base ? config_.base_host_header : a.url->host_header();
-  http::write_request(a.wbuf, a.method, a.target, host, headers, a.body);
+  http::write_request(wbuf, a.method, a.target, host, headers, a.body);
 }
 
 namespace {
@@ -282,7 +283,7 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
     if (deadline == 0) deadline = (reused ? a.start_ns : core::mono_ns()) + config_.timeout.count();
     c.arm_deadline(deadline);
     c.count_use();
-    const net::IoResult w = co_await c.write_all(a.wbuf);
+    const net::IoResult w = co_await c.write_all(r.b_->request);
     if (cancelled_) throw core::Cancelled{};
     if (w.ec) {
       const bool timed_out = c.deadline_expired();
@@ -311,7 +312,7 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
             c.rpos += hr.consumed;
             continue;
           }
-          r.head_.assign(c.rbuf.data() + c.rpos, hr.consumed);
+          r.b_->head.assign(c.rbuf.data() + c.rpos, hr.consumed);
           c.rpos += hr.consumed;
           break;
         }
@@ -364,8 +365,9 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
     }
     if (head.status >= 400) {
       r.outcome_ = Outcome::kHttpStatus;
-      r.pooled_error();
-      fmt::format_to(std::back_inserter(r.error_), "http_status: {} {}", head.status, head.reason);
+      std::string& error = r.b_->error;
+      error.clear();
+      fmt::format_to(std::back_inserter(error), "http_status: {} {}", head.status, head.reason);
     } else {
       r.outcome_ = Outcome::kOk;
     }
@@ -379,10 +381,7 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
                                          RequestOptions opts) {
   if (cancelled_) throw core::Cancelled{};
   Response r;
-  auto& pool = StringPool::local();
-  // The error and the kept body take theirs when they are written (most requests have none).
-  r.url_ = pool.take();
-  r.head_ = pool.take();
+  Response::Buffers& buf = r.buffers();
   r.method_ = method;
   const std::int64_t t0 = core::mono_ns();
   r.start_wall_ns_ = core::wall_ns_at(t0);
@@ -395,8 +394,7 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
             opts.headers,
             opts.response_body == ResponseBody::kKeep,
             &r,
-            {},
-            pool.take()};
+            {}};
   http::Url hop_url;
   std::string joined;  // base path prefix + path
   bool usable = true;
@@ -434,9 +432,9 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
   std::int64_t end_mono = 0;  // the last attempt's end; 0: none made
   if (usable) {
     for (int hops = 0;; ++hops) {
-      r.head_.clear();
-      r.body_.clear();
-      r.error_.clear();
+      buf.head.clear();
+      buf.body.clear();
+      buf.error.clear();
       r.status_ = 0;
       r.bytes_ = 0;
       const std::int64_t attempt_start_mono = hops == 0 ? t0 : core::mono_ns();
@@ -501,20 +499,19 @@ core::Task<Response> HttpClient::request(http::Method method, std::string_view u
   }
 
   r.duration_ns_ = (end_mono != 0 ? end_mono : core::mono_ns()) - t0;
-  r.url_.clear();
+  buf.url.clear();
   if (a.url == &config_.base) {
-    r.url_.append(config_.base_origin);
+    buf.url.append(config_.base_origin);
   } else {
-    r.url_.append(a.url->origin());
+    buf.url.append(a.url->origin());
   }
-  r.url_.append(a.target);
-  pool.give(std::move(a.wbuf));
+  buf.url.append(a.target);
   const std::string_view name = opts.name.empty() ? url : opts.name;
   if (opts.catch_response) {
-    r.name_.assign(name);
+    buf.name.assign(name);
     r.pending_observer_ = observer_;
   } else if (observer_) {
-    observer_->on_request(RequestRecord{r.method_, name, r.url_, r.status_, r.outcome_, r.error_,
+    observer_->on_request(RequestRecord{r.method_, name, buf.url, r.status_, r.outcome_, buf.error,
                                         r.start_wall_ns_, r.duration_ns_, r.bytes_,
                                         r.sampled_trace_id_});
   }

@@ -69,7 +69,7 @@ core::Task<void> HttpClient::read_body(net::Connection& c, Attempt& a, BodyFrami
   const std::size_t cap = config_.max_body_size;
   auto too_large = [&](std::string_view what) {
     c.close();
-    r.body_.clear();
+    r.b_->body.clear();
     set_failure(r, Outcome::kBodyTooLarge,
                 fmt::format("{} beyond --max-body-size ({} bytes)", what, cap));
   };
@@ -94,8 +94,7 @@ core::Task<void> HttpClient::read_body(net::Connection& c, Attempt& a, BodyFrami
     lease.emplace();
     decodable = lease->get().start(coding);
   }
-  if (keep) r.pooled_body();
-  std::string* sink = coded ? &encoded : keep ? &r.body_ : nullptr;
+  std::string* sink = coded ? &encoded : keep ? &r.b_->body : nullptr;
   http::BodyDecoder body;
   body.start(head.mode, head.content_length);
   bool failed = false;
@@ -107,7 +106,7 @@ core::Task<void> HttpClient::read_body(net::Connection& c, Attempt& a, BodyFrami
       failed = true;
       break;
     }
-    if (!coded && keep && r.body_.size() > cap) {
+    if (!coded && keep && r.b_->body.size() > cap) {
       too_large("body");
       failed = true;
       break;
@@ -118,7 +117,7 @@ core::Task<void> HttpClient::read_body(net::Connection& c, Attempt& a, BodyFrami
       }
       std::string_view in = encoded;
       while (!in.empty()) {
-        std::string& out = keep ? r.body_ : scratch;
+        std::string& out = keep ? r.b_->body : scratch;
         if (!keep) scratch.clear();
         // One byte over the cap tells "exactly the cap" from "more".
         const std::uint64_t done = lease->get().total_out();
@@ -187,7 +186,7 @@ core::Task<void> HttpClient::read_body(net::Connection& c, Attempt& a, BodyFrami
   }
   if (coded) StringPool::local().give(std::move(encoded));
   if (failed) {
-    if (keep) r.body_.clear();
+    if (keep) r.b_->body.clear();
     co_return;
   }
   if (!keep_alive || c.rpos != c.rlen) {
@@ -198,7 +197,7 @@ core::Task<void> HttpClient::read_body(net::Connection& c, Attempt& a, BodyFrami
   }
   // An empty body needs no decoding (e.g. a 304, or HEAD, with Content-Encoding: gzip).
   if (coded && body.decoded_bytes() != 0 && (!decodable || zst != BodyInflater::Status::kEnd)) {
-    r.body_.clear();
+    r.b_->body.clear();
     set_failure(r, Outcome::kMalformed, "cannot decode the Content-Encoding of the body");
     co_return;
   }

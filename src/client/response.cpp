@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "client/request_observer.hpp"
+#include "client/response_pool.hpp"
 #include "client/string_pool.hpp"
 #include "core/clock.hpp"
 #include "core/strings.hpp"
@@ -27,11 +28,7 @@ Response::Response(Response&& o) noexcept
       bytes_(o.bytes_),
       sampled_trace_id_(o.sampled_trace_id_),
       pending_observer_(std::exchange(o.pending_observer_, nullptr)),
-      name_(std::move(o.name_)),
-      url_(std::move(o.url_)),
-      error_(std::move(o.error_)),
-      head_(std::move(o.head_)),
-      body_(std::move(o.body_)) {}
+      b_(std::exchange(o.b_, nullptr)) {}
 
 Response& Response::operator=(Response&& o) noexcept {
   if (this == &o) return *this;
@@ -45,11 +42,7 @@ Response& Response::operator=(Response&& o) noexcept {
   bytes_ = o.bytes_;
   sampled_trace_id_ = o.sampled_trace_id_;
   pending_observer_ = std::exchange(o.pending_observer_, nullptr);
-  name_ = std::move(o.name_);
-  url_ = std::move(o.url_);
-  error_ = std::move(o.error_);
-  head_ = std::move(o.head_);
-  body_ = std::move(o.body_);
+  b_ = std::exchange(o.b_, nullptr);
   return *this;
 }
 
@@ -58,27 +51,18 @@ Response::~Response() {
   release();
 }
 
+Response::Buffers& Response::buffers() {
+  if (!b_) b_ = ResponseBuffersPool::local().take();
+  return *b_;
+}
+
 void Response::release() {
-  auto& pool = StringPool::local();
-  pool.give(std::move(url_));
-  pool.give(std::move(error_));
-  pool.give(std::move(head_));
-  pool.give(std::move(body_));
-  if (!name_.empty()) std::string().swap(name_);
+  if (b_) ResponseBuffersPool::local().give(std::exchange(b_, nullptr));
 }
-
-namespace {
-void pooled(std::string& s) {
-  if (s.capacity() <= std::string().capacity()) s = StringPool::local().take();
-  s.clear();
-}
-}  // namespace
-
-void Response::pooled_error() { pooled(error_); }
-void Response::pooled_body() { pooled(body_); }
 
 std::string_view Response::header(std::string_view name) const {
-  std::string_view rest = head_;
+  if (!b_) return {};
+  std::string_view rest = b_->head;
   // Skip the status line.
   auto eol = rest.find('\n');
   if (eol == std::string_view::npos) return {};
@@ -97,20 +81,22 @@ std::string_view Response::header(std::string_view name) const {
 void Response::success() {
   if (!pending_observer_) return;
   outcome_ = Outcome::kOk;
-  error_.clear();
+  if (b_) b_->error.clear();
 }
 
 void Response::failure(std::string_view reason) {
   if (!pending_observer_) return;
   outcome_ = Outcome::kCheckFailed;
-  error_.assign("check_failed: ");
-  error_.append(reason);
+  Buffers& b = buffers();
+  b.error.assign("check_failed: ");
+  b.error.append(reason);
 }
 
 void Response::report() {
   RequestObserver* obs = std::exchange(pending_observer_, nullptr);
   if (!obs) return;
-  obs->on_request(RequestRecord{method_, name_, url_, status_, outcome_, error_, start_wall_ns_,
+  const Buffers& b = buffers();
+  obs->on_request(RequestRecord{method_, b.name, b.url, status_, outcome_, b.error, start_wall_ns_,
                                 duration_ns_, bytes_, sampled_trace_id_});
 }
 

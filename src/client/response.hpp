@@ -1,5 +1,6 @@
-// Response: what a simulated user gets back from HttpClient. Move-only; its buffers come from a
-// per-thread pool and go back to it on destruction. With catch_response (Locust's
+// Response: what a simulated user gets back from HttpClient. Move-only; its buffers, one block of
+// strings that keep their capacity, come from a per-thread pool and go back to it on destruction
+// (a move hands over one pointer). With catch_response (Locust's
 // `with client.get(..., catch_response=True) as r:`), the request is recorded when the Response
 // is destroyed, with the verdict given by success()/failure() or else by the status.
 #pragma once
@@ -17,6 +18,7 @@ namespace loadgen::client {
 
 class RequestObserver;
 class HttpClient;
+class ResponseBuffersPool;
 
 class Response {
  public:
@@ -30,9 +32,10 @@ class Response {
   int status_code() const { return status_; }  // 0 when no response arrived
   Outcome outcome() const { return outcome_; }
   bool ok() const { return outcome_ == Outcome::kOk; }
-  std::string_view text() const { return body_; }    // decoded body
-  std::string_view url() const { return url_; }      // final URL after redirects
-  std::string_view error() const { return error_; }  // "<kind>: <detail>", empty if ok
+  std::string_view text() const { return b_ ? b_->body : std::string_view(); }  // decoded body
+  std::string_view url() const { return b_ ? b_->url : std::string_view(); }    // after redirects
+  // "<kind>: <detail>", empty if ok
+  std::string_view error() const { return b_ ? b_->error : std::string_view(); }
   std::chrono::nanoseconds elapsed() const { return std::chrono::nanoseconds(duration_ns_); }
   // First value of a response header (case-insensitive name); empty when absent.
   std::string_view header(std::string_view name) const;
@@ -46,11 +49,20 @@ class Response {
 
  private:
   friend class HttpClient;
+  friend class ResponseBuffersPool;
+  // A request's text: taken from the thread's pool whole, cleared, and given back whole.
+  struct Buffers {
+    std::string name;  // kept only for catch_response
+    std::string url;
+    std::string error;
+    std::string head;  // raw response head (status line + fields)
+    std::string body;
+    std::string request;  // the serialized request (HttpClient's write buffer)
+  };
+  // For HttpClient: this Response's buffers, taken from the pool on first use.
+  Buffers& buffers();
   void report();
   void release();
-  // A pooled buffer for the error text or the kept body, once one is written (cleared).
-  void pooled_error();
-  void pooled_body();
 
   http::Method method_ = http::Method::kGet;
   int status_ = 0;
@@ -60,11 +72,7 @@ class Response {
   std::uint64_t bytes_ = 0;
   otel::TraceId sampled_trace_id_{};             // RequestRecord::sampled_trace_id
   RequestObserver* pending_observer_ = nullptr;  // set while a catch_response verdict is pending
-  std::string name_;                             // kept only for catch_response
-  std::string url_;
-  std::string error_;
-  std::string head_;  // raw response head (status line + fields)
-  std::string body_;
+  Buffers* b_ = nullptr;                         // owned; null until taken, and once moved from
 };
 
 }  // namespace loadgen::client
