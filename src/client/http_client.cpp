@@ -352,15 +352,19 @@ core::Task<void> HttpClient::exchange(Attempt& a) {
 
     // What we need from the fields, taken now: the read buffer is reused for the body.
     r.status_ = head.status;
-    Coding coding = Coding::kIdentity;
-    a.location.clear();
-    for (const auto& f : head.fields) {
-      if (iequals(f.name, "content-encoding")) {
-        coding = parse_content_encoding(f.value);
-      } else if (iequals(f.name, "location")) {
-        a.location.assign(f.value);
-      } else if (iequals(f.name, "set-cookie")) {
-        cookies_.store(f.value, *a.url, a.target, static_cast<std::int64_t>(core::wall_seconds()));
+    const Coding coding = head.has_content_encoding ? parse_content_encoding(head.content_encoding)
+                                                    : Coding::kIdentity;
+    if (head.location.empty()) {
+      a.location.clear();
+    } else {
+      a.location.assign(head.location);
+    }
+    if (head.set_cookie_count != 0) {
+      const auto now_s = static_cast<std::int64_t>(core::wall_seconds());
+      for (const auto& f : head.fields) {
+        if (f.name.size() == 10 && iequals(f.name, "set-cookie")) {
+          cookies_.store(f.value, *a.url, a.target, now_s);
+        }
       }
     }
     if (head.status >= 400) {

@@ -99,6 +99,10 @@ HeadResult parse_response_head(const char* data, std::size_t len, bool request_w
   out.body_mode = BodyMode::kNone;
   out.content_length = 0;
   out.keep_alive = true;
+  out.has_content_encoding = false;
+  out.content_encoding = {};
+  out.location = {};
+  out.set_cookie_count = 0;
 
   const std::size_t limit = std::min(len, max_head);
   const auto need_more = [len, max_head] {
@@ -139,7 +143,36 @@ HeadResult parse_response_head(const char* data, std::size_t len, bool request_w
   }
   p += section.consumed;
   Framing framing;
-  for (const HeaderField& f : out.fields) framing.field(f.name, f.value);
+  // One switch on the name's length picks the one candidate before any byte is compared: the
+  // framing fields (as Framing::field) and the ones an HTTP client acts on.
+  for (const HeaderField& f : out.fields) {
+    switch (f.name.size()) {
+      case 8:
+        if (detail::equals_lower(f.name, "location")) out.location = f.value;
+        break;
+      case 10:
+        if (detail::equals_lower(f.name, "connection")) {
+          framing.connection(f.value);
+        } else if (detail::equals_lower(f.name, "set-cookie")) {
+          ++out.set_cookie_count;
+        }
+        break;
+      case 14:
+        if (detail::equals_lower(f.name, "content-length")) framing.content_length(f.value);
+        break;
+      case 16:
+        if (detail::equals_lower(f.name, "content-encoding")) {
+          out.has_content_encoding = true;
+          out.content_encoding = f.value;
+        }
+        break;
+      case 17:
+        if (detail::equals_lower(f.name, "transfer-encoding")) framing.transfer_encoding(f.value);
+        break;
+      default:
+        break;
+    }
+  }
   const HeadResult done{HeadResult::Kind::kDone, static_cast<std::size_t>(p - data),
                         ParseError::kNone};
 

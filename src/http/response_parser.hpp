@@ -40,6 +40,13 @@ struct ResponseHead {
   // false for "Connection: close", HTTP/1.0 without keep-alive, kUntilClose, or framing that
   // RFC 9112 §6.1/§6.3 says to distrust (Transfer-Encoding with Content-Length, or in HTTP/1.0).
   bool keep_alive = true;
+  // What an HTTP client acts on, picked out in the parser's one pass over the fields (the last
+  // one wins, as for a repeated field that is not a list): Content-Encoding's value and
+  // whether there is one, Location's value (empty if absent), and how many Set-Cookie fields.
+  bool has_content_encoding = false;
+  std::string_view content_encoding;
+  std::string_view location;
+  std::size_t set_cookie_count = 0;
 
   // First value of the field `name` (case-insensitive); empty if absent.
   std::string_view find(std::string_view name) const;

@@ -227,5 +227,33 @@ TEST(ResponseHead, ErrorText) {
   }
 }
 
+TEST(ResponseHead, ClientFieldsArePickedOutInAnyCase) {
+  const std::string msg =
+      "HTTP/1.1 302 Found\r\nSET-COOKIE: a=1\r\nlocation: /first\r\nContent-Encoding:  gzip \r\n"
+      "X-Location: /no\r\nSet-Cookie2: x\r\nLocation: /second\r\nset-cookie: b=2\r\n"
+      "Content-Length: 0\r\n\r\n";
+  ResponseHead h;
+  ASSERT_EQ(parse(msg, h).kind, HeadResult::Kind::kDone);
+  EXPECT_TRUE(h.has_content_encoding);
+  EXPECT_EQ(h.content_encoding, "gzip");
+  EXPECT_EQ(h.location, "/second");  // the last one
+  EXPECT_EQ(h.set_cookie_count, 2u);
+  EXPECT_EQ(h.body_mode, BodyMode::kLength);
+
+  // Parsed again into the same head: nothing is left over from the first response.
+  const std::string plain = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+  ASSERT_EQ(parse(plain, h).kind, HeadResult::Kind::kDone);
+  EXPECT_FALSE(h.has_content_encoding);
+  EXPECT_EQ(h.content_encoding, "");
+  EXPECT_EQ(h.location, "");
+  EXPECT_EQ(h.set_cookie_count, 0u);
+
+  // An empty Content-Encoding is still one (the client decides what it means).
+  const std::string empty = "HTTP/1.1 200 OK\r\nContent-Encoding:\r\nContent-Length: 0\r\n\r\n";
+  ASSERT_EQ(parse(empty, h).kind, HeadResult::Kind::kDone);
+  EXPECT_TRUE(h.has_content_encoding);
+  EXPECT_EQ(h.content_encoding, "");
+}
+
 }  // namespace
 }  // namespace loadgen::http
