@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <coroutine>
+#include <cstring>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -173,7 +174,82 @@ void add_trace_headers(RequestTrace& t, Add&& add) {
 
 }  // namespace
 
+namespace {
+
+// The fixed default field lines (User-Agent, then kFixedDefaults), rendered once per thread
+// and again when the user agent differs.
+const std::string& fixed_default_lines(const std::string& user_agent) {
+  thread_local std::string lines;
+  thread_local std::string rendered_for;
+  if (lines.empty() || rendered_for != user_agent) {
+    rendered_for = user_agent;
+    lines.clear();
+    const auto line = [](std::string_view name, std::string_view value) {
+      lines.append(name).append(": ").append(value).append("\r\n");
+    };
+    line("User-Agent", user_agent);
+    for (const auto& [name, value] : kFixedDefaults) line(name, value);
+  }
+  return lines;
+}
+
+}  // namespace
+
 void HttpClient::serialize(Attempt& a) {
+  std::string& wbuf = a.resp->buffers().request;
+  wbuf.clear();
+  const std::string& host =
+      a.url == &config_.base ? config_.base_host_header : a.url->host_header();
+  if (a.user_headers.empty() && !a.json && a.body.empty() && !http::method_expects_body(a.method) &&
+      a.url->userinfo.empty() && cookies_.size() == 0 && config_.default_headers.empty()) {
+    // The plain request (a bodyless GET with nothing of its own): its request line, Host and
+    // the fixed default fields are the bytes write_request gave the last such request of this
+    // thread with the same method, target, host and fields; only the trace fields and the
+    // empty line are written per request. Same bytes, in the same order, as the path below.
+    thread_local std::string prefix;  // without the final empty line
+    thread_local http::Method prefix_method = http::Method::kGet;
+    thread_local std::string prefix_target;
+    thread_local std::string prefix_host;
+    thread_local std::string prefix_agent;
+    if (prefix.empty() || prefix_method != a.method || prefix_target != a.target ||
+        prefix_host != host || prefix_agent != config_.user_agent) {
+      prefix.clear();
+      const http::Header block[] = {{{}, fixed_default_lines(config_.user_agent)}};
+      http::write_request(prefix, a.method, a.target, host, block, {});
+      prefix.resize(prefix.size() - 2);
+      prefix_method = a.method;
+      prefix_target.assign(a.target);
+      prefix_host = host;
+      prefix_agent = config_.user_agent;
+    }
+    http::Header trace_fields[8];
+    std::size_t n = 0;
+    if (trace_ && trace_->propagation) {
+      add_trace_headers(*trace_, [&](std::string_view name, std::string_view value) {
+        trace_fields[n++] = http::Header{name, value};
+      });
+    }
+    std::size_t size = prefix.size() + 2;
+    for (std::size_t i = 0; i < n; ++i) {
+      size += trace_fields[i].name.size() + 2 + trace_fields[i].value.size() + 2;
+    }
+    wbuf.resize(size);
+    char* w = wbuf.data();
+    const auto put = [&w](std::string_view s) {
+      std::memcpy(w, s.data(), s.size());
+      w += s.size();
+    };
+    put(prefix);
+    for (std::size_t i = 0; i < n; ++i) {
+      put(trace_fields[i].name);
+      put(": ");
+      put(trace_fields[i].value);
+      put("\r\n");
+    }
+    put("\r\n");
+    return;
+  }
+
   thread_local std::vector<http::Header> headers;
   thread_local std::string cookie;
   thread_local std::string auth;
@@ -186,20 +262,8 @@ void HttpClient::serialize(Attempt& a) {
     if (!overridden(name)) headers.push_back(http::Header{name, value});
   };
   if (a.user_headers.empty()) {
-    // Nothing overrides the fixed defaults: their field lines, rendered once per thread (and
-    // again when the user agent differs), go out as one block.
-    thread_local std::string fixed_lines;
-    thread_local std::string fixed_for;  // the user agent they were rendered with
-    if (fixed_lines.empty() || fixed_for != config_.user_agent) {
-      fixed_for = config_.user_agent;
-      fixed_lines.clear();
-      const auto line = [](std::string_view name, std::string_view value) {
-        fixed_lines.append(name).append(": ").append(value).append("\r\n");
-      };
-      line("User-Agent", config_.user_agent);
-      for (const auto& [name, value] : kFixedDefaults) line(name, value);
-    }
-    headers.push_back(http::Header{{}, fixed_lines});
+    // Nothing overrides the fixed defaults: their field lines go out as one block.
+    headers.push_back(http::Header{{}, fixed_default_lines(config_.user_agent)});
   } else {
     add_default("User-Agent", config_.user_agent);
     for (const auto& [name, value] : kFixedDefaults) add_default(name, value);
@@ -217,10 +281,6 @@ void HttpClient::serialize(Attempt& a) {
   for (const auto& [name, value] : config_.default_headers) add_default(name, value);
   if (trace_ && trace_->propagation) add_trace_headers(*trace_, add_default);
   headers.insert(headers.end(), a.user_headers.begin(), a.user_headers.end());
-  std::string& wbuf = a.resp->buffers().request;
-  wbuf.clear();
-  const std::string& host =
-      a.url == &config_.base ? config_.base_host_header : a.url->host_header();
   http::write_request(wbuf, a.method, a.target, host, headers, a.body);
 }
 

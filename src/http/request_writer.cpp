@@ -15,10 +15,6 @@ namespace {
 
 constexpr std::string_view kCrlf = "\r\n";
 
-bool method_expects_body(Method m) {
-  return m == Method::kPost || m == Method::kPut || m == Method::kPatch;
-}
-
 // RFC 9112 §6.1-6.3: the body this writer appends is framed by the Content-Length it computes;
 // a caller's Content-Length or Transfer-Encoding would describe some other body (request
 // smuggling if they disagree), so they are never written.
@@ -28,6 +24,10 @@ inline bool is_framing(std::string_view name) {
 }
 
 }  // namespace
+
+bool method_expects_body(Method m) {
+  return m == Method::kPost || m == Method::kPut || m == Method::kPatch;
+}
 
 void write_request(std::string& out, Method method, std::string_view target, std::string_view host,
                    std::span<const Header> headers, std::string_view body) {

@@ -29,6 +29,9 @@ struct Header {
 void write_request(std::string& out, Method method, std::string_view target, std::string_view host,
                    std::span<const Header> headers, std::string_view body);
 
+// Whether write_request frames an empty body with "Content-Length: 0" (POST, PUT, PATCH).
+bool method_expects_body(Method method);
+
 // RFC 9110 §5.1: field-name = token (1*tchar).
 bool is_valid_header_name(std::string_view name);
 // RFC 9110 §5.5: no CR, LF or NUL in a field value.

@@ -788,6 +788,59 @@ TEST_F(HttpClientTest, DefaultFieldsAreTheSameWithAndWithoutRequestHeaders) {
   EXPECT_EQ(reqs[0].header("x-own"), "");
 }
 
+TEST_F(HttpClientTest, PlainRequestsFollowTheirMethodTargetHostAndAgent) {
+  // A plain request's request line, Host and default fields are rendered once and reused while
+  // they stay the same: every change of method, target, host or agent must show on the wire.
+  TestServer other([](const ReceivedRequest&) { return http_reply(200, "o"); });
+  TestServer server([](const ReceivedRequest&) { return http_reply(200, "s"); });
+  cfg.user_agent = "agent/1";
+  use(server.base_url());
+  const std::string other_b = other.base_url() + "/b";
+  run([&]() -> core::Task<> {
+    co_await client->get("/a");
+    co_await client->get("/a");
+    co_await client->get("/b");
+    co_await client->head("/b");
+    co_await client->get(other_b);
+    co_await client->get("/b");
+    RequestOptions with_body;
+    with_body.body = "x=1";
+    co_await client->post("/b", with_body);  // not a plain request: written in full
+    co_await client->get("/b");
+    cfg.user_agent = "agent/2";
+    co_await client->get("/b");
+  });
+  const std::string server_host = "127.0.0.1:" + std::to_string(server.port());
+  const std::string other_host = "127.0.0.1:" + std::to_string(other.port());
+  auto expected = [](std::string_view line, const std::string& host, std::string_view agent) {
+    return std::string(line) + "\r\nHost: " + host + "\r\nUser-Agent: " + std::string(agent) +
+           "\r\nAccept-Encoding: gzip, deflate\r\nAccept: */*\r\nConnection: keep-alive\r\n";
+  };
+  const auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 8u);
+  const std::string want[] = {
+      expected("GET /a HTTP/1.1", server_host, "agent/1"),
+      expected("GET /a HTTP/1.1", server_host, "agent/1"),
+      expected("GET /b HTTP/1.1", server_host, "agent/1"),
+      expected("HEAD /b HTTP/1.1", server_host, "agent/1"),
+      expected("GET /b HTTP/1.1", server_host, "agent/1"),
+      expected("POST /b HTTP/1.1", server_host, "agent/1") + "Content-Length: 3\r\n",
+      expected("GET /b HTTP/1.1", server_host, "agent/1"),
+      expected("GET /b HTTP/1.1", server_host, "agent/2"),
+  };
+  for (std::size_t i = 0; i < reqs.size(); ++i) {
+    // The received head may or may not hold the final empty line: nothing else may differ.
+    EXPECT_EQ(reqs[i].head.substr(0, want[i].size()), want[i]) << i;
+    EXPECT_LE(reqs[i].head.size(), want[i].size() + 2) << i << ": " << reqs[i].head;
+  }
+  EXPECT_EQ(reqs[5].body, "x=1");
+  const auto others = other.requests();
+  ASSERT_EQ(others.size(), 1u);
+  const std::string want_other = expected("GET /b HTTP/1.1", other_host, "agent/1");
+  EXPECT_EQ(others[0].head.substr(0, want_other.size()), want_other);
+  EXPECT_LE(others[0].head.size(), want_other.size() + 2) << others[0].head;
+}
+
 TEST_F(HttpClientTest, BaseUrlPathIsAPrefix) {
   // Locust joins base_url + path.
   TestServer server([](const ReceivedRequest& r) { return http_reply(200, r.target); });
