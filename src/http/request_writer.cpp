@@ -59,8 +59,11 @@ void write_request(std::string& out, Method method, std::string_view target, std
     ndigits = static_cast<std::size_t>(end - digits);
     size += 16 + ndigits + 2;
   }
-  size += 2 + body.size();
+  size += 2;
+  // The head through the cursor; the body appended after it (resize would first zero what
+  // the body then overwrites: an exporter's body is a whole batch).
   const std::size_t old = out.size();
+  out.reserve(old + size + body.size());
   out.resize(old + size);
   char* w = out.data() + old;
   const auto put = [&w](std::string_view s) {
@@ -96,8 +99,8 @@ void write_request(std::string& out, Method method, std::string_view target, std
     put(kCrlf);
   }
   put(kCrlf);
-  put(body);
   assert(w == out.data() + out.size());
+  out.append(body);
 }
 
 bool is_valid_header_name(std::string_view name) {
