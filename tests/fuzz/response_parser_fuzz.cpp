@@ -43,6 +43,15 @@ void check(bool ok, const char* what) {
 
 bool is_ows(char c) { return c == ' ' || c == '\t'; }
 
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
 // Delivers `wire` in pieces ending at each of `cuts` (ascending, last == wire.size()).
 std::vector<Outcome> run_stream(std::string_view wire, const std::vector<std::size_t>& cuts,
                                 bool head_request, std::size_t max_head) {
@@ -84,6 +93,27 @@ std::vector<Outcome> run_stream(std::string_view wire, const std::vector<std::si
                 "field view outside the head");
         }
         check(head.find("Content-Length").size() <= r.consumed, "find out of range");
+        {
+          // The client fields picked out in the parser's pass: what a walk over the fields
+          // with a case-insensitive compare finds (the last one of each, and every Set-Cookie).
+          bool has_ce = false;
+          std::string_view ce;
+          std::string_view location;
+          std::size_t cookies = 0;
+          for (const auto& f : head.fields) {
+            if (iequals(f.name, "content-encoding")) {
+              has_ce = true;
+              ce = f.value;
+            } else if (iequals(f.name, "location")) {
+              location = f.value;
+            } else if (iequals(f.name, "set-cookie")) {
+              ++cookies;
+            }
+          }
+          check(head.has_content_encoding == has_ce && head.content_encoding == ce &&
+                    head.location == location && head.set_cookie_count == cookies,
+                "client fields differ from a walk over the fields");
+        }
         check(head.body_mode != BodyMode::kUntilClose || !head.keep_alive,
               "until-close with keep-alive");
         o.status = head.status;
