@@ -67,8 +67,10 @@ void HttpClient::park() {
   pool.give(std::move(secondary_));
 }
 
-Connection& HttpClient::connection_for(const std::string& scheme, const std::string& host,
-                                       std::uint16_t port) {
+Connection& HttpClient::connection_for(const http::Url& url) {
+  const std::string& scheme = url.scheme;
+  const std::string& host = url.host;
+  const std::uint16_t port = url.port;
   // An open connection of this client first (keep-alive), else the loop's pool, else a new
   // one (exchange() connects it). A closed one of the same origin is connected again.
   auto pick = [&](std::unique_ptr<Connection>& slot) -> Connection& {
@@ -81,7 +83,10 @@ Connection& HttpClient::connection_for(const std::string& scheme, const std::str
     return *slot;
   };
   const http::Url& b = config_.base;
-  if (b.host == host && b.port == port && b.scheme == scheme) return pick(primary_);
+  // The base URL itself (most requests) without comparing it with itself.
+  if (&url == &b || (b.host == host && b.port == port && b.scheme == scheme)) {
+    return pick(primary_);
+  }
   if (secondary_ && !secondary_->matches(scheme, host, port)) {
     loop_.connection_pool().give(std::move(secondary_));  // another origin: keep it warm
   }
@@ -317,7 +322,7 @@ struct DeadlineGuard {
 
 core::Task<void> HttpClient::exchange(Attempt& a) {
   Response& r = *a.resp;
-  Connection& c = connection_for(a.url->scheme, a.url->host, a.url->port);
+  Connection& c = connection_for(*a.url);
   DeadlineGuard guard{c};
   // Parsed fields point into the read buffer and are used before the next suspension, so
   // one head per thread serves every connection (idle connections hold no field storage).

@@ -109,8 +109,7 @@ class HttpClient {
   void report_attempt(const Attempt& a, Response& r, std::string_view name, bool named,
                       std::int64_t start_wall_ns, std::int64_t duration_ns, int hops);
   static void set_failure(Response& r, Outcome o, std::string_view detail);
-  net::Connection& connection_for(const std::string& scheme, const std::string& host,
-                                  std::uint16_t port);
+  net::Connection& connection_for(const http::Url& url);
 
   net::EventLoop& loop_;
   const ClientConfig& config_;
