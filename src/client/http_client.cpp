@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <coroutine>
-#include <cstring>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -207,9 +206,9 @@ void HttpClient::serialize(Attempt& a) {
       a.url == &config_.base ? config_.base_host_header : a.url->host_header();
   if (a.user_headers.empty() && !a.json && a.body.empty() && !http::method_expects_body(a.method) &&
       a.url->userinfo.empty() && cookies_.size() == 0 && config_.default_headers.empty()) {
-    // The plain request (a bodyless GET with nothing of its own): its request line, Host and
-    // the fixed default fields are the bytes write_request gave the last such request of this
-    // thread with the same method, target, host and fields; only the trace fields and the
+    // A plain request (no body and none expected, nothing of its own): its request line, Host
+    // and the fixed default fields are the bytes write_request gave the last such request of
+    // this thread with the same method, target, host and agent; only the trace fields and the
     // empty line are written per request. Same bytes, in the same order, as the path below.
     thread_local std::string prefix;  // without the final empty line
     thread_local http::Method prefix_method = http::Method::kGet;
@@ -234,24 +233,7 @@ void HttpClient::serialize(Attempt& a) {
         trace_fields[n++] = http::Header{name, value};
       });
     }
-    std::size_t size = prefix.size() + 2;
-    for (std::size_t i = 0; i < n; ++i) {
-      size += trace_fields[i].name.size() + 2 + trace_fields[i].value.size() + 2;
-    }
-    wbuf.resize(size);
-    char* w = wbuf.data();
-    const auto put = [&w](std::string_view s) {
-      std::memcpy(w, s.data(), s.size());
-      w += s.size();
-    };
-    put(prefix);
-    for (std::size_t i = 0; i < n; ++i) {
-      put(trace_fields[i].name);
-      put(": ");
-      put(trace_fields[i].value);
-      put("\r\n");
-    }
-    put("\r\n");
+    http::finish_request(wbuf, prefix, std::span<const http::Header>(trace_fields, n));
     return;
   }
 

@@ -137,26 +137,30 @@ struct Framing {
     });
   }
 
-  // Returns true when `name` is one of the framing fields. Called for every field of a head:
-  // the length picks the one candidate before any byte is compared.
-  bool field(std::string_view name, std::string_view value) {
-    if (name.size() < 10 || name.size() > 17) return false;  // most fields, one test
+  // Takes `name` when it is one of the framing fields; else hands the field to `other`. Called
+  // for every field of a head: the length picks the one candidate before any byte is compared.
+  template <class Other>
+  void field(std::string_view name, std::string_view value, Other&& other) {
     switch (name.size()) {
       case 10:
-        if (!equals_lower(name, "connection")) return false;
-        connection(value);
-        return true;
+        if (equals_lower(name, "connection")) return connection(value);
+        break;
       case 14:
-        if (!equals_lower(name, "content-length")) return false;
-        content_length(value);
-        return true;
+        if (equals_lower(name, "content-length")) return content_length(value);
+        break;
       case 17:
-        if (!equals_lower(name, "transfer-encoding")) return false;
-        transfer_encoding(value);
-        return true;
+        if (equals_lower(name, "transfer-encoding")) return transfer_encoding(value);
+        break;
       default:
-        return false;
+        break;
     }
+    other(name, value);
+  }
+  // Returns true when `name` is one of the framing fields.
+  bool field(std::string_view name, std::string_view value) {
+    bool framing = true;
+    field(name, value, [&framing](std::string_view, std::string_view) { framing = false; });
+    return framing;
   }
 };
 

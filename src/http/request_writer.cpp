@@ -29,6 +29,46 @@ bool method_expects_body(Method m) {
   return m == Method::kPost || m == Method::kPut || m == Method::kPatch;
 }
 
+namespace {
+
+[[gnu::always_inline]] inline char* put(char* w, std::string_view s) {
+  if (!s.empty()) std::memcpy(w, s.data(), s.size());  // (memcpy with null is UB even for 0)
+  return w + s.size();
+}
+
+// The bytes put_fields writes for `headers`; sets *caller_host when they hold a Host field.
+[[gnu::always_inline]] inline std::size_t fields_size(std::span<const Header> headers,
+                                                      bool* caller_host) {
+  std::size_t size = 0;
+  for (const Header& h : headers) {
+    if (h.name.empty()) {  // complete field lines, written as they are
+      size += h.value.size();
+      continue;
+    }
+    if (is_framing(h.name)) continue;
+    size += h.name.size() + 2 + h.value.size() + 2;
+    if (h.name.size() == 4 && detail::iequals(h.name, "host")) *caller_host = true;
+  }
+  return size;
+}
+
+[[gnu::always_inline]] inline char* put_fields(char* w, std::span<const Header> headers) {
+  for (const Header& h : headers) {
+    if (h.name.empty()) {
+      w = put(w, h.value);
+      continue;
+    }
+    if (is_framing(h.name)) continue;
+    w = put(w, h.name);
+    w = put(w, ": ");
+    w = put(w, h.value);
+    w = put(w, kCrlf);
+  }
+  return w;
+}
+
+}  // namespace
+
 void write_request(std::string& out, Method method, std::string_view target, std::string_view host,
                    std::span<const Header> headers, std::string_view body) {
   // One pass to size the request exactly, then one write through a cursor: the request is
@@ -38,15 +78,7 @@ void write_request(std::string& out, Method method, std::string_view target, std
   std::size_t size = 0;
   const std::string_view method_name = to_string(method);
   size += method_name.size() + 1 + target.size() + 1 + 8 + 2;  // request-line
-  for (const Header& h : headers) {
-    if (h.name.empty()) {  // complete field lines, written as they are
-      size += h.value.size();
-      continue;
-    }
-    if (is_framing(h.name)) continue;
-    size += h.name.size() + 2 + h.value.size() + 2;
-    if (h.name.size() == 4 && detail::iequals(h.name, "host")) caller_host = true;
-  }
+  size += fields_size(headers, &caller_host);
   if (!caller_host) size += 6 + host.size() + 2;
 
   // Content-Length digits: formatted up front so the size is exact.
@@ -66,41 +98,38 @@ void write_request(std::string& out, Method method, std::string_view target, std
   out.reserve(old + size + body.size());
   out.resize(old + size);
   char* w = out.data() + old;
-  const auto put = [&w](std::string_view s) {
-    if (!s.empty()) std::memcpy(w, s.data(), s.size());  // (memcpy with null is UB even for 0)
-    w += s.size();
-  };
 
   // RFC 9112 §3: request-line = method SP request-target SP HTTP-version
-  put(method_name);
+  w = put(w, method_name);
   *w++ = ' ';
-  put(target);
-  put(" HTTP/1.1\r\n");
+  w = put(w, target);
+  w = put(w, " HTTP/1.1\r\n");
   // RFC 9112 §3.2: a client MUST send a Host header field in every HTTP/1.1 request.
   if (!caller_host) {
-    put("Host: ");
-    put(host);
-    put(kCrlf);
+    w = put(w, "Host: ");
+    w = put(w, host);
+    w = put(w, kCrlf);
   }
-  for (const Header& h : headers) {
-    if (h.name.empty()) {
-      put(h.value);
-      continue;
-    }
-    if (is_framing(h.name)) continue;
-    put(h.name);
-    put(": ");
-    put(h.value);
-    put(kCrlf);
-  }
+  w = put_fields(w, headers);
   if (add_length) {
-    put("Content-Length: ");
-    put(std::string_view(digits, ndigits));
-    put(kCrlf);
+    w = put(w, "Content-Length: ");
+    w = put(w, std::string_view(digits, ndigits));
+    w = put(w, kCrlf);
   }
-  put(kCrlf);
+  w = put(w, kCrlf);
   assert(w == out.data() + out.size());
   out.append(body);
+}
+
+void finish_request(std::string& out, std::string_view start, std::span<const Header> headers) {
+  bool caller_host = false;  // (the start has its Host already)
+  const std::size_t old = out.size();
+  out.resize(old + start.size() + fields_size(headers, &caller_host) + 2);
+  char* w = put(out.data() + old, start);
+  w = put_fields(w, headers);
+  w = put(w, kCrlf);
+  assert(w == out.data() + out.size());
+  (void)w;
 }
 
 bool is_valid_header_name(std::string_view name) {

@@ -29,6 +29,13 @@ struct Header {
 void write_request(std::string& out, Method method, std::string_view target, std::string_view host,
                    std::span<const Header> headers, std::string_view body);
 
+// Appends a request from a kept start: `start` is what write_request wrote for a request
+// without a body or a Content-Length, less its final empty line (the request line, Host and
+// fields that stay the same between requests). Then field lines for `headers` as write_request
+// writes them (framing fields dropped, an empty name is a block of complete lines), and the
+// empty line that ends the head.
+void finish_request(std::string& out, std::string_view start, std::span<const Header> headers);
+
 // Whether write_request frames an empty body with "Content-Length: 0" (POST, PUT, PATCH).
 bool method_expects_body(Method method);
 

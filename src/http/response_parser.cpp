@@ -143,36 +143,26 @@ HeadResult parse_response_head(const char* data, std::size_t len, bool request_w
   }
   p += section.consumed;
   Framing framing;
-  // One switch on the name's length picks the one candidate before any byte is compared: the
-  // framing fields (as Framing::field) and the ones an HTTP client acts on.
-  for (const HeaderField& f : out.fields) {
-    switch (f.name.size()) {
+  // The framing fields, then (by length first, as those) the ones an HTTP client acts on.
+  const auto client_field = [&out](std::string_view name, std::string_view value) {
+    switch (name.size()) {
       case 8:
-        if (detail::equals_lower(f.name, "location")) out.location = f.value;
+        if (detail::equals_lower(name, "location")) out.location = value;
         break;
       case 10:
-        if (detail::equals_lower(f.name, "connection")) {
-          framing.connection(f.value);
-        } else if (detail::equals_lower(f.name, "set-cookie")) {
-          ++out.set_cookie_count;
-        }
-        break;
-      case 14:
-        if (detail::equals_lower(f.name, "content-length")) framing.content_length(f.value);
+        if (detail::equals_lower(name, "set-cookie")) ++out.set_cookie_count;
         break;
       case 16:
-        if (detail::equals_lower(f.name, "content-encoding")) {
+        if (detail::equals_lower(name, "content-encoding")) {
           out.has_content_encoding = true;
-          out.content_encoding = f.value;
+          out.content_encoding = value;
         }
-        break;
-      case 17:
-        if (detail::equals_lower(f.name, "transfer-encoding")) framing.transfer_encoding(f.value);
         break;
       default:
         break;
     }
-  }
+  };
+  for (const HeaderField& f : out.fields) framing.field(f.name, f.value, client_field);
   const HeadResult done{HeadResult::Kind::kDone, static_cast<std::size_t>(p - data),
                         ParseError::kNone};
 
