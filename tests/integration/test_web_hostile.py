@@ -18,6 +18,7 @@ from test_web import http, stats, total_requests
 
 QUIET = {"OTEL_TRACES_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none",
          "OTEL_LOGS_EXPORTER": "none"}
+USERS = 5  # the run's users; at most one request each is cut by the stop
 IDLE = 2000
 HEAD_TIMEOUT_S = 10
 IDLE_TIMEOUT_S = 30
@@ -115,7 +116,7 @@ class WebHostile(LoadgenTestCase):
                                    "constant(0.05)"], extra_env=env)
             self.addCleanup(lambda: proc.proc.returncode is None and proc.wait(1))
             wait_for(lambda: port_open(port), 10, what="the web port")
-            status, _, body = http(port, "/swarm", "POST", {"user_count": 5, "spawn_rate": 100})
+            status, _, body = http(port, "/swarm", "POST", {"user_count": USERS, "spawn_rate": 100})
             self.assertEqual(status, 200, body)
             wait_for(lambda: total_requests(stats(port)) > 0, 15, interval=0.2,
                      what="requests")
@@ -147,11 +148,15 @@ class WebHostile(LoadgenTestCase):
             self.assertGreater(lived, HEAD_TIMEOUT_S - 2)
             self.assertLess(lived, IDLE_TIMEOUT_S - 5)
 
-            # No stats lost: the run's counts equal the shop's.
+            # No stats lost: the run's counts are the shop's, less at most one request per user:
+            # a stop kills the users (as Locust's does), so a request in flight then reaches the
+            # shop but is not a finished request (CI's ASan pass saw 1524 against 1525).
             http(port, "/stop")
             wait_for(lambda: stats(port)["state"] == "stopped", 15, interval=0.2,
                      what="stopped")
-            self.assertEqual(total_requests(stats(port)), shop.requests_total())
+            counted, served = total_requests(stats(port)), shop.requests_total()
+            self.assertLessEqual(counted, served)
+            self.assertLessEqual(served - counted, USERS, (counted, served))
 
             # Every idle connection is closed by the server's limits.
             closed = wait_all_closed(idle, flood_start + IDLE_TIMEOUT_S + 15)
